@@ -1,0 +1,104 @@
+# Model-based RL as a reproducible pipeline: each stage is an executable, each output a file in the
+# run folder $(DATA)/$(PIPELINE)/seed-$(SEED)/, rebuilt only when its inputs, its parameters or its
+# program change. See README.md.
+#
+#   make                 the whole pipeline for PIPELINE and SEED
+#   make test            the test suite
+#   make collect | stats one stage (and what it needs)
+#   make build | deps | clean
+
+SHELL := /bin/bash
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+DATA ?= data
+PIPELINE ?= pendulum
+SEED ?= 0
+
+ifeq ($(wildcard pipelines/$(PIPELINE).mk),)
+$(error unknown PIPELINE '$(PIPELINE)': no file pipelines/$(PIPELINE).mk)
+endif
+include pipelines/$(PIPELINE).mk
+
+run := $(DATA)/$(PIPELINE)/seed-$(SEED)
+BIN := .build/release
+STAGES := collect stats
+SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
+
+.PHONY: all build deps test clean distclean collect stats
+
+all: $(run)/stats.h5
+
+# ---- native libraries and the build ---------------------------------------------------------------
+
+# Goals that need neither the build nor a run folder.
+housekeeping := deps clean distclean help
+pipeline_goals := $(filter-out $(housekeeping),$(or $(MAKECMDGOALS),all))
+
+# Installs the C libraries through apt-get when pkg-config cannot find them (needs root, as in CI).
+deps:
+	@if ! pkg-config --exists hdf5 openblas 2>/dev/null; then \
+	  echo "deps: installing libhdf5-dev libopenblas-dev pkg-config"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "deps: run 'sudo make deps' (apt-get needs root)"; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libhdf5-dev libopenblas-dev pkg-config >/dev/null; \
+	fi
+
+# The release build, and the content hash of each stage's program. This file is included below, so
+# Make rebuilds it first whenever a source changed and then restarts with the new hashes; a program
+# whose bytes did not change keeps its hash, and its outputs stay up to date.
+$(BIN)/programs.mk: $(SOURCES) | deps
+	swift build -c release
+	@for s in $(STAGES); do printf 'program_%s := %s\n' $$s "$$(sha256sum < $(BIN)/$$s | cut -c1-16)"; done > $@
+
+ifneq ($(pipeline_goals),)
+include $(BIN)/programs.mk
+endif
+
+build: $(BIN)/programs.mk
+
+# ---- parameters files -------------------------------------------------------------------------------
+# $(run)/params/<stage> holds the stage's parameters and its program's hash. It is written while Make
+# reads this file, and only when its text changes, so an output that depends on it reruns exactly
+# when its parameters or its program changed, and `make -q` tells the truth.
+
+params_collect = env=$(ENV) episodes=$(EPISODES) max_steps=$(MAX_STEPS) seed=$(SEED)
+params_stats = std_floor=default
+
+# $(call write-params,stage): rewrites $(run)/params/<stage> if its text differs.
+write-params = $(shell mkdir -p $(run)/params && f=$(run)/params/$(1) && t='$(params_$(1)) program=$(program_$(1))' \
+  && { [ "$$(cat $$f 2>/dev/null)" = "$$t" ] || printf '%s\n' "$$t" > $$f; })
+
+ifneq ($(filter-out build test,$(pipeline_goals)),)
+$(foreach stage,$(STAGES),$(call write-params,$(stage)))
+endif
+
+# ---- stages ---------------------------------------------------------------------------------------
+# Stages run inside the run folder, so the paths recorded in each file's provenance are relative to
+# it and the same seed gives the same bytes wherever DATA is.
+
+stage = cd $(run) && $(CURDIR)/$(BIN)/$(1)
+
+$(run)/random.h5: $(run)/params/collect
+	$(call stage,collect) --env $(ENV) --episodes $(EPISODES) $(if $(MAX_STEPS),--max-steps $(MAX_STEPS)) \
+	  --seed $(SEED) --policy random --out random.h5
+
+$(run)/stats.h5: $(run)/random.h5 $(run)/params/stats
+	$(call stage,stats) --data random.h5 --out stats.h5
+
+collect: $(run)/random.h5 $(run)/stats.h5
+stats: $(run)/stats.h5
+
+# ---- tests and housekeeping ---------------------------------------------------------------------------
+
+# The stage tests run the release executables, so they are built first.
+test: build
+	swift test --disable-swift-testing
+
+# Removes this run's outputs (DATA/PIPELINE/seed-SEED).
+clean:
+	rm -rf $(run)
+
+# Removes every run under DATA and the build folder.
+distclean:
+	rm -rf $(DATA)/*/ .build
+

@@ -1,0 +1,46 @@
+// swift-tools-version:5.9
+//
+// Model-based RL with a learned dynamics model and MPC, as a pipeline of small executables that
+// exchange HDF5 files. See README.md and DESIGN.md for the stage table and the file formats.
+import PackageDescription
+
+let package = Package(
+    name: "mbrl",
+    products: [
+        .library(name: "MBRL", targets: ["MBRL"]),
+        .executable(name: "collect", targets: ["collect"]),
+        .executable(name: "stats", targets: ["stats"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries, each wrapped in a module map plus a header of `static inline` shims for the
+        // macros Swift cannot import. They promise no Swift API of their own.
+        .systemLibrary(
+            name: "CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+
+        // The library: environments, HDF5 files, the network, planners, pipeline utilities.
+        // It knows nothing of the command line.
+        .target(name: "MBRL", dependencies: ["CHDF5", "COpenBLAS"]),
+
+        // Option groups and the error/exit-status convention shared by every stage.
+        .target(
+            name: "MBRLCommandLine",
+            dependencies: ["MBRL", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .executableTarget(name: "collect", dependencies: ["MBRLCommandLine"]),
+        .executableTarget(name: "stats", dependencies: ["MBRLCommandLine"]),
+
+        // Helpers shared by the test targets: approximate equality, temporary folders, fixtures.
+        .target(name: "MBRLTestSupport", dependencies: ["MBRL"], path: "Tests/MBRLTestSupport"),
+        .testTarget(
+            name: "MBRLTests", dependencies: ["MBRL", "MBRLTestSupport"],
+            exclude: ["Fixtures"]),
+        .testTarget(name: "StageTests", dependencies: ["MBRL", "MBRLTestSupport"]),
+    ]
+)

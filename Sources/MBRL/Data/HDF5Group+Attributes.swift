@@ -1,0 +1,142 @@
+import CHDF5
+
+/// Attributes: small named values attached to a group (the root group carries a file's provenance).
+///
+/// Strings are written as variable-length UTF-8, as h5py writes Python `str`, so `f.attrs["format"]`
+/// is a `str` in Python. Numbers are scalars of int64 or float64.
+extension HDF5Group {
+    /// Writes (or replaces) a string attribute.
+    public func setAttribute(_ attribute: String, _ value: String) throws {
+        let type = Self.utf8StringType()
+        defer { H5Tclose(type) }
+        try writeAttribute(attribute, type: type) { aid in
+            value.withCString { cString in
+                var pointer: UnsafePointer<CChar>? = cString
+                return H5Awrite(aid, type, &pointer)
+            }
+        }
+    }
+
+    /// Writes (or replaces) an integer attribute (int64 scalar).
+    public func setAttribute(_ attribute: String, _ value: Int) throws {
+        var v = Int64(value)
+        try writeAttribute(attribute, type: Int64.hdf5FileType) { aid in
+            H5Awrite(aid, Int64.hdf5MemoryType, &v)
+        }
+    }
+
+    /// Writes (or replaces) a floating-point attribute (float64 scalar).
+    public func setAttribute(_ attribute: String, _ value: Double) throws {
+        var v = value
+        try writeAttribute(attribute, type: Double.hdf5FileType) { aid in
+            H5Awrite(aid, Double.hdf5MemoryType, &v)
+        }
+    }
+
+    /// Writes (or replaces) a boolean attribute (stored as h5py stores NumPy's bool).
+    public func setAttribute(_ attribute: String, _ value: Bool) throws {
+        var v = value
+        try writeAttribute(attribute, type: Bool.hdf5FileType) { aid in
+            H5Awrite(aid, Bool.hdf5MemoryType, &v)
+        }
+    }
+
+    /// Whether the group has an attribute of this name.
+    public func hasAttribute(_ attribute: String) -> Bool {
+        H5Aexists(id, attribute) > 0
+    }
+
+    /// Reads a string attribute, fixed-length or variable-length.
+    public func stringAttribute(_ attribute: String) throws -> String {
+        let aid = try openAttribute(attribute)
+        defer { H5Aclose(aid) }
+        let fileType = H5Aget_type(aid)
+        defer { H5Tclose(fileType) }
+        guard H5Tget_class(fileType) == H5T_STRING else { throw attributeError(attribute, "is not a string") }
+        if H5Tis_variable_str(fileType) > 0 {
+            let memType = Self.utf8StringType()
+            defer { H5Tclose(memType) }
+            var pointer: UnsafeMutablePointer<CChar>? = nil
+            guard H5Aread(aid, memType, &pointer) >= 0 else { throw attributeError(attribute, "cannot be read") }
+            defer { if let pointer { H5free_memory(pointer) } }
+            return pointer.map { String(cString: $0) } ?? ""
+        }
+        let size = H5Tget_size(fileType)
+        let memType = H5Tcopy(fileType)
+        defer { H5Tclose(memType) }
+        var bytes = [UInt8](repeating: 0, count: size + 1)
+        guard H5Aread(aid, memType, &bytes) >= 0 else { throw attributeError(attribute, "cannot be read") }
+        let end = bytes.firstIndex(of: 0) ?? size
+        return String(decoding: bytes[..<end], as: UTF8.self)
+    }
+
+    /// Reads an integer attribute (any integer type that fits in `Int`).
+    public func intAttribute(_ attribute: String) throws -> Int {
+        var v: Int64 = 0
+        try readNumericAttribute(attribute, class: H5T_INTEGER, memType: Int64.hdf5MemoryType, into: &v)
+        return Int(v)
+    }
+
+    /// Reads a floating-point attribute.
+    public func doubleAttribute(_ attribute: String) throws -> Double {
+        var v: Double = 0
+        try readNumericAttribute(attribute, class: H5T_FLOAT, memType: Double.hdf5MemoryType, into: &v)
+        return v
+    }
+
+    /// Reads a boolean attribute.
+    public func boolAttribute(_ attribute: String) throws -> Bool {
+        var v = false
+        try readNumericAttribute(attribute, class: H5T_ENUM, memType: Bool.hdf5MemoryType, into: &v)
+        return v
+    }
+
+    // MARK: Helpers
+
+    private func attributeError(_ attribute: String, _ message: String) -> HDF5Error {
+        error("@" + attribute, message)
+    }
+
+    private func openAttribute(_ attribute: String) throws -> hid_t {
+        try file.checkOpen()
+        guard hasAttribute(attribute) else { throw attributeError(attribute, "missing attribute") }
+        let aid = H5Aopen(id, attribute, mbrl_h5p_default())
+        guard aid >= 0 else { throw attributeError(attribute, "cannot be opened") }
+        return aid
+    }
+
+    private func readNumericAttribute<T>(
+        _ attribute: String, class expected: H5T_class_t, memType: hid_t, into value: inout T
+    ) throws {
+        let aid = try openAttribute(attribute)
+        defer { H5Aclose(aid) }
+        let space = H5Aget_space(aid)
+        defer { H5Sclose(space) }
+        guard H5Sget_simple_extent_npoints(space) == 1 else { throw attributeError(attribute, "is not a scalar") }
+        let fileType = H5Aget_type(aid)
+        defer { H5Tclose(fileType) }
+        let found = H5Tget_class(fileType)
+        guard found == expected else {
+            throw attributeError(attribute, "has type \(Self.className(found, H5Tget_size(fileType))), expected \(Self.className(expected, 8))")
+        }
+        guard H5Aread(aid, memType, &value) >= 0 else { throw attributeError(attribute, "cannot be read") }
+    }
+
+    private func writeAttribute(_ attribute: String, type: hid_t, write: (hid_t) -> herr_t) throws {
+        try file.checkOpen()
+        if hasAttribute(attribute) { H5Adelete(id, attribute) }
+        let space = H5Screate(H5S_SCALAR)
+        defer { H5Sclose(space) }
+        let aid = H5Acreate2(id, attribute, type, space, mbrl_h5p_default(), mbrl_h5p_default())
+        guard aid >= 0 else { throw attributeError(attribute, "cannot create attribute") }
+        defer { H5Aclose(aid) }
+        guard write(aid) >= 0 else { throw attributeError(attribute, "cannot write attribute") }
+    }
+
+    private static func utf8StringType() -> hid_t {
+        let type = H5Tcopy(mbrl_h5t_c_s1())
+        H5Tset_size(type, mbrl_h5t_variable())
+        H5Tset_cset(type, H5T_CSET_UTF8)
+        return type
+    }
+}

@@ -1,0 +1,58 @@
+/// Stats files (`mbrl.stats/1`): six 1-D Float32 datasets named as the notebook's
+/// `Model.set_statistics` fields, and an integer attribute `count`. A model file embeds the same
+/// datasets in its group `stats/`.
+extension NormalizationStats {
+    static let datasetNames = ["state_mean", "state_std", "action_mean", "action_std", "delta_state_mean", "delta_state_std"]
+
+    /// Writes the six datasets and `count` into `group`.
+    public func write(to group: HDF5Group) throws {
+        let vectors = [stateMean, stateStd, actionMean, actionStd, deltaStateMean, deltaStateStd]
+        for (name, v) in zip(Self.datasetNames, vectors) {
+            try group.write(v, shape: [v.count], to: name)
+        }
+        try group.setAttribute("count", count)
+    }
+
+    /// Reads the datasets from `group`, checking shapes (state vectors of one size, action vectors of
+    /// another), finiteness, and that every standard deviation is positive.
+    public static func read(from group: HDF5Group) throws -> NormalizationStats {
+        var v: [String: [Float]] = [:]
+        for name in datasetNames {
+            let a = try group.readMatrix(name, columns: nil)
+            guard !a.values.isEmpty else { throw group.error(name, "is empty") }
+            if name.hasSuffix("_std"), let bad = a.values.firstIndex(where: { $0 <= 0 }) {
+                throw group.error(name, "holds a standard deviation ≤ 0 at index \(bad)")
+            }
+            v[name] = a.values
+        }
+        let obs = v["state_mean"]!.count, act = v["action_mean"]!.count
+        for name in datasetNames {
+            let expected = name.hasPrefix("action") ? act : obs
+            guard v[name]!.count == expected else {
+                throw group.error(name, "has \(v[name]!.count) values, expected \(expected) like \(name.hasPrefix("action") ? "action_mean" : "state_mean")")
+            }
+        }
+        let count = group.hasAttribute("count") ? try group.intAttribute("count") : 0
+        return NormalizationStats(
+            stateMean: v["state_mean"]!, stateStd: v["state_std"]!, actionMean: v["action_mean"]!,
+            actionStd: v["action_std"]!, deltaStateMean: v["delta_state_mean"]!, deltaStateStd: v["delta_state_std"]!,
+            count: count)
+    }
+
+    /// Reads a stats file, checking its format.
+    public static func read(fromFile path: String) throws -> NormalizationStats {
+        let file = try HDF5File.open(at: path)
+        let root = try file.root
+        try FileFormat.stats.check(root)
+        let stats = try read(from: root)
+        try file.close()
+        return stats
+    }
+
+    /// Throws unless these statistics fit data with the given sizes, naming `path` (the stats' file).
+    public func checkCompatible(observationSize obs: Int, actionSize act: Int, path: String, with other: String) throws {
+        guard observationSize == obs, actionSize == act else {
+            throw HDF5Error(path: path, "statistics are for observations of size \(observationSize) and actions of size \(actionSize), but \(other) has \(obs) and \(act)")
+        }
+    }
+}

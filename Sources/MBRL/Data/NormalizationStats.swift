@@ -1,0 +1,86 @@
+/// Means and standard deviations used to normalize the network's inputs and targets: the statistics
+/// of the notebook's `Dataset` (`Model.set_statistics`), over all rows of one or more transitions files.
+///
+/// States are observations; deltas are `next_observation - observation`. All vectors are Float32.
+public struct NormalizationStats: Equatable {
+    public var stateMean: [Float]
+    public var stateStd: [Float]
+    public var actionMean: [Float]
+    public var actionStd: [Float]
+    public var deltaStateMean: [Float]
+    public var deltaStateStd: [Float]
+    /// The number of rows the statistics were computed over.
+    public var count: Int
+
+    /// The smallest standard deviation used for normalization. A component that never varies in the
+    /// data (std 0) would otherwise divide by zero; with this floor its normalized value is simply
+    /// `(x - mean) / 1e-6`, i.e. 0 on the data. It is stored in the file, so readers never see a 0.
+    public static let stdFloor: Float = 1e-6
+
+    public init(stateMean: [Float], stateStd: [Float], actionMean: [Float], actionStd: [Float],
+                deltaStateMean: [Float], deltaStateStd: [Float], count: Int) {
+        self.stateMean = stateMean
+        self.stateStd = stateStd
+        self.actionMean = actionMean
+        self.actionStd = actionStd
+        self.deltaStateMean = deltaStateMean
+        self.deltaStateStd = deltaStateStd
+        self.count = count
+    }
+
+    public var observationSize: Int { stateMean.count }
+    public var actionSize: Int { actionMean.count }
+
+    /// The statistics of all rows of `datasets`, accumulated in Double. The standard deviation is the
+    /// population one (divide by N, NumPy's default `np.std`), floored at `stdFloor`.
+    public init(of datasets: [Transitions]) {
+        precondition(!datasets.isEmpty)
+        let obs = datasets[0].observationSize, act = datasets[0].actionSize
+        var state = MeanVariance(size: obs), action = MeanVariance(size: act), delta = MeanVariance(size: obs)
+        var d = [Double](repeating: 0, count: obs)
+        for t in datasets {
+            precondition(t.observationSize == obs && t.actionSize == act)
+            for i in 0..<t.count {
+                state.add(t.observations[(i * obs)..<((i + 1) * obs)])
+                action.add(t.actions[(i * act)..<((i + 1) * act)])
+                for j in 0..<obs { d[j] = Double(t.nextObservations[i * obs + j]) - Double(t.observations[i * obs + j]) }
+                delta.add(d)
+            }
+        }
+        self.init(
+            stateMean: state.mean, stateStd: state.std(floor: Self.stdFloor),
+            actionMean: action.mean, actionStd: action.std(floor: Self.stdFloor),
+            deltaStateMean: delta.mean, deltaStateStd: delta.std(floor: Self.stdFloor),
+            count: state.count)
+    }
+}
+
+/// Welford's running mean and variance per component, in Double.
+struct MeanVariance {
+    private var sum: [Double]
+    private var m2: [Double]
+    private var means: [Double]
+    private(set) var count = 0
+
+    init(size: Int) {
+        sum = .init(repeating: 0, count: size)
+        m2 = .init(repeating: 0, count: size)
+        means = .init(repeating: 0, count: size)
+    }
+
+    mutating func add<C: Collection>(_ x: C) where C.Element: BinaryFloatingPoint {
+        count += 1
+        for (j, v) in x.enumerated() {
+            let value = Double(v)
+            let d = value - means[j]
+            means[j] += d / Double(count)
+            m2[j] += d * (value - means[j])
+        }
+    }
+
+    var mean: [Float] { means.map { Float($0) } }
+
+    func std(floor: Float) -> [Float] {
+        m2.map { count > 0 ? max(Float(($0 / Double(count)).squareRoot()), floor) : floor }
+    }
+}

@@ -1,0 +1,77 @@
+/// Reading and writing transitions files (`mbrl.transitions/1`, DESIGN.md §3): D4RL's dataset names
+/// and dtypes at the root, per-episode summaries in `episodes/`, provenance in root attributes.
+extension Transitions {
+    /// Writes the transitions into the (new, empty) root group of a file, with its provenance.
+    public func write(to root: HDF5Group, provenance: Provenance) throws {
+        try provenance.write(to: root)
+        try root.setAttribute("env", env)
+        try root.setAttribute("policy", policy)
+        try root.write(observations, shape: [count, observationSize], to: "observations")
+        try root.write(actions, shape: [count, actionSize], to: "actions")
+        try root.write(nextObservations, shape: [count, observationSize], to: "next_observations")
+        try root.write(rewards, shape: [count], to: "rewards")
+        try root.write(terminals, shape: [count], to: "terminals")
+        try root.write(timeouts, shape: [count], to: "timeouts")
+        let episodes = try root.createGroup("episodes")
+        let e = episodeReturns.count
+        try episodes.write(episodeReturns, shape: [e], to: "returns")
+        try episodes.write(episodeLengths, shape: [e], to: "lengths")
+        try episodes.write(episodeSeeds, shape: [e], to: "seeds")
+    }
+
+    /// Reads and validates a transitions file: its format, every dataset's rank, dtype and row count,
+    /// finite values, and that the episode lengths add up to the rows.
+    public static func read(from path: String) throws -> Transitions {
+        let file = try HDF5File.open(at: path)
+        let root = try file.root
+        try FileFormat.transitions.check(root)
+        let env = root.hasAttribute("env") ? try root.stringAttribute("env") : "unknown"
+        let policy = root.hasAttribute("policy") ? try root.stringAttribute("policy") : "unknown"
+
+        let observations = try root.read("observations", as: Float.self)
+        guard observations.rank == 2, observations.shape[1] > 0 else {
+            throw HDF5Error(path: path, object: "observations", "has shape \(HDF5Group.shapeText(observations.shape)), expected (N, obs_dim)")
+        }
+        try root.checkFinite(observations.values, columns: observations.columns, "observations")
+        let n = observations.rows
+        let actions = try root.read("actions", as: Float.self)
+        guard actions.rank == 2, actions.shape[1] > 0 else {
+            throw HDF5Error(path: path, object: "actions", "has shape \(HDF5Group.shapeText(actions.shape)), expected (N, act_dim)")
+        }
+        guard actions.rows == n else {
+            throw HDF5Error(path: path, object: "actions", "has \(actions.rows) rows, expected \(n) like observations")
+        }
+        try root.checkFinite(actions.values, columns: actions.columns, "actions")
+        let next = try root.readMatrix("next_observations", columns: observations.shape[1], rows: n)
+        let rewards = try root.readMatrix("rewards", columns: nil, rows: n)
+        let terminals = try root.read("terminals", as: Bool.self)
+        let timeouts = try root.read("timeouts", as: Bool.self)
+        for (name, flags) in [("terminals", terminals), ("timeouts", timeouts)] {
+            guard flags.rank == 1, flags.rows == n else {
+                throw HDF5Error(path: path, object: name, "has shape \(HDF5Group.shapeText(flags.shape)), expected (\(n),)")
+            }
+        }
+
+        var t = Transitions(observationSize: observations.shape[1], actionSize: actions.shape[1], env: env, policy: policy)
+        t.observations = observations.values
+        t.actions = actions.values
+        t.nextObservations = next.values
+        t.rewards = rewards.values
+        t.terminals = terminals.values
+        t.timeouts = timeouts.values
+        if root.contains("episodes") {
+            let episodes = try root.openGroup("episodes")
+            t.episodeReturns = try episodes.read("returns", as: Double.self).values
+            t.episodeLengths = try episodes.read("lengths", as: Int64.self).values
+            t.episodeSeeds = try episodes.read("seeds", as: Int64.self).values
+            guard t.episodeLengths.count == t.episodeReturns.count, t.episodeSeeds.count == t.episodeReturns.count else {
+                throw HDF5Error(path: path, object: "episodes", "returns, lengths and seeds differ in length")
+            }
+            guard t.episodeLengths.reduce(0, +) == Int64(n) else {
+                throw HDF5Error(path: path, object: "episodes/lengths", "adds up to \(t.episodeLengths.reduce(0, +)) rows, the file has \(n)")
+            }
+        }
+        try file.close()
+        return t
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// An output file written under a temporary name in its target's folder and renamed into place only
+/// when complete, so a crash, a full disk or a signal never leaves a half-written target that Make
+/// would take for done.
+///
+/// The temporary name is `.<target name>.tmp-<pid>`. While an `AtomicOutput` is open, SIGINT and
+/// SIGTERM remove its temporary file before the process exits (status 128 + signal). After SIGKILL
+/// the temporary file can remain; the next `AtomicOutput` for the same target removes temporaries
+/// whose process is gone, so they do not accumulate.
+public final class AtomicOutput {
+    /// The final path.
+    public let target: String
+    /// Where the content is written until `commit()`.
+    public let temporary: String
+    private var isOpen = true
+
+    /// Prepares to write `target`: creates its folder if needed, checks that it is writable, and
+    /// removes stale temporaries of the same target left by dead processes.
+    public init(target: String) throws {
+        self.target = target
+        let url = URL(fileURLWithPath: target)
+        let folder = url.deletingLastPathComponent().path
+        let name = url.lastPathComponent
+        guard !name.isEmpty, !target.hasSuffix("/") else {
+            throw OutputError(path: target, "is a folder name, expected a file name")
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw OutputError(path: target, "is a folder, expected a file name")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw OutputError(path: target, "cannot create its folder \(folder)")
+        }
+        guard FileManager.default.isWritableFile(atPath: folder) else {
+            throw OutputError(path: target, "folder \(folder) is not writable")
+        }
+        AtomicOutput.removeStaleTemporaries(folder: folder, name: name)
+        temporary = folder + "/." + name + ".tmp-\(getpid())"
+        unlink(temporary)
+        SignalCleanup.register(temporary)
+    }
+
+    deinit {
+        if isOpen { discard() }
+    }
+
+    /// Moves the finished temporary file onto the target (atomically replacing an older one).
+    public func commit() throws {
+        precondition(isOpen, "commit() after commit() or discard()")
+        guard rename(temporary, target) == 0 else {
+            let reason = String(cString: strerror(errno))
+            discard()
+            throw OutputError(path: target, "cannot move the finished file into place: \(reason)")
+        }
+        isOpen = false
+        SignalCleanup.unregister(temporary)
+    }
+
+    /// Removes the temporary file; the target, if it existed, is untouched.
+    public func discard() {
+        guard isOpen else { return }
+        unlink(temporary)
+        isOpen = false
+        SignalCleanup.unregister(temporary)
+    }
+
+    /// Runs `body` on the temporary path, then commits; on any error, discards and rethrows.
+    public static func write(to target: String, _ body: (_ temporaryPath: String) throws -> Void) throws {
+        let output = try AtomicOutput(target: target)
+        do {
+            try body(output.temporary)
+            try output.commit()
+        } catch {
+            output.discard()
+            throw error
+        }
+    }
+
+    /// Removes `.<name>.tmp-<pid>` files in `folder` whose process no longer exists.
+    static func removeStaleTemporaries(folder: String, name: String) {
+        let prefix = "." + name + ".tmp-"
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for entry in entries where entry.hasPrefix(prefix) {
+            guard let pid = Int32(entry.dropFirst(prefix.count)) else { continue }
+            if pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH) {
+                unlink(folder + "/" + entry)
+            }
+        }
+    }
+}
+
+/// A failure to write an output file; `description` is `<file>: <message>`.
+public struct OutputError: Error, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public init(path: String, _ message: String) {
+        self.path = path
+        self.message = message
+    }
+    public var description: String { "\(path): \(message)" }
+}

@@ -1,0 +1,16 @@
+/// Stream numbers for `RandomGenerator(seed:stream:)`: one per purpose, so that the random numbers of
+/// one purpose do not shift when another purpose draws more or fewer of them.
+public enum RandomStreams {
+    /// The seeds episodes are reset with.
+    public static let episodeSeeds: UInt64 = 1
+    /// A random policy's actions (seeded by the episode's seed).
+    public static let actions: UInt64 = 2
+    /// The network's initial weights.
+    public static let initialization: UInt64 = 3
+    /// Minibatch order during training.
+    public static let minibatches: UInt64 = 4
+    /// The validation split.
+    public static let validationSplit: UInt64 = 5
+    /// A planner's candidate sequences.
+    public static let planner: UInt64 = 6
+}

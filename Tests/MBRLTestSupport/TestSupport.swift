@@ -1,0 +1,96 @@
+import Foundation
+import MBRL
+
+/// Paths of the repository and its committed test data, found from this file's location so tests
+/// run from any working directory.
+public enum Repository {
+    /// The repository's root folder.
+    public static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A committed fixture in `Tests/MBRLTests/Fixtures/`.
+    public static func fixture(_ name: String) -> String {
+        root.appendingPathComponent("Tests/MBRLTests/Fixtures/\(name)").path
+    }
+
+    /// A release-built stage executable, as `make build` leaves it.
+    public static func executable(_ name: String) -> String {
+        root.appendingPathComponent(".build/release/\(name)").path
+    }
+}
+
+/// A fresh folder under the system's temporary folder, removed when the value is released.
+public final class TemporaryDirectory {
+    public let path: String
+
+    public init(_ label: String = "mbrl-test") {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        path = base.path
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// A path inside the folder.
+    public func file(_ name: String) -> String { path + "/" + name }
+}
+
+/// The largest relative difference between two arrays, `|a - b| / max(|b|, floor)`, and its index.
+public func maxRelativeError<A: BinaryFloatingPoint, B: BinaryFloatingPoint>(
+    _ a: [A], _ b: [B], floor: Double = 1
+) -> (error: Double, index: Int) {
+    precondition(a.count == b.count, "\(a.count) vs \(b.count) values")
+    var worst = (error: 0.0, index: -1)
+    for i in a.indices {
+        let x = Double(a[i]), y = Double(b[i])
+        let e = abs(x - y) / max(abs(y), floor)
+        if e > worst.error || e.isNaN { worst = (e.isNaN ? .infinity : e, i) }
+    }
+    return worst
+}
+
+/// The result of running an executable to completion.
+public struct ProcessResult {
+    public var status: Int32
+    /// Whether the process ended by a signal rather than by exiting.
+    public var signaled: Bool
+    public var stdout: String
+    public var stderr: String
+}
+
+/// Runs `executable` with `arguments` in `directory`, waits, and returns its status and output.
+@discardableResult
+public func runProcess(_ executable: String, _ arguments: [String], in directory: String? = nil,
+                       environment: [String: String]? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    if let environment {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read both pipes to the end before waiting, so a chatty child cannot block on a full pipe.
+    let collected = OutputBox()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        collected.data = out.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    let outData = collected.data
+    process.waitUntilExit()
+    return ProcessResult(
+        status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+        stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// The standard output read on another thread; read only after that thread is done.
+private final class OutputBox: @unchecked Sendable {
+    var data = Data()
+}

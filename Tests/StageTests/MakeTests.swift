@@ -1,0 +1,62 @@
+import Foundation
+import MBRLTestSupport
+import XCTest
+
+/// The Makefile's caching contract, in a temporary DATA folder: a second `make` does nothing, and a
+/// changed parameter reruns exactly the stages that depend on it.
+final class MakeTests: XCTestCase {
+    func make(_ arguments: [String]) throws -> ProcessResult {
+        try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path] + arguments)
+    }
+
+    func modificationDate(_ path: String) throws -> Date {
+        try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as! Date
+    }
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Repository.executable("collect")), "run `make build` first")
+    }
+
+    func testCachedRerunAndParameterChange() throws {
+        let data = TemporaryDirectory("mbrl-make")
+        let run = data.path + "/pendulum/seed-0"
+        let first = try make(["DATA=\(data.path)", "EPISODES=2", "collect", "stats"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let random = run + "/random.h5", stats = run + "/stats.h5"
+        XCTAssertTrue(FileManager.default.fileExists(atPath: random))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: stats))
+        let before = (try modificationDate(random), try modificationDate(stats))
+
+        // Up to date: `make -q` says so, and a real second run changes nothing.
+        XCTAssertEqual(try make(["-q", "DATA=\(data.path)", "EPISODES=2", "collect", "stats"]).status, 0)
+        let again = try make(["DATA=\(data.path)", "EPISODES=2", "collect", "stats"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertFalse(again.stdout.contains("collect --env"), again.stdout)
+        XCTAssertEqual(try modificationDate(random), before.0)
+        XCTAssertEqual(try modificationDate(stats), before.1)
+
+        // A changed parameter of collect reruns collect and stats.
+        Thread.sleep(forTimeInterval: 1.1)
+        let changed = try make(["DATA=\(data.path)", "EPISODES=3", "collect"])
+        XCTAssertEqual(changed.status, 0, changed.stderr)
+        XCTAssertGreaterThan(try modificationDate(random), before.0)
+        XCTAssertGreaterThan(try modificationDate(stats), before.1)
+        XCTAssertEqual(try HDF5FileSummary.rows(random), 600)
+
+        // Another seed goes to its own folder.
+        XCTAssertEqual(try make(["DATA=\(data.path)", "EPISODES=2", "SEED=5", "collect"]).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: data.path + "/pendulum/seed-5/random.h5"))
+    }
+
+    func testUnknownPipelineIsAClearError() throws {
+        let result = try make(["PIPELINE=nonesuch", "collect"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("unknown PIPELINE 'nonesuch'"), result.stderr)
+    }
+}
+
+import MBRL
+
+enum HDF5FileSummary {
+    static func rows(_ path: String) throws -> Int { try Transitions.read(from: path).count }
+}
