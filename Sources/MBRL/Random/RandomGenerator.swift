@@ -1,3 +1,5 @@
+import Foundation
+
 /// The project's only source of randomness: xoshiro256** (Blackman & Vigna, 2018), seeded through
 /// SplitMix64, as its authors recommend.
 ///
@@ -56,7 +58,7 @@ public struct RandomGenerator: RandomNumberGenerator {
         var u = nextUnit()
         while u == 0 { u = nextUnit() }
         let v = nextUnit()
-        return (-2 * _log(u)).squareRoot() * _cos(2 * Double.pi * v)
+        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
     }
 
     /// A uniformly random integer in `0..<bound`, without modulo bias (Lemire's method).

@@ -1,0 +1,56 @@
+/// Model files (`mbrl.model/1`, DESIGN.md §3): one dataset per `state_dict` key of the notebook's
+/// PyTorch `Model` with PyTorch's shapes, the statistics in `stats/`, and attributes describing the
+/// architecture (`input_size`, `output_size`, `hidden`, `depth`, `batch_norm`, `env`) and the training.
+///
+/// In Python: `model.load_state_dict({k: torch.tensor(f[k][()]) for k in keys}, strict=True)` with
+/// `keys` the file's datasets outside `stats/`.
+extension DynamicsModel {
+    /// Writes the weights, running statistics, counters, statistics and architecture into `root`.
+    public func write(to root: HDF5Group, env: String) throws {
+        try network.writeStateDict(to: root)
+        try stats.write(to: try root.createGroup("stats"))
+        try root.setAttribute("env", env)
+        try root.setAttribute("input_size", config.inputSize)
+        try root.setAttribute("output_size", config.outputSize)
+        try root.setAttribute("hidden", config.hidden)
+        try root.setAttribute("depth", config.depth)
+        try root.setAttribute("batch_norm", config.batchNorm)
+    }
+
+    /// Reads a model file: format, architecture attributes, every `state_dict` key with its exact
+    /// shape and finite values, and the statistics; each mismatch is named precisely.
+    public static func read(fromFile path: String) throws -> (model: DynamicsModel, env: String) {
+        let file = try HDF5File.open(at: path)
+        let root = try file.root
+        try FileFormat.model.check(root)
+        let config = try MLPConfiguration(
+            inputSize: positive(root, "input_size"), outputSize: positive(root, "output_size"),
+            hidden: positive(root, "hidden"), depth: try root.intAttribute("depth"),
+            batchNorm: try root.boolAttribute("batch_norm"))
+        guard config.depth >= 0, config.depth <= 16, config.hidden <= 1 << 14, config.inputSize <= 1 << 14, config.outputSize <= 1 << 14 else {
+            throw HDF5Error(path: path, "architecture attributes are out of range: \(config)")
+        }
+        let stats = try NormalizationStats.read(from: try root.openGroup("stats"))
+        guard stats.observationSize + stats.actionSize == config.inputSize, stats.observationSize == config.outputSize else {
+            throw HDF5Error(path: path, object: "stats", "statistics for observations of size \(stats.observationSize) and actions of size \(stats.actionSize) do not fit the network \(config)")
+        }
+        let network = MLP<Float>(config)
+        try network.loadStateDict(from: root)
+        let env = root.hasAttribute("env") ? try root.stringAttribute("env") : "unknown"
+        try file.close()
+        return (DynamicsModel(config: config, stats: stats, network: network), env)
+    }
+
+    /// Throws unless the model fits an environment or dataset with the given sizes, naming `path`.
+    public func checkCompatible(observationSize obs: Int, actionSize act: Int, path: String, with other: String) throws {
+        guard observationSize == obs, actionSize == act else {
+            throw HDF5Error(path: path, "model is for observations of size \(observationSize) and actions of size \(actionSize), but \(other) has \(obs) and \(act)")
+        }
+    }
+
+    private static func positive(_ root: HDF5Group, _ name: String) throws -> Int {
+        let value = try root.intAttribute(name)
+        guard value > 0 else { throw HDF5Error(path: root.file.displayPath, object: "@" + name, "must be positive, is \(value)") }
+        return value
+    }
+}

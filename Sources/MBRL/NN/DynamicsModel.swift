@@ -1,0 +1,110 @@
+/// The learned dynamics P(s, a) → normalized state change: the notebook's `Model`, i.e. the network
+/// plus the normalization statistics it was trained with.
+///
+/// Inputs are `[(s − state_mean)/state_std, (a − action_mean)/action_std]`; the network predicts
+/// `(s' − s − delta_state_mean)/delta_state_std`; predictions are
+/// `s + delta_state_std ⊙ output + delta_state_mean` (`Model.predict_next_states`).
+public final class DynamicsModel {
+    public let config: MLPConfiguration
+    public let stats: NormalizationStats
+    let network: MLP<Float>
+
+    /// A freshly initialized model (PyTorch's default initialization, drawn from `seed`).
+    public init(stats: NormalizationStats, hidden: Int = 64, depth: Int = 2, batchNorm: Bool = true, seed: UInt64) {
+        self.stats = stats
+        config = MLPConfiguration(
+            inputSize: stats.observationSize + stats.actionSize, outputSize: stats.observationSize,
+            hidden: hidden, depth: depth, batchNorm: batchNorm)
+        network = MLP(config)
+        var rng = RandomGenerator(seed: seed, stream: RandomStreams.initialization)
+        network.initialize(using: &rng)
+    }
+
+    init(config: MLPConfiguration, stats: NormalizationStats, network: MLP<Float>) {
+        self.config = config
+        self.stats = stats
+        self.network = network
+    }
+
+    public var observationSize: Int { stats.observationSize }
+    public var actionSize: Int { stats.actionSize }
+
+    /// The parameter names, shapes and values, in `state_dict` order, as PyTorch would save them.
+    public var layout: ParameterLayout { network.layout }
+
+    /// An independent copy (weights, running statistics, counters).
+    public func copy() -> DynamicsModel {
+        let clone = MLP<Float>(config)
+        clone.parameters.assign(network.parameters.array)
+        clone.buffers.assign(network.buffers.array)
+        clone.batchesTracked = network.batchesTracked
+        return DynamicsModel(config: config, stats: stats, network: clone)
+    }
+
+    /// Copies weights, running statistics and counters from a model of the same architecture.
+    public func load(from other: DynamicsModel) {
+        precondition(other.config == config)
+        network.parameters.assign(other.network.parameters.array)
+        network.buffers.assign(other.network.buffers.array)
+        network.batchesTracked = other.network.batchesTracked
+    }
+
+    // MARK: Normalization
+
+    /// Writes the network inputs of `count` (observation, action) rows into `inputs`
+    /// (count × (obs + act)).
+    public func normalizedInputs(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+                                 into inputs: UnsafeMutablePointer<Float>) {
+        let o = observationSize, a = actionSize, width = o + a
+        for r in 0..<count {
+            for j in 0..<o { inputs[r * width + j] = (observations[r * o + j] - stats.stateMean[j]) / stats.stateStd[j] }
+            for j in 0..<a { inputs[r * width + o + j] = (actions[r * a + j] - stats.actionMean[j]) / stats.actionStd[j] }
+        }
+    }
+
+    /// Writes the training targets `(s' − s − delta_mean)/delta_std` of `count` rows into `targets`.
+    public func normalizedTargets(observations: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>, count: Int,
+                                  into targets: UnsafeMutablePointer<Float>) {
+        let o = observationSize
+        for r in 0..<count {
+            for j in 0..<o {
+                let delta = nextObservations[r * o + j] - observations[r * o + j]
+                targets[r * o + j] = (delta - stats.deltaStateMean[j]) / stats.deltaStateStd[j]
+            }
+        }
+    }
+
+    // MARK: Prediction
+
+    /// Next observations predicted in evaluation mode for `count` rows (count × obs), in chunks of
+    /// the network's working memory. For occasional use (evaluation, tests); the planner uses a
+    /// folded network instead.
+    public func predictNextObservations(observations: [Float], actions: [Float]) -> [Float] {
+        let o = observationSize, a = actionSize
+        let count = observations.count / o
+        precondition(observations.count == count * o && actions.count == count * a)
+        var result = [Float](repeating: 0, count: count * o)
+        let chunk = max(network.capacity, 1)
+        var inputs = [Float](repeating: 0, count: chunk * (o + a))
+        var start = 0
+        while start < count {
+            let n = min(chunk, count - start)
+            observations.withUnsafeBufferPointer { obs in
+                actions.withUnsafeBufferPointer { act in
+                    normalizedInputs(observations: obs.baseAddress! + start * o, actions: act.baseAddress! + start * a,
+                                     count: n, into: &inputs)
+                }
+            }
+            network.forward(inputs, count: n, training: false)
+            let out = network.output
+            for r in 0..<n {
+                for j in 0..<o {
+                    let s = observations[(start + r) * o + j]
+                    result[(start + r) * o + j] = s + stats.deltaStateStd[j] * out[r * o + j] + stats.deltaStateMean[j]
+                }
+            }
+            start += n
+        }
+        return result
+    }
+}
