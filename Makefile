@@ -4,7 +4,7 @@
 #
 #   make                 the whole pipeline for PIPELINE and SEED
 #   make test            the test suite
-#   make collect | stats one stage (and what it needs)
+#   make collect | stats | train   one stage (and what it needs)
 #   make build | deps | clean
 
 SHELL := /bin/bash
@@ -22,12 +22,12 @@ include pipelines/$(PIPELINE).mk
 
 run := $(DATA)/$(PIPELINE)/seed-$(SEED)
 BIN := .build/release
-STAGES := collect stats
+STAGES := collect stats train
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 
-.PHONY: all build deps test clean distclean collect stats
+.PHONY: all build deps test clean distclean collect stats train
 
-all: $(run)/stats.h5
+all: $(run)/model-0.h5
 
 # ---- native libraries and the build ---------------------------------------------------------------
 
@@ -63,6 +63,9 @@ build: $(BIN)/programs.mk
 
 params_collect = env=$(ENV) episodes=$(EPISODES) max_steps=$(MAX_STEPS) seed=$(SEED)
 params_stats = std_floor=default
+params_train = hidden=$(HIDDEN) depth=$(DEPTH) batch_norm=$(BATCH_NORM) batch_size=$(BATCH_SIZE) lr=$(LR) \
+  beta1=$(BETA1) beta2=$(BETA2) weight_decay=$(WEIGHT_DECAY) epochs=$(EPOCHS) patience=$(PATIENCE) \
+  val_fraction=$(VAL_FRACTION) seed=$(SEED)
 
 # $(call write-params,stage): rewrites $(run)/params/<stage> if its text differs.
 write-params = $(shell mkdir -p $(run)/params && f=$(run)/params/$(1) && t='$(params_$(1)) program=$(program_$(1))' \
@@ -85,8 +88,16 @@ $(run)/random.h5: $(run)/params/collect
 $(run)/stats.h5: $(run)/random.h5 $(run)/params/stats
 	$(call stage,stats) --data random.h5 --out stats.h5
 
+train_options = --hidden $(HIDDEN) --depth $(DEPTH) $(if $(filter yes,$(BATCH_NORM)),--batch-norm,--no-batch-norm) \
+  --batch-size $(BATCH_SIZE) --lr $(LR) --beta1 $(BETA1) --beta2 $(BETA2) --weight-decay $(WEIGHT_DECAY) \
+  --epochs $(EPOCHS) --patience $(PATIENCE) --val-fraction $(VAL_FRACTION) --seed $(SEED)
+
+$(run)/model-0.h5: $(run)/random.h5 $(run)/stats.h5 $(run)/params/train
+	$(call stage,train) --data random.h5 --stats stats.h5 $(train_options) --logdir tb/train-0 --out model-0.h5
+
 collect: $(run)/random.h5 $(run)/stats.h5
 stats: $(run)/stats.h5
+train: $(run)/model-0.h5
 
 # ---- tests and housekeeping ---------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MBRL", targets: ["MBRL"]),
         .executable(name: "collect", targets: ["collect"]),
         .executable(name: "stats", targets: ["stats"]),
+        .executable(name: "train", targets: ["train"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,6 +36,7 @@ let package = Package(
 
         .executableTarget(name: "collect", dependencies: ["MBRLCommandLine"]),
         .executableTarget(name: "stats", dependencies: ["MBRLCommandLine"]),
+        .executableTarget(name: "train", dependencies: ["MBRLCommandLine"]),
 
         // Helpers shared by the test targets: approximate equality, temporary folders, fixtures.
         .target(name: "MBRLTestSupport", dependencies: ["MBRL"], path: "Tests/MBRLTestSupport"),

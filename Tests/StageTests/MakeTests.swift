@@ -43,6 +43,21 @@ final class MakeTests: XCTestCase {
         XCTAssertGreaterThan(try modificationDate(stats), before.1)
         XCTAssertEqual(try HDF5FileSummary.rows(random), 600)
 
+        // Training on the collected data writes model-0.h5; a changed training parameter retrains
+        // without recollecting.
+        let train = try make(["DATA=\(data.path)", "EPISODES=3", "EPOCHS=3", "train"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let model = run + "/model-0.h5"
+        XCTAssertEqual(try HDF5File.open(at: model).root.stringAttribute("format"), "mbrl.model/1")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/tb/train-0/train.csv"))
+        let collected = try modificationDate(random), trained = try modificationDate(model)
+        XCTAssertEqual(try make(["-q", "DATA=\(data.path)", "EPISODES=3", "EPOCHS=3", "train"]).status, 0)
+        Thread.sleep(forTimeInterval: 1.1)
+        XCTAssertEqual(try make(["DATA=\(data.path)", "EPISODES=3", "EPOCHS=4", "train"]).status, 0)
+        XCTAssertEqual(try modificationDate(random), collected)
+        XCTAssertGreaterThan(try modificationDate(model), trained)
+        XCTAssertEqual(try HDF5File.open(at: model).root.intAttribute("epochs_run"), 4)
+
         // Another seed goes to its own folder.
         XCTAssertEqual(try make(["DATA=\(data.path)", "EPISODES=2", "SEED=5", "collect"]).status, 0)
         XCTAssertTrue(FileManager.default.fileExists(atPath: data.path + "/pendulum/seed-5/random.h5"))

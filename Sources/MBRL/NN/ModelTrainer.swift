@@ -15,6 +15,14 @@ public final class ModelTrainer {
         public var inputs: [Float]
         public var targets: [Float]
         public var count: Int
+
+        public static var empty: Examples { Examples(inputs: [], targets: [], count: 0) }
+
+        public mutating func append(_ other: Examples) {
+            inputs += other.inputs
+            targets += other.targets
+            count += other.count
+        }
     }
 
     public init(model: DynamicsModel, batchSize: Int, optimizer config: AdamConfiguration) {

@@ -1,0 +1,103 @@
+import Foundation
+import MBRL
+import MBRLTestSupport
+import XCTest
+
+/// The release-built `train` on a small dataset: the model file's contract, determinism, logs,
+/// warm start, aggregation, and errors.
+final class TrainTests: XCTestCase {
+    let dir = TemporaryDirectory("mbrl-train")
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Repository.executable("train")), "run `make build` first")
+        for (name, seed) in [("a.h5", "1"), ("b.h5", "2")] {
+            XCTAssertEqual(try runProcess(Repository.executable("collect"), ["--episodes", "6", "--seed", seed, "--out", name], in: dir.path).status, 0)
+        }
+        XCTAssertEqual(try runProcess(Repository.executable("stats"), ["--data", "a.h5", "--out", "s.h5"], in: dir.path).status, 0)
+    }
+
+    func train(_ arguments: [String]) throws -> ProcessResult {
+        try runProcess(Repository.executable("train"), ["--data", "a.h5", "--stats", "s.h5", "--epochs", "8"] + arguments, in: dir.path)
+    }
+
+    func testModelFileHoldsTheStateDictAndTrainingAttributes() throws {
+        let result = try train(["--out", "m.h5", "--logdir", "tb"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let root = try HDF5File.open(at: dir.file("m.h5")).root
+        XCTAssertEqual(try root.stringAttribute("format"), "mbrl.model/1")
+        let expectedShapes: [String: [Int]] = [
+            "model.network.0.weight": [64, 4], "model.network.0.bias": [64], "model.network.1.weight": [64],
+            "model.network.1.running_var": [64], "model.network.1.num_batches_tracked": [],
+            "model.network.3.weight": [64, 64], "model.network.4.running_mean": [64],
+            "model.network.6.weight": [3, 64], "model.network.6.bias": [3], "stats/state_mean": [3], "stats/action_std": [1],
+        ]
+        for (name, shape) in expectedShapes { XCTAssertEqual(try root.datasetInfo(name).shape, shape, name) }
+        XCTAssertGreaterThan(try root.readScalar("model.network.1.num_batches_tracked", as: Int64.self), 0)
+        XCTAssertEqual(try root.intAttribute("hidden"), 64)
+        XCTAssertEqual(try root.intAttribute("depth"), 2)
+        XCTAssertTrue(try root.boolAttribute("batch_norm"))
+        XCTAssertEqual(try root.intAttribute("epochs_run"), 8)
+        XCTAssertGreaterThan(try root.intAttribute("samples_seen"), 1000)
+        let valLoss = try root.doubleAttribute("val_loss")
+        XCTAssertTrue(valLoss > 0 && valLoss < 0.5, "validation loss \(valLoss) after 8 epochs")
+
+        // The model predicts held-in transitions far better than "no change".
+        let (model, env) = try DynamicsModel.read(fromFile: dir.file("m.h5"))
+        XCTAssertEqual(env, "Pendulum-v1")
+        let data = try Transitions.read(from: dir.file("a.h5"))
+        let predicted = model.predictNextObservations(observations: data.observations, actions: data.actions)
+        let modelError = zip(predicted, data.nextObservations).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +)
+        let stillError = zip(data.observations, data.nextObservations).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +)
+        XCTAssertLessThan(modelError, stillError / 5)
+
+        // Logs: one event file and the CSV with a row per epoch.
+        let logs = try FileManager.default.contentsOfDirectory(atPath: dir.file("tb"))
+        XCTAssertEqual(logs.filter { $0.hasPrefix("events.out.tfevents.") }.count, 1)
+        let csv = try String(contentsOfFile: dir.file("tb/train.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.first, "step,train/loss,train/val_loss,train/lr,charts/samples_per_s")
+        XCTAssertEqual(csv.count, 9)
+    }
+
+    func testSameSeedGivesIdenticalModelFiles() throws {
+        XCTAssertEqual(try train(["--out", "m1.h5", "--seed", "3"]).status, 0)
+        XCTAssertEqual(try train(["--out", "m2.h5", "--seed", "3"]).status, 0)
+        XCTAssertEqual(try train(["--out", "m3.h5", "--seed", "4"]).status, 0)
+        func weights(_ name: String) throws -> [Float] {
+            try HDF5File.open(at: dir.file(name)).root.read("model.network.0.weight", as: Float.self).values
+        }
+        XCTAssertEqual(try weights("m1.h5"), try weights("m2.h5"))
+        XCTAssertNotEqual(try weights("m1.h5"), try weights("m3.h5"))
+        // The files differ only in the `command` attribute's output name; the same command, same bytes.
+        XCTAssertEqual(try train(["--out", "m1.h5", "--seed", "3"]).status, 0)
+        let first = try Data(contentsOf: URL(fileURLWithPath: dir.file("m1.h5")))
+        XCTAssertEqual(try train(["--out", "m1.h5", "--seed", "3"]).status, 0)
+        XCTAssertEqual(first, try Data(contentsOf: URL(fileURLWithPath: dir.file("m1.h5"))))
+    }
+
+    func testWarmStartAggregationAndArchitectureMismatch() throws {
+        XCTAssertEqual(try train(["--out", "m0.h5"]).status, 0)
+        let warm = try train(["--data", "b.h5", "--init", "m0.h5", "--new-data-fraction", "0.9", "--out", "m1.h5"])
+        XCTAssertEqual(warm.status, 0, warm.stderr)
+        let root = try HDF5File.open(at: dir.file("m1.h5")).root
+        XCTAssertTrue(try root.stringAttribute("inputs").contains("m0.h5"))
+        XCTAssertTrue(try root.stringAttribute("config").contains(#""new_data_fraction":0.9"#))
+
+        let mismatch = try train(["--init", "m0.h5", "--hidden", "32", "--out", "m2.h5"])
+        XCTAssertEqual(mismatch.status, 1)
+        XCTAssertEqual(mismatch.stderr, "error: m0.h5: model is 4-64-64-3 with batch norm, but this training builds 4-32-32-3 with batch norm\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("m2.h5")))
+    }
+
+    func testInvalidOptionsAreUsageErrors() throws {
+        for (arguments, message) in [
+            (["--lr", "0"], "--lr must be positive"), (["--batch-size", "1"], "--batch-size must be at least 2"),
+            (["--epochs", "0"], "--epochs must be at least 1"), (["--val-fraction", "1"], "--val-fraction must be in [0, 1)"),
+            (["--new-data-fraction", "0.5"], "--new-data-fraction needs a second --data file"),
+        ] {
+            let result = try train(arguments + ["--out", "bad.h5"])
+            XCTAssertEqual(result.status, 64, "\(arguments)")
+            XCTAssertTrue(result.stderr.contains(message), result.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("bad.h5")))
+    }
+}
