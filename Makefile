@@ -4,7 +4,7 @@
 #
 #   make                 the whole pipeline for PIPELINE and SEED
 #   make test            the test suite
-#   make collect | stats | train   one stage (and what it needs)
+#   make collect | stats | train | plan | evaluate   one stage (and what it needs)
 #   make build | deps | clean
 
 SHELL := /bin/bash
@@ -22,12 +22,12 @@ include pipelines/$(PIPELINE).mk
 
 run := $(DATA)/$(PIPELINE)/seed-$(SEED)
 BIN := .build/release
-STAGES := collect stats train
+STAGES := collect stats train plan evaluate
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 
-.PHONY: all build deps test clean distclean collect stats train
+.PHONY: all build deps test clean distclean collect stats train plan evaluate
 
-all: $(run)/model-0.h5
+all: $(run)/eval.h5
 
 # ---- native libraries and the build ---------------------------------------------------------------
 
@@ -62,17 +62,27 @@ build: $(BIN)/programs.mk
 # when its parameters or its program changed, and `make -q` tells the truth.
 
 params_collect = env=$(ENV) episodes=$(EPISODES) max_steps=$(MAX_STEPS) seed=$(SEED)
-params_stats = std_floor=default
+params_stats =
 params_train = hidden=$(HIDDEN) depth=$(DEPTH) batch_norm=$(BATCH_NORM) batch_size=$(BATCH_SIZE) lr=$(LR) \
   beta1=$(BETA1) beta2=$(BETA2) weight_decay=$(WEIGHT_DECAY) epochs=$(EPOCHS) patience=$(PATIENCE) \
-  val_fraction=$(VAL_FRACTION) seed=$(SEED)
+  val_fraction=$(VAL_FRACTION) new_data_fraction=$(NEW_DATA_FRACTION) warm_start=$(WARM_START) seed=$(SEED)
+params_plan = $(plan_options) episodes=$(PLAN_EPISODES)
+params_test = $(plan_options) episodes=$(TEST_EPISODES) starts=$(TEST_STARTS)
+params_heldout = env=$(ENV) episodes=$(HELDOUT_EPISODES) seed=$(heldout_seed)
+params_evaluate = max_k=$(MAX_K) iters=$(ITERS)
 
-# $(call write-params,stage): rewrites $(run)/params/<stage> if its text differs.
-write-params = $(shell mkdir -p $(run)/params && f=$(run)/params/$(1) && t='$(params_$(1)) program=$(program_$(1))' \
+# Which program each parameters file belongs to.
+program_of_test = plan
+program_of_heldout = collect
+param_files := collect stats train plan test heldout evaluate
+
+# $(call write-params,name): rewrites $(run)/params/<name> if its text differs.
+write-params = $(shell mkdir -p $(run)/params && f=$(run)/params/$(1) \
+  && t='$(params_$(1)) program=$(program_$(or $(program_of_$(1)),$(1)))' \
   && { [ "$$(cat $$f 2>/dev/null)" = "$$t" ] || printf '%s\n' "$$t" > $$f; })
 
-ifneq ($(filter-out build test,$(pipeline_goals)),)
-$(foreach stage,$(STAGES),$(call write-params,$(stage)))
+ifneq ($(filter-out build test bench sweep,$(pipeline_goals)),)
+$(foreach name,$(param_files),$(call write-params,$(name)))
 endif
 
 # ---- stages ---------------------------------------------------------------------------------------
@@ -95,9 +105,50 @@ train_options = --hidden $(HIDDEN) --depth $(DEPTH) $(if $(filter yes,$(BATCH_NO
 $(run)/model-0.h5: $(run)/random.h5 $(run)/stats.h5 $(run)/params/train
 	$(call stage,train) --data random.h5 --stats stats.h5 $(train_options) --logdir tb/train-0 --out model-0.h5
 
+# The loop, iteration i = 1..ITERS: rollouts-i with model-(i-1), then model-i on all data so far.
+plan_options = --planner $(PLANNER) --candidates $(CANDIDATES) --horizon $(HORIZON) --discount $(DISCOUNT) \
+  $(if $(PLAN_ITERATIONS),--iterations $(PLAN_ITERATIONS)) $(if $(THREADS),--threads $(THREADS)) $(PLANNER_OPTIONS)
+numbers := 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20
+iterations := $(wordlist 2,$(words 0 $(wordlist 1,$(ITERS),$(numbers))),$(numbers))
+final_model := model-$(ITERS).h5
+
+define iteration
+$(run)/rollouts-$(i).h5: $(run)/model-$(word $(i),$(numbers)).h5 $(run)/params/plan
+	$(call stage,plan) --model model-$(word $(i),$(numbers)).h5 $(plan_options) --episodes $(PLAN_EPISODES) \
+	  --seed $(shell echo $$(( $(SEED) * 100 + $(i) ))) --logdir tb/plan-$(i) --out rollouts-$(i).h5
+
+$(run)/model-$(i).h5: $(run)/random.h5 $(run)/stats.h5 $(foreach j,$(wordlist 1,$(i),$(iterations)),$(run)/rollouts-$(j).h5) \
+  $(run)/model-$(word $(i),$(numbers)).h5 $(run)/params/train
+	$(call stage,train) --data random.h5 $(foreach j,$(wordlist 1,$(i),$(iterations)),rollouts-$(j).h5) --stats stats.h5 \
+	  $(train_options) $(if $(filter yes,$(WARM_START)),--init model-$(word $(i),$(numbers)).h5) \
+	  $(if $(NEW_DATA_FRACTION),--new-data-fraction $(NEW_DATA_FRACTION)) --logdir tb/train-$(i) --out model-$(i).h5
+endef
+$(foreach i,$(iterations),$(eval $(iteration)))
+
+# The test: TEST_EPISODES episodes of the final model from fixed starts (copied into the run folder,
+# so the run is self-contained and its provenance paths are relative).
+$(run)/test-starts.h5: $(TEST_STARTS)
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(run)/test.h5: $(run)/$(final_model) $(run)/test-starts.h5 $(run)/params/test
+	$(call stage,plan) --model $(final_model) $(plan_options) --episodes $(TEST_EPISODES) \
+	  --initial-states test-starts.h5 --seed $(SEED) --logdir tb/test --out test.h5
+
+# Held-out random data for the model error, collected with a seed no training step uses.
+heldout_seed := $(shell echo $$(( $(SEED) + 1000000 )))
+$(run)/heldout.h5: $(run)/params/heldout
+	$(call stage,collect) --env $(ENV) --episodes $(HELDOUT_EPISODES) --seed $(heldout_seed) --policy random --out heldout.h5
+
+$(run)/eval.h5: $(run)/$(final_model) $(run)/heldout.h5 $(foreach i,$(iterations),$(run)/rollouts-$(i).h5) $(run)/test.h5 $(run)/params/evaluate
+	$(call stage,evaluate) --model $(final_model) --data heldout.h5 \
+	  --rollouts $(foreach i,$(iterations),rollouts-$(i).h5) test.h5 --max-k $(MAX_K) --out eval.h5
+
 collect: $(run)/random.h5 $(run)/stats.h5
 stats: $(run)/stats.h5
 train: $(run)/model-0.h5
+plan: $(foreach i,$(iterations),$(run)/rollouts-$(i).h5) $(run)/test.h5
+evaluate: $(run)/eval.h5
 
 # ---- tests and housekeeping ---------------------------------------------------------------------------
 

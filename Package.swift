@@ -11,6 +11,8 @@ let package = Package(
         .executable(name: "collect", targets: ["collect"]),
         .executable(name: "stats", targets: ["stats"]),
         .executable(name: "train", targets: ["train"]),
+        .executable(name: "plan", targets: ["plan"]),
+        .executable(name: "evaluate", targets: ["evaluate"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,6 +39,8 @@ let package = Package(
         .executableTarget(name: "collect", dependencies: ["MBRLCommandLine"]),
         .executableTarget(name: "stats", dependencies: ["MBRLCommandLine"]),
         .executableTarget(name: "train", dependencies: ["MBRLCommandLine"]),
+        .executableTarget(name: "plan", dependencies: ["MBRLCommandLine"]),
+        .executableTarget(name: "evaluate", dependencies: ["MBRLCommandLine"]),
 
         // Helpers shared by the test targets: approximate equality, temporary folders, fixtures.
         .target(name: "MBRLTestSupport", dependencies: ["MBRL"], path: "Tests/MBRLTestSupport"),

@@ -3,8 +3,9 @@
 # Every variable can be overridden on the command line: make EPISODES=30.
 
 ENV ?= pendulum
-# collect: random-policy episodes, steps per episode (empty: the environment's limit, 200)
-EPISODES ?= 20
+# collect: random-policy episodes (the notebook collects 20; 15 keeps the training data of the whole
+# loop at 6,000 steps, see below), steps per episode (empty: the environment's limit, 200)
+EPISODES ?= 15
 MAX_STEPS ?=
 
 # train: the notebook's network (width 64, two Linear-BatchNorm-ReLU blocks) with Adam. The notebook
@@ -21,3 +22,27 @@ WEIGHT_DECAY ?= 0
 EPOCHS ?= 100
 PATIENCE ?= 15
 VAL_FRACTION ?= 0.1
+
+# The paper's loop: plan PLAN_EPISODES episodes with model-(i-1) (rollouts-i), retrain on the random
+# data plus every rollout so far (model-i, warm-started from model-(i-1)), ITERS times. With 15 random
+# episodes the training data is 15·200 + 3·5·200 = 6,000 environment steps.
+ITERS ?= 3
+PLAN_EPISODES ?= 5
+WARM_START ?= yes
+NEW_DATA_FRACTION ?=
+
+# plan: the notebook's random shooting, K 1024 candidates, horizon 15, no discount.
+PLANNER ?= rs
+CANDIDATES ?= 1024
+HORIZON ?= 15
+DISCOUNT ?= 1
+PLAN_ITERATIONS ?=
+PLANNER_OPTIONS ?=
+THREADS ?=
+
+# test and evaluate: 50 episodes from fixed starts with the final model; model error on 10 random
+# episodes collected with another seed; open-loop error up to 30 steps.
+TEST_EPISODES ?= 50
+TEST_STARTS ?= pipelines/pendulum-test-starts.h5
+HELDOUT_EPISODES ?= 10
+MAX_K ?= 30

@@ -1,0 +1,114 @@
+/// How well a dynamics model predicts held-out transitions.
+///
+/// - one-step error: the model's next observation for every row, against the recorded one, as the
+///   mean squared error in observation units and normalized by `delta_state_std` (the training loss);
+/// - open-loop k-step error: from every row t of an episode, the model is fed its own predictions
+///   with the recorded actions a_t, …, a_{t+k−1}; RMSE against the recorded observation k steps
+///   later, over all starts whose episode lasts that long, for k = 1…maxK.
+public struct ModelEvaluation {
+    /// One-step predictions, rows × obs, row-aligned with the data.
+    public var predictions: [Float]
+    /// Mean over rows and components of the squared one-step error, in observation units.
+    public var oneStepMSE: Double
+    /// The same per observation component.
+    public var oneStepMSEPerDimension: [Double]
+    /// The one-step error normalized by the model's delta std: the training loss on these rows.
+    public var oneStepMSENormalized: Double
+    /// RMSE of the k-step open-loop prediction for k = 1…maxK (NaN where no episode is that long).
+    public var kStepRMSE: [Double]
+    /// The number of starts behind each k-step RMSE.
+    public var kStepCounts: [Int]
+
+    public init(model: DynamicsModel, data: Transitions, maxK: Int) {
+        precondition(maxK >= 1)
+        let o = data.observationSize, a = data.actionSize, n = data.count
+        let chunk = 4096
+        let dynamics = ModelDynamics(model, capacity: chunk)
+
+        // One step: every row.
+        var predictions = [Float](repeating: 0, count: n * o)
+        Self.predict(dynamics, observations: data.observations, actions: data.actions, rows: n, chunk: chunk, into: &predictions)
+        var perDimension = [Double](repeating: 0, count: o), normalized = 0.0
+        for r in 0..<n {
+            for j in 0..<o {
+                let e = Double(predictions[r * o + j]) - Double(data.nextObservations[r * o + j])
+                perDimension[j] += e * e
+                let z = e / Double(model.stats.deltaStateStd[j])
+                normalized += z * z
+            }
+        }
+        let rowsTimesDims = Double(max(n * o, 1))
+        self.predictions = predictions
+        oneStepMSE = perDimension.reduce(0, +) / rowsTimesDims
+        oneStepMSEPerDimension = perDimension.map { $0 / Double(max(n, 1)) }
+        oneStepMSENormalized = normalized / rowsTimesDims
+
+        // k steps: all starts advance together; a start leaves when its episode ends.
+        var episodeEnd = [Int](repeating: 0, count: n)
+        for range in data.episodeRanges { for t in range { episodeEnd[t] = range.upperBound } }
+        var starts = Array(0..<n)
+        var states = data.observations
+        var rmse = [Double](), counts = [Int]()
+        var inputsActions = [Float](), next = [Float]()
+        for k in 1...maxK {
+            // The action of step k−1 after each start t is row t+k−1's.
+            inputsActions.removeAll(keepingCapacity: true)
+            for t in starts { inputsActions += data.actions[((t + k - 1) * a)..<((t + k) * a)] }
+            next = [Float](repeating: 0, count: starts.count * o)
+            Self.predict(dynamics, observations: states, actions: inputsActions, rows: starts.count, chunk: chunk, into: &next)
+            var sum = 0.0
+            for (i, t) in starts.enumerated() {
+                for j in 0..<o {
+                    let e = Double(next[i * o + j]) - Double(data.nextObservations[(t + k - 1) * o + j])
+                    sum += e * e
+                }
+            }
+            counts.append(starts.count)
+            rmse.append(starts.isEmpty ? .nan : (sum / Double(starts.count * o)).squareRoot())
+            // Keep the starts whose episode has a step k+1.
+            var keptStarts = [Int](), keptStates = [Float]()
+            for (i, t) in starts.enumerated() where t + k < episodeEnd[t] {
+                keptStarts.append(t)
+                keptStates += next[(i * o)..<((i + 1) * o)]
+            }
+            starts = keptStarts
+            states = keptStates
+        }
+        kStepRMSE = rmse
+        kStepCounts = counts
+    }
+
+    private static func predict(_ dynamics: ModelDynamics, observations: [Float], actions: [Float], rows: Int, chunk: Int,
+                                into result: inout [Float]) {
+        let o = dynamics.observationSize, a = dynamics.actionSize
+        observations.withUnsafeBufferPointer { obs in
+            actions.withUnsafeBufferPointer { act in
+                result.withUnsafeMutableBufferPointer { out in
+                    var start = 0
+                    while start < rows {
+                        let count = min(chunk, rows - start)
+                        dynamics.predict(observations: obs.baseAddress! + start * o, actions: act.baseAddress! + start * a,
+                                         count: count, into: out.baseAddress! + start * o)
+                        start += count
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Summary statistics of a rollouts file's episode returns.
+public struct ReturnStatistics {
+    public var mean: Double, std: Double, min: Double, max: Double, episodes: Int
+
+    /// Population standard deviation; all NaN for no episodes.
+    public init(_ returns: [Double]) {
+        episodes = returns.count
+        guard !returns.isEmpty else { mean = .nan; std = .nan; min = .nan; max = .nan; return }
+        mean = returns.reduce(0, +) / Double(returns.count)
+        let m = mean
+        std = (returns.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(returns.count)).squareRoot()
+        min = returns.min()!
+        max = returns.max()!
+    }
+}

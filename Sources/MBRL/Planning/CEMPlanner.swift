@@ -1,0 +1,111 @@
+/// The cross-entropy method as PETS uses it (Chua et al. 2018, "Deep Reinforcement Learning in a
+/// Handful of Trials"): per control step, `iterations` rounds of sampling a population from a
+/// Gaussian over action sequences (truncated at 2σ, variance capped so samples stay in the bounds),
+/// keeping the `elites` best, and moving mean and variance toward theirs with smoothing α
+/// (`new = α·old + (1−α)·elite`). The mean is warm-started from the previous step's, shifted by one;
+/// the variance restarts at ((high − low)/4)². Executes the first action of the final mean.
+public final class CEMPlanner: Planner {
+    public let common: PlannerSettings
+    public let objective: PlanningObjective
+    public let elites: Int
+    public let iterations: Int
+    public let alpha: Float
+    let evaluator: TrajectoryEvaluator
+    let sequences: Buffer<Float>
+    let mean: Buffer<Float>, variance: Buffer<Float>
+    let order: UnsafeMutablePointer<Int>
+
+    public init(dynamics: BatchDynamics, objective: PlanningObjective, settings: PlannerSettings,
+                elites: Int, iterations: Int, alpha: Float) {
+        precondition(elites > 0 && elites <= settings.candidates && iterations > 0 && alpha >= 0 && alpha < 1)
+        common = settings
+        self.objective = objective
+        self.elites = elites
+        self.iterations = iterations
+        self.alpha = alpha
+        evaluator = TrajectoryEvaluator(dynamics: dynamics, objective: objective, capacity: settings.candidates,
+                                        horizon: settings.horizon, threads: settings.threads)
+        let n = settings.horizon * objective.actionSize
+        sequences = Buffer(count: settings.candidates * n)
+        mean = Buffer(count: n)
+        variance = Buffer(count: n)
+        order = .allocate(capacity: settings.candidates)
+        order.initialize(repeating: 0, count: settings.candidates)
+        reset()
+    }
+
+    deinit { order.deallocate() }
+
+    public var name: String { "cem" }
+
+    public var settings: JSONValue {
+        ["planner": "cem", "candidates": .int(common.candidates), "horizon": .int(common.horizon),
+         "discount": .double(Double("\(objective.discount)")!), "threads": .int(common.threads),
+         "elites": .int(elites), "iterations": .int(iterations), "alpha": .double(Double("\(alpha)")!)]
+    }
+
+    public func reset() {
+        for h in 0..<common.horizon { for j in 0..<objective.actionSize { mean[h * objective.actionSize + j] = center(j) } }
+    }
+
+    private func center(_ j: Int) -> Float { (objective.actionLow[j] + objective.actionHigh[j]) / 2 }
+
+    public func action(for observation: [Float], rng: inout RandomGenerator) -> [Float] {
+        let k = common.candidates, a = objective.actionSize, horizon = common.horizon
+        let s = sequences.pointer, m = mean.pointer, v = variance.pointer
+        for h in 0..<horizon {
+            for j in 0..<a {
+                let width = objective.actionHigh[j] - objective.actionLow[j]
+                v[h * a + j] = width * width / 16
+            }
+        }
+        for _ in 0..<iterations {
+            for h in 0..<horizon {
+                for j in 0..<a {
+                    let i = h * a + j, low = objective.actionLow[j], high = objective.actionHigh[j]
+                    // Cap the variance so that mean ± 2σ stays inside the bounds.
+                    let room = min(m[i] - low, high - m[i]) / 2
+                    let sigma = min(v[i], room * room).squareRoot()
+                    for c in 0..<k { s[(h * k + c) * a + j] = min(max(m[i] + sigma * rng.truncatedNormal(), low), high) }
+                }
+            }
+            evaluator.evaluate(from: observation, sequences: s, count: k)
+            selectElites(count: k)
+            for h in 0..<horizon {
+                for j in 0..<a {
+                    var sum: Float = 0, sumSquares: Float = 0
+                    for e in 0..<elites {
+                        let x = s[(h * k + order[e]) * a + j]
+                        sum += x
+                        sumSquares += x * x
+                    }
+                    let eliteMean = sum / Float(elites)
+                    let eliteVariance = max(sumSquares / Float(elites) - eliteMean * eliteMean, 0)
+                    let i = h * a + j
+                    m[i] = alpha * m[i] + (1 - alpha) * eliteMean
+                    v[i] = alpha * v[i] + (1 - alpha) * eliteVariance
+                }
+            }
+        }
+        let first = (0..<a).map { m[$0] }
+        // Warm start: shift the mean by one step; the new last step starts at the bounds' center.
+        for h in 0..<(horizon - 1) { for j in 0..<a { m[h * a + j] = m[(h + 1) * a + j] } }
+        for j in 0..<a { m[(horizon - 1) * a + j] = center(j) }
+        return first
+    }
+
+    /// Puts the indices of the `elites` highest returns first in `order` (NaN returns last).
+    private func selectElites(count k: Int) {
+        let returns = evaluator.returns.pointer
+        for i in 0..<k { order[i] = i }
+        var buffer = UnsafeMutableBufferPointer(start: order, count: k)
+        func better(_ x: Int, _ y: Int) -> Bool {
+            let rx = returns[x], ry = returns[y]
+            if rx.isNaN { return false }
+            if ry.isNaN { return true }
+            return rx > ry || (rx == ry && x < y)
+        }
+        // Partial selection: the elites are few; a full sort of K indices costs little more and is simple.
+        buffer.sort(by: better)
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// Model predictive path integral control (Williams et al. 2017, "Information Theoretic MPC for
+/// Model-Based Reinforcement Learning"), in the form used by MBRL baselines: perturb a nominal
+/// sequence U with Gaussian noise of standard deviation σ (clipped to the bounds; candidate 0 is U
+/// itself), score the K candidates, and set U to their average weighted by exp((R − max R)/λ).
+/// The nominal sequence is warm-started from the previous step's, shifted by one.
+public final class MPPIPlanner: Planner {
+    public let common: PlannerSettings
+    public let objective: PlanningObjective
+    /// λ: lower follows the best candidates more greedily.
+    public let temperature: Float
+    /// σ of the perturbations, in action units.
+    public let noise: Float
+    public let iterations: Int
+    let evaluator: TrajectoryEvaluator
+    let sequences: Buffer<Float>
+    let nominal: Buffer<Float>
+    let weights: Buffer<Float>
+
+    public init(dynamics: BatchDynamics, objective: PlanningObjective, settings: PlannerSettings,
+                temperature: Float, noise: Float, iterations: Int) {
+        precondition(temperature > 0 && noise > 0 && iterations > 0)
+        common = settings
+        self.objective = objective
+        self.temperature = temperature
+        self.noise = noise
+        self.iterations = iterations
+        evaluator = TrajectoryEvaluator(dynamics: dynamics, objective: objective, capacity: settings.candidates,
+                                        horizon: settings.horizon, threads: settings.threads)
+        sequences = Buffer(count: settings.candidates * settings.horizon * objective.actionSize)
+        nominal = Buffer(count: settings.horizon * objective.actionSize)
+        weights = Buffer(count: settings.candidates)
+        reset()
+    }
+
+    public var name: String { "mppi" }
+
+    public var settings: JSONValue {
+        ["planner": "mppi", "candidates": .int(common.candidates), "horizon": .int(common.horizon),
+         "discount": .double(Double("\(objective.discount)")!), "threads": .int(common.threads),
+         "temperature": .double(Double("\(temperature)")!), "noise": .double(Double("\(noise)")!),
+         "iterations": .int(iterations)]
+    }
+
+    public func reset() {
+        for h in 0..<common.horizon { for j in 0..<objective.actionSize { nominal[h * objective.actionSize + j] = center(j) } }
+    }
+
+    private func center(_ j: Int) -> Float { (objective.actionLow[j] + objective.actionHigh[j]) / 2 }
+
+    public func action(for observation: [Float], rng: inout RandomGenerator) -> [Float] {
+        let k = common.candidates, a = objective.actionSize, horizon = common.horizon
+        let s = sequences.pointer, u = nominal.pointer, w = weights.pointer
+        for _ in 0..<iterations {
+            for h in 0..<horizon {
+                for j in 0..<a {
+                    let i = h * a + j, low = objective.actionLow[j], high = objective.actionHigh[j]
+                    s[h * k * a + j] = u[i]
+                    for c in 1..<k { s[(h * k + c) * a + j] = min(max(u[i] + noise * Float(rng.normal()), low), high) }
+                }
+            }
+            evaluator.evaluate(from: observation, sequences: s, count: k)
+            let returns = evaluator.returns.pointer
+            let best = returns[argmax(returns, count: k)]
+            var total: Float = 0
+            for c in 0..<k {
+                w[c] = returns[c].isNaN ? 0 : exp((returns[c] - best) / temperature)
+                total += w[c]
+            }
+            for h in 0..<horizon {
+                for j in 0..<a {
+                    var sum: Float = 0
+                    for c in 0..<k { sum += w[c] * s[(h * k + c) * a + j] }
+                    u[h * a + j] = sum / total
+                }
+            }
+        }
+        let first = (0..<a).map { u[$0] }
+        for h in 0..<(horizon - 1) { for j in 0..<a { u[h * a + j] = u[(h + 1) * a + j] } }
+        for j in 0..<a { u[(horizon - 1) * a + j] = center(j) }
+        return first
+    }
+}

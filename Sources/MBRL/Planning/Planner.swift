@@ -1,0 +1,51 @@
+/// A model-predictive controller: at every step, optimize an action sequence on the model from the
+/// current observation and return its first action.
+public protocol Planner: AnyObject {
+    /// The name recorded as a transitions file's `policy` (`rs`, `cem`, `mppi`).
+    var name: String { get }
+    /// Every setting, for the `config` attribute of the files it produces.
+    var settings: JSONValue { get }
+    /// Forgets any warm start (call at the start of an episode).
+    func reset()
+    /// The action to execute now, within the action bounds.
+    func action(for observation: [Float], rng: inout RandomGenerator) -> [Float]
+}
+
+/// Shared settings of every planner.
+public struct PlannerSettings: Equatable {
+    /// Candidate sequences scored per iteration (K, or CEM's population).
+    public var candidates: Int
+    /// Steps per sequence (H).
+    public var horizon: Int
+    /// Workers that split the candidates.
+    public var threads: Int
+
+    public init(candidates: Int, horizon: Int, threads: Int = 1) {
+        self.candidates = candidates
+        self.horizon = horizon
+        self.threads = threads
+    }
+}
+
+extension RandomGenerator {
+    /// A standard normal sample truncated to [-2, 2] by rejection (as PETS's CEM samples).
+    @inline(__always)
+    mutating func truncatedNormal() -> Float {
+        while true {
+            let z = Float(normal())
+            if abs(z) <= 2 { return z }
+        }
+    }
+}
+
+/// The index of the largest value of `values[0..<count]`, ignoring NaN (0 if all are NaN).
+@inline(__always)
+func argmax(_ values: UnsafePointer<Float>, count: Int) -> Int {
+    var best = 0
+    var bestValue = -Float.infinity
+    for i in 0..<count where values[i] > bestValue {
+        bestValue = values[i]
+        best = i
+    }
+    return best
+}

@@ -1,0 +1,99 @@
+import Dispatch
+
+/// Scores candidate action sequences on the dynamics: the shared inner loop of every planner.
+///
+/// `sequences` holds `count` candidates of `horizon` steps in step-major layout (H, K, act): the
+/// actions of step h for all candidates are contiguous, so each step is one batched prediction of all
+/// candidates. The candidates are split into `threads` contiguous chunks, each run by its own worker
+/// with its own copy of the dynamics and its own buffers (BLAS itself runs single-threaded inside);
+/// all memory is allocated at construction, none per call.
+public final class TrajectoryEvaluator {
+    public let objective: PlanningObjective
+    public let capacity: Int
+    public let horizon: Int
+    public let threads: Int
+    private let workers: [Worker]
+    /// The return of each candidate after `evaluate`.
+    public let returns: Buffer<Float>
+
+    final class Worker {
+        let dynamics: BatchDynamics
+        let states: Buffer<Float>, next: Buffer<Float>, stepRewards: Buffer<Float>, actions: Buffer<Float>
+        let alive: Buffer<UInt8>, terminal: UnsafeMutablePointer<Bool>
+        let rows: Int
+
+        init(dynamics: BatchDynamics, rows: Int, objective: PlanningObjective) {
+            self.dynamics = dynamics
+            self.rows = rows
+            states = Buffer(count: rows * objective.observationSize)
+            next = Buffer(count: rows * objective.observationSize)
+            actions = Buffer(count: rows * objective.actionSize)
+            stepRewards = Buffer(count: rows)
+            alive = Buffer(count: rows)
+            terminal = .allocate(capacity: max(rows, 1))
+            terminal.initialize(repeating: false, count: max(rows, 1))
+        }
+
+        deinit { terminal.deallocate() }
+    }
+
+    /// - Parameters:
+    ///   - dynamics: the model; copied for every worker after the first.
+    ///   - capacity: the most candidates one call scores.
+    ///   - threads: workers to split the candidates across (1 or more).
+    public init(dynamics: BatchDynamics, objective: PlanningObjective, capacity: Int, horizon: Int, threads: Int = 1) {
+        precondition(capacity > 0 && horizon > 0 && threads > 0)
+        self.objective = objective
+        self.capacity = capacity
+        self.horizon = horizon
+        let threads = min(threads, capacity)
+        self.threads = threads
+        let chunk = (capacity + threads - 1) / threads
+        precondition(dynamics.capacity >= chunk, "the dynamics hold \(dynamics.capacity) rows, a worker needs \(chunk)")
+        workers = (0..<threads).map { t in
+            Worker(dynamics: t == 0 ? dynamics : dynamics.copy(), rows: chunk, objective: objective)
+        }
+        returns = Buffer(count: capacity)
+    }
+
+    /// Scores `count` candidates from `observation`; the results are in `returns[0..<count]`.
+    public func evaluate(from observation: [Float], sequences: UnsafePointer<Float>, count: Int) {
+        precondition(count <= capacity && observation.count == objective.observationSize)
+        let chunk = (count + threads - 1) / threads
+        if threads == 1 {
+            run(workers[0], observation: observation, sequences: sequences, range: 0..<count, count: count)
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            let start = min(t * chunk, count), end = min(start + chunk, count)
+            if start < end { run(workers[t], observation: observation, sequences: sequences, range: start..<end, count: count) }
+        }
+    }
+
+    /// The inner loop for candidates `range`: predict, reward, accumulate, step by step.
+    private func run(_ w: Worker, observation: [Float], sequences: UnsafePointer<Float>, range: Range<Int>, count: Int) {
+        let o = objective.observationSize, a = objective.actionSize, n = range.count
+        var states = w.states.pointer, next = w.next.pointer
+        for r in 0..<n { for j in 0..<o { states[r * o + j] = observation[j] } }
+        let total = returns.pointer + range.lowerBound
+        total.update(repeating: 0, count: n)
+        let alive = w.alive.pointer
+        alive.update(repeating: 1, count: n)
+        var weight: Float = 1
+        for h in 0..<horizon {
+            // Step h's actions of these candidates are contiguous in the (H, K, act) layout.
+            let actions = sequences + (h * count + range.lowerBound) * a
+            objective.rewards(states, actions, n, w.stepRewards.pointer)
+            let stepRewards = w.stepRewards.pointer
+            for r in 0..<n { total[r] += weight * Float(alive[r]) * stepRewards[r] }
+            weight *= objective.discount
+            if h == horizon - 1 { break }
+            w.dynamics.predict(observations: states, actions: actions, count: n, into: next)
+            if let isTerminal = objective.isTerminal {
+                isTerminal(next, n, w.terminal)
+                for r in 0..<n where w.terminal[r] { alive[r] = 0 }
+            }
+            swap(&states, &next)
+        }
+    }
+}
