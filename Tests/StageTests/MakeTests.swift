@@ -63,6 +63,25 @@ final class MakeTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: data.path + "/pendulum/seed-5/random.h5"))
     }
 
+    /// The whole loop on a tiny budget: every stage's file, then nothing left to do.
+    func testTheWholeLoopOnATinyBudget() throws {
+        let data = TemporaryDirectory("mbrl-loop")
+        let budget = ["DATA=\(data.path)", "EPISODES=2", "EPOCHS=2", "ITERS=2", "PLAN_EPISODES=1", "TEST_EPISODES=2",
+                      "HELDOUT_EPISODES=1", "CANDIDATES=16", "HORIZON=3", "MAX_K=5"]
+        let result = try make(budget)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let run = data.path + "/pendulum/seed-0/"
+        for name in ["random.h5", "stats.h5", "model-0.h5", "rollouts-1.h5", "model-1.h5", "rollouts-2.h5", "model-2.h5",
+                     "heldout.h5", "test.h5", "eval.h5", "tb/train-2/train.csv", "tb/test/plan.csv"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: run + name), name)
+        }
+        let model2 = try HDF5File.open(at: run + "model-2.h5").root
+        XCTAssertTrue(try model2.stringAttribute("inputs").contains("rollouts-2.h5"))
+        XCTAssertTrue(try model2.stringAttribute("command").contains("--init model-1.h5"))
+        XCTAssertEqual(try Transitions.read(from: run + "test.h5").episodeReturns.count, 2)
+        XCTAssertEqual(try make(["-q"] + budget).status, 0)
+    }
+
     func testUnknownPipelineIsAClearError() throws {
         let result = try make(["PIPELINE=nonesuch", "collect"])
         XCTAssertNotEqual(result.status, 0)

@@ -1,0 +1,91 @@
+import Foundation
+import MBRL
+import MBRLTestSupport
+import XCTest
+
+/// The release-built `plan` and `evaluate` on a small model: files, fixed starts, metrics, errors.
+final class PlanAndEvaluateTests: XCTestCase {
+    let dir = TemporaryDirectory("mbrl-plan")
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Repository.executable("evaluate")), "run `make build` first")
+        for arguments in [
+            ["collect", "--episodes", "4", "--seed", "1", "--out", "r.h5"],
+            ["collect", "--episodes", "2", "--max-steps", "30", "--seed", "2", "--out", "held.h5"],
+            ["stats", "--data", "r.h5", "--out", "s.h5"],
+            ["train", "--data", "r.h5", "--stats", "s.h5", "--epochs", "3", "--hidden", "16", "--out", "m.h5"],
+        ] {
+            let result = try runProcess(Repository.executable(arguments[0]), Array(arguments.dropFirst()), in: dir.path)
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+        let starts = try HDF5File.create(at: dir.file("starts.h5"))
+        try InitialStates.write([[3.0, 0.5], [-1.0, 0.0]], stateSize: 2, to: try starts.root)
+        try starts.close()
+    }
+
+    func plan(_ arguments: [String]) throws -> ProcessResult {
+        try runProcess(Repository.executable("plan"), ["--model", "m.h5", "--candidates", "32", "--max-steps", "20"] + arguments, in: dir.path)
+    }
+
+    func testPlanWritesRolloutsFromFixedStarts() throws {
+        for planner in ["rs", "cem", "mppi"] {
+            let result = try plan(["--planner", planner, "--episodes", "2", "--initial-states", "starts.h5", "--iterations", "2",
+                                   "--elites", "4", "--out", "\(planner).h5"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let t = try Transitions.read(from: dir.file("\(planner).h5"))
+            XCTAssertEqual(t.policy, planner)
+            XCTAssertEqual(t.count, 40)
+            XCTAssertEqual(t.episodeLengths, [20, 20])
+            XCTAssertEqual(t.observations[0], Float(cos(3.0)), accuracy: 1e-6)
+            XCTAssertEqual(t.observations[1], Float(sin(3.0)), accuracy: 1e-6)
+            XCTAssertEqual(t.observations[60], Float(cos(-1.0)), accuracy: 1e-6)
+            XCTAssertTrue(t.actions.allSatisfy { abs($0) <= 2 })
+            XCTAssertEqual(t.episodeReturns[0], t.rewards[0..<20].reduce(0.0) { $0 + Double($1) }, accuracy: 1e-3)
+            let config = try HDF5File.open(at: dir.file("\(planner).h5")).root.stringAttribute("config")
+            XCTAssertTrue(config.contains(#""planner":"\#(planner)""#) && config.contains(#""candidates":32"#), config)
+        }
+    }
+
+    func testSameSeedSameRollouts() throws {
+        XCTAssertEqual(try plan(["--episodes", "1", "--seed", "5", "--threads", "2", "--out", "a.h5"]).status, 0)
+        XCTAssertEqual(try plan(["--episodes", "1", "--seed", "5", "--threads", "1", "--out", "b.h5"]).status, 0)
+        XCTAssertEqual(try Transitions.read(from: dir.file("a.h5")).actions, try Transitions.read(from: dir.file("b.h5")).actions)
+    }
+
+    func testEvaluateWritesMetricsAndPredictions() throws {
+        XCTAssertEqual(try plan(["--episodes", "2", "--out", "roll.h5"]).status, 0)
+        let result = try runProcess(Repository.executable("evaluate"), ["--model", "m.h5", "--data", "held.h5", "--rollouts", "roll.h5", "--max-k", "5", "--out", "e.h5"], in: dir.path)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("one-step MSE"), result.stdout)
+        let root = try HDF5File.open(at: dir.file("e.h5")).root
+        XCTAssertEqual(try root.stringAttribute("format"), "mbrl.eval/1")
+        let predictions = try root.read("predictions/next_observations", as: Float.self)
+        XCTAssertEqual(predictions.shape, [60, 3])
+        let held = try Transitions.read(from: dir.file("held.h5"))
+        let (model, _) = try DynamicsModel.read(fromFile: dir.file("m.h5"))
+        XCTAssertLessThan(maxRelativeError(predictions.values, model.predictNextObservations(observations: held.observations, actions: held.actions)).error, 1e-5)
+        let mse = try root.readScalar("metrics/one_step_mse", as: Double.self)
+        let recomputed = zip(predictions.values, held.nextObservations).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +) / 180
+        XCTAssertEqual(mse, recomputed, accuracy: 1e-9)
+        let rmse = try root.read("metrics/k_step_rmse", as: Double.self).values
+        XCTAssertEqual(rmse.count, 5)
+        XCTAssertEqual(rmse[0] * rmse[0], mse, accuracy: 1e-9)
+        // Each episode of 30 steps has 30 − k + 1 starts for k steps.
+        XCTAssertEqual(try root.read("metrics/k_step_count", as: Int64.self).values, [60, 58, 56, 54, 52])
+        let returns = try root.read("rollouts/0/returns", as: Double.self).values
+        XCTAssertEqual(try root.readScalar("rollouts/0/mean", as: Double.self), returns.reduce(0, +) / 2, accuracy: 1e-9)
+    }
+
+    func testBadPlanInputs() throws {
+        let wrongKind = try plan(["--model", "r.h5", "--out", "x.h5"])
+        XCTAssertEqual(wrongKind.status, 1)
+        XCTAssertEqual(wrongKind.stderr, "error: r.h5: is a transitions file (mbrl.transitions/1), expected a model file (mbrl.model/1)\n")
+        let fewStarts = try plan(["--episodes", "3", "--initial-states", "starts.h5", "--out", "x.h5"])
+        XCTAssertEqual(fewStarts.status, 1)
+        XCTAssertEqual(fewStarts.stderr, "error: starts.h5: initial_states: has 2 rows, 3 episodes need one each\n")
+        let planner = try plan(["--planner", "ilqr", "--out", "x.h5"])
+        XCTAssertEqual(planner.status, 64)
+        XCTAssertTrue(planner.stderr.contains("unknown planner 'ilqr'"), planner.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("x.h5")))
+    }
+}
