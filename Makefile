@@ -25,7 +25,7 @@ BIN := .build/release
 STAGES := collect stats train plan evaluate
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 
-.PHONY: all build deps test clean distclean collect stats train plan evaluate
+.PHONY: all build deps test clean distclean collect stats train plan evaluate sweep
 
 all: $(run)/eval.h5
 
@@ -149,6 +149,17 @@ stats: $(run)/stats.h5
 train: $(run)/model-0.h5
 plan: $(foreach i,$(iterations),$(run)/rollouts-$(i).h5) $(run)/test.h5
 evaluate: $(run)/eval.h5
+
+# ---- several seeds ---------------------------------------------------------------------------------
+
+# make sweep SEEDS="0 1 2 3 4" [-j2]: every seed's whole run (in parallel with -j), then one table across
+# seeds, also written to $(DATA)/$(PIPELINE)/sweep.csv.
+SEEDS ?= 0 1 2 3 4
+sweep: $(addprefix sweep-seed-,$(SEEDS))
+	@$(BIN)/summarize --runs $(foreach s,$(SEEDS),$(DATA)/$(PIPELINE)/seed-$(s)) --out $(DATA)/$(PIPELINE)/sweep.csv
+
+sweep-seed-%: build
+	@$(MAKE) --no-print-directory SEED=$* all
 
 # ---- tests and housekeeping ---------------------------------------------------------------------------
 

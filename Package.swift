@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "train", targets: ["train"]),
         .executable(name: "plan", targets: ["plan"]),
         .executable(name: "evaluate", targets: ["evaluate"]),
+        .executable(name: "summarize", targets: ["summarize"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,6 +42,7 @@ let package = Package(
         .executableTarget(name: "train", dependencies: ["MBRLCommandLine"]),
         .executableTarget(name: "plan", dependencies: ["MBRLCommandLine"]),
         .executableTarget(name: "evaluate", dependencies: ["MBRLCommandLine"]),
+        .executableTarget(name: "summarize", dependencies: ["MBRLCommandLine"]),
 
         // Helpers shared by the test targets: approximate equality, temporary folders, fixtures.
         .target(name: "MBRLTestSupport", dependencies: ["MBRL"], path: "Tests/MBRLTestSupport"),

@@ -88,10 +88,13 @@ enum EvaluationTable {
         let ks = [1, 5, 10, 20, 30].filter { $0 <= e.kStepRMSE.count } + (e.kStepRMSE.count > 30 ? [e.kStepRMSE.count] : [])
         lines.append("  k-step RMSE       " + ks.map { String(format: "k=%d %.3g", $0, e.kStepRMSE[$0 - 1]) }.joined(separator: "   "))
         if !rollouts.isEmpty {
-            lines.append("  rollouts          " + ["file", "policy", "episodes", "mean", "std", "min", "max"].map { $0.padding(toLength: 10, withPad: " ", startingAt: 0) }.joined())
+            let fileWidth = max(rollouts.map(\.0.count).max()! + 2, 8)
+            func row(_ cells: [String]) -> String {
+                "  " + cells.enumerated().map { i, c in c.padding(toLength: max(i == 0 ? fileWidth : 10, c.count + 1), withPad: " ", startingAt: 0) }.joined()
+            }
+            lines.append(row(["rollouts", "policy", "episodes", "mean", "std", "min", "max"]))
             for (path, (policy, s)) in rollouts {
-                let cells = [path, policy, String(s.episodes)] + [s.mean, s.std, s.min, s.max].map { String(format: "%.1f", $0) }
-                lines.append("                    " + cells.map { $0.padding(toLength: max(10, $0.count + 1), withPad: " ", startingAt: 0) }.joined())
+                lines.append(row([path, policy, String(s.episodes)] + [s.mean, s.std, s.min, s.max].map { String(format: "%.1f", $0) }))
             }
         }
         return lines.joined(separator: "\n")

@@ -82,6 +82,20 @@ final class MakeTests: XCTestCase {
         XCTAssertEqual(try make(["-q"] + budget).status, 0)
     }
 
+    /// `make sweep` runs every seed and writes one table across them.
+    func testSweepSummarizesSeeds() throws {
+        let data = TemporaryDirectory("mbrl-sweep")
+        let result = try make(["DATA=\(data.path)", "SEEDS=3 4", "-j2", "EPISODES=2", "EPOCHS=2", "ITERS=1", "PLAN_EPISODES=1",
+                               "TEST_EPISODES=2", "HELDOUT_EPISODES=1", "CANDIDATES=16", "HORIZON=3", "MAX_K=10", "sweep"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let csv = try String(contentsOfFile: data.path + "/pendulum/sweep.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.first, "run,test_return_mean,test_return_std,one_step_mse,k10_rmse")
+        XCTAssertEqual(csv.map { $0.split(separator: ",").first.map(String.init) ?? "" }, ["run", "seed-3", "seed-4", "mean", "std"])
+        let seed3 = try Transitions.read(from: data.path + "/pendulum/seed-3/test.h5").episodeReturns
+        XCTAssertTrue(csv[1].hasPrefix("seed-3,\(seed3.reduce(0, +) / 2),"), String(csv[1]))
+        XCTAssertTrue(result.stdout.contains("all"), result.stdout)
+    }
+
     func testUnknownPipelineIsAClearError() throws {
         let result = try make(["PIPELINE=nonesuch", "collect"])
         XCTAssertNotEqual(result.status, 0)

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import MBRL
+import MBRLCommandLine
+
+/// One table across the seeds of a sweep: test return and model error per run, then mean ± std.
+@main
+struct Summarize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Summarize several runs (seeds) of a pipeline: final test return and model error.",
+        discussion: """
+            Each run folder must hold test.h5 (the final model's test rollouts) and eval.h5. Prints a \
+            table and writes it as CSV (one row per run, then mean and std across runs).
+            """)
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Run folders, e.g. data/pendulum/seed-0.", valueName: "dir"))
+    var runs: [String]
+
+    @Option(help: ArgumentHelp("The open-loop horizon to report (k-step RMSE).", valueName: "k"))
+    var k = 10
+
+    @Option(help: ArgumentHelp("CSV file to write.", valueName: "file"))
+    var out: String
+
+    func validate() throws {
+        guard !runs.isEmpty else { throw ValidationError("give at least one --runs folder") }
+        guard k >= 1 else { throw ValidationError("--k must be at least 1, got \(k)") }
+    }
+
+    struct Row { var run: String; var returnMean: Double; var returnStd: Double; var oneStep: Double; var kStep: Double }
+
+    func run() throws {
+        try Stage.run {
+            let rows = try runs.map { folder -> Row in
+                let test = try Transitions.read(from: folder + "/test.h5")
+                let returns = ReturnStatistics(test.episodeReturns)
+                let eval = try HDF5File.open(at: folder + "/eval.h5")
+                let root = try eval.root
+                try FileFormat.eval.check(root)
+                let rmse = try root.read("metrics/k_step_rmse", as: Double.self).values
+                guard rmse.count >= k else {
+                    throw StageError("\(folder)/eval.h5: metrics/k_step_rmse: has \(rmse.count) entries, --k is \(k)")
+                }
+                return Row(run: URL(fileURLWithPath: folder).lastPathComponent, returnMean: returns.mean, returnStd: returns.std,
+                           oneStep: try root.readScalar("metrics/one_step_mse", as: Double.self), kStep: rmse[k - 1])
+            }
+            let header = ["run", "test_return_mean", "test_return_std", "one_step_mse", "k\(k)_rmse"]
+            var csv = [header.joined(separator: ",")]
+            func cell(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+            var table = [cell("run", 12) + cell("test return (mean ± std)", 26) + cell("one-step MSE", 15) + "\(k)-step RMSE"]
+            for r in rows {
+                csv.append([r.run, "\(r.returnMean)", "\(r.returnStd)", "\(r.oneStep)", "\(r.kStep)"].joined(separator: ","))
+                table.append(cell(r.run, 12) + cell(String(format: "%.1f ± %.1f", r.returnMean, r.returnStd), 26)
+                             + cell(String(format: "%.3g", r.oneStep), 15) + String(format: "%.3g", r.kStep))
+            }
+            let means = ReturnStatistics(rows.map(\.returnMean)), one = ReturnStatistics(rows.map(\.oneStep)), kk = ReturnStatistics(rows.map(\.kStep))
+            csv.append(["mean", "\(means.mean)", "", "\(one.mean)", "\(kk.mean)"].joined(separator: ","))
+            csv.append(["std", "\(means.std)", "", "\(one.std)", "\(kk.std)"].joined(separator: ","))
+            table.append(cell("all", 12) + cell(String(format: "%.1f ± %.1f", means.mean, means.std), 26)
+                         + cell(String(format: "%.3g", one.mean), 15) + String(format: "%.3g", kk.mean)
+                         + "   (mean ± std across \(rows.count) runs of each run's mean)")
+            try AtomicOutput.write(to: out) { temporary in
+                guard FileManager.default.createFile(atPath: temporary, contents: Data((csv.joined(separator: "\n") + "\n").utf8)) else {
+                    throw OutputError(path: out, "cannot be written")
+                }
+            }
+            print(table.joined(separator: "\n"))
+        }
+    }
+}
