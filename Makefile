@@ -25,7 +25,7 @@ BIN := .build/release
 STAGES := collect stats train plan evaluate
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 
-.PHONY: all build deps test clean distclean collect stats train plan evaluate sweep
+.PHONY: all build deps test clean distclean collect stats train plan evaluate sweep bench
 
 all: $(run)/eval.h5
 
@@ -76,14 +76,12 @@ program_of_test = plan
 program_of_heldout = collect
 param_files := collect stats train plan test heldout evaluate
 
-# $(call write-params,name): rewrites $(run)/params/<name> if its text differs.
+# $(call write-params,name): rewrites $(run)/params/<name> if its text differs. Called at the end of
+# this file, once every variable the parameters mention is defined.
 write-params = $(shell mkdir -p $(run)/params && f=$(run)/params/$(1) \
   && t='$(params_$(1)) program=$(program_$(or $(program_of_$(1)),$(1)))' \
   && { [ "$$(cat $$f 2>/dev/null)" = "$$t" ] || printf '%s\n' "$$t" > $$f; })
 
-ifneq ($(filter-out build test bench sweep,$(pipeline_goals)),)
-$(foreach name,$(param_files),$(call write-params,$(name)))
-endif
 
 # ---- stages ---------------------------------------------------------------------------------------
 # Stages run inside the run folder, so the paths recorded in each file's provenance are relative to
@@ -161,6 +159,12 @@ sweep: $(addprefix sweep-seed-,$(SEEDS))
 sweep-seed-%: build
 	@$(MAKE) --no-print-directory SEED=$* all
 
+# ---- speed ---------------------------------------------------------------------------------------
+
+# The planner and the trainer against this machine's SGEMM peak (release build); the last line is JSON.
+bench: build
+	$(BIN)/bench
+
 # ---- tests and housekeeping ---------------------------------------------------------------------------
 
 # The stage tests run the release executables, so they are built first.
@@ -175,3 +179,7 @@ clean:
 distclean:
 	rm -rf $(DATA)/*/ .build
 
+# Parameters files are written last, when every variable they mention is defined.
+ifneq ($(filter-out build test bench sweep,$(pipeline_goals)),)
+$(foreach name,$(param_files),$(call write-params,$(name)))
+endif

@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "plan", targets: ["plan"]),
         .executable(name: "evaluate", targets: ["evaluate"]),
         .executable(name: "summarize", targets: ["summarize"]),
+        .executable(name: "bench", targets: ["bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -43,6 +44,7 @@ let package = Package(
         .executableTarget(name: "plan", dependencies: ["MBRLCommandLine"]),
         .executableTarget(name: "evaluate", dependencies: ["MBRLCommandLine"]),
         .executableTarget(name: "summarize", dependencies: ["MBRLCommandLine"]),
+        .executableTarget(name: "bench", dependencies: ["MBRLCommandLine"]),
 
         // Helpers shared by the test targets: approximate equality, temporary folders, fixtures.
         .target(name: "MBRLTestSupport", dependencies: ["MBRL"], path: "Tests/MBRLTestSupport"),

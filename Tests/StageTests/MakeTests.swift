@@ -80,6 +80,11 @@ final class MakeTests: XCTestCase {
         XCTAssertTrue(try model2.stringAttribute("command").contains("--init model-1.h5"))
         XCTAssertEqual(try Transitions.read(from: run + "test.h5").episodeReturns.count, 2)
         XCTAssertEqual(try make(["-q"] + budget).status, 0)
+        // Every stage's parameters count: a planner, test or held-out setting makes the run out of date.
+        for change in ["CANDIDATES=17", "PLANNER=cem", "TEST_EPISODES=3", "HELDOUT_EPISODES=2", "MAX_K=6", "LR=0.002"] {
+            let changed = budget.map { $0.hasPrefix(change.split(separator: "=")[0] + "=") ? change : $0 } + (budget.contains { $0.hasPrefix(change.split(separator: "=")[0] + "=") } ? [] : [change])
+            XCTAssertEqual(try make(["-q"] + changed).status, 1, "\(change) should make the run out of date")
+        }
     }
 
     /// `make sweep` runs every seed and writes one table across them.

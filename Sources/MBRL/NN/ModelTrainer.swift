@@ -16,6 +16,13 @@ public final class ModelTrainer {
         public var targets: [Float]
         public var count: Int
 
+        /// `count` examples: `inputs` count × (obs + act) and `targets` count × obs, already normalized.
+        public init(inputs: [Float], targets: [Float], count: Int) {
+            self.inputs = inputs
+            self.targets = targets
+            self.count = count
+        }
+
         public static var empty: Examples { Examples(inputs: [], targets: [], count: 0) }
 
         public mutating func append(_ other: Examples) {
