@@ -12,6 +12,7 @@ static inline hid_t mbrl_h5e_default(void) { return H5E_DEFAULT; }
 static inline unsigned mbrl_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline unsigned mbrl_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline unsigned mbrl_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
+static inline unsigned mbrl_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 
 static inline hid_t mbrl_h5p_file_create(void) { return H5P_FILE_CREATE; }
 static inline hid_t mbrl_h5p_file_access(void) { return H5P_FILE_ACCESS; }

@@ -36,6 +36,7 @@ struct Collect: ParsableCommand {
 
     func run() throws {
         try Stage.run {
+            let destination = try Stage.prepareOutput(output.out)
             var env = environment.make()
             let steps = maxSteps ?? env.episodeLimit
             let progress = ProgressReporter(stage: "collect")
@@ -72,7 +73,7 @@ struct Collect: ParsableCommand {
             let provenance = try Provenance(
                 format: FileFormat.transitions.rawValue, seed: seed.seed, command: Stage.commandLine,
                 config: config, inputPaths: [])
-            try Stage.writeHDF5(to: output.out) { root in
+            try Stage.writeHDF5(to: destination) { root in
                 try data.write(to: root, provenance: provenance)
             }
             progress.milestone("wrote \(data.count) transitions in \(episodes) episodes to \(output.out)")

@@ -35,6 +35,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try Stage.run {
+            let destination = try Stage.prepareOutput(output.out)
             BLAS.threads = 1
             let (learned, env) = try DynamicsModel.read(fromFile: model)
             let heldOut = try Transitions.read(from: data)
@@ -47,7 +48,7 @@ struct Evaluate: ParsableCommand {
             let config: JSONValue = ["model": .string(model), "data": .string(data), "rollouts": .array(rollouts.map { .string($0) }), "max_k": .int(maxK)]
             let provenance = try Provenance(format: FileFormat.eval.rawValue, seed: 0, command: Stage.commandLine, config: config,
                                             inputPaths: [model, data] + rollouts)
-            try Stage.writeHDF5(to: output.out) { root in
+            try Stage.writeHDF5(to: destination) { root in
                 try provenance.write(to: root)
                 try root.setAttribute("model", model)
                 try root.setAttribute("data", data)

@@ -89,6 +89,7 @@ struct Plan: ParsableCommand {
 
     func run() throws {
         try Stage.run {
+            let destination = try Stage.prepareOutput(output.out)
             // The model, its environment, and fixed starts if given.
             let (learned, envName) = try DynamicsModel.read(fromFile: model)
             guard var env = EnvironmentRegistry.make(envName) else {
@@ -155,7 +156,7 @@ struct Plan: ParsableCommand {
             if case .object(let plannerSettings) = controller.settings { config.merge(plannerSettings) { $1 } }
             let provenance = try Provenance(format: FileFormat.transitions.rawValue, seed: seed.seed, command: Stage.commandLine,
                                             config: .object(config), inputPaths: [model] + (initialStates.map { [$0] } ?? []))
-            try Stage.writeHDF5(to: output.out) { root in
+            try Stage.writeHDF5(to: destination) { root in
                 try data.write(to: root, provenance: provenance)
             }
             let returns = data.episodeReturns

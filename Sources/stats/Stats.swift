@@ -24,6 +24,7 @@ struct Stats: ParsableCommand {
 
     func run() throws {
         try Stage.run {
+            let destination = try Stage.prepareOutput(output.out)
             let datasets = try data.map { try Transitions.read(from: $0) }
             for (path, t) in zip(data, datasets).dropFirst() {
                 let first = datasets[0]
@@ -38,7 +39,7 @@ struct Stats: ParsableCommand {
             let config: JSONValue = ["data": .array(data.map { .string($0) }), "std_floor": .double(Double("\(NormalizationStats.stdFloor)")!)]
             let provenance = try Provenance(
                 format: FileFormat.stats.rawValue, seed: 0, command: Stage.commandLine, config: config, inputPaths: data)
-            try Stage.writeHDF5(to: output.out) { root in
+            try Stage.writeHDF5(to: destination) { root in
                 try provenance.write(to: root)
                 try root.setAttribute("env", datasets[0].env)
                 try stats.write(to: root)

@@ -87,6 +87,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try Stage.run {
+            let destination = try Stage.prepareOutput(output.out)
             // Small matrices: one BLAS thread is fastest, and it makes the sums' order fixed.
             BLAS.threads = 1
             let progress = ProgressReporter(stage: "train")
@@ -173,7 +174,7 @@ struct Train: ParsableCommand {
             ]
             let provenance = try Provenance(format: FileFormat.model.rawValue, seed: seed.seed, command: Stage.commandLine,
                                             config: config, inputPaths: data + [stats] + (initialModel.map { [$0] } ?? []))
-            try Stage.writeHDF5(to: output.out) { root in
+            try Stage.writeHDF5(to: destination) { root in
                 try provenance.write(to: root)
                 try model.write(to: root, env: datasets[0].env)
                 try root.setAttribute("train_loss", best.trainLoss)

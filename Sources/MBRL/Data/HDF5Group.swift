@@ -118,7 +118,7 @@ public final class HDF5Group {
         let count = shape.reduce(1, *)
         let limit = max(1 << 26, 1024 * file.sizeOnDisk)
         guard count <= limit / max(byteSize, 1) else {
-            throw error(member, "claims \(shape) elements, more than the file can hold")
+            throw error(member, "claims shape \(Self.shapeText(shape)), more data than the file can hold")
         }
         var values = [T](repeating: T.zero, count: count)
         if count > 0 {

@@ -17,6 +17,8 @@ public final class FoldedNetwork {
     let weights: [Buffer<Float>]  // per layer, (out, in) row-major
     let biases: [Buffer<Float>]
     let activations: [Buffer<Float>]  // per layer output, capacity × width
+    let firstLayerTransposed: Buffer<Float>  // Wᵀ of layer 0, (input, output)
+    let outputTransposed: Buffer<Float>      // the last layer's output before transposing, (output, capacity)
 
     /// Folds `model` for batches of up to `capacity` rows.
     public init(_ model: DynamicsModel, capacity: Int) {
@@ -59,6 +61,14 @@ public final class FoldedNetwork {
         self.weights = weights.map { Buffer($0) }
         self.biases = biases.map { Buffer($0) }
         activations = widths.dropFirst().map { Buffer(count: $0 * capacity) }
+        firstLayerTransposed = Self.transpose(weights[0], rows: widths[1], columns: widths[0])
+        outputTransposed = Buffer(count: widths.last! * capacity)
+    }
+
+    static func transpose(_ m: [Float], rows: Int, columns: Int) -> Buffer<Float> {
+        let t = Buffer<Float>(count: rows * columns)
+        for r in 0..<rows { for c in 0..<columns { t[c * rows + r] = m[r * columns + c] } }
+        return t
     }
 
     /// Another instance with the same weights and its own buffers (for another thread).
@@ -72,34 +82,95 @@ public final class FoldedNetwork {
         weights = other.weights.map { Buffer($0.array) }
         biases = other.biases.map { Buffer($0.array) }
         activations = widths.dropFirst().map { Buffer(count: $0 * other.capacity) }
+        firstLayerTransposed = Buffer(other.firstLayerTransposed.array)
+        outputTransposed = Buffer(count: other.outputTransposed.count)
     }
 
     /// The predicted state change for `count` rows of raw inputs `[s, a]` (count × (obs + act));
     /// returns a pointer to count × obs values, valid until the next call.
+    ///
+    /// The hidden layers between two hidden widths are one SGEMM each plus a fused bias-and-ReLU pass.
+    /// The first layer (a handful of inputs) and the last (a handful of outputs) are too thin for
+    /// SGEMM to reach speed (its packing dominates), so they are written as loops that vectorize: the
+    /// first over output columns, the last as SIMD dot products along the hidden width.
     @inline(__always)
     public func predictDelta(inputs: UnsafePointer<Float>, count: Int) -> UnsafePointer<Float> {
         precondition(count <= capacity, "\(count) rows exceed the capacity \(capacity)")
-        var source = inputs
         let layers = widths.count - 1
-        for l in 0..<layers {
+        guard layers >= 2 else {
+            // No hidden layer: the whole network is one affine map.
+            Self.affine(inputs, rows: count, input: widths[0], output: widths[1], weight: weights[0].pointer,
+                        bias: biases[0].pointer, into: activations[0].pointer)
+            return UnsafePointer(activations[0].pointer)
+        }
+        Self.thinInputLayer(inputs, rows: count, input: widths[0], output: widths[1], transposedWeight: firstLayerTransposed.pointer,
+                            bias: biases[0].pointer, into: activations[0].pointer)
+        var source = UnsafePointer(activations[0].pointer)
+        for l in 1..<(layers - 1) {
             let input = widths[l], output = widths[l + 1]
             let out = activations[l].pointer, bias = biases[l].pointer
             BLAS.gemm(transposeA: false, transposeB: true, m: count, n: output, k: input,
                       a: source, b: weights[l].pointer, beta: 0, c: out)
-            if l < layers - 1 {
-                // Fused bias and ReLU, one pass over the layer's output.
-                for r in 0..<count {
-                    let row = out + r * output
-                    for j in 0..<output { row[j] = max(row[j] + bias[j], 0) }
-                }
-            } else {
-                for r in 0..<count {
-                    let row = out + r * output
-                    for j in 0..<output { row[j] += bias[j] }
-                }
+            for r in 0..<count {
+                let row = out + r * output
+                for j in 0..<output { row[j] = max(row[j] + bias[j], 0) }
             }
             source = UnsafePointer(out)
         }
-        return source
+        // The last layer as Δᵀ = W·Hᵀ (output × count): SGEMM is efficient when the long dimension
+        // is the rows, and the transposed result is cheap to read back.
+        let last = layers - 1
+        let input = widths[last], output = widths[last + 1]
+        let transposed = outputTransposed.pointer, out = activations[last].pointer, bias = biases[last].pointer
+        BLAS.gemm(transposeA: false, transposeB: true, m: output, n: count, k: input,
+                  a: weights[last].pointer, b: source, beta: 0, c: transposed)
+        for o in 0..<output {
+            let column = transposed + o * count, b = bias[o]
+            for r in 0..<count { out[r * output + o] = column[r] + b }
+        }
+        return UnsafePointer(out)
+    }
+
+    /// `out = relu(x Wᵀ + b)` for a layer with few inputs, from Wᵀ (input × output): per row, the
+    /// output row is built as a sum of `input` scaled weight rows (vectorized along the outputs).
+    @inline(__always)
+    static func thinInputLayer(_ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int,
+                               transposedWeight wt: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                               into out: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            let row = out + r * output, xr = x + r * input
+            for j in 0..<output { row[j] = bias[j] }
+            for i in 0..<input {
+                let xi = xr[i], w = wt + i * output
+                for j in 0..<output { row[j] += xi * w[j] }
+            }
+            for j in 0..<output { row[j] = max(row[j], 0) }
+        }
+    }
+
+    /// `out = x Wᵀ + b` with W (output × input), as SIMD dot products along `input` (for few outputs).
+    @inline(__always)
+    static func affine(_ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int,
+                       weight w: UnsafePointer<Float>, bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        let vectorEnd = input & ~7
+        let xRaw = UnsafeRawPointer(x), wRaw = UnsafeRawPointer(w)
+        for r in 0..<rows {
+            for o in 0..<output {
+                var acc = SIMD8<Float>(repeating: 0)
+                var j = 0
+                while j < vectorEnd {
+                    let xv = xRaw.loadUnaligned(fromByteOffset: (r * input + j) * 4, as: SIMD8<Float>.self)
+                    let wv = wRaw.loadUnaligned(fromByteOffset: (o * input + j) * 4, as: SIMD8<Float>.self)
+                    acc += xv * wv
+                    j += 8
+                }
+                var sum = acc.sum()
+                while j < input {
+                    sum += x[r * input + j] * w[o * input + j]
+                    j += 1
+                }
+                out[r * output + o] = sum + bias[o]
+            }
+        }
     }
 }

@@ -19,9 +19,9 @@ public final class AtomicOutput {
     /// removes stale temporaries of the same target left by dead processes.
     public init(target: String) throws {
         self.target = target
-        let url = URL(fileURLWithPath: target)
-        let folder = url.deletingLastPathComponent().path
-        let name = url.lastPathComponent
+        let folderAsGiven = (target as NSString).deletingLastPathComponent
+        let folder = folderAsGiven.isEmpty ? "." : folderAsGiven
+        let name = (target as NSString).lastPathComponent
         guard !name.isEmpty, !target.hasSuffix("/") else {
             throw OutputError(path: target, "is a folder name, expected a file name")
         }

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// The handler may only call async-signal-safe functions, so the paths are kept as C strings in a
 /// fixed table allocated once, and the handler does nothing but `unlink` and `_exit`.
-enum SignalCleanup {
+public enum SignalCleanup {
     private static let capacity = 16
     private static let table: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = {
         let table = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: capacity)
@@ -16,6 +16,16 @@ enum SignalCleanup {
         return table
     }()
     private static let lock = NSLock()
+
+    /// Installs the handlers now, so that a signal at any point of a stage ends it with status
+    /// 128 + signal (removing whatever temporary file is registered then), and makes a write beyond
+    /// the file-size limit fail with an error instead of killing the process (SIGXFSZ ignored).
+    public static func install() {
+        lock.lock()
+        defer { lock.unlock() }
+        tableForHandler = table
+        signal(SIGXFSZ, SIG_IGN)
+    }
 
     /// The table, for the handler: a plain pointer read, valid once any path has been registered.
     nonisolated(unsafe) static var tableForHandler: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
