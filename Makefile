@@ -23,16 +23,17 @@ include pipelines/$(PIPELINE).mk
 run := $(DATA)/$(PIPELINE)/seed-$(SEED)
 BIN := .build/release
 STAGES := collect stats train plan evaluate
+# Programs whose outputs are not stage outputs (hashes not tracked): summarize, report, bench.
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 
-.PHONY: all build deps test clean distclean collect stats train plan evaluate sweep bench
+.PHONY: all build deps test clean distclean collect stats train plan evaluate sweep bench report report-sweep archive verify-archive
 
 all: $(run)/eval.h5
 
 # ---- native libraries and the build ---------------------------------------------------------------
 
 # Goals that need neither the build nor a run folder.
-housekeeping := deps clean distclean help
+housekeeping := deps clean distclean help verify-archive
 pipeline_goals := $(filter-out $(housekeeping),$(or $(MAKECMDGOALS),all))
 
 # Installs the C libraries through apt-get when pkg-config cannot find them (needs root, as in CI).
@@ -67,7 +68,8 @@ params_train = hidden=$(HIDDEN) depth=$(DEPTH) batch_norm=$(BATCH_NORM) batch_si
   beta1=$(BETA1) beta2=$(BETA2) weight_decay=$(WEIGHT_DECAY) epochs=$(EPOCHS) patience=$(PATIENCE) \
   val_fraction=$(VAL_FRACTION) new_data_fraction=$(NEW_DATA_FRACTION) warm_start=$(WARM_START) seed=$(SEED)
 params_plan = $(plan_options) episodes=$(PLAN_EPISODES)
-params_test = $(plan_options) episodes=$(TEST_EPISODES) starts=$(TEST_STARTS)
+params_test = $(plan_options) episodes=$(TEST_EPISODES) starts=$(TEST_STARTS) \
+  starts_sha256=$(firstword $(shell sha256sum $(TEST_STARTS) 2>/dev/null))
 params_heldout = env=$(ENV) episodes=$(HELDOUT_EPISODES) seed=$(heldout_seed)
 params_evaluate = max_k=$(MAX_K) iters=$(ITERS)
 
@@ -125,9 +127,8 @@ $(foreach i,$(iterations),$(eval $(iteration)))
 
 # The test: TEST_EPISODES episodes of the final model from fixed starts (copied into the run folder,
 # so the run is self-contained and its provenance paths are relative).
-$(run)/test-starts.h5: $(TEST_STARTS)
-	@mkdir -p $(@D)
-	cp $< $@
+$(run)/test-starts.h5: $(run)/params/test
+	cp $(TEST_STARTS) $@
 
 $(run)/test.h5: $(run)/$(final_model) $(run)/test-starts.h5 $(run)/params/test
 	$(call stage,plan) --model $(final_model) $(plan_options) --episodes $(TEST_EPISODES) \
@@ -159,6 +160,27 @@ sweep: $(addprefix sweep-seed-,$(SEEDS))
 sweep-seed-%: build
 	@$(MAKE) --no-print-directory SEED=$* all
 
+# ---- results to look at and to keep -------------------------------------------------------------------
+
+# make report: $(run)/report.html, one self-contained page of plots (after `make sweep`: one page
+# across SEEDS, $(DATA)/$(PIPELINE)/report.html, with `make report-sweep`).
+$(run)/report.html: $(run)/eval.h5 $(BIN)/programs.mk
+	$(BIN)/report --runs $(run) --out $@
+
+report: $(run)/report.html
+
+report-sweep: sweep
+	$(BIN)/report --runs $(foreach s,$(SEEDS),$(DATA)/$(PIPELINE)/seed-$(s)) --out $(DATA)/$(PIPELINE)/report.html
+
+# make archive: $(ARCHIVES)/<preset>-seed-<n>-<hash>.tar.gz with a SHA256SUMS manifest and ARCHIVE.md;
+# make verify-archive ARCHIVE=file checks one. Unpack with `tar -xzf FILE -C $(DATA)`.
+ARCHIVES ?= archives
+archive: $(run)/report.html
+	@scripts/archive-run $(DATA) $(PIPELINE) $(SEED) $(ARCHIVES)
+
+verify-archive:
+	@scripts/verify-archive $(ARCHIVE)
+
 # ---- speed ---------------------------------------------------------------------------------------
 
 # The planner and the trainer against this machine's SGEMM peak (release build); the last line is JSON.
@@ -180,6 +202,6 @@ distclean:
 	rm -rf $(DATA)/*/ .build
 
 # Parameters files are written last, when every variable they mention is defined.
-ifneq ($(filter-out build test bench sweep,$(pipeline_goals)),)
+ifneq ($(filter-out build test bench sweep report-sweep,$(pipeline_goals)),)
 $(foreach name,$(param_files),$(call write-params,$(name)))
 endif

@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "evaluate", targets: ["evaluate"]),
         .executable(name: "summarize", targets: ["summarize"]),
         .executable(name: "bench", targets: ["bench"]),
+        .executable(name: "report", targets: ["report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,6 +51,7 @@ let package = Package(
         .executableTarget(name: "evaluate", dependencies: ["MBRLCommandLine"]),
         .executableTarget(name: "summarize", dependencies: ["MBRLCommandLine"]),
         .executableTarget(name: "bench", dependencies: ["MBRLCommandLine"]),
+        .executableTarget(name: "report", dependencies: ["MBRLCommandLine"]),
 
         // Helpers shared by the test targets: approximate equality, temporary folders, fixtures.
         .target(name: "MBRLTestSupport", dependencies: ["MBRL"], path: "Tests/MBRLTestSupport"),

@@ -26,8 +26,13 @@ public final class AtomicOutput {
             throw OutputError(path: target, "is a folder name, expected a file name")
         }
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw OutputError(path: target, "is a folder, expected a file name")
+        if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { throw OutputError(path: target, "is a folder, expected a file name") }
+            // Never rename over a device or other special file (e.g. /dev/null as root).
+            let type = (try? FileManager.default.attributesOfItem(atPath: target)[.type] as? FileAttributeType) ?? .typeUnknown
+            guard type == .typeRegular || type == .typeSymbolicLink else {
+                throw OutputError(path: target, "exists and is not a regular file")
+            }
         }
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

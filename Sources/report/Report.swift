@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import MBRL
+import MBRLCommandLine
+
+/// `make report`: one self-contained HTML page of plots of a run, or of several runs of a sweep.
+@main
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write an HTML page of plots of a run (or of several runs).",
+        discussion: """
+            With one --runs folder: training and validation loss per iteration, k-step prediction error, \
+            return per iteration against the random policy, a test episode against the model's open-loop \
+            prediction, the parameters and every file's provenance. With several: one page across them. \
+            The page is self-contained (inline CSS and SVG).
+            """)
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Run folders, e.g. data/pendulum/seed-0.", valueName: "dir"))
+    var runs: [String]
+
+    @Option(help: ArgumentHelp("HTML file to write.", valueName: "file"))
+    var out: String
+
+    func validate() throws {
+        guard !runs.isEmpty else { throw ValidationError("give at least one --runs folder") }
+    }
+
+    func run() throws {
+        try Stage.run {
+            let destination = try Stage.prepareOutput(out)
+            let data = try runs.map { try RunData(folder: $0) }
+            let page = data.count == 1 ? ReportPage.run(data[0]) : ReportPage.sweep(data)
+            guard FileManager.default.createFile(atPath: destination.temporary, contents: Data(page.utf8)) else {
+                destination.discard()
+                throw OutputError(path: out, "cannot be written")
+            }
+            try destination.commit()
+            ProgressReporter(stage: "report").milestone("wrote \(out)")
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import MBRL
+
+/// The self-contained HTML page of a run (or of several runs of a sweep): inline CSS and SVG only,
+/// nothing loaded from anywhere. The markup is well-formed XML, so it can be checked mechanically.
+enum ReportPage {
+    static let style = """
+        body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1320px; color: #222; padding: 0 16px; }
+        h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+        .sub { color: #666; margin-top: 0; } .grid { display: flex; flex-wrap: wrap; gap: 16px; }
+        .chart { background: #fff; border: 1px solid #e4e4e4; border-radius: 4px; max-width: 100%; height: auto; }
+        .chart .title { font-size: 14px; font-weight: 600; } .chart .tick { font-size: 11px; fill: #555; }
+        .chart .label { font-size: 12px; fill: #333; } .chart .legend { font-size: 11px; fill: #333; }
+        .chart .grid { stroke: #eee; } .chart .axis { stroke: #888; } .chart .frame { fill: none; stroke: #bbb; }
+        table { border-collapse: collapse; font-size: 13px; margin-top: 8px; } td, th { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
+        th { background: #f6f6f6; } td.num { text-align: right; font-variant-numeric: tabular-nums; } code { font-size: 12px; word-break: break-all; }
+        .kpi { display: inline-block; margin: 6px 24px 6px 0; } .kpi b { display: block; font-size: 20px; }
+        """
+
+    static func document(title: String, body: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>
+        <title>\(escape(title))</title><style>\(style)</style></head>
+        <body>
+        \(body)
+        </body>
+        </html>
+
+        """
+    }
+
+    static func statistics(_ values: [Double]) -> ReturnStatistics { ReturnStatistics(values) }
+
+    static func kpi(_ label: String, _ value: String) -> String { "<div class=\"kpi\">\(escape(label))<b>\(escape(value))</b></div>" }
+
+    // MARK: One run
+
+    static func run(_ r: RunData) -> String {
+        var body = "<h1>\(escape(r.preset)) — \(escape(r.name))</h1>\n<p class=\"sub\">Run folder <code>\(escape(r.folder))</code>; final model \(escape(r.modelFile ?? "?")).</p>\n"
+        let test = statistics(r.testReturns), random = statistics(r.randomReturns)
+        body += "<div>" + kpi("test return (mean ± std)", String(format: "%.1f ± %.1f", test.mean, test.std))
+            + kpi("random policy return", String(format: "%.1f ± %.1f", random.mean, random.std))
+            + kpi("one-step MSE", String(format: "%.3g", r.oneStepMSE))
+            + kpi("10-step RMSE", r.kStepRMSE.count >= 10 ? String(format: "%.3g", r.kStepRMSE[9]) : "n/a") + "</div>\n"
+
+        body += "<h2>Model</h2>\n<div class=\"grid\">\n"
+        var losses: [SVGChart.Series] = []
+        for (i, log) in r.trainingLogs.enumerated() {
+            let color = SVGChart.palette[i % SVGChart.palette.count]
+            losses.append(.init(name: "model-\(log.iteration) train", points: Array(zip(log.epochs, log.loss)).map { ($0, $1) }, color: color, dashed: true))
+            losses.append(.init(name: "model-\(log.iteration) validation", points: Array(zip(log.epochs, log.valLoss)).map { ($0, $1) }, color: color))
+        }
+        body += SVGChart(title: "Training and validation loss per aggregation iteration", xLabel: "epoch",
+                         yLabel: "MSE of the normalized Δs (log)", series: losses, logY: true, width: 700).render() + "\n"
+        let k = r.kStepRMSE.enumerated().map { (Double($0.offset + 1), $0.element) }
+        body += SVGChart(title: "Open-loop prediction error on held-out data", xLabel: "prediction horizon k (steps)",
+                         yLabel: "RMSE (observation units)", series: [.init(name: r.modelFile ?? "model", points: k, color: SVGChart.palette[0], markers: true)]).render() + "\n"
+        body += "</div>\n"
+
+        body += "<h2>Control</h2>\n<div class=\"grid\">\n"
+        var points: [(x: Double, y: Double)] = [], errors: [Double] = []
+        for (iteration, returns) in r.rolloutReturns {
+            let s = statistics(returns)
+            points.append((Double(iteration), s.mean)); errors.append(s.std)
+        }
+        var series = [SVGChart.Series(name: "MPC rollouts (mean ± std)", points: points, color: SVGChart.palette[0], markers: true, errors: errors)]
+        if !r.testReturns.isEmpty {
+            let x = Double((r.rolloutReturns.map(\.iteration).max() ?? 0) + 1)
+            series.append(.init(name: "test, \(r.testReturns.count) fixed starts", points: [(x, test.mean)], color: SVGChart.palette[2], markers: true, errors: [test.std]))
+        }
+        body += SVGChart(title: "Return per iteration against the random policy", xLabel: "iteration (rollouts of model i−1; last: test)",
+                         yLabel: "episode return", series: series,
+                         references: [(random.mean, String(format: "random policy %.0f", random.mean), "#888")]).render() + "\n"
+        if !r.trueTrajectory.isEmpty {
+            let names = ["cos θ", "sin θ", "θ̇ (rad/s)"]
+            for j in 0..<min(r.trueTrajectory[0].count, names.count) {
+                let steps = min(r.trueTrajectory.count, 101)
+                let truth = (0..<steps).map { (Double($0), Double(r.trueTrajectory[$0][j])) }
+                let predicted = (0..<steps).map { (Double($0), Double(r.predictedTrajectory[$0][j])) }
+                body += SVGChart(title: "Test episode 0: \(names[j]), true vs open-loop model", xLabel: "step", yLabel: names[j],
+                                 series: [.init(name: "environment", points: truth, color: SVGChart.palette[0]),
+                                          .init(name: "model, open loop", points: predicted, color: SVGChart.palette[1], dashed: true)],
+                                 width: 430, height: 260).render() + "\n"
+            }
+        }
+        body += "</div>\n"
+
+        body += "<h2>Parameters</h2>\n<table><tr><th>stage</th><th>parameters (and program hash)</th></tr>\n"
+        for (stage, text) in r.parameters { body += "<tr><td>\(escape(stage))</td><td><code>\(escape(text))</code></td></tr>\n" }
+        body += "</table>\n<h2>Provenance</h2>\n<table><tr><th>file</th><th>format</th><th>seed</th><th>command</th><th>inputs (SHA-256)</th></tr>\n"
+        for p in r.provenance {
+            body += "<tr><td>\(escape(p.file))</td><td>\(escape(p.format))</td><td class=\"num\">\(p.seed)</td><td><code>\(escape(p.command))</code></td><td><code>\(escape(shortInputs(p.inputs)))</code></td></tr>\n"
+        }
+        body += "</table>\n"
+        return document(title: "\(r.preset) \(r.name) — mbrl report", body: body)
+    }
+
+    /// `{"a.h5":"3bed…"}` as `a.h5 3bed7478…`, one per line.
+    static func shortInputs(_ json: String) -> String {
+        guard let data = json.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data) as? [String: String] else { return json }
+        return object.keys.sorted().map { "\($0) \(object[$0]!.prefix(12))…" }.joined(separator: "; ")
+    }
+
+    // MARK: Several runs
+
+    static func sweep(_ runs: [RunData]) -> String {
+        let preset = runs.first?.preset ?? "sweep"
+        var body = "<h1>\(escape(preset)) — \(runs.count) seeds</h1>\n<p class=\"sub\">\(escape(runs.map(\.name).joined(separator: ", ")))</p>\n"
+        let means = runs.map { statistics($0.testReturns).mean }
+        let all = statistics(means)
+        body += "<div>" + kpi("test return across seeds (mean ± std)", String(format: "%.1f ± %.1f", all.mean, all.std)) + "</div>\n<div class=\"grid\">\n"
+        let perSeed = SVGChart.Series(name: "test return per seed (mean ± std over episodes)",
+                                      points: runs.enumerated().map { (Double($0.offset), statistics($0.element.testReturns).mean) },
+                                      color: SVGChart.palette[0], markers: true, errors: runs.map { statistics($0.testReturns).std })
+        body += SVGChart(title: "Final test return per seed", xLabel: "run (index in the table below)", yLabel: "episode return",
+                         series: [perSeed], references: [(all.mean, String(format: "mean %.1f", all.mean), "#888")]).render() + "\n"
+        let curves = runs.enumerated().map { i, r in
+            SVGChart.Series(name: r.name, points: r.kStepRMSE.enumerated().map { (Double($0.offset + 1), $0.element) },
+                            color: SVGChart.palette[i % SVGChart.palette.count])
+        }
+        body += SVGChart(title: "Open-loop prediction error per seed", xLabel: "prediction horizon k (steps)", yLabel: "RMSE", series: curves).render() + "\n"
+        body += "</div>\n<table><tr><th>#</th><th>run</th><th>test return</th><th>random policy</th><th>one-step MSE</th><th>10-step RMSE</th></tr>\n"
+        for (i, r) in runs.enumerated() {
+            let t = statistics(r.testReturns), rnd = statistics(r.randomReturns)
+            body += "<tr><td class=\"num\">\(i)</td><td>\(escape(r.name))</td><td class=\"num\">\(String(format: "%.1f ± %.1f", t.mean, t.std))</td><td class=\"num\">\(String(format: "%.1f", rnd.mean))</td><td class=\"num\">\(String(format: "%.3g", r.oneStepMSE))</td><td class=\"num\">\(r.kStepRMSE.count >= 10 ? String(format: "%.3g", r.kStepRMSE[9]) : "n/a")</td></tr>\n"
+        }
+        body += "</table>\n"
+        return document(title: "\(preset) sweep — mbrl report", body: body)
+    }
+}
