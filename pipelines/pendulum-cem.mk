@@ -1,8 +1,10 @@
 # Pendulum with the cross-entropy method of PETS (Chua et al. 2018) instead of random shooting:
-# population 500, horizon 30, 5 iterations, 50 elites, smoothing 0.1. Everything else as pendulum.mk.
+# population 500, horizon 30, 50 elites, smoothing 0.1, and 3 iterations (5 score the same on Pendulum
+# and cost 40% more). Keep the horizon at 30: at 15 the variance cap near the torque limits lets the
+# mean stick at ±2 in some episodes.
 PLANNER ?= cem
 CANDIDATES ?= 500
 HORIZON ?= 30
-PLAN_ITERATIONS ?= 5
+PLAN_ITERATIONS ?= 3
 PLANNER_OPTIONS ?= --elites 50 --alpha 0.1
 include pipelines/pendulum.mk

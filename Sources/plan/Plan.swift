@@ -41,10 +41,10 @@ struct Plan: ParsableCommand {
     var alpha: Float = 0.1
 
     @Option(help: "MPPI: temperature λ of the exponential weights.")
-    var temperature: Float = 1
+    var temperature: Float = 0.1
 
     @Option(help: "MPPI: standard deviation of the action perturbations.")
-    var noise: Float = 0.75
+    var noise: Float = 1
 
     @Option(help: "Number of episodes.")
     var episodes = 5

@@ -24,8 +24,8 @@ public struct PlannerConfiguration {
     public var elites: Int = 50
     public var alpha: Float = 0.1
     /// MPPI: temperature λ and perturbation σ.
-    public var temperature: Float = 1
-    public var noise: Float = 0.75
+    public var temperature: Float = 0.1
+    public var noise: Float = 1
 
     public init(kind: PlannerKind) {
         self.kind = kind
