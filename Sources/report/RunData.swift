@@ -1,5 +1,6 @@
 import Foundation
 import MBRL
+import MBRLCommandLine
 
 /// Everything the report shows about one run folder, read from its HDF5 and CSV files.
 struct RunData {
@@ -31,7 +32,7 @@ struct RunData {
         let fm = FileManager.default
         let entries = ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).sorted()
         guard entries.contains("eval.h5") else {
-            throw StageErrorText("\(folder): no eval.h5; run `make` for this run first")
+            throw StageError("\(folder): no eval.h5; run `make` for this run first")
         }
 
         for log in ((try? fm.contentsOfDirectory(atPath: folder + "/tb")) ?? []).filter({ $0.hasPrefix("train-") }) {
@@ -82,10 +83,4 @@ struct RunData {
                                          seed: (try? root.intAttribute("seed")) ?? 0, inputs: attribute("inputs")))
         }
     }
-}
-
-/// A failure described by its whole message.
-struct StageErrorText: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

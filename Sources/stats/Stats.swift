@@ -36,7 +36,7 @@ struct Stats: ParsableCommand {
                 throw StageError("\(data[0]): no transitions to compute statistics from")
             }
             let stats = NormalizationStats(of: datasets)
-            let config: JSONValue = ["data": .array(data.map { .string($0) }), "std_floor": .double(Double("\(NormalizationStats.stdFloor)")!)]
+            let config: JSONValue = ["data": .array(data.map { .string($0) }), "std_floor": .float(NormalizationStats.stdFloor)]
             let provenance = try Provenance(
                 format: FileFormat.stats.rawValue, seed: 0, command: Stage.commandLine, config: config, inputPaths: data)
             try Stage.writeHDF5(to: destination) { root in

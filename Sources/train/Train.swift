@@ -166,8 +166,8 @@ struct Train: ParsableCommand {
             // The model file: state_dict datasets, stats, architecture and training attributes.
             let config: JSONValue = [
                 "data": .array(data.map { .string($0) }), "stats": .string(stats), "hidden": .int(hidden), "depth": .int(depth),
-                "batch_norm": .bool(batchNorm), "batch_size": .int(batchSize), "lr": .double(Double("\(lr)")!),
-                "beta1": .double(Double("\(beta1)")!), "beta2": .double(Double("\(beta2)")!), "weight_decay": .double(Double("\(weightDecay)")!),
+                "batch_norm": .bool(batchNorm), "batch_size": .int(batchSize), "lr": .float(lr),
+                "beta1": .float(beta1), "beta2": .float(beta2), "weight_decay": .float(weightDecay),
                 "epochs": .int(epochs), "val_fraction": .double(valFraction), "patience": .int(patience),
                 "new_data_fraction": newDataFraction.map { .double($0) } ?? .null, "seed": .int(Int(truncatingIfNeeded: seed.seed)),
                 "init": initialModel.map { .string($0) } ?? .null,

@@ -79,11 +79,11 @@ final class HDF5Tests: XCTestCase {
         XCTAssertThrowsError(try HDF5File.open(at: dir.file("missing.h5"))) { error in
             XCTAssertEqual("\(error)", "\(dir.file("missing.h5")): no such file")
         }
-        FileManager.default.createFile(atPath: dir.file("empty.h5"), contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir.file("empty.h5"), contents: Data()))
         XCTAssertThrowsError(try HDF5File.open(at: dir.file("empty.h5"))) { error in
             XCTAssertEqual("\(error)", "\(dir.file("empty.h5")): empty file, not HDF5")
         }
-        FileManager.default.createFile(atPath: dir.file("text.h5"), contents: Data("not hdf5 at all".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir.file("text.h5"), contents: Data("not hdf5 at all".utf8)))
         XCTAssertThrowsError(try HDF5File.open(at: dir.file("text.h5"))) { error in
             XCTAssertEqual("\(error)", "\(dir.file("text.h5")): not an HDF5 file")
         }

@@ -82,7 +82,7 @@ final class CollectAndStatsTests: XCTestCase {
 
     func testBadInputsGiveOneLineAndNoOutput() throws {
         let dir = TemporaryDirectory()
-        FileManager.default.createFile(atPath: dir.file("junk.h5"), contents: Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 97) }))
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir.file("junk.h5"), contents: Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 97) })))
         let cases: [([String], Int32, String)] = [
             (["--data", "missing.h5", "--out", "s.h5"], 1, "error: missing.h5: no such file"),
             (["--data", "junk.h5", "--out", "s.h5"], 1, "error: junk.h5: not an HDF5 file"),

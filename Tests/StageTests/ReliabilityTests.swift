@@ -65,9 +65,9 @@ final class ReliabilityTests: XCTestCase {
     }
 
     func testBadTransitionsFiles() throws {
-        FileManager.default.createFile(atPath: dir.file("empty.h5"), contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir.file("empty.h5"), contents: Data()))
         var rng = RandomGenerator(seed: 9)
-        FileManager.default.createFile(atPath: dir.file("noise.h5"), contents: Data((0..<10_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }))
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir.file("noise.h5"), contents: Data((0..<10_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) })))
         let full = try Data(contentsOf: URL(fileURLWithPath: dir.file("r.h5")))
         try full.prefix(full.count / 3).write(to: URL(fileURLWithPath: dir.file("truncated.h5")))
         try writeTransitions("nodata.h5", omit: ["actions"])
@@ -181,11 +181,11 @@ final class ReliabilityTests: XCTestCase {
     }
 
     func testUnwritableOutputLeavesTargetUntouched() throws {
-        FileManager.default.createFile(atPath: dir.file("plainfile"), contents: Data("x".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir.file("plainfile"), contents: Data("x".utf8)))
         try expectFailure("collect", ["--episodes", "1"], message: "error: plainfile/r.h5: cannot create its folder plainfile", out: "plainfile/r.h5")
         // A full disk, as a file-size limit: the write fails, the old target stays as it was.
         let old = Data("the previous result".utf8)
-        FileManager.default.createFile(atPath: dir.file("keep.h5"), contents: old)
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir.file("keep.h5"), contents: old))
         let result = try runProcess("/bin/bash", ["-c", "ulimit -f 20; exec \(Repository.executable("collect")) --episodes 5 --out keep.h5"], in: dir.path)
         XCTAssertFalse(result.signaled)
         XCTAssertEqual(result.status, 1, result.stderr)
@@ -224,7 +224,7 @@ final class ReliabilityTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file(out)), "\(stage): no target after a signal")
         }
         // A temporary file left by a killed process is removed by the next run for the same target.
-        FileManager.default.createFile(atPath: dir.file(".p.h5.tmp-999999999"), contents: Data("stale".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir.file(".p.h5.tmp-999999999"), contents: Data("stale".utf8)))
         let rerun = try runProcess(Repository.executable("plan"), ["--model", "m.h5", "--episodes", "1", "--max-steps", "5", "--out", "p.h5"], in: dir.path)
         XCTAssertEqual(rerun.status, 0, rerun.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.file("p.h5")))

@@ -66,12 +66,7 @@ public final class ModelTrainer {
         let n = rows.count
         precondition(n >= 2 && n <= batchSize)
         gather(examples, rows: rows)
-        let network = model.network
-        network.forward(batchInputs.pointer, count: n, training: true)
-        let loss = network.mseLoss(target: batchTargets.pointer)
-        network.backward()
-        optimizer.update(parameters: network.parameters, gradients: network.gradients)
-        return loss
+        return stepOnGatheredBatch(count: n)
     }
 
     /// One step on a minibatch drawn from two pools (the paper's aggregation: a share of each batch
@@ -82,6 +77,11 @@ public final class ModelTrainer {
         precondition(n >= 2 && n <= batchSize)
         gather(first, rows: firstRows)
         gather(second, rows: secondRows, startingAt: firstRows.count)
+        return stepOnGatheredBatch(count: n)
+    }
+
+    /// Forward, loss, backward and Adam on the first `count` rows of the batch buffers.
+    private func stepOnGatheredBatch(count n: Int) -> Double {
         let network = model.network
         network.forward(batchInputs.pointer, count: n, training: true)
         let loss = network.mseLoss(target: batchTargets.pointer)

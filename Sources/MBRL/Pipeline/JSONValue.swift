@@ -21,6 +21,9 @@ public enum JSONValue: Equatable, ExpressibleByStringLiteral, ExpressibleByInteg
     }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
 
+    /// A Float32 setting, written with its shortest Float text (0.001, not 0.0010000000474974513).
+    public static func float(_ value: Float) -> JSONValue { .double(Double("\(value)") ?? Double(value)) }
+
     /// The compact JSON text, keys sorted.
     public var text: String {
         switch self {

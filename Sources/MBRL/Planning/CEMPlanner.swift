@@ -12,7 +12,8 @@ public final class CEMPlanner: Planner {
     public let alpha: Float
     let evaluator: TrajectoryEvaluator
     let sequences: Buffer<Float>
-    let mean: Buffer<Float>, variance: Buffer<Float>
+    let mean: NominalSequence
+    let variance: Buffer<Float>
     let order: UnsafeMutablePointer<Int>
 
     public init(dynamics: BatchDynamics, objective: PlanningObjective, settings: PlannerSettings,
@@ -27,7 +28,7 @@ public final class CEMPlanner: Planner {
                                         horizon: settings.horizon, threads: settings.threads)
         let n = settings.horizon * objective.actionSize
         sequences = Buffer(count: settings.candidates * n)
-        mean = Buffer(count: n)
+        mean = NominalSequence(horizon: settings.horizon, objective: objective)
         variance = Buffer(count: n)
         order = .allocate(capacity: settings.candidates)
         order.initialize(repeating: 0, count: settings.candidates)
@@ -40,19 +41,15 @@ public final class CEMPlanner: Planner {
 
     public var settings: JSONValue {
         ["planner": "cem", "candidates": .int(common.candidates), "horizon": .int(common.horizon),
-         "discount": .double(Double("\(objective.discount)")!), "threads": .int(common.threads),
-         "elites": .int(elites), "iterations": .int(iterations), "alpha": .double(Double("\(alpha)")!)]
+         "discount": .float(objective.discount), "threads": .int(common.threads),
+         "elites": .int(elites), "iterations": .int(iterations), "alpha": .float(alpha)]
     }
 
-    public func reset() {
-        for h in 0..<common.horizon { for j in 0..<objective.actionSize { mean[h * objective.actionSize + j] = center(j) } }
-    }
-
-    private func center(_ j: Int) -> Float { (objective.actionLow[j] + objective.actionHigh[j]) / 2 }
+    public func reset() { mean.reset() }
 
     public func action(for observation: [Float], rng: inout RandomGenerator) -> [Float] {
         let k = common.candidates, a = objective.actionSize, horizon = common.horizon
-        let s = sequences.pointer, m = mean.pointer, v = variance.pointer
+        let s = sequences.pointer, m = mean.values.pointer, v = variance.pointer
         for h in 0..<horizon {
             for j in 0..<a {
                 let width = objective.actionHigh[j] - objective.actionLow[j]
@@ -87,11 +84,8 @@ public final class CEMPlanner: Planner {
                 }
             }
         }
-        let first = (0..<a).map { m[$0] }
-        // Warm start: shift the mean by one step; the new last step starts at the bounds' center.
-        for h in 0..<(horizon - 1) { for j in 0..<a { m[h * a + j] = m[(h + 1) * a + j] } }
-        for j in 0..<a { m[(horizon - 1) * a + j] = center(j) }
-        return first
+        // Warm start: the next step begins from this mean, shifted by one.
+        return mean.advance()
     }
 
     /// Puts the indices of the `elites` highest returns first in `order` (NaN returns last).

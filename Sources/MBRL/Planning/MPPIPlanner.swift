@@ -15,7 +15,7 @@ public final class MPPIPlanner: Planner {
     public let iterations: Int
     let evaluator: TrajectoryEvaluator
     let sequences: Buffer<Float>
-    let nominal: Buffer<Float>
+    let nominal: NominalSequence
     let weights: Buffer<Float>
 
     public init(dynamics: BatchDynamics, objective: PlanningObjective, settings: PlannerSettings,
@@ -29,7 +29,7 @@ public final class MPPIPlanner: Planner {
         evaluator = TrajectoryEvaluator(dynamics: dynamics, objective: objective, capacity: settings.candidates,
                                         horizon: settings.horizon, threads: settings.threads)
         sequences = Buffer(count: settings.candidates * settings.horizon * objective.actionSize)
-        nominal = Buffer(count: settings.horizon * objective.actionSize)
+        nominal = NominalSequence(horizon: settings.horizon, objective: objective)
         weights = Buffer(count: settings.candidates)
         reset()
     }
@@ -38,20 +38,16 @@ public final class MPPIPlanner: Planner {
 
     public var settings: JSONValue {
         ["planner": "mppi", "candidates": .int(common.candidates), "horizon": .int(common.horizon),
-         "discount": .double(Double("\(objective.discount)")!), "threads": .int(common.threads),
-         "temperature": .double(Double("\(temperature)")!), "noise": .double(Double("\(noise)")!),
+         "discount": .float(objective.discount), "threads": .int(common.threads),
+         "temperature": .float(temperature), "noise": .float(noise),
          "iterations": .int(iterations)]
     }
 
-    public func reset() {
-        for h in 0..<common.horizon { for j in 0..<objective.actionSize { nominal[h * objective.actionSize + j] = center(j) } }
-    }
-
-    private func center(_ j: Int) -> Float { (objective.actionLow[j] + objective.actionHigh[j]) / 2 }
+    public func reset() { nominal.reset() }
 
     public func action(for observation: [Float], rng: inout RandomGenerator) -> [Float] {
         let k = common.candidates, a = objective.actionSize, horizon = common.horizon
-        let s = sequences.pointer, u = nominal.pointer, w = weights.pointer
+        let s = sequences.pointer, u = nominal.values.pointer, w = weights.pointer
         for _ in 0..<iterations {
             for h in 0..<horizon {
                 for j in 0..<a {
@@ -76,9 +72,6 @@ public final class MPPIPlanner: Planner {
                 }
             }
         }
-        let first = (0..<a).map { u[$0] }
-        for h in 0..<(horizon - 1) { for j in 0..<a { u[h * a + j] = u[(h + 1) * a + j] } }
-        for j in 0..<a { u[(horizon - 1) * a + j] = center(j) }
-        return first
+        return nominal.advance()
     }
 }

@@ -27,6 +27,37 @@ public struct PlannerSettings: Equatable {
     }
 }
 
+/// A warm-started action sequence (H × act): CEM's mean and MPPI's nominal plan. It starts at the
+/// center of the action bounds; after each control step it is shifted by one, and the new last step
+/// starts at the center again.
+final class NominalSequence {
+    let values: Buffer<Float>
+    let horizon: Int
+    private let center: [Float]
+
+    init(horizon: Int, objective: PlanningObjective) {
+        self.horizon = horizon
+        center = zip(objective.actionLow, objective.actionHigh).map { ($0 + $1) / 2 }
+        values = Buffer(count: horizon * objective.actionSize)
+        reset()
+    }
+
+    /// Back to the center of the bounds everywhere (a new episode).
+    func reset() {
+        let a = center.count
+        for h in 0..<horizon { for j in 0..<a { values[h * a + j] = center[j] } }
+    }
+
+    /// The first step's action; then the sequence moves one step ahead.
+    func advance() -> [Float] {
+        let a = center.count, v = values.pointer
+        let first = Array(UnsafeBufferPointer(start: v, count: a))
+        (v).update(from: v + a, count: (horizon - 1) * a)
+        for j in 0..<a { v[(horizon - 1) * a + j] = center[j] }
+        return first
+    }
+}
+
 extension RandomGenerator {
     /// A standard normal sample truncated to [-2, 2] by rejection (as PETS's CEM samples).
     @inline(__always)
