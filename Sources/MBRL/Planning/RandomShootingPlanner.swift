@@ -27,12 +27,15 @@ public final class RandomShootingPlanner: Planner {
 
     public func action(for observation: [Float], rng: inout RandomGenerator) -> [Float] {
         let k = common.candidates, a = objective.actionSize, s = sequences.pointer
+        // Candidate 0 is all zeros; the others are uniform in the bounds, drawn in (step, candidate,
+        // component) order. Bounds are read once, outside the loop.
+        let low = objective.actionLow, width = zip(objective.actionLow, objective.actionHigh).map { $1 - $0 }
         for h in 0..<common.horizon {
-            for c in 0..<k {
-                for j in 0..<a {
-                    let low = objective.actionLow[j], high = objective.actionHigh[j]
-                    s[(h * k + c) * a + j] = c == 0 ? 0 : low + (high - low) * rng.nextUnitFloat()
-                }
+            let step = s + h * k * a
+            step.update(repeating: 0, count: a)
+            for i in a..<(k * a) {
+                let j = i % a
+                step[i] = low[j] + width[j] * rng.nextUnitFloat()
             }
         }
         evaluator.evaluate(from: observation, sequences: s, count: k)
