@@ -26,7 +26,7 @@ STAGES := collect stats train plan evaluate
 # Programs whose outputs are not stage outputs (hashes not tracked): summarize, report, bench.
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 
-.PHONY: all build deps test clean distclean collect stats train plan evaluate sweep bench report report-sweep archive verify-archive
+.PHONY: FORCE all build deps test clean distclean collect stats train plan evaluate sweep bench report report-sweep archive verify-archive
 
 all: $(run)/eval.h5
 
@@ -60,13 +60,16 @@ build: $(BIN)/programs.mk
 # ---- parameters files -------------------------------------------------------------------------------
 # $(run)/params/<stage> holds the stage's parameters and its program's hash. It is written while Make
 # reads this file, and only when its text changes, so an output that depends on it reruns exactly
-# when its parameters or its program changed, and `make -q` tells the truth.
+# when its parameters or its program changed. Under `make -n` or `make -q` nothing is written: a
+# parameters file whose text would change is marked out of date instead, so both tell the truth.
 
 params_collect = env=$(ENV) episodes=$(EPISODES) max_steps=$(MAX_STEPS) seed=$(SEED)
 params_stats =
 params_train = hidden=$(HIDDEN) depth=$(DEPTH) batch_norm=$(BATCH_NORM) batch_size=$(BATCH_SIZE) lr=$(LR) \
   beta1=$(BETA1) beta2=$(BETA2) weight_decay=$(WEIGHT_DECAY) epochs=$(EPOCHS) patience=$(PATIENCE) \
-  val_fraction=$(VAL_FRACTION) new_data_fraction=$(NEW_DATA_FRACTION) warm_start=$(WARM_START) seed=$(SEED)
+  val_fraction=$(VAL_FRACTION) seed=$(SEED)
+# model-1 ... model-ITERS: training plus how the data are aggregated (model-0 does not depend on it).
+params_aggregate = $(params_train) new_data_fraction=$(NEW_DATA_FRACTION) warm_start=$(WARM_START)
 params_plan = $(plan_options) episodes=$(PLAN_EPISODES)
 params_test = $(plan_options) episodes=$(TEST_EPISODES) starts=$(TEST_STARTS) \
   starts_sha256=$(firstword $(shell sha256sum $(TEST_STARTS) 2>/dev/null))
@@ -76,13 +79,17 @@ params_evaluate = max_k=$(MAX_K) iters=$(ITERS)
 # Which program each parameters file belongs to.
 program_of_test = plan
 program_of_heldout = collect
-param_files := collect stats train plan test heldout evaluate
+program_of_aggregate = train
+param_files := collect stats train aggregate plan test heldout evaluate
 
 # $(call write-params,name): rewrites $(run)/params/<name> if its text differs. Called at the end of
 # this file, once every variable the parameters mention is defined.
-write-params = $(shell mkdir -p $(run)/params && f=$(run)/params/$(1) \
+# Under -n / -q it writes nothing and prints "stale" when the text would change.
+dry_run := $(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS)))
+write-params = $(shell f=$(run)/params/$(1) \
   && t='$(params_$(1)) program=$(program_$(or $(program_of_$(1)),$(1)))' \
-  && { [ "$$(cat $$f 2>/dev/null)" = "$$t" ] || printf '%s\n' "$$t" > $$f; })
+  && { [ "$$(cat $$f 2>/dev/null)" = "$$t" ] || { if [ -n "$(dry_run)" ]; then echo stale; \
+       else mkdir -p $(run)/params && printf '%s\n' "$$t" > $$f; fi; }; })
 
 
 # ---- stages ---------------------------------------------------------------------------------------
@@ -118,7 +125,7 @@ $(run)/rollouts-$(i).h5: $(run)/model-$(word $(i),$(numbers)).h5 $(run)/params/p
 	  --seed $(shell echo $$(( $(SEED) * 100 + $(i) ))) --logdir tb/plan-$(i) --out rollouts-$(i).h5
 
 $(run)/model-$(i).h5: $(run)/random.h5 $(run)/stats.h5 $(foreach j,$(wordlist 1,$(i),$(iterations)),$(run)/rollouts-$(j).h5) \
-  $(run)/model-$(word $(i),$(numbers)).h5 $(run)/params/train
+  $(run)/model-$(word $(i),$(numbers)).h5 $(run)/params/aggregate
 	$(call stage,train) --data random.h5 $(foreach j,$(wordlist 1,$(i),$(iterations)),rollouts-$(j).h5) --stats stats.h5 \
 	  $(train_options) $(if $(filter yes,$(WARM_START)),--init model-$(word $(i),$(numbers)).h5) \
 	  $(if $(NEW_DATA_FRACTION),--new-data-fraction $(NEW_DATA_FRACTION)) --logdir tb/train-$(i) --out model-$(i).h5
@@ -201,7 +208,12 @@ clean:
 distclean:
 	rm -rf $(DATA)/*/ .build
 
-# Parameters files are written last, when every variable they mention is defined.
+# Parameters files are written last, when every variable they mention is defined, and only once the
+# program hashes are known (before the first build, Make rebuilds programs.mk and starts over).
 ifneq ($(filter-out build test bench sweep report-sweep,$(pipeline_goals)),)
-$(foreach name,$(param_files),$(call write-params,$(name)))
+ifneq ($(program_collect),)
+$(foreach name,$(param_files),$(if $(call write-params,$(name)),$(eval $(run)/params/$(name): FORCE ;)))
 endif
+endif
+
+FORCE:

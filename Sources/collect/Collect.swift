@@ -38,7 +38,8 @@ struct Collect: ParsableCommand {
         try Stage.run {
             let destination = try Stage.prepareOutput(output.out)
             var env = environment.make()
-            let steps = maxSteps ?? env.episodeLimit
+            if let maxSteps { env.episodeLimit = maxSteps }
+            let steps = env.episodeLimit
             let progress = ProgressReporter(stage: "collect")
             var seeds = RandomGenerator(seed: seed.seed, stream: RandomStreams.episodeSeeds)
             var data = Transitions(observationSize: env.observationSize, actionSize: env.actionSize, env: env.id, policy: policy)

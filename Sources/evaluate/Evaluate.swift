@@ -39,6 +39,7 @@ struct Evaluate: ParsableCommand {
             BLAS.threads = 1
             let (learned, env) = try DynamicsModel.read(fromFile: model)
             let heldOut = try Transitions.read(from: data)
+            guard heldOut.count > 0 else { throw StageError("\(data): no transitions to evaluate the model on") }
             try learned.checkCompatible(observationSize: heldOut.observationSize, actionSize: heldOut.actionSize, path: model, with: data)
             let rolloutSets = try rollouts.map { try Transitions.read(from: $0) }
 

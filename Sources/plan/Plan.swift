@@ -114,7 +114,8 @@ struct Plan: ParsableCommand {
             let controller = settings.make(dynamics: dynamics, objective: PlanningObjective(environment: env))
 
             // The control loop: one planner call per step, episodes from fixed or seeded starts.
-            let steps = maxSteps ?? env.episodeLimit
+            if let maxSteps { env.episodeLimit = maxSteps }
+            let steps = env.episodeLimit
             let progress = ProgressReporter(stage: "plan")
             let logs = try logdir.map { try TensorBoardWriter(directory: $0, csvName: "plan.csv", columns: ["plan/episode_return", "plan/ms_per_step"]) }
             var seeds = RandomGenerator(seed: seed.seed, stream: RandomStreams.episodeSeeds)
@@ -128,6 +129,9 @@ struct Plan: ParsableCommand {
                 let started = Date()
                 while length < steps {
                     let action = controller.action(for: observation, rng: &rng)
+                    guard action.allSatisfy(\.isFinite) else {
+                        throw StageError("\(model): the planner found no finite action (the model's predictions diverge) in episode \(episode + 1), step \(length + 1)")
+                    }
                     let result = env.step(action)
                     length += 1
                     episodeReturn += result.reward
@@ -143,7 +147,7 @@ struct Plan: ParsableCommand {
                 }
                 let ms = Date().timeIntervalSince(started) * 1000 / Double(max(length, 1))
                 data.endEpisode(return: episodeReturn, length: length, seed: starts == nil ? episodeSeed : UInt64(episode))
-                logs?.write(step: episode + 1, scalars: ["plan/episode_return": episodeReturn, "plan/ms_per_step": ms])
+                try logs?.write(step: episode + 1, scalars: ["plan/episode_return": episodeReturn, "plan/ms_per_step": ms])
                 progress.step(episode + 1, of: episodes, String(format: "episode %d/%d  return %.1f  %.2f ms/step", episode + 1, episodes, episodeReturn, ms))
             }
             logs?.close()

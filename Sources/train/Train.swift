@@ -122,6 +122,10 @@ struct Train: ParsableCommand {
                 pools[newDataFraction != nil && index > 0 ? 1 : 0].append(trainer.examples(from: t, rows: split.trainingRows))
                 validation.append(trainer.examples(from: t, rows: split.validationRows))
             }
+            if newDataFraction != nil {
+                guard pools[0].count >= 2 else { throw StageError("\(data[0]): too few training transitions (\(pools[0].count)) for the older pool of --new-data-fraction") }
+                guard pools[1].count >= 1 else { throw StageError("\(data[1]): no training transitions for the newer pool of --new-data-fraction") }
+            }
             let trainingCount = pools.reduce(0) { $0 + $1.count }
             guard trainingCount >= 2 else { throw StageError("\(data[0]): too few transitions to train on (\(trainingCount))") }
 
@@ -148,7 +152,7 @@ struct Train: ParsableCommand {
                 let trainLoss = lossSum / Double(max(batches, 1))
                 let valLoss = validation.count > 0 ? trainer.loss(on: validation) : trainLoss
                 let rate = Double(schedule.samplesPerEpoch) / max(Date().timeIntervalSince(epochStart), 1e-9)
-                logs?.write(step: epoch, scalars: TrainingLog.scalars(loss: trainLoss, valLoss: validation.count > 0 ? valLoss : nil, lr: lr, samplesPerSecond: rate))
+                try logs?.write(step: epoch, scalars: TrainingLog.scalars(loss: trainLoss, valLoss: validation.count > 0 ? valLoss : nil, lr: lr, samplesPerSecond: rate))
                 if valLoss < best.loss {
                     best = (valLoss, epoch, trainLoss, best.model)
                     best.model.load(from: model)
@@ -161,6 +165,9 @@ struct Train: ParsableCommand {
                 }
             }
             logs?.close()
+            guard best.epoch > 0 else {
+                throw StageError("\(output.out): training diverged: the validation loss was never finite (try a lower --lr)")
+            }
             model.load(from: best.model)
 
             // The model file: state_dict datasets, stats, architecture and training attributes.

@@ -105,6 +105,25 @@ final class HDF5Tests: XCTestCase {
         }
     }
 
+    func testStringAttributeArraysAreRejected() throws {
+        let dir = TemporaryDirectory()
+        let file = try HDF5File.create(at: dir.file("a.h5"))
+        try file.close()
+        let fid = H5Fopen(dir.file("a.h5"), mbrl_h5f_acc_rdwr(), mbrl_h5p_default())
+        let type = H5Tcopy(mbrl_h5t_c_s1())
+        H5Tset_size(type, 8)
+        var dims: [hsize_t] = [2]
+        let space = H5Screate_simple(1, &dims, nil)
+        let aid = H5Acreate2(fid, "format", type, space, mbrl_h5p_default(), mbrl_h5p_default())
+        var bytes = [UInt8]("mbrl.tra" .utf8) + [UInt8]("other\0\0\0".utf8)
+        H5Awrite(aid, type, &bytes)
+        H5Aclose(aid); H5Sclose(space); H5Tclose(type); H5Fclose(fid)
+        let root = try HDF5File.open(at: dir.file("a.h5")).root
+        XCTAssertThrowsError(try root.stringAttribute("format")) { error in
+            XCTAssertEqual("\(error)", "\(dir.file("a.h5")): @format: is not a single string")
+        }
+    }
+
     func testTruncatedFileFailsCleanly() throws {
         let dir = TemporaryDirectory()
         let file = try HDF5File.create(at: dir.file("full.h5"))

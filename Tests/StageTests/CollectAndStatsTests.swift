@@ -53,6 +53,14 @@ final class CollectAndStatsTests: XCTestCase {
         }
     }
 
+    func testMaxStepsBeyondTheDefaultLimitLengthensEpisodes() throws {
+        let dir = TemporaryDirectory()
+        XCTAssertEqual(try runProcess(collect, ["--episodes", "1", "--max-steps", "300", "--out", "r.h5"], in: dir.path).status, 0)
+        let t = try Transitions.read(from: dir.file("r.h5"))
+        XCTAssertEqual(t.episodeLengths, [300])
+        XCTAssertEqual(t.timeouts.firstIndex(of: true), 299)
+    }
+
     func testSameSeedGivesIdenticalBytesAndAnotherSeedDoesNot() throws {
         let a = TemporaryDirectory(), b = TemporaryDirectory()
         for dir in [a, b] {

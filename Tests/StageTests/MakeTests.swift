@@ -52,6 +52,12 @@ final class MakeTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/tb/train-0/train.csv"))
         let collected = try modificationDate(random), trained = try modificationDate(model)
         XCTAssertEqual(try make(["-q", "DATA=\(data.path)", "EPISODES=3", "EPOCHS=3", "train"]).status, 0)
+        // A dry run with another parameter says "out of date" and writes nothing.
+        let parameters = try String(contentsOfFile: run + "/params/train", encoding: .utf8)
+        XCTAssertEqual(try make(["-q", "DATA=\(data.path)", "EPISODES=3", "EPOCHS=9", "train"]).status, 1)
+        XCTAssertEqual(try make(["-n", "DATA=\(data.path)", "EPISODES=3", "EPOCHS=9", "train"]).status, 0)
+        XCTAssertEqual(try String(contentsOfFile: run + "/params/train", encoding: .utf8), parameters)
+        XCTAssertEqual(try make(["-q", "DATA=\(data.path)", "EPISODES=3", "EPOCHS=3", "train"]).status, 0)
         Thread.sleep(forTimeInterval: 1.1)
         XCTAssertEqual(try make(["DATA=\(data.path)", "EPISODES=3", "EPOCHS=4", "train"]).status, 0)
         XCTAssertEqual(try modificationDate(random), collected)

@@ -89,6 +89,8 @@ final class ReliabilityTests: XCTestCase {
         try expectFailure("stats", ["--data", "kind.h5"], message: "error: kind.h5: is a model file (mbrl.model/1), expected a transitions file (mbrl.transitions/1)")
         try expectFailure("train", ["--data", "nan.h5", "--stats", "s.h5"], message: "error: nan.h5: rewards: holds NaN at row 4")
         try expectFailure("evaluate", ["--model", "m.h5", "--data", "truncated.h5"], message: "error: truncated.h5: ", prefix: true)
+        try writeTransitions("zero.h5", rows: 0)
+        try expectFailure("evaluate", ["--model", "m.h5", "--data", "zero.h5"], message: "error: zero.h5: no transitions to evaluate the model on")
     }
 
     /// A dataset whose dataspace claims far more than its (never written, chunked) storage.
@@ -106,6 +108,17 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(did, 0)
         H5Dclose(did); H5Pclose(dcpl); H5Sclose(space); H5Fclose(fid)
         try expectFailure("stats", ["--data", "huge.h5"], message: "error: huge.h5: observations: claims shape (10000000000, 3), more data than the file can hold")
+
+        // A model file whose attributes claim a network far larger than its weights.
+        let (model, _) = try DynamicsModel.read(fromFile: dir.file("m.h5"))
+        let big = try HDF5File.create(at: dir.file("big.h5"))
+        let root = try big.root
+        try root.setAttribute("format", "mbrl.model/1")
+        try model.write(to: root, env: "Pendulum-v1")
+        try root.setAttribute("hidden", 4096)
+        try root.setAttribute("depth", 16)
+        try big.close()
+        try expectFailure("plan", ["--model", "big.h5"], message: "error: big.h5: claims a network 4-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-3 with batch norm of ", prefix: true)
     }
 
     func testMismatchedSizesAndBadModels() throws {
@@ -192,6 +205,12 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertTrue(result.stderr.split(separator: "\n").last!.hasPrefix("error: keep.h5: "), result.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir.file("keep.h5"))), old)
         XCTAssertEqual(temporaries(), [])
+        // The same for train, whose TensorBoard log fills up first.
+        let train = try runProcess("/bin/bash", ["-c", "ulimit -f 4; exec \(Repository.executable("train")) --data r.h5 --stats s.h5 --epochs 500 --val-fraction 0 --logdir tb --out keep.h5"], in: dir.path)
+        XCTAssertFalse(train.signaled, train.stderr)
+        XCTAssertEqual(train.status, 1, train.stderr)
+        XCTAssertTrue(train.stderr.split(separator: "\n").last!.contains("cannot be written (disk full?)"), train.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir.file("keep.h5"))), old)
     }
 
     /// Starts a long stage, signals it after it got going, and returns how it ended.

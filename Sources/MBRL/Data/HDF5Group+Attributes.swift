@@ -50,6 +50,9 @@ extension HDF5Group {
     public func stringAttribute(_ attribute: String) throws -> String {
         let aid = try openAttribute(attribute)
         defer { H5Aclose(aid) }
+        let space = H5Aget_space(aid)
+        defer { H5Sclose(space) }
+        guard H5Sget_simple_extent_npoints(space) == 1 else { throw attributeError(attribute, "is not a single string") }
         let fileType = H5Aget_type(aid)
         defer { H5Tclose(fileType) }
         guard H5Tget_class(fileType) == H5T_STRING else { throw attributeError(attribute, "is not a string") }

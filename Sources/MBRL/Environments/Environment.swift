@@ -33,8 +33,8 @@ public protocol Environment {
     var actionHigh: [Float] { get }
     /// The number of values in the internal (simulator) state, e.g. 2 for Pendulum's (θ, θ̇).
     var stateSize: Int { get }
-    /// Steps after which an episode is truncated.
-    var episodeLimit: Int { get }
+    /// Steps after which an episode is truncated (Pendulum-v1: 200; settable for longer episodes).
+    var episodeLimit: Int { get set }
 
     /// Starts an episode from a random initial state drawn with a generator seeded by `seed`.
     mutating func reset(seed: UInt64) -> [Float]

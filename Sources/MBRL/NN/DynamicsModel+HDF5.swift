@@ -23,12 +23,18 @@ extension DynamicsModel {
         let file = try HDF5File.open(at: path)
         let root = try file.root
         try FileFormat.model.check(root)
-        let config = try MLPConfiguration(
-            inputSize: positive(root, "input_size"), outputSize: positive(root, "output_size"),
-            hidden: positive(root, "hidden"), depth: try root.intAttribute("depth"),
-            batchNorm: try root.boolAttribute("batch_norm"))
-        guard config.depth >= 0, config.depth <= 16, config.hidden <= 1 << 14, config.inputSize <= 1 << 14, config.outputSize <= 1 << 14 else {
-            throw HDF5Error(path: path, "architecture attributes are out of range: \(config)")
+        let inputSize = try positive(root, "input_size"), outputSize = try positive(root, "output_size")
+        let hidden = try positive(root, "hidden"), depth = try root.intAttribute("depth")
+        guard depth >= 0, depth <= 16, hidden <= 4096, inputSize <= 4096, outputSize <= 4096 else {
+            throw HDF5Error(path: path, "architecture attributes are out of range (depth \(depth), hidden \(hidden), sizes \(inputSize)/\(outputSize))")
+        }
+        let config = MLPConfiguration(inputSize: inputSize, outputSize: outputSize, hidden: hidden, depth: depth,
+                                      batchNorm: try root.boolAttribute("batch_norm"))
+        // The weights must roughly fit in the file: refuse before allocating for an architecture it
+        // cannot hold (a missing weight or two still gets its own precise message below).
+        let parameterBytes = 4 * ParameterLayout(config).parameterCount
+        guard parameterBytes <= max(1 << 26, 16 * file.sizeOnDisk) else {
+            throw HDF5Error(path: path, "claims a network \(config) of \(parameterBytes) bytes of weights, more than the file holds")
         }
         let stats = try NormalizationStats.read(from: try root.openGroup("stats"))
         guard stats.observationSize + stats.actionSize == config.inputSize, stats.observationSize == config.outputSize else {

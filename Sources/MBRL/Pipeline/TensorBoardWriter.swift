@@ -39,15 +39,20 @@ public final class TensorBoardWriter {
         var first = ProtobufWriter()
         first.double(field: 1, Date().timeIntervalSince1970)
         first.string(field: 3, "brain.Event:2")
-        events.write(Data(TensorBoardWriter.record(first.bytes)))
-        csv.write(Data((["step"] + columns).joined(separator: ",").appending("\n").utf8))
+        try append(Data(TensorBoardWriter.record(first.bytes)), to: events, eventFilePath)
+        try append(Data((["step"] + columns).joined(separator: ",").appending("\n").utf8), to: csv, csvPath)
+    }
+
+    /// Writes through FileHandle's throwing API (its plain `write` traps on a full disk).
+    private func append(_ data: Data, to handle: FileHandle, _ path: String) throws {
+        do { try handle.write(contentsOf: data) } catch { throw OutputError(path: path, "cannot be written (disk full?)") }
     }
 
     deinit { close() }
 
     /// Writes one scalar per tag at `step`, as one event, and a CSV row in the order of `columns`
     /// (missing tags are left empty).
-    public func write(step: Int, scalars: [String: Double]) {
+    public func write(step: Int, scalars: [String: Double]) throws {
         var summary = ProtobufWriter()
         for tag in scalars.keys.sorted() {
             var value = ProtobufWriter()
@@ -59,9 +64,9 @@ public final class TensorBoardWriter {
         event.double(field: 1, Date().timeIntervalSince1970)
         event.int64(field: 2, Int64(step))
         event.message(field: 5, summary.bytes)
-        events.write(Data(TensorBoardWriter.record(event.bytes)))
+        try append(Data(TensorBoardWriter.record(event.bytes)), to: events, eventFilePath)
         let row = [String(step)] + columns.map { scalars[$0].map { "\($0)" } ?? "" }
-        csv.write(Data((row.joined(separator: ",") + "\n").utf8))
+        try append(Data((row.joined(separator: ",") + "\n").utf8), to: csv, csvPath)
     }
 
     /// Flushes and closes both files.

@@ -41,7 +41,7 @@ public final class CEMPlanner: Planner {
 
     public var settings: JSONValue {
         ["planner": "cem", "candidates": .int(common.candidates), "horizon": .int(common.horizon),
-         "discount": .float(objective.discount), "threads": .int(common.threads),
+         "discount": .float(objective.discount),
          "elites": .int(elites), "iterations": .int(iterations), "alpha": .float(alpha)]
     }
 

@@ -38,7 +38,7 @@ public final class MPPIPlanner: Planner {
 
     public var settings: JSONValue {
         ["planner": "mppi", "candidates": .int(common.candidates), "horizon": .int(common.horizon),
-         "discount": .float(objective.discount), "threads": .int(common.threads),
+         "discount": .float(objective.discount),
          "temperature": .float(temperature), "noise": .float(noise),
          "iterations": .int(iterations)]
     }
@@ -59,9 +59,11 @@ public final class MPPIPlanner: Planner {
             evaluator.evaluate(from: observation, sequences: s, count: k)
             let returns = evaluator.returns.pointer
             let best = returns[argmax(returns, count: k)]
+            // A diverging model can give no finite return at all: keep the current plan then.
+            guard best.isFinite else { continue }
             var total: Float = 0
             for c in 0..<k {
-                w[c] = returns[c].isNaN ? 0 : exp((returns[c] - best) / temperature)
+                w[c] = returns[c].isFinite ? exp((returns[c] - best) / temperature) : 0
                 total += w[c]
             }
             for h in 0..<horizon {

@@ -3,7 +3,8 @@
 public protocol Planner: AnyObject {
     /// The name recorded as a transitions file's `policy` (`rs`, `cem`, `mppi`).
     var name: String { get }
-    /// Every setting, for the `config` attribute of the files it produces.
+    /// Every setting that affects the actions, for the `config` attribute of the files it produces.
+    /// (Not the thread count: the actions do not depend on it, and files must not either.)
     var settings: JSONValue { get }
     /// Forgets any warm start (call at the start of an episode).
     func reset()

@@ -20,7 +20,7 @@ public final class RandomShootingPlanner: Planner {
 
     public var settings: JSONValue {
         ["planner": "rs", "candidates": .int(common.candidates), "horizon": .int(common.horizon),
-         "discount": .float(objective.discount), "threads": .int(common.threads)]
+         "discount": .float(objective.discount)]
     }
 
     public func reset() {}
