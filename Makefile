@@ -36,20 +36,25 @@ all: $(run)/eval.h5
 housekeeping := deps clean distclean help verify-archive
 pipeline_goals := $(filter-out $(housekeeping),$(or $(MAKECMDGOALS),all))
 
-# Installs the C libraries through apt-get when pkg-config cannot find them (needs root, as in CI).
+# Installs the C libraries (and objcopy, for the program hashes) through apt-get when they are
+# missing (needs root, as in CI).
 deps:
-	@if ! pkg-config --exists hdf5 openblas 2>/dev/null; then \
-	  echo "deps: installing libhdf5-dev libopenblas-dev pkg-config"; \
+	@if ! pkg-config --exists hdf5 openblas 2>/dev/null || ! command -v objcopy >/dev/null; then \
+	  echo "deps: installing libhdf5-dev libopenblas-dev pkg-config binutils"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "deps: run 'sudo make deps' (apt-get needs root)"; exit 1; fi; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libhdf5-dev libopenblas-dev pkg-config >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libhdf5-dev libopenblas-dev pkg-config binutils >/dev/null; \
 	fi
 
 # The release build, and the content hash of each stage's program. This file is included below, so
 # Make rebuilds it first whenever a source changed and then restarts with the new hashes; a program
-# whose bytes did not change keeps its hash, and its outputs stay up to date.
+# whose code did not change keeps its hash, and its outputs stay up to date. The hash leaves out the
+# debug information, the build id and the Swift module hash, which depend on the checkout's path.
 $(BIN)/programs.mk: $(SOURCES) | deps
 	swift build -c release
-	@for s in $(STAGES); do printf 'program_%s := %s\n' $$s "$$(sha256sum < $(BIN)/$$s | cut -c1-16)"; done > $@
+	@for s in $(STAGES); do \
+	  objcopy --strip-debug --remove-section=.note.gnu.build-id --remove-section=.swift_modhash $(BIN)/$$s $(BIN)/.$$s.hashed; \
+	  printf 'program_%s := %s\n' $$s "$$(sha256sum < $(BIN)/.$$s.hashed | cut -c1-16)"; rm -f $(BIN)/.$$s.hashed; \
+	done > $@
 
 ifneq ($(pipeline_goals),)
 include $(BIN)/programs.mk

@@ -111,7 +111,7 @@ enum ReportPage {
         let means = runs.map { statistics($0.testReturns).mean }
         let all = statistics(means)
         body += "<div>" + kpi("test return across seeds (mean ± std)", String(format: "%.1f ± %.1f", all.mean, all.std)) + "</div>\n<div class=\"grid\">\n"
-        let perSeed = SVGChart.Series(name: "test return per seed (mean ± std over episodes)",
+        let perSeed = SVGChart.Series(name: "mean ± std over episodes",
                                       points: runs.enumerated().map { (Double($0.offset), statistics($0.element.testReturns).mean) },
                                       color: SVGChart.palette[0], markers: true, errors: runs.map { statistics($0.testReturns).std })
         body += SVGChart(title: "Final test return per seed", xLabel: "run (index in the table below)", yLabel: "episode return",
