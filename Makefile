@@ -120,7 +120,7 @@ $(run)/model-0.h5: $(run)/random.h5 $(run)/stats.h5 $(run)/params/train
 # The loop, iteration i = 1..ITERS: rollouts-i with model-(i-1), then model-i on all data so far.
 plan_options = --planner $(PLANNER) --candidates $(CANDIDATES) --horizon $(HORIZON) --discount $(DISCOUNT) \
   $(if $(PLAN_ITERATIONS),--iterations $(PLAN_ITERATIONS)) $(if $(THREADS),--threads $(THREADS)) $(PLANNER_OPTIONS)
-numbers := 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20
+numbers := $(shell seq 0 100)
 iterations := $(wordlist 2,$(words 0 $(wordlist 1,$(ITERS),$(numbers))),$(numbers))
 final_model := model-$(ITERS).h5
 

@@ -38,7 +38,9 @@ struct RunData {
         for log in ((try? fm.contentsOfDirectory(atPath: folder + "/tb")) ?? []).filter({ $0.hasPrefix("train-") }) {
             guard let iteration = Int(log.dropFirst(6)),
                   let text = try? String(contentsOfFile: "\(folder)/tb/\(log)/train.csv", encoding: .utf8) else { continue }
-            let rows = text.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) ?? .nan } }
+            let rows = text.split(separator: "\n").dropFirst()
+                .map { $0.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) ?? .nan } }
+                .filter { $0.count >= 3 }  // a line cut short by an interrupted run is skipped
             trainingLogs.append(TrainingLog(iteration: iteration, epochs: rows.map { $0[0] }, loss: rows.map { $0[1] }, valLoss: rows.map { $0[2] }))
         }
         trainingLogs.sort { $0.iteration < $1.iteration }

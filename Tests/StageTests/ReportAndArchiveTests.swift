@@ -79,6 +79,13 @@ final class ReportAndArchiveTests: XCTestCase {
         XCTAssertEqual(verified.status, 0, verified.stderr)
         XCTAssertTrue(verified.stdout.contains(": OK ("), verified.stdout)
 
+        // An archive renamed with another content hash does not verify.
+        let renamed = Self.data.path + "/pendulum-seed-0-000000000000.tar.gz"
+        try FileManager.default.copyItem(atPath: name, toPath: renamed)
+        let mismatch = try runProcess(Repository.root.path + "/scripts/verify-archive", [renamed])
+        XCTAssertEqual(mismatch.status, 1)
+        XCTAssertEqual(mismatch.stderr, "error: \(renamed): the hash in its name does not match its SHA256SUMS\n")
+
         // Unpacked into a new DATA folder, the run is up to date for Make.
         let restored = TemporaryDirectory("mbrl-restore")
         XCTAssertEqual(try runProcess("/bin/tar", ["-xzf", name, "-C", restored.path]).status, 0)
