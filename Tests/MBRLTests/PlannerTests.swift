@@ -99,19 +99,22 @@ final class PlannerTests: XCTestCase {
         XCTAssertGreaterThan(lateReturn, -5, "upright and still over the last 50 steps")
     }
 
-    /// The folded network predicts what the model predicts (batch norm, normalization folded).
+    /// The folded network predicts what the model predicts (batch norm, normalization folded), for
+    /// every depth and for widths that leave SIMD remainders.
     func testFoldedNetworkMatchesTheModel() {
         let stats = NormalizationStats(stateMean: [0.1, -0.2, 0.5], stateStd: [0.7, 0.6, 3], actionMean: [0.05], actionStd: [1.1],
                                        deltaStateMean: [0.01, 0.02, -0.03], deltaStateStd: [0.2, 0.15, 0.6], count: 1)
-        let model = DynamicsModel(stats: stats, hidden: 16, seed: 4)
-        var rng = RandomGenerator(seed: 5)
-        for i in 0..<model.network.buffers.count { model.network.buffers[i] = 0.5 + Float(rng.nextUnit()) }
-        for i in 0..<model.network.parameters.count { model.network.parameters[i] += 0.1 * Float(rng.normal()) }
-        let observations = (0..<60).map { _ in Float(rng.normal()) }, actions = (0..<20).map { _ in Float(rng.uniform(-2, 2)) }
-        let expected = model.predictNextObservations(observations: observations, actions: actions)
-        let folded = ModelDynamics(model, capacity: 20)
-        var got = [Float](repeating: 0, count: 60)
-        folded.predict(observations: observations, actions: actions, count: 20, into: &got)
-        XCTAssertLessThan(maxRelativeError(got, expected, floor: 1).error, 1e-5)
+        for (hidden, depth, batchNorm) in [(16, 2, true), (20, 3, true), (24, 1, false), (8, 0, true), (64, 4, false)] {
+            let model = DynamicsModel(stats: stats, hidden: hidden, depth: depth, batchNorm: batchNorm, seed: 4)
+            var rng = RandomGenerator(seed: 5)
+            for i in 0..<model.network.buffers.count { model.network.buffers[i] = 0.5 + Float(rng.nextUnit()) }
+            for i in 0..<model.network.parameters.count { model.network.parameters[i] += 0.1 * Float(rng.normal()) }
+            let observations = (0..<60).map { _ in Float(rng.normal()) }, actions = (0..<20).map { _ in Float(rng.uniform(-2, 2)) }
+            let expected = model.predictNextObservations(observations: observations, actions: actions)
+            let folded = ModelDynamics(model, capacity: 20)
+            var got = [Float](repeating: 0, count: 60)
+            folded.predict(observations: observations, actions: actions, count: 20, into: &got)
+            XCTAssertLessThan(maxRelativeError(got, expected, floor: 1).error, 1e-5, "hidden \(hidden), depth \(depth), batch norm \(batchNorm)")
+        }
     }
 }

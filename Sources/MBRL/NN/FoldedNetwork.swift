@@ -104,21 +104,27 @@ public final class FoldedNetwork {
         Self.thinInputLayer(inputs, rows: count, input: widths[0], output: widths[1], transposedWeight: firstLayerTransposed.pointer,
                             bias: biases[0].pointer, into: activations[0].pointer)
         var source = UnsafePointer(activations[0].pointer)
+        // The bias and ReLU still to apply to `source`: the last hidden layer's are applied by the
+        // output layer as it reads its input, which saves a pass over the widest activations.
+        var pendingBias: UnsafePointer<Float>? = nil
         for l in 1..<(layers - 1) {
             let input = widths[l], output = widths[l + 1]
             let out = activations[l].pointer, bias = biases[l].pointer
+            if let pending = pendingBias {
+                for r in 0..<count {
+                    let row = UnsafeMutablePointer(mutating: source) + r * input
+                    for j in 0..<input { row[j] = max(row[j] + pending[j], 0) }
+                }
+            }
             BLAS.gemm(transposeA: false, transposeB: true, m: count, n: output, k: input,
                       a: source, b: weights[l].pointer, beta: 0, c: out)
-            for r in 0..<count {
-                let row = out + r * output
-                for j in 0..<output { row[j] = max(row[j] + bias[j], 0) }
-            }
             source = UnsafePointer(out)
+            pendingBias = UnsafePointer(bias)
         }
         let last = layers - 1
         let out = activations[last].pointer
         Self.affine(source, rows: count, input: widths[last], output: widths[last + 1], weight: weights[last].pointer,
-                    bias: biases[last].pointer, into: out)
+                    bias: biases[last].pointer, inputBias: pendingBias, into: out)
         return UnsafePointer(out)
     }
 
@@ -152,25 +158,56 @@ public final class FoldedNetwork {
         }
     }
 
-    /// `out = x Wᵀ + b` with W (output × input), as SIMD dot products along `input` (for few outputs).
+    /// `out = x' Wᵀ + b` with W (output × input), as SIMD dot products along `input` (for few
+    /// outputs), where x' = relu(x + inputBias) when `inputBias` is given and x otherwise.
     @inline(__always)
     static func affine(_ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int,
-                       weight w: UnsafePointer<Float>, bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+                       weight w: UnsafePointer<Float>, bias: UnsafePointer<Float>, inputBias: UnsafePointer<Float>? = nil,
+                       into out: UnsafeMutablePointer<Float>) {
         let vectorEnd = input & ~7
         let xRaw = UnsafeRawPointer(x), wRaw = UnsafeRawPointer(w)
+        let zero = SIMD8<Float>(repeating: 0)
+        if output <= 4 && vectorEnd == input {
+            // Few outputs (a state change): read each input row once, with up to four accumulators.
+            for r in 0..<rows {
+                var acc = (zero, zero, zero, zero)
+                for j in stride(from: 0, to: input, by: 8) {
+                    var xv = xRaw.loadUnaligned(fromByteOffset: (r * input + j) * 4, as: SIMD8<Float>.self)
+                    if let inputBias {
+                        xv += UnsafeRawPointer(inputBias).loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                        xv = xv.replacing(with: zero, where: xv .< zero)
+                    }
+                    acc.0 += xv * wRaw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                    if output > 1 { acc.1 += xv * wRaw.loadUnaligned(fromByteOffset: (input + j) * 4, as: SIMD8<Float>.self) }
+                    if output > 2 { acc.2 += xv * wRaw.loadUnaligned(fromByteOffset: (2 * input + j) * 4, as: SIMD8<Float>.self) }
+                    if output > 3 { acc.3 += xv * wRaw.loadUnaligned(fromByteOffset: (3 * input + j) * 4, as: SIMD8<Float>.self) }
+                }
+                let row = out + r * output
+                row[0] = acc.0.sum() + bias[0]
+                if output > 1 { row[1] = acc.1.sum() + bias[1] }
+                if output > 2 { row[2] = acc.2.sum() + bias[2] }
+                if output > 3 { row[3] = acc.3.sum() + bias[3] }
+            }
+            return
+        }
         for r in 0..<rows {
             for o in 0..<output {
                 var acc = SIMD8<Float>(repeating: 0)
                 var j = 0
                 while j < vectorEnd {
-                    let xv = xRaw.loadUnaligned(fromByteOffset: (r * input + j) * 4, as: SIMD8<Float>.self)
+                    var xv = xRaw.loadUnaligned(fromByteOffset: (r * input + j) * 4, as: SIMD8<Float>.self)
+                    if let inputBias {
+                        xv += UnsafeRawPointer(inputBias).loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                        xv = xv.replacing(with: zero, where: xv .< zero)
+                    }
                     let wv = wRaw.loadUnaligned(fromByteOffset: (o * input + j) * 4, as: SIMD8<Float>.self)
                     acc += xv * wv
                     j += 8
                 }
                 var sum = acc.sum()
                 while j < input {
-                    sum += x[r * input + j] * w[o * input + j]
+                    let xj = inputBias.map { max(x[r * input + j] + $0[j], 0) } ?? x[r * input + j]
+                    sum += xj * w[o * input + j]
                     j += 1
                 }
                 out[r * output + o] = sum + bias[o]
