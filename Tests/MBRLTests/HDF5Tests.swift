@@ -105,6 +105,18 @@ final class HDF5Tests: XCTestCase {
         }
     }
 
+    /// NumPy bool arrays written by h5py read as Bool; other one-byte data does not pass for Bool.
+    func testReadsH5pyBoolsAndRejectsOtherBytes() throws {
+        let root = try HDF5File.open(at: Repository.fixture("h5py_bool.h5")).root
+        XCTAssertEqual(try root.read("flags", as: Bool.self).values, [true, false, true])
+        XCTAssertThrowsError(try root.read("small_ints", as: Bool.self)) { error in
+            XCTAssertTrue("\(error)".hasSuffix("small_ints: has type int8, expected bool"), "\(error)")
+        }
+        XCTAssertThrowsError(try root.read("switch", as: Bool.self)) { error in
+            XCTAssertTrue("\(error)".hasSuffix("switch: is an enum other than h5py's bool (FALSE = 0, TRUE = 1)"), "\(error)")
+        }
+    }
+
     func testStringAttributeArraysAreRejected() throws {
         let dir = TemporaryDirectory()
         let file = try HDF5File.create(at: dir.file("a.h5"))

@@ -115,7 +115,19 @@ public final class HDF5Group {
         guard typeClass == T.hdf5Class else {
             throw error(member, "has type \(Self.className(typeClass, byteSize)), expected \(T.dtypeName)")
         }
-        let count = shape.reduce(1, *)
+        if T.self == Bool.self {
+            // Only h5py's bool enum (int8, FALSE = 0, TRUE = 1) maps onto Swift's Bool.
+            let type = H5Dget_type(did)
+            defer { H5Tclose(type) }
+            guard H5Tequal(type, Bool.hdf5FileType) > 0 else { throw error(member, "is an enum other than h5py's bool (FALSE = 0, TRUE = 1)") }
+        }
+        // The element count, refusing a product that overflows or exceeds what the file could hold.
+        var count = 1
+        for d in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw error(member, "claims shape \(Self.shapeText(shape)), more data than the file can hold") }
+            count = product
+        }
         let limit = max(1 << 26, 1024 * file.sizeOnDisk)
         guard count <= limit / max(byteSize, 1) else {
             throw error(member, "claims shape \(Self.shapeText(shape)), more data than the file can hold")

@@ -67,9 +67,10 @@ extension Transitions {
             guard t.episodeLengths.count == t.episodeReturns.count, t.episodeSeeds.count == t.episodeReturns.count else {
                 throw HDF5Error(path: path, object: "episodes", "returns, lengths and seeds differ in length")
             }
-            guard t.episodeLengths.reduce(0, +) == Int64(n) else {
-                throw HDF5Error(path: path, object: "episodes/lengths", "adds up to \(t.episodeLengths.reduce(0, +)) rows, the file has \(n)")
+            guard t.episodeLengths.allSatisfy({ $0 >= 0 && $0 <= Int64(n) }), t.episodeLengths.reduce(0, +) == Int64(n) else {
+                throw HDF5Error(path: path, object: "episodes/lengths", "does not add up to the file's \(n) rows")
             }
+            try episodes.checkFinite(t.episodeReturns, columns: 1, "returns")
         }
         try file.close()
         return t
