@@ -16,14 +16,11 @@ public final class HDF5File {
     /// The path used in error messages when different from `path` (a temporary output's target).
     public let displayPath: String
     private var id: hid_t
-    /// Whether the file was opened for writing.
-    public let isWritable: Bool
 
-    private init(id: hid_t, path: String, displayPath: String, writable: Bool) {
+    private init(id: hid_t, path: String, displayPath: String) {
         self.id = id
         self.path = path
         self.displayPath = displayPath
-        self.isWritable = writable
     }
 
     deinit {
@@ -47,7 +44,7 @@ public final class HDF5File {
         guard id >= 0 else {
             throw HDF5Error(path: shown, "cannot create file (\(HDF5File.systemReason(forWriting: path)))")
         }
-        return HDF5File(id: id, path: path, displayPath: shown, writable: true)
+        return HDF5File(id: id, path: path, displayPath: shown)
     }
 
     /// Opens an existing file read-only, after checking that it exists and is HDF5.
@@ -71,7 +68,7 @@ public final class HDF5File {
         guard id >= 0 else {
             throw HDF5Error(path: path, "cannot open: damaged or truncated HDF5 file")
         }
-        return HDF5File(id: id, path: path, displayPath: path, writable: false)
+        return HDF5File(id: id, path: path, displayPath: path)
     }
 
     /// The root group `/`.

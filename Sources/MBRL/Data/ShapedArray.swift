@@ -12,11 +12,6 @@ public struct ShapedArray<Element> {
         self.values = values
     }
 
-    /// A scalar (rank 0).
-    public init(scalar: Element) {
-        self.init(shape: [], values: [scalar])
-    }
-
     public var rank: Int { shape.count }
 
     /// The number of rows: the first dimension (1 for a scalar).

@@ -1,5 +1,5 @@
 /// Batched one-step dynamics for planning: the next observation of each of `count` (observation,
-/// action) rows. A learned model (`ModelDynamics`) or, in tests, an environment's true dynamics.
+/// action) rows. A learned model (`ModelDynamics`) or, in tests, a problem's true dynamics.
 public protocol BatchDynamics: AnyObject {
     var observationSize: Int { get }
     var actionSize: Int { get }
@@ -42,34 +42,4 @@ public final class ModelDynamics: BatchDynamics {
     }
 
     public func copy() -> BatchDynamics { ModelDynamics(network: network.copy()) }
-}
-
-/// An environment's true dynamics as planning dynamics (for tests and baselines): each row is
-/// simulated from a state reconstructed from its observation by `stateFromObservation`.
-public final class EnvironmentDynamics<Env: Environment>: BatchDynamics {
-    private var env: Env
-    private let stateFromObservation: ([Float]) -> [Double]
-    public let capacity: Int
-
-    public init(_ env: Env, capacity: Int, stateFromObservation: @escaping ([Float]) -> [Double]) {
-        self.env = env
-        self.capacity = capacity
-        self.stateFromObservation = stateFromObservation
-    }
-
-    public var observationSize: Int { env.observationSize }
-    public var actionSize: Int { env.actionSize }
-
-    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-                        into next: UnsafeMutablePointer<Float>) {
-        let o = observationSize, a = actionSize
-        for r in 0..<count {
-            let observation = Array(UnsafeBufferPointer(start: observations + r * o, count: o))
-            _ = env.reset(toState: stateFromObservation(observation))
-            let result = env.step(Array(UnsafeBufferPointer(start: actions + r * a, count: a)))
-            for j in 0..<o { next[r * o + j] = result.observation[j] }
-        }
-    }
-
-    public func copy() -> BatchDynamics { EnvironmentDynamics(env, capacity: capacity, stateFromObservation: stateFromObservation) }
 }
