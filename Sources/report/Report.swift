@@ -30,11 +30,7 @@ struct Report: ParsableCommand {
             let destination = try Stage.prepareOutput(out)
             let data = try runs.map { try RunData(folder: $0) }
             let page = data.count == 1 ? ReportPage.run(data[0]) : ReportPage.sweep(data)
-            guard FileManager.default.createFile(atPath: destination.temporary, contents: Data(page.utf8)) else {
-                destination.discard()
-                throw OutputError(path: out, "cannot be written")
-            }
-            try destination.commit()
+            try destination.write(Data(page.utf8))
             ProgressReporter(stage: "report").milestone("wrote \(out)")
         }
     }

@@ -31,6 +31,7 @@ struct Summarize: ParsableCommand {
 
     func run() throws {
         try Stage.run {
+            let destination = try Stage.prepareOutput(out)
             let rows = try runs.map { folder -> Row in
                 let test = try Transitions.read(from: folder + "/test.h5")
                 let returns = ReturnStatistics(test.episodeReturns)
@@ -59,11 +60,7 @@ struct Summarize: ParsableCommand {
             table.append(cell("all", 12) + cell(String(format: "%.1f ± %.1f", means.mean, means.std), 26)
                          + cell(String(format: "%.3g", one.mean), 15) + String(format: "%.3g", kk.mean)
                          + "   (mean ± std across \(rows.count) runs of each run's mean)")
-            try AtomicOutput.write(to: out) { temporary in
-                guard FileManager.default.createFile(atPath: temporary, contents: Data((csv.joined(separator: "\n") + "\n").utf8)) else {
-                    throw OutputError(path: out, "cannot be written")
-                }
-            }
+            try destination.write(Data((csv.joined(separator: "\n") + "\n").utf8))
             print(table.joined(separator: "\n"))
         }
     }

@@ -103,7 +103,7 @@ public final class FoldedNetwork {
         }
         Self.thinInputLayer(inputs, rows: count, input: widths[0], output: widths[1], transposedWeight: firstLayerTransposed.pointer,
                             bias: biases[0].pointer, into: activations[0].pointer)
-        var source = UnsafePointer(activations[0].pointer)
+        var source = activations[0].pointer
         // The bias and ReLU still to apply to `source`: the last hidden layer's are applied by the
         // output layer as it reads its input, which saves a pass over the widest activations.
         var pendingBias: UnsafePointer<Float>? = nil
@@ -112,13 +112,13 @@ public final class FoldedNetwork {
             let out = activations[l].pointer, bias = biases[l].pointer
             if let pending = pendingBias {
                 for r in 0..<count {
-                    let row = UnsafeMutablePointer(mutating: source) + r * input
+                    let row = source + r * input
                     for j in 0..<input { row[j] = max(row[j] + pending[j], 0) }
                 }
             }
             BLAS.gemm(transposeA: false, transposeB: true, m: count, n: output, k: input,
                       a: source, b: weights[l].pointer, beta: 0, c: out)
-            source = UnsafePointer(out)
+            source = out
             pendingBias = UnsafePointer(bias)
         }
         let last = layers - 1

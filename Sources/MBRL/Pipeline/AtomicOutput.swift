@@ -72,16 +72,14 @@ public final class AtomicOutput {
         SignalCleanup.unregister(temporary)
     }
 
-    /// Runs `body` on the temporary path, then commits; on any error, discards and rethrows.
-    public static func write(to target: String, _ body: (_ temporaryPath: String) throws -> Void) throws {
-        let output = try AtomicOutput(target: target)
-        do {
-            try body(output.temporary)
-            try output.commit()
-        } catch {
-            output.discard()
-            throw error
+    /// Writes `data` as the whole file and commits; on failure the temporary file is removed and
+    /// the target is left as it was.
+    public func write(_ data: Data) throws {
+        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
+            discard()
+            throw OutputError(path: target, "cannot be written (disk full?)")
         }
+        try commit()
     }
 
     /// Removes `.<name>.tmp-<pid>` files in `folder` whose process no longer exists.

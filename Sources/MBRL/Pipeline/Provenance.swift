@@ -55,6 +55,6 @@ public struct Provenance {
             if chunk.isEmpty { break }
             hasher.update(chunk)
         }
-        return hasher.finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        return hasher.hexDigest()
     }
 }

@@ -53,7 +53,12 @@ public struct SHA256 {
     public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         var hasher = SHA256()
         hasher.update(bytes)
-        return hasher.finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        return hasher.hexDigest()
+    }
+
+    /// The digest as lower-case hex; the hasher is consumed.
+    public mutating func hexDigest() -> String {
+        finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
     }
 
     private mutating func compress(_ block: ArraySlice<UInt8>) {

@@ -14,7 +14,8 @@ public final class CEMPlanner: Planner {
     let sequences: Buffer<Float>
     let mean: NominalSequence
     let variance: Buffer<Float>
-    let order: UnsafeMutablePointer<Int>
+    /// Candidate indices, best first after `selectElites`.
+    let order: Buffer<Int>
 
     public init(dynamics: BatchDynamics, objective: PlanningObjective, settings: PlannerSettings,
                 elites: Int, iterations: Int, alpha: Float) {
@@ -30,12 +31,9 @@ public final class CEMPlanner: Planner {
         sequences = Buffer(count: settings.candidates * n)
         mean = NominalSequence(horizon: settings.horizon, objective: objective)
         variance = Buffer(count: n)
-        order = .allocate(capacity: settings.candidates)
-        order.initialize(repeating: 0, count: settings.candidates)
+        order = Buffer(count: settings.candidates)
         reset()
     }
-
-    deinit { order.deallocate() }
 
     public var name: String { "cem" }
 
@@ -92,7 +90,7 @@ public final class CEMPlanner: Planner {
     private func selectElites(count k: Int) {
         let returns = evaluator.returns.pointer
         for i in 0..<k { order[i] = i }
-        var buffer = UnsafeMutableBufferPointer(start: order, count: k)
+        var buffer = UnsafeMutableBufferPointer(start: order.pointer, count: k)
         func better(_ x: Int, _ y: Int) -> Bool {
             let rx = returns[x], ry = returns[y]
             if rx.isNaN { return false }

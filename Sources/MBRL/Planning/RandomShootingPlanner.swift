@@ -7,6 +7,8 @@ public final class RandomShootingPlanner: Planner {
     public let objective: PlanningObjective
     let evaluator: TrajectoryEvaluator
     let sequences: Buffer<Float>
+    /// Lower bound and width of each action component.
+    private let low: [Float], width: [Float]
 
     public init(dynamics: BatchDynamics, objective: PlanningObjective, settings: PlannerSettings) {
         common = settings
@@ -14,6 +16,8 @@ public final class RandomShootingPlanner: Planner {
         evaluator = TrajectoryEvaluator(dynamics: dynamics, objective: objective, capacity: settings.candidates,
                                         horizon: settings.horizon, threads: settings.threads)
         sequences = Buffer(count: settings.candidates * settings.horizon * objective.actionSize)
+        low = objective.actionLow
+        width = zip(objective.actionLow, objective.actionHigh).map { $1 - $0 }
     }
 
     public var name: String { "rs" }
@@ -28,8 +32,7 @@ public final class RandomShootingPlanner: Planner {
     public func action(for observation: [Float], rng: inout RandomGenerator) -> [Float] {
         let k = common.candidates, a = objective.actionSize, s = sequences.pointer
         // Candidate 0 is all zeros; the others are uniform in the bounds, drawn in (step, candidate,
-        // component) order. Bounds are read once, outside the loop.
-        let low = objective.actionLow, width = zip(objective.actionLow, objective.actionHigh).map { $1 - $0 }
+        // component) order.
         for h in 0..<common.horizon {
             let step = s + h * k * a
             step.update(repeating: 0, count: a)
