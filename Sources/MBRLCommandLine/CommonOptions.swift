@@ -34,8 +34,8 @@ public struct OutputOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        guard !out.isEmpty, !out.hasSuffix("/") else {
-            throw ValidationError("--out needs a file name, got '\(out)'")
+        if let problem = AtomicOutput.nameProblem(out) {
+            throw ValidationError("--out '\(out)' \(problem)")
         }
     }
 }

@@ -7,14 +7,18 @@ public enum Stage {
     /// Runs a stage's work. Any error from bad input, a bad file or a failed write is printed as one
     /// line, `error: <file>: <what is wrong>`, and the process exits with status 1. Usage errors are
     /// reported by the argument parser before `run()` (status 64).
+    ///
+    /// Standard error is written so that its failure (a full disk, a closed descriptor, a pipe whose
+    /// reader is gone) is ignored: SIGPIPE is ignored, and lines go through `StandardError`.
     public static func run(_ body: () throws -> Void) throws {
         SignalCleanup.install()
+        signal(SIGPIPE, SIG_IGN)
         do {
             try body()
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            StandardError.write("error: \(error)\n")
             // Leave without running exit handlers: after a failed write (a full disk) the HDF5
             // library's own teardown can crash on the half-closed file. Temporary outputs have been
             // removed by then; standard error is unbuffered.
@@ -23,17 +27,51 @@ public enum Stage {
     }
 
     /// Prepares the stage's output before any work, so that an unwritable destination fails at once:
-    /// checks the folder, removes stale temporaries, and reserves the temporary name (removed on
-    /// SIGINT / SIGTERM from then on).
-    public static func prepareOutput(_ target: String) throws -> AtomicOutput {
-        try AtomicOutput(target: target)
+    /// checks the name and the folder, refuses a target that is one of `inputs` (by file identity),
+    /// removes stale temporaries, and reserves the temporary name (removed on SIGINT / SIGTERM from
+    /// then on).
+    public static func prepareOutput(_ target: String, inputs: [String]) throws -> AtomicOutput {
+        try AtomicOutput(target: target, inputs: inputs)
     }
 
-    /// The command line as typed, with the program's path shortened to its name, for provenance.
+    /// Every regular file under `folders` (recursively), for `prepareOutput(_:inputs:)` of a program
+    /// that reads run folders: its output must not replace any of their files.
+    public static func files(inFolders folders: [String]) -> [String] {
+        folders.flatMap { folder -> [String] in
+            guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
+            return walker.compactMap { ($0 as? String).map { folder + "/" + $0 } }
+        }
+    }
+
+    /// Options that change how a stage runs but never what it writes (worker threads); they are left
+    /// out of the recorded command, so the same settings give the same bytes whatever their value.
+    public static let executionOnlyOptions: Set<String> = ["--threads"]
+
+    /// The command line as typed, with the program's path shortened to its name and the
+    /// `executionOnlyOptions` (with their values) left out, for provenance.
     public static var commandLine: [String] {
-        var argv = CommandLine.arguments
-        if let first = argv.first { argv[0] = URL(fileURLWithPath: first).lastPathComponent }
-        return argv
+        recordedCommand(CommandLine.arguments)
+    }
+
+    /// `argv` as recorded in provenance: the program's name without its folder, and no
+    /// execution-only option, whether written `--threads 2` or `--threads=2`.
+    public static func recordedCommand(_ argv: [String]) -> [String] {
+        var recorded: [String] = []
+        var index = argv.startIndex
+        while index < argv.endIndex {
+            let argument = argv[index]
+            if executionOnlyOptions.contains(argument) {
+                index += 2
+                continue
+            }
+            if let equals = argument.firstIndex(of: "="), executionOnlyOptions.contains(String(argument[..<equals])) {
+                index += 1
+                continue
+            }
+            recorded.append(index == argv.startIndex ? URL(fileURLWithPath: argument).lastPathComponent : argument)
+            index += 1
+        }
+        return recorded
     }
 
     /// Writes an HDF5 output atomically: `body` fills the root group of a new file at the output's

@@ -36,10 +36,15 @@ struct Collect: ParsableCommand {
 
     func run() throws {
         try Stage.run {
-            let destination = try Stage.prepareOutput(output.out)
+            let destination = try Stage.prepareOutput(output.out, inputs: [])
             var env = environment.make()
             if let maxSteps { env.episodeLimit = maxSteps }
             let steps = env.episodeLimit
+            try MemoryBudget.check(
+                MemoryBudget.product([episodes, steps]).flatMap {
+                    Transitions.byteCount(rows: $0, observationSize: env.observationSize, actionSize: env.actionSize)
+                },
+                for: "--episodes \(episodes) × \(steps) steps: the transitions")
             let progress = ProgressReporter(stage: "collect")
             var seeds = RandomGenerator(seed: seed.seed, stream: RandomStreams.episodeSeeds)
             var data = Transitions(observationSize: env.observationSize, actionSize: env.actionSize, env: env.id, policy: policy)

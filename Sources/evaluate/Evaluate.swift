@@ -35,7 +35,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try Stage.run {
-            let destination = try Stage.prepareOutput(output.out)
+            let destination = try Stage.prepareOutput(output.out, inputs: [model, data] + rollouts)
             BLAS.threads = 1
             let (learned, env) = try DynamicsModel.read(fromFile: model)
             let heldOut = try Transitions.read(from: data)
@@ -45,6 +45,12 @@ struct Evaluate: ParsableCommand {
 
             let evaluation = ModelEvaluation(model: learned, data: heldOut, maxK: maxK)
             let returns = rolloutSets.map { ReturnStatistics($0.episodeReturns) }
+            if let problem = evaluation.problem {
+                throw StageError("\(model): on \(data), \(problem); nothing written")
+            }
+            for (path, stats) in zip(rollouts, returns) where !(stats.episodes > 0 && stats.mean.isFinite && stats.std.isFinite) {
+                throw StageError("\(path): its return statistics are not finite; nothing written")
+            }
 
             let config: JSONValue = ["model": .string(model), "data": .string(data), "rollouts": .array(rollouts.map { .string($0) }), "max_k": .int(maxK)]
             let provenance = try Provenance(format: FileFormat.eval.rawValue, seed: 0, command: Stage.commandLine, config: config,

@@ -89,7 +89,7 @@ struct Plan: ParsableCommand {
 
     func run() throws {
         try Stage.run {
-            let destination = try Stage.prepareOutput(output.out)
+            let destination = try Stage.prepareOutput(output.out, inputs: [model] + (initialStates.map { [$0] } ?? []))
             // The model, its environment, and fixed starts if given.
             let (learned, envName) = try DynamicsModel.read(fromFile: model)
             guard var env = EnvironmentRegistry.make(envName) else {
@@ -110,12 +110,20 @@ struct Plan: ParsableCommand {
             settings.alpha = alpha
             settings.temperature = temperature
             settings.noise = noise
+            if let maxSteps { env.episodeLimit = maxSteps }
+            let steps = env.episodeLimit
+            try MemoryBudget.check(
+                MemoryBudget.sum([
+                    settings.byteCount(model: learned.config, observationSize: env.observationSize, actionSize: env.actionSize),
+                    MemoryBudget.product([episodes, steps]).flatMap {
+                        Transitions.byteCount(rows: $0, observationSize: env.observationSize, actionSize: env.actionSize)
+                    },
+                ]),
+                for: "--candidates \(settings.candidates) × --horizon \(settings.horizon) and --episodes \(episodes) × \(steps) steps: the planner and the transitions")
             let dynamics = ModelDynamics(learned, capacity: settings.rowsPerWorker)
             let controller = settings.make(dynamics: dynamics, objective: PlanningObjective(environment: env))
 
             // The control loop: one planner call per step, episodes from fixed or seeded starts.
-            if let maxSteps { env.episodeLimit = maxSteps }
-            let steps = env.episodeLimit
             let progress = ProgressReporter(stage: "plan")
             let logs = try logdir.map { try TensorBoardWriter(directory: $0, csvName: "plan.csv", columns: ["plan/episode_return", "plan/ms_per_step"]) }
             var seeds = RandomGenerator(seed: seed.seed, stream: RandomStreams.episodeSeeds)
@@ -124,6 +132,9 @@ struct Plan: ParsableCommand {
             for episode in 0..<episodes {
                 let episodeSeed = seeds.next()
                 var observation = starts.map { env.reset(toState: $0[episode]) } ?? env.reset(seed: episodeSeed)
+                if let initialStates, !observation.allSatisfy(\.isFinite) {
+                    throw StageError("\(initialStates): initial_states: row \(episode) gives a non-finite observation")
+                }
                 controller.reset()
                 var episodeReturn = 0.0, length = 0
                 let started = Date()
@@ -133,6 +144,10 @@ struct Plan: ParsableCommand {
                         throw StageError("\(model): the planner found no finite action (the model's predictions diverge) in episode \(episode + 1), step \(length + 1)")
                     }
                     let result = env.step(action)
+                    guard result.observation.allSatisfy(\.isFinite), result.reward.isFinite, Float(result.reward).isFinite else {
+                        let start = initialStates.map { "from row \(episode) of \($0)" } ?? "from seed \(episodeSeed)"
+                        throw StageError("\(initialStates ?? output.out): episode \(episode + 1) (\(start)) reaches a non-finite observation or reward at step \(length + 1); the environment cannot continue from that state")
+                    }
                     length += 1
                     episodeReturn += result.reward
                     let timeout = (result.truncated || length == steps) && !result.terminated

@@ -23,11 +23,12 @@ struct Report: ParsableCommand {
 
     func validate() throws {
         guard !runs.isEmpty else { throw ValidationError("give at least one --runs folder") }
+        if let problem = AtomicOutput.nameProblem(out) { throw ValidationError("--out '\(out)' \(problem)") }
     }
 
     func run() throws {
         try Stage.run {
-            let destination = try Stage.prepareOutput(out)
+            let destination = try Stage.prepareOutput(out, inputs: Stage.files(inFolders: runs))
             let data = try runs.map { try RunData(folder: $0) }
             let page = data.count == 1 ? ReportPage.run(data[0]) : ReportPage.sweep(data)
             try destination.write(Data(page.utf8))

@@ -24,7 +24,7 @@ struct Stats: ParsableCommand {
 
     func run() throws {
         try Stage.run {
-            let destination = try Stage.prepareOutput(output.out)
+            let destination = try Stage.prepareOutput(output.out, inputs: data)
             let datasets = try data.map { try Transitions.read(from: $0) }
             for (path, t) in zip(data, datasets).dropFirst() {
                 let first = datasets[0]
@@ -36,6 +36,9 @@ struct Stats: ParsableCommand {
                 throw StageError("\(data[0]): no transitions to compute statistics from")
             }
             let stats = NormalizationStats(of: datasets)
+            if let problem = stats.problem {
+                throw StageError("\(data.count == 1 ? data[0] : data.joined(separator: ", ")): cannot compute statistics: \(problem)")
+            }
             let config: JSONValue = ["data": .array(data.map { .string($0) }), "std_floor": .float(NormalizationStats.stdFloor)]
             let provenance = try Provenance(
                 format: FileFormat.stats.rawValue, seed: 0, command: Stage.commandLine, config: config, inputPaths: data)

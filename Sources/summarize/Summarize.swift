@@ -24,6 +24,7 @@ struct Summarize: ParsableCommand {
 
     func validate() throws {
         guard !runs.isEmpty else { throw ValidationError("give at least one --runs folder") }
+        if let problem = AtomicOutput.nameProblem(out) { throw ValidationError("--out '\(out)' \(problem)") }
         guard k >= 1 else { throw ValidationError("--k must be at least 1, got \(k)") }
     }
 
@@ -31,7 +32,7 @@ struct Summarize: ParsableCommand {
 
     func run() throws {
         try Stage.run {
-            let destination = try Stage.prepareOutput(out)
+            let destination = try Stage.prepareOutput(out, inputs: Stage.files(inFolders: runs))
             let rows = try runs.map { folder -> Row in
                 let test = try Transitions.read(from: folder + "/test.h5")
                 let returns = ReturnStatistics(test.episodeReturns)

@@ -87,7 +87,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try Stage.run {
-            let destination = try Stage.prepareOutput(output.out)
+            let destination = try Stage.prepareOutput(output.out, inputs: data + [stats] + (initialModel.map { [$0] } ?? []))
             // Small matrices: one BLAS thread is fastest, and it makes the sums' order fixed.
             BLAS.threads = 1
             let progress = ProgressReporter(stage: "train")
@@ -112,7 +112,13 @@ struct Train: ParsableCommand {
 
             // Episode-wise validation split of every file; training rows pooled or in two pools.
             var splitRNG = RandomGenerator(seed: seed.seed, stream: RandomStreams.validationSplit)
-            let trainer = ModelTrainer(model: model, batchSize: batchSize, optimizer: AdamConfiguration(
+            // A pooled minibatch never holds more rows than there are (as PyTorch's DataLoader), so
+            // a batch size beyond the data only sizes the buffers to the data; aggregated batches
+            // always hold --batch-size rows. Either way the buffers must fit in memory.
+            let totalRows = datasets.reduce(0) { $0 + $1.count }
+            let bufferRows = newDataFraction == nil ? min(batchSize, max(totalRows, 2)) : batchSize
+            try MemoryBudget.check(model.config.trainingBytes(rows: bufferRows), for: "--batch-size \(batchSize): the training buffers of \(bufferRows) rows")
+            let trainer = ModelTrainer(model: model, batchSize: bufferRows, optimizer: AdamConfiguration(
                 learningRate: lr, beta1: beta1, beta2: beta2, weightDecay: weightDecay))
             var pools = [ModelTrainer.Examples.empty]
             if newDataFraction != nil { pools.append(.empty) }

@@ -107,6 +107,93 @@ final class MakeTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("all"), result.stdout)
     }
 
+    /// Settings never come from the environment: a stray DATA or EPISODES is ignored, with a warning.
+    func testSettingsFromTheEnvironmentAreIgnored() throws {
+        let data = TemporaryDirectory("mbrl-env")
+        let result = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path, "-n", "collect", "DATA=\(data.path)"],
+                                    environment: ["EPISODES": "7", "SEED": "9", "PIPELINE": "nonesuch"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        for name in ["EPISODES", "SEED", "PIPELINE"] {
+            XCTAssertTrue(result.stderr.contains("ignoring \(name) from the environment"), result.stderr)
+        }
+        XCTAssertTrue(result.stdout.contains("collect --env pendulum --episodes 15 "), result.stdout)
+        XCTAssertTrue(result.stdout.contains("--seed 0 "), result.stdout)
+        let outside = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path, "-n", "clean-runs"],
+                                     environment: ["DATA": data.path])
+        XCTAssertTrue(outside.stderr.contains("ignoring DATA from the environment"), outside.stderr)
+        XCTAssertFalse(outside.stdout.contains(data.path), outside.stdout)
+        // An empty DATA is refused rather than turned into the root folder.
+        let empty = try make(["-n", "distclean", "DATA="])
+        XCTAssertNotEqual(empty.status, 0)
+        XCTAssertTrue(empty.stderr.contains("DATA is empty"), empty.stderr)
+    }
+
+    /// `clean` and `distclean` delete only run folders Make made (they hold .mbrl-run).
+    func testCleaningDeletesOnlyWhatMakeMade() throws {
+        let data = TemporaryDirectory("mbrl-clean")
+        let fm = FileManager.default
+        for folder in ["mine", "pendulum/seed-1", "pendulum/notes", "pendulum/seed-2"] {
+            try fm.createDirectory(atPath: data.path + "/" + folder, withIntermediateDirectories: true)
+            XCTAssertTrue(fm.createFile(atPath: data.path + "/" + folder + "/keep.txt", contents: Data("a user's file".utf8)))
+        }
+        XCTAssertEqual(try make(["DATA=\(data.path)", "EPISODES=1", "SEED=0", "collect"]).status, 0)
+        XCTAssertEqual(try make(["DATA=\(data.path)", "EPISODES=1", "SEED=2", "collect"]).status, 0)
+        XCTAssertTrue(fm.fileExists(atPath: data.path + "/pendulum/seed-2/.mbrl-run"))
+        // A folder Make did not make is left alone by clean.
+        let clean1 = try make(["DATA=\(data.path)", "SEED=1", "clean"])
+        XCTAssertTrue(clean1.stderr.contains("was not made by make"), clean1.stderr)
+        XCTAssertTrue(fm.fileExists(atPath: data.path + "/pendulum/seed-1/keep.txt"))
+        // seed-2 was the user's folder first, but Make ran in it: it is a run folder now.
+        let result = try make(["DATA=\(data.path)", "clean-runs"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertFalse(fm.fileExists(atPath: data.path + "/pendulum/seed-0"))
+        XCTAssertFalse(fm.fileExists(atPath: data.path + "/pendulum/seed-2"))
+        for kept in ["mine/keep.txt", "pendulum/seed-1/keep.txt", "pendulum/notes/keep.txt"] {
+            XCTAssertTrue(fm.fileExists(atPath: data.path + "/" + kept), kept)
+        }
+    }
+
+    /// Two makes on one run folder: the second waits for the first, and parameters always match the
+    /// outputs they describe.
+    func testConcurrentMakesOnOneRunFolderDoNotInterleave() throws {
+        let data = TemporaryDirectory("mbrl-concurrent")
+        let run = data.path + "/pendulum/seed-0"
+        func start(_ arguments: [String]) throws -> (Process, Pipe) {
+            let process = Process(), err = Pipe()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["make", "--no-print-directory", "-C", Repository.root.path, "DATA=\(data.path)"] + arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = err
+            try process.run()
+            return (process, err)
+        }
+        // The test holds the folder's lock while both start, so both must wait, then run one at a time.
+        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        let lock = open(run + "/.mbrl-run", O_CREAT | O_RDWR, 0o644)
+        XCTAssertEqual(flock(lock, LOCK_EX), 0)
+        let goals = ["collect", "stats", data.path + "/pendulum/seed-0/test-starts.h5"]
+        let (first, firstErr) = try start(["EPISODES=2"] + goals)
+        let (second, secondErr) = try start(["EPISODES=3"] + goals)
+        Thread.sleep(forTimeInterval: 2)
+        XCTAssertTrue(first.isRunning && second.isRunning, "both wait for the lock")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run + "/params"), "nothing written while the folder is locked")
+        close(lock)
+        let messages = String(decoding: firstErr.fileHandleForReading.readDataToEndOfFile() + secondErr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        first.waitUntilExit()
+        second.waitUntilExit()
+        XCTAssertEqual(first.terminationStatus, 0, messages)
+        XCTAssertEqual(second.terminationStatus, 0, messages)
+        XCTAssertEqual(messages.components(separatedBy: "is in use by another make; waiting").count, 3, messages)
+        // Whichever ran last, its parameters and its outputs agree, and make -q says so.
+        let parameters = try String(contentsOfFile: run + "/params/collect", encoding: .utf8)
+        let episodes = try XCTUnwrap(parameters.split(separator: " ").first { $0.hasPrefix("episodes=") }.map { Int($0.dropFirst(9))! })
+        XCTAssertEqual(try HDF5FileSummary.rows(run + "/random.h5"), 200 * episodes)
+        XCTAssertEqual(try make(["-q", "DATA=\(data.path)", "EPISODES=\(episodes)"] + goals).status, 0)
+        XCTAssertEqual(try Provenance.sha256(ofFile: run + "/test-starts.h5"), try Provenance.sha256(ofFile: Repository.root.path + "/pipelines/pendulum-test-starts.h5"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: run).filter { $0.contains(".tmp-") }
+        XCTAssertEqual(leftovers, [])
+    }
+
     func testUnknownPipelineIsAClearError() throws {
         let result = try make(["PIPELINE=nonesuch", "collect"])
         XCTAssertNotEqual(result.status, 0)

@@ -23,8 +23,9 @@ final class ReliabilityTests: XCTestCase {
 
     /// Runs a stage in the test folder and checks: exited (not killed), `status`, a single stderr line
     /// equal to `message` (or starting with it when `prefix`), and that `out` was not written.
+    /// `keepsOut`: `out` names an existing file (an input) that must still exist afterwards.
     func expectFailure(_ stage: String, _ arguments: [String], status: Int32 = 1, message: String, prefix: Bool = false,
-                       out: String = "out.h5", file: StaticString = #filePath, line: UInt = #line) throws {
+                       out: String = "out.h5", keepsOut: Bool = false, file: StaticString = #filePath, line: UInt = #line) throws {
         let result = try runProcess(Repository.executable(stage), arguments + ["--out", out], in: dir.path)
         XCTAssertFalse(result.signaled, "\(stage) was killed by a signal", file: file, line: line)
         XCTAssertEqual(result.status, status, "\(stage) \(arguments): \(result.stderr)", file: file, line: line)
@@ -39,7 +40,9 @@ final class ReliabilityTests: XCTestCase {
         } else {
             XCTAssertEqual(text, message, file: file, line: line)
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file(out)), "\(out) must not exist", file: file, line: line)
+        if !keepsOut {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file(out)), "\(out) must not exist", file: file, line: line)
+        }
         XCTAssertEqual(temporaries(), [], "temporary files left", file: file, line: line)
     }
 

@@ -4,8 +4,25 @@
 extension NormalizationStats {
     static let datasetNames = ["state_mean", "state_std", "action_mean", "action_std", "delta_state_mean", "delta_state_std"]
 
-    /// Writes the six datasets and `count` into `group`.
+    /// Why these statistics cannot be written as a valid file (a non-finite value, a standard
+    /// deviation ≤ 0: what `read(from:)` refuses), or nil.
+    public var problem: String? {
+        let vectors = [stateMean, stateStd, actionMean, actionStd, deltaStateMean, deltaStateStd]
+        for (name, v) in zip(Self.datasetNames, vectors) {
+            if let bad = v.firstIndex(where: { !$0.isFinite }) {
+                return "\(name)[\(bad)] is \(v[bad].isNaN ? "NaN" : "infinite") (the data's values are too large for Float32 statistics)"
+            }
+            if name.hasSuffix("_std"), let bad = v.firstIndex(where: { $0 <= 0 }) {
+                return "\(name)[\(bad)] is not positive"
+            }
+        }
+        return nil
+    }
+
+    /// Writes the six datasets and `count` into `group`; throws, writing nothing, when `problem`
+    /// is not nil.
     public func write(to group: HDF5Group) throws {
+        if let problem { throw group.error(nil, "not written: \(problem)") }
         let vectors = [stateMean, stateStd, actionMean, actionStd, deltaStateMean, deltaStateStd]
         for (name, v) in zip(Self.datasetNames, vectors) {
             try group.write(v, shape: [v.count], to: name)

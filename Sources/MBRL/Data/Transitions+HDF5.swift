@@ -2,7 +2,12 @@
 /// and dtypes at the root, per-episode summaries in `episodes/`, provenance in root attributes.
 extension Transitions {
     /// Writes the transitions into the (new, empty) root group of a file, with its provenance.
+    ///
+    /// Throws, writing nothing, when the transitions break a rule that `read(from:)` enforces.
     public func write(to root: HDF5Group, provenance: Provenance) throws {
+        if let problem {
+            throw HDF5Error(path: root.file.displayPath, "not written: \(problem)")
+        }
         try provenance.write(to: root)
         try root.setAttribute("env", env)
         try root.setAttribute("policy", policy)
@@ -20,7 +25,8 @@ extension Transitions {
     }
 
     /// Reads and validates a transitions file: its format, every dataset's rank, dtype and row count,
-    /// finite values, and that the episode lengths add up to the rows.
+    /// finite values, and that the episode summaries agree with the rows (`episodeProblem`). A file
+    /// without `episodes/` gets summaries derived from its end flags (`deriveEpisodes()`).
     public static func read(from path: String) throws -> Transitions {
         let file = try HDF5File.open(at: path)
         let root = try file.root
@@ -64,13 +70,11 @@ extension Transitions {
             t.episodeReturns = try episodes.read("returns", as: Double.self).values
             t.episodeLengths = try episodes.read("lengths", as: Int64.self).values
             t.episodeSeeds = try episodes.read("seeds", as: Int64.self).values
-            guard t.episodeLengths.count == t.episodeReturns.count, t.episodeSeeds.count == t.episodeReturns.count else {
-                throw HDF5Error(path: path, object: "episodes", "returns, lengths and seeds differ in length")
+            if let problem = t.episodeProblem {
+                throw HDF5Error(path: path, object: "episodes", problem)
             }
-            guard t.episodeLengths.allSatisfy({ $0 >= 0 && $0 <= Int64(n) }), t.episodeLengths.reduce(0, +) == Int64(n) else {
-                throw HDF5Error(path: path, object: "episodes/lengths", "does not add up to the file's \(n) rows")
-            }
-            try episodes.checkFinite(t.episodeReturns, columns: 1, "returns")
+        } else {
+            t.deriveEpisodes()
         }
         try file.close()
         return t

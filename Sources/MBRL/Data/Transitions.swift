@@ -69,6 +69,77 @@ public struct Transitions {
         return ranges
     }
 
+    /// Bytes that `rows` transitions of these sizes take in memory (Float32 values, one byte per
+    /// flag), or nil when the count overflows: what `collect` and `plan` check before they start.
+    public static func byteCount(rows: Int, observationSize: Int, actionSize: Int) -> Int? {
+        let floatsPerRow = MemoryBudget.sum([MemoryBudget.product([2, observationSize]), actionSize, 1])
+        return MemoryBudget.sum([MemoryBudget.product([rows, floatsPerRow ?? -1, 4]), MemoryBudget.product([rows, 2])])
+    }
+
+    /// Why the episode summaries disagree with the rows, or nil when they agree.
+    ///
+    /// The lengths must add up to the rows and each episode must end exactly at a row flagged
+    /// terminal or timeout, with no flag before its end (a final episode may end unflagged: cut
+    /// off); each return must be finite and equal, within rounding, the sum of its rewards (rewards
+    /// are stored in Float32, returns are summed in Float64).
+    public var episodeProblem: String? {
+        guard episodeLengths.count == episodeReturns.count, episodeSeeds.count == episodeReturns.count else {
+            return "returns, lengths and seeds differ in length"
+        }
+        var start = 0
+        for (index, length) in episodeLengths.enumerated() {
+            guard length >= 1, length <= Int64(count - start) else {
+                return "lengths do not add up to the \(count) rows (episode \(index) has length \(length))"
+            }
+            let end = start + Int(length)
+            if let early = (start..<(end - 1)).first(where: { terminals[$0] || timeouts[$0] }) {
+                return "lengths disagree with terminals/timeouts: episode \(index) (rows \(start)..<\(end)) has an end flag at row \(early)"
+            }
+            if !(terminals[end - 1] || timeouts[end - 1]) && end != count {
+                return "lengths disagree with terminals/timeouts: episode \(index) ends at row \(end - 1), which has no end flag"
+            }
+            let stored = episodeReturns[index]
+            guard stored.isFinite else { return "the return of episode \(index) is not finite" }
+            var sum = 0.0, magnitude = 0.0
+            for r in start..<end {
+                sum += Double(rewards[r])
+                magnitude += abs(Double(rewards[r]))
+            }
+            guard abs(stored - sum) <= 1e-6 * magnitude + 1e-9 * Double(length) + 1e-12 else {
+                return "the return of episode \(index) (\(stored)) is not the sum of its rewards (\(sum))"
+            }
+            start = end
+        }
+        guard start == count else { return "lengths add up to \(start) rows, the file has \(count)" }
+        return nil
+    }
+
+    /// Why these transitions cannot be written as a valid file (non-finite values, episode summaries
+    /// that disagree with the rows), or nil: the same rules `read(from:)` enforces, checked by the
+    /// writer so that no stage writes a file the next one refuses.
+    public var problem: String? {
+        for (name, values, width) in [("observations", observations, observationSize), ("actions", actions, actionSize),
+                                      ("next_observations", nextObservations, observationSize), ("rewards", rewards, 1)] {
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                return "\(name) would hold \(values[bad].isNaN ? "NaN" : "an infinity") at row \(bad / max(width, 1))"
+            }
+        }
+        return episodeProblem
+    }
+
+    /// Episode summaries derived from the end flags, for files that carry none: one episode per
+    /// flagged row (and a final unflagged one), its return the sum of its rewards, its seed −1.
+    public mutating func deriveEpisodes() {
+        episodeReturns = []
+        episodeLengths = []
+        episodeSeeds = []
+        for range in episodeRanges {
+            episodeReturns.append(range.reduce(0.0) { $0 + Double(rewards[$1]) })
+            episodeLengths.append(Int64(range.count))
+            episodeSeeds.append(-1)
+        }
+    }
+
     /// Appends all rows and episodes of `other` (same sizes and environment).
     public mutating func append(contentsOf other: Transitions) {
         precondition(other.observationSize == observationSize && other.actionSize == actionSize)

@@ -26,6 +26,15 @@ public struct MLPConfiguration: Equatable, CustomStringConvertible {
     /// batch norm, 2 without), which names its `state_dict` keys.
     func sequentialIndex(linear l: Int) -> Int { l * (batchNorm ? 3 : 2) }
 
+    /// Bytes of the training workspace for minibatches of `rows` rows (Float32: the input, the
+    /// output, three hidden buffers per block and two gradient buffers of the widest layer), or nil
+    /// when the count overflows. Checked with `MemoryBudget` before training starts.
+    public func trainingBytes(rows: Int) -> Int? {
+        let wide = max(hidden, outputSize, inputSize)
+        let perRow = MemoryBudget.sum([inputSize, outputSize, MemoryBudget.product([3, depth, hidden]), MemoryBudget.product([2, wide])])
+        return MemoryBudget.product([rows, perRow ?? -1, 4])
+    }
+
     /// e.g. `4-64-64-3 with batch norm`.
     public var description: String {
         let widths = [inputSize] + Array(repeating: hidden, count: depth) + [outputSize]

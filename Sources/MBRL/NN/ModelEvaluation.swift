@@ -78,6 +78,21 @@ public struct ModelEvaluation {
         kStepCounts = counts
     }
 
+    /// Why this evaluation cannot be written as a valid evaluation file, or nil: every prediction
+    /// and metric must be finite, except the k-step RMSE of a k no episode reaches (NaN, count 0).
+    public var problem: String? {
+        if let bad = predictions.firstIndex(where: { !$0.isFinite }) {
+            return "the model's one-step prediction of row \(bad / max(oneStepMSEPerDimension.count, 1)) is not finite"
+        }
+        guard oneStepMSE.isFinite, oneStepMSENormalized.isFinite, oneStepMSEPerDimension.allSatisfy(\.isFinite) else {
+            return "the one-step error is not finite (it overflows Double)"
+        }
+        for (index, (rmse, count)) in zip(kStepRMSE, kStepCounts).enumerated() where count > 0 && !rmse.isFinite {
+            return "the \(index + 1)-step open-loop error is not finite (the model's predictions diverge)"
+        }
+        return nil
+    }
+
     private static func predict(_ dynamics: ModelDynamics, observations: [Float], actions: [Float], rows: Int, chunk: Int,
                                 into result: inout [Float]) {
         let o = dynamics.observationSize, a = dynamics.actionSize

@@ -15,23 +15,32 @@ public final class AtomicOutput {
     public let temporary: String
     private var isOpen = true
 
-    /// Prepares to write `target`: creates its folder if needed, checks that it is writable, and
-    /// removes stale temporaries of the same target left by dead processes.
-    public init(target: String) throws {
+    /// Prepares to write `target`: checks that it names a file (not a folder, not a special file, not
+    /// one of `inputs`), creates its folder if needed, checks that it is writable, and removes stale
+    /// temporaries of the same target left by dead processes.
+    ///
+    /// - Parameter inputs: the files the stage reads. The target must not be any of them, compared by
+    ///   file identity (device and inode), so `./sub/../r.h5`, a symbolic link or a hard link to an
+    ///   input is refused as well as its own spelling.
+    public init(target: String, inputs: [String] = []) throws {
         self.target = target
+        if let problem = AtomicOutput.nameProblem(target) { throw OutputError(path: target, problem) }
         let folderAsGiven = (target as NSString).deletingLastPathComponent
         let folder = folderAsGiven.isEmpty ? "." : folderAsGiven
         let name = (target as NSString).lastPathComponent
-        guard !name.isEmpty, !target.hasSuffix("/") else {
-            throw OutputError(path: target, "is a folder name, expected a file name")
-        }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) {
-            if isDirectory.boolValue { throw OutputError(path: target, "is a folder, expected a file name") }
+        var status = stat()
+        if stat(target, &status) == 0 {
+            if (status.st_mode & S_IFMT) == S_IFDIR { throw OutputError(path: target, "is a folder, expected a file name") }
             // Never rename over a device or other special file (e.g. /dev/null as root).
-            let type = (try? FileManager.default.attributesOfItem(atPath: target)[.type] as? FileAttributeType) ?? .typeUnknown
-            guard type == .typeRegular || type == .typeSymbolicLink else {
+            guard (status.st_mode & S_IFMT) == S_IFREG else {
                 throw OutputError(path: target, "exists and is not a regular file")
+            }
+            for input in inputs {
+                var other = stat()
+                if stat(input, &other) == 0, other.st_dev == status.st_dev, other.st_ino == status.st_ino {
+                    let spelling = input == target ? "" : " (as \(input))"
+                    throw OutputError(path: target, "is also an input of this stage\(spelling); writing it would replace the input: choose another output name")
+                }
             }
         }
         do {
@@ -80,6 +89,17 @@ public final class AtomicOutput {
             throw OutputError(path: target, "cannot be written (disk full?)")
         }
         try commit()
+    }
+
+    /// Why `path` cannot name an output file, or nil when it can: it must be non-empty and its last
+    /// component a file name (not empty, `.` or `..`), so `--out .`, `--out dir/` and `--out a/.` are
+    /// refused before any work.
+    public static func nameProblem(_ path: String) -> String? {
+        guard !path.isEmpty else { return "is empty, expected a file name" }
+        guard !path.contains("\0") else { return "contains a NUL character" }
+        let last = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+        guard !last.isEmpty, last != ".", last != ".." else { return "is a folder name, expected a file name" }
+        return nil
     }
 
     /// Removes `.<name>.tmp-<pid>` files in `folder` whose process no longer exists.

@@ -18,13 +18,13 @@ public struct ProgressReporter {
     /// A transient status (terminal only): replaces the current status line.
     public func update(_ text: String) {
         guard isTerminal else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(stage): \(text)".utf8))
+        StandardError.write("\r\u{1B}[K\(stage): \(text)")
     }
 
     /// A milestone: always written as its own line (on a terminal it replaces the status line).
     public func milestone(_ text: String) {
         let prefix = isTerminal ? "\r\u{1B}[K" : ""
-        FileHandle.standardError.write(Data("\(prefix)\(stage): \(text)\n".utf8))
+        StandardError.write("\(prefix)\(stage): \(text)\n")
     }
 
     /// Progress through `total` units of work (episodes, epochs): a status line on every call on a

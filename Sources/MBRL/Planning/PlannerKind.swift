@@ -51,6 +51,18 @@ public struct PlannerConfiguration {
         }
     }
 
+    /// Bytes the planner allocates for a network of `model`'s shape (Float32): the candidate action
+    /// sequences (with room for MPPI's perturbations and CEM's sorting), and per candidate row the
+    /// folded network's activations and the trajectory evaluator's states, actions and returns; nil
+    /// when the count overflows. Checked with `MemoryBudget` before planning starts.
+    public func byteCount(model: MLPConfiguration, observationSize: Int, actionSize: Int) -> Int? {
+        let sequences = MemoryBudget.product([3, candidates, horizon, actionSize])
+        let widths = MemoryBudget.sum([MemoryBudget.product([model.depth, model.hidden]), model.inputSize, model.outputSize])
+        let perRow = MemoryBudget.sum([widths, MemoryBudget.product([3, observationSize]), MemoryBudget.product([2, actionSize]), 4])
+        let rows = MemoryBudget.product([rowsPerWorker, threads])
+        return MemoryBudget.product([MemoryBudget.sum([sequences, MemoryBudget.product([rows ?? -1, perRow ?? -1])]) ?? -1, 4])
+    }
+
     /// Rows each worker's dynamics must hold.
     public var rowsPerWorker: Int { (candidates + threads - 1) / threads }
 }
