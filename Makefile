@@ -234,7 +234,7 @@ archive: $(run)/report.html
 	@scripts/archive-run $(DATA) $(PIPELINE) $(SEED) $(ARCHIVES)
 
 verify-archive:
-	@scripts/verify-archive $(ARCHIVE)
+	@scripts/verify-archive $(ARCHIVE) $(HASH)
 
 # ---- speed ---------------------------------------------------------------------------------------
 
