@@ -1,6 +1,15 @@
 import ArgumentParser
 import MBRL
 
+extension EnvironmentName: ExpressibleByArgument {
+    /// The short name (`pendulum`) or the Gymnasium id (`Pendulum-v1`).
+    public init?(argument: String) {
+        guard let name = EnvironmentName(rawValue: argument.lowercased()) ?? EnvironmentName(id: argument) else { return nil }
+        self = name
+    }
+}
+extension PlannerKind: ExpressibleByArgument {}
+
 /// `--seed`: the one number every random choice of a stage derives from.
 public struct SeedOptions: ParsableArguments {
     @Option(help: "Seed for every random number the stage draws; the same seed gives the same file.")
@@ -9,21 +18,12 @@ public struct SeedOptions: ParsableArguments {
     public init() {}
 }
 
-/// `--env`: the environment, by name.
+/// `--env`: the environment, by its short name.
 public struct EnvironmentOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Environment: \(EnvironmentRegistry.names.joined(separator: ", ")).", valueName: "name"))
-    public var env: String = "pendulum"
+    @Option(help: ArgumentHelp("Environment.", valueName: "name"))
+    public var env: EnvironmentName = .pendulum
 
     public init() {}
-
-    public func validate() throws {
-        guard EnvironmentRegistry.make(env) != nil else {
-            throw ValidationError("unknown environment '\(env)'; choose one of: \(EnvironmentRegistry.names.joined(separator: ", "))")
-        }
-    }
-
-    /// The environment (validated to exist).
-    public func make() -> any Environment { EnvironmentRegistry.make(env)! }
 }
 
 /// `--out`: the file a stage writes, always atomically (temporary name, then rename).

@@ -26,15 +26,7 @@ public enum Stage {
         }
     }
 
-    /// Prepares the stage's output before any work, so that an unwritable destination fails at once:
-    /// checks the name and the folder, refuses a target that is one of `inputs` (by file identity),
-    /// removes stale temporaries, and reserves the temporary name (removed on SIGINT / SIGTERM from
-    /// then on).
-    public static func prepareOutput(_ target: String, inputs: [String]) throws -> AtomicOutput {
-        try AtomicOutput(target: target, inputs: inputs)
-    }
-
-    /// Every regular file under `folders` (recursively), for `prepareOutput(_:inputs:)` of a program
+    /// Every regular file under `folders` (recursively), for `AtomicOutput(target:inputs:)` of a program
     /// that reads run folders: its output must not replace any of their files.
     public static func files(inFolders folders: [String]) -> [String] {
         folders.flatMap { folder -> [String] in

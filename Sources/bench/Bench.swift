@@ -30,7 +30,7 @@ struct Bench: ParsableCommand {
         var table: [(String, String)] = []
         func report(_ name: String, _ value: String) {
             table.append((name, value))
-            FileHandle.standardError.write(Data("bench: \(name): \(value)\n".utf8))
+            StandardError.write("bench: \(name): \(value)\n")
         }
 
         // 1. SGEMM: a large square product and the planner's own shape.
@@ -50,8 +50,8 @@ struct Bench: ParsableCommand {
         report("plan step (rs, K 1024, H 15), \(cores) threads", String(format: "%.3f ms, network %.1f GFLOP/s (%.0f%% of SGEMM %d threads)",
                                                                       planN * 1e3, flops / planN / 1e9, 100 * flops / planN / 1e9 / sgemmN, cores))
 
-        // 3. Workload B: training, minibatch 128, Adam, 1 thread.
-        let trainRate = Workloads.trainingSamplesPerSecond(batchSize: 128, steps: 2000, repetitions: max(repetitions / 6, 3))
+        // 3. Workload B: training (the train stage's fit), minibatch 128, Adam, 1 thread.
+        let trainRate = try Workloads.trainingSamplesPerSecond(batchSize: 128, epochs: 60, repetitions: max(repetitions / 6, 3))
         report("training (batch 128, Adam), 1 thread", String(format: "%.0f samples/s", trainRate))
 
         // 4. CEM, population 500, horizon 30, 5 iterations, all cores.

@@ -50,24 +50,28 @@ enum Workloads {
         config.iterations = iterations
         config.threads = threads
         let planner = config.make(dynamics: ModelDynamics(model(), capacity: config.rowsPerWorker),
-                                  objective: PlanningObjective(environment: Pendulum(), terminates: false))
+                                  objective: PlanningObjective(environment: Pendulum()))
         var rng = RandomGenerator(seed: 0)
         return median(repetitions: repetitions) {
             _ = planner.action(for: [1, 0, 0], rng: &rng)
         }
     }
 
-    /// Training samples per second: Adam steps on minibatches of random rows of 4,000 random examples.
-    static func trainingSamplesPerSecond(batchSize: Int, steps: Int, repetitions: Int) -> Double {
+    /// Training samples per second of `ModelFitting.fit` (the `train` stage's loop): `epochs` epochs
+    /// of Adam on minibatches of `batchSize` over 4,000 random Pendulum transitions, no validation.
+    static func trainingSamplesPerSecond(batchSize: Int, epochs: Int, repetitions: Int) throws -> Double {
         BLAS.threads = 1
-        let trainer = ModelTrainer(model: model(), batchSize: batchSize, optimizer: AdamConfiguration(learningRate: 1e-3))
-        var rng = RandomGenerator(seed: 0)
-        let examples = ModelTrainer.Examples(inputs: (0..<16_000).map { _ in Float(rng.normal()) },
-                                             targets: (0..<12_000).map { _ in Float(rng.normal()) }, count: 4000)
-        let batches = (0..<steps).map { _ in (0..<batchSize).map { _ in rng.index(below: 4000) } }
+        var env: any Environment = Pendulum()
+        var policy = RandomPolicy(low: env.actionLow, high: env.actionHigh)
+        let data = try Rollout(episodes: 20, seed: 0).run(&policy, in: &env)
+        var fitting = ModelFitting()
+        fitting.batchSize = batchSize
+        fitting.epochs = epochs
+        fitting.validationFraction = 0
+        var samples = 0
         let seconds = median(repetitions: repetitions) {
-            for rows in batches { trainer.step(on: examples, rows: rows[...]) }
+            samples = (try? fitting.fit(model(), on: [data]).samplesSeen) ?? 0
         }
-        return Double(steps * batchSize) / seconds
+        return Double(samples) / seconds
     }
 }

@@ -13,6 +13,12 @@ struct Collect: ParsableCommand {
             with a seed drawn from --seed, recorded in episodes/seeds, so every episode can be replayed alone.
             """)
 
+    /// The policies `collect` can run.
+    enum PolicyName: String, CaseIterable, ExpressibleByArgument {
+        /// Uniform in the action bounds.
+        case random
+    }
+
     @OptionGroup var environment: EnvironmentOptions
 
     @Option(help: "Number of episodes.")
@@ -23,21 +29,20 @@ struct Collect: ParsableCommand {
 
     @OptionGroup var seed: SeedOptions
 
-    @Option(help: "Policy that chooses actions: random (uniform in the action bounds).")
-    var policy = "random"
+    @Option(help: "Policy that chooses actions (random: uniform in the action bounds).")
+    var policy: PolicyName = .random
 
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard episodes > 0 else { throw ValidationError("--episodes must be at least 1, got \(episodes)") }
         if let maxSteps, maxSteps <= 0 { throw ValidationError("--max-steps must be at least 1, got \(maxSteps)") }
-        guard policy == "random" else { throw ValidationError("unknown policy '\(policy)'; the only one is: random") }
     }
 
     func run() throws {
         try Stage.run {
-            let destination = try Stage.prepareOutput(output.out, inputs: [])
-            var env = environment.make()
+            let destination = try AtomicOutput(target: output.out, inputs: [])
+            var env = environment.env.make()
             if let maxSteps { env.episodeLimit = maxSteps }
             let steps = env.episodeLimit
             try MemoryBudget.check(
@@ -45,36 +50,19 @@ struct Collect: ParsableCommand {
                     Transitions.byteCount(rows: $0, observationSize: env.observationSize, actionSize: env.actionSize)
                 },
                 for: "--episodes \(episodes) × \(steps) steps: the transitions")
-            let progress = ProgressReporter(stage: "collect")
-            var seeds = RandomGenerator(seed: seed.seed, stream: RandomStreams.episodeSeeds)
-            var data = Transitions(observationSize: env.observationSize, actionSize: env.actionSize, env: env.id, policy: policy)
 
-            for episode in 0..<episodes {
-                let episodeSeed = seeds.next()
-                var actions = RandomGenerator(seed: episodeSeed, stream: RandomStreams.actions)
-                var observation = env.reset(seed: episodeSeed)
-                var episodeReturn = 0.0
-                var length = 0
-                while length < steps {
-                    let action = (0..<env.actionSize).map { j in
-                        env.actionLow[j] + (env.actionHigh[j] - env.actionLow[j]) * actions.nextUnitFloat()
-                    }
-                    let result = env.step(action)
-                    length += 1
-                    episodeReturn += result.reward
-                    let timeout = result.truncated || length == steps
-                    data.append(observation: observation, action: action, reward: result.reward,
-                                nextObservation: result.observation, terminal: result.terminated, timeout: timeout && !result.terminated)
-                    observation = result.observation
-                    if result.terminated || timeout { break }
-                }
-                data.endEpisode(return: episodeReturn, length: length, seed: episodeSeed)
-                progress.step(episode + 1, of: episodes, "episode \(episode + 1) of \(episodes): return \(String(format: "%.1f", episodeReturn)), \(length) steps")
+            let progress = ProgressReporter(stage: "collect")
+            var actor = RandomPolicy(low: env.actionLow, high: env.actionHigh)
+            var rollout = Rollout(episodes: episodes, seed: seed.seed)
+            rollout.onEpisodeEnd = { episode in
+                progress.step(episode.episode + 1, of: episodes, String(
+                    format: "episode %d of %d: return %.1f, %d steps", episode.episode + 1, episodes, episode.episodeReturn, episode.steps))
             }
+            let data = try rollout.run(&actor, in: &env)
 
             let config: JSONValue = [
                 "env": .string(env.id), "episodes": .int(episodes), "max_steps": .int(steps),
-                "policy": .string(policy), "seed": .int(Int(truncatingIfNeeded: seed.seed)),
+                "policy": .string(actor.name), "seed": .int(Int(truncatingIfNeeded: seed.seed)),
             ]
             let provenance = try Provenance(
                 format: FileFormat.transitions.rawValue, seed: seed.seed, command: Stage.commandLine,

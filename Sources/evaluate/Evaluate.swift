@@ -35,7 +35,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try Stage.run {
-            let destination = try Stage.prepareOutput(output.out, inputs: [model, data] + rollouts)
+            let destination = try AtomicOutput(target: output.out, inputs: [model, data] + rollouts)
             BLAS.threads = 1
             let (learned, env) = try DynamicsModel.read(fromFile: model)
             let heldOut = try Transitions.read(from: data)

@@ -16,35 +16,38 @@ struct Plan: ParsableCommand {
             whose policy is the planner's name and whose config holds every planner setting.
             """)
 
+    /// Defaults shown in the help text; they live in `PlannerConfiguration`.
+    private static let rs = PlannerConfiguration(kind: .rs), cem = PlannerConfiguration(kind: .cem)
+
     @Option(help: ArgumentHelp("Model file (from `train`).", valueName: "file"))
     var model: String
 
-    @Option(help: ArgumentHelp("Planner: \(PlannerKind.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
-    var planner = "rs"
+    @Option(help: "Planner.")
+    var planner: PlannerKind = .rs
 
-    @Option(help: ArgumentHelp("Candidate sequences per iteration (default: rs, mppi 1024; cem 500).", valueName: "n"))
+    @Option(help: ArgumentHelp("Candidate sequences per iteration (default: rs, mppi \(rs.candidates); cem \(cem.candidates)).", valueName: "n"))
     var candidates: Int?
 
-    @Option(help: ArgumentHelp("Planning horizon in steps (default: rs, mppi 15; cem 30).", valueName: "n"))
+    @Option(help: ArgumentHelp("Planning horizon in steps (default: rs, mppi \(rs.horizon); cem \(cem.horizon)).", valueName: "n"))
     var horizon: Int?
 
-    @Option(help: "Discount γ of rewards along the horizon, in (0, 1].")
-    var discount: Float = 1
+    @Option(help: ArgumentHelp("Discount γ of rewards along the horizon, in (0, 1] (default: \(rs.discount)).", valueName: "γ"))
+    var discount: Float?
 
-    @Option(help: ArgumentHelp("Optimization iterations per step (cem default 5, mppi 1).", valueName: "n"))
+    @Option(help: ArgumentHelp("Optimization iterations per step (default: cem \(cem.iterations), mppi \(rs.iterations)).", valueName: "n"))
     var iterations: Int?
 
-    @Option(help: "CEM: elite sequences per iteration.")
-    var elites = 50
+    @Option(help: ArgumentHelp("CEM: elite sequences per iteration (default: \(cem.elites)).", valueName: "n"))
+    var elites: Int?
 
-    @Option(help: "CEM: smoothing α of mean and variance (new = α·old + (1−α)·elites).")
-    var alpha: Float = 0.1
+    @Option(help: ArgumentHelp("CEM: smoothing α of mean and variance, new = α·old + (1−α)·elites (default: \(cem.alpha)).", valueName: "α"))
+    var alpha: Float?
 
-    @Option(help: "MPPI: temperature λ of the exponential weights.")
-    var temperature: Float = 0.1
+    @Option(help: ArgumentHelp("MPPI: temperature λ of the exponential weights (default: \(rs.temperature)).", valueName: "λ"))
+    var temperature: Float?
 
-    @Option(help: "MPPI: standard deviation of the action perturbations.")
-    var noise: Float = 1
+    @Option(help: ArgumentHelp("MPPI: standard deviation of the action perturbations (default: \(rs.noise)).", valueName: "σ"))
+    var noise: Float?
 
     @Option(help: "Number of episodes.")
     var episodes = 5
@@ -57,7 +60,7 @@ struct Plan: ParsableCommand {
     @Option(help: ArgumentHelp("HDF5 file with dataset initial_states (E, state size), float64: episode i starts from row i.", valueName: "file"))
     var initialStates: String?
 
-    @Option(help: ArgumentHelp("Worker threads that split the candidates (default: all cores).", valueName: "n"))
+    @Option(help: ArgumentHelp("Worker threads that split the candidates (default: all cores); speed only, not recorded.", valueName: "n"))
     var threads: Int?
 
     @Option(help: ArgumentHelp("Folder for TensorBoard events and plan.csv (plan/episode_return).", valueName: "dir"))
@@ -65,23 +68,33 @@ struct Plan: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    /// The planner's settings: its kind's defaults, replaced by the options given.
+    var plannerConfiguration: PlannerConfiguration {
+        var c = PlannerConfiguration(kind: planner)
+        c.candidates = candidates ?? c.candidates
+        c.horizon = horizon ?? c.horizon
+        c.discount = discount ?? c.discount
+        c.iterations = iterations ?? c.iterations
+        c.elites = elites ?? c.elites
+        c.alpha = alpha ?? c.alpha
+        c.temperature = temperature ?? c.temperature
+        c.noise = noise ?? c.noise
+        c.threads = min(threads ?? ProcessInfo.processInfo.activeProcessorCount, c.candidates)
+        return c
+    }
+
     func validate() throws {
-        guard let kind = PlannerKind(rawValue: planner) else {
-            throw ValidationError("unknown planner '\(planner)'; choose one of: \(PlannerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        let c = plannerConfiguration
+        guard c.candidates >= 2, c.candidates <= 1_000_000 else { throw ValidationError("--candidates must be in 2...1000000, got \(c.candidates)") }
+        guard c.horizon >= 1, c.horizon <= 10_000 else { throw ValidationError("--horizon must be in 1...10000, got \(c.horizon)") }
+        guard c.iterations >= 1 else { throw ValidationError("--iterations must be at least 1, got \(c.iterations)") }
+        guard c.discount > 0, c.discount <= 1 else { throw ValidationError("--discount must be in (0, 1], got \(c.discount)") }
+        if planner == .cem {
+            guard c.elites >= 1, c.elites <= c.candidates else { throw ValidationError("--elites must be in 1...candidates, got \(c.elites)") }
+            guard c.alpha >= 0, c.alpha < 1 else { throw ValidationError("--alpha must be in [0, 1), got \(c.alpha)") }
         }
-        if let candidates, candidates < 2 { throw ValidationError("--candidates must be at least 2, got \(candidates)") }
-        if let candidates, candidates > 1_000_000 { throw ValidationError("--candidates must be at most 1000000, got \(candidates)") }
-        if let horizon, horizon < 1 || horizon > 10_000 { throw ValidationError("--horizon must be in 1...10000, got \(horizon)") }
-        if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1, got \(iterations)") }
-        guard discount > 0, discount <= 1 else { throw ValidationError("--discount must be in (0, 1], got \(discount)") }
-        if kind == .cem {
-            guard elites >= 1, elites <= (candidates ?? kind.defaultCandidates) else {
-                throw ValidationError("--elites must be in 1...candidates, got \(elites)")
-            }
-            guard alpha >= 0, alpha < 1 else { throw ValidationError("--alpha must be in [0, 1), got \(alpha)") }
-        }
-        guard temperature > 0 else { throw ValidationError("--temperature must be positive, got \(temperature)") }
-        guard noise > 0 else { throw ValidationError("--noise must be positive, got \(noise)") }
+        guard c.temperature > 0 else { throw ValidationError("--temperature must be positive, got \(c.temperature)") }
+        guard c.noise > 0 else { throw ValidationError("--noise must be positive, got \(c.noise)") }
         guard episodes > 0 else { throw ValidationError("--episodes must be at least 1, got \(episodes)") }
         if let maxSteps, maxSteps <= 0 { throw ValidationError("--max-steps must be at least 1, got \(maxSteps)") }
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256, got \(threads)") }
@@ -89,29 +102,20 @@ struct Plan: ParsableCommand {
 
     func run() throws {
         try Stage.run {
-            let destination = try Stage.prepareOutput(output.out, inputs: [model] + (initialStates.map { [$0] } ?? []))
+            let destination = try AtomicOutput(target: output.out, inputs: [model] + (initialStates.map { [$0] } ?? []))
             // The model, its environment, and fixed starts if given.
-            let (learned, envName) = try DynamicsModel.read(fromFile: model)
-            guard var env = EnvironmentRegistry.make(envName) else {
-                throw StageError("\(model): model is for environment '\(envName)', which this program does not know")
+            let (learned, envID) = try DynamicsModel.read(fromFile: model)
+            guard let envName = EnvironmentName(id: envID) else {
+                throw StageError("\(model): model is for environment '\(envID)', which this program does not know")
             }
+            var env = envName.make()
             try learned.checkCompatible(observationSize: env.observationSize, actionSize: env.actionSize, path: model, with: env.id)
             let starts = try initialStates.map { try InitialStates.read(from: $0, stateSize: env.stateSize, needed: episodes) }
-
-            // The planner: BLAS single-threaded inside each of `threads` workers.
-            BLAS.threads = 1
-            var settings = PlannerConfiguration(kind: PlannerKind(rawValue: planner)!)
-            settings.candidates = candidates ?? settings.candidates
-            settings.horizon = horizon ?? settings.horizon
-            settings.iterations = iterations ?? settings.iterations
-            settings.discount = discount
-            settings.threads = min(threads ?? ProcessInfo.processInfo.activeProcessorCount, settings.candidates)
-            settings.elites = elites
-            settings.alpha = alpha
-            settings.temperature = temperature
-            settings.noise = noise
             if let maxSteps { env.episodeLimit = maxSteps }
             let steps = env.episodeLimit
+
+            // The planner: BLAS single-threaded inside each of `threads` workers.
+            let settings = plannerConfiguration
             try MemoryBudget.check(
                 MemoryBudget.sum([
                     settings.byteCount(model: learned.config, observationSize: env.observationSize, actionSize: env.actionSize),
@@ -120,50 +124,39 @@ struct Plan: ParsableCommand {
                     },
                 ]),
                 for: "--candidates \(settings.candidates) × --horizon \(settings.horizon) and --episodes \(episodes) × \(steps) steps: the planner and the transitions")
+            BLAS.threads = 1
             let dynamics = ModelDynamics(learned, capacity: settings.rowsPerWorker)
-            let controller = settings.make(dynamics: dynamics, objective: PlanningObjective(environment: env))
+            var controller = PlannerPolicy(settings.make(dynamics: dynamics, objective: PlanningObjective(environment: env)), seed: seed.seed)
 
             // The control loop: one planner call per step, episodes from fixed or seeded starts.
             let progress = ProgressReporter(stage: "plan")
             let logs = try logdir.map { try TensorBoardWriter(directory: $0, csvName: "plan.csv", columns: ["plan/episode_return", "plan/ms_per_step"]) }
-            var seeds = RandomGenerator(seed: seed.seed, stream: RandomStreams.episodeSeeds)
-            var rng = RandomGenerator(seed: seed.seed, stream: RandomStreams.planner)
-            var data = Transitions(observationSize: env.observationSize, actionSize: env.actionSize, env: env.id, policy: controller.name)
-            for episode in 0..<episodes {
-                let episodeSeed = seeds.next()
-                var observation = starts.map { env.reset(toState: $0[episode]) } ?? env.reset(seed: episodeSeed)
-                if let initialStates, !observation.allSatisfy(\.isFinite) {
-                    throw StageError("\(initialStates): initial_states: row \(episode) gives a non-finite observation")
+            var rollout = Rollout(episodes: episodes, seed: seed.seed, initialStates: starts)
+            rollout.onStep = { step in
+                if step.steps % 10 == 0 {
+                    progress.update(String(format: "episode %d/%d  step %d  return %.1f  %.2f ms/step", step.episode + 1, episodes,
+                                           step.steps, step.episodeReturn, step.seconds * 1000 / Double(step.steps)))
                 }
-                controller.reset()
-                var episodeReturn = 0.0, length = 0
-                let started = Date()
-                while length < steps {
-                    let action = controller.action(for: observation, rng: &rng)
-                    guard action.allSatisfy(\.isFinite) else {
-                        throw StageError("\(model): the planner found no finite action (the model's predictions diverge) in episode \(episode + 1), step \(length + 1)")
-                    }
-                    let result = env.step(action)
-                    guard result.observation.allSatisfy(\.isFinite), result.reward.isFinite, Float(result.reward).isFinite else {
-                        let start = initialStates.map { "from row \(episode) of \($0)" } ?? "from seed \(episodeSeed)"
-                        throw StageError("\(initialStates ?? output.out): episode \(episode + 1) (\(start)) reaches a non-finite observation or reward at step \(length + 1); the environment cannot continue from that state")
-                    }
-                    length += 1
-                    episodeReturn += result.reward
-                    let timeout = (result.truncated || length == steps) && !result.terminated
-                    data.append(observation: observation, action: action, reward: result.reward,
-                                nextObservation: result.observation, terminal: result.terminated, timeout: timeout)
-                    observation = result.observation
-                    if length % 10 == 0 {
-                        let ms = Date().timeIntervalSince(started) * 1000 / Double(length)
-                        progress.update(String(format: "episode %d/%d  step %d  return %.1f  %.2f ms/step", episode + 1, episodes, length, episodeReturn, ms))
-                    }
-                    if result.terminated || timeout { break }
+            }
+            rollout.onEpisodeEnd = { episode in
+                let ms = episode.seconds * 1000 / Double(max(episode.steps, 1))
+                try logs?.write(step: episode.episode + 1, scalars: ["plan/episode_return": episode.episodeReturn, "plan/ms_per_step": ms])
+                progress.step(episode.episode + 1, of: episodes, String(
+                    format: "episode %d/%d  return %.1f  %.2f ms/step", episode.episode + 1, episodes, episode.episodeReturn, ms))
+            }
+            let data: Transitions
+            do {
+                data = try rollout.run(&controller, in: &env)
+            } catch let failure as Rollout.Failure {
+                switch failure {
+                case .nonFiniteStart(let episode):
+                    throw StageError("\(initialStates ?? model): initial_states: row \(episode) gives a non-finite observation")
+                case .nonFiniteAction:
+                    throw StageError("\(model): the planner found \(failure) (the model's predictions diverge)")
+                case .nonFiniteStep(let episode, _):
+                    let start = initialStates.map { "from row \(episode) of \($0)" } ?? "from its seeded start"
+                    throw StageError("\(initialStates ?? output.out): \(failure) (\(start)); the environment cannot continue from that state")
                 }
-                let ms = Date().timeIntervalSince(started) * 1000 / Double(max(length, 1))
-                data.endEpisode(return: episodeReturn, length: length, seed: starts == nil ? episodeSeed : UInt64(episode))
-                try logs?.write(step: episode + 1, scalars: ["plan/episode_return": episodeReturn, "plan/ms_per_step": ms])
-                progress.step(episode + 1, of: episodes, String(format: "episode %d/%d  return %.1f  %.2f ms/step", episode + 1, episodes, episodeReturn, ms))
             }
             logs?.close()
 
@@ -172,7 +165,7 @@ struct Plan: ParsableCommand {
                 "model": .string(model), "env": .string(env.id), "episodes": .int(episodes), "max_steps": .int(steps),
                 "seed": .int(Int(truncatingIfNeeded: seed.seed)), "initial_states": initialStates.map { .string($0) } ?? .null,
             ]
-            if case .object(let plannerSettings) = controller.settings { config.merge(plannerSettings) { $1 } }
+            if case .object(let plannerSettings) = settings.json { config.merge(plannerSettings) { $1 } }
             let provenance = try Provenance(format: FileFormat.transitions.rawValue, seed: seed.seed, command: Stage.commandLine,
                                             config: .object(config), inputPaths: [model] + (initialStates.map { [$0] } ?? []))
             try Stage.writeHDF5(to: destination) { root in

@@ -28,7 +28,7 @@ struct Report: ParsableCommand {
 
     func run() throws {
         try Stage.run {
-            let destination = try Stage.prepareOutput(out, inputs: Stage.files(inFolders: runs))
+            let destination = try AtomicOutput(target: out, inputs: Stage.files(inFolders: runs))
             let data = try runs.map { try RunData(folder: $0) }
             let page = data.count == 1 ? ReportPage.run(data[0]) : ReportPage.sweep(data)
             try destination.write(Data(page.utf8))

@@ -31,50 +31,50 @@ enum ReportPage {
         """
     }
 
-    static func statistics(_ values: [Double]) -> ReturnStatistics { ReturnStatistics(values) }
-
     static func kpi(_ label: String, _ value: String) -> String { "<div class=\"kpi\">\(escape(label))<b>\(escape(value))</b></div>" }
 
     // MARK: One run
 
     static func run(_ r: RunData) -> String {
-        var body = "<h1>\(escape(r.preset)) — \(escape(r.name))</h1>\n<p class=\"sub\">Run folder <code>\(escape(r.folder))</code>; final model \(escape(r.modelFile ?? "?")).</p>\n"
-        let test = statistics(r.testReturns), random = statistics(r.randomReturns)
+        let results = r.results
+        var body = "<h1>\(escape(r.title))</h1>\n<p class=\"sub\">Run folder <code>\(escape(results.folder))</code>; final model \(escape(results.modelFile)).</p>\n"
+        let test = results.testStatistics, random = ReturnStatistics(results.randomReturns)
         body += "<div>" + kpi("test return (mean ± std)", String(format: "%.1f ± %.1f", test.mean, test.std))
             + kpi("random policy return", String(format: "%.1f ± %.1f", random.mean, random.std))
-            + kpi("one-step MSE", String(format: "%.3g", r.oneStepMSE))
-            + kpi("10-step RMSE", r.kStepRMSE.count >= 10 ? String(format: "%.3g", r.kStepRMSE[9]) : "n/a") + "</div>\n"
+            + kpi("one-step MSE", String(format: "%.3g", results.oneStepMSE))
+            + kpi("10-step RMSE", results.kStepRMSE(at: 10).map { String(format: "%.3g", $0) } ?? "n/a") + "</div>\n"
 
         body += "<h2>Model</h2>\n<div class=\"grid\">\n"
         var losses: [SVGChart.Series] = []
-        for (i, log) in r.trainingLogs.enumerated() {
+        for (i, curve) in results.trainingCurves.enumerated() {
             let color = SVGChart.palette[i % SVGChart.palette.count]
-            losses.append(.init(name: "model-\(log.iteration) train", points: Array(zip(log.epochs, log.loss)).map { ($0, $1) }, color: color, dashed: true))
-            losses.append(.init(name: "model-\(log.iteration) validation", points: Array(zip(log.epochs, log.valLoss)).map { ($0, $1) }, color: color))
+            let epochs = (1...max(curve.train.count, 1)).map(Double.init)
+            losses.append(.init(name: "model-\(curve.iteration) train", points: Array(zip(epochs, curve.train)).map { ($0, $1) }, color: color, dashed: true))
+            losses.append(.init(name: "model-\(curve.iteration) validation", points: Array(zip(epochs, curve.validation)).map { ($0, $1) }, color: color))
         }
         body += SVGChart(title: "Training and validation loss per aggregation iteration", xLabel: "epoch",
                          yLabel: "MSE of the normalized Δs (log)", series: losses, logY: true, width: 700).render() + "\n"
-        let k = r.kStepRMSE.enumerated().map { (Double($0.offset + 1), $0.element) }
+        let k = results.kStepRMSE.enumerated().map { (Double($0.offset + 1), $0.element) }
         body += SVGChart(title: "Open-loop prediction error on held-out data", xLabel: "prediction horizon k (steps)",
-                         yLabel: "RMSE (observation units)", series: [.init(name: r.modelFile ?? "model", points: k, color: SVGChart.palette[0], markers: true)]).render() + "\n"
+                         yLabel: "RMSE (observation units)", series: [.init(name: results.modelFile, points: k, color: SVGChart.palette[0], markers: true)]).render() + "\n"
         body += "</div>\n"
 
         body += "<h2>Control</h2>\n<div class=\"grid\">\n"
         var points: [(x: Double, y: Double)] = [], errors: [Double] = []
-        for (iteration, returns) in r.rolloutReturns {
-            let s = statistics(returns)
+        for (iteration, returns) in results.rolloutReturns {
+            let s = ReturnStatistics(returns)
             points.append((Double(iteration), s.mean)); errors.append(s.std)
         }
         var series = [SVGChart.Series(name: "MPC rollouts (mean ± std)", points: points, color: SVGChart.palette[0], markers: true, errors: errors)]
-        if !r.testReturns.isEmpty {
-            let x = Double((r.rolloutReturns.map(\.iteration).max() ?? 0) + 1)
-            series.append(.init(name: "test, \(r.testReturns.count) fixed starts", points: [(x, test.mean)], color: SVGChart.palette[2], markers: true, errors: [test.std]))
+        if test.episodes > 0 {
+            let x = Double((results.rolloutReturns.map(\.iteration).max() ?? 0) + 1)
+            series.append(.init(name: "test, \(test.episodes) fixed starts", points: [(x, test.mean)], color: SVGChart.palette[2], markers: true, errors: [test.std]))
         }
         body += SVGChart(title: "Return per iteration against the random policy", xLabel: "iteration (rollouts of model i−1; last: test)",
                          yLabel: "episode return", series: series,
                          references: [(random.mean, String(format: "random policy %.0f", random.mean), "#888")]).render() + "\n"
         if !r.trueTrajectory.isEmpty {
-            let names = ["cos θ", "sin θ", "θ̇ (rad/s)"]
+            let names = r.observationNames
             for j in 0..<min(r.trueTrajectory[0].count, names.count) {
                 let steps = min(r.trueTrajectory.count, 101)
                 let truth = (0..<steps).map { (Double($0), Double(r.trueTrajectory[$0][j])) }
@@ -87,14 +87,14 @@ enum ReportPage {
         }
         body += "</div>\n"
 
-        body += "<h2>Parameters</h2>\n<table><tr><th>stage</th><th>parameters (and program hash)</th></tr>\n"
-        for (stage, text) in r.parameters { body += "<tr><td>\(escape(stage))</td><td><code>\(escape(text))</code></td></tr>\n" }
+        body += "<h2>Parameters</h2>\n<table><tr><th>file</th><th>settings of the stage that wrote it</th></tr>\n"
+        for p in results.files { body += "<tr><td>\(escape(p.file))</td><td><code>\(escape(p.config))</code></td></tr>\n" }
         body += "</table>\n<h2>Provenance</h2>\n<table><tr><th>file</th><th>format</th><th>seed</th><th>command</th><th>inputs (SHA-256)</th></tr>\n"
-        for p in r.provenance {
+        for p in results.files {
             body += "<tr><td>\(escape(p.file))</td><td>\(escape(p.format))</td><td class=\"num\">\(p.seed)</td><td><code>\(escape(p.command))</code></td><td><code>\(escape(shortInputs(p.inputs)))</code></td></tr>\n"
         }
         body += "</table>\n"
-        return document(title: "\(r.preset) \(r.name) — mbrl report", body: body)
+        return document(title: "\(r.title) — mbrl report", body: body)
     }
 
     /// `{"a.h5":"3bed…"}` as `a.h5 3bed7478…`, one per line.
@@ -106,25 +106,26 @@ enum ReportPage {
     // MARK: Several runs
 
     static func sweep(_ runs: [RunData]) -> String {
-        let preset = runs.first?.preset ?? "sweep"
-        var body = "<h1>\(escape(preset)) — \(runs.count) seeds</h1>\n<p class=\"sub\">\(escape(runs.map(\.name).joined(separator: ", ")))</p>\n"
-        let means = runs.map { statistics($0.testReturns).mean }
-        let all = statistics(means)
+        let first = runs[0].results
+        let preset = "\(first.env) · \(first.policy)"
+        var body = "<h1>\(escape(preset)) — \(runs.count) seeds</h1>\n<p class=\"sub\">\(escape(runs.map(\.results.folder).joined(separator: ", ")))</p>\n"
+        let means = runs.map { $0.results.testStatistics.mean }
+        let all = ReturnStatistics(means)
         body += "<div>" + kpi("test return across seeds (mean ± std)", String(format: "%.1f ± %.1f", all.mean, all.std)) + "</div>\n<div class=\"grid\">\n"
         let perSeed = SVGChart.Series(name: "mean ± std over episodes",
-                                      points: runs.enumerated().map { (Double($0.offset), statistics($0.element.testReturns).mean) },
-                                      color: SVGChart.palette[0], markers: true, errors: runs.map { statistics($0.testReturns).std })
+                                      points: runs.enumerated().map { (Double($0.offset), $0.element.results.testStatistics.mean) },
+                                      color: SVGChart.palette[0], markers: true, errors: runs.map { $0.results.testStatistics.std })
         body += SVGChart(title: "Final test return per seed", xLabel: "run (index in the table below)", yLabel: "episode return",
                          series: [perSeed], references: [(all.mean, String(format: "mean %.1f", all.mean), "#888")]).render() + "\n"
         let curves = runs.enumerated().map { i, r in
-            SVGChart.Series(name: r.name, points: r.kStepRMSE.enumerated().map { (Double($0.offset + 1), $0.element) },
+            SVGChart.Series(name: "seed \(r.results.seed)", points: r.results.kStepRMSE.enumerated().map { (Double($0.offset + 1), $0.element) },
                             color: SVGChart.palette[i % SVGChart.palette.count])
         }
         body += SVGChart(title: "Open-loop prediction error per seed", xLabel: "prediction horizon k (steps)", yLabel: "RMSE", series: curves).render() + "\n"
         body += "</div>\n<table><tr><th>#</th><th>run</th><th>test return</th><th>random policy</th><th>one-step MSE</th><th>10-step RMSE</th></tr>\n"
         for (i, r) in runs.enumerated() {
-            let t = statistics(r.testReturns), rnd = statistics(r.randomReturns)
-            body += "<tr><td class=\"num\">\(i)</td><td>\(escape(r.name))</td><td class=\"num\">\(String(format: "%.1f ± %.1f", t.mean, t.std))</td><td class=\"num\">\(String(format: "%.1f", rnd.mean))</td><td class=\"num\">\(String(format: "%.3g", r.oneStepMSE))</td><td class=\"num\">\(r.kStepRMSE.count >= 10 ? String(format: "%.3g", r.kStepRMSE[9]) : "n/a")</td></tr>\n"
+            let t = r.results.testStatistics, rnd = ReturnStatistics(r.results.randomReturns)
+            body += "<tr><td class=\"num\">\(i)</td><td>\(escape(r.results.folder))</td><td class=\"num\">\(String(format: "%.1f ± %.1f", t.mean, t.std))</td><td class=\"num\">\(String(format: "%.1f", rnd.mean))</td><td class=\"num\">\(String(format: "%.3g", r.results.oneStepMSE))</td><td class=\"num\">\(r.results.kStepRMSE(at: 10).map { String(format: "%.3g", $0) } ?? "n/a")</td></tr>\n"
         }
         body += "</table>\n"
         return document(title: "\(preset) sweep — mbrl report", body: body)

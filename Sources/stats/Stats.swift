@@ -10,7 +10,8 @@ struct Stats: ParsableCommand {
         abstract: "Compute normalization statistics (mean, std) of states, actions and state deltas.",
         discussion: """
             Reads every row of every --data file. Standard deviations are population ones (divide by N) \
-            floored at \(NormalizationStats.stdFloor), so a component that never varies never divides by zero.
+            and one below \(NormalizationStats.stdFloor) (a component that never varies) is stored as 1, \
+            so normalization only centers it.
             """)
 
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Transitions files to pool.", valueName: "file"))
@@ -24,7 +25,7 @@ struct Stats: ParsableCommand {
 
     func run() throws {
         try Stage.run {
-            let destination = try Stage.prepareOutput(output.out, inputs: data)
+            let destination = try AtomicOutput(target: output.out, inputs: data)
             let datasets = try data.map { try Transitions.read(from: $0) }
             for (path, t) in zip(data, datasets).dropFirst() {
                 let first = datasets[0]

@@ -9,8 +9,9 @@ struct Summarize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Summarize several runs (seeds) of a pipeline: final test return and model error.",
         discussion: """
-            Each run folder must hold test.h5 (the final model's test rollouts) and eval.h5. Prints a \
-            table and writes it as CSV (one row per run, then mean and std across runs).
+            Each run folder must hold test.h5 (the final model's test rollouts) and eval.h5; the run is \
+            read from its HDF5 files alone. Prints a table and writes it as CSV (one row per run, then \
+            mean and std across runs).
             """)
 
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Run folders, e.g. data/pendulum/seed-0.", valueName: "dir"))
@@ -32,19 +33,15 @@ struct Summarize: ParsableCommand {
 
     func run() throws {
         try Stage.run {
-            let destination = try Stage.prepareOutput(out, inputs: Stage.files(inFolders: runs))
+            let destination = try AtomicOutput(target: out, inputs: Stage.files(inFolders: runs))
             let rows = try runs.map { folder -> Row in
-                let test = try Transitions.read(from: folder + "/test.h5")
-                let returns = ReturnStatistics(test.episodeReturns)
-                let eval = try HDF5File.open(at: folder + "/eval.h5")
-                let root = try eval.root
-                try FileFormat.eval.check(root)
-                let rmse = try root.read("metrics/k_step_rmse", as: Double.self).values
-                guard rmse.count >= k else {
-                    throw StageError("\(folder)/eval.h5: metrics/k_step_rmse: has \(rmse.count) entries, --k is \(k)")
+                let results = try RunResults(folder: folder)
+                guard let kStep = results.kStepRMSE(at: k) else {
+                    throw StageError("\(folder)/eval.h5: metrics/k_step_rmse: has \(results.kStepRMSE.count) entries, --k is \(k)")
                 }
+                let returns = results.testStatistics
                 return Row(run: URL(fileURLWithPath: folder).lastPathComponent, returnMean: returns.mean, returnStd: returns.std,
-                           oneStep: try root.readScalar("metrics/one_step_mse", as: Double.self), kStep: rmse[k - 1])
+                           oneStep: results.oneStepMSE, kStep: kStep)
             }
             let header = ["run", "test_return_mean", "test_return_std", "one_step_mse", "k\(k)_rmse"]
             var csv = [header.joined(separator: ",")]

@@ -23,38 +23,42 @@ struct Train: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    /// Defaults shown and used; they live in `ModelFitting` and `MLPConfiguration`.
+    private static let fitting = ModelFitting()
+    private static let network = MLPConfiguration(inputSize: 1, outputSize: 1)
+
     @Option(help: "Width of each hidden layer.")
-    var hidden = 64
+    var hidden = Train.network.hidden
 
     @Option(help: "Number of hidden Linear-BatchNorm-ReLU blocks.")
-    var depth = 2
+    var depth = Train.network.depth
 
     @Flag(inversion: .prefixedNo, help: "Batch normalization after each hidden Linear layer.")
-    var batchNorm = true
+    var batchNorm = Train.network.batchNorm
 
-    @Option(help: "Minibatch size.")
-    var batchSize = 128
+    @Option(help: "Minibatch size (a pooled minibatch holds at most the rows there are).")
+    var batchSize = Train.fitting.batchSize
 
     @Option(help: "Adam learning rate.")
-    var lr: Float = 1e-3
+    var lr = Train.fitting.optimizer.learningRate
 
     @Option(help: "Adam β₁.")
-    var beta1: Float = 0.9
+    var beta1 = Train.fitting.optimizer.beta1
 
     @Option(help: "Adam β₂.")
-    var beta2: Float = 0.999
+    var beta2 = Train.fitting.optimizer.beta2
 
     @Option(help: "L2 weight decay added to the gradient (PyTorch Adam's weight_decay).")
-    var weightDecay: Float = 0
+    var weightDecay = Train.fitting.optimizer.weightDecay
 
     @Option(help: "Maximum number of epochs (passes over the training rows).")
-    var epochs = 100
+    var epochs = Train.fitting.epochs
 
     @Option(help: "Share of each file's episodes held out for validation (0 disables early stopping).")
-    var valFraction = 0.1
+    var valFraction = Train.fitting.validationFraction
 
     @Option(help: "Stop after this many epochs without a better validation loss.")
-    var patience = 15
+    var patience = Train.fitting.patience
 
     @Option(help: ArgumentHelp("Share of each minibatch drawn from the files after the first (the paper uses 0.9); default: rows are pooled.", valueName: "fraction"))
     var newDataFraction: Double?
@@ -85,9 +89,22 @@ struct Train: ParsableCommand {
         }
     }
 
+    /// How the model is fitted: the options' values.
+    var fitting: ModelFitting {
+        var f = ModelFitting()
+        f.batchSize = batchSize
+        f.optimizer = AdamConfiguration(learningRate: lr, beta1: beta1, beta2: beta2, weightDecay: weightDecay)
+        f.epochs = epochs
+        f.patience = patience
+        f.validationFraction = valFraction
+        f.newDataFraction = newDataFraction
+        f.seed = seed.seed
+        return f
+    }
+
     func run() throws {
         try Stage.run {
-            let destination = try Stage.prepareOutput(output.out, inputs: data + [stats] + (initialModel.map { [$0] } ?? []))
+            let destination = try AtomicOutput(target: output.out, inputs: data + [stats] + (initialModel.map { [$0] } ?? []))
             // Small matrices: one BLAS thread is fastest, and it makes the sums' order fixed.
             BLAS.threads = 1
             let progress = ProgressReporter(stage: "train")
@@ -109,96 +126,52 @@ struct Train: ParsableCommand {
                 }
                 model.load(from: start)
             }
-
-            // Episode-wise validation split of every file; training rows pooled or in two pools.
-            var splitRNG = RandomGenerator(seed: seed.seed, stream: RandomStreams.validationSplit)
-            // A pooled minibatch never holds more rows than there are (as PyTorch's DataLoader), so
-            // a batch size beyond the data only sizes the buffers to the data; aggregated batches
-            // always hold --batch-size rows. Either way the buffers must fit in memory.
-            let totalRows = datasets.reduce(0) { $0 + $1.count }
-            let bufferRows = newDataFraction == nil ? min(batchSize, max(totalRows, 2)) : batchSize
+            let fitting = self.fitting
+            let bufferRows = fitting.bufferRows(forRows: datasets.reduce(0) { $0 + $1.count })
             try MemoryBudget.check(model.config.trainingBytes(rows: bufferRows), for: "--batch-size \(batchSize): the training buffers of \(bufferRows) rows")
-            let trainer = ModelTrainer(model: model, batchSize: bufferRows, optimizer: AdamConfiguration(
-                learningRate: lr, beta1: beta1, beta2: beta2, weightDecay: weightDecay))
-            var pools = [ModelTrainer.Examples.empty]
-            if newDataFraction != nil { pools.append(.empty) }
-            var validation = ModelTrainer.Examples.empty
-            for (index, t) in datasets.enumerated() {
-                let split = EpisodeSplit(t, validationFraction: valFraction, rng: &splitRNG)
-                pools[newDataFraction != nil && index > 0 ? 1 : 0].append(trainer.examples(from: t, rows: split.trainingRows))
-                validation.append(trainer.examples(from: t, rows: split.validationRows))
-            }
-            if newDataFraction != nil {
-                guard pools[0].count >= 2 else { throw StageError("\(data[0]): too few training transitions (\(pools[0].count)) for the older pool of --new-data-fraction") }
-                guard pools[1].count >= 1 else { throw StageError("\(data[1]): no training transitions for the newer pool of --new-data-fraction") }
-            }
-            let trainingCount = pools.reduce(0) { $0 + $1.count }
-            guard trainingCount >= 2 else { throw StageError("\(data[0]): too few transitions to train on (\(trainingCount))") }
 
-            // The loop: epochs of shuffled minibatches, validation, early stopping on the best weights.
+            // The fit, logged per epoch.
             let logs = try logdir.map { try TensorBoardWriter(directory: $0, csvName: "train.csv", columns: TrainingLog.columns) }
-            var batchRNG = RandomGenerator(seed: seed.seed, stream: RandomStreams.minibatches)
-            var schedule = MinibatchSchedule(pools: pools.map(\.count), batchSize: batchSize, newDataFraction: newDataFraction)
-            var best = (loss: Double.infinity, epoch: 0, trainLoss: Double.nan, model: model.copy())
-            var samplesSeen = 0, epochsRun = 0
-            let started = Date()
-            for epoch in 1...epochs {
-                let epochStart = Date()
-                var lossSum = 0.0, batches = 0
-                for batch in schedule.epoch(using: &batchRNG) {
-                    // A pooled batch has one row list; an aggregated one has one per pool.
-                    let loss = batch.count == 1
-                        ? trainer.step(on: pools[0], rows: batch[0][...])
-                        : trainer.step(on: pools[0], rows: batch[0][...], and: pools[1], rows: batch[1][...])
-                    lossSum += loss
-                    batches += 1
-                    samplesSeen += batch.reduce(0) { $0 + $1.count }
+            let result: ModelFitting.Result
+            do {
+                result = try fitting.fit(model, on: datasets) { epoch in
+                    try logs?.write(step: epoch.epoch, scalars: TrainingLog.scalars(
+                        loss: epoch.trainLoss, valLoss: epoch.validationLoss, lr: lr, samplesPerSecond: epoch.samplesPerSecond))
+                    progress.milestone(String(format: "epoch %d/%d  loss %.5f  val_loss %.5f  %.0f samples/s  %.0fs left", epoch.epoch, epochs,
+                                              epoch.trainLoss, epoch.validationLoss ?? epoch.trainLoss, epoch.samplesPerSecond, epoch.secondsLeft))
                 }
-                epochsRun = epoch
-                let trainLoss = lossSum / Double(max(batches, 1))
-                let valLoss = validation.count > 0 ? trainer.loss(on: validation) : trainLoss
-                let rate = Double(schedule.samplesPerEpoch) / max(Date().timeIntervalSince(epochStart), 1e-9)
-                try logs?.write(step: epoch, scalars: TrainingLog.scalars(loss: trainLoss, valLoss: validation.count > 0 ? valLoss : nil, lr: lr, samplesPerSecond: rate))
-                if valLoss < best.loss {
-                    best = (valLoss, epoch, trainLoss, best.model)
-                    best.model.load(from: model)
-                }
-                let left = Date().timeIntervalSince(started) / Double(epoch) * Double(epochs - epoch)
-                progress.milestone(String(format: "epoch %d/%d  loss %.5f  val_loss %.5f  %.0f samples/s  %.0fs left", epoch, epochs, trainLoss, valLoss, rate, left))
-                if validation.count > 0 && epoch - best.epoch >= patience {
-                    progress.milestone("no better validation loss for \(patience) epochs: stopping, keeping epoch \(best.epoch)")
-                    break
+            } catch let failure as ModelFitting.Failure {
+                switch failure {
+                case .tooFewOlderRows(let n): throw StageError("\(data[0]): too few training transitions (\(n)) for the older pool of --new-data-fraction")
+                case .noNewerRows: throw StageError("\(data[1]): no training transitions for the newer pool of --new-data-fraction")
+                case .tooFewRows(let n): throw StageError("\(data[0]): too few transitions to train on (\(n))")
+                case .diverged: throw StageError("\(output.out): training diverged: the validation loss was never finite (try a lower --lr)")
                 }
             }
             logs?.close()
-            guard best.epoch > 0 else {
-                throw StageError("\(output.out): training diverged: the validation loss was never finite (try a lower --lr)")
+            if result.stoppedEarly {
+                progress.milestone("no better validation loss for \(patience) epochs: stopping, keeping epoch \(result.bestEpoch)")
             }
-            model.load(from: best.model)
 
-            // The model file: state_dict datasets, stats, architecture and training attributes.
-            let config: JSONValue = [
-                "data": .array(data.map { .string($0) }), "stats": .string(stats), "hidden": .int(hidden), "depth": .int(depth),
-                "batch_norm": .bool(batchNorm), "batch_size": .int(batchSize), "lr": .float(lr),
-                "beta1": .float(beta1), "beta2": .float(beta2), "weight_decay": .float(weightDecay),
-                "epochs": .int(epochs), "val_fraction": .double(valFraction), "patience": .int(patience),
-                "new_data_fraction": newDataFraction.map { .double($0) } ?? .null, "seed": .int(Int(truncatingIfNeeded: seed.seed)),
-                "init": initialModel.map { .string($0) } ?? .null,
-            ]
+            // The model file: state_dict datasets, stats, training curve, architecture and training attributes.
+            var config = fitting.json
+            config.merge(["data": .array(data.map { .string($0) }), "stats": .string(stats), "hidden": .int(hidden), "depth": .int(depth),
+                          "batch_norm": .bool(batchNorm), "init": initialModel.map { .string($0) } ?? .null]) { $1 }
             let provenance = try Provenance(format: FileFormat.model.rawValue, seed: seed.seed, command: Stage.commandLine,
-                                            config: config, inputPaths: data + [stats] + (initialModel.map { [$0] } ?? []))
+                                            config: .object(config), inputPaths: data + [stats] + (initialModel.map { [$0] } ?? []))
             try Stage.writeHDF5(to: destination) { root in
                 try provenance.write(to: root)
                 try model.write(to: root, env: datasets[0].env)
-                try root.setAttribute("train_loss", best.trainLoss)
-                try root.setAttribute("val_loss", validation.count > 0 ? best.loss : Double.nan)
-                try root.setAttribute("epochs_run", epochsRun)
-                try root.setAttribute("best_epoch", best.epoch)
-                try root.setAttribute("samples_seen", samplesSeen)
-                try root.setAttribute("training_rows", trainingCount)
-                try root.setAttribute("validation_rows", validation.count)
+                try DynamicsModel.writeTrainingCurve(result, to: root)
+                try root.setAttribute("train_loss", result.trainLoss)
+                try root.setAttribute("val_loss", result.validationLoss ?? Double.nan)
+                try root.setAttribute("epochs_run", result.epochsRun)
+                try root.setAttribute("best_epoch", result.bestEpoch)
+                try root.setAttribute("samples_seen", result.samplesSeen)
+                try root.setAttribute("training_rows", result.trainingRows)
+                try root.setAttribute("validation_rows", result.validationRows)
             }
-            progress.milestone(String(format: "wrote %@ (best epoch %d, val_loss %.5f)", output.out, best.epoch, best.loss))
+            progress.milestone(String(format: "wrote %@ (best epoch %d, val_loss %.5f)", output.out, result.bestEpoch, result.validationLoss ?? result.trainLoss))
         }
     }
 }

@@ -17,6 +17,39 @@ public enum Repository {
     public static func executable(_ name: String) -> String {
         root.appendingPathComponent(".build/release/\(name)").path
     }
+
+    /// The programs the stage tests run.
+    public static let programs = ["collect", "stats", "train", "plan", "evaluate", "summarize", "report", "bench"]
+
+    /// Throws unless every release program exists and is newer than every source file, so a stage
+    /// test fails (it is never skipped, and never runs stale binaries) after an edit that was not
+    /// built: `make test` builds them first.
+    public static func requireCurrentPrograms() throws {
+        let fm = FileManager.default
+        var newestSource = (path: "", date: Date.distantPast)
+        let sources = root.appendingPathComponent("Sources").path
+        for case let relative as String in fm.enumerator(atPath: sources) ?? FileManager.DirectoryEnumerator() {
+            let path = sources + "/" + relative
+            if let date = try? fm.attributesOfItem(atPath: path)[.modificationDate] as? Date, date > newestSource.date {
+                newestSource = (path, date)
+            }
+        }
+        for program in programs {
+            let path = executable(program)
+            guard let built = try? fm.attributesOfItem(atPath: path)[.modificationDate] as? Date else {
+                throw ProgramsNotBuilt(message: "\(path) is missing: run `make build` (or `make test`, which builds it) first")
+            }
+            guard built >= newestSource.date else {
+                throw ProgramsNotBuilt(message: "\(path) is older than \(newestSource.path): run `make build` (or `make test`) first")
+            }
+        }
+    }
+}
+
+/// The release programs are missing or stale; the message says what to run.
+public struct ProgramsNotBuilt: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
 
 /// A fresh folder under the system's temporary folder, removed when the value is released.

@@ -22,24 +22,16 @@ final class ReferenceDynamics: BatchDynamics {
 final class FastPathTests: XCTestCase {
     /// A model trained briefly on random Pendulum data, so its predictions are meaningful.
     func trainedModel() -> DynamicsModel {
-        var env = Pendulum()
-        var rng = RandomGenerator(seed: 21)
-        var data = Transitions(observationSize: 3, actionSize: 1, env: env.id, policy: "random")
-        for episode in 0..<5 {
-            var observation = env.reset(seed: UInt64(episode))
-            for _ in 0..<200 {
-                let action = [Float(rng.uniform(-2, 2))]
-                let result = env.step(action)
-                data.append(observation: observation, action: action, reward: result.reward, nextObservation: result.observation,
-                            terminal: false, timeout: result.truncated)
-                observation = result.observation
-            }
-        }
+        var env: any Environment = Pendulum()
+        var policy = RandomPolicy(low: env.actionLow, high: env.actionHigh)
+        let data = try! Rollout(episodes: 5, seed: 21).run(&policy, in: &env)
         let model = DynamicsModel(stats: NormalizationStats(of: [data]), hidden: 32, seed: 1)
-        let trainer = ModelTrainer(model: model, batchSize: 64, optimizer: AdamConfiguration(learningRate: 3e-3))
-        let examples = trainer.examples(from: data, rows: Array(0..<data.count))
-        var schedule = MinibatchSchedule(pools: [examples.count], batchSize: 64, newDataFraction: nil)
-        for _ in 0..<5 { for batch in schedule.epoch(using: &rng) { trainer.step(on: examples, rows: batch[0][...]) } }
+        var fitting = ModelFitting()
+        fitting.batchSize = 64
+        fitting.optimizer.learningRate = 3e-3
+        fitting.epochs = 5
+        fitting.validationFraction = 0
+        _ = try! fitting.fit(model, on: [data])
         return model
     }
 

@@ -54,7 +54,8 @@ final class PendulumTests: XCTestCase {
             expected.append(Float(env.step([a]).reward))
         }
         var got = [Float](repeating: 0, count: 500)
-        env.rewards(observations: observations, actions: actions, count: 500, into: &got)
+        // Pendulum's reward never reads the next observation: any buffer will do.
+        env.rewards(observations: observations, actions: actions, nextObservations: observations, count: 500, into: &got)
         // The step computes θ from the Double state, the batch from the Float32 observation.
         for i in 0..<500 { XCTAssertEqual(got[i], expected[i], accuracy: 2e-4 * max(1, abs(expected[i]))) }
     }

@@ -15,7 +15,8 @@ final class PointMass: BatchDynamics {
 
     static let objective = PlanningObjective(
         observationSize: 1, actionSize: 1, actionLow: [-1], actionHigh: [1],
-        rewards: { o, _, n, r in for i in 0..<n { r[i] = -(o[i] - 0.3) * (o[i] - 0.3) } })
+        // The reward reads the next observation (the general case: H predictions per candidate).
+        rewards: { _, _, next, n, r in for i in 0..<n { r[i] = -(next[i] - 0.3) * (next[i] - 0.3) } })
 }
 
 /// Pendulum-v1's true dynamics on observations, batched without allocation (θ from atan2).

@@ -103,7 +103,7 @@ extension ReliabilityTests {
         try InitialStates.write([[0, 1e38]], stateSize: 2, to: try large.root)
         try large.close()
         try expectFailure("plan", ["--model", "m.h5", "--episodes", "1", "--initial-states", "large.h5"],
-                          message: "error: large.h5: episode 1 (from row 0 of large.h5) reaches a non-finite observation or reward at step 1", prefix: true)
+                          message: "error: large.h5: episode 1 reaches a non-finite observation or reward at step 1 (from row 0 of large.h5)", prefix: true)
     }
 
     func testEpisodeSummariesMustAgreeWithTheRows() throws {

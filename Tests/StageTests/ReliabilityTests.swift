@@ -10,7 +10,7 @@ final class ReliabilityTests: XCTestCase {
     let dir = TemporaryDirectory("mbrl-reliability")
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Repository.executable("plan")), "run `make build` first")
+        try Repository.requireCurrentPrograms()
         for arguments in [
             ["collect", "--episodes", "3", "--seed", "1", "--out", "r.h5"],
             ["stats", "--data", "r.h5", "--out", "s.h5"],
@@ -175,17 +175,17 @@ final class ReliabilityTests: XCTestCase {
         let cases: [(String, [String], String)] = [
             ("collect", ["--episodes=-1"], "--episodes must be at least 1"),
             ("collect", ["--max-steps", "0"], "--max-steps must be at least 1"),
-            ("collect", ["--env", "cartpole"], "unknown environment 'cartpole'"),
-            ("collect", ["--policy", "expert"], "unknown policy 'expert'"),
+            ("collect", ["--env", "cartpole"], "The value 'cartpole' is invalid for '--env <name>'"),
+            ("collect", ["--policy", "expert"], "The value 'expert' is invalid for '--policy <policy>'"),
             ("stats", [], "Missing expected argument '--data"),
             ("train", ["--data", "r.h5", "--stats", "s.h5", "--lr=-0.1"], "--lr must be positive"),
             ("train", ["--data", "r.h5", "--stats", "s.h5", "--batch-size", "0"], "--batch-size must be at least 2"),
             ("train", ["--data", "r.h5", "--stats", "s.h5", "--hidden", "0"], "--hidden must be in 1...4096"),
             ("train", ["--data", "r.h5", "--stats", "s.h5", "--patience", "0"], "--patience must be at least 1"),
             ("plan", ["--model", "m.h5", "--horizon", "0"], "--horizon must be in 1...10000"),
-            ("plan", ["--model", "m.h5", "--candidates", "1"], "--candidates must be at least 2"),
+            ("plan", ["--model", "m.h5", "--candidates", "1"], "--candidates must be in 2...1000000, got 1"),
             ("plan", ["--model", "m.h5", "--episodes", "0"], "--episodes must be at least 1"),
-            ("plan", ["--model", "m.h5", "--planner", "ilqr"], "unknown planner 'ilqr'"),
+            ("plan", ["--model", "m.h5", "--planner", "ilqr"], "The value 'ilqr' is invalid for '--planner <planner>'"),
             ("plan", ["--model", "m.h5", "--planner", "cem", "--elites", "0"], "--elites must be in 1...candidates"),
             ("plan", ["--model", "m.h5", "--discount", "1.5"], "--discount must be in (0, 1]"),
             ("plan", ["--model", "m.h5", "--threads", "0"], "--threads must be in 1...256"),

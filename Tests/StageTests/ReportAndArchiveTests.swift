@@ -25,7 +25,7 @@ final class ReportAndArchiveTests: XCTestCase {
     override class func tearDown() { data = nil }
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Repository.executable("report")), "run `make build` first")
+        try Repository.requireCurrentPrograms()
     }
 
     var run: String { Self.data.path + "/pendulum/seed-0" }
@@ -47,21 +47,41 @@ final class ReportAndArchiveTests: XCTestCase {
                       "Return per iteration against the random policy", "Test episode 0: cos θ, true vs open-loop model"] {
             XCTAssertTrue(page.contains(title), title)
         }
-        // The plotted numbers are the run's: the k-step RMSE of eval.h5 and the epochs of train-0's CSV.
+        // The plotted numbers are the run's: the k-step RMSE of eval.h5 and model-0's own training curve.
         let rmse = try HDF5File.open(at: run + "/eval.h5").root.read("metrics/k_step_rmse", as: Double.self).values
         XCTAssertEqual(rmse.count, 12)
         let kValues = rmse.enumerated().map { "\(Float($0.offset + 1)):\(Float($0.element))" }.joined(separator: " ")
         XCTAssertTrue(page.contains("data-values=\"\(kValues)\""), "k-step series")
-        let csv = try String(contentsOfFile: run + "/tb/train-0/train.csv", encoding: .utf8).split(separator: "\n").dropFirst()
-        let losses = csv.map { row -> String in
-            let cells = row.split(separator: ",")
-            return "\(Float(Double(cells[0])!)):\(Float(Double(cells[1])!))"
-        }.joined(separator: " ")
+        let curve = try XCTUnwrap(try DynamicsModel.readTrainingCurve(fromFile: run + "/model-0.h5"))
+        let losses = curve.train.enumerated().map { "\(Float($0.offset + 1)):\(Float($0.element))" }.joined(separator: " ")
         XCTAssertTrue(page.contains("data-name=\"model-0 train\" data-values=\"\(losses)\""), "training loss series")
+        XCTAssertTrue(page.contains("<h1>Pendulum-v1 · rs · seed 0</h1>"), "the title comes from the files")
         // Provenance: every file's command and input hashes.
         XCTAssertTrue(page.contains("collect --env pendulum --episodes 2"))
         let statsHash = try Provenance.sha256(ofFile: run + "/stats.h5")
         XCTAssertTrue(page.contains("stats.h5 \(statsHash.prefix(12))"))
+    }
+
+    /// The report needs nothing but the run's HDF5 files: a copy of them alone, in a folder of
+    /// another name and place, gives the same page apart from the folder's name.
+    func testReportOfAMovedRunFolderNeedsOnlyItsHDF5Files() throws {
+        XCTAssertEqual(try Self.make(["report"]).status, 0)
+        let moved = Self.data.path + "/elsewhere/my run"
+        try FileManager.default.createDirectory(atPath: moved, withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: run) where name.hasSuffix(".h5") {
+            try FileManager.default.copyItem(atPath: run + "/" + name, toPath: moved + "/" + name)
+        }
+        let result = try runProcess(Repository.executable("report"), ["--runs", moved, "--out", Self.data.path + "/moved.html"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let original = try String(contentsOfFile: run + "/report.html", encoding: .utf8)
+        let copy = try String(contentsOfFile: Self.data.path + "/moved.html", encoding: .utf8)
+        XCTAssertEqual(copy.replacingOccurrences(of: moved, with: "RUN"), original.replacingOccurrences(of: run, with: "RUN"))
+        // summarize reads the same numbers from the moved folder.
+        let summary = try runProcess(Repository.executable("summarize"), ["--runs", moved, "--out", Self.data.path + "/moved.csv"])
+        XCTAssertEqual(summary.status, 0, summary.stderr)
+        let test = try Transitions.read(from: moved + "/test.h5").episodeReturns
+        let row = try String(contentsOfFile: Self.data.path + "/moved.csv", encoding: .utf8).split(separator: "\n")[1]
+        XCTAssertTrue(row.hasPrefix("my run,\(test.reduce(0, +) / Double(test.count)),"), String(row))
     }
 
     func testArchiveIsReproducibleVerifiesAndRestores() throws {

@@ -9,7 +9,7 @@ final class TrainTests: XCTestCase {
     let dir = TemporaryDirectory("mbrl-train")
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Repository.executable("train")), "run `make build` first")
+        try Repository.requireCurrentPrograms()
         for (name, seed) in [("a.h5", "1"), ("b.h5", "2")] {
             XCTAssertEqual(try runProcess(Repository.executable("collect"), ["--episodes", "6", "--seed", seed, "--out", name], in: dir.path).status, 0)
         }
@@ -24,7 +24,7 @@ final class TrainTests: XCTestCase {
         let result = try train(["--out", "m.h5", "--logdir", "tb"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let root = try HDF5File.open(at: dir.file("m.h5")).root
-        XCTAssertEqual(try root.stringAttribute("format"), "mbrl.model/1")
+        XCTAssertEqual(try root.stringAttribute("format"), "mbrl.model/2")
         let expectedShapes: [String: [Int]] = [
             "model.network.0.weight": [64, 4], "model.network.0.bias": [64], "model.network.1.weight": [64],
             "model.network.1.running_var": [64], "model.network.1.num_batches_tracked": [],
@@ -37,6 +37,13 @@ final class TrainTests: XCTestCase {
         XCTAssertEqual(try root.intAttribute("depth"), 2)
         XCTAssertTrue(try root.boolAttribute("batch_norm"))
         XCTAssertEqual(try root.intAttribute("epochs_run"), 8)
+        // The training curve travels with the model: one loss per epoch, the best epoch's as attributes.
+        let curve = try XCTUnwrap(try DynamicsModel.readTrainingCurve(fromFile: dir.file("m.h5")))
+        XCTAssertEqual(curve.train.count, 8)
+        XCTAssertEqual(curve.validation.count, 8)
+        let best = try root.intAttribute("best_epoch")
+        XCTAssertEqual(curve.validation[best - 1], try root.doubleAttribute("val_loss"))
+        XCTAssertEqual(curve.validation.min(), try root.doubleAttribute("val_loss"))
         XCTAssertGreaterThan(try root.intAttribute("samples_seen"), 1000)
         let valLoss = try root.doubleAttribute("val_loss")
         XCTAssertTrue(valLoss > 0 && valLoss < 0.5, "validation loss \(valLoss) after 8 epochs")

@@ -1,9 +1,23 @@
 /// The `format` attribute values of the pipeline's files, and the check every reader makes first.
+///
+/// The raw value is the version writers write; readers also accept `olderVersions`.
 public enum FileFormat: String, CaseIterable {
     case transitions = "mbrl.transitions/1"
     case stats = "mbrl.stats/1"
-    case model = "mbrl.model/1"
+    /// Version 2 adds the training curve (`training/train_loss`, `training/val_loss`).
+    case model = "mbrl.model/2"
     case eval = "mbrl.eval/1"
+
+    /// Earlier versions that readers still accept.
+    public var olderVersions: [String] {
+        self == .model ? ["mbrl.model/1"] : []
+    }
+
+    /// The format of a `format` attribute value, of any accepted version.
+    public init?(anyVersion value: String) {
+        guard let format = Self.allCases.first(where: { $0.rawValue == value || $0.olderVersions.contains(value) }) else { return nil }
+        self = format
+    }
 
     /// What a user calls a file of this format, for messages.
     public var noun: String {
@@ -22,8 +36,8 @@ public enum FileFormat: String, CaseIterable {
             throw HDF5Error(path: path, "has no 'format' attribute; expected \(noun) (\(rawValue))")
         }
         let found = try root.stringAttribute("format")
-        guard found == rawValue else {
-            if let other = FileFormat(rawValue: found) {
+        guard found == rawValue || olderVersions.contains(found) else {
+            if let other = FileFormat(anyVersion: found) {
                 throw HDF5Error(path: path, "is \(other.noun) (\(found)), expected \(noun) (\(rawValue))")
             }
             throw HDF5Error(path: path, "has format '\(found)', expected \(rawValue)")

@@ -12,9 +12,10 @@ public struct NormalizationStats: Equatable {
     /// The number of rows the statistics were computed over.
     public var count: Int
 
-    /// The smallest standard deviation used for normalization. A component that never varies in the
-    /// data (std 0) would otherwise divide by zero; with this floor its normalized value is simply
-    /// `(x - mean) / 1e-6`, i.e. 0 on the data. It is stored in the file, so readers never see a 0.
+    /// A component whose standard deviation is below this (it never varies in the data) gets a
+    /// standard deviation of 1, as mbrl-lib's normalizer does: normalization then only centers it,
+    /// instead of dividing by a tiny number (a floor of 1e-6 multiplied the folded planner weights by
+    /// 10⁶ and cost Float32 precision). Readers never see a 0.
     public static let stdFloor: Float = 1e-6
 
     public init(stateMean: [Float], stateStd: [Float], actionMean: [Float], actionStd: [Float],
@@ -32,7 +33,7 @@ public struct NormalizationStats: Equatable {
     public var actionSize: Int { actionMean.count }
 
     /// The statistics of all rows of `datasets`, accumulated in Double. The standard deviation is the
-    /// population one (divide by N, NumPy's default `np.std`), floored at `stdFloor`.
+    /// population one (divide by N, NumPy's default `np.std`); one below `stdFloor` is stored as 1.
     public init(of datasets: [Transitions]) {
         precondition(!datasets.isEmpty)
         let obs = datasets[0].observationSize, act = datasets[0].actionSize
@@ -48,22 +49,20 @@ public struct NormalizationStats: Equatable {
             }
         }
         self.init(
-            stateMean: state.mean, stateStd: state.std(floor: Self.stdFloor),
-            actionMean: action.mean, actionStd: action.std(floor: Self.stdFloor),
-            deltaStateMean: delta.mean, deltaStateStd: delta.std(floor: Self.stdFloor),
+            stateMean: state.mean, stateStd: state.std(replacingBelow: Self.stdFloor),
+            actionMean: action.mean, actionStd: action.std(replacingBelow: Self.stdFloor),
+            deltaStateMean: delta.mean, deltaStateStd: delta.std(replacingBelow: Self.stdFloor),
             count: state.count)
     }
 }
 
 /// Welford's running mean and variance per component, in Double.
 struct MeanVariance {
-    private var sum: [Double]
     private var m2: [Double]
     private var means: [Double]
     private(set) var count = 0
 
     init(size: Int) {
-        sum = .init(repeating: 0, count: size)
         m2 = .init(repeating: 0, count: size)
         means = .init(repeating: 0, count: size)
     }
@@ -80,7 +79,11 @@ struct MeanVariance {
 
     var mean: [Float] { means.map { Float($0) } }
 
-    func std(floor: Float) -> [Float] {
-        m2.map { count > 0 ? max(Float(($0 / Double(count)).squareRoot()), floor) : floor }
+    /// Population standard deviations, with 1 for a component whose deviation is below `epsilon`.
+    func std(replacingBelow epsilon: Float) -> [Float] {
+        m2.map {
+            let std = count > 0 ? Float(($0 / Double(count)).squareRoot()) : 0
+            return std < epsilon ? 1 : std
+        }
     }
 }

@@ -139,18 +139,4 @@ public struct Transitions {
             episodeSeeds.append(-1)
         }
     }
-
-    /// Appends all rows and episodes of `other` (same sizes and environment).
-    public mutating func append(contentsOf other: Transitions) {
-        precondition(other.observationSize == observationSize && other.actionSize == actionSize)
-        observations += other.observations
-        actions += other.actions
-        nextObservations += other.nextObservations
-        rewards += other.rewards
-        terminals += other.terminals
-        timeouts += other.timeouts
-        episodeReturns += other.episodeReturns
-        episodeLengths += other.episodeLengths
-        episodeSeeds += other.episodeSeeds
-    }
 }

@@ -19,10 +19,11 @@ public struct StepResult {
 
 /// A control task with continuous observations and actions, in the shape of a Gymnasium environment.
 ///
-/// Beyond Gymnasium's interface, an environment exposes its reward and termination as pure batched
-/// functions of (observation, action), which the planner calls on the model's predicted observations.
-/// Those functions work in Float32 on row-major buffers: `observations` holds `count` rows of
-/// `observationSize` values, `actions` holds `count` rows of `actionSize` values.
+/// Beyond Gymnasium's interface, an environment exposes its reward as a pure batched function of
+/// (observation, action, next observation) and its termination as one of the next observation, which
+/// the planner calls on the model's predicted observations (as mbrl-lib's `reward_fns` and
+/// `termination_fns`). Those functions work in Float32 on row-major buffers: observation buffers hold
+/// `count` rows of `observationSize` values, `actions` holds `count` rows of `actionSize` values.
 public protocol Environment {
     /// The Gymnasium id, e.g. `Pendulum-v1`, stored in every transitions file.
     var id: String { get }
@@ -31,8 +32,12 @@ public protocol Environment {
     /// Lower and upper bounds of each action component; actions outside are clipped by `step`.
     var actionLow: [Float] { get }
     var actionHigh: [Float] { get }
+    /// Names of the observation components, for plots and tables (e.g. `cos θ`, `sin θ`, `θ̇`).
+    var observationNames: [String] { get }
     /// The number of values in the internal (simulator) state, e.g. 2 for Pendulum's (θ, θ̇).
     var stateSize: Int { get }
+    /// Names of the internal state's components, the columns of an initial-states file.
+    var stateNames: [String] { get }
     /// Steps after which an episode is truncated (Pendulum-v1: 200; settable for longer episodes).
     var episodeLimit: Int { get set }
 
@@ -40,30 +45,44 @@ public protocol Environment {
     mutating func reset(seed: UInt64) -> [Float]
     /// Starts an episode from a given internal state (length `stateSize`).
     mutating func reset(toState state: [Double]) -> [Float]
-    /// The current internal state.
-    var state: [Double] { get }
     /// Applies `action` (clipped to the bounds) for one time step.
     mutating func step(_ action: [Float]) -> StepResult
 
-    /// Rewards of `count` (observation, action) pairs, written to `rewards[0..<count]`.
+    /// Rewards of `count` (observation, action, next observation) rows, written to `rewards[0..<count]`.
     func rewards(
-        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-        into rewards: UnsafeMutablePointer<Float>)
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
+        count: Int, into rewards: UnsafeMutablePointer<Float>)
+    /// Whether `rewards` reads `nextObservations` (forward progress does; Pendulum's cost does not).
+    var rewardReadsNextObservation: Bool { get }
 
-    /// Whether each of `count` observations is terminal, written to `terminal[0..<count]`.
-    func isTerminal(observations: UnsafePointer<Float>, count: Int, into terminal: UnsafeMutablePointer<Bool>)
+    /// Whether each of `count` next observations is terminal, written to `terminal[0..<count]`.
+    func isTerminal(nextObservations: UnsafePointer<Float>, count: Int, into terminal: UnsafeMutablePointer<Bool>)
+    /// Whether an episode can end before the time limit (false: `isTerminal` is never called).
+    var canTerminate: Bool { get }
 }
 
-/// The environments the stages know by name.
-public enum EnvironmentRegistry {
-    /// Command-line names, in the order shown in help text.
-    public static let names = ["pendulum"]
+/// The environments the stages know: a short name on the command line (`--env pendulum`), a
+/// Gymnasium id in files (`Pendulum-v1`). A new environment is a new case here and its own file.
+public enum EnvironmentName: String, CaseIterable, Sendable {
+    case pendulum
 
-    /// Makes the environment of a command-line name or Gymnasium id, or nil for an unknown one.
-    public static func make(_ name: String) -> (any Environment)? {
-        switch name.lowercased() {
-        case "pendulum", "pendulum-v1": return Pendulum()
-        default: return nil
+    /// The environment of a Gymnasium id as files record it (`Pendulum-v1`), or nil.
+    public init?(id: String) {
+        guard let name = Self.allCases.first(where: { $0.id == id }) else { return nil }
+        self = name
+    }
+
+    /// The Gymnasium id.
+    public var id: String {
+        switch self {
+        case .pendulum: return "Pendulum-v1"
+        }
+    }
+
+    /// A new instance with Gymnasium's default settings.
+    public func make() -> any Environment {
+        switch self {
+        case .pendulum: return Pendulum()
         }
     }
 }

@@ -25,6 +25,10 @@ public struct Pendulum: Environment {
     public let observationSize = 3
     public let actionSize = 1
     public let stateSize = 2
+    public let observationNames = ["cos θ", "sin θ", "θ̇"]
+    public let stateNames = ["θ", "θ̇"]
+    public let rewardReadsNextObservation = false
+    public let canTerminate = false
     public let actionLow: [Float] = [-Pendulum.maxTorque]
     public let actionHigh: [Float] = [Pendulum.maxTorque]
     public var episodeLimit: Int
@@ -37,7 +41,6 @@ public struct Pendulum: Environment {
         self.episodeLimit = episodeLimit
     }
 
-    public var state: [Double] { [theta, thetaDot] }
 
     public var observation: [Float] {
         [Float(cos(theta)), Float(sin(theta)), Float(thetaDot)]
@@ -88,8 +91,8 @@ public struct Pendulum: Environment {
     /// Uses `PendulumMath.atan2`, a branch-free polynomial atan2 accurate to 5e-6 rad (tested), so
     /// the loop has no library call per row (the planner calls this for K×H rows per control step).
     public func rewards(
-        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-        into rewards: UnsafeMutablePointer<Float>
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
+        count: Int, into rewards: UnsafeMutablePointer<Float>
     ) {
         let maxTorque = Pendulum.maxTorque
         for i in 0..<count {
@@ -100,7 +103,7 @@ public struct Pendulum: Environment {
         }
     }
 
-    public func isTerminal(observations: UnsafePointer<Float>, count: Int, into terminal: UnsafeMutablePointer<Bool>) {
+    public func isTerminal(nextObservations: UnsafePointer<Float>, count: Int, into terminal: UnsafeMutablePointer<Bool>) {
         terminal.update(repeating: false, count: count)
     }
 }

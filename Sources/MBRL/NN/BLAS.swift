@@ -6,18 +6,15 @@ import COpenBLAS
 /// once by the layers that own the buffers, not on every call.
 public enum BLAS {
     /// `C = alpha · op(A) · op(B) + beta · C`, with op(A) of shape (m, k), op(B) of shape (k, n),
-    /// C of shape (m, n), all row-major. `lda`, `ldb`, `ldc` default to the tightly packed strides.
+    /// C of shape (m, n), all row-major and tightly packed.
     @inline(__always)
     public static func gemm(
         transposeA: Bool = false, transposeB: Bool = false,
         m: Int, n: Int, k: Int,
-        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int? = nil,
-        b: UnsafePointer<Float>, ldb: Int? = nil,
-        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil
+        alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>
     ) {
-        let lda = lda ?? (transposeA ? m : k)
-        let ldb = ldb ?? (transposeB ? k : n)
-        let ldc = ldc ?? n
+        let lda = transposeA ? m : k, ldb = transposeB ? k : n, ldc = n
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

@@ -1,9 +1,10 @@
-/// Model files (`mbrl.model/1`, DESIGN.md §3): one dataset per `state_dict` key of the notebook's
-/// PyTorch `Model` with PyTorch's shapes, the statistics in `stats/`, and attributes describing the
-/// architecture (`input_size`, `output_size`, `hidden`, `depth`, `batch_norm`, `env`) and the training.
+/// Model files (`mbrl.model/2`, docs/FORMATS.md): one dataset per `state_dict` key of the notebook's
+/// PyTorch `Model` with PyTorch's shapes, the statistics in `stats/`, the training curve in
+/// `training/`, and attributes describing the architecture (`input_size`, `output_size`, `hidden`,
+/// `depth`, `batch_norm`, `env`) and the training.
 ///
 /// In Python: `model.load_state_dict({k: torch.tensor(f[k][()]) for k in keys}, strict=True)` with
-/// `keys` the file's datasets outside `stats/`.
+/// `keys` the file's datasets outside `stats/` and `training/`.
 extension DynamicsModel {
     /// Writes the weights, running statistics, counters, statistics and architecture into `root`.
     public func write(to root: HDF5Group, env: String) throws {
@@ -45,6 +46,30 @@ extension DynamicsModel {
         let env = root.hasAttribute("env") ? try root.stringAttribute("env") : "unknown"
         try file.close()
         return (DynamicsModel(config: config, stats: stats, network: network), env)
+    }
+
+    /// Writes the per-epoch losses of a fit as `training/train_loss` and `training/val_loss`
+    /// (float64, one value per epoch run; validation NaN without validation rows).
+    public static func writeTrainingCurve(_ result: ModelFitting.Result, to root: HDF5Group) throws {
+        let group = try root.createGroup("training")
+        try group.write(result.trainLossCurve, shape: [result.trainLossCurve.count], to: "train_loss")
+        try group.write(result.validationLossCurve, shape: [result.validationLossCurve.count], to: "val_loss")
+    }
+
+    /// The training curve of a model file (train and validation loss per epoch), or nil for a file
+    /// without one (`mbrl.model/1`).
+    public static func readTrainingCurve(fromFile path: String) throws -> (train: [Double], validation: [Double])? {
+        let file = try HDF5File.open(at: path)
+        let root = try file.root
+        try FileFormat.model.check(root)
+        guard root.contains("training") else { return nil }
+        let group = try root.openGroup("training")
+        let train = try group.read("train_loss", as: Double.self), validation = try group.read("val_loss", as: Double.self)
+        guard train.rank == 1, validation.rank == 1, train.values.count == validation.values.count else {
+            throw HDF5Error(path: path, object: "training", "train_loss and val_loss must be vectors of one length")
+        }
+        try file.close()
+        return (train.values, validation.values)
     }
 
     /// Throws unless the model fits an environment or dataset with the given sizes, naming `path`.

@@ -110,9 +110,6 @@ public final class ModelTrainer {
         return total / Double(examples.count)
     }
 
-    /// The learning rate (Adam's).
-    public var learningRate: Float { optimizer.config.learningRate }
-
     private func gather(_ examples: Examples, rows: ArraySlice<Int>, startingAt offset: Int = 0) {
         let width = model.config.inputSize, out = model.config.outputSize
         examples.inputs.withUnsafeBufferPointer { x in

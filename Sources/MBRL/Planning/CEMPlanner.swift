@@ -5,7 +5,7 @@
 /// (`new = α·old + (1−α)·elite`). The mean is warm-started from the previous step's, shifted by one;
 /// the variance restarts at ((high − low)/4)². Executes the first action of the final mean.
 public final class CEMPlanner: Planner {
-    public let common: PlannerSettings
+    public let common: PlannerConfiguration
     public let objective: PlanningObjective
     public let elites: Int
     public let iterations: Int
@@ -17,8 +17,9 @@ public final class CEMPlanner: Planner {
     /// Candidate indices, best first after `selectElites`.
     let order: Buffer<Int>
 
-    public init(dynamics: BatchDynamics, objective: PlanningObjective, settings: PlannerSettings,
-                elites: Int, iterations: Int, alpha: Float) {
+    /// Uses `candidates`, `horizon`, `discount`, `threads`, `elites`, `iterations` and `alpha`.
+    public init(dynamics: BatchDynamics, objective: PlanningObjective, configuration settings: PlannerConfiguration) {
+        let (elites, iterations, alpha) = (settings.elites, settings.iterations, settings.alpha)
         precondition(elites > 0 && elites <= settings.candidates && iterations > 0 && alpha >= 0 && alpha < 1)
         common = settings
         self.objective = objective
@@ -26,7 +27,7 @@ public final class CEMPlanner: Planner {
         self.iterations = iterations
         self.alpha = alpha
         evaluator = TrajectoryEvaluator(dynamics: dynamics, objective: objective, capacity: settings.candidates,
-                                        horizon: settings.horizon, threads: settings.threads)
+                                        horizon: settings.horizon, discount: settings.discount, threads: settings.threads)
         let n = settings.horizon * objective.actionSize
         sequences = Buffer(count: settings.candidates * n)
         mean = NominalSequence(horizon: settings.horizon, objective: objective)
@@ -36,12 +37,6 @@ public final class CEMPlanner: Planner {
     }
 
     public var name: String { "cem" }
-
-    public var settings: JSONValue {
-        ["planner": "cem", "candidates": .int(common.candidates), "horizon": .int(common.horizon),
-         "discount": .float(objective.discount),
-         "elites": .int(elites), "iterations": .int(iterations), "alpha": .float(alpha)]
-    }
 
     public func reset() { mean.reset() }
 

@@ -6,7 +6,7 @@ import Foundation
 /// itself), score the K candidates, and set U to their average weighted by exp((R − max R)/λ).
 /// The nominal sequence is warm-started from the previous step's, shifted by one.
 public final class MPPIPlanner: Planner {
-    public let common: PlannerSettings
+    public let common: PlannerConfiguration
     public let objective: PlanningObjective
     /// λ: lower follows the best candidates more greedily.
     public let temperature: Float
@@ -18,8 +18,9 @@ public final class MPPIPlanner: Planner {
     let nominal: NominalSequence
     let weights: Buffer<Float>
 
-    public init(dynamics: BatchDynamics, objective: PlanningObjective, settings: PlannerSettings,
-                temperature: Float, noise: Float, iterations: Int) {
+    /// Uses `candidates`, `horizon`, `discount`, `threads`, `temperature`, `noise` and `iterations`.
+    public init(dynamics: BatchDynamics, objective: PlanningObjective, configuration settings: PlannerConfiguration) {
+        let (temperature, noise, iterations) = (settings.temperature, settings.noise, settings.iterations)
         precondition(temperature > 0 && noise > 0 && iterations > 0)
         common = settings
         self.objective = objective
@@ -27,7 +28,7 @@ public final class MPPIPlanner: Planner {
         self.noise = noise
         self.iterations = iterations
         evaluator = TrajectoryEvaluator(dynamics: dynamics, objective: objective, capacity: settings.candidates,
-                                        horizon: settings.horizon, threads: settings.threads)
+                                        horizon: settings.horizon, discount: settings.discount, threads: settings.threads)
         sequences = Buffer(count: settings.candidates * settings.horizon * objective.actionSize)
         nominal = NominalSequence(horizon: settings.horizon, objective: objective)
         weights = Buffer(count: settings.candidates)
@@ -35,13 +36,6 @@ public final class MPPIPlanner: Planner {
     }
 
     public var name: String { "mppi" }
-
-    public var settings: JSONValue {
-        ["planner": "mppi", "candidates": .int(common.candidates), "horizon": .int(common.horizon),
-         "discount": .float(objective.discount),
-         "temperature": .float(temperature), "noise": .float(noise),
-         "iterations": .int(iterations)]
-    }
 
     public func reset() { nominal.reset() }
 

@@ -3,29 +3,10 @@
 public protocol Planner: AnyObject {
     /// The name recorded as a transitions file's `policy` (`rs`, `cem`, `mppi`).
     var name: String { get }
-    /// Every setting that affects the actions, for the `config` attribute of the files it produces.
-    /// (Not the thread count: the actions do not depend on it, and files must not either.)
-    var settings: JSONValue { get }
     /// Forgets any warm start (call at the start of an episode).
     func reset()
     /// The action to execute now, within the action bounds.
     func action(for observation: [Float], rng: inout RandomGenerator) -> [Float]
-}
-
-/// Shared settings of every planner.
-public struct PlannerSettings: Equatable {
-    /// Candidate sequences scored per iteration (K, or CEM's population).
-    public var candidates: Int
-    /// Steps per sequence (H).
-    public var horizon: Int
-    /// Workers that split the candidates.
-    public var threads: Int
-
-    public init(candidates: Int, horizon: Int, threads: Int = 1) {
-        self.candidates = candidates
-        self.horizon = horizon
-        self.threads = threads
-    }
 }
 
 /// A warm-started action sequence (H × act): CEM's mean and MPPI's nominal plan. It starts at the

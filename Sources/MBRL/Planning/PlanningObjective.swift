@@ -1,12 +1,13 @@
-/// What a planner maximizes: the discounted sum over the horizon of the environment's reward,
-/// Σₕ γʰ · r(sₕ, aₕ), with each reward computed on the pre-step (predicted) state and the action as
-/// Gym computes it, and no reward after a predicted terminal state.
+/// What a planner maximizes, from the environment: Σₕ γʰ · r(sₕ, aₕ, sₕ₊₁) over the horizon on the
+/// model's predicted observations, with no reward after a predicted terminal state, and actions in
+/// the bounds. (The discount γ is the planner's setting, `PlannerConfiguration.discount`.)
 public struct PlanningObjective {
-    /// Rewards of `count` (observation, action) rows (see `Environment.rewards`).
-    public typealias RewardFunction = (_ observations: UnsafePointer<Float>, _ actions: UnsafePointer<Float>, _ count: Int,
+    /// Rewards of `count` (observation, action, next observation) rows (see `Environment.rewards`).
+    public typealias RewardFunction = (_ observations: UnsafePointer<Float>, _ actions: UnsafePointer<Float>,
+                                       _ nextObservations: UnsafePointer<Float>, _ count: Int,
                                        _ rewards: UnsafeMutablePointer<Float>) -> Void
-    /// Terminal flags of `count` observations (see `Environment.isTerminal`).
-    public typealias TerminationFunction = (_ observations: UnsafePointer<Float>, _ count: Int,
+    /// Terminal flags of `count` next observations (see `Environment.isTerminal`).
+    public typealias TerminationFunction = (_ nextObservations: UnsafePointer<Float>, _ count: Int,
                                             _ terminal: UnsafeMutablePointer<Bool>) -> Void
 
     public var observationSize: Int
@@ -14,28 +15,30 @@ public struct PlanningObjective {
     public var actionLow: [Float]
     public var actionHigh: [Float]
     public var rewards: RewardFunction
+    /// Whether `rewards` reads its next observations; when false the planner may pass a buffer of
+    /// unspecified content there (and skips the prediction only that reward would need).
+    public var rewardReadsNextObservation: Bool
     public var isTerminal: TerminationFunction?
-    /// γ in (0, 1].
-    public var discount: Float
 
-    public init(observationSize: Int, actionSize: Int, actionLow: [Float], actionHigh: [Float], discount: Float = 1,
-                rewards: @escaping RewardFunction, isTerminal: TerminationFunction? = nil) {
+    public init(observationSize: Int, actionSize: Int, actionLow: [Float], actionHigh: [Float],
+                rewardReadsNextObservation: Bool = true, rewards: @escaping RewardFunction,
+                isTerminal: TerminationFunction? = nil) {
         precondition(actionLow.count == actionSize && actionHigh.count == actionSize)
         self.observationSize = observationSize
         self.actionSize = actionSize
         self.actionLow = actionLow
         self.actionHigh = actionHigh
-        self.discount = discount
+        self.rewardReadsNextObservation = rewardReadsNextObservation
         self.rewards = rewards
         self.isTerminal = isTerminal
     }
 
-    /// The objective of an environment: its batched reward and termination functions and action bounds.
-    /// Environments that never terminate may pass `terminates: false` to skip the termination check.
-    public init(environment env: any Environment, discount: Float = 1, terminates: Bool = true) {
+    /// The objective of an environment: its batched reward and termination functions and action
+    /// bounds. An environment that never terminates (`canTerminate` false) skips the termination check.
+    public init(environment env: any Environment) {
         self.init(observationSize: env.observationSize, actionSize: env.actionSize, actionLow: env.actionLow,
-                  actionHigh: env.actionHigh, discount: discount,
-                  rewards: { o, a, n, r in env.rewards(observations: o, actions: a, count: n, into: r) },
-                  isTerminal: terminates ? { o, n, t in env.isTerminal(observations: o, count: n, into: t) } : nil)
+                  actionHigh: env.actionHigh, rewardReadsNextObservation: env.rewardReadsNextObservation,
+                  rewards: { o, a, next, n, r in env.rewards(observations: o, actions: a, nextObservations: next, count: n, into: r) },
+                  isTerminal: env.canTerminate ? { next, n, t in env.isTerminal(nextObservations: next, count: n, into: t) } : nil)
     }
 }

@@ -3,29 +3,25 @@
 /// (doing nothing is always a candidate); execute the first action of the sequence with the highest
 /// predicted return.
 public final class RandomShootingPlanner: Planner {
-    public let common: PlannerSettings
+    public let common: PlannerConfiguration
     public let objective: PlanningObjective
     let evaluator: TrajectoryEvaluator
     let sequences: Buffer<Float>
     /// Lower bound and width of each action component.
     private let low: [Float], width: [Float]
 
-    public init(dynamics: BatchDynamics, objective: PlanningObjective, settings: PlannerSettings) {
+    /// Uses `candidates`, `horizon`, `discount` and `threads` of `settings`.
+    public init(dynamics: BatchDynamics, objective: PlanningObjective, configuration settings: PlannerConfiguration) {
         common = settings
         self.objective = objective
         evaluator = TrajectoryEvaluator(dynamics: dynamics, objective: objective, capacity: settings.candidates,
-                                        horizon: settings.horizon, threads: settings.threads)
+                                        horizon: settings.horizon, discount: settings.discount, threads: settings.threads)
         sequences = Buffer(count: settings.candidates * settings.horizon * objective.actionSize)
         low = objective.actionLow
         width = zip(objective.actionLow, objective.actionHigh).map { $1 - $0 }
     }
 
     public var name: String { "rs" }
-
-    public var settings: JSONValue {
-        ["planner": "rs", "candidates": .int(common.candidates), "horizon": .int(common.horizon),
-         "discount": .float(objective.discount)]
-    }
 
     public func reset() {}
 

@@ -11,6 +11,8 @@ public final class TrajectoryEvaluator {
     public let objective: PlanningObjective
     public let capacity: Int
     public let horizon: Int
+    /// γ in (0, 1]: the return is Σₕ γʰ·rₕ.
+    public let discount: Float
     public let threads: Int
     private let workers: [Worker]
     /// The return of each candidate after `evaluate`.
@@ -18,7 +20,7 @@ public final class TrajectoryEvaluator {
 
     final class Worker {
         let dynamics: BatchDynamics
-        let states: Buffer<Float>, next: Buffer<Float>, stepRewards: Buffer<Float>, actions: Buffer<Float>
+        let states: Buffer<Float>, next: Buffer<Float>, stepRewards: Buffer<Float>
         let alive: Buffer<UInt8>, terminal: UnsafeMutablePointer<Bool>
         let rows: Int
 
@@ -27,7 +29,6 @@ public final class TrajectoryEvaluator {
             self.rows = rows
             states = Buffer(count: rows * objective.observationSize)
             next = Buffer(count: rows * objective.observationSize)
-            actions = Buffer(count: rows * objective.actionSize)
             stepRewards = Buffer(count: rows)
             alive = Buffer(count: rows)
             terminal = .allocate(capacity: max(rows, 1))
@@ -40,10 +41,13 @@ public final class TrajectoryEvaluator {
     /// - Parameters:
     ///   - dynamics: the model; copied for every worker after the first.
     ///   - capacity: the most candidates one call scores.
+    ///   - discount: γ of the rewards along the horizon.
     ///   - threads: workers to split the candidates across (1 or more).
-    public init(dynamics: BatchDynamics, objective: PlanningObjective, capacity: Int, horizon: Int, threads: Int = 1) {
-        precondition(capacity > 0 && horizon > 0 && threads > 0)
+    public init(dynamics: BatchDynamics, objective: PlanningObjective, capacity: Int, horizon: Int, discount: Float = 1,
+                threads: Int = 1) {
+        precondition(capacity > 0 && horizon > 0 && threads > 0 && discount > 0 && discount <= 1)
         self.objective = objective
+        self.discount = discount
         self.capacity = capacity
         self.horizon = horizon
         let threads = min(threads, capacity)
@@ -71,6 +75,10 @@ public final class TrajectoryEvaluator {
     }
 
     /// The inner loop for candidates `range`: predict, reward, accumulate, step by step.
+    ///
+    /// The reward of step h is r(sₕ, aₕ, sₕ₊₁). When the objective's reward does not read the next
+    /// observation (`rewardReadsNextObservation` false, e.g. Pendulum's cost on the pre-step state),
+    /// the last step's prediction, which only that reward could use, is skipped: H − 1 predictions.
     private func run(_ w: Worker, observation: [Float], sequences: UnsafePointer<Float>, range: Range<Int>, count: Int) {
         let o = objective.observationSize, a = objective.actionSize, n = range.count
         var states = w.states.pointer, next = w.next.pointer
@@ -80,15 +88,20 @@ public final class TrajectoryEvaluator {
         let alive = w.alive.pointer
         alive.update(repeating: 1, count: n)
         var weight: Float = 1
+        let readsNext = objective.rewardReadsNextObservation
         for h in 0..<horizon {
             // Step h's actions of these candidates are contiguous in the (H, K, act) layout.
             let actions = sequences + (h * count + range.lowerBound) * a
-            objective.rewards(states, actions, n, w.stepRewards.pointer)
+            let last = h == horizon - 1
+            if readsNext || !last {
+                w.dynamics.predict(observations: states, actions: actions, count: n, into: next)
+            }
+            // Without a prediction (the last step, reward not reading it) `next` is not read.
+            objective.rewards(states, actions, next, n, w.stepRewards.pointer)
             let stepRewards = w.stepRewards.pointer
             for r in 0..<n { total[r] += weight * Float(alive[r]) * stepRewards[r] }
-            weight *= objective.discount
-            if h == horizon - 1 { break }
-            w.dynamics.predict(observations: states, actions: actions, count: n, into: next)
+            weight *= discount
+            if last { break }
             if let isTerminal = objective.isTerminal {
                 isTerminal(next, n, w.terminal)
                 for r in 0..<n where w.terminal[r] { alive[r] = 0 }

@@ -93,6 +93,25 @@ public struct ModelEvaluation {
         return nil
     }
 
+    /// The model's open-loop prediction along `rows` of `data` (one episode's rows, in order): from
+    /// the observation of the first row, fed its own predictions with the recorded actions, through
+    /// the same network path as the k-step error. `rows.count + 1` observations, the first the
+    /// recorded start.
+    public static func openLoop(model: DynamicsModel, data: Transitions, rows: Range<Int>) -> [[Float]] {
+        let o = data.observationSize, a = data.actionSize
+        let dynamics = ModelDynamics(model, capacity: 1)
+        var state = Array(data.observations[(rows.lowerBound * o)..<((rows.lowerBound + 1) * o)])
+        var trajectory = [state]
+        var next = [Float](repeating: 0, count: o)
+        for t in rows {
+            let action = Array(data.actions[(t * a)..<((t + 1) * a)])
+            predict(dynamics, observations: state, actions: action, rows: 1, chunk: 1, into: &next)
+            state = next
+            trajectory.append(state)
+        }
+        return trajectory
+    }
+
     private static func predict(_ dynamics: ModelDynamics, observations: [Float], actions: [Float], rows: Int, chunk: Int,
                                 into result: inout [Float]) {
         let o = dynamics.observationSize, a = dynamics.actionSize
