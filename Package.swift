@@ -1,7 +1,7 @@
 // swift-tools-version:5.9
 //
 // Model-based RL with a learned dynamics model and MPC, as a pipeline of small executables that
-// exchange HDF5 files. See README.md and DESIGN.md for the stage table and the file formats.
+// exchange HDF5 files. See README.md, docs/DESIGN.md (the stages) and docs/FORMATS.md (the files).
 import PackageDescription
 
 let package = Package(

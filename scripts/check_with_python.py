@@ -1,6 +1,6 @@
 """Check a finished run's files with the Python tools they promise to work with.
 
-The file formats in DESIGN.md section 3 and the README are contracts for outside tools: h5py,
+The file formats in docs/FORMATS.md and the README are contracts for outside tools: h5py,
 PyTorch and TensorBoard. This script reads a run folder with those tools, not with the Swift code
 that wrote it, and checks:
 
@@ -37,7 +37,7 @@ import torch
 import torch.nn as nn
 
 # --------------------------------------------------------------------------------------------
-# The teaching notebook's classes (reference/seed-notebook.md), without .cuda() and weight_init.
+# The teaching notebook's classes (its Model, MLP and Dataset statistics), without .cuda() and weight_init.
 
 
 def linear_bn_relu_block(in_feat, out_feat, normalize=True):
@@ -316,7 +316,7 @@ def check_stats(c, run):
 def state_dict_keys(f):
     keys = []
     f.visititems(lambda name, obj: keys.append(name)
-                 if isinstance(obj, h5py.Dataset) and not name.startswith("stats/") else None)
+                 if isinstance(obj, h5py.Dataset) and not name.startswith(("stats/", "training/")) else None)
     return keys
 
 
@@ -330,7 +330,7 @@ def load_model(f):
 def check_model(c, run, fname, stats_file):
     path = os.path.join(run, fname)
     with h5py.File(path, "r") as f:
-        check_provenance(c, run, fname, f, "mbrl.model/1")
+        check_provenance(c, run, fname, f, "mbrl.model/2")
         keys = state_dict_keys(f)
         bad = []
         for k in keys:

@@ -20,6 +20,8 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Threads for the multi-core figures (default: all cores).", valueName: "n"))
     var threads: Int?
 
+    @OptionGroup var environment: EnvironmentOptions
+
     func validate() throws {
         guard repetitions >= 3 else { throw ValidationError("--repetitions must be at least 3, got \(repetitions)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
@@ -27,6 +29,8 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         let cores = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let workloads = try Workloads(environment: environment.env)
+        let network = workloads.model().config
         var table: [(String, String)] = []
         func report(_ name: String, _ value: String) {
             table.append((name, value))
@@ -42,20 +46,21 @@ struct Bench: ParsableCommand {
         report("SGEMM \(square)³, \(cores) threads", String(format: "%.1f GFLOP/s", sgemmN))
         report("SGEMM 1024×64 · 64×64, 1 thread", String(format: "%.1f GFLOP/s", shape1))
 
-        // 2. Workload A: one random-shooting MPC step, K 1024, H 15, 4-64-64-3 with batch norm.
-        let plan1 = Workloads.planStepSeconds(kind: .rs, candidates: 1024, horizon: 15, iterations: 1, threads: 1, repetitions: repetitions)
-        let planN = Workloads.planStepSeconds(kind: .rs, candidates: 1024, horizon: 15, iterations: 1, threads: cores, repetitions: repetitions)
-        let flops = Workloads.networkFLOPs(rows: 1024 * 15)
+        // 2. Workload A: one random-shooting MPC step, K 1024, H 15, the default network.
+        let plan1 = workloads.planStepSeconds(kind: .rs, candidates: 1024, horizon: 15, iterations: 1, threads: 1, repetitions: repetitions)
+        let planN = workloads.planStepSeconds(kind: .rs, candidates: 1024, horizon: 15, iterations: 1, threads: cores, repetitions: repetitions)
+        let flops = workloads.networkFLOPs(rows: 1024 * 15)
+        report("workload: \(workloads.environment.id), network \(network)", "")
         report("plan step (rs, K 1024, H 15), 1 thread", String(format: "%.3f ms, network %.1f GFLOP/s", plan1 * 1e3, flops / plan1 / 1e9))
         report("plan step (rs, K 1024, H 15), \(cores) threads", String(format: "%.3f ms, network %.1f GFLOP/s (%.0f%% of SGEMM %d threads)",
                                                                       planN * 1e3, flops / planN / 1e9, 100 * flops / planN / 1e9 / sgemmN, cores))
 
         // 3. Workload B: training (the train stage's fit), minibatch 128, Adam, 1 thread.
-        let trainRate = try Workloads.trainingSamplesPerSecond(batchSize: 128, epochs: 60, repetitions: max(repetitions / 6, 3))
+        let trainRate = workloads.trainingSamplesPerSecond(batchSize: 128, epochs: 60, repetitions: max(repetitions / 6, 3))
         report("training (batch 128, Adam), 1 thread", String(format: "%.0f samples/s", trainRate))
 
         // 4. CEM, population 500, horizon 30, 5 iterations, all cores.
-        let cem = Workloads.planStepSeconds(kind: .cem, candidates: 500, horizon: 30, iterations: 5, threads: cores, repetitions: max(repetitions / 3, 3))
+        let cem = workloads.planStepSeconds(kind: .cem, candidates: 500, horizon: 30, iterations: 5, threads: cores, repetitions: max(repetitions / 3, 3))
         report("plan step (cem, 500 × H 30 × 5 it), \(cores) threads", String(format: "%.3f ms", cem * 1e3))
 
         let width = table.map(\.0.count).max() ?? 0

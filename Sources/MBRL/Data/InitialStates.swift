@@ -1,5 +1,6 @@
-/// Fixed episode starts: dataset `initial_states`, float64 (E, internal state size) — for Pendulum
-/// the rows are (θ, θ̇) — so runs and configurations are compared on the same starts.
+/// Fixed episode starts: dataset `initial_states`, float64 (E, internal state size), each row in the
+/// layout of the environment's internal state (`Environment.stateNames`), so runs and configurations
+/// are compared on the same starts.
 public enum InitialStates {
     /// Reads the rows of `initial_states`, checking rank, width, finiteness and that there are at
     /// least `needed` rows.

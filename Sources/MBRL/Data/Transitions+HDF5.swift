@@ -1,4 +1,4 @@
-/// Reading and writing transitions files (`mbrl.transitions/1`, DESIGN.md §3): D4RL's dataset names
+/// Reading and writing transitions files (`mbrl.transitions/1`, docs/FORMATS.md): D4RL's dataset names
 /// and dtypes at the root, per-episode summaries in `episodes/`, provenance in root attributes.
 extension Transitions {
     /// Writes the transitions into the (new, empty) root group of a file, with its provenance.
