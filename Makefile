@@ -228,7 +228,8 @@ report-sweep: sweep
 	$(BIN)/report --runs $(foreach s,$(SEEDS),$(DATA)/$(PIPELINE)/seed-$(s)) --out $(DATA)/$(PIPELINE)/report.html
 
 # make archive: $(ARCHIVES)/<preset>-seed-<n>-<hash>.tar.gz with a SHA256SUMS manifest and ARCHIVE.md;
-# make verify-archive ARCHIVE=file checks one. Unpack with `tar -xzf FILE -C $(DATA)`.
+# make verify-archive ARCHIVE=file [HASH=hex] checks one (HASH: the content hash recorded when it was
+# made, to catch a consistent forgery). Unpack with `tar -xzf FILE -C $(DATA)`.
 ARCHIVES ?= archives
 archive: $(run)/report.html
 	@scripts/archive-run $(DATA) $(PIPELINE) $(SEED) $(ARCHIVES)
