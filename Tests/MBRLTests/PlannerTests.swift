@@ -118,4 +118,27 @@ final class PlannerTests: XCTestCase {
             XCTAssertLessThan(maxRelativeError(got, expected, floor: 1).error, 1e-5, "hidden \(hidden), depth \(depth), batch norm \(batchNorm)")
         }
     }
+
+    /// A component that never varies gets std 1 (not a tiny floor), so folding its normalization into
+    /// the first layer keeps Float32 precision: folded and unfolded predictions agree on data where a
+    /// state component is constant.
+    func testFoldedNetworkKeepsPrecisionForAConstantComponent() {
+        var data = Transitions(observationSize: 3, actionSize: 1, env: "Pendulum-v1", policy: "random")
+        var rng = RandomGenerator(seed: 8)
+        for _ in 0..<200 {
+            let o: [Float] = [Float(rng.normal()), 0.25, Float(rng.normal())]
+            data.append(observation: o, action: [Float(rng.uniform(-2, 2))], reward: 0,
+                        nextObservation: [o[0] + 0.1, 0.25, o[2] - 0.1 * Float(rng.normal())], terminal: false, timeout: false)
+        }
+        let stats = NormalizationStats(of: [data])
+        XCTAssertEqual(stats.stateStd[1], 1)
+        XCTAssertEqual(stats.deltaStateStd[1], 1)
+        let model = DynamicsModel(stats: stats, hidden: 32, depth: 2, batchNorm: true, seed: 3)
+        for i in 0..<model.network.parameters.count { model.network.parameters[i] += 0.1 * Float(rng.normal()) }
+        let expected = model.predictNextObservations(observations: data.observations, actions: data.actions)
+        let folded = ModelDynamics(model, capacity: 200)
+        var got = [Float](repeating: 0, count: 600)
+        folded.predict(observations: data.observations, actions: data.actions, count: 200, into: &got)
+        XCTAssertLessThan(maxRelativeError(got, expected, floor: 1).error, 1e-5)
+    }
 }
