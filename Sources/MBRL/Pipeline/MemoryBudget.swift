@@ -12,7 +12,7 @@ public enum MemoryBudget {
         var bytes = physicalMemory
         if let cgroup = cgroupLimit { bytes = min(bytes, cgroup) }
         var rl = rlimit()
-        if getrlimit(Int32(RLIMIT_AS.rawValue), &rl) == 0, rl.rlim_cur != RLIM_INFINITY {
+        if getrlimit(Int32(RLIMIT_AS.rawValue), &rl) == 0, rl.rlim_cur != rlim_t.max {  // RLIM_INFINITY, which Swift 6.3 cannot import
             bytes = min(bytes, Int(clamping: rl.rlim_cur))
         }
         return bytes
