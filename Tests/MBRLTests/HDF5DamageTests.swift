@@ -90,6 +90,30 @@ final class HDF5DamageTests: XCTestCase {
         }
     }
 
+    /// The global heap check passes a valid file whose raw data is in compressed chunks (their
+    /// addresses are listed, and the heap found between them).
+    func testGlobalHeapCheckPassesChunkedCompressedFiles() throws {
+        let path = dir.file("chunked.h5")
+        let file = try HDF5File.create(at: path)
+        try file.root.setAttribute("format", "mbrl.transitions/1")
+        try file.close()
+        let fid = H5Fopen(path, mbrl_h5f_acc_rdwr(), mbrl_h5p_default())
+        var dims: [hsize_t] = [1000], chunk: [hsize_t] = [100]
+        let space = H5Screate_simple(1, &dims, nil)
+        let dcpl = H5Pcreate(mbrl_h5p_dataset_create())
+        H5Pset_chunk(dcpl, 1, &chunk)
+        H5Pset_deflate(dcpl, 6)
+        let did = H5Dcreate2(fid, "x", mbrl_h5t_ieee_f64le(), space, mbrl_h5p_default(), dcpl, mbrl_h5p_default())
+        let values = (0..<1000).map { Double($0) }
+        XCTAssertGreaterThanOrEqual(H5Dwrite(did, mbrl_h5t_native_double(), mbrl_h5s_all(), mbrl_h5s_all(), mbrl_h5p_default(), values), 0)
+        H5Dclose(did); H5Pclose(dcpl); H5Sclose(space); H5Fclose(fid)
+
+        let reopened = try HDF5File.open(at: path)
+        XCTAssertEqual(try reopened.rawDataExtents()?.count, 10)
+        XCTAssertEqual(try reopened.root.stringAttribute("format"), "mbrl.transitions/1")
+        XCTAssertEqual(try reopened.root.read("x", as: Double.self).values, values)
+    }
+
     /// The parse of a global heap collection that HDF5 1.10 would do, with every bound checked.
     func testGlobalHeapCollectionParse() {
         func collection(_ objects: [(index: UInt16, size: UInt64)], size: UInt64 = 4096) -> [UInt8] {

@@ -94,7 +94,7 @@ extension HDF5File {
 
     /// The sorted byte ranges of every dataset's raw data, or nil when a dataset has too many chunks
     /// to list. Throws when the objects cannot be listed (damaged links or headers).
-    private func rawDataExtents() throws -> [Range<Int>]? {
+    func rawDataExtents() throws -> [Range<Int>]? {
         final class Visit {
             var extents: [Range<Int>] = []
             var tooManyChunks = false
