@@ -138,3 +138,13 @@ final class HDF5DamageTests: XCTestCase {
         XCTAssertFalse(HDF5File.isConsistentCollection(collection([(1, 1 << 63)]), at: 0))
     }
 }
+
+/// The watchdog's bound for an input: generous for real files, overridable for tests.
+final class InputGuardTests: XCTestCase {
+    func testTimeLimitGrowsWithTheFileSize() throws {
+        try XCTSkipIf(ProcessInfo.processInfo.environment[InputGuard.timeoutVariable] != nil, "\(InputGuard.timeoutVariable) is set")
+        XCTAssertEqual(InputGuard.timeLimit(forSize: 0), 30)
+        XCTAssertEqual(InputGuard.timeLimit(forSize: 28_664), 31)
+        XCTAssertEqual(InputGuard.timeLimit(forSize: 5_000_000_000), 530)
+    }
+}

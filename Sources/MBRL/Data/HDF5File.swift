@@ -81,7 +81,7 @@ public final class HDF5File {
         H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG)
         let id = H5Fopen(path, mbrl_h5f_acc_rdonly(), fapl)
         guard id >= 0 else {
-            throw HDF5Error(path: path, "damaged HDF5 file (the library cannot open it: truncated, or its superblock is damaged)")
+            throw HDF5Error(path: path, "damaged HDF5 file (the library cannot open it; truncated?)")
         }
         opened = true
         return HDF5File(id: id, path: path, displayPath: path, watch: watch, isInput: true)

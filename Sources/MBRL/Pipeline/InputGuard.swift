@@ -119,13 +119,14 @@ public enum InputGuard {
 
     // MARK: Watched inputs
 
-    /// The bound on the time `path` (of `size` bytes) may stay open, in seconds.
+    /// The bound on the time an input of `size` bytes may stay open, in seconds: 30 s plus 1 s per
+    /// 10 MB (rounded up; reading runs at hundreds of MB/s), or the value of `MBRL_READ_TIMEOUT`.
     static func timeLimit(forSize size: Int) -> Double {
         if let text = ProcessInfo.processInfo.environment[timeoutVariable], let seconds = Double(text),
            seconds.isFinite, seconds > 0 {
             return seconds
         }
-        return 30 + Double(max(size, 0)) / 10_000_000
+        return (30 + Double(max(size, 0)) / 10_000_000).rounded(.up)
     }
 
     /// Records that `path` is being read from now on; nil when too many inputs are open already.
