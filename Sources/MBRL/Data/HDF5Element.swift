@@ -52,13 +52,27 @@ extension UInt8: HDF5Element {
 
 /// `Bool` is stored as h5py stores NumPy's bool: an enumeration over a signed 8-bit integer with the
 /// members `FALSE = 0` and `TRUE = 1`, so h5py reads it back as dtype `bool`. Swift's `Bool` is one
-/// byte holding 0 or 1, so the same type serves as the memory type.
+/// byte holding 0 or 1, so the same type serves as the memory type for writing; reading goes through
+/// `HDF5BoolByte`, since a file's byte may hold any value and a Swift `Bool` must not.
 extension Bool: HDF5Element {
     public static var hdf5MemoryType: hid_t { HDF5BoolType.id }
     public static var hdf5FileType: hid_t { HDF5BoolType.id }
     public static var hdf5Class: H5T_class_t { H5T_ENUM }
     public static var dtypeName: String { "bool" }
     public static var zero: Bool { false }
+}
+
+/// The raw byte of h5py's bool enum, as read from a file before it is checked to be 0 or 1.
+struct HDF5BoolByte: HDF5Element {
+    var byte: UInt8
+    static var hdf5MemoryType: hid_t { HDF5BoolType.id }
+    static var hdf5FileType: hid_t { HDF5BoolType.id }
+    static var hdf5Class: H5T_class_t { H5T_ENUM }
+    static var dtypeName: String { "bool" }
+    static var zero: HDF5BoolByte { HDF5BoolByte(byte: 0) }
+
+    /// The value, or nil for a byte other than 0 (FALSE) and 1 (TRUE).
+    var value: Bool? { byte <= 1 ? byte == 1 : nil }
 }
 
 /// The process-wide enumeration type behind `Bool`, created once and never closed.

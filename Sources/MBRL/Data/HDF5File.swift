@@ -9,22 +9,33 @@ import Foundation
 /// (`close()`), because a file must be fully flushed before it is renamed into place; `deinit` closes
 /// a file that was not, ignoring errors.
 ///
-/// Every failure throws an `HDF5Error` naming `path` and the object concerned.
+/// Every failure throws an `HDF5Error` naming `path` and the object concerned; a failure that only
+/// damage explains (metadata that cannot be read) says `damaged HDF5 file (…)`. A file opened for
+/// reading is watched by `InputGuard` until it is closed, so that in a stage a fault or a hang of the
+/// library inside it ends the stage with that error too.
 public final class HDF5File {
     /// The path as given by the caller; used in every error message.
     public let path: String
     /// The path used in error messages when different from `path` (a temporary output's target).
     public let displayPath: String
-    private var id: hid_t
+    private(set) var id: hid_t
+    /// The watch over an input, released when it is closed.
+    private var watch: InputGuard.Token?
+    /// Whether the global heap has been checked (`checkGlobalHeaps()`), or needs no check: the files
+    /// this process writes.
+    private var globalHeapsChecked: Bool
 
-    private init(id: hid_t, path: String, displayPath: String) {
+    private init(id: hid_t, path: String, displayPath: String, watch: InputGuard.Token? = nil, isInput: Bool = false) {
         self.id = id
         self.path = path
         self.displayPath = displayPath
+        self.watch = watch
+        self.globalHeapsChecked = !isInput
     }
 
     deinit {
         if id >= 0 { H5Fclose(id) }
+        InputGuard.end(watch)
     }
 
     /// Creates (or truncates) a file at `path` for writing.
@@ -47,7 +58,8 @@ public final class HDF5File {
         return HDF5File(id: id, path: path, displayPath: shown)
     }
 
-    /// Opens an existing file read-only, after checking that it exists and is HDF5.
+    /// Opens an existing file read-only, after checking that it exists and is HDF5. From here until
+    /// the file is closed, the file is watched as an input (`InputGuard`).
     public static func open(at path: String) throws -> HDF5File {
         HDF5Library.initialize()
         var isDirectory: ObjCBool = false
@@ -60,15 +72,19 @@ public final class HDF5File {
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         guard size > 0 else { throw HDF5Error(path: path, "empty file, not HDF5") }
+        let watch = InputGuard.begin(reading: path, size: size)
+        var opened = false
+        defer { if !opened { InputGuard.end(watch) } }
         guard H5Fis_hdf5(path) > 0 else { throw HDF5Error(path: path, "not an HDF5 file") }
         let fapl = H5Pcreate(mbrl_h5p_file_access())
         defer { H5Pclose(fapl) }
         H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG)
         let id = H5Fopen(path, mbrl_h5f_acc_rdonly(), fapl)
         guard id >= 0 else {
-            throw HDF5Error(path: path, "cannot open: damaged or truncated HDF5 file")
+            throw HDF5Error(path: path, "damaged HDF5 file (the library cannot open it; truncated?)")
         }
-        return HDF5File(id: id, path: path, displayPath: path)
+        opened = true
+        return HDF5File(id: id, path: path, displayPath: path, watch: watch, isInput: true)
     }
 
     /// The root group `/`.
@@ -76,7 +92,7 @@ public final class HDF5File {
         get throws {
             try checkOpen()
             let gid = H5Gopen2(id, "/", mbrl_h5p_default())
-            guard gid >= 0 else { throw HDF5Error(path: displayPath, "cannot open the root group") }
+            guard gid >= 0 else { throw damaged("cannot open its root group") }
             return HDF5Group(id: gid, file: self, name: "")
         }
     }
@@ -85,7 +101,7 @@ public final class HDF5File {
     var sizeOnDisk: Int {
         var size: hsize_t = 0
         H5Fget_filesize(id, &size)
-        return Int(size)
+        return Int(clamping: size)
     }
 
     /// Flushes and closes the file; every group handle of it becomes invalid.
@@ -93,7 +109,21 @@ public final class HDF5File {
         guard id >= 0 else { return }
         let status = H5Fclose(id)
         id = -1
+        InputGuard.end(watch)
+        watch = nil
         guard status >= 0 else { throw HDF5Error(path: displayPath, "cannot close the file (disk full?)") }
+    }
+
+    /// The error for metadata the library cannot read: `<file>: damaged HDF5 file (<what>)`.
+    func damaged(_ what: String) -> HDF5Error {
+        HDF5Error(path: displayPath, "damaged HDF5 file (\(what))")
+    }
+
+    /// Before the library reads a variable-length value of an input: checks its global heap once.
+    func prepareVariableLengthRead() throws {
+        guard !globalHeapsChecked else { return }
+        try checkGlobalHeaps()
+        globalHeapsChecked = true
     }
 
     func checkOpen() throws {

@@ -42,56 +42,57 @@ extension HDF5Group {
     }
 
     /// Whether the group has an attribute of this name.
+    ///
+    /// When the library cannot tell (the group's header cannot be read: a damaged file), the answer is
+    /// true, so that reading the attribute, which normally follows, reports the damage.
     public func hasAttribute(_ attribute: String) -> Bool {
-        H5Aexists(id, attribute) > 0
+        H5Aexists(id, attribute) != 0
     }
 
     /// Reads a string attribute, fixed-length or variable-length.
     public func stringAttribute(_ attribute: String) throws -> String {
         let aid = try openAttribute(attribute)
         defer { H5Aclose(aid) }
-        let space = H5Aget_space(aid)
-        defer { H5Sclose(space) }
-        guard H5Sget_simple_extent_npoints(space) == 1 else { throw attributeError(attribute, "is not a single string") }
+        try checkSingleValue(aid, attribute, "is not a single string")
         let fileType = H5Aget_type(aid)
+        guard fileType >= 0 else { throw damagedAttribute("cannot read the datatype of", attribute) }
         defer { H5Tclose(fileType) }
         guard H5Tget_class(fileType) == H5T_STRING else { throw attributeError(attribute, "is not a string") }
         if H5Tis_variable_str(fileType) > 0 {
+            try file.prepareVariableLengthRead()
             let memType = Self.utf8StringType()
             defer { H5Tclose(memType) }
             var pointer: UnsafeMutablePointer<CChar>? = nil
-            guard H5Aread(aid, memType, &pointer) >= 0 else { throw attributeError(attribute, "cannot be read") }
+            guard H5Aread(aid, memType, &pointer) >= 0 else { throw damagedAttribute("cannot read", attribute) }
             defer { if let pointer { H5free_memory(pointer) } }
             return pointer.map { String(cString: $0) } ?? ""
         }
+        // A fixed-length string is stored in the group's header, inside the file.
         let size = H5Tget_size(fileType)
+        guard size > 0, size <= file.sizeOnDisk else { throw damagedAttribute("invalid string size of", attribute) }
         let memType = H5Tcopy(fileType)
         defer { H5Tclose(memType) }
         var bytes = [UInt8](repeating: 0, count: size + 1)
-        guard H5Aread(aid, memType, &bytes) >= 0 else { throw attributeError(attribute, "cannot be read") }
+        guard H5Aread(aid, memType, &bytes) >= 0 else { throw damagedAttribute("cannot read", attribute) }
         let end = bytes.firstIndex(of: 0) ?? size
         return String(decoding: bytes[..<end], as: UTF8.self)
     }
 
     /// Reads an integer attribute (any integer type that fits in `Int`).
     public func intAttribute(_ attribute: String) throws -> Int {
-        var v: Int64 = 0
-        try readNumericAttribute(attribute, class: H5T_INTEGER, memType: Int64.hdf5MemoryType, into: &v)
-        return Int(v)
+        Int(try readScalarAttribute(attribute, as: Int64.self))
     }
 
     /// Reads a floating-point attribute.
     public func doubleAttribute(_ attribute: String) throws -> Double {
-        var v: Double = 0
-        try readNumericAttribute(attribute, class: H5T_FLOAT, memType: Double.hdf5MemoryType, into: &v)
-        return v
+        try readScalarAttribute(attribute, as: Double.self)
     }
 
-    /// Reads a boolean attribute.
+    /// Reads a boolean attribute (h5py's bool enum), through its byte: only 0 and 1 are valid.
     public func boolAttribute(_ attribute: String) throws -> Bool {
-        var v = false
-        try readNumericAttribute(attribute, class: H5T_ENUM, memType: Bool.hdf5MemoryType, into: &v)
-        return v
+        let raw = try readScalarAttribute(attribute, as: HDF5BoolByte.self)
+        guard let value = raw.value else { throw attributeError(attribute, "holds \(raw.byte), not a bool (FALSE = 0 or TRUE = 1)") }
+        return value
     }
 
     // MARK: Helpers
@@ -100,29 +101,49 @@ extension HDF5Group {
         error("@" + attribute, message)
     }
 
+    private func damagedAttribute(_ what: String, _ attribute: String) -> HDF5Error {
+        damaged(what + " the attribute", "@" + attribute)
+    }
+
     private func openAttribute(_ attribute: String) throws -> hid_t {
         try file.checkOpen()
-        guard hasAttribute(attribute) else { throw attributeError(attribute, "missing attribute") }
+        let exists = H5Aexists(id, attribute)
+        guard exists >= 0 else { throw file.damaged("cannot read the attributes of '\(name.isEmpty ? "/" : name)'") }
+        guard exists > 0 else { throw attributeError(attribute, "missing attribute") }
         let aid = H5Aopen(id, attribute, mbrl_h5p_default())
-        guard aid >= 0 else { throw attributeError(attribute, "cannot be opened") }
+        guard aid >= 0 else { throw damagedAttribute("cannot open", attribute) }
         return aid
     }
 
-    private func readNumericAttribute<T>(
-        _ attribute: String, class expected: H5T_class_t, memType: hid_t, into value: inout T
-    ) throws {
+    /// Throws `message` unless the attribute holds exactly one value.
+    private func checkSingleValue(_ aid: hid_t, _ attribute: String, _ message: String) throws {
+        let space = H5Aget_space(aid)
+        guard space >= 0 else { throw damagedAttribute("cannot read the dataspace of", attribute) }
+        defer { H5Sclose(space) }
+        let points = H5Sget_simple_extent_npoints(space)
+        guard points >= 0 else { throw damagedAttribute("cannot read the dataspace of", attribute) }
+        guard points == 1 else { throw attributeError(attribute, message) }
+    }
+
+    /// Reads a scalar attribute of `T`'s type class as `T` (the library converts within the class).
+    private func readScalarAttribute<T: HDF5Element>(_ attribute: String, as type: T.Type) throws -> T {
         let aid = try openAttribute(attribute)
         defer { H5Aclose(aid) }
-        let space = H5Aget_space(aid)
-        defer { H5Sclose(space) }
-        guard H5Sget_simple_extent_npoints(space) == 1 else { throw attributeError(attribute, "is not a scalar") }
+        try checkSingleValue(aid, attribute, "is not a scalar")
         let fileType = H5Aget_type(aid)
+        guard fileType >= 0 else { throw damagedAttribute("cannot read the datatype of", attribute) }
         defer { H5Tclose(fileType) }
         let found = H5Tget_class(fileType)
-        guard found == expected else {
-            throw attributeError(attribute, "has type \(Self.className(found, H5Tget_size(fileType))), expected \(Self.className(expected, 8))")
+        guard found == T.hdf5Class else {
+            throw attributeError(attribute, "has type \(Self.className(found, H5Tget_size(fileType))), expected \(T.dtypeName)")
         }
-        guard H5Aread(aid, memType, &value) >= 0 else { throw attributeError(attribute, "cannot be read") }
+        if found == H5T_ENUM, H5Tequal(fileType, T.hdf5FileType) <= 0 {
+            throw attributeError(attribute, "is an enum other than h5py's bool (FALSE = 0, TRUE = 1)")
+        }
+        var value = T.zero
+        let status = withUnsafeMutableBytes(of: &value) { H5Aread(aid, T.hdf5MemoryType, $0.baseAddress) }
+        guard status >= 0 else { throw damagedAttribute("cannot read", attribute) }
+        return value
     }
 
     private func writeAttribute(_ attribute: String, type: hid_t, write: (hid_t) -> herr_t) throws {

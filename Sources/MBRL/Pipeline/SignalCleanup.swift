@@ -1,10 +1,11 @@
 import Foundation
 
 /// Removes registered temporary files when the process receives SIGINT, SIGTERM or SIGHUP, then exits
-/// with status 128 + signal number.
+/// with status 128 + signal number; and, through `InputGuard`, ends a stage whose input HDF5 file
+/// makes the library fault or never finish with one error line and status 1.
 ///
-/// The handler may only call async-signal-safe functions, so the paths are kept as C strings in a
-/// fixed table allocated once, and the handler does nothing but `unlink` and `_exit`.
+/// The handlers may only call async-signal-safe functions, so the paths are kept as C strings in a
+/// fixed table allocated once, and the handlers do nothing but `write`, `unlink` and `_exit`.
 public enum SignalCleanup {
     private static let capacity = 16
     private static let table: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = {
@@ -18,13 +19,24 @@ public enum SignalCleanup {
     private static let lock = NSLock()
 
     /// Installs the handlers now, so that a signal at any point of a stage ends it with status
-    /// 128 + signal (removing whatever temporary file is registered then), and makes a write beyond
-    /// the file-size limit fail with an error instead of killing the process (SIGXFSZ ignored).
+    /// 128 + signal (removing whatever temporary file is registered then), makes a write beyond
+    /// the file-size limit fail with an error instead of killing the process (SIGXFSZ ignored), and
+    /// guards the reading of input HDF5 files against faults and hangs (`InputGuard`).
     public static func install() {
         lock.lock()
-        defer { lock.unlock() }
         tableForHandler = table
         signal(SIGXFSZ, SIG_IGN)
+        lock.unlock()
+        InputGuard.install()
+    }
+
+    /// Removes every registered temporary file; async-signal-safe (only `unlink`).
+    static func removeTemporaries() {
+        if let table = tableForHandler {
+            for i in 0..<tableCapacity {
+                if let path = table[i] { unlink(path) }
+            }
+        }
     }
 
     /// The table, for the handler: a plain pointer read, valid once any path has been registered.
@@ -55,10 +67,6 @@ public enum SignalCleanup {
 }
 
 private func signalCleanupHandler(_ signal: Int32) {
-    if let table = SignalCleanup.tableForHandler {
-        for i in 0..<SignalCleanup.tableCapacity {
-            if let path = table[i] { unlink(path) }
-        }
-    }
+    SignalCleanup.removeTemporaries()
     _exit(128 + signal)
 }
