@@ -7,10 +7,8 @@
 
 static inline hid_t mbrl_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t mbrl_h5s_all(void) { return H5S_ALL; }
-static inline hid_t mbrl_h5e_default(void) { return H5E_DEFAULT; }
 
 static inline unsigned mbrl_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
-static inline unsigned mbrl_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline unsigned mbrl_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned mbrl_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 
@@ -18,7 +16,6 @@ static inline hid_t mbrl_h5p_file_create(void) { return H5P_FILE_CREATE; }
 static inline hid_t mbrl_h5p_file_access(void) { return H5P_FILE_ACCESS; }
 static inline hid_t mbrl_h5p_group_create(void) { return H5P_GROUP_CREATE; }
 static inline hid_t mbrl_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }
-static inline hid_t mbrl_h5p_attribute_create(void) { return H5P_ATTRIBUTE_CREATE; }
 
 static inline hid_t mbrl_h5t_native_float(void) { return H5T_NATIVE_FLOAT; }
 static inline hid_t mbrl_h5t_native_double(void) { return H5T_NATIVE_DOUBLE; }
