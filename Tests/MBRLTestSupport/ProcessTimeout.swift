@@ -9,8 +9,8 @@ public struct TimedProcessResult {
     public var seconds: Double
 }
 
-/// Runs `executable` like `runProcess`, but kills it (SIGKILL) when it has run for `timeout` seconds;
-/// `timedOut` then says so (and `result.signaled` is true).
+/// Runs `executable` with `arguments` in `directory` and waits, killing it (SIGKILL) when it has run
+/// for `timeout` seconds (`.infinity`: no limit); `timedOut` then says so (and `result.signaled` is true).
 public func runProcess(_ executable: String, _ arguments: [String], in directory: String? = nil,
                        environment: [String: String]? = nil, timeout: TimeInterval) throws -> TimedProcessResult {
     let process = Process()
@@ -39,7 +39,8 @@ public func runProcess(_ executable: String, _ arguments: [String], in directory
         }
     }
     var timedOut = false
-    if exited.wait(timeout: .now() + timeout) == .timedOut {
+    let deadline: DispatchTime = timeout.isFinite ? .now() + timeout : .distantFuture
+    if exited.wait(timeout: deadline) == .timedOut {
         timedOut = true
         kill(process.processIdentifier, SIGKILL)
         exited.wait()

@@ -37,17 +37,32 @@ public enum Repository {
         for program in programs {
             let path = executable(program)
             guard let built = try? fm.attributesOfItem(atPath: path)[.modificationDate] as? Date else {
-                throw ProgramsNotBuilt(message: "\(path) is missing: run `make build` (or `make test`, which builds it) first")
+                throw TestSetupError(message: "\(path) is missing: run `make build` (or `make test`, which builds it) first")
             }
             guard built >= newestSource.date else {
-                throw ProgramsNotBuilt(message: "\(path) is older than \(newestSource.path): run `make build` (or `make test`) first")
+                throw TestSetupError(message: "\(path) is older than \(newestSource.path): run `make build` (or `make test`) first")
             }
         }
     }
 }
 
-/// The release programs are missing or stale; the message says what to run.
-public struct ProgramsNotBuilt: Error, CustomStringConvertible {
+/// Writes the small run most stage tests start from into `directory`: `r.h5` (3 random Pendulum
+/// episodes, seed 1), `s.h5` (its statistics) and `m.h5` (a model trained `epochs` epochs on them).
+public func makeSmallRun(in directory: String, epochs: Int) throws {
+    for arguments in [
+        ["collect", "--episodes", "3", "--seed", "1", "--out", "r.h5"],
+        ["stats", "--data", "r.h5", "--out", "s.h5"],
+        ["train", "--data", "r.h5", "--stats", "s.h5", "--epochs", String(epochs), "--out", "m.h5"],
+    ] {
+        let result = try runProcess(Repository.executable(arguments[0]), Array(arguments.dropFirst()), in: directory)
+        guard result.status == 0 else {
+            throw TestSetupError(message: "\(arguments.joined(separator: " ")) failed: \(result.stderr)")
+        }
+    }
+}
+
+/// The release programs are missing or stale, or the small run could not be made; the message says why.
+public struct TestSetupError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
 }
@@ -95,35 +110,5 @@ public struct ProcessResult {
 @discardableResult
 public func runProcess(_ executable: String, _ arguments: [String], in directory: String? = nil,
                        environment: [String: String]? = nil) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    if let environment {
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Read both pipes to the end before waiting, so a chatty child cannot block on a full pipe.
-    let collected = OutputBox()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-        collected.data = out.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    let outData = collected.data
-    process.waitUntilExit()
-    return ProcessResult(
-        status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
-        stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
-}
-
-/// The standard output read on another thread; read only after that thread is done.
-private final class OutputBox: @unchecked Sendable {
-    var data = Data()
+    try runProcess(executable, arguments, in: directory, environment: environment, timeout: .infinity).result
 }

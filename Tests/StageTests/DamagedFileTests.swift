@@ -24,15 +24,8 @@ final class DamagedFileTests: XCTestCase {
     static let environment = ["MBRL_READ_TIMEOUT": readTimeout, "SWIFT_BACKTRACE": "enable=no"]
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Repository.executable("evaluate")), "run `make build` first")
-        for arguments in [
-            ["collect", "--episodes", "3", "--seed", "1", "--out", "r.h5"],
-            ["stats", "--data", "r.h5", "--out", "s.h5"],
-            ["train", "--data", "r.h5", "--stats", "s.h5", "--epochs", "1", "--out", "m.h5"],
-        ] {
-            let result = try runProcess(Repository.executable(arguments[0]), Array(arguments.dropFirst()), in: dir.path)
-            XCTAssertEqual(result.status, 0, result.stderr)
-        }
+        try Repository.requireCurrentPrograms()
+        try makeSmallRun(in: dir.path, epochs: 1)
     }
 
     // MARK: The fuzz

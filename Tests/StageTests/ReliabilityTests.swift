@@ -11,14 +11,7 @@ final class ReliabilityTests: XCTestCase {
 
     override func setUpWithError() throws {
         try Repository.requireCurrentPrograms()
-        for arguments in [
-            ["collect", "--episodes", "3", "--seed", "1", "--out", "r.h5"],
-            ["stats", "--data", "r.h5", "--out", "s.h5"],
-            ["train", "--data", "r.h5", "--stats", "s.h5", "--epochs", "2", "--out", "m.h5"],
-        ] {
-            let result = try runProcess(Repository.executable(arguments[0]), Array(arguments.dropFirst()), in: dir.path)
-            XCTAssertEqual(result.status, 0, result.stderr)
-        }
+        try makeSmallRun(in: dir.path, epochs: 2)
     }
 
     /// Runs a stage in the test folder and checks: exited (not killed), `status`, a single stderr line
