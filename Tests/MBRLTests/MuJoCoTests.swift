@@ -261,4 +261,42 @@ final class MuJoCoTests: XCTestCase {
             if env.canTerminate { XCTAssertGreaterThan(terminals.filter { $0 }.count, 5, env.id) }
         }
     }
+
+    /// Transitions of MuJoCo tasks carry D4RL's infos/qpos and infos/qvel (Float64, the state at each
+    /// row's observation) through a file and back; Pendulum's carry none and its files have no infos/.
+    func testTransitionsRecordSimulatorStates() throws {
+        let dir = TemporaryDirectory()
+        let provenance = try Provenance(format: FileFormat.transitions.rawValue, seed: 1, command: ["collect"], config: [:], inputPaths: [])
+        for (name, positionsLeftOut) in [(EnvironmentName.ant, 2), (.hopper, 1), (.pendulum, 0)] {
+            var env = name.make()
+            env.episodeLimit = 60
+            var policy = RandomPolicy(low: env.actionLow, high: env.actionHigh)
+            let data = try Rollout(episodes: 3, seed: 7).run(&policy, in: &env)
+            let path = dir.file("\(name).h5")
+            let file = try HDF5File.create(at: path)
+            try data.write(to: try file.root, provenance: provenance)
+            try file.close()
+            let back = try Transitions.read(from: path)
+            let root = try HDF5File.open(at: path).root
+            guard let mujoco = env as? any MuJoCoEnvironment else {
+                XCTAssertFalse(back.hasSimulatorStates)
+                XCTAssertFalse(root.contains("infos"))
+                continue
+            }
+            let nq = mujoco.nq, nv = mujoco.stateSize - mujoco.nq
+            XCTAssertEqual(back.qposSize, nq)
+            XCTAssertEqual(back.qvelSize, nv)
+            XCTAssertEqual(back.infoQpos, data.infoQpos)
+            XCTAssertEqual(back.infoQvel, data.infoQvel)
+            XCTAssertEqual(try root.read("infos/qpos", as: Double.self).shape, [data.count, nq])
+            XCTAssertEqual(try root.read("infos/qvel", as: Double.self).shape, [data.count, nv])
+            // The state is the one at the row's observation: the observation is made of it.
+            for i in 0..<back.count {
+                let qpos = back.infoQpos[(i * nq)..<((i + 1) * nq)], qvel = back.infoQvel[(i * nv)..<((i + 1) * nv)]
+                var expected = qpos.dropFirst(positionsLeftOut).map { Float($0) } + qvel.map { Float($0) }
+                if name == .hopper { expected = qpos.dropFirst(1).map { Float($0) } + qvel.map { Float(min(max($0, -10), 10)) } }
+                XCTAssertEqual(Array(back.observations[(i * env.observationSize)..<((i + 1) * env.observationSize)]), expected, "\(name) row \(i)")
+            }
+        }
+    }
 }
