@@ -79,10 +79,10 @@ pipeline_goals := $(filter-out $(housekeeping),$(or $(MAKECMDGOALS),all))
 # Installs the C libraries (and objcopy, for the program hashes) through apt-get when they are
 # missing (needs root, as in CI).
 deps:
-	@if ! pkg-config --exists hdf5 openblas 2>/dev/null || ! command -v objcopy >/dev/null; then \
-	  echo "deps: installing libhdf5-dev libopenblas-dev pkg-config binutils"; \
+	@if ! pkg-config --exists hdf5 openblas 2>/dev/null || ! command -v objcopy >/dev/null || [ ! -f /usr/include/mujoco/mujoco.h ]; then \
+	  echo "deps: installing libhdf5-dev libopenblas-dev libmujoco-dev pkg-config binutils"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "deps: run 'sudo make deps' (apt-get needs root)"; exit 1; fi; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libhdf5-dev libopenblas-dev pkg-config binutils >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libhdf5-dev libopenblas-dev libmujoco-dev pkg-config binutils >/dev/null; \
 	fi
 
 # The release build, and the content hash of each stage's program. This file is included below, so

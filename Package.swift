@@ -29,6 +29,11 @@ let package = Package(
         .systemLibrary(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        // MuJoCo 2.2.2 from Debian's libmujoco-dev, which has no pkg-config file: the module map links
+        // `mujoco` and the headers are in /usr/include/mujoco/.
+        .systemLibrary(
+            name: "CMuJoCo",
+            providers: [.apt(["libmujoco-dev"])]),
 
         // The library: environments, HDF5 files, the network, planners, pipeline utilities.
         // It knows nothing of the command line.
@@ -36,7 +41,7 @@ let package = Package(
         // its widest vector instructions (AVX2/AVX-512 instead of the baseline SSE2). The project is
         // built where it runs, by `make`.
         .target(
-            name: "MBRL", dependencies: ["CHDF5", "COpenBLAS"],
+            name: "MBRL", dependencies: ["CHDF5", "COpenBLAS", "CMuJoCo"],
             swiftSettings: [.unsafeFlags(["-target-cpu", "native"], .when(configuration: .release))]),
 
         // Option groups and the error/exit-status convention shared by every stage.

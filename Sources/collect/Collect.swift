@@ -47,7 +47,8 @@ struct Collect: ParsableCommand {
             let steps = env.episodeLimit
             try MemoryBudget.check(
                 MemoryBudget.product([episodes, steps]).flatMap {
-                    Transitions.byteCount(rows: $0, observationSize: env.observationSize, actionSize: env.actionSize)
+                    Transitions.byteCount(rows: $0, observationSize: env.observationSize, actionSize: env.actionSize,
+                                          stateSize: env is any MuJoCoEnvironment ? env.stateSize : 0)
                 },
                 for: "--episodes \(episodes) × \(steps) steps: the transitions")
 

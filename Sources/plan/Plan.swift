@@ -120,7 +120,8 @@ struct Plan: ParsableCommand {
                 MemoryBudget.sum([
                     settings.byteCount(model: learned.config, observationSize: env.observationSize, actionSize: env.actionSize),
                     MemoryBudget.product([episodes, steps]).flatMap {
-                        Transitions.byteCount(rows: $0, observationSize: env.observationSize, actionSize: env.actionSize)
+                        Transitions.byteCount(rows: $0, observationSize: env.observationSize, actionSize: env.actionSize,
+                                             stateSize: env is any MuJoCoEnvironment ? env.stateSize : 0)
                     },
                 ]),
                 for: "--candidates \(settings.candidates) × --horizon \(settings.horizon) and --episodes \(episodes) × \(steps) steps: the planner and the transitions")

@@ -17,6 +17,11 @@ extension Transitions {
         try root.write(rewards, shape: [count], to: "rewards")
         try root.write(terminals, shape: [count], to: "terminals")
         try root.write(timeouts, shape: [count], to: "timeouts")
+        if hasSimulatorStates {
+            let infos = try root.createGroup("infos")
+            try infos.write(infoQpos, shape: [count, qposSize], to: "qpos")
+            try infos.write(infoQvel, shape: [count, qvelSize], to: "qvel")
+        }
         let episodes = try root.createGroup("episodes")
         let e = episodeReturns.count
         try episodes.write(episodeReturns, shape: [e], to: "returns")
@@ -58,7 +63,26 @@ extension Transitions {
             }
         }
 
-        var t = Transitions(observationSize: observations.shape[1], actionSize: actions.shape[1], env: env, policy: policy)
+        // The simulator states of MuJoCo tasks, D4RL's infos/qpos and infos/qvel (Float64), if present.
+        var qpos: ShapedArray<Double>?, qvel: ShapedArray<Double>?
+        if root.contains("infos/qpos") || root.contains("infos/qvel") {
+            let infos = try root.openGroup("infos")
+            for name in ["qpos", "qvel"] {
+                let values = try infos.read(name, as: Double.self)
+                guard values.rank == 2, values.shape[1] > 0, values.rows == n else {
+                    throw HDF5Error(path: path, object: "infos/\(name)", "has shape \(HDF5Group.shapeText(values.shape)), expected (\(n), n\(name.dropFirst()))")
+                }
+                if let bad = values.values.firstIndex(where: { !$0.isFinite }) {
+                    throw HDF5Error(path: path, object: "infos/\(name)", "holds a non-finite value at row \(bad / values.columns)")
+                }
+                if name == "qpos" { qpos = values } else { qvel = values }
+            }
+        }
+
+        var t = Transitions(observationSize: observations.shape[1], actionSize: actions.shape[1], env: env, policy: policy,
+                            qposSize: qpos?.columns ?? 0, qvelSize: qvel?.columns ?? 0)
+        t.infoQpos = qpos?.values ?? []
+        t.infoQvel = qvel?.values ?? []
         t.observations = observations.values
         t.actions = actions.values
         t.nextObservations = next.values

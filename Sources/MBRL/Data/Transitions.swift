@@ -24,18 +24,55 @@ public struct Transitions {
     /// The policy that acted: `random` or a planner's name.
     public var policy: String
 
-    public init(observationSize: Int, actionSize: Int, env: String, policy: String) {
+    /// Sizes of the simulator state recorded with each row (MuJoCo tasks: nq and nv), or 0 when none
+    /// is recorded (Pendulum).
+    public let qposSize: Int
+    public let qvelSize: Int
+    /// The simulator state at each row's observation, as D4RL's `infos/qpos` and `infos/qvel`:
+    /// `count × qposSize` and `count × qvelSize` Float64 values, row-major; empty when the sizes are 0.
+    public var infoQpos: [Double] = []
+    public var infoQvel: [Double] = []
+
+    public init(observationSize: Int, actionSize: Int, env: String, policy: String, qposSize: Int = 0, qvelSize: Int = 0) {
+        precondition(qposSize >= 0 && qvelSize >= 0 && (qposSize == 0) == (qvelSize == 0))
         self.observationSize = observationSize
         self.actionSize = actionSize
         self.env = env
         self.policy = policy
+        self.qposSize = qposSize
+        self.qvelSize = qvelSize
     }
+
+    /// Whether each row carries the simulator state (`infos/qpos`, `infos/qvel`).
+    public var hasSimulatorStates: Bool { qposSize > 0 }
 
     /// The number of rows.
     public var count: Int { rewards.count }
 
     /// Appends one transition.
     public mutating func append(
+        observation: [Float], action: [Float], reward: Double, nextObservation: [Float],
+        terminal: Bool, timeout: Bool
+    ) {
+        precondition(!hasSimulatorStates, "these transitions record simulator states: append(observation:state:...)")
+        appendRow(observation: observation, action: action, reward: reward, nextObservation: nextObservation,
+                  terminal: terminal, timeout: timeout)
+    }
+
+    /// Appends one transition with the simulator state at `observation`: (qpos, qvel), `qposSize +
+    /// qvelSize` values.
+    public mutating func append(
+        observation: [Float], state: [Double], action: [Float], reward: Double, nextObservation: [Float],
+        terminal: Bool, timeout: Bool
+    ) {
+        precondition(hasSimulatorStates && state.count == qposSize + qvelSize)
+        infoQpos += state[..<qposSize]
+        infoQvel += state[qposSize...]
+        appendRow(observation: observation, action: action, reward: reward, nextObservation: nextObservation,
+                  terminal: terminal, timeout: timeout)
+    }
+
+    private mutating func appendRow(
         observation: [Float], action: [Float], reward: Double, nextObservation: [Float],
         terminal: Bool, timeout: Bool
     ) {
@@ -70,10 +107,12 @@ public struct Transitions {
     }
 
     /// Bytes that `rows` transitions of these sizes take in memory (Float32 values, one byte per
-    /// flag), or nil when the count overflows: what `collect` and `plan` check before they start.
-    public static func byteCount(rows: Int, observationSize: Int, actionSize: Int) -> Int? {
+    /// flag, `stateSize` Float64 values of simulator state per row when recorded), or nil when the
+    /// count overflows: what `collect` and `plan` check before they start.
+    public static func byteCount(rows: Int, observationSize: Int, actionSize: Int, stateSize: Int = 0) -> Int? {
         let floatsPerRow = MemoryBudget.sum([MemoryBudget.product([2, observationSize]), actionSize, 1])
-        return MemoryBudget.sum([MemoryBudget.product([rows, floatsPerRow ?? -1, 4]), MemoryBudget.product([rows, 2])])
+        return MemoryBudget.sum([MemoryBudget.product([rows, floatsPerRow ?? -1, 4]), MemoryBudget.product([rows, 2]),
+                                 MemoryBudget.product([rows, stateSize, 8])])
     }
 
     /// Why the episode summaries disagree with the rows, or nil when they agree.
@@ -122,6 +161,14 @@ public struct Transitions {
                                       ("next_observations", nextObservations, observationSize), ("rewards", rewards, 1)] {
             if let bad = values.firstIndex(where: { !$0.isFinite }) {
                 return "\(name) would hold \(values[bad].isNaN ? "NaN" : "an infinity") at row \(bad / max(width, 1))"
+            }
+        }
+        if hasSimulatorStates {
+            for (name, values, width) in [("infos/qpos", infoQpos, qposSize), ("infos/qvel", infoQvel, qvelSize)] {
+                guard values.count == count * width else { return "\(name) has \(values.count / width) rows, not \(count)" }
+                if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                    return "\(name) would hold \(values[bad].isNaN ? "NaN" : "an infinity") at row \(bad / width)"
+                }
             }
         }
         return episodeProblem

@@ -65,6 +65,10 @@ public protocol Environment {
 /// Gymnasium id in files (`Pendulum-v1`). A new environment is a new case here and its own file.
 public enum EnvironmentName: String, CaseIterable, Sendable {
     case pendulum
+    case halfcheetah
+    case hopper
+    case swimmer
+    case ant
 
     /// The environment of a Gymnasium id as files record it (`Pendulum-v1`), or nil.
     public init?(id: String) {
@@ -76,6 +80,10 @@ public enum EnvironmentName: String, CaseIterable, Sendable {
     public var id: String {
         switch self {
         case .pendulum: return "Pendulum-v1"
+        case .halfcheetah: return "HalfCheetah-v4"
+        case .hopper: return "Hopper-v4"
+        case .swimmer: return "Swimmer-v4"
+        case .ant: return "Ant-v4"
         }
     }
 
@@ -83,6 +91,10 @@ public enum EnvironmentName: String, CaseIterable, Sendable {
     public func make() -> any Environment {
         switch self {
         case .pendulum: return Pendulum()
+        case .halfcheetah: return HalfCheetah()
+        case .hopper: return Hopper()
+        case .swimmer: return Swimmer()
+        case .ant: return Ant()
         }
     }
 }

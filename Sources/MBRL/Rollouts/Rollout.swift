@@ -57,8 +57,10 @@ public struct Rollout {
 
     /// Runs the episodes of `policy` in `environment` and returns their transitions.
     public func run<P: Policy>(_ policy: inout P, in environment: inout any Environment) throws -> Transitions {
+        // MuJoCo tasks also record the simulator state at each row's observation (infos/qpos, infos/qvel).
+        let (qposSize, qvelSize) = Self.simulatorStateSizes(of: environment)
         var data = Transitions(observationSize: environment.observationSize, actionSize: environment.actionSize,
-                               env: environment.id, policy: policy.name)
+                               env: environment.id, policy: policy.name, qposSize: qposSize, qvelSize: qvelSize)
         var seeds = RandomGenerator(seed: seed, stream: RandomStreams.episodeSeeds)
         let limit = environment.episodeLimit
         for episode in 0..<episodes {
@@ -76,6 +78,7 @@ public struct Rollout {
             while progress.steps < limit {
                 let action = policy.action(for: observation)
                 guard action.allSatisfy(\.isFinite) else { throw Failure.nonFiniteAction(episode: episode, step: progress.steps + 1) }
+                let state = qposSize > 0 ? (environment as? any MuJoCoEnvironment)?.state : nil
                 let result = environment.step(action)
                 guard result.observation.allSatisfy(\.isFinite), Float(result.reward).isFinite else {
                     throw Failure.nonFiniteStep(episode: episode, step: progress.steps + 1)
@@ -84,8 +87,13 @@ public struct Rollout {
                 progress.episodeReturn += result.reward
                 progress.seconds = Date().timeIntervalSince(started)
                 let cutOff = (result.truncated || progress.steps == limit) && !result.terminated
-                data.append(observation: observation, action: action, reward: result.reward,
-                            nextObservation: result.observation, terminal: result.terminated, timeout: cutOff)
+                if let state {
+                    data.append(observation: observation, state: state, action: action, reward: result.reward,
+                                nextObservation: result.observation, terminal: result.terminated, timeout: cutOff)
+                } else {
+                    data.append(observation: observation, action: action, reward: result.reward,
+                                nextObservation: result.observation, terminal: result.terminated, timeout: cutOff)
+                }
                 observation = result.observation
                 onStep?(progress)
                 if result.terminated || cutOff { break }
@@ -95,5 +103,11 @@ public struct Rollout {
             try onEpisodeEnd?(progress)
         }
         return data
+    }
+
+    /// (nq, nv) of a MuJoCo task, (0, 0) for other environments.
+    static func simulatorStateSizes(of environment: any Environment) -> (Int, Int) {
+        guard let simulator = environment as? any MuJoCoEnvironment else { return (0, 0) }
+        return (simulator.nq, simulator.stateSize - simulator.nq)
     }
 }

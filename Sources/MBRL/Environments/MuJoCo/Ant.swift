@@ -1,0 +1,141 @@
+/// Gymnasium's `Ant-v4` with its default arguments (`use_contact_forces=False`), step for step
+/// (MuJoCo 2.2.2, Gymnasium's `ant.xml`).
+///
+/// State (qpos, qvel): 15 + 14 values in Float64 (the free root joint's position and quaternion, then
+/// `hip_1 ankle_1 … hip_4 ankle_4`; its linear and angular velocity, then the joints'). Observation,
+/// Float32, 27 values: qpos without the root's x and y, then qvel. Action: 8 torques in [-1, 1]
+/// (MuJoCo clamps out-of-range controls; the control cost reads the action as given, as Gymnasium's
+/// does). One step is 5 physics steps of 0.01 s (dt = 0.05 s):
+///
+///     reward = ((x' − x) / dt + 1) − 0.5 · Σ a²        (+ 1: the healthy reward)
+///
+/// where x is the torso's position as MuJoCo's last forward pass left it (`xpos`, Gymnasium's
+/// `get_body_com("torso")`): before the step, that of the previous step's last physics step (or of the
+/// reset); after it, that of this step's last physics step, before its integration. Computed as
+/// Gymnasium computes it (Σ a² of 8 values in numpy's pairwise order), so rewards match to the bit.
+/// The episode terminates when the ant is unhealthy after the step: every qpos and qvel value finite
+/// and 0.2 ≤ z = qpos[2] ≤ 1.0. Truncated after 1,000 steps. Reset: qpos0 + U[-0.1, 0.1) (the
+/// quaternion too, as Gymnasium does) and 0.1 · N(0, 1) velocities, from the project's generator.
+public struct Ant: MuJoCoEnvironment {
+    public static let controlCostWeight = 0.5
+    public static let healthyReward = 1.0
+    public static let healthyZRange = (0.2, 1.0)
+    public static let resetNoiseScale = 0.1
+    public static let frameSkip = 5
+
+    public let id = "Ant-v4"
+    public let observationSize = 27
+    public let actionSize = 8
+    public let stateSize = 29
+    public let observationNames: [String]
+    public let stateNames: [String]
+    public let rewardReadsNextObservation = true
+    public let canTerminate = true
+    public let actionLow: [Float]
+    public let actionHigh: [Float]
+    public var episodeLimit: Int
+
+    private var simulation: MuJoCoSimulation
+    private let torso: Int
+    private var elapsedSteps = 0
+
+    public init(episodeLimit: Int = 1000) {
+        self.episodeLimit = episodeLimit
+        simulation = MuJoCoSimulation(model: .ant, frameSkip: Self.frameSkip)
+        torso = simulation.model.bodyID("torso")
+        (actionLow, actionHigh) = simulation.model.controlRange
+        let names = simulation.model.coordinateNames
+        stateNames = names.qpos.map { "qpos \($0)" } + names.qvel.map { "qvel \($0)" }
+        observationNames = Array(stateNames.dropFirst(2))
+        _ = reset(toState: simulation.model.qpos0 + [Double](repeating: 0, count: simulation.nv))
+    }
+
+    /// The current state (qpos, qvel).
+    public var state: [Double] { simulation.state }
+
+    /// Seconds per step.
+    public var dt: Double { simulation.dt }
+    public var nq: Int { simulation.nq }
+    public static var modelFileName: String { MuJoCoModelFiles.ant.name }
+    public static var modelText: String { MuJoCoModelFiles.ant.text }
+
+    public var observation: [Float] {
+        (2..<simulation.nq).map { Float(simulation.qpos($0)) } + (0..<simulation.nv).map { Float(simulation.qvel($0)) }
+    }
+
+    /// Gymnasium's `is_healthy` on the current state.
+    public var isHealthy: Bool {
+        let finite = (0..<simulation.nq).allSatisfy { simulation.qpos($0).isFinite }
+            && (0..<simulation.nv).allSatisfy { simulation.qvel($0).isFinite }
+        let z = simulation.qpos(2)
+        return finite && Self.healthyZRange.0 <= z && z <= Self.healthyZRange.1
+    }
+
+    public mutating func reset(seed: UInt64) -> [Float] {
+        var rng = RandomGenerator(seed: seed)
+        let model = simulation.model
+        let qpos = MuJoCoTask.uniformNoise(model.qpos0, scale: Self.resetNoiseScale, &rng)
+        let qvel = MuJoCoTask.normalNoise([Double](repeating: 0, count: model.nv), scale: Self.resetNoiseScale, &rng)
+        return reset(toState: qpos + qvel)
+    }
+
+    public mutating func reset(toState state: [Double]) -> [Float] {
+        simulation.reset(toState: state)
+        elapsedSteps = 0
+        return observation
+    }
+
+    public mutating func step(_ action: [Float]) -> StepResult {
+        precondition(action.count == actionSize, "Ant takes \(actionSize) action values")
+        let xBefore = simulation.bodyPosition(torso, axis: 0)
+        simulation.step(action)
+        let xVelocity = (simulation.bodyPosition(torso, axis: 0) - xBefore) / simulation.dt
+        // terminate_when_unhealthy is true: the healthy reward is paid on every step, the last included.
+        let rewards = xVelocity + Self.healthyReward
+        let costs = MuJoCoTask.controlCost(action, weight: Self.controlCostWeight)
+        elapsedSteps += 1
+        return StepResult(observation: observation, reward: rewards - costs,
+                          terminated: !isHealthy, truncated: elapsedSteps >= episodeLimit)
+    }
+
+    /// The index of the root's x velocity (qvel[0], in the world frame) in the observation.
+    public static let xVelocityIndex = 13
+
+    /// Ant's reward on predicted observations, an approximation. The forward term is the torso's x
+    /// progress over the step divided by dt, and the observation leaves x out; so this takes the mean of
+    /// the root's x velocity (qvel[0], the free joint's x velocity) at the start and at the end of the step, from the
+    /// observation and the next observation (the trapezoid rule):
+    ///
+    ///     reward ≈ (obs[13] + next[13]) / 2 + 1 − 0.5 · Σ a²
+    ///
+    /// The true mean velocity over the step differs because the velocity changes within the step's
+    /// physics steps. On real random-action transitions the error is measured, and bounded, by
+    /// `MuJoCoTests.testBatchedRewardApproximation`; the end-of-step velocity alone (what mbrl-lib's
+    /// reward functions use) is 1.5 to 22 times further off on the same transitions. The control cost is
+    /// summed in Float32, left to right.
+    public func rewards(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
+        count: Int, into rewards: UnsafeMutablePointer<Float>
+    ) {
+        let o = observationSize, a = actionSize, weight = Float(Self.controlCostWeight)
+        let healthy = Float(Self.healthyReward)
+        for i in 0..<count {
+            let forward = 0.5 * (observations[i * o + Self.xVelocityIndex] + nextObservations[i * o + Self.xVelocityIndex])
+            rewards[i] = forward + healthy - MuJoCoTask.batchedControlCost(actions, row: i, actionSize: a, weight: weight)
+        }
+    }
+
+    /// Gymnasium's health check on the next observation, whose first value is z = qpos[2]: terminal
+    /// unless every value is finite and 0.2 ≤ z ≤ 1.0. (Gymnasium also requires the root's x and y,
+    /// which the observation leaves out, to be finite.)
+    public func isTerminal(nextObservations: UnsafePointer<Float>, count: Int, into terminal: UnsafeMutablePointer<Bool>) {
+        let o = observationSize
+        let minZ = Float(Self.healthyZRange.0), maxZ = Float(Self.healthyZRange.1)
+        for i in 0..<count {
+            let row = nextObservations + i * o
+            var healthy = minZ <= row[0] && row[0] <= maxZ
+            for j in 0..<o { healthy = healthy && row[j].isFinite }
+            terminal[i] = !healthy
+        }
+    }
+}

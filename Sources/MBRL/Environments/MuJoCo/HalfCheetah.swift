@@ -1,0 +1,113 @@
+/// Gymnasium's `HalfCheetah-v4` with its default arguments, step for step (MuJoCo 2.2.2, Gymnasium's
+/// `half_cheetah.xml`).
+///
+/// State (qpos, qvel): 9 + 9 values in Float64 (`rootx rootz rooty bthigh bshin bfoot fthigh fshin
+/// ffoot`). Observation, Float32, 17 values: qpos without rootx, then qvel. Action: 6 torques in
+/// [-1, 1] (MuJoCo clamps out-of-range controls; the control cost reads the action as given, as
+/// Gymnasium's does). One step is 5 physics steps of 0.01 s (dt = 0.05 s):
+///
+///     reward = (x' − x) / dt − 0.1 · Σ a²        (x = qpos[0] before and after the step)
+///
+/// computed as Gymnasium computes it (`MuJoCoTask.controlCost`), so rewards match to the bit. Never
+/// terminates; truncated after 1,000 steps. Reset: qpos0 + U[-0.1, 0.1) and 0.1 · N(0, 1) velocities,
+/// from the project's generator.
+public struct HalfCheetah: MuJoCoEnvironment {
+    public static let forwardRewardWeight = 1.0
+    public static let controlCostWeight = 0.1
+    public static let resetNoiseScale = 0.1
+    public static let frameSkip = 5
+
+    public let id = "HalfCheetah-v4"
+    public let observationSize = 17
+    public let actionSize = 6
+    public let stateSize = 18
+    public let observationNames: [String]
+    public let stateNames: [String]
+    public let rewardReadsNextObservation = true
+    public let canTerminate = false
+    public let actionLow: [Float]
+    public let actionHigh: [Float]
+    public var episodeLimit: Int
+
+    private var simulation: MuJoCoSimulation
+    private var elapsedSteps = 0
+
+    public init(episodeLimit: Int = 1000) {
+        self.episodeLimit = episodeLimit
+        simulation = MuJoCoSimulation(model: .halfCheetah, frameSkip: Self.frameSkip)
+        (actionLow, actionHigh) = simulation.model.controlRange
+        let names = simulation.model.coordinateNames
+        stateNames = names.qpos.map { "qpos \($0)" } + names.qvel.map { "qvel \($0)" }
+        observationNames = Array(stateNames.dropFirst())
+        _ = reset(toState: simulation.model.qpos0 + [Double](repeating: 0, count: simulation.nv))
+    }
+
+    /// The current state (qpos, qvel).
+    public var state: [Double] { simulation.state }
+
+    /// Seconds per step.
+    public var dt: Double { simulation.dt }
+    public var nq: Int { simulation.nq }
+    public static var modelFileName: String { MuJoCoModelFiles.halfCheetah.name }
+    public static var modelText: String { MuJoCoModelFiles.halfCheetah.text }
+
+    public var observation: [Float] {
+        (1..<simulation.nq).map { Float(simulation.qpos($0)) } + (0..<simulation.nv).map { Float(simulation.qvel($0)) }
+    }
+
+    public mutating func reset(seed: UInt64) -> [Float] {
+        var rng = RandomGenerator(seed: seed)
+        let model = simulation.model
+        let qpos = MuJoCoTask.uniformNoise(model.qpos0, scale: Self.resetNoiseScale, &rng)
+        let qvel = MuJoCoTask.normalNoise([Double](repeating: 0, count: model.nv), scale: Self.resetNoiseScale, &rng)
+        return reset(toState: qpos + qvel)
+    }
+
+    public mutating func reset(toState state: [Double]) -> [Float] {
+        simulation.reset(toState: state)
+        elapsedSteps = 0
+        return observation
+    }
+
+    public mutating func step(_ action: [Float]) -> StepResult {
+        precondition(action.count == actionSize, "HalfCheetah takes \(actionSize) action values")
+        let xBefore = simulation.qpos(0)
+        simulation.step(action)
+        let xVelocity = (simulation.qpos(0) - xBefore) / simulation.dt
+        let controlCost = MuJoCoTask.controlCost(action, weight: Self.controlCostWeight)
+        let forwardReward = Self.forwardRewardWeight * xVelocity
+        elapsedSteps += 1
+        return StepResult(observation: observation, reward: forwardReward - controlCost,
+                          terminated: false, truncated: elapsedSteps >= episodeLimit)
+    }
+
+    /// The index of the root's x velocity (qvel[0]) in the observation.
+    public static let xVelocityIndex = 8
+
+    /// HalfCheetah's reward on predicted observations, an approximation. The forward term is the root's x
+    /// progress over the step divided by dt, and the observation leaves x out; so this takes the mean of
+    /// the root's x velocity (qvel[0]) at the start and at the end of the step, from the
+    /// observation and the next observation (the trapezoid rule):
+    ///
+    ///     reward ≈ (obs[8] + next[8]) / 2 − 0.1 · Σ a²
+    ///
+    /// The true mean velocity over the step differs because the velocity changes within the step's
+    /// physics steps. On real random-action transitions the error is measured, and bounded, by
+    /// `MuJoCoTests.testBatchedRewardApproximation`; the end-of-step velocity alone (what mbrl-lib's
+    /// reward functions use) is 1.5 to 22 times further off on the same transitions. The control cost is
+    /// summed in Float32, left to right.
+    public func rewards(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
+        count: Int, into rewards: UnsafeMutablePointer<Float>
+    ) {
+        let o = observationSize, a = actionSize, weight = Float(Self.controlCostWeight)
+        for i in 0..<count {
+            let forward = 0.5 * (observations[i * o + Self.xVelocityIndex] + nextObservations[i * o + Self.xVelocityIndex])
+            rewards[i] = forward - MuJoCoTask.batchedControlCost(actions, row: i, actionSize: a, weight: weight)
+        }
+    }
+
+    public func isTerminal(nextObservations: UnsafePointer<Float>, count: Int, into terminal: UnsafeMutablePointer<Bool>) {
+        terminal.update(repeating: false, count: count)
+    }
+}

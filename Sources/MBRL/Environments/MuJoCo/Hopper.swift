@@ -1,0 +1,149 @@
+/// Gymnasium's `Hopper-v4` with its default arguments, step for step (MuJoCo 2.2.2, Gymnasium's
+/// `hopper.xml`).
+///
+/// State (qpos, qvel): 6 + 6 values in Float64 (`rootx rootz rooty thigh_joint leg_joint foot_joint`).
+/// Observation, Float32, 11 values: qpos without rootx, then qvel clipped to [-10, 10]. Action: 3
+/// torques in [-1, 1] (MuJoCo clamps out-of-range controls; the control cost reads the action as given,
+/// as Gymnasium's does). One step is 4 physics steps of 0.002 s (dt = 0.008 s):
+///
+///     reward = ((x' − x) / dt + 1) − 0.001 · Σ a²        (x = qpos[0]; + 1: the healthy reward)
+///
+/// computed as Gymnasium computes it, so rewards match to the bit. The episode terminates when the
+/// hopper is unhealthy after the step: healthy means z = qpos[1] > 0.7, −0.2 < rooty = qpos[2] < 0.2,
+/// and every value of qpos[2...] and of the (unclipped) qvel strictly inside (−100, 100). Truncated
+/// after 1,000 steps. Reset: qpos0 + U[-0.005, 0.005) and U[-0.005, 0.005) velocities, from the
+/// project's generator.
+public struct Hopper: MuJoCoEnvironment {
+    public static let forwardRewardWeight = 1.0
+    public static let controlCostWeight = 1e-3
+    public static let healthyReward = 1.0
+    public static let healthyStateRange = (-100.0, 100.0)
+    public static let healthyZRange = (0.7, Double.infinity)
+    public static let healthyAngleRange = (-0.2, 0.2)
+    public static let resetNoiseScale = 5e-3
+    public static let velocityClip = 10.0
+    public static let frameSkip = 4
+
+    public let id = "Hopper-v4"
+    public let observationSize = 11
+    public let actionSize = 3
+    public let stateSize = 12
+    public let observationNames: [String]
+    public let stateNames: [String]
+    public let rewardReadsNextObservation = true
+    public let canTerminate = true
+    public let actionLow: [Float]
+    public let actionHigh: [Float]
+    public var episodeLimit: Int
+
+    private var simulation: MuJoCoSimulation
+    private var elapsedSteps = 0
+
+    public init(episodeLimit: Int = 1000) {
+        self.episodeLimit = episodeLimit
+        simulation = MuJoCoSimulation(model: .hopper, frameSkip: Self.frameSkip)
+        (actionLow, actionHigh) = simulation.model.controlRange
+        let names = simulation.model.coordinateNames
+        stateNames = names.qpos.map { "qpos \($0)" } + names.qvel.map { "qvel \($0)" }
+        observationNames = names.qpos.dropFirst().map { "qpos \($0)" } + names.qvel.map { "qvel \($0) (clipped to ±10)" }
+        _ = reset(toState: simulation.model.qpos0 + [Double](repeating: 0, count: simulation.nv))
+    }
+
+    /// The current state (qpos, qvel).
+    public var state: [Double] { simulation.state }
+
+    /// Seconds per step.
+    public var dt: Double { simulation.dt }
+    public var nq: Int { simulation.nq }
+    public static var modelFileName: String { MuJoCoModelFiles.hopper.name }
+    public static var modelText: String { MuJoCoModelFiles.hopper.text }
+
+    public var observation: [Float] {
+        let clip = Self.velocityClip
+        return (1..<simulation.nq).map { Float(simulation.qpos($0)) }
+            + (0..<simulation.nv).map { Float(min(max(simulation.qvel($0), -clip), clip)) }
+    }
+
+    /// Gymnasium's `is_healthy` on the current state.
+    public var isHealthy: Bool {
+        let (low, high) = Self.healthyStateRange
+        let stateOK = (2..<simulation.nq).allSatisfy { low < simulation.qpos($0) && simulation.qpos($0) < high }
+            && (0..<simulation.nv).allSatisfy { low < simulation.qvel($0) && simulation.qvel($0) < high }
+        let z = simulation.qpos(1), angle = simulation.qpos(2)
+        return stateOK && Self.healthyZRange.0 < z && z < Self.healthyZRange.1
+            && Self.healthyAngleRange.0 < angle && angle < Self.healthyAngleRange.1
+    }
+
+    public mutating func reset(seed: UInt64) -> [Float] {
+        var rng = RandomGenerator(seed: seed)
+        let model = simulation.model
+        let qpos = MuJoCoTask.uniformNoise(model.qpos0, scale: Self.resetNoiseScale, &rng)
+        let qvel = MuJoCoTask.uniformNoise([Double](repeating: 0, count: model.nv), scale: Self.resetNoiseScale, &rng)
+        return reset(toState: qpos + qvel)
+    }
+
+    public mutating func reset(toState state: [Double]) -> [Float] {
+        simulation.reset(toState: state)
+        elapsedSteps = 0
+        return observation
+    }
+
+    public mutating func step(_ action: [Float]) -> StepResult {
+        precondition(action.count == actionSize, "Hopper takes \(actionSize) action values")
+        let xBefore = simulation.qpos(0)
+        simulation.step(action)
+        let xVelocity = (simulation.qpos(0) - xBefore) / simulation.dt
+        let controlCost = MuJoCoTask.controlCost(action, weight: Self.controlCostWeight)
+        let forwardReward = Self.forwardRewardWeight * xVelocity
+        // terminate_when_unhealthy is true: the healthy reward is paid on every step, the last included.
+        let reward = (forwardReward + Self.healthyReward) - controlCost
+        elapsedSteps += 1
+        return StepResult(observation: observation, reward: reward,
+                          terminated: !isHealthy, truncated: elapsedSteps >= episodeLimit)
+    }
+
+    /// The index of the root's x velocity (qvel[0], clipped to ±10) in the observation.
+    public static let xVelocityIndex = 5
+
+    /// Hopper's reward on predicted observations, an approximation. The forward term is the root's x
+    /// progress over the step divided by dt, and the observation leaves x out; so this takes the mean of
+    /// the root's x velocity (qvel[0], clipped to ±10 in both) at the start and at the end of the step, from the
+    /// observation and the next observation (the trapezoid rule):
+    ///
+    ///     reward ≈ (obs[5] + next[5]) / 2 + 1 − 0.001 · Σ a²
+    ///
+    /// The true mean velocity over the step differs because the velocity changes within the step's
+    /// physics steps. On real random-action transitions the error is measured, and bounded, by
+    /// `MuJoCoTests.testBatchedRewardApproximation`; the end-of-step velocity alone (what mbrl-lib's
+    /// reward functions use) is 1.5 to 22 times further off on the same transitions. The control cost is
+    /// summed in Float32, left to right.
+    public func rewards(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
+        count: Int, into rewards: UnsafeMutablePointer<Float>
+    ) {
+        let o = observationSize, a = actionSize, weight = Float(Self.controlCostWeight)
+        let healthy = Float(Self.healthyReward)
+        for i in 0..<count {
+            let forward = 0.5 * (observations[i * o + Self.xVelocityIndex] + nextObservations[i * o + Self.xVelocityIndex])
+            rewards[i] = forward + healthy - MuJoCoTask.batchedControlCost(actions, row: i, actionSize: a, weight: weight)
+        }
+    }
+
+    /// Gymnasium's health check on the next observation `[z, rooty, thigh, leg, foot, clipped qvel…]`:
+    /// terminal unless 0.7 < z, −0.2 < rooty < 0.2 and every value from index 1 on lies in (−100, 100).
+    /// The velocities in the observation are clipped to ±10, so the (−100, 100) test on them always
+    /// passes: a velocity beyond ±100, which ends a real episode, is not seen here (it does not happen
+    /// in the data this was tested on). A non-finite value is terminal.
+    public func isTerminal(nextObservations: UnsafePointer<Float>, count: Int, into terminal: UnsafeMutablePointer<Bool>) {
+        let o = observationSize
+        let low = Float(Self.healthyStateRange.0), high = Float(Self.healthyStateRange.1)
+        let minZ = Float(Self.healthyZRange.0)
+        let minAngle = Float(Self.healthyAngleRange.0), maxAngle = Float(Self.healthyAngleRange.1)
+        for i in 0..<count {
+            let row = nextObservations + i * o
+            var healthy = minZ < row[0] && row[0] < .infinity && minAngle < row[1] && row[1] < maxAngle
+            for j in 1..<o { healthy = healthy && low < row[j] && row[j] < high }
+            terminal[i] = !healthy
+        }
+    }
+}
