@@ -55,7 +55,7 @@ enum Animation {
     static func figure(_ panel: Panel, view: any SideView, size: Int) -> String {
         let b = view.sideViewBounds
         let box = [b.minX, -b.maxY, b.maxX - b.minX, b.maxY - b.minY].map { number($0) }.joined(separator: " ")
-        var svg = "<figure class=\"panel\" data-episode=\"\(panel.episode)\">"
+        var svg = "<figure class=\"panel\" data-episode=\"\(panel.episode)\" style=\"width:\(size)px\">"
         svg += "<svg width=\"\(size)\" height=\"\(size)\" viewBox=\"\(box)\" role=\"img\" aria-label=\"\(escape(panel.caption))\"><g transform=\"scale(1 -1)\">\n"
         for (layer, frames) in [("t", panel.truth), ("g", panel.ghost)] {
             for i in frames[0].indices {
@@ -117,7 +117,7 @@ enum Animation {
         .anim .controls input { width: 360px; } .anim .controls output { font-variant-numeric: tabular-nums; min-width: 140px; }
         .anim .controls button { width: 64px; } .anim .row { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; margin-top: 8px; }
         .anim .rowlabel { width: 90px; font-size: 13px; font-weight: 600; padding-top: 8px; }
-        .anim figure { margin: 0; max-width: 300px; } .anim figcaption { font-size: 12px; color: #444; }
+        .anim figure { margin: 0; } .anim figcaption { font-size: 12px; color: #444; }
         .anim svg { background: #fafafa; border: 1px solid #e4e4e4; border-radius: 4px; }
         .anim svg * { vector-effect: non-scaling-stroke; }
         .anim .t.body { fill: #4a79a8; stroke: #24476b; stroke-width: 1px; } .anim .t.fixed { fill: #333; }
@@ -128,6 +128,7 @@ enum Animation {
 
     /// The page's one inline script: for each `.anim` block, copies frame k's numbers into every moving
     /// element and runs play/pause, the scrubber and the step display. It draws nothing of its own.
+    /// Opened as `report.html#step=N`, the page starts paused at step N (for a still or a link).
     static let script = """
         <script>//<![CDATA[
         (function () {
@@ -185,7 +186,10 @@ enum Animation {
             range.addEventListener('input', function () { play(false); show(Number(range.value)); });
             window.mbrlShow = window.mbrlShow || [];
             window.mbrlShow.push(function (i) { play(false); show(i); });
-            show(0); play(true);
+            // A page address ending in #step=N opens paused at step N.
+            var asked = /step=([0-9]+)/.exec(window.location.hash);
+            if (asked) { play(false); show(Math.min(Number(asked[1]), last)); }
+            else { show(0); play(true); }
           });
         })();
         //]]></script>
