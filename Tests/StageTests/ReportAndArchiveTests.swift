@@ -120,6 +120,29 @@ final class ReportAndArchiveTests: XCTestCase {
         XCTAssertTrue(page.contains("data-name=\"every test start\" data-values=\"\(returns)\""), "returns of every test start")
     }
 
+    /// The page of several runs animates one row per run (its best, median and worst test episodes)
+    /// under one set of controls, still with one inline script.
+    func testSweepPageAnimatesOneRowPerRun() throws {
+        XCTAssertEqual(try Self.make(["report"]).status, 0)
+        let second = try Self.make(["SEED=1"])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        let other = Self.data.path + "/pendulum/seed-1"
+        let out = Self.data.path + "/sweep.html"
+        let result = try runProcess(Repository.executable("report"), ["--runs", run, other, "--out", out])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let page = try String(contentsOfFile: out, encoding: .utf8)
+        let shapes = AnimationShapes()
+        let parser = XMLParser(data: Data(page.utf8))
+        parser.delegate = shapes
+        XCTAssertTrue(parser.parse())
+        XCTAssertEqual(page.components(separatedBy: "<script").count - 1, 1)
+        XCTAssertEqual(page.components(separatedBy: "<div class=\"anim\"").count - 1, 1, "one set of controls")
+        XCTAssertTrue(page.contains("<div class=\"rowlabel\">#0 seed 0</div>"))
+        XCTAssertTrue(page.contains("<div class=\"rowlabel\">#1 seed 1</div>"))
+        // Each row: as many panels as distinct best/median/worst episodes of that run (2 test episodes: 2).
+        XCTAssertEqual(shapes.episodes.count, 4)
+    }
+
     /// The report needs nothing but the run's HDF5 files: a copy of them alone, in a folder of
     /// another name and place, gives the same page apart from the folder's name.
     func testReportOfAMovedRunFolderNeedsOnlyItsHDF5Files() throws {
