@@ -163,13 +163,13 @@ enum Animation {
             });
             var range = block.querySelector('input'), button = block.querySelector('button'), out = block.querySelector('output');
             var last = Number(range.max), step = Number(block.getAttribute('data-step')) * 1000;
-            var k = 0, playing = true, clock = null, carried = 0;
+            var k = 0, playing = false, running = false, clock = null, carried = 0;
             function show(i) {
               k = i; range.value = i; out.textContent = 'step ' + i + ' / ' + last;
               shapes.forEach(function (s) { draw(s.el, s.kind, s.frames[Math.min(i, s.frames.length - 1)]); });
             }
             function tick(now) {
-              if (!playing) { clock = null; return; }
+              if (!playing) { running = false; return; }
               if (clock !== null) {
                 carried += now - clock;
                 var advance = Math.floor(carried / step);
@@ -180,12 +180,11 @@ enum Animation {
             }
             function play(on) {
               playing = on; button.textContent = on ? 'pause' : 'play';
-              if (on) { clock = null; carried = 0; requestAnimationFrame(tick); }
+              // One frame loop at a time: a quick pause and play does not start a second one.
+              if (on && !running) { running = true; clock = null; carried = 0; requestAnimationFrame(tick); }
             }
             button.addEventListener('click', function () { play(!playing); });
             range.addEventListener('input', function () { play(false); show(Number(range.value)); });
-            window.mbrlShow = window.mbrlShow || [];
-            window.mbrlShow.push(function (i) { play(false); show(i); });
             // A page address ending in #step=N opens paused at step N.
             var asked = /step=([0-9]+)/.exec(window.location.hash);
             if (asked) { play(false); show(Math.min(Number(asked[1]), last)); }
