@@ -11,8 +11,10 @@ struct Report: ParsableCommand {
         discussion: """
             With one --runs folder: training and validation loss per iteration, k-step prediction error, \
             return per iteration against the random policy, a test episode against the model's open-loop \
-            prediction, the parameters and every file's provenance. With several: one page across them. \
-            The page is self-contained (inline CSS and SVG).
+            prediction, the best, median and worst test episodes animated with the model's open-loop prediction \
+            drawn over them, the parameters and every file's provenance. With several: one page across them, \
+            with one animated row per run. The page is self-contained (inline CSS and SVG, and one inline \
+            script for the animation's controls).
             """)
 
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Run folders, e.g. data/pendulum/seed-0.", valueName: "dir"))

@@ -1,8 +1,9 @@
 import Foundation
 import MBRL
 
-/// The self-contained HTML page of a run (or of several runs of a sweep): inline CSS and SVG only,
-/// nothing loaded from anywhere. The markup is well-formed XML, so it can be checked mechanically.
+/// The self-contained HTML page of a run (or of several runs of a sweep): inline CSS and SVG, and one
+/// inline script that runs the animation's controls; nothing loaded from anywhere. The markup is
+/// well-formed XML (the script is in a CDATA section), so it can be checked mechanically.
 enum ReportPage {
     static let style = """
         body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1320px; color: #222; padding: 0 16px; }
@@ -15,6 +16,7 @@ enum ReportPage {
         table { border-collapse: collapse; font-size: 13px; margin-top: 8px; } td, th { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
         th { background: #f6f6f6; } td.num { text-align: right; font-variant-numeric: tabular-nums; } code { font-size: 12px; word-break: break-all; }
         .kpi { display: inline-block; margin: 6px 24px 6px 0; } .kpi b { display: block; font-size: 20px; }
+        \(Animation.style)
         """
 
     static func document(title: String, body: String) -> String {
@@ -24,7 +26,7 @@ enum ReportPage {
         <head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>
         <title>\(escape(title))</title><style>\(style)</style></head>
         <body>
-        \(body)
+        \(body)\(body.contains("<div class=\"anim\"") ? Animation.script + "\n" : "")
         </body>
         </html>
 
@@ -86,6 +88,7 @@ enum ReportPage {
             }
         }
         body += "</div>\n"
+        body += animationSection(r)
 
         body += "<h2>Parameters</h2>\n<table><tr><th>file</th><th>settings of the stage that wrote it</th></tr>\n"
         for p in results.files { body += "<tr><td>\(escape(p.file))</td><td><code>\(escape(p.config))</code></td></tr>\n" }
@@ -95,6 +98,42 @@ enum ReportPage {
         }
         body += "</table>\n"
         return document(title: "\(r.title) — mbrl report", body: body)
+    }
+
+    /// What the animation's colours mean, and what the ghost is.
+    static func legend(_ view: any SideView) -> String {
+        let action = escape(view.sideViewActionDescription)
+        return """
+            <p class="legendline"><span class="swatch" style="background:#4a79a8"></span>the recorded motion (test.h5)\
+            <span class="swatch" style="border:2px dashed #ff7f0e"></span>the model's prediction ("ghost")\
+            <span class="swatch" style="background:#d62728"></span>\(action)</p>
+            <p class="sub">The ghost is the final model's open-loop prediction: from the episode's first recorded observation, \
+            fed its own predictions with the actions the controller executed (the same prediction as the test-episode plots), \
+            never corrected by the real states, so it drifts where the model is wrong.</p>
+
+            """
+    }
+
+    /// The best, median and worst test episodes animated, and the return of every test start.
+    static func animationSection(_ r: RunData) -> String {
+        let returns = r.results.test.episodeReturns
+        guard !r.shownEpisodes.isEmpty else { return "" }
+        var html = "<h2>Test episodes, animated</h2>\n"
+        if let view = EnvironmentName(id: r.results.env)?.makeSideView() {
+            let panels = r.shownEpisodes.compactMap { Animation.panel(view, $0, observationNames: r.observationNames) }
+            if !panels.isEmpty {
+                html += legend(view) + Animation.render(rows: [(nil, panels)], view: view, panelSize: 280)
+            }
+        } else {
+            html += "<p class=\"sub\">\(escape(r.results.env)) has no side view to animate.</p>\n"
+        }
+        let all = SVGChart.Series(name: "every test start", points: returns.enumerated().map { (Double($0.offset), $0.element) },
+                                  color: "#9aa7b4", markers: true, line: false)
+        let shown = SVGChart.Series(name: "animated above", points: r.shownEpisodes.map { (Double($0.index), $0.episodeReturn) },
+                                    color: SVGChart.palette[1], markers: true, line: false)
+        html += SVGChart(title: "Return of every test start", xLabel: "test start (row of test-starts.h5)", yLabel: "episode return",
+                         series: [all, shown], width: 620, height: 240).render() + "\n"
+        return html
     }
 
     /// `{"a.h5":"3bed…"}` as `a.h5 3bed7478…`, one per line.
@@ -128,6 +167,17 @@ enum ReportPage {
             body += "<tr><td class=\"num\">\(i)</td><td>\(escape(r.results.folder))</td><td class=\"num\">\(String(format: "%.1f ± %.1f", t.mean, t.std))</td><td class=\"num\">\(String(format: "%.1f", rnd.mean))</td><td class=\"num\">\(String(format: "%.3g", r.results.oneStepMSE))</td><td class=\"num\">\(r.results.kStepRMSE(at: 10).map { String(format: "%.3g", $0) } ?? "n/a")</td></tr>\n"
         }
         body += "</table>\n"
+        if let view = EnvironmentName(id: first.env)?.makeSideView() {
+            let rows = runs.enumerated().compactMap { i, r -> (label: String?, panels: [Animation.Panel])? in
+                let panels = r.shownEpisodes.compactMap { Animation.panel(view, $0, observationNames: r.observationNames) }
+                return panels.isEmpty ? nil : ("#\(i) seed \(r.results.seed)", panels)
+            }
+            if !rows.isEmpty {
+                body += "<h2>Test episodes per seed, animated</h2>\n" + legend(view)
+                    + "<p class=\"sub\">One row per run: its best, median and worst test episode by return.</p>\n"
+                    + Animation.render(rows: rows, view: view, panelSize: 180)
+            }
+        }
         return document(title: "\(preset) sweep — mbrl report", body: body)
     }
 }

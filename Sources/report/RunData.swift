@@ -1,7 +1,8 @@
 import MBRL
 
 /// One run as the report shows it: the run's results (`RunResults`, from its HDF5 files) plus what
-/// only the report needs: the final model's open-loop prediction of the first test episode.
+/// only the report needs: the final model's open-loop prediction of the first test episode, and of
+/// the best, median and worst test episodes for the animation.
 struct RunData {
     var results: RunResults
     /// Test episode 0: true observations (T+1 × obs) and the model's open-loop prediction.
@@ -9,17 +10,52 @@ struct RunData {
     var predictedTrajectory: [[Float]] = []
     /// Names of the observation components (from the environment, or `x0, x1, …` for an unknown one).
     var observationNames: [String]
+    /// The best, median and worst test episodes by return (fewer when episodes coincide).
+    var shownEpisodes: [ShownEpisode] = []
+
+    /// A test episode as the animation shows it.
+    struct ShownEpisode {
+        /// Which of best / median / worst it is, e.g. `best` or `median, worst`.
+        var rank: String
+        /// The episode's index in `test.h5` (its start: row `index` of `test-starts.h5`) and first row.
+        var index: Int
+        var firstRow: Int
+        var episodeReturn: Double
+        /// Recorded observations (T+1), the actions executed (T) and the model's open-loop prediction (T+1).
+        var observations: [[Float]]
+        var actions: [[Float]]
+        var predicted: [[Float]]
+    }
 
     init(folder: String) throws {
         results = try RunResults(folder: folder)
         let test = results.test
         observationNames = EnvironmentName(id: results.env)?.make().observationNames
             ?? (0..<test.observationSize).map { "x\($0)" }
-        if let first = test.episodeRanges.first {
-            let (model, _) = try DynamicsModel.read(fromFile: folder + "/" + results.modelFile)
-            trueTrajectory = [Array(test.observations[(first.lowerBound * test.observationSize)..<((first.lowerBound + 1) * test.observationSize)])]
-                + first.map { t in Array(test.nextObservations[(t * test.observationSize)..<((t + 1) * test.observationSize)]) }
-            predictedTrajectory = ModelEvaluation.openLoop(model: model, data: test, rows: first)
+        let ranges = test.episodeRanges
+        guard !ranges.isEmpty else { return }
+        let (model, _) = try DynamicsModel.read(fromFile: folder + "/" + results.modelFile)
+        let o = test.observationSize, a = test.actionSize
+        func observations(_ rows: Range<Int>) -> [[Float]] {
+            [Array(test.observations[(rows.lowerBound * o)..<((rows.lowerBound + 1) * o)])]
+                + rows.map { t in Array(test.nextObservations[(t * o)..<((t + 1) * o)]) }
+        }
+        trueTrajectory = observations(ranges[0])
+        predictedTrajectory = ModelEvaluation.openLoop(model: model, data: test, rows: ranges[0])
+
+        // Best, median and worst by return (the episode's own return; ties by index).
+        let returns = ranges.indices.map { $0 < test.episodeReturns.count ? test.episodeReturns[$0] : Double(test.rewards[ranges[$0]].reduce(0, +)) }
+        let order = ranges.indices.sorted { returns[$0] != returns[$1] ? returns[$0] > returns[$1] : $0 < $1 }
+        var picks: [(rank: String, index: Int)] = []
+        for (rank, index) in [("best", order.first!), ("median", order[order.count / 2]), ("worst", order.last!)] {
+            if let k = picks.firstIndex(where: { $0.index == index }) { picks[k].rank += ", " + rank } else { picks.append((rank, index)) }
+        }
+        shownEpisodes = picks.map { rank, index in
+            let rows = ranges[index]
+            return ShownEpisode(rank: rank, index: index, firstRow: rows.lowerBound, episodeReturn: returns[index],
+                                observations: observations(rows),
+                                actions: rows.map { t in Array(test.actions[(t * a)..<((t + 1) * a)]) },
+                                predicted: index == 0 ? predictedTrajectory : ModelEvaluation.openLoop(model: model, data: test, rows: rows))
         }
     }
 

@@ -12,6 +12,8 @@ struct SVGChart {
         var color: String
         var dashed = false
         var markers = false
+        /// Whether the points are joined by a line (false: markers only, e.g. one point per episode).
+        var line = true
         /// Half-widths of vertical error bars, one per point.
         var errors: [Double]? = nil
     }
@@ -80,7 +82,7 @@ struct SVGChart {
             let visible = s.points.filter { $0.x.isFinite && $0.y.isFinite && (!logY || $0.y > 0) }
             let values = s.points.map { "\(Self.label($0.x, precise: true)):\(Self.label($0.y, precise: true))" }.joined(separator: " ")
             svg += "<g class=\"series\" data-name=\"\(escape(s.name))\" data-values=\"\(values)\">"
-            if visible.count > 1 || !s.markers {
+            if s.line && (visible.count > 1 || !s.markers) {
                 let path = visible.map { "\(fmt(px($0.x))),\(fmt(py($0.y)))" }.joined(separator: " ")
                 svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"1.8\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "")/>"
             }
@@ -96,7 +98,11 @@ struct SVGChart {
         // Legend, right of the plot.
         for (i, s) in series.enumerated() {
             let y = plot.y1 + 10 + Double(i) * 16, x = plot.x1 + 12
-            svg += "<line x1=\"\(fmt(x))\" x2=\"\(fmt(x + 22))\" y1=\"\(fmt(y - 4))\" y2=\"\(fmt(y - 4))\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "")/>"
+            if s.line {
+                svg += "<line x1=\"\(fmt(x))\" x2=\"\(fmt(x + 22))\" y1=\"\(fmt(y - 4))\" y2=\"\(fmt(y - 4))\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "")/>"
+            } else {
+                svg += "<circle cx=\"\(fmt(x + 11))\" cy=\"\(fmt(y - 4))\" r=\"3.5\" fill=\"\(s.color)\"/>"
+            }
             svg += "<text x=\"\(fmt(x + 28))\" y=\"\(fmt(y))\" class=\"legend\">\(escape(s.name))</text>\n"
         }
         return svg + "</svg>"
