@@ -21,24 +21,35 @@ public enum Repository {
     /// The programs the stage tests run.
     public static let programs = ["collect", "stats", "train", "plan", "evaluate", "summarize", "report", "bench"]
 
-    /// Throws unless every release program exists and is newer than every source file, so a stage
+    /// Throws unless every release program exists and is newer than every source it is built from
+    /// (its own folder `Sources/<program>/`, the library and C targets, `Package.swift`), so a stage
     /// test fails (it is never skipped, and never runs stale binaries) after an edit that was not
     /// built: `make test` builds them first.
     public static func requireCurrentPrograms() throws {
         let fm = FileManager.default
-        var newestSource = (path: "", date: Date.distantPast)
         let sources = root.appendingPathComponent("Sources").path
-        for case let relative as String in fm.enumerator(atPath: sources) ?? FileManager.DirectoryEnumerator() {
-            let path = sources + "/" + relative
-            if let date = try? fm.attributesOfItem(atPath: path)[.modificationDate] as? Date, date > newestSource.date {
-                newestSource = (path, date)
+        /// The newest file under `folder` (or the file itself), with its date.
+        func newest(_ path: String) -> (path: String, date: Date) {
+            var found = (path: path, date: (try? fm.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? .distantPast)
+            for case let relative as String in fm.enumerator(atPath: path) ?? FileManager.DirectoryEnumerator() {
+                let file = path + "/" + relative
+                if let date = try? fm.attributesOfItem(atPath: file)[.modificationDate] as? Date, date > found.date {
+                    found = (file, date)
+                }
             }
+            return found
         }
+        let shared = ((try? fm.contentsOfDirectory(atPath: sources)) ?? [])
+            .filter { $0 == "MBRL" || $0 == "MBRLCommandLine" || $0.hasPrefix("C") }
+            .map { newest(sources + "/" + $0) } + [newest(root.appendingPathComponent("Package.swift").path)]
+        let newestShared = shared.max { $0.date < $1.date }!
         for program in programs {
             let path = executable(program)
             guard let built = try? fm.attributesOfItem(atPath: path)[.modificationDate] as? Date else {
                 throw TestSetupError(message: "\(path) is missing: run `make build` (or `make test`, which builds it) first")
             }
+            let own = newest(sources + "/" + program)
+            let newestSource = own.date > newestShared.date ? own : newestShared
             guard built >= newestSource.date else {
                 throw TestSetupError(message: "\(path) is older than \(newestSource.path): run `make build` (or `make test`) first")
             }
