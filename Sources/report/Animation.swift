@@ -8,28 +8,42 @@ import MBRL
 /// environment's `SideView`. Each shape is one SVG element in world coordinates (the panel's group
 /// flips y); frame 0 is drawn in its attributes, and its per-frame numbers (`SideShape.parameters`)
 /// sit in `data-f` (frames separated by spaces, numbers by commas, 3 decimals; left out for a shape
-/// that never moves). The page's one inline script (`script`) only copies those numbers into the
+/// that never moves). A view that follows a body (`sideViewCamera`) has its shapes stored relative to
+/// the frame's camera, and a ground line whose distance marks sit in a group with the camera's x per
+/// frame (`data-shape="camera"`), so the marks slide by as the body advances. The page's one inline script (`script`) only copies those numbers into the
 /// element's attributes for the frame shown, and runs the controls.
 enum Animation {
-    /// One panel: an episode's frames and the model's, with a caption.
+    /// One panel: an episode's frames and the model's, with a caption. Shapes are relative to the
+    /// frame's camera (`camera`, the world x the view follows, all 0 for a fixed view).
     struct Panel {
         var caption: String
         var episode: Int
         var truth: [[SidePrimitive]]
         var ghost: [[SidePrimitive]]
+        var camera: [Double]
     }
 
     /// The panel of a shown episode; nil when the view's shapes do not keep one list shape.
     static func panel(_ view: any SideView, _ e: RunData.ShownEpisode, observationNames: [String]) -> Panel? {
         let zero = [Float](repeating: 0, count: e.actions.first?.count ?? 1)
-        // Frame t shows observation t and the action executed from it (none after the last step).
-        let truth = e.observations.indices.map { t in view.sideView(observation: e.observations[t], action: t < e.actions.count ? e.actions[t] : zero) }
-        let ghost = e.predicted.indices.map { t in view.sideView(observation: e.predicted[t], action: zero).filter { $0.part == .body } }
+        let state = { (t: Int) in e.states.flatMap { t < $0.count ? $0[t] : nil } }
+        let camera = e.observations.indices.map { t in view.sideViewCamera(observation: e.observations[t], state: state(t)) }
+        func relative(_ shapes: [SidePrimitive], _ t: Int) -> [SidePrimitive] {
+            camera[t] == 0 ? shapes : shapes.map { SidePrimitive($0.shape.shifted(x: -camera[t]), $0.part) }
+        }
+        // Frame t shows observation t and the action executed from it (none after the last step); the
+        // ghost is drawn with the recorded state of its step (which supplies what the observation leaves out).
+        let truth = e.observations.indices.map { t in
+            relative(view.sideView(observation: e.observations[t], state: state(t), action: t < e.actions.count ? e.actions[t] : zero), t)
+        }
+        let ghost = e.predicted.indices.map { t in
+            relative(view.sideView(observation: e.predicted[t], state: state(min(t, camera.count - 1)), action: zero).filter { $0.part == .body }, min(t, camera.count - 1))
+        }
         guard let first = truth.first, truth.allSatisfy({ sameShape($0, first) }),
               let firstGhost = ghost.first, ghost.allSatisfy({ sameShape($0, firstGhost) }) else { return nil }
         let start = zip(observationNames, e.observations[0]).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: ", ")
         let caption = "\(e.rank): test start \(e.index) (row \(e.firstRow) of test.h5; \(start)), return \(String(format: "%.1f", e.episodeReturn))"
-        return Panel(caption: caption, episode: e.index, truth: truth, ghost: ghost)
+        return Panel(caption: caption, episode: e.index, truth: truth, ghost: ghost, camera: camera)
     }
 
     static func sameShape(_ a: [SidePrimitive], _ b: [SidePrimitive]) -> Bool {
@@ -57,12 +71,33 @@ enum Animation {
         let box = [b.minX, -b.maxY, b.maxX - b.minX, b.maxY - b.minY].map { number($0) }.joined(separator: " ")
         var svg = "<figure class=\"panel\" data-episode=\"\(panel.episode)\" style=\"width:\(size)px\">"
         svg += "<svg width=\"\(size)\" height=\"\(size)\" viewBox=\"\(box)\" role=\"img\" aria-label=\"\(escape(panel.caption))\"><g transform=\"scale(1 -1)\">\n"
+        if let ground = view.sideViewGround { svg += groundElements(ground, camera: panel.camera, bounds: b) }
         for (layer, frames) in [("t", panel.truth), ("g", panel.ghost)] {
             for i in frames[0].indices {
                 svg += element(frames.map { $0[i] }, layer: layer) + "\n"
             }
         }
         return svg + "</g></svg><figcaption>\(escape(panel.caption))</figcaption></figure>"
+    }
+
+    /// The ground line across the view, and its distance marks in world x (every `markSpacing`, a
+    /// longer one every 5) over the whole stretch the camera passes, in a group the script moves by
+    /// the frame's camera (`data-shape="camera"`, one number per frame), so the marks slide by as the
+    /// body moves forward.
+    static func groundElements(_ ground: (y: Double, markSpacing: Double), camera: [Double], bounds b: (minX: Double, minY: Double, maxX: Double, maxY: Double)) -> String {
+        let y = ground.y, spacing = max(ground.markSpacing, 1e-3), h = (b.maxY - b.minY) * 0.03
+        var html = "<path class=\"ground\" d=\"M\(number(b.minX)) \(number(y))H\(number(b.maxX))\"/>\n"
+        let low = ((camera.min() ?? 0) + b.minX) / spacing, high = ((camera.max() ?? 0) + b.maxX) / spacing
+        guard low.isFinite, high.isFinite, high - low < 100_000 else { return html }
+        var marks = ""
+        for k in Int(low.rounded(.down))...Int(high.rounded(.up)) {
+            marks += "M\(number(Double(k) * spacing)) \(number(y))v\(number(-(k % 5 == 0 ? 2.5 : 1) * h))"
+        }
+        let tracks = camera.map { number($0) }
+        let moves = tracks.contains { $0 != tracks[0] }
+        html += "<g class=\"marks\" data-shape=\"camera\"" + (moves ? " data-f=\"\(tracks.joined(separator: " "))\"" : "")
+            + " transform=\"translate(\(number(-(camera.first ?? 0))) 0)\"><path class=\"ground\" d=\"\(marks)\"/></g>\n"
+        return html
     }
 
     /// One shape's element: frame 0 in its attributes, every frame's numbers in `data-f`.
@@ -122,6 +157,7 @@ enum Animation {
         .anim svg * { vector-effect: non-scaling-stroke; }
         .anim .t.body { fill: #4a79a8; stroke: #24476b; stroke-width: 1px; } .anim .t.fixed { fill: #333; }
         .anim .t.action { fill: none; stroke: #d62728; stroke-width: 3px; } .anim .t.action.polygon { fill: #d62728; stroke-width: 1px; }
+        .anim .ground { fill: none; stroke: #777; stroke-width: 1px; }
         .anim .g { fill: none; stroke: #ff7f0e; stroke-width: 2px; stroke-dasharray: 5 3; }
         .legendline { font-size: 13px; color: #444; } .swatch { display: inline-block; width: 22px; height: 10px; vertical-align: middle; margin: 0 4px 0 10px; }
         """
@@ -150,6 +186,7 @@ enum Animation {
             if (kind === 'circle') { el.setAttribute('cx', p[0]); el.setAttribute('cy', p[1]); el.setAttribute('r', p[2]); }
             else if (kind === 'capsule') el.setAttribute('d', cap(p));
             else if (kind === 'arc') el.setAttribute('d', arc(p));
+            else if (kind === 'camera') el.setAttribute('transform', 'translate(' + n(-p[0]) + ' 0)');
             else if (kind === 'polygon') {
               var s = [];
               for (var i = 0; i + 1 < p.length; i += 2) s.push(p[i] + ',' + p[i + 1]);

@@ -106,10 +106,11 @@ enum ReportPage {
         return """
             <p class="legendline"><span class="swatch" style="background:#4a79a8"></span>the recorded motion (test.h5)\
             <span class="swatch" style="border:2px dashed #ff7f0e"></span>the model's prediction ("ghost")\
-            <span class="swatch" style="background:#d62728"></span>\(action)</p>
+            \(action.isEmpty ? "" : "<span class=\"swatch\" style=\"background:#d62728\"></span>" + action)</p>
             <p class="sub">The ghost is the final model's open-loop prediction: from the episode's first recorded observation, \
             fed its own predictions with the actions the controller executed (the same prediction as the test-episode plots), \
-            never corrected by the real states, so it drifts where the model is wrong.</p>
+            never corrected by the real states, so it drifts where the model is wrong.\
+            \(view.sideViewPlacementNote.isEmpty ? "" : " " + escape(view.sideViewPlacementNote))</p>
 
             """
     }

@@ -25,6 +25,23 @@ struct RunData {
         var observations: [[Float]]
         var actions: [[Float]]
         var predicted: [[Float]]
+        /// The simulator state (qpos, qvel) at each recorded observation (T+1), or nil when test.h5
+        /// records none. The file holds the state at each row's observation; the state after the last
+        /// step is extrapolated from the one before: its first three coordinates (the root's position
+        /// in the MuJoCo tasks) advanced by their velocities over one step.
+        var states: [[Double]]?
+    }
+
+    /// The recorded simulator states at the observations of `rows` and after its last step (see
+    /// `ShownEpisode.states`); nil without recorded states or without a step time.
+    static func states(_ test: Transitions, _ rows: Range<Int>, stepSeconds: Double?) -> [[Double]]? {
+        guard test.hasSimulatorStates, !rows.isEmpty, let dt = stepSeconds else { return nil }
+        let nq = test.qposSize, nv = test.qvelSize
+        var states = rows.map { t in Array(test.infoQpos[(t * nq)..<((t + 1) * nq)]) + Array(test.infoQvel[(t * nv)..<((t + 1) * nv)]) }
+        var last = states[states.count - 1]
+        for i in 0..<min(3, nq, nv) { last[i] += dt * last[nq + i] }
+        states.append(last)
+        return states
     }
 
     init(folder: String) throws {
@@ -50,12 +67,14 @@ struct RunData {
         for (rank, index) in [("best", order.first!), ("median", order[order.count / 2]), ("worst", order.last!)] {
             if let k = picks.firstIndex(where: { $0.index == index }) { picks[k].rank += ", " + rank } else { picks.append((rank, index)) }
         }
+        let stepSeconds = EnvironmentName(id: results.env)?.makeSideView()?.sideViewStepSeconds
         shownEpisodes = picks.map { rank, index in
             let rows = ranges[index]
             return ShownEpisode(rank: rank, index: index, firstRow: rows.lowerBound, episodeReturn: returns[index],
                                 observations: observations(rows),
                                 actions: rows.map { t in Array(test.actions[(t * a)..<((t + 1) * a)]) },
-                                predicted: index == 0 ? predictedTrajectory : ModelEvaluation.openLoop(model: model, data: test, rows: rows))
+                                predicted: index == 0 ? predictedTrajectory : ModelEvaluation.openLoop(model: model, data: test, rows: rows),
+                                states: Self.states(test, rows, stepSeconds: stepSeconds))
         }
     }
 

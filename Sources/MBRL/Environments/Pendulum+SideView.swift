@@ -27,7 +27,7 @@ extension Pendulum: SideView {
         "the applied torque: an arc from the rod in the torque's direction, its length proportional to |u| (120° at 2 N·m)"
     }
 
-    public func sideView(observation: [Float], action: [Float]) -> [SidePrimitive] {
+    public func sideView(observation: [Float], state: [Double]?, action: [Float]) -> [SidePrimitive] {
         var c = Double(observation[0]), s = Double(observation[1])
         let norm = (c * c + s * s).squareRoot()
         if norm > 0 && norm.isFinite { c /= norm; s /= norm } else { c = 1; s = 0 }

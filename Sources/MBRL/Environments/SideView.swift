@@ -56,19 +56,54 @@ public struct SidePrimitive: Equatable, Sendable {
 
 /// An environment's 2-D side view: the geometry a drawing needs, and nothing about drawing.
 ///
-/// `sideView(observation:action:)` maps an observation (recorded or predicted by a model) and an
-/// action to shapes in world coordinates. It must give the same list shape (count, kinds and parts
-/// in the same order, polygons with the same number of points) for every input, so an animation can
-/// keep one drawn element per shape and move it from frame to frame; it must accept observations a
-/// model predicts (e.g. a cos/sin pair off the unit circle) and give finite numbers for finite input.
+/// `sideView(observation:state:action:)` maps an observation (recorded or predicted by a model), the
+/// recorded simulator state at that step when the data has one (MuJoCo's qpos then qvel, `infos/qpos`
+/// and `infos/qvel`; nil otherwise), and an action to shapes in world coordinates. The observation
+/// decides the pose; the state only supplies what the observation leaves out (a MuJoCo root's x),
+/// so a model's predicted observation drawn with the real state is placed at the real root position.
+/// It must give the same list shape (count, kinds and parts in the same order, polygons with the
+/// same number of points) for every input, so an animation can keep one drawn element per shape and
+/// move it from frame to frame; it must accept observations a model predicts (e.g. a cos/sin pair
+/// off the unit circle) and give finite numbers for finite input.
 public protocol SideView {
-    /// The world rectangle every frame fits in: minimum and maximum x and y.
+    /// The world rectangle every frame fits in, relative to the frame's camera (`sideViewCamera`):
+    /// minimum and maximum x and y.
     var sideViewBounds: (minX: Double, minY: Double, maxX: Double, maxY: Double) { get }
     /// Seconds of simulated time per step (an animation's real-time frame interval).
     var sideViewStepSeconds: Double { get }
-    /// What the `.action` shapes show, for a legend, e.g. `the torque: …`.
+    /// What the `.action` shapes show, for a legend, e.g. `the torque: …`; empty when there are none.
     var sideViewActionDescription: String { get }
-    func sideView(observation: [Float], action: [Float]) -> [SidePrimitive]
+    /// The ground: its height and the spacing of its distance marks (world units), or nil for none.
+    var sideViewGround: (y: Double, markSpacing: Double)? { get }
+    /// How the view places a model's predicted observation, for a legend; empty when the observation
+    /// places it fully.
+    var sideViewPlacementNote: String { get }
+    /// The horizontal position the view follows at a step (e.g. the root's x); 0 for a fixed view.
+    func sideViewCamera(observation: [Float], state: [Double]?) -> Double
+    func sideView(observation: [Float], state: [Double]?, action: [Float]) -> [SidePrimitive]
+}
+
+extension SideView {
+    public var sideViewGround: (y: Double, markSpacing: Double)? { nil }
+    public var sideViewPlacementNote: String { "" }
+    public func sideViewCamera(observation: [Float], state: [Double]?) -> Double { 0 }
+    /// The side view of an observation without a simulator state.
+    public func sideView(observation: [Float], action: [Float]) -> [SidePrimitive] {
+        sideView(observation: observation, state: nil, action: action)
+    }
+}
+
+extension SideShape {
+    /// The shape moved by `dx` along x.
+    public func shifted(x dx: Double) -> SideShape {
+        func m(_ p: SidePoint) -> SidePoint { SidePoint(p.x + dx, p.y) }
+        switch self {
+        case let .capsule(a, b, r): return .capsule(from: m(a), to: m(b), radius: r)
+        case let .circle(c, r): return .circle(center: m(c), radius: r)
+        case let .arc(c, r, start, sweep): return .arc(center: m(c), radius: r, start: start, sweep: sweep)
+        case let .polygon(points): return .polygon(points.map(m))
+        }
+    }
 }
 
 extension EnvironmentName {

@@ -14,6 +14,9 @@ struct MuJoCoModelFile {
 final class MuJoCoModel: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<mjModel>
     let file: MuJoCoModelFile
+    /// A data the side view runs forward kinematics on (`sideShapes`), one caller at a time.
+    let scratchLock = NSLock()
+    var scratchData: UnsafeMutablePointer<mjData>?
 
     /// Compiles `file`; a model that does not compile is a broken build, so this stops the program.
     init(_ file: MuJoCoModelFile) {
@@ -32,7 +35,10 @@ final class MuJoCoModel: @unchecked Sendable {
         self.file = file
     }
 
-    deinit { mj_deleteModel(pointer) }
+    deinit {
+        if let scratchData { mj_deleteData(scratchData) }
+        mj_deleteModel(pointer)
+    }
 
     static let halfCheetah = MuJoCoModel(MuJoCoModelFiles.halfCheetah)
     static let hopper = MuJoCoModel(MuJoCoModelFiles.hopper)
