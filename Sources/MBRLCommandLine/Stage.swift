@@ -26,15 +26,6 @@ public enum Stage {
         }
     }
 
-    /// Every regular file under `folders` (recursively), for `AtomicOutput(target:inputs:)` of a program
-    /// that reads run folders: its output must not replace any of their files.
-    public static func files(inFolders folders: [String]) -> [String] {
-        folders.flatMap { folder -> [String] in
-            guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
-            return walker.compactMap { ($0 as? String).map { folder + "/" + $0 } }
-        }
-    }
-
     /// Options that change how a stage runs but never what it writes (worker threads); they are left
     /// out of the recorded command, so the same settings give the same bytes whatever their value.
     public static let executionOnlyOptions: Set<String> = ["--threads"]

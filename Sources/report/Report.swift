@@ -30,7 +30,7 @@ struct Report: ParsableCommand {
 
     func run() throws {
         try Stage.run {
-            let destination = try AtomicOutput(target: out, inputs: Stage.files(inFolders: runs))
+            let destination = try AtomicOutput(target: out, inputs: runs.flatMap { RunResults.inputFiles(folder: $0) })
             let data = try runs.map { try RunData(folder: $0) }
             let page = data.count == 1 ? ReportPage.run(data[0]) : ReportPage.sweep(data)
             try destination.write(Data(page.utf8))

@@ -33,7 +33,7 @@ struct Summarize: ParsableCommand {
 
     func run() throws {
         try Stage.run {
-            let destination = try AtomicOutput(target: out, inputs: Stage.files(inFolders: runs))
+            let destination = try AtomicOutput(target: out, inputs: runs.flatMap { RunResults.inputFiles(folder: $0) })
             let rows = try runs.map { folder -> Row in
                 let results = try RunResults(folder: folder)
                 guard let kStep = results.kStepRMSE(at: k) else {

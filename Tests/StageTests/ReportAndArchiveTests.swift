@@ -151,6 +151,13 @@ final class ReportAndArchiveTests: XCTestCase {
     /// The report needs nothing but the run's HDF5 files: a copy of them alone, in a folder of
     /// another name and place, gives the same page apart from the folder's name.
     func testReportOfAMovedRunFolderNeedsOnlyItsHDF5Files() throws {
+        // The page may replace its own earlier version in the run folder (not an input), never a run file.
+        XCTAssertEqual(try Self.make(["report"]).status, 0)
+        let again = try runProcess(Repository.executable("report"), ["--runs", run, "--out", run + "/report.html"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let refused = try runProcess(Repository.executable("report"), ["--runs", run, "--out", run + "/eval.h5"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("is also an input of this stage"), refused.stderr)
         XCTAssertEqual(try Self.make(["report"]).status, 0)
         let moved = Self.data.path + "/elsewhere/my run"
         try FileManager.default.createDirectory(atPath: moved, withIntermediateDirectories: true)

@@ -81,6 +81,14 @@ public struct RunResults {
         seed = (files.first { $0.file == "random.h5" } ?? files.first { $0.file == "test.h5" })?.seed ?? 0
     }
 
+    /// The files a `RunResults(folder:)` reads: the `.h5` files directly in `folder`. A program that
+    /// reads run folders passes them to `AtomicOutput(target:inputs:)`, so its output never replaces
+    /// one (and may replace anything else, e.g. its own earlier page in the run folder).
+    public static func inputFiles(folder: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".h5") }.sorted()
+            .map { folder + "/" + $0 }
+    }
+
     /// Mean, std, min and max of the test returns.
     public var testStatistics: ReturnStatistics { ReturnStatistics(test.episodeReturns) }
 
