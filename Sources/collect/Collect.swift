@@ -45,16 +45,11 @@ struct Collect: ParsableCommand {
             var env = environment.env.make()
             if let maxSteps { env.episodeLimit = maxSteps }
             let steps = env.episodeLimit
-            try MemoryBudget.check(
-                MemoryBudget.product([episodes, steps]).flatMap {
-                    Transitions.byteCount(rows: $0, observationSize: env.observationSize, actionSize: env.actionSize,
-                                          stateSize: env is any MuJoCoEnvironment ? env.stateSize : 0)
-                },
-                for: "--episodes \(episodes) × \(steps) steps: the transitions")
+            var rollout = Rollout(episodes: episodes, seed: seed.seed)
+            try MemoryBudget.check(rollout.byteCount(in: env), for: "--episodes \(episodes) × \(steps) steps: the transitions")
 
             let progress = ProgressReporter(stage: "collect")
             var actor = RandomPolicy(low: env.actionLow, high: env.actionHigh)
-            var rollout = Rollout(episodes: episodes, seed: seed.seed)
             rollout.onEpisodeEnd = { episode in
                 progress.step(episode.episode + 1, of: episodes, String(
                     format: "episode %d of %d: return %.1f, %d steps", episode.episode + 1, episodes, episode.episodeReturn, episode.steps))

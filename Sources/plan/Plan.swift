@@ -116,13 +116,11 @@ struct Plan: ParsableCommand {
 
             // The planner: BLAS single-threaded inside each of `threads` workers.
             let settings = plannerConfiguration
+            var rollout = Rollout(episodes: episodes, seed: seed.seed, initialStates: starts)
             try MemoryBudget.check(
                 MemoryBudget.sum([
                     settings.byteCount(model: learned.config, observationSize: env.observationSize, actionSize: env.actionSize),
-                    MemoryBudget.product([episodes, steps]).flatMap {
-                        Transitions.byteCount(rows: $0, observationSize: env.observationSize, actionSize: env.actionSize,
-                                             stateSize: env is any MuJoCoEnvironment ? env.stateSize : 0)
-                    },
+                    rollout.byteCount(in: env),
                 ]),
                 for: "--candidates \(settings.candidates) × --horizon \(settings.horizon) and --episodes \(episodes) × \(steps) steps: the planner and the transitions")
             BLAS.threads = 1
@@ -132,7 +130,6 @@ struct Plan: ParsableCommand {
             // The control loop: one planner call per step, episodes from fixed or seeded starts.
             let progress = ProgressReporter(stage: "plan")
             let logs = try logdir.map { try TensorBoardWriter(directory: $0, csvName: "plan.csv", columns: ["plan/episode_return", "plan/ms_per_step"]) }
-            var rollout = Rollout(episodes: episodes, seed: seed.seed, initialStates: starts)
             rollout.onStep = { step in
                 if step.steps % 10 == 0 {
                     progress.update(String(format: "episode %d/%d  step %d  return %.1f  %.2f ms/step", step.episode + 1, episodes,

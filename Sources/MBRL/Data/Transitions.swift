@@ -49,35 +49,19 @@ public struct Transitions {
     /// The number of rows.
     public var count: Int { rewards.count }
 
-    /// Appends one transition.
+    /// Appends one transition; `state` is the simulator state at `observation`, (qpos, qvel) of
+    /// `qposSize + qvelSize` values, given exactly when these transitions record states.
     public mutating func append(
-        observation: [Float], action: [Float], reward: Double, nextObservation: [Float],
-        terminal: Bool, timeout: Bool
-    ) {
-        precondition(!hasSimulatorStates, "these transitions record simulator states: append(observation:state:...)")
-        appendRow(observation: observation, action: action, reward: reward, nextObservation: nextObservation,
-                  terminal: terminal, timeout: timeout)
-    }
-
-    /// Appends one transition with the simulator state at `observation`: (qpos, qvel), `qposSize +
-    /// qvelSize` values.
-    public mutating func append(
-        observation: [Float], state: [Double], action: [Float], reward: Double, nextObservation: [Float],
-        terminal: Bool, timeout: Bool
-    ) {
-        precondition(hasSimulatorStates && state.count == qposSize + qvelSize)
-        infoQpos += state[..<qposSize]
-        infoQvel += state[qposSize...]
-        appendRow(observation: observation, action: action, reward: reward, nextObservation: nextObservation,
-                  terminal: terminal, timeout: timeout)
-    }
-
-    private mutating func appendRow(
-        observation: [Float], action: [Float], reward: Double, nextObservation: [Float],
+        observation: [Float], state: [Double]? = nil, action: [Float], reward: Double, nextObservation: [Float],
         terminal: Bool, timeout: Bool
     ) {
         precondition(observation.count == observationSize && nextObservation.count == observationSize)
         precondition(action.count == actionSize)
+        precondition((state?.count ?? 0) == qposSize + qvelSize, "a simulator state exactly when the transitions record one")
+        if let state {
+            infoQpos += state[..<qposSize]
+            infoQvel += state[qposSize...]
+        }
         observations += observation
         actions += action
         nextObservations += nextObservation

@@ -87,13 +87,8 @@ public struct Rollout {
                 progress.episodeReturn += result.reward
                 progress.seconds = Date().timeIntervalSince(started)
                 let cutOff = (result.truncated || progress.steps == limit) && !result.terminated
-                if let state {
-                    data.append(observation: observation, state: state, action: action, reward: result.reward,
-                                nextObservation: result.observation, terminal: result.terminated, timeout: cutOff)
-                } else {
-                    data.append(observation: observation, action: action, reward: result.reward,
-                                nextObservation: result.observation, terminal: result.terminated, timeout: cutOff)
-                }
+                data.append(observation: observation, state: state, action: action, reward: result.reward,
+                            nextObservation: result.observation, terminal: result.terminated, timeout: cutOff)
                 observation = result.observation
                 onStep?(progress)
                 if result.terminated || cutOff { break }
@@ -103,6 +98,17 @@ public struct Rollout {
             try onEpisodeEnd?(progress)
         }
         return data
+    }
+
+    /// Bytes the transitions of this rollout take at most in `environment` (every episode running to
+    /// its `episodeLimit`), or nil when the count overflows: what a stage checks with `MemoryBudget`
+    /// before it starts.
+    public func byteCount(in environment: any Environment) -> Int? {
+        let (qposSize, qvelSize) = Self.simulatorStateSizes(of: environment)
+        return MemoryBudget.product([episodes, environment.episodeLimit]).flatMap {
+            Transitions.byteCount(rows: $0, observationSize: environment.observationSize, actionSize: environment.actionSize,
+                                  stateSize: qposSize + qvelSize)
+        }
     }
 
     /// (nq, nv) of a MuJoCo task, (0, 0) for other environments.
