@@ -28,74 +28,52 @@ public struct Ant: MuJoCoEnvironment {
     public let actionSize = 8
     public let stateSize = 29
     public let observationNames: [String]
-    public let stateNames: [String]
     public let rewardReadsNextObservation = true
     public let canTerminate = true
-    public let actionLow: [Float]
-    public let actionHigh: [Float]
     public var episodeLimit: Int
 
-    private var simulation: MuJoCoSimulation
+    /// The simulation, the episode's step count, the bounds and state names (`MuJoCoTaskCore`).
+    public var core: MuJoCoTaskCore
     private let torso: Int
-    private var elapsedSteps = 0
 
     public init(episodeLimit: Int = 1000) {
         self.episodeLimit = episodeLimit
-        simulation = MuJoCoSimulation(model: .ant, frameSkip: Self.frameSkip)
-        torso = simulation.model.bodyID("torso")
-        (actionLow, actionHigh) = simulation.model.controlRange
-        let names = simulation.model.coordinateNames
-        stateNames = names.qpos.map { "qpos \($0)" } + names.qvel.map { "qvel \($0)" }
-        observationNames = Array(stateNames.dropFirst(2))
-        _ = reset(toState: simulation.model.qpos0 + [Double](repeating: 0, count: simulation.nv))
+        core = MuJoCoTaskCore(model: .ant, frameSkip: Self.frameSkip)
+        torso = core.simulation.model.bodyID("torso")
+        observationNames = Array(core.stateNames.dropFirst(2))
     }
 
-    /// The current state (qpos, qvel).
-    public var state: [Double] { simulation.state }
-
-    /// Seconds per step.
-    public var dt: Double { simulation.dt }
-    public var nq: Int { simulation.nq }
     public static var modelFileName: String { MuJoCoModelFiles.ant.name }
     public static var modelText: String { MuJoCoModelFiles.ant.text }
 
     public var observation: [Float] {
-        (2..<simulation.nq).map { Float(simulation.qpos($0)) } + (0..<simulation.nv).map { Float(simulation.qvel($0)) }
+        (2..<core.simulation.nq).map { Float(core.simulation.qpos($0)) } + (0..<core.simulation.nv).map { Float(core.simulation.qvel($0)) }
     }
 
     /// Gymnasium's `is_healthy` on the current state.
     public var isHealthy: Bool {
-        let finite = (0..<simulation.nq).allSatisfy { simulation.qpos($0).isFinite }
-            && (0..<simulation.nv).allSatisfy { simulation.qvel($0).isFinite }
-        let z = simulation.qpos(2)
+        let finite = (0..<core.simulation.nq).allSatisfy { core.simulation.qpos($0).isFinite }
+            && (0..<core.simulation.nv).allSatisfy { core.simulation.qvel($0).isFinite }
+        let z = core.simulation.qpos(2)
         return finite && Self.healthyZRange.0 <= z && z <= Self.healthyZRange.1
     }
 
     public mutating func reset(seed: UInt64) -> [Float] {
-        var rng = RandomGenerator(seed: seed)
-        let model = simulation.model
-        let qpos = MuJoCoTask.uniformNoise(model.qpos0, scale: Self.resetNoiseScale, &rng)
-        let qvel = MuJoCoTask.normalNoise([Double](repeating: 0, count: model.nv), scale: Self.resetNoiseScale, &rng)
-        return reset(toState: qpos + qvel)
+        reset(toState: core.noisyInitialState(seed: seed, scale: Self.resetNoiseScale, velocities: .normal))
     }
 
-    public mutating func reset(toState state: [Double]) -> [Float] {
-        simulation.reset(toState: state)
-        elapsedSteps = 0
-        return observation
-    }
 
     public mutating func step(_ action: [Float]) -> StepResult {
         precondition(action.count == actionSize, "Ant takes \(actionSize) action values")
-        let xBefore = simulation.bodyPosition(torso, axis: 0)
-        simulation.step(action)
-        let xVelocity = (simulation.bodyPosition(torso, axis: 0) - xBefore) / simulation.dt
+        let xBefore = core.simulation.bodyPosition(torso, axis: 0)
+        core.simulation.step(action)
+        let xVelocity = (core.simulation.bodyPosition(torso, axis: 0) - xBefore) / core.simulation.dt
         // terminate_when_unhealthy is true: the healthy reward is paid on every step, the last included.
         let rewards = xVelocity + Self.healthyReward
         let costs = MuJoCoTask.controlCost(action, weight: Self.controlCostWeight)
-        elapsedSteps += 1
+        core.elapsedSteps += 1
         return StepResult(observation: observation, reward: rewards - costs,
-                          terminated: !isHealthy, truncated: elapsedSteps >= episodeLimit)
+                          terminated: !isHealthy, truncated: core.elapsedSteps >= episodeLimit)
     }
 
     /// The index of the root's x velocity (qvel[0], in the world frame) in the observation.

@@ -29,77 +29,56 @@ public struct Hopper: MuJoCoEnvironment {
     public let actionSize = 3
     public let stateSize = 12
     public let observationNames: [String]
-    public let stateNames: [String]
     public let rewardReadsNextObservation = true
     public let canTerminate = true
-    public let actionLow: [Float]
-    public let actionHigh: [Float]
     public var episodeLimit: Int
 
-    private var simulation: MuJoCoSimulation
-    private var elapsedSteps = 0
+    /// The simulation, the episode's step count, the bounds and state names (`MuJoCoTaskCore`).
+    public var core: MuJoCoTaskCore
 
     public init(episodeLimit: Int = 1000) {
         self.episodeLimit = episodeLimit
-        simulation = MuJoCoSimulation(model: .hopper, frameSkip: Self.frameSkip)
-        (actionLow, actionHigh) = simulation.model.controlRange
-        let names = simulation.model.coordinateNames
-        stateNames = names.qpos.map { "qpos \($0)" } + names.qvel.map { "qvel \($0)" }
+        core = MuJoCoTaskCore(model: .hopper, frameSkip: Self.frameSkip)
+        let names = core.simulation.model.coordinateNames
         observationNames = names.qpos.dropFirst().map { "qpos \($0)" } + names.qvel.map { "qvel \($0) (clipped to ±10)" }
-        _ = reset(toState: simulation.model.qpos0 + [Double](repeating: 0, count: simulation.nv))
     }
 
-    /// The current state (qpos, qvel).
-    public var state: [Double] { simulation.state }
-
-    /// Seconds per step.
-    public var dt: Double { simulation.dt }
-    public var nq: Int { simulation.nq }
     public static var modelFileName: String { MuJoCoModelFiles.hopper.name }
     public static var modelText: String { MuJoCoModelFiles.hopper.text }
 
     public var observation: [Float] {
         let clip = Self.velocityClip
-        return (1..<simulation.nq).map { Float(simulation.qpos($0)) }
-            + (0..<simulation.nv).map { Float(min(max(simulation.qvel($0), -clip), clip)) }
+        return (1..<core.simulation.nq).map { Float(core.simulation.qpos($0)) }
+            + (0..<core.simulation.nv).map { Float(min(max(core.simulation.qvel($0), -clip), clip)) }
     }
 
     /// Gymnasium's `is_healthy` on the current state.
     public var isHealthy: Bool {
         let (low, high) = Self.healthyStateRange
-        let stateOK = (2..<simulation.nq).allSatisfy { low < simulation.qpos($0) && simulation.qpos($0) < high }
-            && (0..<simulation.nv).allSatisfy { low < simulation.qvel($0) && simulation.qvel($0) < high }
-        let z = simulation.qpos(1), angle = simulation.qpos(2)
+        let stateOK = (2..<core.simulation.nq).allSatisfy { low < core.simulation.qpos($0) && core.simulation.qpos($0) < high }
+            && (0..<core.simulation.nv).allSatisfy { low < core.simulation.qvel($0) && core.simulation.qvel($0) < high }
+        let z = core.simulation.qpos(1), angle = core.simulation.qpos(2)
         return stateOK && Self.healthyZRange.0 < z && z < Self.healthyZRange.1
             && Self.healthyAngleRange.0 < angle && angle < Self.healthyAngleRange.1
     }
 
     public mutating func reset(seed: UInt64) -> [Float] {
-        var rng = RandomGenerator(seed: seed)
-        let model = simulation.model
-        let qpos = MuJoCoTask.uniformNoise(model.qpos0, scale: Self.resetNoiseScale, &rng)
-        let qvel = MuJoCoTask.uniformNoise([Double](repeating: 0, count: model.nv), scale: Self.resetNoiseScale, &rng)
-        return reset(toState: qpos + qvel)
+        reset(toState: core.noisyInitialState(seed: seed, scale: Self.resetNoiseScale, velocities: .uniform))
     }
 
-    public mutating func reset(toState state: [Double]) -> [Float] {
-        simulation.reset(toState: state)
-        elapsedSteps = 0
-        return observation
-    }
 
     public mutating func step(_ action: [Float]) -> StepResult {
         precondition(action.count == actionSize, "Hopper takes \(actionSize) action values")
-        let xBefore = simulation.qpos(0)
-        simulation.step(action)
-        let xVelocity = (simulation.qpos(0) - xBefore) / simulation.dt
+        let xBefore = core.simulation.qpos(0)
+        core.simulation.step(action)
+        let xVelocity = (core.simulation.qpos(0) - xBefore) / core.simulation.dt
         let controlCost = MuJoCoTask.controlCost(action, weight: Self.controlCostWeight)
         let forwardReward = Self.forwardRewardWeight * xVelocity
         // terminate_when_unhealthy is true: the healthy reward is paid on every step, the last included.
         let reward = (forwardReward + Self.healthyReward) - controlCost
-        elapsedSteps += 1
+        core.elapsedSteps += 1
         return StepResult(observation: observation, reward: reward,
-                          terminated: !isHealthy, truncated: elapsedSteps >= episodeLimit)
+                          terminated: !isHealthy, truncated: core.elapsedSteps >= episodeLimit)
     }
 
     /// The index of the root's x velocity (qvel[0], clipped to ±10) in the observation.

@@ -249,6 +249,11 @@ enum MuJoCoTask {
 
 /// A Gymnasium MuJoCo task: an `Environment` whose internal state is MuJoCo's (qpos, qvel) in Float64.
 public protocol MuJoCoEnvironment: Environment {
+    /// The simulation and the state every MuJoCo task keeps (the extension in MuJoCoTaskCore.swift
+    /// implements the shared requirements from it).
+    var core: MuJoCoTaskCore { get set }
+    /// The observation of the current state.
+    var observation: [Float] { get }
     /// The current state: qpos (`nq` values), then qvel.
     var state: [Double] { get }
     /// The number of generalized coordinates, qpos's share of the state.

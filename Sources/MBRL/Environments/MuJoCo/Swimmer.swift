@@ -21,63 +21,41 @@ public struct Swimmer: MuJoCoEnvironment {
     public let actionSize = 2
     public let stateSize = 10
     public let observationNames: [String]
-    public let stateNames: [String]
     public let rewardReadsNextObservation = true
     public let canTerminate = false
-    public let actionLow: [Float]
-    public let actionHigh: [Float]
     public var episodeLimit: Int
 
-    private var simulation: MuJoCoSimulation
-    private var elapsedSteps = 0
+    /// The simulation, the episode's step count, the bounds and state names (`MuJoCoTaskCore`).
+    public var core: MuJoCoTaskCore
 
     public init(episodeLimit: Int = 1000) {
         self.episodeLimit = episodeLimit
-        simulation = MuJoCoSimulation(model: .swimmer, frameSkip: Self.frameSkip)
-        (actionLow, actionHigh) = simulation.model.controlRange
-        let names = simulation.model.coordinateNames
-        stateNames = names.qpos.map { "qpos \($0)" } + names.qvel.map { "qvel \($0)" }
-        observationNames = Array(stateNames.dropFirst(2))
-        _ = reset(toState: simulation.model.qpos0 + [Double](repeating: 0, count: simulation.nv))
+        core = MuJoCoTaskCore(model: .swimmer, frameSkip: Self.frameSkip)
+        observationNames = Array(core.stateNames.dropFirst(2))
     }
 
-    /// The current state (qpos, qvel).
-    public var state: [Double] { simulation.state }
-
-    /// Seconds per step.
-    public var dt: Double { simulation.dt }
-    public var nq: Int { simulation.nq }
     public static var modelFileName: String { MuJoCoModelFiles.swimmer.name }
     public static var modelText: String { MuJoCoModelFiles.swimmer.text }
 
     public var observation: [Float] {
-        (2..<simulation.nq).map { Float(simulation.qpos($0)) } + (0..<simulation.nv).map { Float(simulation.qvel($0)) }
+        (2..<core.simulation.nq).map { Float(core.simulation.qpos($0)) } + (0..<core.simulation.nv).map { Float(core.simulation.qvel($0)) }
     }
 
     public mutating func reset(seed: UInt64) -> [Float] {
-        var rng = RandomGenerator(seed: seed)
-        let model = simulation.model
-        let qpos = MuJoCoTask.uniformNoise(model.qpos0, scale: Self.resetNoiseScale, &rng)
-        let qvel = MuJoCoTask.uniformNoise([Double](repeating: 0, count: model.nv), scale: Self.resetNoiseScale, &rng)
-        return reset(toState: qpos + qvel)
+        reset(toState: core.noisyInitialState(seed: seed, scale: Self.resetNoiseScale, velocities: .uniform))
     }
 
-    public mutating func reset(toState state: [Double]) -> [Float] {
-        simulation.reset(toState: state)
-        elapsedSteps = 0
-        return observation
-    }
 
     public mutating func step(_ action: [Float]) -> StepResult {
         precondition(action.count == actionSize, "Swimmer takes \(actionSize) action values")
-        let xBefore = simulation.qpos(0)
-        simulation.step(action)
-        let xVelocity = (simulation.qpos(0) - xBefore) / simulation.dt
+        let xBefore = core.simulation.qpos(0)
+        core.simulation.step(action)
+        let xVelocity = (core.simulation.qpos(0) - xBefore) / core.simulation.dt
         let forwardReward = Self.forwardRewardWeight * xVelocity
         let controlCost = MuJoCoTask.controlCost(action, weight: Self.controlCostWeight)
-        elapsedSteps += 1
+        core.elapsedSteps += 1
         return StepResult(observation: observation, reward: forwardReward - controlCost,
-                          terminated: false, truncated: elapsedSteps >= episodeLimit)
+                          terminated: false, truncated: core.elapsedSteps >= episodeLimit)
     }
 
     /// The index of the root's x velocity (qvel[0], slider1) in the observation.
