@@ -79,28 +79,18 @@ public struct Ant: MuJoCoEnvironment {
     /// The index of the root's x velocity (qvel[0], in the world frame) in the observation.
     public static let xVelocityIndex = 13
 
-    /// Ant's reward on predicted observations, an approximation. The forward term is the torso's x
-    /// progress over the step divided by dt, and the observation leaves x out; so this takes the mean of
-    /// the root's x velocity (qvel[0], the free joint's x velocity) at the start and at the end of the step, from the
-    /// observation and the next observation (the trapezoid rule):
+    /// Ant's reward on predicted observations, an approximation (`MuJoCoTask.locomotionRewards`:
+    /// the forward term is the mean root x velocity before and after the step):
     ///
     ///     reward ≈ (obs[13] + next[13]) / 2 + 1 − 0.5 · Σ a²
-    ///
-    /// The true mean velocity over the step differs because the velocity changes within the step's
-    /// physics steps. On real random-action transitions the error is measured, and bounded, by
-    /// `MuJoCoTests.testBatchedRewardApproximation`; the end-of-step velocity alone (what mbrl-lib's
-    /// reward functions use) is 1.5 to 22 times further off on the same transitions. The control cost is
-    /// summed in Float32, left to right.
     public func rewards(
         observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
         count: Int, into rewards: UnsafeMutablePointer<Float>
     ) {
-        let o = observationSize, a = actionSize, weight = Float(Self.controlCostWeight)
-        let healthy = Float(Self.healthyReward)
-        for i in 0..<count {
-            let forward = 0.5 * (observations[i * o + Self.xVelocityIndex] + nextObservations[i * o + Self.xVelocityIndex])
-            rewards[i] = forward + healthy - MuJoCoTask.batchedControlCost(actions, row: i, actionSize: a, weight: weight)
-        }
+        MuJoCoTask.locomotionRewards(
+            observations: observations, actions: actions, nextObservations: nextObservations, count: count, into: rewards,
+            observationSize: observationSize, actionSize: actionSize, xVelocityIndex: Self.xVelocityIndex,
+            healthyReward: Self.healthyReward, controlCostWeight: Self.controlCostWeight)
     }
 
     /// Gymnasium's health check on the next observation, whose first value is z = qpos[2]: terminal

@@ -223,16 +223,27 @@ enum MuJoCoTask {
         }
     }
 
-    /// The planner's control cost on `count` rows of `actionSize` Float32 actions: `weight · Σ a²`,
-    /// summed left to right in Float32 (the step's cost to within Float32 rounding).
-    @inline(__always)
-    static func batchedControlCost(_ actions: UnsafePointer<Float>, row: Int, actionSize: Int, weight: Float) -> Float {
-        var sum: Float = 0
-        for j in 0..<actionSize {
-            let u = actions[row * actionSize + j]
-            sum += u * u
+    /// The planner's locomotion reward on `count` rows of predicted observations (row-major,
+    /// `observationSize` values) and actions: the mean of the root's x velocity (observation component
+    /// `xVelocityIndex`) at the start and at the end of the step, plus `healthyReward`, minus
+    /// `controlCostWeight · Σ a²` summed left to right in Float32. The forward term approximates the
+    /// true (x' − x)/dt, which the observation cannot give; `MuJoCoTests.testBatchedRewardApproximation`
+    /// bounds the error per task.
+    static func locomotionRewards(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
+        count: Int, into rewards: UnsafeMutablePointer<Float>, observationSize o: Int, actionSize a: Int,
+        xVelocityIndex v: Int, healthyReward: Double, controlCostWeight: Double
+    ) {
+        let healthy = Float(healthyReward), weight = Float(controlCostWeight)
+        for i in 0..<count {
+            let forward = 0.5 * (observations[i * o + v] + nextObservations[i * o + v])
+            var sum: Float = 0
+            for j in 0..<a {
+                let u = actions[i * a + j]
+                sum += u * u
+            }
+            rewards[i] = forward + healthy - weight * sum
         }
-        return weight * sum
     }
 
     /// Uniform noise in [-scale, scale) on each of `base`'s values (Gymnasium's `np_random.uniform`;
