@@ -44,7 +44,7 @@ STAGES := collect stats train plan evaluate
 # Programs whose outputs are not stage outputs (hashes not tracked): summarize, report, bench.
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 
-.PHONY: FORCE all build deps test clean clean-runs distclean collect stats train plan evaluate sweep bench report report-sweep archive verify-archive
+.PHONY: FORCE all build deps test clean clean-runs distclean collect stats train plan evaluate sweep bench bench-venv report report-sweep archive verify-archive
 
 # ---- one make per run folder --------------------------------------------------------------------------
 # Goals that write into the run folder run under a lock on $(run)/$(run_marker) (flock): Make starts
@@ -73,7 +73,7 @@ all: $(run)/eval.h5
 # ---- native libraries and the build ---------------------------------------------------------------
 
 # Goals that need neither the build nor a run folder.
-housekeeping := deps clean clean-runs distclean help verify-archive
+housekeeping := deps clean clean-runs distclean help verify-archive bench-venv
 pipeline_goals := $(filter-out $(housekeeping),$(or $(MAKECMDGOALS),all))
 
 # Installs the C libraries (and objcopy, for the program hashes) through apt-get when they are
@@ -239,9 +239,17 @@ verify-archive:
 
 # ---- speed ---------------------------------------------------------------------------------------
 
-# The planner and the trainer against this machine's SGEMM peak (release build); the last line is JSON.
+# The planner and the trainer against this machine's SGEMM peak (release build), on the notebook's task
+# (Pendulum) and the paper's (HalfCheetah); the last line is JSON. With a Python that has torch
+# (TORCH_PYTHON, by default .venv/bin/python when it exists; `make bench-venv` makes one from PyPI), the
+# PyTorch reference scripts/torch_bench.py runs the same workloads in the same run and the ratios are
+# printed.
+TORCH_PYTHON ?= $(wildcard .venv/bin/python)
 bench: build
-	$(BIN)/bench
+	$(BIN)/bench $(if $(TORCH_PYTHON),--torch-python $(TORCH_PYTHON))
+
+bench-venv:
+	python3 -m venv .venv && .venv/bin/pip install --quiet torch numpy
 
 # ---- tests and housekeeping ---------------------------------------------------------------------------
 

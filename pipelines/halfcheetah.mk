@@ -25,7 +25,7 @@ PATIENCE ?= 10
 VAL_FRACTION ?= 0.1
 
 # The loop: 2 MPC episodes of 1,000 steps per iteration, 3 iterations (16,000 transitions in all).
-ITERS ?= 3
+ITERS ?= 10
 PLAN_EPISODES ?= 2
 WARM_START ?= yes
 NEW_DATA_FRACTION ?=

@@ -1,23 +1,31 @@
 #!/usr/bin/env python3
-"""PyTorch CPU reference for the two workloads of `make bench` (Sources/bench/Workloads.swift).
+"""PyTorch CPU reference for the workloads of `make bench` (Sources/bench/Workloads.swift).
 
-    python3 scripts/torch_bench.py plan  [--threads N] [--repetitions R]
-    python3 scripts/torch_bench.py train [--threads N] [--repetitions R]
+    python3 scripts/torch_bench.py plan  [--task pendulum|halfcheetah] [--threads N] [--repetitions R]
+    python3 scripts/torch_bench.py train [--task pendulum|halfcheetah] [--threads N] [--repetitions R]
 
-plan   One random-shooting MPC step as the `plan` stage takes it: K = 1024 candidate sequences of
-       H = 15 actions, uniform in [-2, 2] (candidate 0 all zeros), scored on the notebook's network
-       4-64-64-3 with BatchNorm1d in eval mode. The network sees the normalized observation
-       (cos th, sin th, th_dot) and the normalized action and predicts the normalized state change;
-       each candidate's score is the Pendulum reward summed over the horizon; the first action of
-       the best candidate is returned. As in the Swift planner, Pendulum's reward reads only the
-       pre-step state, so the prediction after the last step is skipped: H - 1 forward passes.
+`make bench` runs it (with TORCH_PYTHON, a Python that has torch) right after its own measurements, on
+the same shapes, and prints the ratios. The two tasks are the notebook's and the paper's:
+
+pendulum     network 4-64-64-3 with BatchNorm1d, K 1024 candidates, horizon 15, minibatch 128;
+             Pendulum's reward reads only the pre-step state, so the prediction after the last step
+             is skipped: H - 1 forward passes per MPC step.
+halfcheetah  network 23-200-200-17 with BatchNorm1d, K 1000 candidates, horizon 20, minibatch 512
+             (pipelines/halfcheetah.mk); the planning reward reads the observation before and after
+             the step (the root's mean x velocity minus 0.1 * sum(a^2)): H forward passes.
+
+plan   One random-shooting MPC step as the `plan` stage takes it: K candidate sequences of H actions,
+       uniform within the action bounds (candidate 0 all zeros), scored on the network in eval mode.
+       The network sees the normalized observation and action and predicts the normalized state
+       change; a candidate's score is the task's reward summed over the horizon; the first action of
+       the best candidate is returned.
 train  Adam (lr 1e-3) on the MSE of the same network in train mode: epochs of shuffled minibatches
-       of 128 over 4,000 rows of random normalized inputs and targets (the values do not change
-       the speed). Reports training samples per second.
+       over 4,000 rows of random normalized inputs and targets (the values do not change the speed).
+       Reports training samples per second.
 
 Each repetition is timed alone (one MPC step; one epoch) after untimed warm-up runs, and the
 median is reported: one human-readable line, then one JSON line. Run it in a virtual environment
-with torch and numpy. Weights are random: speed does not depend on them.
+with torch and numpy. Weights and statistics are placeholders: speed does not depend on them.
 """
 import argparse
 import json
@@ -28,53 +36,64 @@ import time
 import torch
 from torch import nn
 
-OBS, ACT, HIDDEN = 3, 1, 64
-MAX_TORQUE = 2.0
-
-# Pendulum-like normalization statistics (the bench's model takes its own from 20 random episodes;
-# the values do not change the speed).
-STATE_MEAN = [0.0, 0.0, 0.0]
-STATE_STD = [0.7, 0.7, 4.0]
-ACTION_MEAN = [0.0]
-ACTION_STD = [1.15]
-DELTA_MEAN = [0.0, 0.0, 0.0]
-DELTA_STD = [0.14, 0.14, 0.55]
 
 
-def network(hidden=HIDDEN):
+class Task:
+    """A workload's shapes and planning reward."""
+
+    def __init__(self, name, obs, act, hidden, action_bound, candidates, horizon, batch_size, reads_next):
+        self.name, self.obs, self.act, self.hidden = name, obs, act, hidden
+        self.action_bound = action_bound
+        self.candidates, self.horizon, self.batch_size = candidates, horizon, batch_size
+        # Whether the reward reads the predicted next observation (then H forward passes, else H - 1).
+        self.reads_next = reads_next
+
+    def reward(self, states, actions, next_states):
+        if self.name == "pendulum":
+            # Pendulum-v1 on the pre-step observation: -(th^2 + 0.1 th_dot^2 + 0.001 u^2).
+            theta = torch.atan2(states[:, 1], states[:, 0])
+            u = actions[:, 0].clamp(-self.action_bound, self.action_bound)
+            return -(theta * theta + 0.1 * states[:, 2] * states[:, 2] + 0.001 * u * u)
+        # HalfCheetah: mean root x velocity (observation index 8) before and after, control cost 0.1.
+        return 0.5 * (states[:, 8] + next_states[:, 8]) - 0.1 * (actions * actions).sum(dim=1)
+
+    def flops(self, rows):
+        """Multiply-adds of `rows` forward rows, counted as the project's bench counts them."""
+        h = self.hidden
+        return 2.0 * rows * ((self.obs + self.act) * h + h * h + h * self.obs)
+
+    def describe(self):
+        return f"{self.obs + self.act}-{self.hidden}-{self.hidden}-{self.obs} + BN"
+
+
+TASKS = {
+    "pendulum": Task("pendulum", 3, 1, 64, 2.0, 1024, 15, 128, reads_next=False),
+    "halfcheetah": Task("halfcheetah", 17, 6, 200, 1.0, 1000, 20, 512, reads_next=True),
+}
+
+
+def network(task):
     """The notebook's MLP: two Linear-BatchNorm1d-ReLU blocks, then a Linear to the state change."""
+    inputs, hidden = task.obs + task.act, task.hidden
     return nn.Sequential(
-        nn.Linear(OBS + ACT, hidden), nn.BatchNorm1d(hidden), nn.ReLU(),
+        nn.Linear(inputs, hidden), nn.BatchNorm1d(hidden), nn.ReLU(),
         nn.Linear(hidden, hidden), nn.BatchNorm1d(hidden), nn.ReLU(),
-        nn.Linear(hidden, OBS),
+        nn.Linear(hidden, task.obs),
     )
-
-
-def network_flops(rows, hidden=HIDDEN):
-    """Multiply-adds of `rows` forward rows, counted as the project's bench counts them."""
-    return 2.0 * rows * ((OBS + ACT) * hidden + hidden * hidden + hidden * OBS)
 
 
 class RandomShooting:
     """One MPC step of random shooting on the learned model, all candidates in one batch."""
 
-    def __init__(self, net, candidates, horizon, generator):
-        self.net = net.eval()
+    def __init__(self, task, net, candidates, horizon, generator):
+        self.task, self.net = task, net.eval()
         self.k, self.h = candidates, horizon
         self.generator = generator
-        self.state_mean = torch.tensor(STATE_MEAN)
-        self.state_std = torch.tensor(STATE_STD)
-        self.action_mean = torch.tensor(ACTION_MEAN)
-        self.action_std = torch.tensor(ACTION_STD)
-        self.delta_mean = torch.tensor(DELTA_MEAN)
-        self.delta_std = torch.tensor(DELTA_STD)
-
-    @staticmethod
-    def reward(states, actions):
-        """Pendulum-v1's reward on predicted observations: -(th^2 + 0.1 th_dot^2 + 0.001 u^2)."""
-        theta = torch.atan2(states[:, 1], states[:, 0])
-        u = actions[:, 0].clamp(-MAX_TORQUE, MAX_TORQUE)
-        return -(theta * theta + 0.1 * states[:, 2] * states[:, 2] + 0.001 * u * u)
+        # Placeholder normalization statistics (the bench's model takes its own from random episodes;
+        # the values do not change the speed).
+        self.state_mean, self.state_std = torch.zeros(task.obs), torch.full((task.obs,), 0.7)
+        self.action_mean, self.action_std = torch.zeros(task.act), torch.full((task.act,), 0.6)
+        self.delta_mean, self.delta_std = torch.zeros(task.obs), torch.full((task.obs,), 0.2)
 
     def predict(self, states, actions):
         """Next observations: s + delta_std * net(normalized s, normalized a) + delta_mean."""
@@ -84,16 +103,22 @@ class RandomShooting:
 
     @torch.inference_mode()
     def action(self, observation):
+        task, bound = self.task, self.task.action_bound
         # (H, K, act): step-major, as the Swift planner lays out its candidates.
-        sequences = torch.rand((self.h, self.k, ACT), generator=self.generator) * (2 * MAX_TORQUE) - MAX_TORQUE
+        sequences = torch.rand((self.h, self.k, task.act), generator=self.generator) * (2 * bound) - bound
         sequences[:, 0, :] = 0.0
-        states = observation.expand(self.k, OBS)
+        states = observation.expand(self.k, task.obs)
         returns = torch.zeros(self.k)
         for step in range(self.h):
             actions = sequences[step]
-            returns += self.reward(states, actions)
-            if step < self.h - 1:
-                states = self.predict(states, actions)
+            if task.reads_next:
+                next_states = self.predict(states, actions)
+                returns += task.reward(states, actions, next_states)
+                states = next_states
+            else:
+                returns += task.reward(states, actions, None)
+                if step < self.h - 1:
+                    states = self.predict(states, actions)
         best = int(torch.argmax(returns))
         return sequences[0, best].clone()
 
@@ -116,21 +141,24 @@ def timed(body, repetitions, warmup):
 
 
 def bench_plan(args):
+    task = TASKS[args.task]
+    candidates, horizon = args.candidates or task.candidates, args.horizon or task.horizon
     torch.manual_seed(0)
-    planner = RandomShooting(network(), args.candidates, args.horizon, torch.Generator().manual_seed(0))
-    observation = torch.tensor([1.0, 0.0, 0.0])  # any start: the work does not depend on it
+    planner = RandomShooting(task, network(task), candidates, horizon, torch.Generator().manual_seed(0))
+    observation = torch.zeros(task.obs)  # any start: the work does not depend on it
+    observation[0] = 1.0
     action = planner.action(observation)
-    assert action.shape == (ACT,) and -MAX_TORQUE <= float(action[0]) <= MAX_TORQUE
+    assert action.shape == (task.act,) and bool((action.abs() <= task.action_bound).all())
     times = timed(lambda: planner.action(observation), args.repetitions, args.warmup)
     median = statistics.median(times)
     # The project quotes GFLOP/s with the count of H forward passes (its README explains the 15/14).
-    gflops = network_flops(args.candidates * args.horizon) / median / 1e9
-    line = (f"torch plan: {median * 1e3:.3f} ms per MPC step (rs, K {args.candidates}, H {args.horizon}, "
-            f"4-64-64-3 + BN; median of {args.repetitions}, min {min(times) * 1e3:.3f} ms), "
+    gflops = task.flops(candidates * horizon) / median / 1e9
+    line = (f"torch plan: {median * 1e3:.3f} ms per MPC step ({task.name}, rs, K {candidates}, H {horizon}, "
+            f"{task.describe()}; median of {args.repetitions}, min {min(times) * 1e3:.3f} ms), "
             f"network {gflops:.1f} GFLOP/s, {threads_text()}, torch {torch.__version__}")
     result = {
-        "workload": "plan", "torch": torch.__version__, "threads": torch.get_num_threads(),
-        "candidates": args.candidates, "horizon": args.horizon, "forward_passes": args.horizon - 1,
+        "workload": "plan", "task": task.name, "torch": torch.__version__, "threads": torch.get_num_threads(),
+        "candidates": candidates, "horizon": horizon, "forward_passes": horizon if task.reads_next else horizon - 1,
         "repetitions": args.repetitions, "plan_ms": round(median * 1e3, 4),
         "plan_ms_min": round(min(times) * 1e3, 4), "network_gflops": round(gflops, 2),
     }
@@ -138,12 +166,16 @@ def bench_plan(args):
 
 
 def bench_train(args):
+    task = TASKS[args.task]
+    batch_size = args.batch_size or task.batch_size
+    if batch_size < 2 or args.rows < batch_size:
+        raise SystemExit("torch_bench.py: --batch-size must be at least 2 and at most --rows")
     torch.manual_seed(0)
     generator = torch.Generator().manual_seed(0)
-    net = network().train()
+    net = network(task).train()
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
-    inputs = torch.randn((args.rows, OBS + ACT), generator=generator)
-    targets = torch.randn((args.rows, OBS), generator=generator)
+    inputs = torch.randn((args.rows, task.obs + task.act), generator=generator)
+    targets = torch.randn((args.rows, task.obs), generator=generator)
     batches_per_epoch = []
 
     def epoch():
@@ -151,8 +183,8 @@ def bench_train(args):
         # project's MinibatchSchedule.
         order = torch.randperm(args.rows, generator=generator)
         rows = 0
-        for start in range(0, args.rows, args.batch_size):
-            batch = order[start:start + args.batch_size]
+        for start in range(0, args.rows, batch_size):
+            batch = order[start:start + batch_size]
             if batch.numel() < 2:
                 continue
             x, y = inputs.index_select(0, batch), targets.index_select(0, batch)
@@ -167,12 +199,12 @@ def bench_train(args):
     samples = batches_per_epoch[-1]
     median = statistics.median(times)
     rate = samples / median
-    line = (f"torch train: {rate:,.0f} samples/s (Adam, minibatch {args.batch_size}, 4-64-64-3 + BN, "
+    line = (f"torch train: {rate:,.0f} samples/s ({task.name}, Adam, minibatch {batch_size}, {task.describe()}, "
             f"{samples} rows per epoch; median of {args.repetitions} epochs, {median * 1e3:.2f} ms each), "
             f"{threads_text()}, torch {torch.__version__}")
     result = {
-        "workload": "train", "torch": torch.__version__, "threads": torch.get_num_threads(),
-        "batch_size": args.batch_size, "rows_per_epoch": samples, "repetitions": args.repetitions,
+        "workload": "train", "task": task.name, "torch": torch.__version__, "threads": torch.get_num_threads(),
+        "batch_size": batch_size, "rows_per_epoch": samples, "repetitions": args.repetitions,
         "train_samples_per_s": round(rate), "epoch_ms": round(median * 1e3, 4),
     }
     return line, result
@@ -188,18 +220,18 @@ def positive(text):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="PyTorch CPU reference for the workloads of `make bench`.")
     parser.add_argument("workload", choices=["plan", "train"])
+    parser.add_argument("--task", choices=sorted(TASKS), default="pendulum",
+                        help="the workload's shapes and reward (default pendulum)")
     parser.add_argument("--threads", type=positive, default=None,
                         help="torch.set_num_threads (default: PyTorch's own choice)")
     parser.add_argument("--repetitions", type=positive, default=30,
                         help="timed repetitions; the median is reported (default 30)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed runs first (default 5)")
-    parser.add_argument("--candidates", type=positive, default=1024, help=argparse.SUPPRESS)
-    parser.add_argument("--horizon", type=positive, default=15, help=argparse.SUPPRESS)
-    parser.add_argument("--batch-size", type=int, default=128, help=argparse.SUPPRESS)
+    parser.add_argument("--candidates", type=positive, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--horizon", type=positive, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--batch-size", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, default=4000, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.batch_size < 2 or args.rows < args.batch_size:
-        parser.error("--batch-size must be at least 2 and at most --rows")
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     line, result = (bench_plan if args.workload == "plan" else bench_train)(args)

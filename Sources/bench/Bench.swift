@@ -3,15 +3,21 @@ import Foundation
 import MBRL
 import MBRLCommandLine
 
-/// `make bench`: the planner's and the trainer's speed against this machine's own SGEMM peak.
+/// `make bench`: the planner's and the trainer's speed against this machine's own SGEMM peak, and
+/// against PyTorch on the same workloads in the same run.
 @main
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure SGEMM, one MPC step, training and CEM on this machine.",
+        abstract: "Measure SGEMM, MPC steps, training and CEM on this machine, and PyTorch on the same workloads.",
         discussion: """
-            Every figure is the median of --repetitions timed runs after warm-up. The last line is one \
-            JSON object with the keys sgemm_gflops_1t, sgemm_gflops_mt, plan_ms_1t, plan_ms_mt, \
-            plan_gflops_mt, train_samples_per_s_1t, cem_ms_mt.
+            Two tasks: the notebook's (Pendulum, network 4-64-64-3, random shooting K 1024 × H 15, \
+            minibatch 128) and the paper's (HalfCheetah, network 23-200-200-17 as in \
+            pipelines/halfcheetah.mk, K 1000 × H 20, minibatch 512). Every figure is the median of \
+            --repetitions timed runs after warm-up. With --torch-python, scripts/torch_bench.py runs the \
+            same workloads right after, and the ratios are printed. The last line is one JSON object: \
+            sgemm_gflops_1t, sgemm_gflops_mt, then per task (pendulum_, halfcheetah_) plan_ms_1t, \
+            plan_ms_mt, plan_gflops_mt, plan_sgemm_percent_mt, train_samples_per_s_1t, and the same \
+            keys prefixed torch_ for the reference; cem_ms_mt for Pendulum.
             """)
 
     @Option(help: "Timed repetitions per measurement (the median is reported).")
@@ -20,24 +26,49 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Threads for the multi-core figures (default: all cores).", valueName: "n"))
     var threads: Int?
 
-    @OptionGroup var environment: EnvironmentOptions
+    @Option(help: ArgumentHelp("A Python with torch, to run the PyTorch reference on the same workloads (default: none).", valueName: "path"))
+    var torchPython: String?
+
+    @Option(help: ArgumentHelp("The PyTorch reference script.", valueName: "path"))
+    var torchScript = "scripts/torch_bench.py"
 
     func validate() throws {
         guard repetitions >= 3 else { throw ValidationError("--repetitions must be at least 3, got \(repetitions)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let torchPython, !FileManager.default.isExecutableFile(atPath: torchPython) {
+            throw ValidationError("--torch-python '\(torchPython)' is not an executable file")
+        }
+        if torchPython != nil, !FileManager.default.fileExists(atPath: torchScript) {
+            throw ValidationError("--torch-script '\(torchScript)' does not exist")
+        }
     }
+
+    /// One task's workloads: its network width and the preset's planner and minibatch sizes.
+    struct Task {
+        let name: String
+        let environment: EnvironmentName
+        let hidden: Int
+        let candidates: Int
+        let horizon: Int
+        let batchSize: Int
+    }
+
+    static let tasks = [
+        Task(name: "pendulum", environment: .pendulum, hidden: 64, candidates: 1024, horizon: 15, batchSize: 128),
+        Task(name: "halfcheetah", environment: .halfcheetah, hidden: 200, candidates: 1000, horizon: 20, batchSize: 512),
+    ]
 
     func run() throws {
         let cores = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        let workloads = try Workloads(environment: environment.env)
-        let network = workloads.model().config
+        let torch = torchPython.map { TorchReference(python: $0, script: torchScript) }
         var table: [(String, String)] = []
+        var json: [String: JSONValue] = [:]
         func report(_ name: String, _ value: String) {
             table.append((name, value))
             StandardError.write("bench: \(name): \(value)\n")
         }
 
-        // 1. SGEMM: a large square product and the planner's own shape.
+        // 1. SGEMM: a large square product and the Pendulum planner's own shape.
         let square = 1024
         let sgemm1 = Workloads.sgemmGFLOPS(m: square, n: square, k: square, threads: 1, repetitions: max(repetitions / 3, 3))
         let sgemmN = Workloads.sgemmGFLOPS(m: square, n: square, k: square, threads: cores, repetitions: max(repetitions / 3, 3))
@@ -45,34 +76,69 @@ struct Bench: ParsableCommand {
         report("SGEMM \(square)³, 1 thread", String(format: "%.1f GFLOP/s", sgemm1))
         report("SGEMM \(square)³, \(cores) threads", String(format: "%.1f GFLOP/s", sgemmN))
         report("SGEMM 1024×64 · 64×64, 1 thread", String(format: "%.1f GFLOP/s", shape1))
+        json["sgemm_gflops_1t"] = .double(rounded(sgemm1))
+        json["sgemm_gflops_mt"] = .double(rounded(sgemmN))
 
-        // 2. Workload A: one random-shooting MPC step, K 1024, H 15, the default network.
-        let plan1 = workloads.planStepSeconds(kind: .rs, candidates: 1024, horizon: 15, iterations: 1, threads: 1, repetitions: repetitions)
-        let planN = workloads.planStepSeconds(kind: .rs, candidates: 1024, horizon: 15, iterations: 1, threads: cores, repetitions: repetitions)
-        let flops = workloads.networkFLOPs(rows: 1024 * 15)
-        report("workload: \(workloads.environment.id), network \(network)", "")
-        report("plan step (rs, K 1024, H 15), 1 thread", String(format: "%.3f ms, network %.1f GFLOP/s", plan1 * 1e3, flops / plan1 / 1e9))
-        report("plan step (rs, K 1024, H 15), \(cores) threads", String(format: "%.3f ms, network %.1f GFLOP/s (%.0f%% of SGEMM %d threads)",
-                                                                      planN * 1e3, flops / planN / 1e9, 100 * flops / planN / 1e9 / sgemmN, cores))
+        // 2. Per task: one random-shooting MPC step on 1 and on all threads, and training on 1 thread.
+        var measured: [(task: Task, plan1: Double, planN: Double, train: Double)] = []
+        for task in Self.tasks {
+            let workloads = try Workloads(environment: task.environment, hidden: task.hidden)
+            let rs = "rs, K \(task.candidates), H \(task.horizon)"
+            let plan1 = workloads.planStepSeconds(kind: .rs, candidates: task.candidates, horizon: task.horizon, iterations: 1, threads: 1, repetitions: repetitions)
+            let planN = workloads.planStepSeconds(kind: .rs, candidates: task.candidates, horizon: task.horizon, iterations: 1, threads: cores, repetitions: repetitions)
+            let flops = workloads.networkFLOPs(rows: task.candidates * task.horizon)
+            let percent = 100 * flops / planN / 1e9 / sgemmN
+            report("\(task.environment.id), network \(workloads.model().config)", "")
+            report("  plan step (\(rs)), 1 thread", String(format: "%.3f ms, network %.1f GFLOP/s", plan1 * 1e3, flops / plan1 / 1e9))
+            report("  plan step (\(rs)), \(cores) threads", String(format: "%.3f ms, network %.1f GFLOP/s (%.0f%% of SGEMM %d threads)",
+                                                                 planN * 1e3, flops / planN / 1e9, percent, cores))
+            let trainRate = workloads.trainingSamplesPerSecond(batchSize: task.batchSize, epochs: 30, repetitions: max(repetitions / 6, 3))
+            report("  training (batch \(task.batchSize), Adam), 1 thread", String(format: "%.0f samples/s", trainRate))
+            json["\(task.name)_plan_ms_1t"] = .double(rounded(plan1 * 1e3, 4))
+            json["\(task.name)_plan_ms_mt"] = .double(rounded(planN * 1e3, 4))
+            json["\(task.name)_plan_gflops_mt"] = .double(rounded(flops / planN / 1e9))
+            json["\(task.name)_plan_sgemm_percent_mt"] = .double(rounded(percent, 1))
+            json["\(task.name)_train_samples_per_s_1t"] = .double(rounded(trainRate, 0))
+            measured.append((task, plan1, planN, trainRate))
 
-        // 3. Workload B: training (the train stage's fit), minibatch 128, Adam, 1 thread.
-        let trainRate = workloads.trainingSamplesPerSecond(batchSize: 128, epochs: 60, repetitions: max(repetitions / 6, 3))
-        report("training (batch 128, Adam), 1 thread", String(format: "%.0f samples/s", trainRate))
+            if task.environment == .pendulum {
+                // CEM as in pipelines/pendulum-cem.mk's shape, population 500, horizon 30, 5 iterations.
+                let cem = workloads.planStepSeconds(kind: .cem, candidates: 500, horizon: 30, iterations: 5, threads: cores, repetitions: max(repetitions / 3, 3))
+                report("  plan step (cem, 500 × H 30 × 5 it), \(cores) threads", String(format: "%.3f ms", cem * 1e3))
+                json["cem_ms_mt"] = .double(rounded(cem * 1e3, 4))
+            }
+        }
 
-        // 4. CEM, population 500, horizon 30, 5 iterations, all cores.
-        let cem = workloads.planStepSeconds(kind: .cem, candidates: 500, horizon: 30, iterations: 5, threads: cores, repetitions: max(repetitions / 3, 3))
-        report("plan step (cem, 500 × H 30 × 5 it), \(cores) threads", String(format: "%.3f ms", cem * 1e3))
+        // 3. The PyTorch reference on the same workloads, now.
+        if let torch {
+            let runs = max(repetitions / 3, 5)
+            for m in measured {
+                let name = m.task.name
+                let plans: [(threads: Int, ours: Double, key: String)] = [(1, m.plan1, "1t"), (cores, m.planN, "mt")]
+                for p in plans {
+                    switch torch.measure("plan", task: name, threads: p.threads, repetitions: runs, key: "plan_ms") {
+                    case .success(let ms):
+                        report("PyTorch \(name) plan step, \(p.threads) thread\(p.threads == 1 ? "" : "s")",
+                               String(format: "%.3f ms (this project %.1f× faster)", ms, ms / (p.ours * 1e3)))
+                        json["torch_\(name)_plan_ms_\(p.key)"] = .double(rounded(ms, 4))
+                    case .failure(let error):
+                        report("PyTorch \(name) plan step", "not measured: \(error)")
+                    }
+                }
+                switch torch.measure("train", task: name, threads: 1, repetitions: max(repetitions / 6, 3), key: "train_samples_per_s") {
+                case .success(let rate):
+                    report("PyTorch \(name) training, 1 thread", String(format: "%.0f samples/s (this project %.1f× faster)", rate, m.train / rate))
+                    json["torch_\(name)_train_samples_per_s_1t"] = .double(rounded(rate, 0))
+                case .failure(let error):
+                    report("PyTorch \(name) training", "not measured: \(error)")
+                }
+            }
+        }
 
         let width = table.map(\.0.count).max() ?? 0
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(BLAS.version), HDF5 \(HDF5Library.version)")
         for (name, value) in table { print(name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + value) }
-        let json: JSONValue = [
-            "sgemm_gflops_1t": .double(rounded(sgemm1)), "sgemm_gflops_mt": .double(rounded(sgemmN)),
-            "plan_ms_1t": .double(rounded(plan1 * 1e3, 4)), "plan_ms_mt": .double(rounded(planN * 1e3, 4)),
-            "plan_gflops_mt": .double(rounded(flops / planN / 1e9)), "train_samples_per_s_1t": .double(rounded(trainRate, 0)),
-            "cem_ms_mt": .double(rounded(cem * 1e3, 4)),
-        ]
-        print(json.text)
+        print(JSONValue.object(json).text)
     }
 
     func rounded(_ x: Double, _ digits: Int = 2) -> Double {

@@ -2,19 +2,24 @@ import Foundation
 import MBRL
 
 /// The measured workloads on one environment, each returning the median over repetitions after a
-/// warm-up. The model is the default network (width 64, two batch-norm blocks) sized for the
-/// environment, with statistics of 20 random episodes of it; the planner's objective is the
-/// environment's reward.
+/// warm-up. The model is a batch-norm network of two blocks of width `hidden`, sized for the
+/// environment, with statistics of random episodes of it (4,000 transitions); the planner's
+/// objective is the environment's reward.
 struct Workloads {
     let environment: EnvironmentName
-    /// 20 random episodes of the environment (seed 0): the model's statistics and the training data.
+    /// The width of the model's two hidden blocks.
+    let hidden: Int
+    /// Random episodes of the environment (seed 0), 4,000 transitions: the model's statistics and
+    /// the training data.
     let data: Transitions
 
-    init(environment: EnvironmentName) throws {
+    init(environment: EnvironmentName, hidden: Int) throws {
         self.environment = environment
+        self.hidden = hidden
         var env = environment.make()
+        env.episodeLimit = min(env.episodeLimit, 200)
         var policy = RandomPolicy(low: env.actionLow, high: env.actionHigh)
-        data = try Rollout(episodes: 20, seed: 0).run(&policy, in: &env)
+        data = try Rollout(episodes: 4000 / env.episodeLimit, seed: 0).run(&policy, in: &env)
     }
 
     /// The median of `repetitions` timings of `body` (seconds), after two untimed runs.
@@ -52,9 +57,9 @@ struct Workloads {
         return 2 * Double(rows) * Double(zip(widths, widths.dropFirst()).map { $0 * $1 }.reduce(0, +))
     }
 
-    /// The default batch-norm model with random weights (speed does not depend on the values).
+    /// The batch-norm model with random weights (speed does not depend on the values).
     func model() -> DynamicsModel {
-        DynamicsModel(stats: NormalizationStats(of: [data]), seed: 0)
+        DynamicsModel(stats: NormalizationStats(of: [data]), hidden: hidden, seed: 0)
     }
 
     /// Seconds per control step of a planner on the model, from the first observation of the data.
