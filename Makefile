@@ -74,7 +74,7 @@ all: $(run)/eval.h5
 
 # Goals that need neither the build nor a run folder.
 housekeeping := deps clean clean-runs distclean help verify-archive bench-venv
-pipeline_goals := $(filter-out $(housekeeping),$(or $(MAKECMDGOALS),all))
+pipeline_goals := $(filter-out $(housekeeping) print-%,$(or $(MAKECMDGOALS),all))
 
 # Installs the C libraries (and objcopy, for the program hashes) through apt-get when they are
 # missing (needs root, as in CI).
@@ -256,6 +256,11 @@ bench-venv:
 # The stage tests run the release executables, so they are built first.
 test: build
 	swift test --disable-swift-testing
+
+# make print-VAR: the value of one setting as the preset and the command line resolve it
+# (e.g. make PIPELINE=hopper print-EPISODES).
+print-%:
+	@echo '$($*)'
 
 # Removes this run's folder (DATA/PIPELINE/seed-SEED), if Make made it (it holds $(run_marker)).
 clean:

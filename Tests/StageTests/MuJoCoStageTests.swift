@@ -31,4 +31,49 @@ final class MuJoCoStageTests: XCTestCase {
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["Ant-v4.h5", "hopper.h5"])
     }
+
+    /// Every preset's fixed test starts are states of its own environment: the file's `env` attribute
+    /// is the preset's ENV's Gymnasium id, and its rows have the environment's state size (a MuJoCo
+    /// task's nq + nv; Pendulum's 2), so `plan --initial-states` accepts them.
+    func testEveryPresetsTestStartsFitItsEnvironment() throws {
+        let pipelines = Repository.root.appendingPathComponent("pipelines").path
+        let presets = try FileManager.default.contentsOfDirectory(atPath: pipelines).filter { $0.hasSuffix(".mk") }
+        XCTAssertTrue(["halfcheetah.mk", "hopper.mk", "swimmer.mk", "ant.mk", "halfcheetah-mppi.mk"].allSatisfy(presets.contains))
+        for preset in presets {
+            let name = String(preset.dropLast(3))
+            let printed = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path, "-s",
+                                                          "PIPELINE=\(name)", "print-ENV", "print-TEST_STARTS"])
+            XCTAssertEqual(printed.status, 0, printed.stderr)
+            let values = printed.stdout.split(separator: "\n").map(String.init)
+            guard values.count == 2, let env = EnvironmentName(rawValue: values[0]) else {
+                XCTFail("\(preset): make print-ENV print-TEST_STARTS gave \(printed.stdout)"); continue
+            }
+            let file = try HDF5File.open(at: Repository.root.appendingPathComponent(values[1]).path)
+            XCTAssertEqual(try file.root.stringAttribute("env"), env.id, preset)
+            // Throws unless the rows have the environment's state size and there are at least 5.
+            let starts = try InitialStates.read(from: Repository.root.appendingPathComponent(values[1]).path,
+                                                stateSize: env.make().stateSize, needed: 5)
+            XCTAssertTrue(starts.allSatisfy { $0.count == env.make().stateSize }, preset)
+        }
+    }
+
+    /// The MuJoCo presets run the whole loop through `make` on a tiny budget (short random episodes,
+    /// a few candidates, one iteration): every file, planned episodes of the full 1,000 steps unless
+    /// the task ended them (Hopper and Ant), and the task's id in the files.
+    func testMuJoCoPresetsRunEndToEndOnATinyBudget() throws {
+        let data = TemporaryDirectory("mbrl-mujoco-presets")
+        let budget = ["DATA=\(data.path)", "EPISODES=2", "MAX_STEPS=100", "EPOCHS=2", "ITERS=1", "PLAN_EPISODES=1",
+                      "TEST_EPISODES=1", "HELDOUT_EPISODES=1", "CANDIDATES=8", "HORIZON=3", "MAX_K=5"]
+        for (preset, env) in [("halfcheetah-mppi", EnvironmentName.halfcheetah), ("hopper", .hopper), ("swimmer", .swimmer), ("ant", .ant)] {
+            let result = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path, "PIPELINE=\(preset)"] + budget)
+            XCTAssertEqual(result.status, 0, "\(preset): \(result.stderr)")
+            let run = data.path + "/\(preset)/seed-0/"
+            let test = try Transitions.read(from: run + "test.h5")
+            XCTAssertEqual(test.env, env.id, preset)
+            XCTAssertEqual(test.episodeLengths.count, 1, preset)
+            if !env.make().canTerminate { XCTAssertEqual(test.episodeLengths, [1000], preset) }
+            XCTAssertEqual(test.infoQpos.count, test.count * test.qposSize, preset)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: run + "eval.h5"), preset)
+        }
+    }
 }
