@@ -17,6 +17,7 @@
 /// and 0.2 ≤ z = qpos[2] ≤ 1.0. Truncated after 1,000 steps. Reset: qpos0 + U[-0.1, 0.1) (the
 /// quaternion too, as Gymnasium does) and 0.1 · N(0, 1) velocities, from the project's generator.
 public struct Ant: MuJoCoEnvironment {
+    public static let forwardRewardWeight = 1.0
     public static let controlCostWeight = 0.5
     public static let healthyReward = 1.0
     public static let healthyZRange = (0.2, 1.0)
@@ -28,7 +29,6 @@ public struct Ant: MuJoCoEnvironment {
     public let actionSize = 8
     public let stateSize = 29
     public let observationNames: [String]
-    public let rewardReadsNextObservation = true
     public let canTerminate = true
     public var episodeLimit: Int
 
@@ -42,6 +42,9 @@ public struct Ant: MuJoCoEnvironment {
         torso = core.simulation.model.bodyID("torso")
         observationNames = Array(core.stateNames.dropFirst(2))
     }
+
+    /// The torso's x as MuJoCo's last forward pass left it (Gymnasium's `get_body_com("torso")[0]`).
+    public var forwardPosition: Double { core.simulation.bodyPosition(torso, axis: 0) }
 
     public static var modelFileName: String { MuJoCoModelFiles.ant.name }
     public static var modelText: String { MuJoCoModelFiles.ant.text }
@@ -62,36 +65,8 @@ public struct Ant: MuJoCoEnvironment {
         reset(toState: core.noisyInitialState(seed: seed, scale: Self.resetNoiseScale, velocities: .normal))
     }
 
-
-    public mutating func step(_ action: [Float]) -> StepResult {
-        precondition(action.count == actionSize, "Ant takes \(actionSize) action values")
-        let xBefore = core.simulation.bodyPosition(torso, axis: 0)
-        core.simulation.step(action)
-        let xVelocity = (core.simulation.bodyPosition(torso, axis: 0) - xBefore) / core.simulation.dt
-        // terminate_when_unhealthy is true: the healthy reward is paid on every step, the last included.
-        let rewards = xVelocity + Self.healthyReward
-        let costs = MuJoCoTask.controlCost(action, weight: Self.controlCostWeight)
-        core.elapsedSteps += 1
-        return StepResult(observation: observation, reward: rewards - costs,
-                          terminated: !isHealthy, truncated: core.elapsedSteps >= episodeLimit)
-    }
-
     /// The index of the root's x velocity (qvel[0], in the world frame) in the observation.
     public static let xVelocityIndex = 13
-
-    /// Ant's reward on predicted observations, an approximation (`MuJoCoTask.locomotionRewards`:
-    /// the forward term is the mean root x velocity before and after the step):
-    ///
-    ///     reward ≈ (obs[13] + next[13]) / 2 + 1 − 0.5 · Σ a²
-    public func rewards(
-        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
-        count: Int, into rewards: UnsafeMutablePointer<Float>
-    ) {
-        MuJoCoTask.locomotionRewards(
-            observations: observations, actions: actions, nextObservations: nextObservations, count: count, into: rewards,
-            observationSize: observationSize, actionSize: actionSize, xVelocityIndex: Self.xVelocityIndex,
-            healthyReward: Self.healthyReward, controlCostWeight: Self.controlCostWeight)
-    }
 
     /// Gymnasium's health check on the next observation, whose first value is z = qpos[2]: terminal
     /// unless every value is finite and 0.2 ≤ z ≤ 1.0. (Gymnasium also requires the root's x and y,

@@ -29,7 +29,6 @@ public struct Hopper: MuJoCoEnvironment {
     public let actionSize = 3
     public let stateSize = 12
     public let observationNames: [String]
-    public let rewardReadsNextObservation = true
     public let canTerminate = true
     public var episodeLimit: Int
 
@@ -66,37 +65,8 @@ public struct Hopper: MuJoCoEnvironment {
         reset(toState: core.noisyInitialState(seed: seed, scale: Self.resetNoiseScale, velocities: .uniform))
     }
 
-
-    public mutating func step(_ action: [Float]) -> StepResult {
-        precondition(action.count == actionSize, "Hopper takes \(actionSize) action values")
-        let xBefore = core.simulation.qpos(0)
-        core.simulation.step(action)
-        let xVelocity = (core.simulation.qpos(0) - xBefore) / core.simulation.dt
-        let controlCost = MuJoCoTask.controlCost(action, weight: Self.controlCostWeight)
-        let forwardReward = Self.forwardRewardWeight * xVelocity
-        // terminate_when_unhealthy is true: the healthy reward is paid on every step, the last included.
-        let reward = (forwardReward + Self.healthyReward) - controlCost
-        core.elapsedSteps += 1
-        return StepResult(observation: observation, reward: reward,
-                          terminated: !isHealthy, truncated: core.elapsedSteps >= episodeLimit)
-    }
-
     /// The index of the root's x velocity (qvel[0], clipped to ±10) in the observation.
     public static let xVelocityIndex = 5
-
-    /// Hopper's reward on predicted observations, an approximation (`MuJoCoTask.locomotionRewards`:
-    /// the forward term is the mean root x velocity before and after the step):
-    ///
-    ///     reward ≈ (obs[5] + next[5]) / 2 + 1 − 0.001 · Σ a²
-    public func rewards(
-        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
-        count: Int, into rewards: UnsafeMutablePointer<Float>
-    ) {
-        MuJoCoTask.locomotionRewards(
-            observations: observations, actions: actions, nextObservations: nextObservations, count: count, into: rewards,
-            observationSize: observationSize, actionSize: actionSize, xVelocityIndex: Self.xVelocityIndex,
-            healthyReward: Self.healthyReward, controlCostWeight: Self.controlCostWeight)
-    }
 
     /// Gymnasium's health check on the next observation `[z, rooty, thigh, leg, foot, clipped qvel…]`:
     /// terminal unless 0.7 < z, −0.2 < rooty < 0.2 and every value from index 1 on lies in (−100, 100).

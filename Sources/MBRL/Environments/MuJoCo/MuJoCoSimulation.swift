@@ -224,19 +224,19 @@ enum MuJoCoTask {
     }
 
     /// The planner's locomotion reward on `count` rows of predicted observations (row-major,
-    /// `observationSize` values) and actions: the mean of the root's x velocity (observation component
-    /// `xVelocityIndex`) at the start and at the end of the step, plus `healthyReward`, minus
-    /// `controlCostWeight · Σ a²` summed left to right in Float32. The forward term approximates the
+    /// `observationSize` values) and actions: `forwardRewardWeight` times the mean of the root's x
+    /// velocity (observation component `xVelocityIndex`) at the start and at the end of the step, plus
+    /// `healthyReward`, minus `controlCostWeight · Σ a²` summed left to right in Float32. The forward term approximates the
     /// true (x' − x)/dt, which the observation cannot give; `MuJoCoTests.testBatchedRewardApproximation`
     /// bounds the error per task.
     static func locomotionRewards(
         observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
         count: Int, into rewards: UnsafeMutablePointer<Float>, observationSize o: Int, actionSize a: Int,
-        xVelocityIndex v: Int, healthyReward: Double, controlCostWeight: Double
+        xVelocityIndex v: Int, forwardRewardWeight: Double, healthyReward: Double, controlCostWeight: Double
     ) {
-        let healthy = Float(healthyReward), weight = Float(controlCostWeight)
+        let forwardWeight = Float(forwardRewardWeight), healthy = Float(healthyReward), weight = Float(controlCostWeight)
         for i in 0..<count {
-            let forward = 0.5 * (observations[i * o + v] + nextObservations[i * o + v])
+            let forward = forwardWeight * 0.5 * (observations[i * o + v] + nextObservations[i * o + v])
             var sum: Float = 0
             for j in 0..<a {
                 let u = actions[i * a + j]
@@ -256,23 +256,4 @@ enum MuJoCoTask {
     static func normalNoise(_ base: [Double], scale: Double, _ rng: inout RandomGenerator) -> [Double] {
         base.map { $0 + scale * rng.normal() }
     }
-}
-
-/// A Gymnasium MuJoCo task: an `Environment` whose internal state is MuJoCo's (qpos, qvel) in Float64.
-public protocol MuJoCoEnvironment: Environment {
-    /// The simulation and the state every MuJoCo task keeps (the extension in MuJoCoTaskCore.swift
-    /// implements the shared requirements from it).
-    var core: MuJoCoTaskCore { get set }
-    /// The observation of the current state.
-    var observation: [Float] { get }
-    /// The current state: qpos (`nq` values), then qvel.
-    var state: [Double] { get }
-    /// The number of generalized coordinates, qpos's share of the state.
-    var nq: Int { get }
-    /// Seconds per environment step (physics time step × frame skip).
-    var dt: Double { get }
-    /// The vendored MJCF file the task is compiled from (ThirdParty/gymnasium-mujoco/): its name and
-    /// the text embedded in the program.
-    static var modelFileName: String { get }
-    static var modelText: String { get }
 }

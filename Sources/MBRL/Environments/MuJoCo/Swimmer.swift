@@ -21,7 +21,6 @@ public struct Swimmer: MuJoCoEnvironment {
     public let actionSize = 2
     public let stateSize = 10
     public let observationNames: [String]
-    public let rewardReadsNextObservation = true
     public let canTerminate = false
     public var episodeLimit: Int
 
@@ -45,37 +44,6 @@ public struct Swimmer: MuJoCoEnvironment {
         reset(toState: core.noisyInitialState(seed: seed, scale: Self.resetNoiseScale, velocities: .uniform))
     }
 
-
-    public mutating func step(_ action: [Float]) -> StepResult {
-        precondition(action.count == actionSize, "Swimmer takes \(actionSize) action values")
-        let xBefore = core.simulation.qpos(0)
-        core.simulation.step(action)
-        let xVelocity = (core.simulation.qpos(0) - xBefore) / core.simulation.dt
-        let forwardReward = Self.forwardRewardWeight * xVelocity
-        let controlCost = MuJoCoTask.controlCost(action, weight: Self.controlCostWeight)
-        core.elapsedSteps += 1
-        return StepResult(observation: observation, reward: forwardReward - controlCost,
-                          terminated: false, truncated: core.elapsedSteps >= episodeLimit)
-    }
-
     /// The index of the root's x velocity (qvel[0], slider1) in the observation.
     public static let xVelocityIndex = 3
-
-    /// Swimmer's reward on predicted observations, an approximation (`MuJoCoTask.locomotionRewards`:
-    /// the forward term is the mean root x velocity before and after the step):
-    ///
-    ///     reward ≈ (obs[3] + next[3]) / 2 − 1e-4 · Σ a²
-    public func rewards(
-        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
-        count: Int, into rewards: UnsafeMutablePointer<Float>
-    ) {
-        MuJoCoTask.locomotionRewards(
-            observations: observations, actions: actions, nextObservations: nextObservations, count: count, into: rewards,
-            observationSize: observationSize, actionSize: actionSize, xVelocityIndex: Self.xVelocityIndex,
-            healthyReward: 0, controlCostWeight: Self.controlCostWeight)
-    }
-
-    public func isTerminal(nextObservations: UnsafePointer<Float>, count: Int, into terminal: UnsafeMutablePointer<Bool>) {
-        terminal.update(repeating: false, count: count)
-    }
 }
