@@ -62,6 +62,9 @@ $(error POINT '$(POINT)' sets a variable twice)
 endif
 $(foreach v,$(point_vars),$(if $(filter command line,$(origin $(v))),$(error $(v) is set both by POINT=$(POINT) and on the command line)))
 $(foreach w,$(subst +, ,$(POINT)),$(eval override $(call point_var,$(w)) := $(call point_value,$(w))))
+ifneq ($(filter archive,$(MAKECMDGOALS)),)
+$(error make archive packs a preset's seed-<n> folder; a grid point's run cannot be archived yet)
+endif
 endif
 
 include pipelines/$(PIPELINE).mk
@@ -322,8 +325,8 @@ else
 # summary job that writes the table (and with report-sweep the page) once every task succeeded
 # (--dependency=afterok). Submitting again submits only the runs still missing or out of date; it
 # refuses while the last submission is still queued or running. Everything about the submission is
-# in $(DATA)/$(PIPELINE)/slurm/: tasks (index, point, seed, run folder), logs/task-<index>.log,
-# logs/summary.log. DATA must be on a filesystem every node sees, at the same path.
+# in $(DATA)/$(PIPELINE)/slurm/: tasks (each task's index and run folder), logs/task-<index>.log,
+# logs/summary.log (scripts/slurm-sweep). DATA must be on a filesystem every node sees, at the same path.
 #   make sweep-status | sweep-wait | sweep-cancel   the state of each task, waiting for the end (failed
 #                                                   tasks reported with their logs), cancelling
 SLURM_PARTITION ?=
