@@ -329,6 +329,11 @@ else
 # logs/summary.log (scripts/slurm-sweep). DATA must be on a filesystem every node sees, at the same path.
 #   make sweep-status | sweep-wait | sweep-cancel   the state of each task, waiting for the end (failed
 #                                                   tasks reported with their logs), cancelling
+ifneq ($(filter sweep report-sweep,$(MAKECMDGOALS)),)
+ifeq ($(shell command -v sbatch),)
+$(error SCHEDULER=slurm needs sbatch: submit from a SLURM login node (or start scripts/slurm-local-cluster and export SLURM_CONF))
+endif
+endif
 SLURM_PARTITION ?=
 SLURM_TIME ?= 2:00:00
 SLURM_CPUS ?= 2
