@@ -5,6 +5,7 @@
 #   make                 the whole pipeline for PIPELINE and SEED
 #   make test            the test suite
 #   make collect | stats | train | plan | evaluate   one stage (and what it needs)
+#   make sweep [GRID=...] [SCHEDULER=slurm]   several seeds and grid points, locally or on SLURM
 #   make build | deps | clean
 
 SHELL := /bin/bash
@@ -15,7 +16,8 @@ SHELL := /bin/bash
 # Settings come from the command line (make SEED=3) or the preset, never from the environment: DATA
 # decides where outputs go and what `clean` and `distclean` delete, and a stray exported LR or ENV must
 # not change a run. A setting found in the environment is ignored, with a warning.
-location_settings := DATA PIPELINE SEED SEEDS ARCHIVES
+location_settings := DATA PIPELINE SEED SEEDS ARCHIVES GRID POINT SCHEDULER TARGET_CPU PREBUILT \
+  SLURM_PARTITION SLURM_TIME SLURM_CPUS SLURM_MEM SLURM_OPTIONS SLURM_MAX_RUNNING SLURM_POLL
 preset_settings := $(sort $(shell sed -n 's/^\([A-Z][A-Z0-9_]*\) *?=.*/\1/p' pipelines/*.mk))
 $(foreach v,$(location_settings) $(preset_settings),$(if $(filter environment,$(origin $(v))),\
   $(warning ignoring $(v) from the environment; settings come from the command line: make $(v)=...)$(eval undefine $(v))))
@@ -33,18 +35,61 @@ endif
 ifeq ($(shell [[ '$(SEED)' =~ ^[0-9]+$$ ]] && echo ok),)
 $(error SEED must be a whole number, got '$(SEED)')
 endif
+
+# ---- grid points ----------------------------------------------------------------------------------
+# POINT=HORIZON-20+LR-3e-4 (as `make sweep GRID=...` names them): one grid point's settings, VAR-value
+# for preset variables, sorted by name and joined by +. It sets those variables and puts the run in
+# $(DATA)/$(PIPELINE)/<POINT>/seed-$(SEED), so grid points sit side by side; without POINT the run is
+# $(DATA)/$(PIPELINE)/seed-$(SEED) as before. A value is letters, digits, '.', '_' and '-'.
+comma := ,
+empty :=
+space := $(empty) $(empty)
+point_var = $(firstword $(subst -, ,$(1)))
+point_value = $(patsubst $(call point_var,$(1))-%,%,$(1))
+point_name = $(subst $(space),+,$(sort $(subst +, ,$(1))))
+ifneq ($(POINT),)
+ifeq ($(shell [[ '$(POINT)' =~ ^[A-Z][A-Z0-9_]*-[A-Za-z0-9._-]+(\+[A-Z][A-Z0-9_]*-[A-Za-z0-9._-]+)*$$ ]] && echo ok),)
+$(error POINT '$(POINT)' is not a grid point's name: VAR-value joined by +, e.g. POINT=HORIZON-20+LR-3e-4)
+endif
+ifneq ($(POINT),$(call point_name,$(POINT)))
+$(error POINT '$(POINT)' lists its settings out of order: write POINT=$(call point_name,$(POINT)))
+endif
+$(foreach w,$(subst +, ,$(POINT)),$(if $(filter $(call point_var,$(w)),$(preset_settings)),,\
+  $(error POINT sets $(call point_var,$(w)), which is not a preset variable (pipelines/*.mk))))
+point_vars := $(foreach w,$(subst +, ,$(POINT)),$(call point_var,$(w)))
+ifneq ($(words $(point_vars)),$(words $(sort $(point_vars))))
+$(error POINT '$(POINT)' sets a variable twice)
+endif
+$(foreach v,$(point_vars),$(if $(filter command line,$(origin $(v))),$(error $(v) is set both by POINT=$(POINT) and on the command line)))
+$(foreach w,$(subst +, ,$(POINT)),$(eval override $(call point_var,$(w)) := $(call point_value,$(w))))
+ifneq ($(filter archive,$(MAKECMDGOALS)),)
+$(error make archive packs a preset's seed-<n> folder; a grid point's run cannot be archived yet)
+endif
+endif
+
 include pipelines/$(PIPELINE).mk
 
-run := $(DATA)/$(PIPELINE)/seed-$(SEED)
+run := $(DATA)/$(PIPELINE)/$(if $(POINT),$(POINT)/)seed-$(SEED)
 # Every run folder Make writes holds this file: it marks the folder as Make's (`clean` and `distclean`
 # delete only folders that carry it) and is the lock that keeps two `make` runs out of one folder.
 run_marker := .mbrl-run
-BIN := .build/release
+# The programs: `native` (this machine's CPU) in .build/release, or a portable build for an instruction
+# set every node of a cluster has (TARGET_CPU=x86-64-v3) in .build/cpu-<TARGET_CPU>/release. A sweep
+# on SLURM uses PORTABLE_CPU unless TARGET_CPU is given. PREBUILT=yes: never build, use the programs
+# as they are (a sweep's tasks run so; the build happens once, before submitting).
+PORTABLE_CPU := $(if $(filter x86_64,$(shell uname -m)),x86-64-v3,$(if $(filter aarch64,$(shell uname -m)),armv8-a,native))
+TARGET_CPU ?= $(if $(filter slurm,$(SCHEDULER)),$(PORTABLE_CPU),native)
+ifeq ($(shell [[ '$(TARGET_CPU)' =~ ^[A-Za-z0-9._-]+$$ ]] && echo ok),)
+$(error TARGET_CPU '$(TARGET_CPU)' is not a CPU name, e.g. native or x86-64-v3)
+endif
+build_dir := $(if $(filter native,$(TARGET_CPU)),.build,.build/cpu-$(TARGET_CPU))
+BIN := $(build_dir)/release
 STAGES := collect stats train plan evaluate
 # Programs whose outputs are not stage outputs (hashes not tracked): summarize, report, bench.
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 
-.PHONY: FORCE all build deps test clean clean-runs distclean collect stats train plan evaluate sweep bench bench-venv report report-sweep archive verify-archive
+.PHONY: FORCE all build deps test test-deps clean clean-runs distclean collect stats train plan evaluate sweep bench bench-venv report \
+  report-sweep sweep-table sweep-page sweep-status sweep-wait sweep-cancel archive verify-archive
 
 # ---- one make per run folder --------------------------------------------------------------------------
 # Goals that write into the run folder run under a lock on $(run)/$(run_marker) (flock): Make starts
@@ -73,7 +118,7 @@ all: $(run)/eval.h5
 # ---- native libraries and the build ---------------------------------------------------------------
 
 # Goals that need neither the build nor a run folder.
-housekeeping := deps clean clean-runs distclean help verify-archive bench-venv
+housekeeping := deps test-deps clean clean-runs distclean help verify-archive sweep-status sweep-wait sweep-cancel bench-venv
 pipeline_goals := $(filter-out $(housekeeping) print-%,$(or $(MAKECMDGOALS),all))
 
 # Installs the C libraries (and objcopy, for the program hashes) through apt-get when they are
@@ -90,12 +135,17 @@ deps:
 # whose code did not change keeps its hash, and its outputs stay up to date. The hash leaves out the
 # debug information, the build id and the Swift module hash, which depend on the checkout's path.
 # It is written under a temporary name and renamed, so a concurrent make never reads half of it.
+ifeq ($(PREBUILT),yes)
+$(BIN)/programs.mk:
+	@echo "make: $@ is missing and PREBUILT=yes: build first (make build TARGET_CPU=$(TARGET_CPU))" >&2; exit 1
+else
 $(BIN)/programs.mk: $(SOURCES) | deps
-	swift build -c release
+	MBRL_TARGET_CPU=$(TARGET_CPU) swift build -c release$(if $(filter native,$(TARGET_CPU)),, --scratch-path $(build_dir))
 	@for s in $(STAGES); do \
 	  objcopy --strip-debug --remove-section=.note.gnu.build-id --remove-section=.swift_modhash $(BIN)/$$s $(BIN)/.$$s.hashed.$$$$; \
 	  printf 'program_%s := %s\n' $$s "$$(sha256sum < $(BIN)/.$$s.hashed.$$$$ | cut -c1-16)"; rm -f $(BIN)/.$$s.hashed.$$$$; \
 	done > $@.tmp-$$$$ && mv -f $@.tmp-$$$$ $@
+endif
 
 ifneq ($(pipeline_goals),)
 include $(BIN)/programs.mk
@@ -204,28 +254,122 @@ train: $(run)/model-0.h5
 plan: $(foreach i,$(iterations),$(run)/rollouts-$(i).h5) $(run)/test.h5
 evaluate: $(run)/eval.h5
 
-# ---- several seeds ---------------------------------------------------------------------------------
+# ---- sweeps: seeds and grids, locally or on SLURM --------------------------------------------------
 
-# make sweep SEEDS="0 1 2 3 4" [-j2]: every seed's whole run (in parallel with -j), then one table across
-# seeds, also written to $(DATA)/$(PIPELINE)/sweep.csv.
+# make sweep SEEDS="0 1 2 3 4" [GRID="LR=1e-3,3e-4 HORIZON=15,20"] [-j2]: every run of the sweep, then one
+# table across it, also written to $(DATA)/$(PIPELINE)/sweep.csv. Without GRID the runs are the seeds'
+# usual folders; with GRID (preset variables, each with its values after '=' separated by ',') every
+# combination of values is a grid point with its own folder $(DATA)/$(PIPELINE)/<point>/seed-<n>
+# (see POINT above), and the table has one row per point: mean ± std across seeds, the best marked.
+# Variables given on the command line hold for every run. SCHEDULER=slurm submits the runs instead:
+# see "sweeps on SLURM" below.
 SEEDS ?= 0 1 2 3 4
-sweep: $(addprefix sweep-seed-,$(SEEDS))
-	@$(BIN)/summarize --runs $(foreach s,$(SEEDS),$(DATA)/$(PIPELINE)/seed-$(s)) --out $(DATA)/$(PIPELINE)/sweep.csv
+SCHEDULER ?= local
+ifeq ($(filter $(SCHEDULER),local slurm),)
+$(error SCHEDULER must be local or slurm, got '$(SCHEDULER)')
+endif
+ifneq ($(filter sweep report-sweep sweep-table sweep-page,$(MAKECMDGOALS)),)
+ifneq ($(POINT),)
+$(error POINT names one run; a sweep takes GRID)
+endif
+ifeq ($(strip $(SEEDS)),)
+$(error SEEDS is empty)
+endif
+$(foreach s,$(SEEDS),$(if $(shell [[ '$(s)' =~ ^[0-9]+$$ ]] && echo ok),,$(error SEEDS must be whole numbers, got '$(s)')))
+endif
+ifneq ($(strip $(GRID)),)
+$(foreach e,$(GRID),$(if $(shell [[ '$(e)' =~ ^[A-Z][A-Z0-9_]*=[A-Za-z0-9._-]+(,[A-Za-z0-9._-]+)*$$ ]] && echo ok),,\
+  $(error GRID entry '$(e)' is not VAR=value,value,... (values: letters, digits, '.', '_', '-'))))
+grid_vars := $(foreach e,$(GRID),$(firstword $(subst =, ,$(e))))
+$(foreach v,$(grid_vars),$(if $(filter $(v),$(preset_settings)),,$(error GRID varies $(v), which is not a preset variable (pipelines/*.mk))))
+$(foreach v,$(grid_vars),$(if $(filter command line,$(origin $(v))),$(error $(v) is both in GRID and set on the command line)))
+ifneq ($(words $(grid_vars)),$(words $(sort $(grid_vars))))
+$(error GRID names a variable twice)
+endif
+# Every combination, in the order GRID gives (the last variable varies fastest); each point's name sorted.
+grid-product = $(if $(1),$(call grid-product,$(wordlist 2,$(words $(1)),$(1)),$(foreach p,$(2),$(foreach v,\
+  $(subst $(comma), ,$(word 2,$(subst =, ,$(firstword $(1))))),$(p)+$(firstword $(subst =, ,$(firstword $(1))))-$(v)))),$(2))
+grid_points := $(foreach p,$(patsubst @+%,%,$(call grid-product,$(GRID),@)),$(call point_name,$(p)))
+ifneq ($(words $(grid_points)),$(words $(sort $(grid_points))))
+$(error GRID lists a value twice)
+endif
+endif
+# The sweep's runs, relative to $(DATA)/$(PIPELINE): seed-<n>, or <point>/seed-<n> for every point.
+sweep_runs := $(if $(grid_points),$(foreach p,$(grid_points),$(addprefix $(p)/seed-,$(SEEDS))),$(addprefix seed-,$(SEEDS)))
+sweep_root := $(DATA)/$(PIPELINE)
+sweep_table = $(BIN)/summarize --runs $(addprefix $(sweep_root)/,$(sweep_runs)) $(if $(grid_points),--grid) --out $(sweep_root)/sweep.csv
+sweep_page = $(BIN)/report --runs $(addprefix $(sweep_root)/,$(sweep_runs)) $(if $(grid_points),--grid) --out $(sweep_root)/report.html
 
-sweep-seed-%: build
-	@$(MAKE) --no-print-directory SEED=$* all
+# The table and the page alone, from finished runs (what the summary job of a SLURM sweep runs).
+sweep-table: $(BIN)/programs.mk
+	@$(sweep_table)
+sweep-page: $(BIN)/programs.mk
+	$(sweep_page)
+
+ifeq ($(SCHEDULER),local)
+sweep: $(addprefix sweep-run/,$(sweep_runs))
+	@$(sweep_table)
+
+# One run of the sweep: its own make, in its own folder (under its lock).
+sweep-run/%: build
+	@$(MAKE) --no-print-directory $(if $(findstring /,$*),POINT=$(patsubst %/,%,$(dir $*))) SEED=$(patsubst seed-%,%,$(notdir $*)) all
+
+# make report-sweep: the sweep, then $(DATA)/$(PIPELINE)/report.html, one page across its runs.
+report-sweep: sweep
+	$(sweep_page)
+else
+# ---- sweeps on SLURM ---------------------------------------------------------------------------------
+# make sweep SCHEDULER=slurm [SEEDS=...] [GRID=...]: builds once, here (the portable build, TARGET_CPU
+# PORTABLE_CPU, unless TARGET_CPU is given), then submits one job array, one task per run whose outputs
+# are missing or out of date (each task runs `make` for its own run folder, PREBUILT=yes), and a
+# summary job that writes the table (and with report-sweep the page) once every task succeeded
+# (--dependency=afterok). Submitting again submits only the runs still missing or out of date; it
+# refuses while the last submission is still queued or running. Everything about the submission is
+# in $(DATA)/$(PIPELINE)/slurm/: tasks (each task's index and run folder), logs/task-<index>.log,
+# logs/summary.log (scripts/slurm-sweep). DATA must be on a filesystem every node sees, at the same path.
+#   make sweep-status | sweep-wait | sweep-cancel   the state of each task, waiting for the end (failed
+#                                                   tasks reported with their logs), cancelling
+ifneq ($(filter sweep report-sweep,$(MAKECMDGOALS)),)
+ifeq ($(shell command -v sbatch),)
+$(error SCHEDULER=slurm needs sbatch: submit from a SLURM login node (or start scripts/slurm-local-cluster and export SLURM_CONF))
+endif
+endif
+SLURM_PARTITION ?=
+SLURM_TIME ?= 2:00:00
+SLURM_CPUS ?= 2
+SLURM_MEM ?= 4G
+SLURM_OPTIONS ?=
+SLURM_MAX_RUNNING ?=
+sweep report-sweep: build
+	@scripts/slurm-sweep submit --dir $(call sq,$(abspath $(slurm_dir))) --repo $(call sq,$(CURDIR)) \
+	  --root $(call sq,$(sweep_root)) --clear-env $(call sq,$(location_settings) $(preset_settings)) \
+	  $(foreach r,$(sweep_runs),--task $(r)) $(if $(SLURM_MAX_RUNNING),--max-running $(SLURM_MAX_RUNNING)) \
+	  $(foreach a,DATA=$(abspath $(DATA)) PIPELINE=$(PIPELINE) TARGET_CPU=$(TARGET_CPU) PREBUILT=yes,--arg $(call sq,$(a))) \
+	  $(foreach v,$(slurm_forwarded),--arg $(call sq,$(v)=$($(v)))) \
+	  --summary-arg $(call sq,SEEDS=$(SEEDS)) $(if $(grid_points),--summary-arg $(call sq,GRID=$(GRID))) \
+	  --summary-arg sweep-table $(if $(filter report-sweep,$@),--summary-arg sweep-page) \
+	  --name $(call sq,mbrl-$(PIPELINE)) -- --time=$(call sq,$(SLURM_TIME)) --cpus-per-task=$(call sq,$(SLURM_CPUS)) \
+	  --mem=$(call sq,$(SLURM_MEM)) $(if $(SLURM_PARTITION),--partition=$(call sq,$(SLURM_PARTITION))) $(SLURM_OPTIONS)
+endif
+
+# Every task and the summary job get on make's command line where the runs are (DATA as an absolute
+# path), the build, and every preset variable given on this command line (the grid's come from POINT).
+slurm_forwarded = $(foreach v,$(preset_settings),$(if $(filter command line,$(origin $(v))),$(v)))
+slurm_dir = $(sweep_root)/slurm
+SLURM_POLL ?= 10
+sq = '$(subst ','\'',$(1))'
+
+sweep-status sweep-wait sweep-cancel:
+	@scripts/slurm-sweep $(patsubst sweep-%,%,$@) --dir $(call sq,$(abspath $(slurm_dir))) --poll $(call sq,$(SLURM_POLL))
 
 # ---- results to look at and to keep -------------------------------------------------------------------
 
 # make report: $(run)/report.html, one self-contained page of plots (after `make sweep`: one page
-# across SEEDS, $(DATA)/$(PIPELINE)/report.html, with `make report-sweep`).
+# across the sweep's runs, $(DATA)/$(PIPELINE)/report.html, with `make report-sweep`).
 $(run)/report.html: $(run)/eval.h5 $(BIN)/programs.mk
 	$(BIN)/report --runs $(run) --out $@
 
 report: $(run)/report.html
-
-report-sweep: sweep
-	$(BIN)/report --runs $(foreach s,$(SEEDS),$(DATA)/$(PIPELINE)/seed-$(s)) --out $(DATA)/$(PIPELINE)/report.html
 
 # make archive: $(ARCHIVES)/<preset>-seed-<n>-<hash>.tar.gz with a SHA256SUMS manifest and ARCHIVE.md;
 # make verify-archive ARCHIVE=file [HASH=hex] checks one (HASH: the content hash recorded when it was
@@ -254,7 +398,7 @@ bench-venv:
 # ---- tests and housekeeping ---------------------------------------------------------------------------
 
 # The stage tests run the release executables, so they are built first.
-test: build
+test: build test-deps
 	swift test --disable-swift-testing
 
 # make print-VAR: the value of one setting as the preset and the command line resolve it
@@ -262,31 +406,47 @@ test: build
 print-%:
 	@echo '$($*)'
 
-# Removes this run's folder (DATA/PIPELINE/seed-SEED), if Make made it (it holds $(run_marker)).
+# The SLURM sweep tests start a one-node cluster (scripts/slurm-local-cluster), which needs slurmctld,
+# slurmd, slurm-client and munge: installed through apt-get when missing (needs root, as in CI). Not
+# root and missing: a note, and those tests are skipped. `make deps` installs only what the pipeline
+# itself needs.
+test-deps:
+	@if [ "$$(id -u)" = 0 ]; then scripts/slurm-local-cluster install; \
+	else scripts/slurm-local-cluster install 2>/dev/null || echo "test: SLURM is not installed (sudo scripts/slurm-local-cluster install); the SLURM tests will be skipped"; fi
+
+# Removes this run's folder (DATA/PIPELINE/[POINT/]seed-SEED), if Make made it (it holds
+# $(run_marker)), and a grid point's folder left empty.
 clean:
 	@if [ -f $(run)/$(run_marker) ]; then echo "rm -rf $(run)"; flock $(run)/$(run_marker) rm -rf $(run); \
+	  $(if $(POINT),rmdir --ignore-fail-on-non-empty $(dir $(run));) \
 	elif [ -e $(run) ]; then echo "clean: $(run) was not made by make (no $(run_marker)); left as it is" >&2; fi
 
-# Removes every run folder Make made under DATA (DATA/<preset>/seed-<n> holding $(run_marker), for
-# the presets in pipelines/), the sweep tables and pages next to them, the preset folders left empty,
-# and the build folder. Nothing else under DATA is touched.
+# Removes every run folder Make made under DATA (DATA/<preset>/seed-<n> and grid points'
+# DATA/<preset>/<point>/seed-<n> holding $(run_marker), for the presets in pipelines/), the sweep
+# tables and pages next to them, a SLURM sweep's folder DATA/<preset>/slurm (it holds .mbrl-sweep),
+# the point and preset folders left empty, and the build folder. Nothing else under DATA is touched.
 presets := $(basename $(notdir $(wildcard pipelines/*.mk)))
 distclean: clean-runs
 	rm -rf .build
 
 # The run-folder part of distclean.
+point_regex := [A-Z][A-Z0-9_]*-[A-Za-z0-9._-]+(\+[A-Z][A-Z0-9_]*-[A-Za-z0-9._-]+)*
 clean-runs:
 	@for p in $(presets); do \
-	  for r in $(DATA)/$$p/seed-*; do \
-	    if [ -f "$$r/$(run_marker)" ] && [[ "$$r" =~ /seed-[0-9]+$$ ]]; then echo "rm -rf $$r"; rm -rf "$$r"; fi; \
+	  for r in $(DATA)/$$p/seed-* $(DATA)/$$p/*/seed-*; do \
+	    if [ -f "$$r/$(run_marker)" ] && [[ "$$r" =~ /$$p/($(point_regex)/)?seed-[0-9]+$$ ]]; then \
+	      echo "rm -rf $$r"; rm -rf "$$r"; \
+	      [ "$${r%/seed-*}" = $(DATA)/$$p ] || rmdir --ignore-fail-on-non-empty "$${r%/seed-*}"; \
+	    fi; \
 	  done; \
+	  if [ -f $(DATA)/$$p/slurm/.mbrl-sweep ]; then echo "rm -rf $(DATA)/$$p/slurm"; rm -rf $(DATA)/$$p/slurm; fi; \
 	  rm -f $(DATA)/$$p/sweep.csv $(DATA)/$$p/report.html; \
 	  [ ! -d $(DATA)/$$p ] || rmdir --ignore-fail-on-non-empty $(DATA)/$$p; \
 	done
 
 # Parameters files are written last, when every variable they mention is defined, and only once the
 # program hashes are known (before the first build, Make rebuilds programs.mk and starts over).
-ifneq ($(filter-out build test bench sweep report-sweep,$(pipeline_goals)),)
+ifneq ($(filter-out build test bench sweep report-sweep sweep-table sweep-page sweep-run/%,$(pipeline_goals)),)
 ifneq ($(program_collect),)
 $(foreach name,$(param_files),$(if $(call write-params,$(name)),$(eval $(run)/params/$(name): FORCE ;)))
 endif

@@ -2,7 +2,22 @@
 //
 // Model-based RL with a learned dynamics model and MPC, as a pipeline of small executables that
 // exchange HDF5 files. See README.md, docs/DESIGN.md (the stages) and docs/FORMATS.md (the files).
+import Foundation
 import PackageDescription
+
+// The CPU release builds target: `native` (the building machine's, the default) or an instruction
+// set every machine of a cluster has, e.g. the x86-64 level `x86-64-v3` (AVX2, FMA). `make build
+// TARGET_CPU=x86-64-v3` sets it through MBRL_TARGET_CPU and builds in its own folder
+// (.build/cpu-x86-64-v3/); see the README, "Running on a cluster". A level is passed as clang's
+// `-march` (Swift's own -target-cpu does not know the x86-64 levels); IRGen takes the CPU and its
+// features from there, for the Swift code and the C shims alike. A value with other characters
+// than letters, digits, `-`, `_` and `.` stops the build.
+let targetCPUFlags: [String] = {
+    let value = ProcessInfo.processInfo.environment["MBRL_TARGET_CPU"] ?? ""
+    let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+    guard value.allSatisfy(allowed.contains) else { fatalError("MBRL_TARGET_CPU '\(value)' is not a CPU name") }
+    return value.isEmpty || value == "native" ? ["-target-cpu", "native"] : ["-Xcc", "-march=\(value)"]
+}()
 
 let package = Package(
     name: "mbrl",
@@ -37,12 +52,13 @@ let package = Package(
 
         // The library: environments, HDF5 files, the network, planners, pipeline utilities.
         // It knows nothing of the command line.
-        // Release builds target the building machine's CPU, so the network's and the planner's loops use
-        // its widest vector instructions (AVX2/AVX-512 instead of the baseline SSE2). The project is
-        // built where it runs, by `make`.
+        // Release builds target the building machine's CPU by default, so the network's and the
+        // planner's loops use its widest vector instructions (AVX2/AVX-512 instead of the baseline
+        // SSE2). The project is built where it runs, by `make`; a cluster's portable build names a
+        // level instead (targetCPUFlags above).
         .target(
             name: "MBRL", dependencies: ["CHDF5", "COpenBLAS", "CMuJoCo"],
-            swiftSettings: [.unsafeFlags(["-target-cpu", "native"], .when(configuration: .release))]),
+            swiftSettings: [.unsafeFlags(targetCPUFlags, .when(configuration: .release))]),
 
         // Option groups and the error/exit-status convention shared by every stage.
         .target(

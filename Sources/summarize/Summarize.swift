@@ -3,7 +3,8 @@ import Foundation
 import MBRL
 import MBRLCommandLine
 
-/// One table across the seeds of a sweep: test return and model error per run, then mean ± std.
+/// One table across the seeds of a sweep: test return and model error per run, then mean ± std; or,
+/// for a grid sweep, one row per grid point with mean ± std across its seeds and the best point marked.
 @main
 struct Summarize: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +12,11 @@ struct Summarize: ParsableCommand {
         discussion: """
             Each run folder must hold test.h5 (the final model's test rollouts) and eval.h5; the run is \
             read from its HDF5 files alone. Prints a table and writes it as CSV (one row per run, then \
-            mean and std across runs).
+            mean and std across runs). With --grid the runs are a grid sweep's, <point>/seed-<n> where \
+            <point> names the point's settings (VAR-value joined by +, as make sweep GRID=... names its \
+            folders): one row per point, with its settings, its number of seeds, and the mean and \
+            (population) std across its seeds of each run's mean test return, one-step MSE and k-step \
+            RMSE; the point with the highest mean test return is marked best.
             """)
 
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Run folders, e.g. data/pendulum/seed-0.", valueName: "dir"))
@@ -23,10 +28,16 @@ struct Summarize: ParsableCommand {
     @Option(help: ArgumentHelp("CSV file to write.", valueName: "file"))
     var out: String
 
+    @Flag(help: "The runs are a grid sweep's (<point>/seed-<n>): one row per grid point.")
+    var grid = false
+
     func validate() throws {
         guard !runs.isEmpty else { throw ValidationError("give at least one --runs folder") }
         if let problem = AtomicOutput.nameProblem(out) { throw ValidationError("--out '\(out)' \(problem)") }
         guard k >= 1 else { throw ValidationError("--k must be at least 1, got \(k)") }
+        if grid {
+            do { _ = try SweepGrid(folders: runs) } catch { throw ValidationError("--grid: \(error)") }
+        }
     }
 
     struct Row { var run: String; var returnMean: Double; var returnStd: Double; var oneStep: Double; var kStep: Double }
@@ -34,6 +45,7 @@ struct Summarize: ParsableCommand {
     func run() throws {
         try Stage.run {
             let destination = try AtomicOutput(target: out, inputs: runs.flatMap { RunResults.inputFiles(folder: $0) })
+            if grid { return try summarizeGrid(destination) }
             let rows = try runs.map { folder -> Row in
                 let results = try RunResults(folder: folder)
                 guard let kStep = results.kStepRMSE(at: k) else {
@@ -61,5 +73,45 @@ struct Summarize: ParsableCommand {
             try destination.write(Data((csv.joined(separator: "\n") + "\n").utf8))
             print(table.joined(separator: "\n"))
         }
+    }
+
+    /// One grid point: its runs' mean test return, one-step MSE and k-step RMSE, across seeds.
+    struct PointRow { var point: SweepGrid.Point; var seeds: [Int]; var returns: ReturnStatistics; var oneStep: ReturnStatistics; var kStep: ReturnStatistics }
+
+    func readRow(_ folder: String) throws -> Row {
+        let results = try RunResults(folder: folder)
+        guard let kStep = results.kStepRMSE(at: k) else {
+            throw StageError("\(folder)/eval.h5: metrics/k_step_rmse: has \(results.kStepRMSE.count) entries, --k is \(k)")
+        }
+        return Row(run: String(results.seed), returnMean: results.testStatistics.mean, returnStd: results.testStatistics.std,
+                   oneStep: results.oneStepMSE, kStep: kStep)
+    }
+
+    /// The grid's table: one row per point, the best (highest mean test return across seeds) marked.
+    func summarizeGrid(_ destination: AtomicOutput) throws {
+        let sweep = try SweepGrid(folders: runs)
+        let rows = try sweep.points.map { point -> PointRow in
+            let runs = try point.folders.map(readRow)
+            return PointRow(point: point, seeds: runs.map { Int($0.run)! }, returns: ReturnStatistics(runs.map(\.returnMean)),
+                            oneStep: ReturnStatistics(runs.map(\.oneStep)), kStep: ReturnStatistics(runs.map(\.kStep)))
+        }
+        let best = rows.indices.max { rows[$0].returns.mean < rows[$1].returns.mean }!  // the first of equals
+
+        var csv = [(["point"] + sweep.variables + ["seeds", "test_return_mean", "test_return_std", "one_step_mse_mean", "one_step_mse_std",
+                                                   "k\(k)_rmse_mean", "k\(k)_rmse_std", "best"]).joined(separator: ",")]
+        var cells = [["", "point"] + sweep.variables + ["seeds", "test return (mean ± std)", "one-step MSE", "\(k)-step RMSE"]]
+        for (i, r) in rows.enumerated() {
+            let values = sweep.variables.map { r.point.value(of: $0) ?? "" }
+            csv.append(([r.point.name] + values + ["\(r.seeds.count)", "\(r.returns.mean)", "\(r.returns.std)", "\(r.oneStep.mean)",
+                                                  "\(r.oneStep.std)", "\(r.kStep.mean)", "\(r.kStep.std)", i == best ? "yes" : ""]).joined(separator: ","))
+            cells.append([i == best ? "*" : "", r.point.name] + values
+                         + ["\(r.seeds.count)", String(format: "%.1f ± %.1f", r.returns.mean, r.returns.std),
+                            String(format: "%.3g", r.oneStep.mean), String(format: "%.3g", r.kStep.mean)])
+        }
+        let widths = cells[0].indices.map { c in cells.map { $0[c].count }.max()! }
+        let table = cells.map { row in row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") }
+        try destination.write(Data((csv.joined(separator: "\n") + "\n").utf8))
+        print(table.joined(separator: "\n"))
+        print("(mean ± std across each point's seeds of each run's mean; * best: the highest mean test return)")
     }
 }

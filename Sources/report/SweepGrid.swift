@@ -1,0 +1,71 @@
+import Foundation
+
+// The same file is in Sources/summarize and Sources/report (a test keeps the two copies identical):
+// the two programs read grids, and the stages' shared library stays untouched, so the stages' program
+// hashes, and with them every run's outputs, stay valid.
+
+/// The runs of a grid sweep, grouped by grid point. `make sweep GRID=...` puts each run in
+/// `<point>/seed-<n>`, where the point's folder name lists its settings as `VAR-value` (a preset
+/// variable, its value), joined by `+`: `HORIZON-20+LR-3e-4/seed-3`. The grouping goes by that name
+/// alone; the settings themselves are in each run's files.
+struct SweepGrid {
+    struct Point {
+        /// The point's folder name, e.g. `HORIZON-20+LR-3e-4`.
+        var name: String
+        /// Its settings in the name's order, e.g. `[("HORIZON", "20"), ("LR", "3e-4")]`.
+        var settings: [(variable: String, value: String)]
+        /// Its run folders, as given.
+        var folders: [String]
+
+        /// The value the point gives `variable`, or nil.
+        func value(of variable: String) -> String? { settings.first { $0.variable == variable }?.value }
+    }
+
+    /// The points in the order their first run was given.
+    var points: [Point]
+    /// Every variable some point sets, in order of first appearance.
+    var variables: [String]
+
+    /// The settings a point's folder name lists, or nil when it is not such a name: `VAR-value` parts
+    /// (VAR: capitals, digits, `_`, starting with a capital; value: letters, digits, `.`, `_`, `-`)
+    /// joined by `+`, no variable twice.
+    static func settings(ofPoint name: String) -> [(variable: String, value: String)]? {
+        var settings: [(variable: String, value: String)] = []
+        for part in name.split(separator: "+", omittingEmptySubsequences: false) {
+            guard let dash = part.firstIndex(of: "-") else { return nil }
+            let variable = part[..<dash], value = part[part.index(after: dash)...]
+            guard let first = variable.first, first.isASCII, first.isUppercase,
+                  variable.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber || $0 == "_") }),
+                  !value.isEmpty, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }),
+                  !settings.contains(where: { $0.variable == variable })
+            else { return nil }
+            settings.append((String(variable), String(value)))
+        }
+        return settings
+    }
+
+    /// Groups run folders `<point>/seed-<n>` by point; throws naming the first folder whose parent
+    /// folder is not a grid point's name.
+    init(folders: [String]) throws {
+        points = []
+        variables = []
+        for folder in folders {
+            let url = URL(fileURLWithPath: folder).standardized
+            let name = url.deletingLastPathComponent().lastPathComponent
+            guard url.lastPathComponent.hasPrefix("seed-"), let settings = Self.settings(ofPoint: name) else {
+                throw SweepGridError(description: "\(folder): not a grid point's run folder <point>/seed-<n>, where <point> is VAR-value joined by + (e.g. HORIZON-20+LR-3e-4/seed-0)")
+            }
+            if let i = points.firstIndex(where: { $0.name == name }) {
+                points[i].folders.append(folder)
+            } else {
+                points.append(Point(name: name, settings: settings, folders: [folder]))
+                for (variable, _) in settings where !variables.contains(variable) { variables.append(variable) }
+            }
+        }
+    }
+}
+
+/// A run folder that is not part of a grid.
+struct SweepGridError: Error, CustomStringConvertible {
+    var description: String
+}
