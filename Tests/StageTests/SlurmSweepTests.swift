@@ -57,7 +57,7 @@ final class SlurmSweepTests: XCTestCase {
         let submitted = try submit()
         XCTAssertEqual(submitted.status, 0, submitted.stderr)
         XCTAssertTrue(submitted.stdout.contains("4 of 4 runs to do"), submitted.stdout)
-        XCTAssertTrue(submitted.stdout.contains("(tasks 1,2,3,4, listed in"), submitted.stdout)
+        XCTAssertTrue(submitted.stdout.contains("(tasks 1-4, listed in"), submitted.stdout)
         let finished = try wait()
         print("SlurmSweepTests: the sweep through SLURM took \(String(format: "%.1f", Date().timeIntervalSince(clock))) s")
         XCTAssertEqual(finished.status, 0, finished.stdout + finished.stderr)
