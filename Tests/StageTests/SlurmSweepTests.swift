@@ -29,9 +29,11 @@ final class SlurmSweepTests: XCTestCase {
         try requireSLURM()
         let cluster = TemporaryDirectory("mbrl-slurm-cluster")
         let start = try runProcess(script, ["start", cluster.path], timeout: 60)
-        addTeardownBlock { [script] in
+        addTeardownBlock { [script, weak self] in
             let stop = try? runProcess(script, ["stop", cluster.path], timeout: 60)
             print(stop?.result.stdout ?? "", stop?.result.stderr ?? "", terminator: "")
+            // The cluster's logs stay for a failed test (the path is printed above), not for a passed one.
+            if self?.testRun?.totalFailureCount == 0 { try? FileManager.default.removeItem(atPath: cluster.path) }
         }
         print(start.result.stdout, terminator: "")
         XCTAssertEqual(start.result.status, 0, start.result.stderr)
