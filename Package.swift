@@ -70,9 +70,14 @@ let package = Package(
         .executableTarget(name: "train", dependencies: ["MBRLCommandLine"]),
         .executableTarget(name: "plan", dependencies: ["MBRLCommandLine"]),
         .executableTarget(name: "evaluate", dependencies: ["MBRLCommandLine"]),
-        .executableTarget(name: "summarize", dependencies: ["MBRLCommandLine"]),
+        // Grid sweeps' run folders grouped by point, for the programs that read across runs. Its own
+        // target, so the stages' programs (and their hashes, which decide when outputs are stale) do
+        // not change with it.
+        .target(name: "MBRLSweeps"),
+
+        .executableTarget(name: "summarize", dependencies: ["MBRLCommandLine", "MBRLSweeps"]),
         .executableTarget(name: "bench", dependencies: ["MBRLCommandLine"]),
-        .executableTarget(name: "report", dependencies: ["MBRLCommandLine"]),
+        .executableTarget(name: "report", dependencies: ["MBRLCommandLine", "MBRLSweeps"]),
 
         // Helpers shared by the test targets: approximate equality, temporary folders, fixtures.
         .target(name: "MBRLTestSupport", dependencies: ["MBRL"], path: "Tests/MBRLTestSupport"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MBRL
 import MBRLCommandLine
+import MBRLSweeps
 
 /// `make report`: one self-contained HTML page of plots of a run, or of several runs of a sweep.
 @main

@@ -1,5 +1,6 @@
 import Foundation
 import MBRL
+import MBRLSweeps
 
 /// The self-contained HTML page of a run (or of several runs of a sweep): inline CSS and SVG, and one
 /// inline script that runs the animation's controls; nothing loaded from anywhere. The markup is

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MBRL
 import MBRLCommandLine
+import MBRLSweeps
 
 /// One table across the seeds of a sweep: test return and model error per run, then mean ± std; or,
 /// for a grid sweep, one row per grid point with mean ± std across its seeds and the best point marked.

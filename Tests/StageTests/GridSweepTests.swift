@@ -119,14 +119,6 @@ final class GridSweepTests: XCTestCase {
         let bad = try Sweeps.make(["-n", "build", "TARGET_CPU=a b"])
         XCTAssertTrue(bad.stderr.contains("is not a CPU name"), bad.stderr)
     }
-
-    /// summarize and report each compile their own copy of SweepGrid.swift (the stages' library stays
-    /// untouched); the copies must not drift apart.
-    func testBothCopiesOfSweepGridAreTheSame() throws {
-        let summarize = try Data(contentsOf: Repository.root.appendingPathComponent("Sources/summarize/SweepGrid.swift"))
-        let report = try Data(contentsOf: Repository.root.appendingPathComponent("Sources/report/SweepGrid.swift"))
-        XCTAssertEqual(summarize, report)
-    }
 }
 
 /// What the sweep tests share: a tiny budget, make, and the files of a sweep's runs.

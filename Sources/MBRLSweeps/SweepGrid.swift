@@ -1,35 +1,31 @@
 import Foundation
 
-// The same file is in Sources/summarize and Sources/report (a test keeps the two copies identical):
-// the two programs read grids, and the stages' shared library stays untouched, so the stages' program
-// hashes, and with them every run's outputs, stay valid.
-
 /// The runs of a grid sweep, grouped by grid point. `make sweep GRID=...` puts each run in
 /// `<point>/seed-<n>`, where the point's folder name lists its settings as `VAR-value` (a preset
 /// variable, its value), joined by `+`: `HORIZON-20+LR-3e-4/seed-3`. The grouping goes by that name
 /// alone; the settings themselves are in each run's files.
-struct SweepGrid {
-    struct Point {
+public struct SweepGrid {
+    public struct Point {
         /// The point's folder name, e.g. `HORIZON-20+LR-3e-4`.
-        var name: String
+        public var name: String
         /// Its settings in the name's order, e.g. `[("HORIZON", "20"), ("LR", "3e-4")]`.
-        var settings: [(variable: String, value: String)]
+        public var settings: [(variable: String, value: String)]
         /// Its run folders, as given.
-        var folders: [String]
+        public var folders: [String]
 
         /// The value the point gives `variable`, or nil.
-        func value(of variable: String) -> String? { settings.first { $0.variable == variable }?.value }
+        public func value(of variable: String) -> String? { settings.first { $0.variable == variable }?.value }
     }
 
     /// The points in the order their first run was given.
-    var points: [Point]
+    public var points: [Point]
     /// Every variable some point sets, in order of first appearance.
-    var variables: [String]
+    public var variables: [String]
 
     /// The settings a point's folder name lists, or nil when it is not such a name: `VAR-value` parts
     /// (VAR: capitals, digits, `_`, starting with a capital; value: letters, digits, `.`, `_`, `-`)
     /// joined by `+`, no variable twice.
-    static func settings(ofPoint name: String) -> [(variable: String, value: String)]? {
+    public static func settings(ofPoint name: String) -> [(variable: String, value: String)]? {
         var settings: [(variable: String, value: String)] = []
         for part in name.split(separator: "+", omittingEmptySubsequences: false) {
             guard let dash = part.firstIndex(of: "-") else { return nil }
@@ -46,7 +42,7 @@ struct SweepGrid {
 
     /// Groups run folders `<point>/seed-<n>` by point; throws naming the first folder whose parent
     /// folder is not a grid point's name.
-    init(folders: [String]) throws {
+    public init(folders: [String]) throws {
         points = []
         variables = []
         for folder in folders {
@@ -66,6 +62,6 @@ struct SweepGrid {
 }
 
 /// A run folder that is not part of a grid.
-struct SweepGridError: Error, CustomStringConvertible {
-    var description: String
+public struct SweepGridError: Error, CustomStringConvertible {
+    public var description: String
 }
