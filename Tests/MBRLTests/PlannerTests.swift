@@ -119,6 +119,32 @@ final class PlannerTests: XCTestCase {
         }
     }
 
+    /// The same for a locomotion task's widths (HalfCheetah's 17 observations and 6 actions), where
+    /// the first and the last layer are SGEMMs rather than the thin loops (`FoldedNetwork`'s
+    /// `thinInputWidth`, `thinOutputWidth`).
+    func testFoldedNetworkMatchesTheModelForManyInputsAndOutputs() {
+        let o = 17, a = 6, rows = 30
+        var rng = RandomGenerator(seed: 6)
+        let stats = NormalizationStats(stateMean: (0..<o).map { _ in Float(rng.normal()) }, stateStd: (0..<o).map { _ in 0.5 + Float(rng.nextUnit()) },
+                                       actionMean: [Float](repeating: 0, count: a), actionStd: [Float](repeating: 0.58, count: a),
+                                       deltaStateMean: (0..<o).map { _ in 0.1 * Float(rng.normal()) },
+                                       deltaStateStd: (0..<o).map { _ in 0.2 + Float(rng.nextUnit()) }, count: 1)
+        XCTAssertGreaterThan(o + a, FoldedNetwork.thinInputWidth)
+        XCTAssertGreaterThan(o, FoldedNetwork.thinOutputWidth)
+        for (depth, batchNorm) in [(2, true), (3, false), (1, true)] {
+            let model = DynamicsModel(stats: stats, hidden: 40, depth: depth, batchNorm: batchNorm, seed: 7)
+            for i in 0..<model.network.buffers.count { model.network.buffers[i] = 0.5 + Float(rng.nextUnit()) }
+            for i in 0..<model.network.parameters.count { model.network.parameters[i] += 0.1 * Float(rng.normal()) }
+            let observations = (0..<(rows * o)).map { _ in Float(rng.normal()) }
+            let actions = (0..<(rows * a)).map { _ in Float(rng.uniform(-1, 1)) }
+            let expected = model.predictNextObservations(observations: observations, actions: actions)
+            let folded = ModelDynamics(model, capacity: rows)
+            var got = [Float](repeating: 0, count: rows * o)
+            folded.predict(observations: observations, actions: actions, count: rows, into: &got)
+            XCTAssertLessThan(maxRelativeError(got, expected, floor: 1).error, 1e-5, "depth \(depth), batch norm \(batchNorm)")
+        }
+    }
+
     /// A component that never varies gets std 1 (not a tiny floor), so folding its normalization into
     /// the first layer keeps Float32 precision: folded and unfolded predictions agree on data where a
     /// state component is constant.

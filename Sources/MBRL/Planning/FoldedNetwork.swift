@@ -87,10 +87,11 @@ public final class FoldedNetwork {
     /// returns a pointer to count × obs values, valid until the next call.
     ///
     /// The hidden layers between two hidden widths are one SGEMM each plus a fused bias-and-ReLU pass.
-    /// The first layer (a handful of inputs) and the last (a handful of outputs) are too thin for
-    /// SGEMM to reach speed (its packing dominates), so they are written as loops that vectorize: the
-    /// first over output columns, the last as SIMD dot products along the hidden width. (Measured on
-    /// `make bench` on one thread: 2.45 ms per step with these layers through SGEMM, 1.85 ms as loops.)
+    /// A first layer of a handful of inputs and a last of a handful of outputs (Pendulum's) are too thin
+    /// for SGEMM to reach speed (its packing dominates), so they are written as loops that vectorize:
+    /// the first over output columns, the last as SIMD dot products along the hidden width. (Measured
+    /// on `make bench` on one thread: 2.45 ms per step with these layers through SGEMM, 1.85 ms as
+    /// loops.) Wider ones (the MuJoCo tasks') are SGEMMs: see `thinInputWidth`, `thinOutputWidth`.
     @inline(__always)
     public func predictDelta(inputs: UnsafePointer<Float>, count: Int) -> UnsafePointer<Float> {
         precondition(count <= capacity, "\(count) rows exceed the capacity \(capacity)")
@@ -101,8 +102,15 @@ public final class FoldedNetwork {
                         bias: biases[0].pointer, into: activations[0].pointer)
             return UnsafePointer(activations[0].pointer)
         }
-        Self.thinInputLayer(inputs, rows: count, input: widths[0], output: widths[1], transposedWeight: firstLayerTransposed.pointer,
-                            bias: biases[0].pointer, into: activations[0].pointer)
+        if widths[0] <= Self.thinInputWidth {
+            Self.thinInputLayer(inputs, rows: count, input: widths[0], output: widths[1], transposedWeight: firstLayerTransposed.pointer,
+                                bias: biases[0].pointer, into: activations[0].pointer)
+        } else {
+            // Many inputs (HalfCheetah's 23, Ant's 35): one SGEMM, then the bias and ReLU.
+            BLAS.gemm(transposeA: false, transposeB: true, m: count, n: widths[1], k: widths[0],
+                      a: inputs, b: weights[0].pointer, beta: 0, c: activations[0].pointer)
+            Self.addBiasAndReLU(activations[0].pointer, rows: count, width: widths[1], bias: biases[0].pointer)
+        }
         var source = activations[0].pointer
         // The bias and ReLU still to apply to `source`: the last hidden layer's are applied by the
         // output layer as it reads its input, which saves a pass over the widest activations.
@@ -110,22 +118,49 @@ public final class FoldedNetwork {
         for l in 1..<(layers - 1) {
             let input = widths[l], output = widths[l + 1]
             let out = activations[l].pointer, bias = biases[l].pointer
-            if let pending = pendingBias {
-                for r in 0..<count {
-                    let row = source + r * input
-                    for j in 0..<input { row[j] = max(row[j] + pending[j], 0) }
-                }
-            }
+            if let pending = pendingBias { Self.addBiasAndReLU(source, rows: count, width: input, bias: pending) }
             BLAS.gemm(transposeA: false, transposeB: true, m: count, n: output, k: input,
                       a: source, b: weights[l].pointer, beta: 0, c: out)
             source = out
             pendingBias = UnsafePointer(bias)
         }
-        let last = layers - 1
+        let last = layers - 1, input = widths[last], output = widths[last + 1]
         let out = activations[last].pointer
-        Self.affine(source, rows: count, input: widths[last], output: widths[last + 1], weight: weights[last].pointer,
-                    bias: biases[last].pointer, inputBias: pendingBias, into: out)
+        if output <= Self.thinOutputWidth {
+            Self.affine(source, rows: count, input: input, output: output, weight: weights[last].pointer,
+                        bias: biases[last].pointer, inputBias: pendingBias, into: out)
+        } else {
+            // Many outputs (HalfCheetah's 17, Ant's 27): one SGEMM after one pass of the pending bias
+            // and ReLU; dot products per output would redo that pass once per output.
+            if let pending = pendingBias { Self.addBiasAndReLU(source, rows: count, width: input, bias: pending) }
+            BLAS.gemm(transposeA: false, transposeB: true, m: count, n: output, k: input,
+                      a: source, b: weights[last].pointer, beta: 0, c: out)
+            let bias = biases[last].pointer
+            for r in 0..<count {
+                let row = out + r * output
+                for j in 0..<output { row[j] += bias[j] }
+            }
+        }
         return UnsafePointer(out)
+    }
+
+    /// Up to this many outputs, the last layer is written as SIMD dot products (`affine`); beyond, it
+    /// is an SGEMM. (Measured with `make bench`, one thread, alternating builds: Pendulum's 3 outputs
+    /// are faster as dot products; HalfCheetah's planning step took 36.5–40.6 ms with its 23 inputs
+    /// and 17 outputs as loops, 27.0–35.4 ms with both as SGEMMs.)
+    public static let thinOutputWidth = 8
+
+    /// Up to this many inputs, the first layer is written as SIMD loops (`thinInputLayer`); beyond, it
+    /// is an SGEMM (measured with `thinOutputWidth`).
+    public static let thinInputWidth = 8
+
+    /// `x = relu(x + bias)` in place, for `rows` rows of `width` values.
+    @inline(__always)
+    static func addBiasAndReLU(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>) {
+        for r in 0..<rows {
+            let row = x + r * width
+            for j in 0..<width { row[j] = max(row[j] + bias[j], 0) }
+        }
     }
 
     /// `out = relu(x Wᵀ + b)` for a layer with few inputs, from Wᵀ (input × output): per row, the
