@@ -22,6 +22,12 @@ struct Bench: ParsableCommand {
 
     @OptionGroup var environment: EnvironmentOptions
 
+    @Option(help: ArgumentHelp("A Python with torch: also run scripts/torch_bench.py's PETS workloads for comparison.", valueName: "python"))
+    var torchPython: String?
+
+    @Flag(help: "Skip the PETS ensemble workloads (EnsembleWorkloads.swift).")
+    var noEnsemble = false
+
     func validate() throws {
         guard repetitions >= 3 else { throw ValidationError("--repetitions must be at least 3, got \(repetitions)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
@@ -63,16 +69,21 @@ struct Bench: ParsableCommand {
         let cem = workloads.planStepSeconds(kind: .cem, candidates: 500, horizon: 30, iterations: 5, threads: cores, repetitions: max(repetitions / 3, 3))
         report("plan step (cem, 500 × H 30 × 5 it), \(cores) threads", String(format: "%.3f ms", cem * 1e3))
 
+        // 5. The PETS ensemble: training and one TS-∞ evaluation, beside PyTorch (EnsembleWorkloads.swift).
+        let ensemble = noEnsemble ? [:] : EnsembleWorkloads(base: workloads).run(cores: cores, sgemmMultiThread: sgemmN, repetitions: repetitions,
+                                                                                 python: torchPython, report: report)
+
         let width = table.map(\.0.count).max() ?? 0
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(BLAS.version), HDF5 \(HDF5Library.version)")
         for (name, value) in table { print(name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + value) }
-        let json: JSONValue = [
+        var json: [String: JSONValue] = [
             "sgemm_gflops_1t": .double(rounded(sgemm1)), "sgemm_gflops_mt": .double(rounded(sgemmN)),
             "plan_ms_1t": .double(rounded(plan1 * 1e3, 4)), "plan_ms_mt": .double(rounded(planN * 1e3, 4)),
             "plan_gflops_mt": .double(rounded(flops / planN / 1e9)), "train_samples_per_s_1t": .double(rounded(trainRate, 0)),
             "cem_ms_mt": .double(rounded(cem * 1e3, 4)),
         ]
-        print(json.text)
+        json.merge(ensemble) { $1 }
+        print(JSONValue.object(json).text)
     }
 
     func rounded(_ x: Double, _ digits: Int = 2) -> Double {
