@@ -7,11 +7,14 @@ import MBRLCommandLine
 @main
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure SGEMM, one MPC step, training and CEM on this machine.",
+        abstract: "Measure SGEMM, one MPC step, training, CEM and the PETS ensemble on this machine.",
         discussion: """
             Every figure is the median of --repetitions timed runs after warm-up. The last line is one \
             JSON object with the keys sgemm_gflops_1t, sgemm_gflops_mt, plan_ms_1t, plan_ms_mt, \
-            plan_gflops_mt, train_samples_per_s_1t, cem_ms_mt.
+            plan_gflops_mt, train_samples_per_s_1t, cem_ms_mt, and for the PETS ensemble \
+            ensemble_train_samples_per_s_1t, ensemble_plan_ms_mt, ensemble_plan_gflops_mt, \
+            ensemble_plan_sgemm_fraction_mt (with --torch-python also torch_ensemble_train_samples_per_s_1t, \
+            torch_ensemble_plan_ms_mt).
             """)
 
     @Option(help: "Timed repetitions per measurement (the median is reported).")

@@ -74,6 +74,11 @@ struct Evaluate: ParsableCommand {
                     try metrics.writeScalar(c.within2Sigma, to: "within_2sigma")
                     try metrics.writeScalar(c.nll, to: "nll")
                     try metrics.write(c.nllPerDimension, shape: [o], to: "nll_per_dim")
+                    if let m = c.member {
+                        try metrics.writeScalar(m.within1Sigma, to: "member_within_1sigma")
+                        try metrics.writeScalar(m.within2Sigma, to: "member_within_2sigma")
+                        try metrics.writeScalar(m.nll, to: "member_nll")
+                    }
                 }
                 let group = try root.createGroup("rollouts")
                 for (i, (path, stats)) in zip(rollouts, returns).enumerated() {
@@ -101,8 +106,11 @@ enum EvaluationTable {
         lines.append(String(format: "  one-step MSE      %.3g   (normalized %.3g)", e.oneStepMSE, e.oneStepMSENormalized))
         let ks = [1, 5, 10, 20, 30].filter { $0 <= e.kStepRMSE.count } + (e.kStepRMSE.count > 30 ? [e.kStepRMSE.count] : [])
         if let c = e.calibration {
-            lines.append(String(format: "  calibration       within 1σ %.3f (Gaussian %.3f)   within 2σ %.3f (%.3f)   NLL %.3f nats",
+            lines.append(String(format: "  calibration (mixture)  within 1σ %.3f (Gaussian %.3f)   within 2σ %.3f (%.3f)   NLL %.3f nats",
                                 c.within1Sigma, Calibration.gaussianWithin1Sigma, c.within2Sigma, Calibration.gaussianWithin2Sigma, c.nll))
+            if let m = c.member {
+                lines.append(String(format: "    each elite      within 1σ %.3f   within 2σ %.3f   NLL %.3f nats (mean over the elites)", m.within1Sigma, m.within2Sigma, m.nll))
+            }
         }
         lines.append("  k-step RMSE       " + ks.map { String(format: "k=%d %.3g", $0, e.kStepRMSE[$0 - 1]) }.joined(separator: "   "))
         if !rollouts.isEmpty {

@@ -39,9 +39,14 @@ enum ReportPage {
     /// nothing for a deterministic model.
     static func calibration(_ c: Calibration?) -> String {
         guard let c else { return "" }
-        return "<div>" + kpi("held-out targets within 1σ", String(format: "%.1f%% (calibrated %.1f%%)", 100 * c.within1Sigma, 100 * Calibration.gaussianWithin1Sigma))
-            + kpi("within 2σ", String(format: "%.1f%% (calibrated %.1f%%)", 100 * c.within2Sigma, 100 * Calibration.gaussianWithin2Sigma))
-            + kpi("NLL per component", String(format: "%.3f nats", c.nll)) + "</div>\n"
+        var html = "<div>" + kpi("held-out targets within 1σ (mixture)", String(format: "%.1f%% (calibrated %.1f%%)", 100 * c.within1Sigma, 100 * Calibration.gaussianWithin1Sigma))
+            + kpi("within 2σ (mixture)", String(format: "%.1f%% (calibrated %.1f%%)", 100 * c.within2Sigma, 100 * Calibration.gaussianWithin2Sigma))
+            + kpi("NLL per component (mixture)", String(format: "%.3f nats", c.nll))
+        if let m = c.member {
+            html += kpi("each elite: within 1σ / 2σ", String(format: "%.1f%% / %.1f%%", 100 * m.within1Sigma, 100 * m.within2Sigma))
+                + kpi("each elite: NLL", String(format: "%.3f nats", m.nll))
+        }
+        return html + "</div>\n"
     }
 
     // MARK: One run

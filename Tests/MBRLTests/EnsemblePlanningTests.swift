@@ -11,7 +11,17 @@ final class EnsemblePlanningTests: XCTestCase {
         return try Rollout(episodes: episodes, seed: seed).run(&policy, in: &env)
     }
 
-    func trainedEnsemble(members: Int = 3, epochs: Int = 6) throws -> (EnsembleModel, EnsembleFitting.Result, Transitions) {
+    /// One fit shared by the tests (debug builds train slowly); each test gets its own copy.
+    static var fitted: (EnsembleModel, EnsembleFitting.Result, Transitions)?
+
+    func trainedEnsemble() throws -> (EnsembleModel, EnsembleFitting.Result, Transitions) {
+        if let (model, result, data) = Self.fitted { return (model.copy(), result, data) }
+        let fit = try fitEnsemble()
+        Self.fitted = fit
+        return (fit.0.copy(), fit.1, fit.2)
+    }
+
+    func fitEnsemble(members: Int = 3, epochs: Int = 6) throws -> (EnsembleModel, EnsembleFitting.Result, Transitions) {
         let data = try pendulumData(episodes: 6, seed: 3)
         let model = EnsembleModel(stats: NormalizationStats(of: [data]), hidden: 16, depth: 2, members: members, seed: 2)
         var fitting = EnsembleFitting()

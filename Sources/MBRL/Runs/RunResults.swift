@@ -60,6 +60,11 @@ public struct RunResults {
                                       within2Sigma: try eval.readScalar("metrics/within_2sigma", as: Double.self),
                                       nll: try eval.readScalar("metrics/nll", as: Double.self),
                                       nllPerDimension: try eval.read("metrics/nll_per_dim", as: Double.self).values)
+            if eval.contains("metrics/member_nll") {
+                calibration?.member = (try eval.readScalar("metrics/member_within_1sigma", as: Double.self),
+                                       try eval.readScalar("metrics/member_within_2sigma", as: Double.self),
+                                       try eval.readScalar("metrics/member_nll", as: Double.self))
+            }
         }
         try evalFile.close()
 
