@@ -161,9 +161,12 @@ build: $(BIN)/programs.mk
 
 params_collect = env=$(ENV) episodes=$(EPISODES) max_steps=$(MAX_STEPS) seed=$(SEED)
 params_stats =
+# The ensemble settings (MEMBERS, MODEL_OUTPUT, ACTIVATION, ELITE_MEMBERS) appear only when a preset
+# sets them, so the parameters of the single-network presets read as before.
 params_train = hidden=$(HIDDEN) depth=$(DEPTH) batch_norm=$(BATCH_NORM) batch_size=$(BATCH_SIZE) lr=$(LR) \
   beta1=$(BETA1) beta2=$(BETA2) weight_decay=$(WEIGHT_DECAY) epochs=$(EPOCHS) patience=$(PATIENCE) \
-  val_fraction=$(VAL_FRACTION) seed=$(SEED)
+  val_fraction=$(VAL_FRACTION) seed=$(SEED)$(if $(MEMBERS), members=$(MEMBERS))$(if $(MODEL_OUTPUT), output=$(MODEL_OUTPUT))$(if \
+  $(ACTIVATION), activation=$(ACTIVATION))$(if $(ELITE_MEMBERS), elite_members=$(ELITE_MEMBERS))
 # model-1 ... model-ITERS: training plus how the data are aggregated (model-0 does not depend on it).
 params_aggregate = $(params_train) new_data_fraction=$(NEW_DATA_FRACTION) warm_start=$(WARM_START)
 params_plan = $(plan_options) episodes=$(PLAN_EPISODES)
@@ -203,15 +206,18 @@ $(run)/stats.h5: $(run)/random.h5 $(run)/params/stats
 
 train_options = --hidden $(HIDDEN) --depth $(DEPTH) $(if $(filter yes,$(BATCH_NORM)),--batch-norm,--no-batch-norm) \
   --batch-size $(BATCH_SIZE) --lr $(LR) --beta1 $(BETA1) --beta2 $(BETA2) --weight-decay $(WEIGHT_DECAY) \
-  --epochs $(EPOCHS) --patience $(PATIENCE) --val-fraction $(VAL_FRACTION) --seed $(SEED)
+  --epochs $(EPOCHS) --patience $(PATIENCE) --val-fraction $(VAL_FRACTION) --seed $(SEED)$(if $(MEMBERS), --members $(MEMBERS))$(if \
+  $(MODEL_OUTPUT), --$(MODEL_OUTPUT))$(if $(ACTIVATION), --activation $(ACTIVATION))$(if $(ELITE_MEMBERS), --elite-members $(ELITE_MEMBERS))
 
 $(run)/model-0.h5: $(run)/random.h5 $(run)/stats.h5 $(run)/params/train
 	$(call stage,train) --data random.h5 --stats stats.h5 $(train_options) --logdir tb/train-0 --out model-0.h5
 
 # The loop, iteration i = 1..ITERS: rollouts-i with model-(i-1), then model-i on all data so far.
 # THREADS changes how fast plan runs, never what it writes: it is not a parameter (plan_threads).
+# Ensembles (PETS): PROPAGATION, PARTICLES and PREDICTION, appended only when a preset sets them.
 plan_options = --planner $(PLANNER) --candidates $(CANDIDATES) --horizon $(HORIZON) --discount $(DISCOUNT) \
-  $(if $(PLAN_ITERATIONS),--iterations $(PLAN_ITERATIONS)) $(PLANNER_OPTIONS)
+  $(if $(PLAN_ITERATIONS),--iterations $(PLAN_ITERATIONS)) $(PLANNER_OPTIONS)$(if $(PROPAGATION), --propagation $(PROPAGATION))$(if \
+  $(PARTICLES), --particles $(PARTICLES))$(if $(PREDICTION), --prediction $(PREDICTION))
 plan_threads = $(if $(THREADS),--threads $(THREADS))
 numbers := $(shell seq 0 100)
 iterations := $(wordlist 2,$(words 0 $(wordlist 1,$(ITERS),$(numbers))),$(numbers))

@@ -3,6 +3,7 @@
 
     python3 scripts/torch_bench.py plan  [--task pendulum|halfcheetah] [--threads N] [--repetitions R]
     python3 scripts/torch_bench.py train [--task pendulum|halfcheetah] [--threads N] [--repetitions R]
+    python3 scripts/torch_bench.py ensemble-train | ensemble-plan [--threads N] [--repetitions R]
 
 `make bench` runs it (with TORCH_PYTHON, a Python that has torch) right after its own measurements, on
 the same shapes, and prints the ratios. The two tasks are the notebook's and the paper's:
@@ -22,6 +23,17 @@ plan   One random-shooting MPC step as the `plan` stage takes it: K candidate se
 train  Adam (lr 1e-3) on the MSE of the same network in train mode: epochs of shuffled minibatches
        over 4,000 rows of random normalized inputs and targets (the values do not change the speed).
        Reports training samples per second.
+
+ensemble-train
+       PETS's ensemble (Sources/bench/EnsembleWorkloads.swift): 5 members, 4 hidden SiLU layers of
+       200, Gaussian heads with learned soft log-variance bounds (mbrl-lib's GaussianMLP math: per
+       layer one batched x.matmul(W) over (members, rows, in) x (members, in, out)); Adam on the
+       Gaussian NLL, every member on its own minibatch of 256 of 4,000 rows. Reports (member, row)
+       samples per second, as the Swift bench counts them.
+ensemble-plan
+       One TS-inf evaluation of CEM's population on that ensemble: 500 candidates x 20 particles,
+       horizon 30, particles fixed to members (member-major rows), next state sampled from each
+       member's Gaussian, Pendulum's reward, a candidate's return the mean over its particles.
 
 Each repetition is timed alone (one MPC step; one epoch) after untimed warm-up runs, and the
 median is reported: one human-readable line, then one JSON line. Run it in a virtual environment
@@ -210,6 +222,112 @@ def bench_train(args):
     return line, result
 
 
+# The PETS workloads run on Pendulum's shapes and reward.
+MEMBERS, ENSEMBLE_HIDDEN, ENSEMBLE_DEPTH = 5, 200, 4
+PENDULUM = TASKS["pendulum"]
+OBS, ACT, MAX_TORQUE = PENDULUM.obs, PENDULUM.act, PENDULUM.action_bound
+
+
+class Ensemble(nn.Module):
+    """mbrl-lib's GaussianMLP math for the bench: weights (B, in, out), x (B, rows, in) -> x @ W + b."""
+
+    def __init__(self, members=MEMBERS, hidden=ENSEMBLE_HIDDEN, depth=ENSEMBLE_DEPTH, inputs=OBS + ACT, outputs=OBS):
+        super().__init__()
+        widths = [inputs] + [hidden] * depth + [2 * outputs]
+        self.weights = nn.ParameterList(
+            nn.Parameter(torch.randn(members, a, b) / (2 * a ** 0.5)) for a, b in zip(widths, widths[1:]))
+        self.biases = nn.ParameterList(nn.Parameter(torch.zeros(members, 1, b)) for b in widths[1:])
+        self.min_logvar = nn.Parameter(-10 * torch.ones(1, outputs))
+        self.max_logvar = nn.Parameter(0.5 * torch.ones(1, outputs))
+        self.outputs = outputs
+
+    def forward(self, x):
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            x = x.matmul(w) + b
+            if i < len(self.weights) - 1:
+                x = nn.functional.silu(x)
+        mean, logvar = x[..., :self.outputs], x[..., self.outputs:]
+        logvar = self.max_logvar - nn.functional.softplus(self.max_logvar - logvar)
+        logvar = self.min_logvar + nn.functional.softplus(logvar - self.min_logvar)
+        return mean, logvar
+
+
+def ensemble_flops(rows, hidden=ENSEMBLE_HIDDEN, depth=ENSEMBLE_DEPTH):
+    """Multiply-adds of `rows` member rows forward, counted as the Swift bench counts them."""
+    return 2.0 * rows * ((OBS + ACT) * hidden + (depth - 1) * hidden * hidden + hidden * 2 * OBS)
+
+
+def bench_ensemble_train(args):
+    torch.manual_seed(0)
+    generator = torch.Generator().manual_seed(0)
+    net = Ensemble()
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+    inputs = torch.randn((args.rows, OBS + ACT), generator=generator)
+    targets = torch.randn((args.rows, OBS), generator=generator) * 0.1
+    batch = 256
+
+    def epoch():
+        orders = torch.stack([torch.randint(args.rows, (args.rows,), generator=generator) for _ in range(MEMBERS)])
+        for start in range(0, args.rows, batch):
+            rows = orders[:, start:start + batch]
+            x, y = inputs[rows], targets[rows]
+            optimizer.zero_grad(set_to_none=True)
+            mean, logvar = net(x)
+            nll = (((mean - y) ** 2) * torch.exp(-logvar) + logvar).mean((1, 2)).sum()
+            loss = nll + 0.01 * (net.max_logvar.sum() - net.min_logvar.sum())
+            loss.backward()
+            optimizer.step()
+
+    times = timed(epoch, args.repetitions, args.warmup)
+    median = statistics.median(times)
+    rate = MEMBERS * args.rows / median
+    line = (f"torch ensemble train: {rate:,.0f} samples/s ({MEMBERS} members x {args.rows} rows per epoch, "
+            f"4-{ENSEMBLE_HIDDEN}x{ENSEMBLE_DEPTH}-6 SiLU, minibatch {batch}, Adam on the NLL; median of {args.repetitions} "
+            f"epochs, {median * 1e3:.1f} ms each), {threads_text()}, torch {torch.__version__}")
+    result = {"workload": "ensemble-train", "torch": torch.__version__, "threads": torch.get_num_threads(),
+              "members": MEMBERS, "hidden": ENSEMBLE_HIDDEN, "depth": ENSEMBLE_DEPTH, "batch_size": batch,
+              "rows_per_epoch": args.rows, "repetitions": args.repetitions,
+              "train_samples_per_s": round(rate), "epoch_ms": round(median * 1e3, 4)}
+    return line, result
+
+
+def bench_ensemble_plan(args):
+    torch.manual_seed(0)
+    generator = torch.Generator().manual_seed(0)
+    net = Ensemble().eval()
+    candidates, particles, horizon = 500, 20, 30
+    rows = candidates * particles
+    observation = torch.tensor([1.0, 0.0, 0.0])
+
+    @torch.inference_mode()
+    def evaluate():
+        sequences = torch.rand((horizon, candidates, ACT), generator=generator) * (2 * MAX_TORQUE) - MAX_TORQUE
+        states = observation.expand(rows, OBS)
+        returns = torch.zeros(rows)
+        for step in range(horizon):
+            # Row q*K + c is particle q of candidate c; particles q fixed to member q // (P / B).
+            actions = sequences[step].repeat(particles, 1)
+            returns += PENDULUM.reward(states, actions, None)
+            if step < horizon - 1:
+                x = torch.cat((states, actions), dim=1).view(MEMBERS, rows // MEMBERS, OBS + ACT)
+                mean, logvar = net(x)
+                noise = torch.randn(mean.shape, generator=generator)
+                states = states + (mean + torch.exp(0.5 * logvar) * noise).view(rows, OBS)
+        return returns.view(particles, candidates).mean(0)
+
+    assert evaluate().shape == (candidates,)
+    times = timed(evaluate, args.repetitions, args.warmup)
+    median = statistics.median(times)
+    gflops = ensemble_flops(rows * (horizon - 1)) / median / 1e9
+    line = (f"torch ensemble plan: {median * 1e3:.1f} ms per TS-inf evaluation ({candidates} candidates x {particles} particles, "
+            f"H {horizon}, {MEMBERS} members 4-{ENSEMBLE_HIDDEN}x{ENSEMBLE_DEPTH}-6 SiLU; median of {args.repetitions}), "
+            f"network {gflops:.1f} GFLOP/s, {threads_text()}, torch {torch.__version__}")
+    result = {"workload": "ensemble-plan", "torch": torch.__version__, "threads": torch.get_num_threads(),
+              "candidates": candidates, "particles": particles, "horizon": horizon, "members": MEMBERS,
+              "repetitions": args.repetitions, "plan_ms": round(median * 1e3, 4), "network_gflops": round(gflops, 2)}
+    return line, result
+
+
 def positive(text):
     value = int(text)
     if value < 1:
@@ -219,7 +337,7 @@ def positive(text):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="PyTorch CPU reference for the workloads of `make bench`.")
-    parser.add_argument("workload", choices=["plan", "train"])
+    parser.add_argument("workload", choices=["plan", "train", "ensemble-train", "ensemble-plan"])
     parser.add_argument("--task", choices=sorted(TASKS), default="pendulum",
                         help="the workload's shapes and reward (default pendulum)")
     parser.add_argument("--threads", type=positive, default=None,
@@ -234,7 +352,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.threads is not None:
         torch.set_num_threads(args.threads)
-    line, result = (bench_plan if args.workload == "plan" else bench_train)(args)
+    benches = {"plan": bench_plan, "train": bench_train, "ensemble-train": bench_ensemble_train,
+               "ensemble-plan": bench_ensemble_plan}
+    line, result = benches[args.workload](args)
     print(line)
     print(json.dumps(result, sort_keys=True))
     return 0

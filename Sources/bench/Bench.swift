@@ -17,7 +17,10 @@ struct Bench: ParsableCommand {
             same workloads right after, and the ratios are printed. The last line is one JSON object: \
             sgemm_gflops_1t, sgemm_gflops_mt, then per task (pendulum_, halfcheetah_) plan_ms_1t, \
             plan_ms_mt, plan_gflops_mt, plan_sgemm_percent_mt, train_samples_per_s_1t, and the same \
-            keys prefixed torch_ for the reference; cem_ms_mt for Pendulum.
+            keys prefixed torch_ for the reference; cem_ms_mt for Pendulum; for the PETS ensemble \
+            (5 Gaussian SiLU members of 4 × 200, Pendulum's data): ensemble_train_samples_per_s_1t, \
+            ensemble_plan_ms_mt, ensemble_plan_gflops_mt, ensemble_plan_sgemm_fraction_mt, and \
+            torch_ensemble_train_samples_per_s_1t, torch_ensemble_plan_ms_mt.
             """)
 
     @Option(help: "Timed repetitions per measurement (the median is reported).")
@@ -31,6 +34,9 @@ struct Bench: ParsableCommand {
 
     @Option(help: ArgumentHelp("The PyTorch reference script.", valueName: "path"))
     var torchScript = "scripts/torch_bench.py"
+
+    @Flag(help: "Skip the PETS ensemble workloads (EnsembleWorkloads.swift).")
+    var noEnsemble = false
 
     func validate() throws {
         guard repetitions >= 3 else { throw ValidationError("--repetitions must be at least 3, got \(repetitions)") }
@@ -133,6 +139,14 @@ struct Bench: ParsableCommand {
                     report("PyTorch \(name) training", "not measured: \(error)")
                 }
             }
+        }
+
+        // 4. The PETS ensemble: training and one TS-∞ evaluation, beside PyTorch (EnsembleWorkloads.swift).
+        if !noEnsemble {
+            let pendulum = try Workloads(environment: .pendulum, hidden: 64)
+            let ensemble = EnsembleWorkloads(base: pendulum).run(cores: cores, sgemmMultiThread: sgemmN, repetitions: repetitions,
+                                                                  torch: torch, report: report)
+            json.merge(ensemble) { $1 }
         }
 
         let width = table.map(\.0.count).max() ?? 0

@@ -10,12 +10,14 @@ struct TorchReference {
     /// The path of `torch_bench.py`.
     let script: String
 
-    /// The reference's figure `key` (e.g. `plan_ms`, `train_samples_per_s`) for `workload` (`plan` or
-    /// `train`) on `task` with `threads` threads, or the reason it could not be measured.
-    func measure(_ workload: String, task: String, threads: Int, repetitions: Int, key: String) -> Result<Double, ReferenceError> {
+    /// The reference's figure `key` (e.g. `plan_ms`, `train_samples_per_s`) for `workload` (`plan`,
+    /// `train`, `ensemble-train`, `ensemble-plan`), on `task` when given, with `threads` threads, or the
+    /// reason it could not be measured.
+    func measure(_ workload: String, task: String? = nil, threads: Int, repetitions: Int, key: String) -> Result<Double, ReferenceError> {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, workload, "--task", task, "--threads", "\(threads)", "--repetitions", "\(repetitions)"]
+        process.arguments = [script, workload] + (task.map { ["--task", $0] } ?? [])
+            + ["--threads", "\(threads)", "--repetitions", "\(repetitions)"]
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
@@ -27,7 +29,7 @@ struct TorchReference {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let last = problem.split(separator: "\n").last.map(String.init) ?? "exit status \(process.terminationStatus)"
-            return .failure(ReferenceError("\(script) \(workload) --task \(task) failed: \(last)"))
+            return .failure(ReferenceError("\(script) \(workload) \(task ?? "") failed: \(last)"))
         }
         // The last line is one JSON object.
         guard let line = text.split(separator: "\n").last,

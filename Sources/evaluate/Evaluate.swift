@@ -37,7 +37,7 @@ struct Evaluate: ParsableCommand {
         try Stage.run {
             let destination = try AtomicOutput(target: output.out, inputs: [model, data] + rollouts)
             BLAS.threads = 1
-            let (learned, env) = try DynamicsModel.read(fromFile: model)
+            let (learned, env) = try LearnedModel.read(fromFile: model)
             let heldOut = try Transitions.read(from: data)
             guard heldOut.count > 0 else { throw StageError("\(data): no transitions to evaluate the model on") }
             try learned.checkCompatible(observationSize: heldOut.observationSize, actionSize: heldOut.actionSize, path: model, with: data)
@@ -69,6 +69,17 @@ struct Evaluate: ParsableCommand {
                 try metrics.write((1...maxK).map { Int64($0) }, shape: [maxK], to: "k")
                 try metrics.write(evaluation.kStepRMSE, shape: [maxK], to: "k_step_rmse")
                 try metrics.write(evaluation.kStepCounts.map { Int64($0) }, shape: [maxK], to: "k_step_count")
+                if let c = evaluation.calibration {
+                    try metrics.writeScalar(c.within1Sigma, to: "within_1sigma")
+                    try metrics.writeScalar(c.within2Sigma, to: "within_2sigma")
+                    try metrics.writeScalar(c.nll, to: "nll")
+                    try metrics.write(c.nllPerDimension, shape: [o], to: "nll_per_dim")
+                    if let m = c.member {
+                        try metrics.writeScalar(m.within1Sigma, to: "member_within_1sigma")
+                        try metrics.writeScalar(m.within2Sigma, to: "member_within_2sigma")
+                        try metrics.writeScalar(m.nll, to: "member_nll")
+                    }
+                }
                 let group = try root.createGroup("rollouts")
                 for (i, (path, stats)) in zip(rollouts, returns).enumerated() {
                     let r = try group.createGroup(String(i))
@@ -94,6 +105,13 @@ enum EvaluationTable {
         var lines = ["model \(model) on \(data) (\(heldOut.count) transitions, \(heldOut.episodeRanges.count) episodes)"]
         lines.append(String(format: "  one-step MSE      %.3g   (normalized %.3g)", e.oneStepMSE, e.oneStepMSENormalized))
         let ks = [1, 5, 10, 20, 30].filter { $0 <= e.kStepRMSE.count } + (e.kStepRMSE.count > 30 ? [e.kStepRMSE.count] : [])
+        if let c = e.calibration {
+            lines.append(String(format: "  calibration (mixture)  within 1σ %.3f (Gaussian %.3f)   within 2σ %.3f (%.3f)   NLL %.3f nats",
+                                c.within1Sigma, Calibration.gaussianWithin1Sigma, c.within2Sigma, Calibration.gaussianWithin2Sigma, c.nll))
+            if let m = c.member {
+                lines.append(String(format: "    each elite      within 1σ %.3f   within 2σ %.3f   NLL %.3f nats (mean over the elites)", m.within1Sigma, m.within2Sigma, m.nll))
+            }
+        }
         lines.append("  k-step RMSE       " + ks.map { String(format: "k=%d %.3g", $0, e.kStepRMSE[$0 - 1]) }.joined(separator: "   "))
         if !rollouts.isEmpty {
             let fileWidth = max(rollouts.map(\.0.count).max()! + 2, 8)

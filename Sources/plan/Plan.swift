@@ -49,6 +49,15 @@ struct Plan: ParsableCommand {
     @Option(help: ArgumentHelp("MPPI: standard deviation of the action perturbations (default: \(rs.noise)).", valueName: "σ"))
     var noise: Float?
 
+    @Option(help: ArgumentHelp("Ensembles: ts-inf (particles fixed to members), ts-1 (resampled every step) or expectation (the mean of the members' means) (default: ts-inf).", valueName: "name"))
+    var propagation: Propagation?
+
+    @Option(help: ArgumentHelp("Ensembles: particles per candidate, a multiple of the elite members; a candidate's return is the mean over its particles (default: 20; expectation 1).", valueName: "n"))
+    var particles: Int?
+
+    @Option(help: ArgumentHelp("Ensembles: each particle's next state is a draw from its member's Gaussian (sample) or its mean (mean) (default: sample for Gaussian members).", valueName: "name"))
+    var prediction: ParticlePrediction?
+
     @Option(help: "Number of episodes.")
     var episodes = 5
 
@@ -98,13 +107,21 @@ struct Plan: ParsableCommand {
         guard episodes > 0 else { throw ValidationError("--episodes must be at least 1, got \(episodes)") }
         if let maxSteps, maxSteps <= 0 { throw ValidationError("--max-steps must be at least 1, got \(maxSteps)") }
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256, got \(threads)") }
+        if let particles, particles < 1 || particles > 10_000 { throw ValidationError("--particles must be in 1...10000, got \(particles)") }
+    }
+
+    /// The propagation settings for an ensemble: the defaults, replaced by the options given.
+    func propagationSettings(deterministic: Bool) -> PropagationSettings {
+        let kind = propagation ?? .tsInf
+        return PropagationSettings(propagation: kind, particles: particles ?? (kind == .expectation ? 1 : 20),
+                                   prediction: prediction ?? (deterministic || kind == .expectation ? .mean : .sample))
     }
 
     func run() throws {
         try Stage.run {
             let destination = try AtomicOutput(target: output.out, inputs: [model] + (initialStates.map { [$0] } ?? []))
             // The model, its environment, and fixed starts if given.
-            let (learned, envID) = try DynamicsModel.read(fromFile: model)
+            let (learned, envID) = try LearnedModel.read(fromFile: model)
             guard let envName = EnvironmentName(id: envID) else {
                 throw StageError("\(model): model is for environment '\(envID)', which this program does not know")
             }
@@ -117,14 +134,38 @@ struct Plan: ParsableCommand {
             // The planner: BLAS single-threaded inside each of `threads` workers.
             let settings = plannerConfiguration
             var rollout = Rollout(episodes: episodes, seed: seed.seed, initialStates: starts)
+            // The dynamics: the folded network, or the ensemble's particles.
+            let dynamics: BatchDynamics
+            var propagationJSON: [String: JSONValue] = [:]
+            let networkBytes: Int?
+            switch learned {
+            case .single(let network):
+                guard propagation == nil, particles == nil, prediction == nil else {
+                    throw StageError("\(model): --propagation, --particles and --prediction need an ensemble model (train --members); this is the single network \(network.config)")
+                }
+                networkBytes = settings.byteCount(model: network.config, observationSize: env.observationSize, actionSize: env.actionSize)
+                dynamics = ModelDynamics(network, capacity: settings.rowsPerWorker)
+            case .ensemble(let ensemble):
+                let propagation = propagationSettings(deterministic: ensemble.config.deterministic)
+                if let problem = propagation.problem(elites: ensemble.elites.count, deterministic: ensemble.config.deterministic) {
+                    throw StageError("\(model): \(problem)")
+                }
+                let rows = MemoryBudget.product([settings.rowsPerWorker, propagation.particles])
+                guard let rows, rows <= 50_000_000 else {
+                    throw StageError("--candidates \(settings.candidates) × --particles \(propagation.particles): too many rows per worker")
+                }
+                networkBytes = MemoryBudget.sum([
+                    MemoryBudget.product([3, settings.candidates, settings.horizon, env.actionSize, 4]),
+                    MemoryBudget.product([settings.threads, EnsembleDynamics.byteCount(ensemble.config, settings: propagation, elites: ensemble.elites.count,
+                                                                                       capacity: rows, observationSize: env.observationSize) ?? -1]),
+                ])
+                dynamics = EnsembleDynamics(ensemble, settings: propagation, capacity: rows)
+                propagationJSON = propagation.json
+            }
             try MemoryBudget.check(
-                MemoryBudget.sum([
-                    settings.byteCount(model: learned.config, observationSize: env.observationSize, actionSize: env.actionSize),
-                    rollout.byteCount(in: env),
-                ]),
+                MemoryBudget.sum([networkBytes, rollout.byteCount(in: env)]),
                 for: "--candidates \(settings.candidates) × --horizon \(settings.horizon) and --episodes \(episodes) × \(steps) steps: the planner and the transitions")
             BLAS.threads = 1
-            let dynamics = ModelDynamics(learned, capacity: settings.rowsPerWorker)
             var controller = PlannerPolicy(settings.make(dynamics: dynamics, objective: PlanningObjective(environment: env)), seed: seed.seed)
 
             // The control loop: one planner call per step, episodes from fixed or seeded starts.
@@ -164,6 +205,7 @@ struct Plan: ParsableCommand {
                 "seed": .int(Int(truncatingIfNeeded: seed.seed)), "initial_states": initialStates.map { .string($0) } ?? .null,
             ]
             if case .object(let plannerSettings) = settings.json { config.merge(plannerSettings) { $1 } }
+            config.merge(propagationJSON) { $1 }
             let provenance = try Provenance(format: FileFormat.transitions.rawValue, seed: seed.seed, command: Stage.commandLine,
                                             config: .object(config), inputPaths: [model] + (initialStates.map { [$0] } ?? []))
             try Stage.writeHDF5(to: destination) { root in
@@ -175,3 +217,6 @@ struct Plan: ParsableCommand {
         }
     }
 }
+
+extension Propagation: ExpressibleByArgument {}
+extension ParticlePrediction: ExpressibleByArgument {}

@@ -36,6 +36,20 @@ enum ReportPage {
 
     static func kpi(_ label: String, _ value: String) -> String { "<div class=\"kpi\">\(escape(label))<b>\(escape(value))</b></div>" }
 
+    /// The calibration of a Gaussian ensemble's predicted variance on the held-out data (eval.h5), or
+    /// nothing for a deterministic model.
+    static func calibration(_ c: Calibration?) -> String {
+        guard let c else { return "" }
+        var html = "<div>" + kpi("held-out targets within 1σ (mixture)", String(format: "%.1f%% (calibrated %.1f%%)", 100 * c.within1Sigma, 100 * Calibration.gaussianWithin1Sigma))
+            + kpi("within 2σ (mixture)", String(format: "%.1f%% (calibrated %.1f%%)", 100 * c.within2Sigma, 100 * Calibration.gaussianWithin2Sigma))
+            + kpi("NLL per component (mixture)", String(format: "%.3f nats", c.nll))
+        if let m = c.member {
+            html += kpi("each elite: within 1σ / 2σ", String(format: "%.1f%% / %.1f%%", 100 * m.within1Sigma, 100 * m.within2Sigma))
+                + kpi("each elite: NLL", String(format: "%.3f nats", m.nll))
+        }
+        return html + "</div>\n"
+    }
+
     // MARK: One run
 
     static func run(_ r: RunData) -> String {
@@ -46,6 +60,7 @@ enum ReportPage {
             + kpi("random policy return", String(format: "%.1f ± %.1f", random.mean, random.std))
             + kpi("one-step MSE", String(format: "%.3g", results.oneStepMSE))
             + kpi("10-step RMSE", results.kStepRMSE(at: 10).map { String(format: "%.3g", $0) } ?? "n/a") + "</div>\n"
+        body += calibration(results.calibration)
 
         body += "<h2>Model</h2>\n<div class=\"grid\">\n"
         var losses: [SVGChart.Series] = []

@@ -33,8 +33,20 @@ struct Train: ParsableCommand {
     @Option(help: "Number of hidden Linear-BatchNorm-ReLU blocks.")
     var depth = Train.network.depth
 
-    @Flag(inversion: .prefixedNo, help: "Batch normalization after each hidden Linear layer.")
-    var batchNorm = Train.network.batchNorm
+    @Flag(inversion: .prefixedNo, help: "Batch normalization after each hidden Linear layer (default: on for the single network; ensembles have none).")
+    var batchNorm: Bool?
+
+    @Option(help: ArgumentHelp("Ensemble members B (PETS uses 5); 1 with a deterministic ReLU network is the single network of mbrl.model/2.", valueName: "B"))
+    var members = 1
+
+    @Flag(help: "The members' output: a Gaussian (mean and log-variance, NLL training) or a deterministic mean (MSE). Default: deterministic for one member, Gaussian for more.")
+    var outputKind: ModelOutputKind?
+
+    @Option(help: ArgumentHelp("Hidden activation: relu (the notebook's) or silu (PETS's). Default: relu for the single network, silu for an ensemble.", valueName: "name"))
+    var activation: Activation?
+
+    @Option(help: ArgumentHelp("Elite members kept for planning, the best by validation error (default: all members).", valueName: "n"))
+    var eliteMembers: Int?
 
     @Option(help: "Minibatch size (a pooled minibatch holds at most the rows there are).")
     var batchSize = Train.fitting.batchSize
@@ -83,11 +95,25 @@ struct Train: ParsableCommand {
         guard epochs > 0 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         guard valFraction >= 0, valFraction < 1 else { throw ValidationError("--val-fraction must be in [0, 1), got \(valFraction)") }
         guard patience > 0 else { throw ValidationError("--patience must be at least 1, got \(patience)") }
+        guard members >= 1, members <= 64 else { throw ValidationError("--members must be in 1...64, got \(members)") }
+        if isEnsemble {
+            guard depth >= 1 else { throw ValidationError("--depth must be at least 1 for an ensemble (mbrl-lib's GaussianMLP), got \(depth)") }
+            guard batchNorm != true else { throw ValidationError("--batch-norm is only for the single deterministic ReLU network; ensemble members have no batch norm") }
+            guard newDataFraction == nil else { throw ValidationError("--new-data-fraction is not supported for ensembles (their rows are pooled and bootstrapped)") }
+            if let e = eliteMembers, e < 1 || e > members { throw ValidationError("--elite-members must be in 1...\(members), got \(e)") }
+        } else if eliteMembers != nil {
+            throw ValidationError("--elite-members needs an ensemble (--members > 1, --gaussian or --activation silu)")
+        }
         if let f = newDataFraction {
             guard f > 0, f < 1 else { throw ValidationError("--new-data-fraction must be in (0, 1), got \(f)") }
             guard data.count > 1 else { throw ValidationError("--new-data-fraction needs a second --data file") }
         }
     }
+
+    /// Whether the options ask for a PETS ensemble rather than the single network.
+    var isEnsemble: Bool { members > 1 || resolvedOutput == .gaussian || resolvedActivation != .relu }
+    var resolvedOutput: ModelOutputKind { outputKind ?? (members > 1 ? .gaussian : .deterministic) }
+    var resolvedActivation: Activation { activation ?? (members > 1 || outputKind == .gaussian ? .silu : .relu) }
 
     /// How the model is fitted: the options' values.
     var fitting: ModelFitting {
@@ -118,6 +144,11 @@ struct Train: ParsableCommand {
                     throw StageError("\(path): holds \(t.env) data, but \(data[0]) holds \(datasets[0].env)")
                 }
             }
+            if isEnsemble {
+                try runEnsemble(destination: destination, datasets: datasets, statistics: statistics, progress: progress)
+                return
+            }
+            let batchNorm = self.batchNorm ?? Train.network.batchNorm
             let model = DynamicsModel(stats: statistics, hidden: hidden, depth: depth, batchNorm: batchNorm, seed: seed.seed)
             if let initialModel {
                 let (start, _) = try DynamicsModel.read(fromFile: initialModel)
@@ -175,6 +206,18 @@ struct Train: ParsableCommand {
         }
     }
 }
+
+/// `--gaussian` or `--deterministic`.
+enum ModelOutputKind: String, EnumerableFlag {
+    case gaussian
+    case deterministic
+
+    static func help(for value: ModelOutputKind) -> ArgumentHelp? {
+        value == .gaussian ? "Members predict a Gaussian (PETS)." : "Members predict a mean only."
+    }
+}
+
+extension Activation: ExpressibleByArgument {}
 
 /// The scalars logged once per epoch, with TensorBoard's grouped names.
 enum TrainingLog {

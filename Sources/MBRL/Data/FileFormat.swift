@@ -6,6 +6,8 @@ public enum FileFormat: String, CaseIterable {
     case stats = "mbrl.stats/1"
     /// Version 2 adds the training curve (`training/train_loss`, `training/val_loss`).
     case model = "mbrl.model/2"
+    /// A PETS ensemble: mbrl-lib's `GaussianMLP` state_dict, elites and statistics.
+    case ensemble = "mbrl.ensemble/1"
     case eval = "mbrl.eval/1"
 
     /// Earlier versions that readers still accept.
@@ -25,6 +27,7 @@ public enum FileFormat: String, CaseIterable {
         case .transitions: return "a transitions file"
         case .stats: return "a stats file"
         case .model: return "a model file"
+        case .ensemble: return "an ensemble model file"
         case .eval: return "an evaluation file"
         }
     }

@@ -19,11 +19,20 @@ public struct ModelEvaluation {
     /// The number of starts behind each k-step RMSE.
     public var kStepCounts: [Int]
 
+    /// The calibration of the predicted variance on the held-out rows (Gaussian ensembles), or nil.
+    public var calibration: Calibration?
+
     public init(model: DynamicsModel, data: Transitions, maxK: Int) {
+        self.init(model: .single(model), data: data, maxK: maxK)
+    }
+
+    /// For an ensemble the predictions are the mean over the elites of their means (`meanDynamics`).
+    public init(model: LearnedModel, data: Transitions, maxK: Int) {
         precondition(maxK >= 1)
         let o = data.observationSize, a = data.actionSize, n = data.count
         let chunk = 4096
-        let dynamics = ModelDynamics(model, capacity: chunk)
+        let dynamics = model.meanDynamics(capacity: chunk)
+        calibration = model.isProbabilistic ? Calibration(model: model, data: data) : nil
 
         // One step: every row.
         var predictions = [Float](repeating: 0, count: n * o)
@@ -81,6 +90,9 @@ public struct ModelEvaluation {
     /// Why this evaluation cannot be written as a valid evaluation file, or nil: every prediction
     /// and metric must be finite, except the k-step RMSE of a k no episode reaches (NaN, count 0).
     public var problem: String? {
+        if let c = calibration, !(c.nll.isFinite && c.within1Sigma.isFinite && c.within2Sigma.isFinite) {
+            return "the predicted variance gives a non-finite NLL"
+        }
         if let bad = predictions.firstIndex(where: { !$0.isFinite }) {
             return "the model's one-step prediction of row \(bad / max(oneStepMSEPerDimension.count, 1)) is not finite"
         }
@@ -98,8 +110,12 @@ public struct ModelEvaluation {
     /// the same network path as the k-step error. `rows.count + 1` observations, the first the
     /// recorded start.
     public static func openLoop(model: DynamicsModel, data: Transitions, rows: Range<Int>) -> [[Float]] {
+        openLoop(model: .single(model), data: data, rows: rows)
+    }
+
+    public static func openLoop(model: LearnedModel, data: Transitions, rows: Range<Int>) -> [[Float]] {
         let o = data.observationSize, a = data.actionSize
-        let dynamics = ModelDynamics(model, capacity: 1)
+        let dynamics = model.meanDynamics(capacity: 1)
         var state = Array(data.observations[(rows.lowerBound * o)..<((rows.lowerBound + 1) * o)])
         var trajectory = [state]
         var next = [Float](repeating: 0, count: o)
@@ -112,7 +128,7 @@ public struct ModelEvaluation {
         return trajectory
     }
 
-    private static func predict(_ dynamics: ModelDynamics, observations: [Float], actions: [Float], rows: Int, chunk: Int,
+    private static func predict(_ dynamics: BatchDynamics, observations: [Float], actions: [Float], rows: Int, chunk: Int,
                                 into result: inout [Float]) {
         let o = dynamics.observationSize, a = dynamics.actionSize
         observations.withUnsafeBufferPointer { obs in

@@ -57,11 +57,13 @@ extension DynamicsModel {
     }
 
     /// The training curve of a model file (train and validation loss per epoch), or nil for a file
-    /// without one (`mbrl.model/1`).
+    /// without one (`mbrl.model/1`). Ensemble files (`mbrl.ensemble/1`) carry one too.
     public static func readTrainingCurve(fromFile path: String) throws -> (train: [Double], validation: [Double])? {
         let file = try HDF5File.open(at: path)
         let root = try file.root
-        try FileFormat.model.check(root)
+        if try !(root.hasAttribute("format") && root.stringAttribute("format") == FileFormat.ensemble.rawValue) {
+            try FileFormat.model.check(root)
+        }
         guard root.contains("training") else { return nil }
         let group = try root.openGroup("training")
         let train = try group.read("train_loss", as: Double.self), validation = try group.read("val_loss", as: Double.self)

@@ -10,6 +10,38 @@ public protocol BatchDynamics: AnyObject {
                  into next: UnsafeMutablePointer<Float>)
     /// An independent instance for another thread.
     func copy() -> BatchDynamics
+    /// Rows per candidate: the particles a candidate is scored on (1 for a deterministic model).
+    var particles: Int { get }
+    /// Whether predictions draw random numbers (then each evaluation passes a seed).
+    var isStochastic: Bool { get }
+    /// `predict` for one step of the trajectory evaluator: `count` = candidates × particles rows laid
+    /// out particle-major (row q·n + c is particle q of candidate c, n = count / particles), for the
+    /// candidates starting at global index `firstCandidate`, at step `step` of an evaluation seeded
+    /// `seed`. Deterministic models ignore the context.
+    func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+                 into next: UnsafeMutablePointer<Float>, context: PredictionContext)
+}
+
+/// Where a batched prediction sits in a trajectory evaluation (see `BatchDynamics.predict`).
+public struct PredictionContext {
+    public var seed: UInt64
+    public var step: Int
+    public var firstCandidate: Int
+
+    public init(seed: UInt64, step: Int, firstCandidate: Int) {
+        self.seed = seed
+        self.step = step
+        self.firstCandidate = firstCandidate
+    }
+}
+
+extension BatchDynamics {
+    public var particles: Int { 1 }
+    public var isStochastic: Bool { false }
+    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+                        into next: UnsafeMutablePointer<Float>, context: PredictionContext) {
+        predict(observations: observations, actions: actions, count: count, into: next)
+    }
 }
 
 /// The learned model as planning dynamics: next = s + Δs from the folded network.

@@ -59,7 +59,7 @@ public final class CEMPlanner: Planner {
                     for c in 0..<k { s[(h * k + c) * a + j] = min(max(m[i] + sigma * rng.truncatedNormal(), low), high) }
                 }
             }
-            evaluator.evaluate(from: observation, sequences: s, count: k)
+            evaluator.evaluate(from: observation, sequences: s, count: k, seed: evaluator.seed(using: &rng))
             selectElites(count: k)
             for h in 0..<horizon {
                 for j in 0..<a {

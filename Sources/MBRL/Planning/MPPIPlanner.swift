@@ -50,7 +50,7 @@ public final class MPPIPlanner: Planner {
                     for c in 1..<k { s[(h * k + c) * a + j] = min(max(u[i] + noise * Float(rng.normal()), low), high) }
                 }
             }
-            evaluator.evaluate(from: observation, sequences: s, count: k)
+            evaluator.evaluate(from: observation, sequences: s, count: k, seed: evaluator.seed(using: &rng))
             let returns = evaluator.returns.pointer
             let best = returns[argmax(returns, count: k)]
             // A diverging model can give no finite return at all: keep the current plan then.

@@ -37,7 +37,7 @@ public final class RandomShootingPlanner: Planner {
                 step[i] = low[j] + width[j] * rng.nextUnitFloat()
             }
         }
-        evaluator.evaluate(from: observation, sequences: s, count: k)
+        evaluator.evaluate(from: observation, sequences: s, count: k, seed: evaluator.seed(using: &rng))
         let best = argmax(evaluator.returns.pointer, count: k)
         return (0..<a).map { s[best * a + $0] }
     }

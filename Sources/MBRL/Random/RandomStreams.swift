@@ -13,4 +13,6 @@ public enum RandomStreams {
     public static let validationSplit: UInt64 = 5
     /// A planner's candidate sequences.
     public static let planner: UInt64 = 6
+    /// Each ensemble member's bootstrap of the training rows.
+    public static let bootstrap: UInt64 = 7
 }

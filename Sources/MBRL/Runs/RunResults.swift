@@ -32,6 +32,8 @@ public struct RunResults {
     public var modelFile: String
     public var oneStepMSE: Double
     public var kStepRMSE: [Double]
+    /// From `eval.h5`, for a Gaussian ensemble: the calibration of its predicted variance.
+    public var calibration: Calibration?
     /// Episode returns of the random data and of each iteration's rollouts, by iteration.
     public var randomReturns: [Double] = []
     public var rolloutReturns: [(iteration: Int, returns: [Double])] = []
@@ -53,6 +55,17 @@ public struct RunResults {
         kStepRMSE = try eval.read("metrics/k_step_rmse", as: Double.self).values
         oneStepMSE = try eval.readScalar("metrics/one_step_mse", as: Double.self)
         modelFile = try eval.stringAttribute("model")
+        if eval.contains("metrics/nll") {
+            calibration = Calibration(within1Sigma: try eval.readScalar("metrics/within_1sigma", as: Double.self),
+                                      within2Sigma: try eval.readScalar("metrics/within_2sigma", as: Double.self),
+                                      nll: try eval.readScalar("metrics/nll", as: Double.self),
+                                      nllPerDimension: try eval.read("metrics/nll_per_dim", as: Double.self).values)
+            if eval.contains("metrics/member_nll") {
+                calibration?.member = (try eval.readScalar("metrics/member_within_1sigma", as: Double.self),
+                                       try eval.readScalar("metrics/member_within_2sigma", as: Double.self),
+                                       try eval.readScalar("metrics/member_nll", as: Double.self))
+            }
+        }
         try evalFile.close()
 
         test = try Transitions.read(from: folder + "/test.h5")

@@ -1,0 +1,95 @@
+/// Ensemble model files (`mbrl.ensemble/1`, docs/FORMATS.md): the root datasets are exactly the
+/// `state_dict` of mbrl-lib's `GaussianMLP` (mbrl 0.2.0) with its shapes, so
+/// `GaussianMLP(...).load_state_dict({k: torch.tensor(f[k][()]) for k in root datasets}, strict=True)`
+/// loads them; beside them `members/elites` (int64, best first), `members/val_mse` (per member),
+/// `stats/`, `training/`, and attributes for the architecture.
+extension EnsembleModel {
+    public func write(to root: HDF5Group, env: String) throws {
+        let values = network.parameters.array
+        for entry in layout.entries {
+            try root.write(Array(values[entry.range]), shape: entry.shape, to: entry.name)
+        }
+        try stats.write(to: try root.createGroup("stats"))
+        let members = try root.createGroup("members")
+        try members.write(elites.map { Int64($0) }, shape: [elites.count], to: "elites")
+        try root.setAttribute("env", env)
+        try root.setAttribute("input_size", config.inputSize)
+        try root.setAttribute("output_size", config.outputSize)
+        try root.setAttribute("hidden", config.hidden)
+        try root.setAttribute("depth", config.depth)
+        try root.setAttribute("members", config.members)
+        try root.setAttribute("activation", config.activation.rawValue)
+        try root.setAttribute("deterministic", config.deterministic)
+    }
+
+    /// Reads an ensemble file: format, architecture, every `state_dict` key with its exact shape and
+    /// finite values, elites (distinct, in range) and statistics.
+    public static func read(fromFile path: String) throws -> (model: EnsembleModel, env: String) {
+        let file = try HDF5File.open(at: path)
+        let root = try file.root
+        try FileFormat.ensemble.check(root)
+        func positive(_ name: String) throws -> Int {
+            let value = try root.intAttribute(name)
+            guard value > 0 else { throw HDF5Error(path: path, object: "@" + name, "must be positive, is \(value)") }
+            return value
+        }
+        let inputSize = try positive("input_size"), outputSize = try positive("output_size"), hidden = try positive("hidden")
+        let depth = try positive("depth"), members = try positive("members")
+        guard depth <= 16, hidden <= 4096, inputSize <= 4096, outputSize <= 4096, members <= 64 else {
+            throw HDF5Error(path: path, "architecture attributes are out of range (depth \(depth), hidden \(hidden), sizes \(inputSize)/\(outputSize), members \(members))")
+        }
+        let name = try root.stringAttribute("activation")
+        guard let activation = Activation(rawValue: name) else {
+            throw HDF5Error(path: path, object: "@activation", "is '\(name)', expected one of \(Activation.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let config = EnsembleConfiguration(inputSize: inputSize, outputSize: outputSize, hidden: hidden, depth: depth, members: members,
+                                           activation: activation, deterministic: try root.boolAttribute("deterministic"))
+        let network = EnsembleMLP<Float>(config, capacity: 1)
+        guard 4 * network.layout.parameterCount <= max(1 << 26, 16 * file.sizeOnDisk) else {
+            throw HDF5Error(path: path, "claims an ensemble \(config) of \(4 * network.layout.parameterCount) bytes of weights, more than the file holds")
+        }
+        let stats = try NormalizationStats.read(from: try root.openGroup("stats"))
+        guard stats.observationSize + stats.actionSize == inputSize, stats.observationSize == outputSize else {
+            throw HDF5Error(path: path, object: "stats", "statistics for observations of size \(stats.observationSize) and actions of size \(stats.actionSize) do not fit the ensemble \(config)")
+        }
+        for entry in network.layout.entries {
+            guard root.contains(entry.name) else { throw root.error(entry.name, "missing weight (the ensemble \(config) needs it)") }
+            let array = try root.read(entry.name, as: Float.self)
+            guard array.shape == entry.shape else {
+                throw root.error(entry.name, "has shape \(HDF5Group.shapeText(array.shape)), expected \(HDF5Group.shapeText(entry.shape)) for the ensemble \(config)")
+            }
+            try root.checkFinite(array.values, columns: array.columns, entry.name)
+            for (i, v) in array.values.enumerated() { network.parameters[entry.offset + i] = v }
+        }
+        let elites = try root.read("members/elites", as: Int64.self)
+        guard elites.rank == 1, !elites.values.isEmpty, Set(elites.values).count == elites.values.count,
+              elites.values.allSatisfy({ $0 >= 0 && $0 < members }) else {
+            throw HDF5Error(path: path, object: "members/elites", "must list distinct member indices in 0..<\(members)")
+        }
+        let env = root.hasAttribute("env") ? try root.stringAttribute("env") : "unknown"
+        try file.close()
+        return (EnsembleModel(config: config, stats: stats, network: network, elites: elites.values.map { Int($0) }), env)
+    }
+}
+
+extension EnsembleModel {
+    /// The fit's record: `training/train_loss` and `training/val_loss` per epoch (as single-network
+    /// files), `members/val_mse` and `members/best_epoch` per member, and the root attributes
+    /// `train_loss`, `val_loss` (mean validation MSE of the elites), `epochs_run`, `samples_seen`,
+    /// `training_rows`, `validation_rows`.
+    public func writeTraining(_ result: EnsembleFitting.Result, to root: HDF5Group) throws {
+        let group = try root.createGroup("training")
+        try group.write(result.trainLossCurve, shape: [result.trainLossCurve.count], to: "train_loss")
+        try group.write(result.validationLossCurve, shape: [result.validationLossCurve.count], to: "val_loss")
+        let members = try root.openGroup("members")
+        try members.write(result.memberLosses, shape: [result.memberLosses.count], to: "val_mse")
+        try members.write(result.bestEpochs.map { Int64($0) }, shape: [result.bestEpochs.count], to: "best_epoch")
+        try root.setAttribute("train_loss", result.trainLoss)
+        try root.setAttribute("val_loss", result.validationLoss ?? Double.nan)
+        try root.setAttribute("epochs_run", result.epochsRun)
+        try root.setAttribute("best_epoch", result.bestEpochs.max() ?? 0)
+        try root.setAttribute("samples_seen", result.samplesSeen)
+        try root.setAttribute("training_rows", result.trainingRows)
+        try root.setAttribute("validation_rows", result.validationRows)
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+@testable import MBRL
+import MBRLTestSupport
+import XCTest
+
+/// The ensemble's fit (bootstrap, per-member best epochs, elites) and its propagation in the planners.
+final class EnsemblePlanningTests: XCTestCase {
+    func pendulumData(episodes: Int, seed: UInt64) throws -> Transitions {
+        var env: any Environment = Pendulum()
+        var policy = RandomPolicy(low: env.actionLow, high: env.actionHigh)
+        return try Rollout(episodes: episodes, seed: seed).run(&policy, in: &env)
+    }
+
+    /// One fit shared by the tests (debug builds train slowly); each test gets its own copy.
+    static var fitted: (EnsembleModel, EnsembleFitting.Result, Transitions)?
+
+    func trainedEnsemble() throws -> (EnsembleModel, EnsembleFitting.Result, Transitions) {
+        if let (model, result, data) = Self.fitted { return (model.copy(), result, data) }
+        let fit = try fitEnsemble()
+        Self.fitted = fit
+        return (fit.0.copy(), fit.1, fit.2)
+    }
+
+    func fitEnsemble(members: Int = 3, epochs: Int = 6) throws -> (EnsembleModel, EnsembleFitting.Result, Transitions) {
+        let data = try pendulumData(episodes: 6, seed: 3)
+        let model = EnsembleModel(stats: NormalizationStats(of: [data]), hidden: 16, depth: 2, members: members, seed: 2)
+        var fitting = EnsembleFitting()
+        fitting.batchSize = 64
+        fitting.epochs = epochs
+        fitting.validationFraction = 0.34
+        fitting.elites = 2
+        fitting.optimizer.learningRate = 3e-3
+        return (model, try fitting.fit(model, on: [data]), data)
+    }
+
+    func testFitKeepsEachMembersBestEpochAndTheBestAsElites() throws {
+        let (model, result, data) = try trainedEnsemble()
+        XCTAssertEqual(result.trainingRows, 800)
+        XCTAssertEqual(result.validationRows, 400)
+        XCTAssertEqual(result.samplesSeen, 3 * 800 * result.epochsRun, "every member walks its bootstrap of 800 rows per epoch")
+        XCTAssertLessThan(result.validationLossCurve.last!, result.validationLossCurve.first!)
+        XCTAssertEqual(result.elites.count, 2)
+        XCTAssertEqual(model.elites, result.elites)
+        let sorted = (0..<3).sorted { result.memberLosses[$0] < result.memberLosses[$1] }
+        XCTAssertEqual(Array(sorted.prefix(2)), result.elites)
+        // The members hold their best epoch's weights: their validation MSE is the recorded one.
+        var splitRNG = RandomGenerator(seed: 0, stream: RandomStreams.validationSplit)
+        let split = EpisodeSplit(data, validationFraction: 0.34, rng: &splitRNG)
+        let validation = EnsembleFitting.examples(model, data, rows: split.validationRows)
+        let measured = EnsembleFitting.validationMSE(model.network, validation, width: 4, outputs: 3)
+        for m in 0..<3 { XCTAssertEqual(measured[m], result.memberLosses[m], accuracy: 1e-6 * result.memberLosses[m]) }
+        // Bootstraps differ, so the members differ.
+        XCTAssertNotEqual(measured[0], measured[1])
+    }
+
+    /// TS-∞ with the mean: particle q of every candidate follows elite q / (P/E); the expectation is
+    /// the mean over the elites of their means.
+    func testPropagationFollowsTheMembers() throws {
+        let (model, _, data) = try trainedEnsemble()
+        let n = 4, o = 3
+        let obs = Array(data.observations[0..<(n * o)]), act = Array(data.actions[0..<n])
+        let (means, _) = model.predictMembers(observations: obs, actions: act)
+        let tsInf = EnsembleDynamics(model, settings: PropagationSettings(propagation: .tsInf, particles: 4, prediction: .mean), capacity: 16)
+        var next = [Float](repeating: 0, count: 16 * o)
+        tsInf.predict(observations: Array(repeating: obs, count: 4).flatMap { $0 }, actions: Array(repeating: act, count: 4).flatMap { $0 },
+                      count: 16, into: &next)
+        for q in 0..<4 {
+            let member = model.elites[q / 2]
+            for i in 0..<(n * o) { XCTAssertEqual(next[q * n * o + i], means[member * n * o + i], accuracy: 2e-5, "particle \(q)") }
+        }
+        let mean = EnsembleDynamics(model, settings: PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean), capacity: n)
+        mean.predict(observations: obs, actions: act, count: n, into: &next)
+        for i in 0..<(n * o) {
+            let expected = model.elites.map { means[$0 * n * o + i] }.reduce(0, +) / Float(model.elites.count)
+            XCTAssertEqual(next[i], expected, accuracy: 2e-5)
+        }
+    }
+
+    /// Sampled TS-1 and TS-∞: the same seed gives the same actions on 1 and 2 threads.
+    func testStochasticPropagationIsIndependentOfThreads() throws {
+        let (model, _, _) = try trainedEnsemble()
+        let objective = PlanningObjective(environment: Pendulum())
+        for propagation in [Propagation.tsInf, .ts1] {
+            for kind in PlannerKind.allCases {
+                var actions: [[Float]] = []
+                for threads in [1, 2] {
+                    var c = PlannerConfiguration(kind: kind)
+                    c.candidates = 40
+                    c.horizon = 5
+                    c.iterations = kind == .rs ? 1 : 2
+                    c.elites = 5
+                    c.threads = threads
+                    let settings = PropagationSettings(propagation: propagation, particles: 4, prediction: .sample)
+                    let dynamics = EnsembleDynamics(model, settings: settings, capacity: c.rowsPerWorker * 4)
+                    let planner = c.make(dynamics: dynamics, objective: objective)
+                    var rng = RandomGenerator(seed: 9)
+                    actions.append(planner.action(for: [0.6, 0.8, -1], rng: &rng) + planner.action(for: [0.5, 0.86, 0.3], rng: &rng))
+                }
+                // The particles' random numbers do not depend on the split; the member groups' GEMMs
+                // have other row counts, which can move MPPI's weighted average in the last bits.
+                for (a, b) in zip(actions[0], actions[1]) {
+                    XCTAssertEqual(a, b, accuracy: kind == .mppi ? 1e-5 : 0, "\(kind) \(propagation)")
+                }
+            }
+        }
+    }
+
+    /// A candidate's return is the mean of its particles' returns: on dynamics whose particles differ
+    /// by a known offset, the evaluator's return is the average.
+    func testCandidateReturnIsTheMeanOverParticles() {
+        final class Offsets: BatchDynamics {
+            let observationSize = 1, actionSize = 1, capacity = 64
+            var particles: Int { 4 }
+            func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int, into next: UnsafeMutablePointer<Float>) {
+                let n = count / 4
+                for r in 0..<count { next[r] = observations[r] + actions[r] + Float(r / n) }
+            }
+            func copy() -> BatchDynamics { Offsets() }
+        }
+        let objective = PlanningObjective(observationSize: 1, actionSize: 1, actionLow: [-1], actionHigh: [1],
+                                          rewards: { _, _, next, n, r in for i in 0..<n { r[i] = next[i] } })
+        let evaluator = TrajectoryEvaluator(dynamics: Offsets(), objective: objective, capacity: 3, horizon: 1)
+        let sequences: [Float] = [0, 0.5, -1]
+        evaluator.evaluate(from: [1], sequences: sequences, count: 3)
+        // Particle q: 1 + a + q; the mean over q = 0...3 is 1 + a + 1.5.
+        for c in 0..<3 { XCTAssertEqual(evaluator.returns[c], 2.5 + sequences[c], accuracy: 1e-6) }
+    }
+}
