@@ -38,7 +38,8 @@ final class MuJoCoStageTests: XCTestCase {
     func testEveryPresetsTestStartsFitItsEnvironment() throws {
         let pipelines = Repository.root.appendingPathComponent("pipelines").path
         let presets = try FileManager.default.contentsOfDirectory(atPath: pipelines).filter { $0.hasSuffix(".mk") }
-        XCTAssertTrue(["halfcheetah.mk", "hopper.mk", "swimmer.mk", "ant.mk", "halfcheetah-mppi.mk", "halfcheetah-pets.mk"].allSatisfy(presets.contains))
+        XCTAssertTrue(["halfcheetah.mk", "hopper.mk", "swimmer.mk", "ant.mk", "halfcheetah-mppi.mk", "halfcheetah-pets.mk",
+                       "hopper-pets.mk", "swimmer-pets.mk", "ant-pets.mk"].allSatisfy(presets.contains))
         for preset in presets {
             let name = String(preset.dropLast(3))
             let printed = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path, "-s",
@@ -65,7 +66,7 @@ final class MuJoCoStageTests: XCTestCase {
         let budget = ["DATA=\(data.path)", "EPISODES=2", "MAX_STEPS=100", "EPOCHS=2", "ITERS=1", "PLAN_EPISODES=1",
                       "TEST_EPISODES=1", "HELDOUT_EPISODES=1", "CANDIDATES=8", "HORIZON=3", "MAX_K=5"]
         for (preset, env) in [("halfcheetah-mppi", EnvironmentName.halfcheetah), ("halfcheetah-pets", .halfcheetah), ("hopper", .hopper),
-                              ("swimmer", .swimmer), ("ant", .ant)] {
+                              ("hopper-pets", .hopper), ("swimmer", .swimmer), ("ant", .ant), ("ant-pets", .ant)] {
             let result = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path, "PIPELINE=\(preset)"] + budget)
             XCTAssertEqual(result.status, 0, "\(preset): \(result.stderr)")
             let run = data.path + "/\(preset)/seed-0/"
