@@ -87,3 +87,31 @@ struct MeanVariance {
         }
     }
 }
+
+// MARK: Normalization of network inputs and targets
+
+extension NormalizationStats {
+    /// Writes the network inputs of `count` (observation, action) rows into `inputs`
+    /// (count × (obs + act)): `(s − state_mean)/state_std`, then `(a − action_mean)/action_std`.
+    public func normalizeInputs(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+                                into inputs: UnsafeMutablePointer<Float>) {
+        let o = stateMean.count, a = actionMean.count, width = o + a
+        for r in 0..<count {
+            for j in 0..<o { inputs[r * width + j] = (observations[r * o + j] - stateMean[j]) / stateStd[j] }
+            for j in 0..<a { inputs[r * width + o + j] = (actions[r * a + j] - actionMean[j]) / actionStd[j] }
+        }
+    }
+
+    /// Writes the training targets `(s' − s − delta_mean)/delta_std` of `count` rows into `targets`
+    /// (count × obs).
+    public func normalizeTargets(observations: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>, count: Int,
+                                 into targets: UnsafeMutablePointer<Float>) {
+        let o = stateMean.count
+        for r in 0..<count {
+            for j in 0..<o {
+                let delta = nextObservations[r * o + j] - observations[r * o + j]
+                targets[r * o + j] = (delta - deltaStateMean[j]) / deltaStateStd[j]
+            }
+        }
+    }
+}

@@ -60,25 +60,17 @@ public final class EnsembleModel {
         }
     }
 
-    /// Network inputs of `count` (observation, action) rows (count × (obs + act)).
+    /// The network inputs of `count` (observation, action) rows (count × (obs + act)), normalized
+    /// with the model's statistics (`NormalizationStats.normalizeInputs`).
     public func normalizedInputs(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
                                  into inputs: UnsafeMutablePointer<Float>) {
-        let o = observationSize, a = actionSize, width = o + a
-        for r in 0..<count {
-            for j in 0..<o { inputs[r * width + j] = (observations[r * o + j] - stats.stateMean[j]) / stats.stateStd[j] }
-            for j in 0..<a { inputs[r * width + o + j] = (actions[r * a + j] - stats.actionMean[j]) / stats.actionStd[j] }
-        }
+        stats.normalizeInputs(observations: observations, actions: actions, count: count, into: inputs)
     }
 
-    /// Training targets `(s' − s − delta_mean)/delta_std` of `count` rows (count × obs).
+    /// The training targets `(s' − s − delta_mean)/delta_std` of `count` rows (count × obs).
     public func normalizedTargets(observations: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>, count: Int,
                                   into targets: UnsafeMutablePointer<Float>) {
-        let o = observationSize
-        for r in 0..<count {
-            for j in 0..<o {
-                targets[r * o + j] = (nextObservations[r * o + j] - observations[r * o + j] - stats.deltaStateMean[j]) / stats.deltaStateStd[j]
-            }
-        }
+        stats.normalizeTargets(observations: observations, nextObservations: nextObservations, count: count, into: targets)
     }
 
     /// Every member's prediction of the next observation for `count` rows, in observation units: the
