@@ -2,8 +2,9 @@
 # then MPC with random shooting on the learned model and aggregation of its rollouts. Sized for this
 # 2-core machine rather than the paper's budget: the paper's MB stage uses a 500-500 network and
 # K 1000 × H 20 on far more data; here the network is 200-200, so one control step (K 1000 × H 20
-# network rows) takes about 16 ms on 2 threads and 26 ms on one (make bench, idle machine), and the
-# 25,000 planned steps of a run (20,000 in the loop, 5,000 in the test) about 7 to 11 minutes. A whole
+# network rows) takes about 16 ms on 2 threads and 26 ms on one (make bench, idle machine), so the
+# 25,000 planned steps of a run (20,000 in the loop, 5,000 in the test) should take 7 to 11 minutes
+# on an idle machine (computed, not measured). A whole
 # run took 21 CPU-minutes with one planner thread (78 minutes of wall time on a machine shared 4 to 6
 # ways); seed 0 scored 51.8 ± 35.1 (README, "The MuJoCo tasks").
 # Every variable can be overridden on the command line: make PIPELINE=halfcheetah EPISODES=20.

@@ -21,8 +21,7 @@ struct EnsembleWorkloads {
     /// Multiply-adds of `rows` member rows forward: 2·rows·Σ(fan in · fan out) (4-200-200-200-200-6).
     func networkFLOPs(memberRows rows: Int) -> Double {
         let c = model().config
-        let widths = [c.inputSize] + Array(repeating: c.hidden, count: c.depth) + [c.headWidth]
-        return 2 * Double(rows) * Double(zip(widths, widths.dropFirst()).map { $0 * $1 }.reduce(0, +))
+        return Workloads.networkFLOPs(widths: [c.inputSize] + Array(repeating: c.hidden, count: c.depth) + [c.headWidth], rows: rows)
     }
 
     /// (member, row) training samples per second of `EnsembleFitting.fit` (the `train --members`

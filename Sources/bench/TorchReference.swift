@@ -18,17 +18,19 @@ struct TorchReference {
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [script, workload] + (task.map { ["--task", $0] } ?? [])
             + ["--threads", "\(threads)", "--repetitions", "\(repetitions)"]
-        let output = Pipe(), errors = Pipe()
+        // One pipe for both streams: reading two pipes one after the other could block on a full
+        // stderr pipe while waiting for stdout to end. The JSON line is still the last on success,
+        // and on failure the last line is the error.
+        let output = Pipe()
         process.standardOutput = output
-        process.standardError = errors
+        process.standardError = output
         do { try process.run() } catch {
             return .failure(ReferenceError("cannot run \(python): \(error.localizedDescription)"))
         }
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            let last = problem.split(separator: "\n").last.map(String.init) ?? "exit status \(process.terminationStatus)"
+            let last = text.split(separator: "\n").last.map(String.init) ?? "exit status \(process.terminationStatus)"
             return .failure(ReferenceError("\(script) \(workload) \(task ?? "") failed: \(last)"))
         }
         // The last line is one JSON object.

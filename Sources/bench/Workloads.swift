@@ -53,8 +53,12 @@ struct Workloads {
     /// linear layers (for Pendulum's 4-64-64-3: 2·rows·(4·64 + 64·64 + 64·3)).
     func networkFLOPs(rows: Int) -> Double {
         let c = model().config
-        let widths = [c.inputSize] + Array(repeating: c.hidden, count: c.depth) + [c.outputSize]
-        return 2 * Double(rows) * Double(zip(widths, widths.dropFirst()).map { $0 * $1 }.reduce(0, +))
+        return Self.networkFLOPs(widths: [c.inputSize] + Array(repeating: c.hidden, count: c.depth) + [c.outputSize], rows: rows)
+    }
+
+    /// 2·rows·Σ(fan in · fan out) for a stack of linear layers of `widths` (input, hidden..., output).
+    static func networkFLOPs(widths: [Int], rows: Int) -> Double {
+        2 * Double(rows) * Double(zip(widths, widths.dropFirst()).map { $0 * $1 }.reduce(0, +))
     }
 
     /// The batch-norm model with random weights (speed does not depend on the values).
