@@ -122,6 +122,7 @@ endif
 build_dir := $(if $(filter native,$(TARGET_CPU)),.build,.build/cpu-$(TARGET_CPU))
 BIN := $(build_dir)/release
 STAGES := collect stats train plan evaluate
+PROGRAMS := $(STAGES) summarize report bench
 # Programs whose outputs are not stage outputs (hashes not tracked): summarize, report, bench.
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 
@@ -176,8 +177,16 @@ ifeq ($(PREBUILT),yes)
 $(BIN)/programs.mk:
 	@echo "make: $@ is missing and PREBUILT=yes: build first (make build TARGET_CPU=$(TARGET_CPU))" >&2; exit 1
 else
+# An incremental build must never leave a program linked against an older build of the libraries: any
+# program older than an object file of the library targets it links is removed and linked again.
+library_targets := MBRL MBRLCommandLine MBRLSweeps
+swift_build = MBRL_TARGET_CPU=$(TARGET_CPU) swift build -c release$(if $(filter native,$(TARGET_CPU)),, --scratch-path $(build_dir))
 $(BIN)/programs.mk: $(SOURCES) | deps
-	MBRL_TARGET_CPU=$(TARGET_CPU) swift build -c release$(if $(filter native,$(TARGET_CPU)),, --scratch-path $(build_dir))
+	$(swift_build)
+	@stale=; for p in $(PROGRAMS); do \
+	  if [ -n "$$(find $(addprefix $(BIN)/,$(addsuffix .build,$(library_targets))) -name '*.o' -newer $(BIN)/$$p -print -quit 2>/dev/null)" ]; then \
+	    stale="$$stale $$p"; rm -f $(BIN)/$$p; fi; \
+	done; if [ -n "$$stale" ]; then echo "build: relinking$$stale (older than the libraries they link)"; $(swift_build); fi
 	@for s in $(STAGES) report; do \
 	  objcopy --strip-debug --remove-section=.note.gnu.build-id --remove-section=.swift_modhash $(BIN)/$$s $(BIN)/.$$s.hashed.$$$$; \
 	  printf 'program_%s := %s\n' $$s "$$(sha256sum < $(BIN)/.$$s.hashed.$$$$ | cut -c1-16)"; rm -f $(BIN)/.$$s.hashed.$$$$; \
