@@ -440,7 +440,7 @@ sweep report-sweep: build
 	  --summary-arg $(call sq,SEEDS=$(SEEDS)) $(if $(grid_points),--summary-arg $(call sq,GRID=$(GRID))) \
 	  --summary-arg sweep-table $(if $(filter report-sweep,$@),--summary-arg sweep-page) \
 	  --name $(call sq,mbrl-$(PIPELINE)) -- --time=$(call sq,$(SLURM_TIME)) --cpus-per-task=$(call sq,$(SLURM_CPUS)) \
-	  --mem=$(call sq,$(SLURM_MEM)) $(if $(SLURM_PARTITION),--partition=$(call sq,$(SLURM_PARTITION))) $(SLURM_OPTIONS)
+	  --mem=$(call sq,$(SLURM_MEM)) $(if $(SLURM_PARTITION),--partition=$(call sq,$(SLURM_PARTITION))) $(foreach o,$(SLURM_OPTIONS),$(call sq,$(o)))
 endif
 
 # Every task and the summary job get on make's command line where the runs are (DATA as an absolute
