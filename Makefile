@@ -191,15 +191,62 @@ write-params = $(shell f=$(run)/params/$(1) \
        else mkdir -p $(run)/params && printf '%s\n' "$$t" > $$f.tmp-$$$$ && mv -f $$f.tmp-$$$$ $$f; fi; }; })
 
 
+# ---- offline data: a Minari dataset instead of collecting (feature/minari; one block) ------------------
+# make PIPELINE=offline DATASET=path (pipelines/offline.mk; docs/minari.md): `import` writes the
+# dataset's training episodes as random.h5 (the data model-0 trains on), the episodes it holds out
+# (HELDOUT_FRACTION of them, chosen with SEED) as heldout.h5 (the model error of eval.h5), and their
+# first states as test-starts.h5 (the test episodes plan from). Nothing is collected; ITERS is 0. The
+# three rules below replace those of collect (random.h5, heldout.h5) and of the starts file, which
+# the `ifeq ($(DATASET),)` lines around them switch off.
+STAGES += import
+ifeq ($(PIPELINE)$(DATASET),offline)
+ifneq ($(filter-out build test,$(pipeline_goals)),)
+$(error PIPELINE=offline learns from a Minari dataset: give it, make PIPELINE=offline DATASET=path (docs/minari.md))
+endif
+endif
+ifneq ($(DATASET),)
+ifneq ($(filter-out build test,$(pipeline_goals)),)
+ifneq ($(words $(DATASET)),1)
+$(error DATASET '$(DATASET)' has spaces; give a path without them)
+endif
+ifeq ($(wildcard $(DATASET)),)
+$(error DATASET '$(DATASET)': no such file or folder (a Minari dataset's folder or its main_data.hdf5))
+endif
+ifneq ($(ITERS),0)
+$(error DATASET learns from a fixed dataset: ITERS must be 0 (as in pipelines/offline.mk), got '$(ITERS)')
+endif
+endif
+param_files += import
+dataset_path := $(abspath $(DATASET))
+# Its two files (as `import` finds them), prerequisites of the import and hashed into its parameters.
+dataset_files := $(if $(filter %.hdf5,$(dataset_path)),$(dataset_path) $(dir $(dataset_path))metadata.json,$(firstword \
+  $(wildcard $(dataset_path)/data/main_data.hdf5 $(dataset_path)/main_data.hdf5)) $(firstword $(wildcard \
+  $(dataset_path)/data/metadata.json $(dataset_path)/metadata.json)))
+params_import = dataset=$(dataset_path) sha256=$(firstword $(shell cat $(foreach f,$(dataset_files),$(call sq,$(f))) 2>/dev/null \
+  | sha256sum)) env=$(ENV) heldout_fraction=$(HELDOUT_FRACTION) seed=$(SEED)
+import_dataset = $(call stage,import) --dataset $(call sq,$(dataset_path)) $(if $(ENV),--env $(ENV)) \
+  --heldout-fraction $(HELDOUT_FRACTION) --seed $(SEED)
+
+$(run)/random.h5: $(dataset_files) $(run)/params/import
+	$(import_dataset) --select train --out random.h5
+$(run)/heldout.h5: $(dataset_files) $(run)/params/import
+	$(import_dataset) --select heldout --out heldout.h5
+$(run)/test-starts.h5: $(dataset_files) $(run)/params/import
+	$(import_dataset) --select heldout --initial-states --out test-starts.h5
+endif
+# ---- end of the offline block ---------------------------------------------------------------------------
+
 # ---- stages ---------------------------------------------------------------------------------------
 # Stages run inside the run folder, so the paths recorded in each file's provenance are relative to
 # it and the same seed gives the same bytes wherever DATA is.
 
 stage = cd $(run) && $(CURDIR)/$(BIN)/$(1)
 
+ifeq ($(DATASET),)
 $(run)/random.h5: $(run)/params/collect
 	$(call stage,collect) --env $(ENV) --episodes $(EPISODES) $(if $(MAX_STEPS),--max-steps $(MAX_STEPS)) \
 	  --seed $(SEED) --policy random --out random.h5
+endif # DATASET (offline block)
 
 $(run)/stats.h5: $(run)/random.h5 $(run)/params/stats
 	$(call stage,stats) --data random.h5 --out stats.h5
@@ -238,8 +285,10 @@ $(foreach i,$(iterations),$(eval $(iteration)))
 
 # The test: TEST_EPISODES episodes of the final model from fixed starts (copied into the run folder,
 # so the run is self-contained and its provenance paths are relative).
+ifeq ($(DATASET),)
 $(run)/test-starts.h5: $(run)/params/test
 	cp $(TEST_STARTS) $@.tmp-$$$$ && mv -f $@.tmp-$$$$ $@
+endif # DATASET (offline block)
 
 $(run)/test.h5: $(run)/$(final_model) $(run)/test-starts.h5 $(run)/params/test
 	$(call stage,plan) --model $(final_model) $(plan_options) $(plan_threads) --episodes $(TEST_EPISODES) \
@@ -247,8 +296,10 @@ $(run)/test.h5: $(run)/$(final_model) $(run)/test-starts.h5 $(run)/params/test
 
 # Held-out random data for the model error, collected with a seed no training step uses.
 heldout_seed := $(shell echo $$(( $(SEED) + 1000000 )))
+ifeq ($(DATASET),)
 $(run)/heldout.h5: $(run)/params/heldout
 	$(call stage,collect) --env $(ENV) --episodes $(HELDOUT_EPISODES) --seed $(heldout_seed) --policy random --out heldout.h5
+endif # DATASET (offline block)
 
 $(run)/eval.h5: $(run)/$(final_model) $(run)/heldout.h5 $(foreach i,$(iterations),$(run)/rollouts-$(i).h5) $(run)/test.h5 $(run)/params/evaluate
 	$(call stage,evaluate) --model $(final_model) --data heldout.h5 \
