@@ -74,7 +74,7 @@ struct Import: ParsableCommand {
                 "seed": .int(Int(truncatingIfNeeded: seed.seed)),
             ]
             let provenance = try Provenance(
-                format: initialStates ? "mbrl.initial-states" : FileFormat.transitions.rawValue, seed: seed.seed,
+                format: initialStates ? "mbrl.initial-states/1" : FileFormat.transitions.rawValue, seed: seed.seed,
                 command: Stage.commandLine, config: config, inputPaths: [minari.dataFile, minari.metadataFile])
             let progress = ProgressReporter(stage: "import")
             if initialStates {
