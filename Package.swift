@@ -88,6 +88,6 @@ let package = Package(
         .testTarget(
             name: "MBRLTests", dependencies: ["MBRL", "MBRLStatistics", "MBRLTestSupport"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "StageTests", dependencies: ["MBRL", "MBRLTestSupport"]),
+        .testTarget(name: "StageTests", dependencies: ["MBRL", "MBRLStatistics", "MBRLTestSupport"]),
     ]
 )

@@ -93,7 +93,7 @@ final class RliableAggregateTests: XCTestCase {
         XCTAssertEqual(StratifiedBootstrap.percentile(sorted: v, 100), 16)
         XCTAssertEqual(StratifiedBootstrap.percentile(sorted: v, 50), 4)
         XCTAssertEqual(StratifiedBootstrap.percentile(sorted: v, 2.5), 1.1)  // position 0.1
-        XCTAssertEqual(StratifiedBootstrap.percentile(sorted: v, 97.5), 15.6, accuracy: 1e-12)  // position 3.9
+        XCTAssertEqual(StratifiedBootstrap.percentile(sorted: v, 97.5), 15.2, accuracy: 1e-12)  // position 3.9: 8 + 0.9 · 8
         XCTAssertEqual(StratifiedBootstrap.percentile(sorted: [3], 2.5), 3)
     }
 }
