@@ -78,7 +78,7 @@ final class GridSweepTests: XCTestCase {
         // The aggregates, the performance profile of every point and the points' learning curves.
         XCTAssertTrue(page.contains("data-name=\"IQM [95% CI]\""), "the IQM per point")
         for point in ["HORIZON-3", "HORIZON-2"] {
-            XCTAssertEqual(page.components(separatedBy: "data-name=\"\(point)\"").count - 1, 2, "\(point): a profile and a learning curve")
+            XCTAssertEqual(page.components(separatedBy: "data-name=\"\(point)\"").count - 1, 3, "\(point): a learning curve, a profile and a k-step curve")
         }
         XCTAssertTrue(page.contains("Performance profile: fraction of runs with test return above τ"))
         XCTAssertTrue(page.contains("Learning curve: return against environment steps (mean across seeds)"))
