@@ -89,9 +89,9 @@ extension ReportPage {
             + kpi("mean [95% CI]", estimate(a.mean)) + "</div>\n"
     }
 
-    /// What the aggregates are, in one line under them.
-    static func aggregatesNote(runs: Int) -> String {
-        "<p class=\"sub\">Across \(runs) runs, each scored by its mean test return. IQM: the mean of the middle 50% of the runs' scores; "
+    /// What the aggregates are, in one line under them; `across` says over which runs, e.g. `Across 5 runs`.
+    static func aggregatesNote(_ across: String) -> String {
+        "<p class=\"sub\">\(escape(across)), each run scored by its mean test return. IQM: the mean of the middle 50% of the runs' scores; "
             + "intervals: 95% percentile intervals of a stratified bootstrap over runs (\(StratifiedBootstrap.aggregateReplications) replications, "
             + "seed \(StratifiedBootstrap.defaultSeed)), as rliable computes them (docs/STATISTICS.md).</p>\n"
     }

@@ -14,7 +14,7 @@ extension ReportPage {
         let all = ReturnStatistics(means)
         body += aggregateFigures(RunAggregates(runScores: means))
             + "<div>" + kpi("test return across seeds (mean ± std)", String(format: "%.1f ± %.1f", all.mean, all.std)) + "</div>\n"
-            + aggregatesNote(runs: runs.count)
+            + aggregatesNote("Across \(runs.count) runs")
         body += "<h2>Learning curve</h2>\n<div class=\"grid\">\n" + learningCurvesChart(runs) + "\n</div>\n"
         body += "<h2>Final test return</h2>\n<div class=\"grid\">\n"
         let perSeed = SVGChart.Series(name: "mean ± std over episodes",
@@ -70,7 +70,7 @@ extension ReportPage {
         body += "<div>" + kpi("best point", points[best].point.name)
             + kpi("its test return (mean ± std across seeds)", String(format: "%.1f ± %.1f", stats[best].mean, stats[best].std))
             + kpi("its IQM [95% CI]", estimate(aggregates[best].interquartileMean)) + "</div>\n"
-            + aggregatesNote(runs: points[best].runs.count).replacingOccurrences(of: "<p class=\"sub\">Across", with: "<p class=\"sub\">Per point, across")
+            + aggregatesNote("Per point, across its seeds")
 
         body += "<h2>Learning curves</h2>\n<div class=\"grid\">\n"
             + learningCurvesChart(points: points.map { (name: $0.point.name, runs: $0.runs) }) + "\n</div>\n"
