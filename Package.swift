@@ -79,16 +79,20 @@ let package = Package(
         // target, so the stages' programs (and their hashes, which decide when outputs are stale) do
         // not change with it.
         .target(name: "MBRLSweeps"),
+        // Aggregates across runs as rliable computes them (IQM, median, mean, performance profiles)
+        // and the stratified bootstrap's intervals; for the same programs, and for the same reason
+        // its own target.
+        .target(name: "MBRLStatistics", dependencies: ["MBRL"]),
 
-        .executableTarget(name: "summarize", dependencies: ["MBRLCommandLine", "MBRLSweeps"]),
+        .executableTarget(name: "summarize", dependencies: ["MBRLCommandLine", "MBRLSweeps", "MBRLStatistics"]),
         .executableTarget(name: "bench", dependencies: ["MBRLCommandLine"]),
-        .executableTarget(name: "report", dependencies: ["MBRLCommandLine", "MBRLSweeps"]),
+        .executableTarget(name: "report", dependencies: ["MBRLCommandLine", "MBRLSweeps", "MBRLStatistics"]),
 
         // Helpers shared by the test targets: approximate equality, temporary folders, fixtures.
         .target(name: "MBRLTestSupport", dependencies: ["MBRL"], path: "Tests/MBRLTestSupport"),
         .testTarget(
-            name: "MBRLTests", dependencies: ["MBRL", "MBRLTestSupport"],
+            name: "MBRLTests", dependencies: ["MBRL", "MBRLStatistics", "MBRLTestSupport"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "StageTests", dependencies: ["MBRL", "MBRLTestSupport"]),
+        .testTarget(name: "StageTests", dependencies: ["MBRL", "MBRLStatistics", "MBRLTestSupport"]),
     ]
 )

@@ -10,14 +10,18 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write an HTML page of plots of a run (or of several runs).",
         discussion: """
-            With one --runs folder: training and validation loss per iteration, k-step prediction error, \
-            return per iteration against the random policy, a test episode against the model's open-loop \
-            prediction, the best, median and worst test episodes animated with the model's open-loop prediction \
-            drawn over them, the parameters and every file's provenance. With several: one page across them, \
-            with one animated row per run. With --grid (a grid sweep's runs, <point>/seed-<n>): one page \
-            across the grid, the test return of every point (mean ± std across its seeds) with the best \
-            marked, a table of the points and of every run, and the best point's runs animated. The page \
-            is self-contained (inline CSS and SVG, and one inline script for the animation's controls).
+            With one --runs folder: the learning curve (return against environment steps), training and \
+            validation loss per iteration, k-step prediction error, a test episode against the model's \
+            open-loop prediction (one small panel per observation component), the best, median and worst \
+            test episodes animated with the model's open-loop prediction drawn over them, the parameters \
+            and every file's provenance. With several: one page across them, with the interquartile mean, \
+            median and mean of their test returns and 95% stratified-bootstrap intervals, the learning \
+            curve across seeds, a performance profile, and one animated row per run. With --grid (a grid \
+            sweep's runs, <point>/seed-<n>): one page across the grid, the test return of every point \
+            (mean ± std and IQM with its interval across its seeds) with the best marked, the points' \
+            learning curves and profiles, a table of the points and of every run, and the best point's \
+            runs animated. The page is self-contained (inline CSS and SVG, and one inline script for the \
+            animation's controls). The statistics: docs/STATISTICS.md.
             """)
 
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Run folders, e.g. data/pendulum/seed-0.", valueName: "dir"))
