@@ -179,7 +179,7 @@ $(BIN)/programs.mk:
 else
 # An incremental build must never leave a program linked against an older build of the libraries: any
 # program older than an object file of the library targets it links is removed and linked again.
-library_targets := MBRL MBRLCommandLine MBRLSweeps
+library_targets := MBRL MBRLCommandLine MBRLSweeps MBRLStatistics
 swift_build = MBRL_TARGET_CPU=$(TARGET_CPU) swift build -c release$(if $(filter native,$(TARGET_CPU)),, --scratch-path $(build_dir))
 $(BIN)/programs.mk: $(SOURCES) | deps
 	$(swift_build)
@@ -387,6 +387,7 @@ $(run)/eval.h5: $(call inputs,eval.h5)
 	$(call stage,evaluate) --model $(final_model) --data heldout.h5 \
 	  --rollouts $(foreach i,$(iterations),rollouts-$(i).h5) test.h5 --max-k $(MAX_K) --out eval.h5
 	$(call stamp,eval.h5)
+	@$(BIN)/summarize --timing --runs $(run)
 
 collect: $(run)/random.h5 $(run)/stats.h5
 stats: $(run)/stats.h5
@@ -441,8 +442,16 @@ endif
 sweep_runs := $(if $(grid_points),$(foreach p,$(grid_points),$(addprefix $(p)/seed-,$(SEEDS))),$(addprefix seed-,$(SEEDS)))
 sweep_root := $(DATA)/$(PIPELINE)
 # The table reports the k-step error at k = 10, or at MAX_K when the runs stop before 10.
-sweep_table = $(BIN)/summarize --runs $(addprefix $(sweep_root)/,$(sweep_runs)) $(if $(grid_points),--grid) $(if $(filter $(MAX_K),1 2 3 4 5 6 7 8 9),--k $(MAX_K)) --out $(sweep_root)/sweep.csv
-sweep_page = $(BIN)/report --runs $(addprefix $(sweep_root)/,$(sweep_runs)) $(if $(grid_points),--grid) --out $(sweep_root)/report.html
+# The sweep's run folders are handed over in a file, one per line (written by Make, not by a shell), so
+# a sweep of any size fits: $(sweep_root)/sweep-runs.txt.
+define newline
+
+
+endef
+sweep_list = $(sweep_root)/sweep-runs.txt
+write_sweep_list = $(shell mkdir -p $(sweep_root))$(file >$(sweep_list),$(subst $(space),$(newline),$(strip $(addprefix $(sweep_root)/,$(sweep_runs)))))
+sweep_table = $(write_sweep_list)$(BIN)/summarize --runs-from $(sweep_list) $(if $(grid_points),--grid) $(if $(filter $(MAX_K),1 2 3 4 5 6 7 8 9),--k $(MAX_K)) --out $(sweep_root)/sweep.csv
+sweep_page = $(write_sweep_list)$(BIN)/report --runs-from $(sweep_list) $(if $(grid_points),--grid) --out $(sweep_root)/report.html
 
 # The table and the page alone, from finished runs (what the summary job of a SLURM sweep runs).
 sweep-table: $(BIN)/programs.mk
@@ -586,7 +595,7 @@ clean-runs:
 	    fi; \
 	  done; \
 	  if [ -f $(DATA)/$$p/slurm/.mbrl-sweep ]; then echo "rm -rf $(DATA)/$$p/slurm"; rm -rf $(DATA)/$$p/slurm; fi; \
-	  rm -f $(DATA)/$$p/sweep.csv $(DATA)/$$p/report.html; \
+	  rm -f $(DATA)/$$p/sweep.csv $(DATA)/$$p/report.html $(DATA)/$$p/sweep-runs.txt; \
 	  [ ! -d $(DATA)/$$p ] || rmdir --ignore-fail-on-non-empty $(DATA)/$$p; \
 	done
 

@@ -24,25 +24,24 @@ struct Report: ParsableCommand {
             animation's controls). The statistics: docs/STATISTICS.md.
             """)
 
-    @Option(parsing: .upToNextOption, help: ArgumentHelp("Run folders, e.g. data/pendulum/seed-0.", valueName: "dir"))
-    var runs: [String]
+    @OptionGroup var runSet: RunFolderOptions
 
     @Option(help: ArgumentHelp("HTML file to write.", valueName: "file"))
     var out: String
 
-    @Flag(help: "The runs are a grid sweep's (<point>/seed-<n>): one page across the grid's points.")
-    var grid = false
-
     func validate() throws {
-        guard !runs.isEmpty else { throw ValidationError("give at least one --runs folder") }
         if let problem = AtomicOutput.nameProblem(out) { throw ValidationError("--out '\(out)' \(problem)") }
-        if grid {
-            do { _ = try SweepGrid(folders: runs) } catch { throw ValidationError("--grid: \(error)") }
+        if runSet.grid, runSet.runsFrom == nil {
+            do { _ = try SweepGrid(folders: runSet.runs) } catch { throw ValidationError("--grid: \(error)") }
         }
     }
 
     func run() throws {
         try Stage.run {
+            let runs = try runSet.folders(), grid = runSet.grid
+            if grid {
+                do { _ = try SweepGrid(folders: runs) } catch { throw StageError("--grid: \(error)") }
+            }
             let destination = try AtomicOutput(target: out, inputs: runs.flatMap { RunResults.inputFiles(folder: $0) })
             let data = try runs.map { try RunData(folder: $0) }
             let page = grid ? ReportPage.grid(try SweepGrid(folders: runs), data)

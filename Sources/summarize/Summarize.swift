@@ -29,24 +29,29 @@ struct Summarize: ParsableCommand {
             with the highest mean test return is marked best.
             """)
 
-    @Option(parsing: .upToNextOption, help: ArgumentHelp("Run folders, e.g. data/pendulum/seed-0.", valueName: "dir"))
-    var runs: [String]
+    @OptionGroup var runSet: RunFolderOptions
 
     @Option(help: ArgumentHelp("The open-loop horizon to report (k-step RMSE).", valueName: "k"))
     var k = 10
 
-    @Option(help: ArgumentHelp("CSV file to write.", valueName: "file"))
-    var out: String
+    @Option(help: ArgumentHelp("CSV file to write (not with --timing).", valueName: "file"))
+    var out: String?
 
-    @Flag(help: "The runs are a grid sweep's (<point>/seed-<n>): one row per grid point.")
-    var grid = false
+    @Flag(help: "Print where each run's time went (wall and CPU seconds per stage and iteration, from its timing/ files) instead.")
+    var timing = false
+
+    var grid: Bool { runSet.grid }
 
     func validate() throws {
-        guard !runs.isEmpty else { throw ValidationError("give at least one --runs folder") }
+        if timing {
+            guard out == nil, !grid else { throw ValidationError("--timing prints a table; it takes no --out and no --grid") }
+            return
+        }
+        guard let out else { throw ValidationError("give the CSV file to write: --out file") }
         if let problem = AtomicOutput.nameProblem(out) { throw ValidationError("--out '\(out)' \(problem)") }
         guard k >= 1 else { throw ValidationError("--k must be at least 1, got \(k)") }
-        if grid {
-            do { _ = try SweepGrid(folders: runs) } catch { throw ValidationError("--grid: \(error)") }
+        if grid, runSet.runsFrom == nil {
+            do { _ = try SweepGrid(folders: runSet.runs) } catch { throw ValidationError("--grid: \(error)") }
         }
     }
 
@@ -54,8 +59,13 @@ struct Summarize: ParsableCommand {
 
     func run() throws {
         try Stage.run {
-            let destination = try AtomicOutput(target: out, inputs: runs.flatMap { RunResults.inputFiles(folder: $0) })
-            if grid { return try summarizeGrid(destination) }
+            let runs = try runSet.folders()
+            if timing { return try printTiming(runs) }
+            if grid {
+                do { _ = try SweepGrid(folders: runs) } catch { throw StageError("--grid: \(error)") }
+            }
+            let destination = try AtomicOutput(target: out!, inputs: runs.flatMap { RunResults.inputFiles(folder: $0) })
+            if grid { return try summarizeGrid(destination, runs: runs) }
             let rows = try runs.map { folder -> Row in
                 let results = try RunResults(folder: folder)
                 guard let kStep = results.kStepRMSE(at: k) else {
@@ -118,7 +128,7 @@ struct Summarize: ParsableCommand {
     }
 
     /// The grid's table: one row per point, the best (highest mean test return across seeds) marked.
-    func summarizeGrid(_ destination: AtomicOutput) throws {
+    func summarizeGrid(_ destination: AtomicOutput, runs: [String]) throws {
         let sweep = try SweepGrid(folders: runs)
         let rows = try sweep.points.map { point -> PointRow in
             let runs = try point.folders.map(readRow)
@@ -153,5 +163,22 @@ struct Summarize: ParsableCommand {
         print(table.joined(separator: "\n"))
         print("(mean ± std across each point's seeds of each run's mean; IQM with its 95% stratified-bootstrap interval, "
               + "\(StratifiedBootstrap.aggregateReplications) replications, seed \(StratifiedBootstrap.defaultSeed); * best: the highest mean test return)")
+    }
+
+    /// Each run's timing table; with several runs, the mean wall seconds per stage kind across them.
+    func printTiming(_ runs: [String]) throws {
+        var totals: [String: [Double]] = [:]
+        for folder in runs {
+            let timing = try RunTiming(folder: folder)
+            guard !timing.entries.isEmpty else { print("\(folder): no timing files (timing/*.tsv)\n"); continue }
+            print("\(folder): \(String(format: "%.1f", timing.wall)) s of wall time in its stages\n\(timing.table)\n")
+            for entry in timing.byProgram { totals[entry.program, default: []].append(entry.wall) }
+        }
+        guard runs.count > 1, !totals.isEmpty else { return }
+        let order = ["collect", "stats", "train", "plan", "evaluate"]
+        let programs = totals.keys.sorted { ((order.firstIndex(of: $0) ?? order.count), $0) < ((order.firstIndex(of: $1) ?? order.count), $1) }
+        print("mean wall seconds per run: " + programs.map { p in
+            String(format: "%@ %.1f", p, totals[p]!.reduce(0, +) / Double(totals[p]!.count))
+        }.joined(separator: ", "))
     }
 }
