@@ -47,7 +47,7 @@ struct Plan: ParsableCommand {
     @Option(help: ArgumentHelp("iCEM: exponent β of the colored noise, power spectrum 1/f^β along the horizon, in [0, 10]; 0 is white noise, larger is smoother (default: \(icem.beta)).", valueName: "β"))
     var beta: Float?
 
-    @Option(help: ArgumentHelp("iCEM: population decay γ in [1, 100]; iteration i scores max(candidates·γ^−i, 2·elites) samples (default: \(icem.populationDecay)).", valueName: "γ"))
+    @Option(help: ArgumentHelp("iCEM: population decay γ in [1, 100]; iteration i scores max(candidates·γ^−i, 2·elites) samples (default: \(icem.populationDecay)).", valueName: "factor"))
     var populationDecay: Float?
 
     @Option(help: ArgumentHelp("iCEM: fraction ξ in [0, 1] of the elites kept for the next iteration and, shifted by one step, for the next control step (default: \(icem.keepFraction)).", valueName: "ξ"))
