@@ -31,6 +31,8 @@ let package = Package(
         .executable(name: "summarize", targets: ["summarize"]),
         .executable(name: "bench", targets: ["bench"]),
         .executable(name: "report", targets: ["report"]),
+        .executable(name: "import", targets: ["import"]),
+        .executable(name: "export", targets: ["export"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -70,6 +72,9 @@ let package = Package(
         .executableTarget(name: "train", dependencies: ["MBRLCommandLine"]),
         .executableTarget(name: "plan", dependencies: ["MBRLCommandLine"]),
         .executableTarget(name: "evaluate", dependencies: ["MBRLCommandLine"]),
+        // Minari datasets in (offline data) and out (a run's transitions for offline-RL tools).
+        .executableTarget(name: "import", dependencies: ["MBRLCommandLine"]),
+        .executableTarget(name: "export", dependencies: ["MBRLCommandLine"]),
         // Grid sweeps' run folders grouped by point, for the programs that read across runs. Its own
         // target, so the stages' programs (and their hashes, which decide when outputs are stale) do
         // not change with it.

@@ -19,7 +19,7 @@ public enum Repository {
     }
 
     /// The programs the stage tests run.
-    public static let programs = ["collect", "stats", "train", "plan", "evaluate", "summarize", "report", "bench"]
+    public static let programs = ["collect", "stats", "train", "plan", "evaluate", "summarize", "report", "bench", "import", "export"]
 
     /// Throws unless every release program exists and is newer than every source it is built from
     /// (its own folder `Sources/<program>/`, the library and C targets, `Package.swift`), so a stage

@@ -40,7 +40,8 @@ final class MuJoCoStageTests: XCTestCase {
         let presets = try FileManager.default.contentsOfDirectory(atPath: pipelines).filter { $0.hasSuffix(".mk") }
         XCTAssertTrue(["halfcheetah.mk", "hopper.mk", "swimmer.mk", "ant.mk", "halfcheetah-mppi.mk", "halfcheetah-pets.mk",
                        "hopper-pets.mk", "swimmer-pets.mk", "ant-pets.mk", "halfcheetah-icem.mk"].allSatisfy(presets.contains))
-        for preset in presets {
+        // offline.mk plans from its dataset's held-out starts (import --initial-states; MinariStageTests).
+        for preset in presets where preset != "offline.mk" {
             let name = String(preset.dropLast(3))
             let printed = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path, "-s",
                                                           "PIPELINE=\(name)", "print-ENV", "print-TEST_STARTS"])
