@@ -295,7 +295,7 @@ endif
 # Stages run inside the run folder, so the paths recorded in each file's provenance are relative to
 # it and the same seed gives the same bytes wherever DATA is.
 
-stage = cd $(run) && $(CURDIR)/scripts/time-stage $(notdir $@) $(CURDIR)/$(BIN)/$(1)
+stage = cd $(run) && $(CURDIR)/scripts/time-stage $(CURDIR)/$(BIN)/$(1)
 # The prerequisites of an output: its inputs, order-only.
 inputs = | $(addprefix $(run)/,$(inputs_of_$(1)))
 

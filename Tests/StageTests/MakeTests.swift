@@ -85,6 +85,12 @@ final class MakeTests: XCTestCase {
         XCTAssertTrue(try model2.stringAttribute("inputs").contains("rollouts-2.h5"))
         XCTAssertTrue(try model2.stringAttribute("command").contains("--init model-1.h5"))
         XCTAssertEqual(try Transitions.read(from: run + "test.h5").episodeReturns.count, 2)
+        // Where the time went: one timing file per stage's output, outside the HDF5 files.
+        let timing = try RunTiming(folder: run)
+        XCTAssertEqual(Set(timing.entries.map(\.output)), ["random.h5", "stats.h5", "model-0.h5", "rollouts-1.h5", "model-1.h5",
+                                                         "rollouts-2.h5", "model-2.h5", "heldout.h5", "test.h5", "eval.h5"])
+        XCTAssertEqual(timing.byProgram.map(\.program), ["collect", "stats", "train", "plan", "evaluate"])
+        XCTAssertEqual(timing.byIteration.map(\.iteration), [0, 1, 2, nil])
         XCTAssertEqual(try make(["-q"] + budget).status, 0)
         // Every stage's parameters count: a planner, test or held-out setting makes the run out of date.
         for change in ["CANDIDATES=17", "PLANNER=cem", "TEST_EPISODES=3", "HELDOUT_EPISODES=2", "MAX_K=6", "LR=0.002"] {
