@@ -165,7 +165,8 @@ enum Sweeps {
             _ = FileManager.default.fileExists(atPath: root + "/" + path, isDirectory: &isFolder)
             if isFolder.boolValue { continue }
             let parts = path.split(separator: "/").map(String.init)
-            if parts.contains("tb") || parts.first == "slurm" || ["sweep.csv", "report.html"].contains(path) { continue }
+            // Logs and timing files hold wall-clock times; everything else must be the same bytes.
+            if parts.contains("tb") || parts.contains("timing") || parts.first == "slurm" || ["sweep.csv", "report.html"].contains(path) { continue }
             guard parts.dropLast().contains(where: { $0.hasPrefix("seed-") }) else {
                 files["", default: Data()].append(Data((path + "\n").utf8))
                 continue
