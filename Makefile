@@ -449,7 +449,7 @@ define newline
 
 endef
 sweep_list = $(sweep_root)/sweep-runs.txt
-write_sweep_list = $(shell mkdir -p $(sweep_root))$(file >$(sweep_list),$(subst $(space),$(newline),$(strip $(addprefix $(sweep_root)/,$(sweep_runs)))))
+write_sweep_list = $(if $(dry_run),,$(shell mkdir -p $(sweep_root))$(file >$(sweep_list),$(subst $(space),$(newline),$(strip $(addprefix $(sweep_root)/,$(sweep_runs))))))
 sweep_table = $(write_sweep_list)$(BIN)/summarize --runs-from $(sweep_list) $(if $(grid_points),--grid) $(if $(filter $(MAX_K),1 2 3 4 5 6 7 8 9),--k $(MAX_K)) --out $(sweep_root)/sweep.csv
 sweep_page = $(write_sweep_list)$(BIN)/report --runs-from $(sweep_list) $(if $(grid_points),--grid) --out $(sweep_root)/report.html
 

@@ -166,7 +166,7 @@ enum Sweeps {
             if isFolder.boolValue { continue }
             let parts = path.split(separator: "/").map(String.init)
             // Logs and timing files hold wall-clock times; everything else must be the same bytes.
-            if parts.contains("tb") || parts.contains("timing") || parts.first == "slurm" || ["sweep.csv", "report.html"].contains(path) { continue }
+            if parts.contains("tb") || parts.contains("timing") || parts.first == "slurm" || ["sweep.csv", "report.html", "sweep-runs.txt"].contains(path) { continue }
             guard parts.dropLast().contains(where: { $0.hasPrefix("seed-") }) else {
                 files["", default: Data()].append(Data((path + "\n").utf8))
                 continue
