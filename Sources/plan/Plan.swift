@@ -170,7 +170,7 @@ struct Plan: ParsableCommand {
 
             // The control loop: one planner call per step, episodes from fixed or seeded starts.
             let progress = ProgressReporter(stage: "plan")
-            let logs = try logdir.map { try TensorBoardWriter(directory: $0, csvName: "plan.csv", columns: ["plan/episode_return", "plan/ms_per_step"]) }
+            let logs = try logdir.map { try TensorBoardWriter(directory: $0, program: "plan", csvName: "plan.csv", columns: ["plan/episode_return", "plan/ms_per_step"]) }
             rollout.onStep = { step in
                 if step.steps % 10 == 0 {
                     progress.update(String(format: "episode %d/%d  step %d  return %.1f  %.2f ms/step", step.episode + 1, episodes,

@@ -80,7 +80,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("init"), help: ArgumentHelp("Start from the weights of this model file (same architecture).", valueName: "file"))
     var initialModel: String?
 
-    @Option(help: ArgumentHelp("Folder for TensorBoard events and train.csv (earlier events there are replaced).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Folder for TensorBoard events and train.csv (replaces only what an earlier train wrote there).", valueName: "dir"))
     var logdir: String?
 
     func validate() throws {
@@ -162,7 +162,7 @@ struct Train: ParsableCommand {
             try MemoryBudget.check(model.config.trainingBytes(rows: bufferRows), for: "--batch-size \(batchSize): the training buffers of \(bufferRows) rows")
 
             // The fit, logged per epoch.
-            let logs = try logdir.map { try TensorBoardWriter(directory: $0, csvName: "train.csv", columns: TrainingLog.columns) }
+            let logs = try logdir.map { try TensorBoardWriter(directory: $0, program: "train", csvName: "train.csv", columns: TrainingLog.columns) }
             let result: ModelFitting.Result
             do {
                 result = try fitting.fit(model, on: datasets) { epoch in
