@@ -384,8 +384,8 @@ ARCHIVES ?= archives
 archive: $(run)/report.html
 	@scripts/archive-run $(DATA) $(PIPELINE) $(SEED) $(ARCHIVES)
 
-verify-archive:
-	@scripts/verify-archive $(ARCHIVE) $(HASH)
+verify-archive: $(BIN)/programs.mk
+	@MBRL_BIN=$(BIN) scripts/verify-archive "$$ARCHIVE" $${HASH:+"$$HASH"}
 
 # ---- speed ---------------------------------------------------------------------------------------
 
