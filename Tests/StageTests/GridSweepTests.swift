@@ -79,7 +79,8 @@ final class GridSweepTests: XCTestCase {
             (["sweep", "GRID=LR=1e-3,3e-4", "LR=0.01"], "LR is both in GRID and set on the command line"),
             (["sweep", "GRID=LR=1e-3 LR=3e-4"], "GRID names a variable twice"),
             (["sweep", "GRID=LR=1e-3,1e-3"], "GRID lists a value twice"),
-            (["sweep", "GRID=LR=1e-3;rm"], "GRID entry 'LR=1e-3;rm' is not VAR=value,value,..."),
+            (["sweep", "GRID=LR=1e-3;rm"], "GRID='LR=1e-3;rm' holds ';'"),
+            (["sweep", "GRID=LR=1e-3:3"], "GRID entry 'LR=1e-3:3' is not VAR=value,value,..."),
             (["sweep", "SEEDS=0 x"], "SEEDS must be whole numbers"),
             (["sweep", "GRID=LR=1e-3", "POINT=LR-1e-3"], "POINT names one run; a sweep takes GRID"),
             (["sweep", "SCHEDULER=pbs"], "SCHEDULER must be local or slurm"),
@@ -116,7 +117,7 @@ final class GridSweepTests: XCTestCase {
         #endif
         XCTAssertEqual(try bin(["SCHEDULER=slurm", "TARGET_CPU=native"]), ".build/release native")
         XCTAssertEqual(try bin(["TARGET_CPU=x86-64-v2"]), ".build/cpu-x86-64-v2/release x86-64-v2")
-        let bad = try Sweeps.make(["-n", "build", "TARGET_CPU=a b"])
+        let bad = try Sweeps.make(["-n", "build", "TARGET_CPU=a:b"])
         XCTAssertTrue(bad.stderr.contains("is not a CPU name"), bad.stderr)
     }
 }
