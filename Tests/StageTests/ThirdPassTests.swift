@@ -127,6 +127,23 @@ extension ReliabilityTests {
         XCTAssertEqual(temporaries(), [])
     }
 
+    func testAnOutputThatIsAnInputOnlyOnceItsFolderExistsIsRefused() throws {
+        // `new/../r.h5` names r.h5 only after `new` is made: checked after the folder exists, and the
+        // folders made for it are removed again.
+        let before = try sha("r.h5")
+        try expectFailure("stats", ["--data", "r.h5"], message: "error: new/../r.h5: is also an input of this stage (as r.h5)",
+                          prefix: true, out: "new/../r.h5", keepsOut: true)
+        try expectFailure("train", ["--data", "r.h5", "--stats", "s.h5", "--epochs", "1"], message: "error: a/b/../../s.h5: is also an input",
+                          prefix: true, out: "a/b/../../s.h5", keepsOut: true)
+        XCTAssertEqual(try sha("r.h5"), before)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("new")))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("a")))
+        // A new folder for a new file stays, with the file in it.
+        let made = try runProcess(Repository.executable("stats"), ["--data", "r.h5", "--out", "fresh/x/../s2.h5"], in: dir.path)
+        XCTAssertEqual(made.status, 0, made.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.file("fresh/s2.h5")))
+    }
+
     func testAnErrorOnATerminalIsALineOfItsOwn() throws {
         // A status line on a terminal has no newline; the error line clears it instead of continuing it.
         let command = "script -qec '\(Repository.executable("train")) --data missing.h5 --stats s.h5 --out x.h5' /dev/null"
