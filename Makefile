@@ -122,7 +122,7 @@ endif
 build_dir := $(if $(filter native,$(TARGET_CPU)),.build,.build/cpu-$(TARGET_CPU))
 BIN := $(build_dir)/release
 STAGES := collect stats train plan evaluate
-PROGRAMS := $(STAGES) summarize report bench verify-archive
+PROGRAMS := $(STAGES) import export summarize report bench verify-archive
 # Programs whose outputs are not stage outputs (hashes not tracked): summarize, report, bench.
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 
@@ -179,7 +179,7 @@ $(BIN)/programs.mk:
 else
 # An incremental build must never leave a program linked against an older build of the libraries: any
 # program older than an object file of the library targets it links is removed and linked again.
-library_targets := MBRL MBRLCommandLine MBRLSweeps MBRLArchive
+library_targets := MBRL MBRLCommandLine MBRLSweeps MBRLStatistics MBRLArchive
 swift_build = MBRL_TARGET_CPU=$(TARGET_CPU) swift build -c release$(if $(filter native,$(TARGET_CPU)),, --scratch-path $(build_dir))
 $(BIN)/programs.mk: $(SOURCES) | deps
 	$(swift_build)
@@ -254,19 +254,64 @@ why-stale = $(strip $(if $(sha_of_$(1)),,missing)$(foreach i,$(inputs_of_$(1)),$
    new parameters)$(if $(call equal,$(strip $(file <$(run)/stamps/$(1).sha256)),$(strip $(foreach f,$(1) $(inputs_of_$(1)),$(sha_of_$(f)) $(f)))),,\
    changed content))))
 
+# ---- offline data: a Minari dataset instead of collecting -----------------------------------------------
+# make PIPELINE=offline DATASET=path (pipelines/offline.mk; docs/minari.md): `import` writes the
+# dataset's training episodes as random.h5 (the data model-0 trains on), the episodes it holds out
+# (HELDOUT_FRACTION of them, chosen with SEED) as heldout.h5 (the model error of eval.h5), and their
+# first states as test-starts.h5 (the test episodes plan from). Nothing is collected; ITERS is 0. The
+# rules of those three files (below, under "stages") run `import` when DATASET is given.
+STAGES += import
+ifeq ($(PIPELINE)$(DATASET),offline)
+ifneq ($(filter-out build test,$(pipeline_goals)),)
+$(error PIPELINE=offline learns from a Minari dataset: give it, make PIPELINE=offline DATASET=path (docs/minari.md))
+endif
+endif
+ifneq ($(DATASET),)
+ifneq ($(filter-out build test,$(pipeline_goals)),)
+ifneq ($(words $(DATASET)),1)
+$(error DATASET '$(DATASET)' has spaces; give a path without them)
+endif
+ifeq ($(wildcard $(DATASET)),)
+$(error DATASET '$(DATASET)': no such file or folder (a Minari dataset's folder or its main_data.hdf5))
+endif
+ifneq ($(ITERS),0)
+$(error DATASET learns from a fixed dataset: ITERS must be 0 (as in pipelines/offline.mk), got '$(ITERS)')
+endif
+endif
+param_files += import
+dataset_path := $(abspath $(DATASET))
+# Its two files (as `import` finds them), whose content is a parameter of the import.
+dataset_files := $(if $(filter %.hdf5,$(dataset_path)),$(dataset_path) $(dir $(dataset_path))metadata.json,$(firstword \
+  $(wildcard $(dataset_path)/data/main_data.hdf5 $(dataset_path)/main_data.hdf5)) $(firstword $(wildcard \
+  $(dataset_path)/data/metadata.json $(dataset_path)/metadata.json)))
+dataset_sha256 := $(firstword $(shell cat $(foreach f,$(dataset_files),$(call sq,$(f))) 2>/dev/null | sha256sum))
+params_import = dataset=$(dataset_path) sha256=$(dataset_sha256) env=$(ENV) heldout_fraction=$(HELDOUT_FRACTION) seed=$(SEED)
+import_dataset = $(call stage,import) --dataset $(call sq,$(dataset_path)) $(if $(ENV),--env $(ENV)) \
+  --heldout-fraction $(HELDOUT_FRACTION) --seed $(SEED)
+
+endif
+
 # ---- stages ---------------------------------------------------------------------------------------
 # Stages run inside the run folder, so the paths recorded in each file's provenance are relative to
 # it and the same seed gives the same bytes wherever DATA is.
 
-stage = cd $(run) && $(CURDIR)/scripts/time-stage $(notdir $@) $(CURDIR)/$(BIN)/$(1)
+stage = cd $(run) && $(CURDIR)/scripts/time-stage $(CURDIR)/$(BIN)/$(1)
 # The prerequisites of an output: its inputs, order-only.
 inputs = | $(addprefix $(run)/,$(inputs_of_$(1)))
 
+# Offline (DATASET given): random.h5, heldout.h5 and test-starts.h5 come from the dataset instead.
+ifeq ($(DATASET),)
 $(call output,random.h5,collect,)
 $(run)/random.h5: $(call inputs,random.h5)
 	$(call stage,collect) --env $(ENV) --episodes $(EPISODES) $(if $(MAX_STEPS),--max-steps $(MAX_STEPS)) \
 	  --seed $(SEED) --policy random --out random.h5
 	$(call stamp,random.h5)
+else
+$(call output,random.h5,import,)
+$(run)/random.h5: $(call inputs,random.h5)
+	$(import_dataset) --select train --out random.h5
+	$(call stamp,random.h5)
+endif
 
 $(call output,stats.h5,stats,random.h5)
 $(run)/stats.h5: $(call inputs,stats.h5)
@@ -311,9 +356,13 @@ $(foreach i,$(iterations),$(eval $(iteration)))
 
 # The test: TEST_EPISODES episodes of the final model from fixed starts (copied into the run folder,
 # so the run is self-contained and its provenance paths are relative; their hash is a parameter).
-$(call output,test-starts.h5,test,)
+$(call output,test-starts.h5,$(if $(DATASET),import,test),)
 $(run)/test-starts.h5: $(call inputs,test-starts.h5)
+ifeq ($(DATASET),)
 	cp -- $(TEST_STARTS) $(run)/.test-starts.h5.tmp-$$$$ && mv -f $(run)/.test-starts.h5.tmp-$$$$ $@
+else
+	$(import_dataset) --select heldout --initial-states --out test-starts.h5
+endif
 	$(call stamp,test-starts.h5)
 
 $(call output,test.h5,test,$(final_model) test-starts.h5)
@@ -324,9 +373,13 @@ $(run)/test.h5: $(call inputs,test.h5)
 
 # Held-out random data for the model error, collected with a seed no training step uses.
 heldout_seed := $(shell echo $$(( $(SEED) + 1000000 )))
-$(call output,heldout.h5,heldout,)
+$(call output,heldout.h5,$(if $(DATASET),import,heldout),)
 $(run)/heldout.h5: $(call inputs,heldout.h5)
+ifeq ($(DATASET),)
 	$(call stage,collect) --env $(ENV) --episodes $(HELDOUT_EPISODES) --seed $(heldout_seed) --policy random --out heldout.h5
+else
+	$(import_dataset) --select heldout --out heldout.h5
+endif
 	$(call stamp,heldout.h5)
 
 $(call output,eval.h5,evaluate,$(final_model) heldout.h5 $(foreach i,$(iterations),rollouts-$(i).h5) test.h5)
@@ -334,6 +387,7 @@ $(run)/eval.h5: $(call inputs,eval.h5)
 	$(call stage,evaluate) --model $(final_model) --data heldout.h5 \
 	  --rollouts $(foreach i,$(iterations),rollouts-$(i).h5) test.h5 --max-k $(MAX_K) --out eval.h5
 	$(call stamp,eval.h5)
+	@$(BIN)/summarize --timing --runs $(run)
 
 collect: $(run)/random.h5 $(run)/stats.h5
 stats: $(run)/stats.h5
@@ -388,8 +442,16 @@ endif
 sweep_runs := $(if $(grid_points),$(foreach p,$(grid_points),$(addprefix $(p)/seed-,$(SEEDS))),$(addprefix seed-,$(SEEDS)))
 sweep_root := $(DATA)/$(PIPELINE)
 # The table reports the k-step error at k = 10, or at MAX_K when the runs stop before 10.
-sweep_table = $(BIN)/summarize --runs $(addprefix $(sweep_root)/,$(sweep_runs)) $(if $(grid_points),--grid) $(if $(filter $(MAX_K),1 2 3 4 5 6 7 8 9),--k $(MAX_K)) --out $(sweep_root)/sweep.csv
-sweep_page = $(BIN)/report --runs $(addprefix $(sweep_root)/,$(sweep_runs)) $(if $(grid_points),--grid) --out $(sweep_root)/report.html
+# The sweep's run folders are handed over in a file, one per line (written by Make, not by a shell), so
+# a sweep of any size fits: $(sweep_root)/sweep-runs.txt.
+define newline
+
+
+endef
+sweep_list = $(sweep_root)/sweep-runs.txt
+write_sweep_list = $(shell mkdir -p $(sweep_root))$(file >$(sweep_list),$(subst $(space),$(newline),$(strip $(addprefix $(sweep_root)/,$(sweep_runs)))))
+sweep_table = $(write_sweep_list)$(BIN)/summarize --runs-from $(sweep_list) $(if $(grid_points),--grid) $(if $(filter $(MAX_K),1 2 3 4 5 6 7 8 9),--k $(MAX_K)) --out $(sweep_root)/sweep.csv
+sweep_page = $(write_sweep_list)$(BIN)/report --runs-from $(sweep_list) $(if $(grid_points),--grid) --out $(sweep_root)/report.html
 
 # The table and the page alone, from finished runs (what the summary job of a SLURM sweep runs).
 sweep-table: $(BIN)/programs.mk
@@ -533,7 +595,7 @@ clean-runs:
 	    fi; \
 	  done; \
 	  if [ -f $(DATA)/$$p/slurm/.mbrl-sweep ]; then echo "rm -rf $(DATA)/$$p/slurm"; rm -rf $(DATA)/$$p/slurm; fi; \
-	  rm -f $(DATA)/$$p/sweep.csv $(DATA)/$$p/report.html; \
+	  rm -f $(DATA)/$$p/sweep.csv $(DATA)/$$p/report.html $(DATA)/$$p/sweep-runs.txt; \
 	  [ ! -d $(DATA)/$$p ] || rmdir --ignore-fail-on-non-empty $(DATA)/$$p; \
 	done
 

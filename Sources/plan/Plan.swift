@@ -10,14 +10,15 @@ struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run MPC on a learned model in the real environment and record the transitions.",
         discussion: """
-            Planners: rs (random shooting, the notebook's), cem (PETS's cross-entropy method), mppi. \
+            Planners: rs (random shooting, the notebook's), cem (PETS's cross-entropy method), mppi, \
+            icem (the improved cross-entropy method of Pinneri et al. 2020: colored noise, kept elites). \
             At every step the planner scores candidate action sequences on the model with the \
             environment's reward and executes the first action of the best. Writes a transitions file \
             whose policy is the planner's name and whose config holds every planner setting.
             """)
 
     /// Defaults shown in the help text; they live in `PlannerConfiguration`.
-    private static let rs = PlannerConfiguration(kind: .rs), cem = PlannerConfiguration(kind: .cem)
+    private static let rs = PlannerConfiguration(kind: .rs), cem = PlannerConfiguration(kind: .cem), icem = PlannerConfiguration(kind: .icem)
 
     @Option(help: ArgumentHelp("Model file (from `train`).", valueName: "file"))
     var model: String
@@ -25,23 +26,35 @@ struct Plan: ParsableCommand {
     @Option(help: "Planner.")
     var planner: PlannerKind = .rs
 
-    @Option(help: ArgumentHelp("Candidate sequences per iteration (default: rs, mppi \(rs.candidates); cem \(cem.candidates)).", valueName: "n"))
+    @Option(help: ArgumentHelp("Candidate sequences per iteration; iCEM: in the first iteration (default: rs, mppi \(rs.candidates); cem \(cem.candidates); icem \(icem.candidates)).", valueName: "n"))
     var candidates: Int?
 
-    @Option(help: ArgumentHelp("Planning horizon in steps (default: rs, mppi \(rs.horizon); cem \(cem.horizon)).", valueName: "n"))
+    @Option(help: ArgumentHelp("Planning horizon in steps (default: rs, mppi \(rs.horizon); cem, icem \(cem.horizon)).", valueName: "n"))
     var horizon: Int?
 
     @Option(help: ArgumentHelp("Discount γ of rewards along the horizon, in (0, 1] (default: \(rs.discount)).", valueName: "γ"))
     var discount: Float?
 
-    @Option(help: ArgumentHelp("Optimization iterations per step (default: cem \(cem.iterations), mppi \(rs.iterations)).", valueName: "n"))
+    @Option(help: ArgumentHelp("Optimization iterations per step (default: cem \(cem.iterations), mppi \(rs.iterations), icem \(icem.iterations)).", valueName: "n"))
     var iterations: Int?
 
-    @Option(help: ArgumentHelp("CEM: elite sequences per iteration (default: \(cem.elites)).", valueName: "n"))
+    @Option(help: ArgumentHelp("CEM, iCEM: elite sequences per iteration; iCEM: at most half the candidates (default: cem \(cem.elites), icem \(icem.elites)).", valueName: "n"))
     var elites: Int?
 
-    @Option(help: ArgumentHelp("CEM: smoothing α of mean and variance, new = α·old + (1−α)·elites (default: \(cem.alpha)).", valueName: "α"))
+    @Option(help: ArgumentHelp("CEM, iCEM: smoothing α of mean and variance (iCEM: standard deviation), new = α·old + (1−α)·elites (default: \(cem.alpha)).", valueName: "α"))
     var alpha: Float?
+
+    @Option(help: ArgumentHelp("iCEM: exponent β of the colored noise, power spectrum 1/f^β along the horizon, in [0, 10]; 0 is white noise, larger is smoother (default: \(icem.beta)).", valueName: "β"))
+    var beta: Float?
+
+    @Option(help: ArgumentHelp("iCEM: population decay γ in [1, 100]; iteration i scores max(candidates·γ^−i, 2·elites) samples (default: \(icem.populationDecay)).", valueName: "factor"))
+    var populationDecay: Float?
+
+    @Option(help: ArgumentHelp("iCEM: fraction ξ in [0, 1] of the elites kept for the next iteration and, shifted by one step, for the next control step (default: \(icem.keepFraction)).", valueName: "ξ"))
+    var keepFraction: Float?
+
+    @Option(help: ArgumentHelp("iCEM: the standard deviation each control step starts from, as a fraction of half the action bounds' width, in (0, 10] (default: \(icem.initialStd)).", valueName: "σ"))
+    var initialStd: Float?
 
     @Option(help: ArgumentHelp("MPPI: temperature λ of the exponential weights (default: \(rs.temperature)).", valueName: "λ"))
     var temperature: Float?
@@ -86,6 +99,10 @@ struct Plan: ParsableCommand {
         c.iterations = iterations ?? c.iterations
         c.elites = elites ?? c.elites
         c.alpha = alpha ?? c.alpha
+        c.beta = beta ?? c.beta
+        c.populationDecay = populationDecay ?? c.populationDecay
+        c.keepFraction = keepFraction ?? c.keepFraction
+        c.initialStd = initialStd ?? c.initialStd
         c.temperature = temperature ?? c.temperature
         c.noise = noise ?? c.noise
         // By default all cores, as many as the address space holds the OpenBLAS buffers of.
@@ -102,6 +119,17 @@ struct Plan: ParsableCommand {
         guard c.discount > 0, c.discount <= 1 else { throw ValidationError("--discount must be in (0, 1], got \(c.discount)") }
         if planner == .cem {
             guard c.elites >= 1, c.elites <= c.candidates else { throw ValidationError("--elites must be in 1...candidates, got \(c.elites)") }
+        }
+        if planner == .icem {
+            guard c.elites >= 1, 2 * c.elites <= c.candidates else {
+                throw ValidationError("--elites must be in 1...candidates/2 (every iteration scores at least twice the elites), got \(c.elites) with --candidates \(c.candidates)")
+            }
+            guard c.beta >= 0, c.beta <= 10 else { throw ValidationError("--beta must be in [0, 10], got \(c.beta)") }
+            guard c.populationDecay >= 1, c.populationDecay <= 100 else { throw ValidationError("--population-decay must be in [1, 100], got \(c.populationDecay)") }
+            guard c.keepFraction >= 0, c.keepFraction <= 1 else { throw ValidationError("--keep-fraction must be in [0, 1], got \(c.keepFraction)") }
+            guard c.initialStd > 0, c.initialStd <= 10 else { throw ValidationError("--initial-std must be in (0, 10], got \(c.initialStd)") }
+        }
+        if planner == .cem || planner == .icem {
             guard c.alpha >= 0, c.alpha < 1 else { throw ValidationError("--alpha must be in [0, 1), got \(c.alpha)") }
         }
         guard c.temperature > 0 else { throw ValidationError("--temperature must be positive, got \(c.temperature)") }
@@ -159,7 +187,7 @@ struct Plan: ParsableCommand {
                     throw StageError("--candidates \(settings.candidates) × --particles \(propagation.particles): too many rows per worker")
                 }
                 networkBytes = MemoryBudget.sum([
-                    MemoryBudget.product([3, settings.candidates, settings.horizon, env.actionSize, 4]),
+                    settings.planningBytes(actionSize: env.actionSize),
                     MemoryBudget.product([settings.threads, EnsembleDynamics.byteCount(ensemble.config, settings: propagation, elites: ensemble.elites.count,
                                                                                        capacity: rows, observationSize: env.observationSize) ?? -1]),
                 ])

@@ -19,7 +19,8 @@ public enum Repository {
     }
 
     /// The programs the stage tests run.
-    public static let programs = ["collect", "stats", "train", "plan", "evaluate", "summarize", "report", "bench", "verify-archive"]
+    public static let programs = ["collect", "stats", "train", "plan", "evaluate", "summarize", "report", "bench", "import", "export",
+                                  "verify-archive"]
 
     /// Throws unless every release program exists and is newer than every source it is built from
     /// (its own folder `Sources/<program>/`, the library and C targets, `Package.swift`), so a stage
