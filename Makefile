@@ -122,7 +122,7 @@ endif
 build_dir := $(if $(filter native,$(TARGET_CPU)),.build,.build/cpu-$(TARGET_CPU))
 BIN := $(build_dir)/release
 STAGES := collect stats train plan evaluate
-PROGRAMS := $(STAGES) import export summarize report bench
+PROGRAMS := $(STAGES) import export summarize report bench verify-archive
 # Programs whose outputs are not stage outputs (hashes not tracked): summarize, report, bench.
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 
@@ -179,7 +179,7 @@ $(BIN)/programs.mk:
 else
 # An incremental build must never leave a program linked against an older build of the libraries: any
 # program older than an object file of the library targets it links is removed and linked again.
-library_targets := MBRL MBRLCommandLine MBRLSweeps MBRLStatistics
+library_targets := MBRL MBRLCommandLine MBRLSweeps MBRLStatistics MBRLArchive
 swift_build = MBRL_TARGET_CPU=$(TARGET_CPU) swift build -c release$(if $(filter native,$(TARGET_CPU)),, --scratch-path $(build_dir))
 $(BIN)/programs.mk: $(SOURCES) | deps
 	$(swift_build)
@@ -533,8 +533,8 @@ ARCHIVES ?= archives
 archive: $(run)/report.html
 	@scripts/archive-run $(DATA) $(PIPELINE) $(SEED) $(ARCHIVES)
 
-verify-archive:
-	@scripts/verify-archive $(ARCHIVE) $(HASH)
+verify-archive: $(BIN)/programs.mk
+	@MBRL_BIN=$(BIN) scripts/verify-archive "$$ARCHIVE" $${HASH:+"$$HASH"}
 
 # ---- speed ---------------------------------------------------------------------------------------
 

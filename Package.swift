@@ -33,6 +33,7 @@ let package = Package(
         .executable(name: "report", targets: ["report"]),
         .executable(name: "import", targets: ["import"]),
         .executable(name: "export", targets: ["export"]),
+        .executable(name: "verify-archive", targets: ["verify-archive"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,6 +52,9 @@ let package = Package(
         .systemLibrary(
             name: "CMuJoCo",
             providers: [.apt(["libmujoco-dev"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
 
         // The library: environments, HDF5 files, the network, planners, pipeline utilities.
         // It knows nothing of the command line.
@@ -88,11 +92,18 @@ let package = Package(
         .executableTarget(name: "bench", dependencies: ["MBRLCommandLine"]),
         .executableTarget(name: "report", dependencies: ["MBRLCommandLine", "MBRLSweeps", "MBRLStatistics"]),
 
+        // Run archives read as a stream (gzip through zlib, tar headers, the manifest), for
+        // `verify-archive`; apart from the stages, so their programs and hashes do not change with it.
+        .target(name: "MBRLArchive", dependencies: ["MBRL", "CZlib"]),
+        .executableTarget(
+            name: "verify-archive",
+            dependencies: ["MBRLArchive", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
         // Helpers shared by the test targets: approximate equality, temporary folders, fixtures.
         .target(name: "MBRLTestSupport", dependencies: ["MBRL"], path: "Tests/MBRLTestSupport"),
         .testTarget(
             name: "MBRLTests", dependencies: ["MBRL", "MBRLStatistics", "MBRLTestSupport"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "StageTests", dependencies: ["MBRL", "MBRLStatistics", "MBRLTestSupport"]),
+        .testTarget(name: "StageTests", dependencies: ["MBRL", "MBRLStatistics", "MBRLArchive", "MBRLTestSupport"]),
     ]
 )

@@ -82,7 +82,7 @@ struct Plan: ParsableCommand {
     @Option(help: ArgumentHelp("HDF5 file with dataset initial_states (E, state size), float64: episode i starts from row i.", valueName: "file"))
     var initialStates: String?
 
-    @Option(help: ArgumentHelp("Worker threads that split the candidates (default: all cores); speed only, not recorded.", valueName: "n"))
+    @Option(help: ArgumentHelp("Worker threads that split the candidates (default: all cores, fewer under a ulimit -v too small for their buffers); speed only, not recorded.", valueName: "n"))
     var threads: Int?
 
     @Option(help: ArgumentHelp("Folder for TensorBoard events and plan.csv (plan/episode_return).", valueName: "dir"))
@@ -105,7 +105,9 @@ struct Plan: ParsableCommand {
         c.initialStd = initialStd ?? c.initialStd
         c.temperature = temperature ?? c.temperature
         c.noise = noise ?? c.noise
-        c.threads = min(threads ?? ProcessInfo.processInfo.activeProcessorCount, c.candidates)
+        // By default all cores, as many as the address space holds the OpenBLAS buffers of.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        c.threads = min(threads ?? min(cores, OpenBLASMemory.threadsThatFit ?? cores), c.candidates)
         return c
     }
 
@@ -148,6 +150,8 @@ struct Plan: ParsableCommand {
     func run() throws {
         try Stage.run {
             let destination = try AtomicOutput(target: output.out, inputs: [model] + (initialStates.map { [$0] } ?? []))
+            // Each worker calls BLAS (single-threaded) with a work buffer of its own.
+            try OpenBLASMemory.prepare(concurrentCallers: plannerConfiguration.threads)
             // The model, its environment, and fixed starts if given.
             let (learned, envID) = try LearnedModel.read(fromFile: model)
             guard let envName = EnvironmentName(id: envID) else {
@@ -193,12 +197,11 @@ struct Plan: ParsableCommand {
             try MemoryBudget.check(
                 MemoryBudget.sum([networkBytes, rollout.byteCount(in: env)]),
                 for: "--candidates \(settings.candidates) × --horizon \(settings.horizon) and --episodes \(episodes) × \(steps) steps: the planner and the transitions")
-            BLAS.threads = 1
             var controller = PlannerPolicy(settings.make(dynamics: dynamics, objective: PlanningObjective(environment: env)), seed: seed.seed)
 
             // The control loop: one planner call per step, episodes from fixed or seeded starts.
             let progress = ProgressReporter(stage: "plan")
-            let logs = try logdir.map { try TensorBoardWriter(directory: $0, csvName: "plan.csv", columns: ["plan/episode_return", "plan/ms_per_step"]) }
+            let logs = try logdir.map { try TensorBoardWriter(directory: $0, program: "plan", csvName: "plan.csv", columns: ["plan/episode_return", "plan/ms_per_step"]) }
             rollout.onStep = { step in
                 if step.steps % 10 == 0 {
                     progress.update(String(format: "episode %d/%d  step %d  return %.1f  %.2f ms/step", step.episode + 1, episodes,
@@ -223,6 +226,11 @@ struct Plan: ParsableCommand {
                 case .nonFiniteStep(let episode, _):
                     let start = initialStates.map { "from row \(episode) of \($0)" } ?? "from its seeded start"
                     throw StageError("\(initialStates ?? output.out): \(failure) (\(start)); the environment cannot continue from that state")
+                case .simulatorWarning(let episode, 0, let message):
+                    throw StageError("\(initialStates ?? output.out): \(initialStates == nil ? "the seeded start of episode \(episode + 1)" : "initial_states: row \(episode)") makes the simulator warn: \(message)")
+                case .simulatorWarning(let episode, _, _):
+                    let start = initialStates.map { "from row \(episode) of \($0)" } ?? "from its seeded start"
+                    throw StageError("\(initialStates ?? output.out): \(failure) (\(start)); the simulation is not valid from there")
                 }
             }
             logs?.close()
