@@ -51,11 +51,7 @@ struct RunData {
 
     init(folder: String) throws {
         results = try RunResults(folder: folder)
-        func steps(_ name: String) throws -> Int {
-            let file = try HDF5File.open(at: folder + "/" + name)
-            defer { try? file.close() }
-            return try file.root.datasetInfo("rewards").shape.first ?? 0
-        }
+        func steps(_ name: String) throws -> Int { try RunResults.transitionCount(file: folder + "/" + name) }
         randomSteps = FileManager.default.fileExists(atPath: folder + "/random.h5") ? try steps("random.h5") : 0
         rolloutSteps = try results.rolloutReturns.map { try steps("rollouts-\($0.iteration).h5") }
         let test = results.test

@@ -40,11 +40,16 @@ struct Summarize: ParsableCommand {
     @Flag(help: "Print where each run's time went (wall and CPU seconds per stage and iteration, from its timing/ files) instead.")
     var timing = false
 
+    @Flag(help: "Print the results table in Markdown instead (one row per preset or grid point: mean, spread and each seed's test return, training steps, wall time).")
+    var markdown = false
+
     var grid: Bool { runSet.grid }
 
     func validate() throws {
-        if timing {
-            guard out == nil, !grid else { throw ValidationError("--timing prints a table; it takes no --out and no --grid") }
+        if timing || markdown {
+            guard out == nil, !grid, !(timing && markdown) else {
+                throw ValidationError("--timing and --markdown print a table: one of them, without --out and --grid")
+            }
             return
         }
         guard let out else { throw ValidationError("give the CSV file to write: --out file") }
@@ -61,6 +66,7 @@ struct Summarize: ParsableCommand {
         try Stage.run {
             let runs = try runSet.folders()
             if timing { return try printTiming(runs) }
+            if markdown { return print(try ResultsTable(folders: runs).markdown) }
             if grid {
                 do { _ = try SweepGrid(folders: runs) } catch { throw StageError("--grid: \(error)") }
             }
