@@ -8,7 +8,7 @@ import PackageDescription
 // The CPU release builds target: `native` (the building machine's, the default) or an instruction
 // set every machine of a cluster has, e.g. the x86-64 level `x86-64-v3` (AVX2, FMA). `make build
 // TARGET_CPU=x86-64-v3` sets it through MBRL_TARGET_CPU and builds in its own folder
-// (.build/cpu-x86-64-v3/); see the README, "Running on a cluster". A level is passed as clang's
+// (.build/cpu-x86-64-v3/); see docs/CLUSTER.md, "Running on a cluster". A level is passed as clang's
 // `-march` (Swift's own -target-cpu does not know the x86-64 levels); IRGen takes the CPU and its
 // features from there, for the Swift code and the C shims alike. A value with other characters
 // than letters, digits, `-`, `_` and `.` stops the build.

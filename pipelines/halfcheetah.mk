@@ -6,7 +6,7 @@
 # 25,000 planned steps of a run (20,000 in the loop, 5,000 in the test) should take 7 to 11 minutes
 # on an idle machine (computed, not measured). A whole
 # run took 21 CPU-minutes with one planner thread (78 minutes of wall time on a machine shared 4 to 6
-# ways); seed 0 scored 51.8 ± 35.1 (README, "The MuJoCo tasks").
+# ways); seed 0 scored 51.8 ± 35.1 (docs/RESULTS.md, "The MuJoCo tasks").
 # Every variable can be overridden on the command line: make PIPELINE=halfcheetah EPISODES=20.
 
 ENV ?= halfcheetah
@@ -35,7 +35,7 @@ NEW_DATA_FRACTION ?=
 
 # plan: random shooting as in the paper, K 1000 candidates, horizon 20, no discount. The planning
 # reward is HalfCheetah's batched reward on predicted observations, which approximates the forward
-# progress by the root's velocity (MuJoCoEnvironment.rewards; README, "Planning on predicted
+# progress by the root's velocity (MuJoCoEnvironment.rewards; docs/ENVIRONMENTS.md, "Planning on predicted
 # observations").
 PLANNER ?= rs
 CANDIDATES ?= 1000

@@ -1,6 +1,6 @@
 """Check a finished run's files with the Python tools they promise to work with.
 
-The file formats in docs/FORMATS.md and the README are contracts for outside tools: h5py,
+The file formats in docs/FORMATS.md are contracts for outside tools: h5py,
 PyTorch and TensorBoard. This script reads a run folder with those tools, not with the Swift code
 that wrote it, and checks:
 

@@ -163,7 +163,7 @@ def bench_plan(args):
     assert action.shape == (task.act,) and bool((action.abs() <= task.action_bound).all())
     times = timed(lambda: planner.action(observation), args.repetitions, args.warmup)
     median = statistics.median(times)
-    # The project quotes GFLOP/s with the count of H forward passes (its README explains the 15/14).
+    # The project quotes GFLOP/s with the count of H forward passes (docs/PERFORMANCE.md explains the 15/14).
     gflops = task.flops(candidates * horizon) / median / 1e9
     line = (f"torch plan: {median * 1e3:.3f} ms per MPC step ({task.name}, rs, K {candidates}, H {horizon}, "
             f"{task.describe()}; median of {args.repetitions}, min {min(times) * 1e3:.3f} ms), "

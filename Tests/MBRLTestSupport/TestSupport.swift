@@ -22,40 +22,27 @@ public enum Repository {
     public static let programs = ["collect", "stats", "train", "plan", "evaluate", "summarize", "report", "bench", "import", "export",
                                   "verify-archive"]
 
-    /// Throws unless every release program exists and is newer than every source it is built from
-    /// (its own folder `Sources/<program>/`, the library and C targets, `Package.swift`), so a stage
-    /// test fails (it is never skipped, and never runs stale binaries) after an edit that was not
-    /// built: `make test` builds them first.
+    /// Throws unless every release program exists and the last `make build` (its stamp
+    /// `.build/release/programs.mk`, written after each successful build) is newer than every source
+    /// (`Sources/`, `Package.swift`), so a stage test fails (it is never skipped, and never runs stale
+    /// binaries) after an edit that was not built: `make test` builds them first. The build's stamp,
+    /// not each program's own time, because SwiftPM rightly leaves a program that an edit does not
+    /// affect (a comment in Package.swift, another program's folder) as it was.
     public static func requireCurrentPrograms() throws {
         let fm = FileManager.default
+        func date(_ path: String) -> Date? { try? fm.attributesOfItem(atPath: path)[.modificationDate] as? Date }
+        var newest = (path: root.appendingPathComponent("Package.swift").path, date: Date.distantPast)
+        newest.date = date(newest.path) ?? .distantPast
         let sources = root.appendingPathComponent("Sources").path
-        /// The newest file under `folder` (or the file itself), with its date.
-        func newest(_ path: String) -> (path: String, date: Date) {
-            var found = (path: path, date: (try? fm.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? .distantPast)
-            for case let relative as String in fm.enumerator(atPath: path) ?? FileManager.DirectoryEnumerator() {
-                let file = path + "/" + relative
-                if let date = try? fm.attributesOfItem(atPath: file)[.modificationDate] as? Date, date > found.date {
-                    found = (file, date)
-                }
-            }
-            return found
+        for case let relative as String in fm.enumerator(atPath: sources) ?? FileManager.DirectoryEnumerator() {
+            if let d = date(sources + "/" + relative), d > newest.date { newest = (sources + "/" + relative, d) }
         }
-        let shared = ((try? fm.contentsOfDirectory(atPath: sources)) ?? [])
-            .filter { $0 == "MBRL" || $0 == "MBRLCommandLine" || $0.hasPrefix("C") }
-            .map { newest(sources + "/" + $0) } + [newest(root.appendingPathComponent("Package.swift").path)]
-        let newestShared = shared.max { $0.date < $1.date }!
-        for program in programs {
-            let path = executable(program)
-            guard let built = try? fm.attributesOfItem(atPath: path)[.modificationDate] as? Date else {
-                throw TestSetupError(message: "\(path) is missing: run `make build` (or `make test`, which builds it) first")
-            }
-            // verify-archive also has a library target of its own.
-            let own = ([newest(sources + "/" + program)] + (program == "verify-archive" ? [newest(sources + "/MBRLArchive")] : []))
-                .max { $0.date < $1.date }!
-            let newestSource = own.date > newestShared.date ? own : newestShared
-            guard built >= newestSource.date else {
-                throw TestSetupError(message: "\(path) is older than \(newestSource.path): run `make build` (or `make test`) first")
-            }
+        for program in programs where !fm.fileExists(atPath: executable(program)) {
+            throw TestSetupError(message: "\(executable(program)) is missing: run `make build` (or `make test`, which builds it) first")
+        }
+        let stamp = root.appendingPathComponent(".build/release/programs.mk").path
+        guard let built = date(stamp), built >= newest.date else {
+            throw TestSetupError(message: "the build (\(stamp)) is older than \(newest.path): run `make build` (or `make test`) first")
         }
     }
 }

@@ -120,6 +120,21 @@ final class MakeTests: XCTestCase {
         for row in [6, 9, 11] { XCTAssertEqual(cell(row), runs.min()!, String(csv[row])) }
         for row in [7, 10, 12] { XCTAssertEqual(cell(row), runs.max()!, String(csv[row])) }
         XCTAssertTrue(result.stdout.contains("  IQM     "), result.stdout)
+
+        // The results table, generated from the same run folders: one row, every seed's value, the
+        // training steps (2 random episodes + 1 planned, 200 steps each) and the wall time recorded.
+        let seed4 = try Transitions.read(from: data.path + "/pendulum/seed-4/test.h5").episodeReturns
+        let table = try runProcess(Repository.executable("summarize"),
+                                   ["--markdown", "--runs", data.path + "/pendulum/seed-3", data.path + "/pendulum/seed-4"])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        let lines = table.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 3, table.stdout)
+        let cells = lines[2].split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        func one(_ x: Double) -> String { String(format: "%.1f", x) }
+        let m3 = seed3.reduce(0, +) / 2, m4 = seed4.reduce(0, +) / 2
+        XCTAssertEqual(cells, ["`pendulum`", "2", "**\(one((m3 + m4) / 2))**", one(abs(m3 - m4) / 2), "\(one(min(m3, m4))) to \(one(max(m3, m4)))",
+                               "3: \(one(m3)), 4: \(one(m4))", "2", "600", cells.last ?? ""])
+        XCTAssertTrue(cells.last?.hasSuffix(" s") == true, table.stdout)
     }
 
     /// Settings never come from the environment: a stray DATA or EPISODES is ignored, with a warning.
