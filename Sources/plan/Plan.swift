@@ -166,7 +166,12 @@ struct Plan: ParsableCommand {
                 MemoryBudget.sum([networkBytes, rollout.byteCount(in: env)]),
                 for: "--candidates \(settings.candidates) × --horizon \(settings.horizon) and --episodes \(episodes) × \(steps) steps: the planner and the transitions")
             BLAS.threads = 1
-            var controller = PlannerPolicy(settings.make(dynamics: dynamics, objective: PlanningObjective(environment: env)), seed: seed.seed)
+            // The task's exact reward on the predicted Δx when the model predicts it (MuJoCo tasks).
+            guard !learned.predictsDeltaX || env is any MuJoCoEnvironment else {
+                throw StageError("\(model): model predicts Δx, a MuJoCo task's forward displacement, but \(env.id) has no reward on it")
+            }
+            let objective = PlanningObjective(environment: env, predictsDeltaX: learned.predictsDeltaX)
+            var controller = PlannerPolicy(settings.make(dynamics: dynamics, objective: objective), seed: seed.seed)
 
             // The control loop: one planner call per step, episodes from fixed or seeded starts.
             let progress = ProgressReporter(stage: "plan")

@@ -1,6 +1,7 @@
 /// A PETS dynamics model: an ensemble of Gaussian (or deterministic) MLPs on the normalized inputs
 /// `[(s − state_mean)/state_std, (a − action_mean)/action_std]`, each predicting the normalized state
-/// change `(s' − s − delta_state_mean)/delta_state_std` (its mean and log-variance), plus the
+/// change `(s' − s − delta_state_mean)/delta_state_std` (its mean and log-variance; with Δx's
+/// statistics, then `(Δx − delta_x_mean)/delta_x_std` as one more output), plus the
 /// statistics and the elite members (the best by validation error, which the planner propagates).
 public final class EnsembleModel {
     public let config: EnsembleConfiguration
@@ -13,7 +14,7 @@ public final class EnsembleModel {
     public init(stats: NormalizationStats, hidden: Int = 200, depth: Int = 4, members: Int = 5,
                 activation: Activation = .silu, deterministic: Bool = false, seed: UInt64) {
         self.stats = stats
-        config = EnsembleConfiguration(inputSize: stats.observationSize + stats.actionSize, outputSize: stats.observationSize,
+        config = EnsembleConfiguration(inputSize: stats.observationSize + stats.actionSize, outputSize: stats.targetSize,
                                        hidden: hidden, depth: depth, members: members, activation: activation, deterministic: deterministic)
         network = EnsembleMLP(config)
         var rng = RandomGenerator(seed: seed, stream: RandomStreams.initialization)
@@ -30,6 +31,8 @@ public final class EnsembleModel {
 
     public var observationSize: Int { stats.observationSize }
     public var actionSize: Int { stats.actionSize }
+    /// Whether every member also predicts Δx (its statistics have Δx): output `observationSize`.
+    public var predictsDeltaX: Bool { stats.hasDeltaX }
     public var layout: EnsembleLayout { network.layout }
 
     /// An independent copy.
@@ -67,12 +70,6 @@ public final class EnsembleModel {
         stats.normalizeInputs(observations: observations, actions: actions, count: count, into: inputs)
     }
 
-    /// The training targets `(s' − s − delta_mean)/delta_std` of `count` rows (count × obs).
-    public func normalizedTargets(observations: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>, count: Int,
-                                  into targets: UnsafeMutablePointer<Float>) {
-        stats.normalizeTargets(observations: observations, nextObservations: nextObservations, count: count, into: targets)
-    }
-
     /// Every member's prediction of the next observation for `count` rows, in observation units: the
     /// means (B × count × obs) and the variances (B × count × obs; zero for deterministic members).
     /// For occasional use (evaluation, tests); the planner uses `EnsembleDynamics`.
@@ -84,7 +81,7 @@ public final class EnsembleModel {
         network.reserve(rows: min(chunk, max(count, 1)))
         var mean = [Float](repeating: 0, count: b * count * o), variance = mean
         var single = [Float](repeating: 0, count: chunk * width), inputs = [Float](repeating: 0, count: b * chunk * width)
-        let hw = config.headWidth
+        let hw = config.headWidth, outputs = config.outputSize
         var start = 0
         while start < count {
             let n = min(chunk, count - start)
@@ -102,7 +99,7 @@ public final class EnsembleModel {
                         let row = m * n + r, out = (m * count + start + r) * o + j
                         let s = stats.deltaStateStd[j]
                         mean[out] = observations[(start + r) * o + j] + s * head[row * hw + j] + stats.deltaStateMean[j]
-                        variance[out] = config.deterministic ? 0 : s * s * FastMath.exp(logvar[row * o + j])
+                        variance[out] = config.deterministic ? 0 : s * s * FastMath.exp(logvar[row * outputs + j])
                     }
                 }
             }
