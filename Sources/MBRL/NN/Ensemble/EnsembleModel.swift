@@ -74,12 +74,24 @@ public final class EnsembleModel {
     /// means (B × count × obs) and the variances (B × count × obs; zero for deterministic members).
     /// For occasional use (evaluation, tests); the planner uses `EnsembleDynamics`.
     public func predictMembers(observations: [Float], actions: [Float]) -> (mean: [Float], variance: [Float]) {
+        let p = predictAll(observations: observations, actions: actions)
+        return (p.mean, p.variance)
+    }
+
+    /// Every member's mean Δx for `count` rows, in metres (B × count); empty when the ensemble does
+    /// not predict Δx.
+    public func predictMembersDeltaX(observations: [Float], actions: [Float]) -> [Float] {
+        predictAll(observations: observations, actions: actions).deltaX
+    }
+
+    private func predictAll(observations: [Float], actions: [Float]) -> (mean: [Float], variance: [Float], deltaX: [Float]) {
         let o = observationSize, a = actionSize, width = o + a, b = config.members
         let count = observations.count / o
         precondition(observations.count == count * o && actions.count == count * a)
         let chunk = 1024
         network.reserve(rows: min(chunk, max(count, 1)))
         var mean = [Float](repeating: 0, count: b * count * o), variance = mean
+        var deltaX = [Float](repeating: 0, count: predictsDeltaX ? b * count : 0)
         var single = [Float](repeating: 0, count: chunk * width), inputs = [Float](repeating: 0, count: b * chunk * width)
         let hw = config.headWidth, outputs = config.outputSize
         var start = 0
@@ -95,16 +107,18 @@ public final class EnsembleModel {
             let head = network.head, logvar = network.logvar
             for m in 0..<b {
                 for r in 0..<n {
+                    let row = m * n + r
                     for j in 0..<o {
-                        let row = m * n + r, out = (m * count + start + r) * o + j
+                        let out = (m * count + start + r) * o + j
                         let s = stats.deltaStateStd[j]
                         mean[out] = observations[(start + r) * o + j] + s * head[row * hw + j] + stats.deltaStateMean[j]
                         variance[out] = config.deterministic ? 0 : s * s * FastMath.exp(logvar[row * outputs + j])
                     }
+                    if predictsDeltaX { deltaX[m * count + start + r] = stats.deltaXStd[0] * head[row * hw + o] + stats.deltaXMean[0] }
                 }
             }
             start += n
         }
-        return (mean, variance)
+        return (mean, variance, deltaX)
     }
 }
