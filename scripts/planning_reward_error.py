@@ -10,13 +10,14 @@ against the true return:
 1. On the true quantities (what the reward formula itself costs). "approximate" is the reward a model
    without Δx gets (MuJoCoTask.locomotionRewards): the forward progress (x' - x)/dt replaced by the
    mean of the root's x velocity in the observations before and after the step. "exact" is the task's
-   formula on the true Δx (MuJoCoEnvironment.rewards(deltaX:...)), with Δx the change of infos/qpos[0]
+   formula on the true Δx (MuJoCoEnvironment.reward(deltaX:...)), with Δx the change of infos/qpos[0]
    between consecutive rows (HalfCheetah, Hopper, Swimmer; an episode's last row and Ant, whose reward
    reads the torso's position of MuJoCo's last forward pass, are left out: qpos does not give their x).
 2. With --model, on the model's one-step predictions from the recorded (observation, action): the
    planning reward the planner would compute for that step, with the model file's own reward (the exact
-   formula on the predicted Δx for a model that predicts it, mbrl.model/3 or mbrl.ensemble/2; the
-   approximate one on the predicted next observation otherwise). An ensemble predicts the mean over
+   formula on the predicted Δx for a model that predicts it, mbrl.model/3 or mbrl.ensemble/2: the
+   trapezoid dt * (s[v] + s'[v]) / 2 of the observation and the predicted next one plus the model's Δx
+   output; the approximate one on the predicted next observation otherwise). An ensemble predicts the mean over
    its elites of their means (the planner's `--propagation expectation`).
 
 Needs numpy and h5py (no torch: the networks are evaluated in NumPy, in float64).
@@ -111,8 +112,10 @@ def model_rewards(path, obs, act, nxt, task):
         y = forward(x)
     o = obs.shape[1]
     predicted_next = obs + y[:, :o] * s["delta_state_std"] + s["delta_state_mean"]
-    if "delta_x_mean" in s:
-        delta_x = y[:, o] * s["delta_x_std"][0] + s["delta_x_mean"][0]
+    if "delta_x_residual_mean" in s:
+        v, _, _, dt = TASKS[task]
+        residual = y[:, o] * s["delta_x_residual_std"][0] + s["delta_x_residual_mean"][0]
+        delta_x = dt * ((obs[:, v] + predicted_next[:, v]) / 2) + residual
         return exact_reward(delta_x, act, task), fmt, True
     return approximate_reward(obs, predicted_next, act, task), fmt, False
 

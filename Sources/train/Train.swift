@@ -143,8 +143,8 @@ struct Train: ParsableCommand {
                 guard t.env == datasets[0].env else {
                     throw StageError("\(path): holds \(t.env) data, but \(data[0]) holds \(datasets[0].env)")
                 }
-                if statistics.hasDeltaX && t.forwardDisplacements == nil {
-                    throw StageError("\(stats): statistics have Δx (delta_x_mean), a MuJoCo task's target, but \(path) holds \(t.env) data")
+                if statistics.hasDeltaX && t.deltaXResiduals == nil {
+                    throw StageError("\(stats): statistics have Δx (delta_x_residual_mean), a MuJoCo task's target, but \(path) holds \(t.env) data")
                 }
             }
             if isEnsemble {

@@ -47,11 +47,12 @@ final class ExactRewardTests: XCTestCase {
     /// up to the Float32 roundings the planner's buffers impose, and planning termination is the
     /// environment's, for every MuJoCo task.
     ///
-    /// Tolerance: the planner receives Δx in Float32 (relative error ≤ 2⁻²⁴, so the forward term
-    /// w·Δx/dt moves by ≤ 2⁻²⁴·|w·Δx/dt|) and writes the reward in Float32 (≤ 2⁻²⁴ of its magnitude);
-    /// the rest is the environment's own Float64 arithmetic in its own order. So
-    /// |planning − environment| ≤ 2⁻²⁴·(|w·Δx/dt| + |reward|), with a factor 1.001 for the Float64
-    /// roundings, and the same function given the Float64 Δx gives the environment's reward bit for bit.
+    /// Tolerance: the planner receives the model's Δx output, ρ = Δx − dt·(s[v] + s'[v])/2, in Float32
+    /// (relative error ≤ 2⁻²⁴, so the forward term moves by ≤ 2⁻²⁴·|w·ρ/dt|) and writes the reward in
+    /// Float32 (≤ 2⁻²⁴ of its magnitude); adding the trapezoid back in Float64 costs a few Float64 ulps
+    /// of w·Δx/dt; the rest is the environment's own Float64 arithmetic in its own order. So
+    /// |planning − environment| ≤ 2⁻²⁴·(|w·ρ/dt| + |reward|)·1.001 + 2⁻⁵⁰·(|w·Δx/dt| + 1), and the
+    /// same reward function given the Float64 Δx gives the environment's reward bit for bit.
     func testPlanningRewardAndTerminationAreTheEnvironments() {
         for make in Self.tasks {
             let env = make()
@@ -59,14 +60,20 @@ final class ExactRewardTests: XCTestCase {
             let n = t.count, a = env.actionSize
             let objective = PlanningObjective(environment: env, predictsDeltaX: true)
             XCTAssertEqual(objective.auxiliarySize, 1)
-            let deltaX = t.deltaX.map { Float($0) }
+            // The model's Δx output is the residual beyond the trapezoid of the observations' x velocities.
+            let o = env.observationSize
+            let residuals = (0..<n).map { i in
+                t.observations.withUnsafeBufferPointer { s in
+                    t.next.withUnsafeBufferPointer { next in t.deltaX[i] - env.trapezoid(observation: s.baseAddress! + i * o, next: next.baseAddress! + i * o) }
+                }
+            }
             var planned = [Float](repeating: .nan, count: n)
-            objective.rewards(observations: t.observations, actions: t.actions, nextObservations: t.next, auxiliary: deltaX,
+            objective.rewards(observations: t.observations, actions: t.actions, nextObservations: t.next, auxiliary: residuals.map { Float($0) },
                               count: n, into: &planned)
             var worst = 0.0, worstRatio = 0.0, worstRow = 0, inexact = 0
             for i in 0..<n {
-                let forward = abs(Self.forwardWeight(env) * t.deltaX[i] / env.dt)
-                let bound = 0x1p-24 * (forward + abs(t.rewards[i])) * 1.001
+                let w = Self.forwardWeight(env)
+                let bound = 0x1p-24 * (abs(w * residuals[i] / env.dt) + abs(t.rewards[i])) * 1.001 + 0x1p-50 * (abs(w * t.deltaX[i] / env.dt) + 1)
                 let error = abs(Double(planned[i]) - t.rewards[i])
                 worst = max(worst, error)
                 if error / bound > worstRatio { (worstRatio, worstRow) = (error / bound, i) }
@@ -155,8 +162,8 @@ final class ExactRewardTests: XCTestCase {
         let stats = NormalizationStats(of: [data])
         XCTAssertTrue(stats.hasDeltaX)
         XCTAssertEqual(stats.targetSize, 18)
-        let displacements = try XCTUnwrap(data.forwardDisplacements)
-        let mean = displacements.reduce(0, +) / Double(displacements.count)
+        let residuals = try XCTUnwrap(data.deltaXResiduals)
+        let mean = residuals.reduce(0, +) / Double(residuals.count)
         XCTAssertEqual(Double(stats.deltaXMean[0]), mean, accuracy: 1e-6)
         XCTAssertFalse(NormalizationStats(of: [try Self.data(.pendulum)]).hasDeltaX)
 
@@ -233,7 +240,7 @@ final class ExactRewardTests: XCTestCase {
     }
 
     /// The trajectory evaluator scores a candidate with the exact reward on the model's predicted Δx:
-    /// its return is the sum of `MuJoCoEnvironment.rewards(deltaX:…)` along the model's own rollout of
+    /// its return is the sum of `MuJoCoEnvironment.rewards(…deltaXResiduals:…)` along the model's own rollout of
     /// the candidate, for the single network and the ensemble.
     func testEvaluatorScoresThePredictedDeltaX() throws {
         let data = try Self.data(.halfcheetah, episodes: 2, steps: 40)
@@ -260,7 +267,7 @@ final class ExactRewardTests: XCTestCase {
                     let action = Array(sequences[((h * candidates + c) * a)..<((h * candidates + c + 1) * a)])
                     let (next, deltaX) = Self.meanPrediction(model, observation: state, action: action)
                     var reward: Float = 0
-                    env.rewards(deltaX: [deltaX], actions: action, count: 1, into: &reward)
+                    env.rewards(observations: state, actions: action, nextObservations: next, deltaXResiduals: [deltaX], count: 1, into: &reward)
                     total += reward
                     state = next
                 }
@@ -294,10 +301,11 @@ final class ExactRewardTests: XCTestCase {
         XCTAssertNotNil(approximate.isTerminal)
         let exact = PlanningObjective(environment: env, predictsDeltaX: true)
         XCTAssertNotNil(exact.isTerminal)
-        // One row: Δx of 0.008 m in one step of 0.008 s is 1 m/s; plus the healthy reward, minus the cost.
+        // One row: x velocity 0.1 m/s before and after (the trapezoid: 0.0008 m in 0.008 s) and a
+        // residual of 0.008 m: Δx 0.0088 m, 1.1 m/s; plus the healthy reward, minus the cost.
         let obs = [Float](repeating: 0.1, count: 11), action: [Float] = [0.5, 0, 0]
         var r: Float = 0
         exact.rewards(observations: obs, actions: action, nextObservations: obs, auxiliary: [0.008], count: 1, into: &r)
-        XCTAssertEqual(r, Float(0.008 as Float) / Float(env.dt) + 1 - 0.001 * 0.25, accuracy: 1e-6)
+        XCTAssertEqual(r, 1.1 + 1 - 0.001 * 0.25, accuracy: 1e-6)
     }
 }

@@ -21,7 +21,7 @@ public enum FileFormat: String, CaseIterable {
     }
 
     /// The version a model file has when the model also predicts Δx (one more output, statistics
-    /// with `delta_x_mean` and `delta_x_std`): `mbrl.model/3` and `mbrl.ensemble/2`. Readers that
+    /// with `delta_x_residual_mean` and `delta_x_residual_std`): `mbrl.model/3` and `mbrl.ensemble/2`. Readers that
     /// predate it refuse such a file by its format instead of misreading the extra output. Models
     /// without Δx keep the version they had, so their files do not change.
     public var deltaXVersion: String? {

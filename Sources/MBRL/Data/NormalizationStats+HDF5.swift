@@ -1,10 +1,10 @@
 /// Stats files (`mbrl.stats/1`): six 1-D Float32 datasets named as the notebook's
 /// `Model.set_statistics` fields, and an integer attribute `count`; for a MuJoCo task also
-/// `delta_x_mean` and `delta_x_std` (one value each), which readers that do not know them ignore. A
+/// `delta_x_residual_mean` and `delta_x_residual_std` (one value each, of the Δx target), which readers that do not know them ignore. A
 /// model file embeds the same datasets in its group `stats/`.
 extension NormalizationStats {
     static let datasetNames = ["state_mean", "state_std", "action_mean", "action_std", "delta_state_mean", "delta_state_std"]
-    static let deltaXNames = ["delta_x_mean", "delta_x_std"]
+    static let deltaXNames = ["delta_x_residual_mean", "delta_x_residual_std"]
 
     /// Every dataset these statistics write, with its values: the six, then Δx's two when present.
     private var namedVectors: [(String, [Float])] {
@@ -44,7 +44,7 @@ extension NormalizationStats {
         let withDeltaX = group.contains(deltaXNames[0]) || group.contains(deltaXNames[1])
         for name in datasetNames + (withDeltaX ? deltaXNames : []) {
             if deltaXNames.contains(name), !group.contains(name) {
-                throw group.error(name, "missing (statistics with Δx have both delta_x_mean and delta_x_std)")
+                throw group.error(name, "missing (statistics with Δx have both delta_x_residual_mean and delta_x_residual_std)")
             }
             let a = try group.readMatrix(name, columns: nil)
             guard !a.values.isEmpty else { throw group.error(name, "is empty") }
@@ -64,7 +64,7 @@ extension NormalizationStats {
         return NormalizationStats(
             stateMean: v["state_mean"]!, stateStd: v["state_std"]!, actionMean: v["action_mean"]!,
             actionStd: v["action_std"]!, deltaStateMean: v["delta_state_mean"]!, deltaStateStd: v["delta_state_std"]!,
-            deltaXMean: v["delta_x_mean"] ?? [], deltaXStd: v["delta_x_std"] ?? [], count: count)
+            deltaXMean: v[deltaXNames[0]] ?? [], deltaXStd: v[deltaXNames[1]] ?? [], count: count)
     }
 
     /// Reads a stats file, checking its format.

@@ -3,10 +3,12 @@
 ///
 /// States are observations; deltas are `next_observation - observation`. All vectors are Float32.
 ///
-/// For the MuJoCo tasks the statistics also cover Δx, the change of the x position that the task's
-/// forward reward reads (`Transitions.forwardDisplacements`, metres): a model trained with them
-/// predicts Δx as one more output after the state change, and the planner's reward is then the task's
-/// reward formula exactly. `deltaXMean` and `deltaXStd` hold one value each then, none otherwise.
+/// For the MuJoCo tasks the statistics also cover the model's Δx target
+/// (`Transitions.deltaXResiduals`, metres): Δx, the change of the x position that the task's forward
+/// reward reads, minus the part the observations give, the trapezoid dt·(s[v] + s'[v])/2 of the root's
+/// x velocity v. A model trained with them predicts it as one more output after the state change, the
+/// planner adds the trapezoid back, and its reward is then the task's reward formula exactly.
+/// `deltaXMean` and `deltaXStd` hold one value each then, none otherwise.
 public struct NormalizationStats: Equatable {
     public var stateMean: [Float]
     public var stateStd: [Float]
@@ -14,7 +16,8 @@ public struct NormalizationStats: Equatable {
     public var actionStd: [Float]
     public var deltaStateMean: [Float]
     public var deltaStateStd: [Float]
-    /// Mean and standard deviation of Δx (one value each), or empty when the targets have no Δx.
+    /// Mean and standard deviation of the Δx target (one value each), or empty when the targets have
+    /// no Δx.
     public var deltaXMean: [Float]
     public var deltaXStd: [Float]
     /// The number of rows the statistics were computed over.
@@ -53,17 +56,17 @@ public struct NormalizationStats: Equatable {
 
     /// The statistics of all rows of `datasets`, accumulated in Double. The standard deviation is the
     /// population one (divide by N, NumPy's default `np.std`); one below `stdFloor` is stored as 1.
-    /// Δx is covered when the data are a MuJoCo task's (`Transitions.forwardDisplacements`).
+    /// The Δx target is covered when the data are a MuJoCo task's (`Transitions.deltaXResiduals`).
     public init(of datasets: [Transitions]) {
         precondition(!datasets.isEmpty)
         let obs = datasets[0].observationSize, act = datasets[0].actionSize
         var state = MeanVariance(size: obs), action = MeanVariance(size: act), delta = MeanVariance(size: obs)
         var deltaX = MeanVariance(size: 1)
-        let withDeltaX = datasets[0].forwardDisplacements != nil
+        let withDeltaX = datasets[0].deltaXResiduals != nil
         var d = [Double](repeating: 0, count: obs)
         for t in datasets {
             precondition(t.observationSize == obs && t.actionSize == act)
-            let displacements = withDeltaX ? t.forwardDisplacements : nil
+            let displacements = withDeltaX ? t.deltaXResiduals : nil
             precondition(withDeltaX == (displacements != nil), "data of one environment")
             for i in 0..<t.count {
                 state.add(t.observations[(i * obs)..<((i + 1) * obs)])
@@ -129,8 +132,8 @@ extension NormalizationStats {
     }
 
     /// Writes the training targets of `count` rows into `targets` (count × `targetSize`):
-    /// `(s' − s − delta_mean)/delta_std`, then, with Δx, `(Δx − delta_x_mean)/delta_x_std` from
-    /// `deltaX` (count values, required exactly when the statistics have Δx).
+    /// `(s' − s − delta_mean)/delta_std`, then, with Δx, `(ρ − delta_x_residual_mean)/delta_x_residual_std`
+    /// from `deltaX`, the rows' Δx targets ρ (count values, required exactly when the statistics have Δx).
     public func normalizeTargets(observations: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
                                  deltaX: UnsafePointer<Float>? = nil, count: Int, into targets: UnsafeMutablePointer<Float>) {
         precondition((deltaX != nil) == hasDeltaX, "Δx values exactly when the statistics have Δx")

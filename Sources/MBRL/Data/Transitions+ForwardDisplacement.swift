@@ -19,4 +19,21 @@ extension Transitions {
             }
         }
     }
+
+    /// The model's Δx target of every row, ρ = Δx − dt·(s[v] + s'[v])/2: `forwardDisplacements` minus
+    /// the trapezoid of the root's x velocity in the row's observations (`MuJoCoEnvironment.trapezoid`),
+    /// in Float64; nil for any other environment than a MuJoCo task.
+    ///
+    /// The trapezoid carries most of Δx and the observations give it, so the network learns only the
+    /// rest (as it learns s' − s rather than s'): on random Hopper steps the trapezoid alone is off by
+    /// 0.0017 reward units on average, where Δx itself spreads over 0.36.
+    public var deltaXResiduals: [Double]? {
+        guard let displacements = forwardDisplacements, let task = EnvironmentName(id: env)?.make() as? any MuJoCoEnvironment else { return nil }
+        let o = observationSize
+        return observations.withUnsafeBufferPointer { s in
+            nextObservations.withUnsafeBufferPointer { next in
+                (0..<count).map { i in displacements[i] - task.trapezoid(observation: s.baseAddress! + i * o, next: next.baseAddress! + i * o) }
+            }
+        }
+    }
 }

@@ -46,7 +46,7 @@ extension DynamicsModel {
             throw HDF5Error(path: path, object: "stats", "statistics for observations of size \(stats.observationSize) and actions of size \(stats.actionSize)\(stats.hasDeltaX ? " with Δx" : "") do not fit the network \(config)")
         }
         guard (version == FileFormat.model.deltaXVersion) == stats.hasDeltaX else {
-            throw HDF5Error(path: path, "is \(version), but its statistics \(stats.hasDeltaX ? "have" : "lack") Δx (delta_x_mean, delta_x_std), which \(FileFormat.model.deltaXVersion!) and only it has")
+            throw HDF5Error(path: path, "is \(version), but its statistics \(stats.hasDeltaX ? "have" : "lack") Δx (delta_x_residual_mean, delta_x_residual_std), which \(FileFormat.model.deltaXVersion!) and only it has")
         }
         let network = MLP<Float>(config)
         try network.loadStateDict(from: root)

@@ -4,7 +4,9 @@
 /// Inputs are `[(s − state_mean)/state_std, (a − action_mean)/action_std]`; the network predicts
 /// `(s' − s − delta_state_mean)/delta_state_std`; predictions are
 /// `s + delta_state_std ⊙ output + delta_state_mean` (`Model.predict_next_states`). When the
-/// statistics have Δx (a MuJoCo task), one more output predicts `(Δx − delta_x_mean)/delta_x_std`.
+/// statistics have Δx (a MuJoCo task), one more output predicts the normalized Δx target
+/// `(ρ − delta_x_residual_mean)/delta_x_residual_std`, ρ = Δx − dt·(s[v] + s'[v])/2
+/// (`Transitions.deltaXResiduals`).
 public final class DynamicsModel {
     public let config: MLPConfiguration
     public let stats: NormalizationStats
@@ -70,8 +72,8 @@ public final class DynamicsModel {
         predict(observations: observations, actions: actions).next
     }
 
-    /// `predictNextObservations`, and the predicted Δx of every row (count values; empty when the
-    /// model does not predict Δx).
+    /// `predictNextObservations`, and the predicted Δx target ρ of every row (count values, metres;
+    /// empty when the model does not predict Δx).
     public func predict(observations: [Float], actions: [Float]) -> (next: [Float], deltaX: [Float]) {
         let o = observationSize, a = actionSize, width = config.outputSize
         let count = observations.count / o

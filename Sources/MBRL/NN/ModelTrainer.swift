@@ -26,8 +26,8 @@ public final class ModelTrainer {
         public static var empty: Examples { Examples(inputs: [], targets: [], count: 0) }
 
         /// The examples of `rows` of `data`, normalized with `stats`: inputs count × (obs + act), targets
-        /// count × `stats.targetSize` (the state change, then Δx when the statistics have it, from
-        /// `data.forwardDisplacements`, which must then exist).
+        /// count × `stats.targetSize` (the state change, then the Δx target when the statistics have
+        /// it, from `data.deltaXResiduals`, which must then exist).
         public init(normalizing data: Transitions, rows: [Int], stats: NormalizationStats) {
             let o = data.observationSize, a = data.actionSize
             precondition(o == stats.observationSize && a == stats.actionSize)
@@ -42,7 +42,7 @@ public final class ModelTrainer {
             var targets = [Float](repeating: 0, count: rows.count * stats.targetSize)
             stats.normalizeInputs(observations: obs, actions: act, count: rows.count, into: &inputs)
             if stats.hasDeltaX {
-                guard let displacements = data.forwardDisplacements else { preconditionFailure("Δx targets need a MuJoCo task's transitions") }
+                guard let displacements = data.deltaXResiduals else { preconditionFailure("Δx targets need a MuJoCo task's transitions") }
                 let deltaX = rows.map { Float(displacements[$0]) }
                 stats.normalizeTargets(observations: obs, nextObservations: next, deltaX: deltaX, count: rows.count, into: &targets)
             } else {

@@ -56,15 +56,18 @@ public struct PlanningObjective {
     }
 
     /// The objective of an environment for a model that predicts Δx (`predictsDeltaX`): a MuJoCo
-    /// task's exact reward on the predicted Δx and the actions (`MuJoCoEnvironment.rewards(deltaX:…)`),
-    /// one auxiliary value per row; its termination on the predicted observations as before. Without
-    /// Δx, `init(environment:)`.
+    /// task's exact reward on the predicted Δx, the trapezoid of the root's x velocity in the
+    /// observation and the predicted next one plus the model's auxiliary value (the residual,
+    /// `MuJoCoEnvironment.rewards(observations:actions:nextObservations:deltaXResiduals:…)`); its
+    /// termination on the predicted observations as before. Without Δx, `init(environment:)`.
     public init(environment env: any Environment, predictsDeltaX: Bool) {
         self.init(environment: env)
         guard predictsDeltaX else { return }
         guard let task = env as? any MuJoCoEnvironment else { preconditionFailure("\(env.id) has no reward on Δx") }
         auxiliarySize = 1
-        auxiliaryRewards = { _, a, _, deltaX, n, r in task.rewards(deltaX: deltaX, actions: a, count: n, into: r) }
+        auxiliaryRewards = { s, a, next, residual, n, r in
+            task.rewards(observations: s, actions: a, nextObservations: next, deltaXResiduals: residual, count: n, into: r)
+        }
     }
 
     /// The rewards of `count` rows, written to `rewards`: `auxiliaryRewards` on `auxiliary` (which must

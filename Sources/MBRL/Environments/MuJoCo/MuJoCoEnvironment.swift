@@ -71,18 +71,27 @@ extension MuJoCoEnvironment {
         return rewards - MuJoCoTask.controlCost(action, count: a, weight: Self.controlCostWeight)
     }
 
+    /// The part of Δx the observations give: the trapezoid dt·(s[v] + s'[v])/2 of the root's x
+    /// velocity (v = `xVelocityIndex`) in the observations before and after the step, in Float64.
+    @inline(__always)
+    public func trapezoid(observation: UnsafePointer<Float>, next: UnsafePointer<Float>) -> Double {
+        let v = Self.xVelocityIndex
+        return dt * ((Double(observation[v]) + Double(next[v])) / 2)
+    }
+
     /// The planner's exact reward on `count` rows: the task's reward (`reward(deltaX:action:actionSize:)`)
-    /// of the predicted forward displacement `deltaX[i]` and action row i, rounded to Float32. The
-    /// observations are not read: every term of these tasks' rewards is Δx or the action.
+    /// of Δx = `trapezoid(observation:next:)` + `deltaXResiduals[i]` (the model's Δx output: Δx beyond
+    /// the trapezoid, `Transitions.deltaXResiduals`) and action row i, rounded to Float32.
     ///
-    /// Given the true Δx, this equals the environment's reward up to two roundings: Δx to Float32
-    /// (relative 2⁻²⁴ of the forward term) and the result to Float32 (relative 2⁻²⁴ of the reward);
-    /// `MuJoCoTests.testPlanningRewardAndTerminationAreTheEnvironments` checks it on real transitions.
-    public func rewards(deltaX: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-                        into rewards: UnsafeMutablePointer<Float>) {
-        let a = actionSize
+    /// Given the true next observation and the true residual, this equals the environment's reward up
+    /// to two roundings: the residual to Float32 (relative 2⁻²⁴ of its share of the forward term) and the
+    /// result to Float32 (relative 2⁻²⁴ of the reward); `ExactRewardTests` checks it on real transitions.
+    public func rewards(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
+                        deltaXResiduals: UnsafePointer<Float>, count: Int, into rewards: UnsafeMutablePointer<Float>) {
+        let a = actionSize, o = observationSize
         for i in 0..<count {
-            rewards[i] = Float(reward(deltaX: Double(deltaX[i]), action: actions + i * a, actionSize: a))
+            let deltaX = trapezoid(observation: observations + i * o, next: nextObservations + i * o) + Double(deltaXResiduals[i])
+            rewards[i] = Float(reward(deltaX: deltaX, action: actions + i * a, actionSize: a))
         }
     }
 

@@ -57,7 +57,7 @@ extension EnsembleModel {
             throw HDF5Error(path: path, object: "stats", "statistics for observations of size \(stats.observationSize) and actions of size \(stats.actionSize)\(stats.hasDeltaX ? " with Δx" : "") do not fit the ensemble \(config)")
         }
         guard (version == FileFormat.ensemble.deltaXVersion) == stats.hasDeltaX else {
-            throw HDF5Error(path: path, "is \(version), but its statistics \(stats.hasDeltaX ? "have" : "lack") Δx (delta_x_mean, delta_x_std), which \(FileFormat.ensemble.deltaXVersion!) and only it has")
+            throw HDF5Error(path: path, "is \(version), but its statistics \(stats.hasDeltaX ? "have" : "lack") Δx (delta_x_residual_mean, delta_x_residual_std), which \(FileFormat.ensemble.deltaXVersion!) and only it has")
         }
         for entry in network.layout.entries {
             guard root.contains(entry.name) else { throw root.error(entry.name, "missing weight (the ensemble \(config) needs it)") }

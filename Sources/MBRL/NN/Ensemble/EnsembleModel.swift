@@ -1,7 +1,7 @@
 /// A PETS dynamics model: an ensemble of Gaussian (or deterministic) MLPs on the normalized inputs
 /// `[(s − state_mean)/state_std, (a − action_mean)/action_std]`, each predicting the normalized state
 /// change `(s' − s − delta_state_mean)/delta_state_std` (its mean and log-variance; with Δx's
-/// statistics, then `(Δx − delta_x_mean)/delta_x_std` as one more output), plus the
+/// statistics, then the normalized Δx target as one more output), plus the
 /// statistics and the elite members (the best by validation error, which the planner propagates).
 public final class EnsembleModel {
     public let config: EnsembleConfiguration
@@ -78,8 +78,8 @@ public final class EnsembleModel {
         return (p.mean, p.variance)
     }
 
-    /// Every member's mean Δx for `count` rows, in metres (B × count); empty when the ensemble does
-    /// not predict Δx.
+    /// Every member's mean Δx target ρ for `count` rows, in metres (B × count); empty when the
+    /// ensemble does not predict Δx.
     public func predictMembersDeltaX(observations: [Float], actions: [Float]) -> [Float] {
         predictAll(observations: observations, actions: actions).deltaX
     }
