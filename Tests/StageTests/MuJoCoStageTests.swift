@@ -81,6 +81,14 @@ final class MuJoCoStageTests: XCTestCase {
             let format = try HDF5File.open(at: run + "model-1.h5").root.stringAttribute("format")
             XCTAssertEqual(format, preset.hasSuffix("-pets") ? "mbrl.ensemble/2" : "mbrl.model/3", preset)
             XCTAssertTrue(try LearnedModel.read(fromFile: run + "model-1.h5").model.predictsDeltaX, preset)
+            XCTAssertTrue(try HDF5File.open(at: run + "test.h5").root.stringAttribute("config").contains("\"reward\":\"exact\""), preset)
         }
+        // The ablation: the same model planned on with the approximate reward, recorded in the config.
+        let run = data.path + "/hopper/seed-0/"
+        let plan = Repository.executable("plan")
+        let approximate = try runProcess(plan, ["--model", "model-1.h5", "--reward", "approximate", "--candidates", "8", "--horizon", "3",
+                                                "--episodes", "1", "--max-steps", "5", "--out", "approximate.h5"], in: run)
+        XCTAssertEqual(approximate.status, 0, approximate.stderr)
+        XCTAssertTrue(try HDF5File.open(at: run + "approximate.h5").root.stringAttribute("config").contains("\"reward\":\"approximate\""))
     }
 }
