@@ -60,13 +60,9 @@ final class ExactRewardTests: XCTestCase {
             let n = t.count, a = env.actionSize
             let objective = PlanningObjective(environment: env, predictsDeltaX: true)
             XCTAssertEqual(objective.auxiliarySize, 1)
-            // The model's Δx output is the residual beyond the trapezoid of the observations' x velocities.
-            let o = env.observationSize
-            let residuals = (0..<n).map { i in
-                t.observations.withUnsafeBufferPointer { s in
-                    t.next.withUnsafeBufferPointer { next in t.deltaX[i] - env.trapezoid(observation: s.baseAddress! + i * o, next: next.baseAddress! + i * o) }
-                }
-            }
+            // The model's Δx output is the residual beyond the trapezoid of the observations' x velocities,
+            // written out here as the documentation states it.
+            let residuals = (0..<n).map { i in t.deltaX[i] - Self.trapezoid(env, t.observations, t.next, row: i) }
             var planned = [Float](repeating: .nan, count: n)
             objective.rewards(observations: t.observations, actions: t.actions, nextObservations: t.next, auxiliary: residuals.map { Float($0) },
                               count: n, into: &planned)
@@ -98,6 +94,13 @@ final class ExactRewardTests: XCTestCase {
 
     static func forwardWeight(_ env: any MuJoCoEnvironment) -> Double { type(of: env).forwardRewardWeight }
 
+    /// dt·(s[v] + s'[v])/2 of row `row`, v the task's x-velocity index (8, 5, 3, 13).
+    static func trapezoid(_ env: any MuJoCoEnvironment, _ observations: [Float], _ next: [Float], row: Int) -> Double {
+        let v = [8, 5, 3, 13][[HalfCheetah().id, Hopper().id, Swimmer().id, Ant().id].firstIndex(of: env.id)!]
+        let o = env.observationSize
+        return env.dt * ((Double(observations[row * o + v]) + Double(next[row * o + v])) / 2)
+    }
+
     /// Δx recovered from a transitions file's Float32 rewards (the model's training target) is the true
     /// Δx within the reward's rounding, dt·2⁻²⁴·(|reward| + cost + healthy)/w; for HalfCheetah, Hopper and
     /// Swimmer it is also the change of infos/qpos[0] between consecutive rows, and for Ant it is not
@@ -111,6 +114,11 @@ final class ExactRewardTests: XCTestCase {
             let data = try Rollout(episodes: 6, seed: 31).run(&policy, in: &env)
             let derived = try XCTUnwrap(data.forwardDisplacements, task.id)
             XCTAssertEqual(derived.count, data.count)
+            // The model's target: Δx beyond the trapezoid of the root's x velocity.
+            let residuals = try XCTUnwrap(data.deltaXResiduals, task.id)
+            for i in 0..<data.count {
+                XCTAssertEqual(residuals[i], derived[i] - Self.trapezoid(task, data.observations, data.nextObservations, row: i), accuracy: 1e-15, task.id)
+            }
             // The true Δx: replay the episodes from their seeds with the recorded actions.
             var replay = make()
             replay.episodeLimit = 120

@@ -22,7 +22,8 @@ public protocol BatchDynamics: AnyObject {
                  into next: UnsafeMutablePointer<Float>, context: PredictionContext)
     /// Values the model predicts per row besides the next observation, which a reward may read
     /// (`PlanningObjective.auxiliarySize`): 1 for a model that predicts Δx, the change of the x
-    /// position of a MuJoCo task's forward reward; 0 (the default) otherwise.
+    /// position of a MuJoCo task's forward reward (its output ρ, Δx beyond the trapezoid of the
+    /// root's x velocity, `Transitions.deltaXResiduals`); 0 (the default) otherwise.
     var auxiliarySize: Int { get }
     /// `predict(…context:)` that also writes the auxiliary predictions of every row to
     /// `auxiliary[0..<count · auxiliarySize]` (rows in the order of `next`) when `auxiliary` is given.
@@ -59,8 +60,8 @@ extension BatchDynamics {
     }
 }
 
-/// The learned model as planning dynamics: next = s + Δs from the folded network, and its predicted
-/// Δx as the auxiliary value when the model predicts Δx.
+/// The learned model as planning dynamics: next = s + Δs from the folded network, and its Δx output
+/// (ρ) as the auxiliary value when the model predicts Δx.
 public final class ModelDynamics: BatchDynamics {
     public let network: FoldedNetwork
     private let inputs: Buffer<Float>

@@ -2,7 +2,7 @@ import Foundation
 
 /// A trained `EnsembleModel` as planning dynamics: particles propagated through the elite members
 /// (`Propagation`), the next observation s + Δs with Δs the member's mean or a draw from its Gaussian;
-/// for an ensemble that predicts Δx, Δx the same way as the auxiliary value.
+/// for an ensemble that predicts Δx, its Δx output (ρ) the same way, as the auxiliary value.
 ///
 /// The elites' weights are folded once: the input normalization into the first layer
 /// (W ← diag(1/σₓ)·W, b ← b − (μₓ/σₓ)·W, with W (in, out)) and the output unnormalization into the

@@ -96,8 +96,8 @@ public final class TrajectoryEvaluator {
 
     /// The inner loop for candidates `range`: predict, reward, accumulate, step by step.
     ///
-    /// The reward of step h is r(sₕ, aₕ, sₕ₊₁), or with auxiliary predictions r(sₕ, aₕ, sₕ₊₁, Δxₕ).
-    /// When the objective's reward does not read the next
+    /// The reward of step h is r(sₕ, aₕ, sₕ₊₁), or with auxiliary predictions r(sₕ, aₕ, sₕ₊₁, ρₕ)
+    /// (`PlanningObjective.auxiliarySize`). When the objective's reward does not read the next
     /// observation (`rewardReadsNextObservation` false, e.g. Pendulum's cost on the pre-step state),
     /// the last step's prediction, which only that reward could use, is skipped: H − 1 predictions.
     private func run(_ w: Worker, observation: [Float], sequences: UnsafePointer<Float>, range: Range<Int>, count: Int, seed: UInt64) {
