@@ -26,14 +26,45 @@ DATA ?= data
 PIPELINE ?= pendulum
 SEED ?= 0
 
+# ---- every setting is checked before anything runs ---------------------------------------------------
+# A setting is data: it is never executed. A value given on the command line may not hold '$' (Make
+# would expand it), and every setting a preset or the command line gives is made of the characters
+# below, so that no value can quote its way out of a shell command or glob into other files; the
+# checks are Make functions, not shell commands. Settings that are lists (of words) may hold spaces.
+# Then each setting with a fixed form (a seed, a count, a grid point) is checked for that form.
+empty :=
+space := $(empty) $(empty)
+comma := ,
+safe_chars := a b c d e f g h i j k l m n o p q r s t u v w x y z A B C D E F G H I J K L M N O P Q R S \
+  T U V W X Y Z 0 1 2 3 4 5 6 7 8 9 . _ - / + , : = @ %
+digits := 0 1 2 3 4 5 6 7 8 9
+# $(call without,text,chars): text with every character of the list chars removed.
+without = $(if $(2),$(call without,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+list_settings := SEEDS GRID PLANNER_OPTIONS SLURM_OPTIONS
+# $(call check-settings,names): the checks above, for the settings named.
+check-settings = $(foreach v,$(1),$(if $(filter command line,$(origin $(v))),\
+  $(if $(findstring $$,$(value $(v))),$(error $(v) holds '$$': a setting is a plain value, not a Make expression))))\
+  $(foreach v,$(1),$(if $(strip $(call without,$(subst $(space),,$($(v))),$(safe_chars))),\
+    $(error $(v)='$($(v))' holds '$(strip $(call without,$(subst $(space),,$($(v))),$(safe_chars)))': a setting may hold only letters, digits and . _ - / + , : = @ %)))\
+  $(foreach v,$(filter-out $(list_settings),$(1)),\
+    $(if $(word 2,$($(v))),$(error $(v)='$($(v))' holds a space: it is one value (a path may not contain spaces))))
+# Every variable the command line sets is checked here (preset variables as well); the presets' own
+# values once the preset is read.
+$(call check-settings,$(location_settings) ARCHIVE HASH TORCH_PYTHON $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v))))
 ifeq ($(strip $(DATA)),)
 $(error DATA is empty; give a folder for the runs, e.g. make DATA=data)
 endif
+# $(call is-seed,value): non-empty when value is a seed in its one canonical form: decimal digits, no
+# leading zero, at most 12 digits (so SEED × 100 + iteration and SEED + 1000000 stay exact everywhere).
+# $(call spell-out,text,chars): text with a space after each of the listed characters.
+spell-out = $(if $(2),$(call spell-out,$(subst $(firstword $(2)),$(firstword $(2)) ,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+is-seed = $(and $(1),$(if $(word 2,$(1)),,yes),$(if $(call without,$(1),$(digits)),,yes),$(if $(filter 0%,$(1)),$(filter 0,$(1)),yes),$(if $(word 13,$(call spell-out,$(1),$(digits))),,yes))
+$(if $(call is-seed,$(SEED)),,$(error SEED must be a whole number from 0 to 999999999999 without leading zeros, got '$(SEED)'))
 ifeq ($(wildcard pipelines/$(PIPELINE).mk),)
 $(error unknown PIPELINE '$(PIPELINE)': no file pipelines/$(PIPELINE).mk)
 endif
-ifeq ($(shell [[ '$(SEED)' =~ ^[0-9]+$$ ]] && echo ok),)
-$(error SEED must be a whole number, got '$(SEED)')
+ifneq ($(words $(PIPELINE)),1)
+$(error PIPELINE must be one preset's name, got '$(PIPELINE)')
 endif
 
 # ---- grid points ----------------------------------------------------------------------------------
@@ -41,9 +72,6 @@ endif
 # for preset variables, sorted by name and joined by +. It sets those variables and puts the run in
 # $(DATA)/$(PIPELINE)/<POINT>/seed-$(SEED), so grid points sit side by side; without POINT the run is
 # $(DATA)/$(PIPELINE)/seed-$(SEED) as before. A value is letters, digits, '.', '_' and '-'.
-comma := ,
-empty :=
-space := $(empty) $(empty)
 point_var = $(firstword $(subst -, ,$(1)))
 point_value = $(patsubst $(call point_var,$(1))-%,%,$(1))
 point_name = $(subst $(space),+,$(sort $(subst +, ,$(1))))
@@ -68,8 +96,17 @@ endif
 endif
 
 include pipelines/$(PIPELINE).mk
+$(call check-settings,$(preset_settings))
+numbers := $(shell seq 0 100)
+ifeq ($(filter $(ITERS),$(numbers)),)
+$(error ITERS must be a whole number from 0 to 100, got '$(ITERS)')
+endif
 
 run := $(DATA)/$(PIPELINE)/$(if $(POINT),$(POINT)/)seed-$(SEED)
+# A run folder (or its preset's or grid point's folder) that is a symbolic link would make this run
+# write into another one: refused. DATA itself may be a link.
+$(foreach d,$(DATA)/$(PIPELINE) $(if $(POINT),$(DATA)/$(PIPELINE)/$(POINT)) $(run),$(if $(shell [ -L $(d) ] && echo link),\
+  $(error $(d) is a symbolic link: a run folder must be its own folder, not another run's (remove the link))))
 # Every run folder Make writes holds this file: it marks the folder as Make's (`clean` and `distclean`
 # delete only folders that carry it) and is the lock that keeps two `make` runs out of one folder.
 run_marker := .mbrl-run
@@ -85,6 +122,7 @@ endif
 build_dir := $(if $(filter native,$(TARGET_CPU)),.build,.build/cpu-$(TARGET_CPU))
 BIN := $(build_dir)/release
 STAGES := collect stats train plan evaluate
+PROGRAMS := $(STAGES) import export summarize report bench verify-archive
 # Programs whose outputs are not stage outputs (hashes not tracked): summarize, report, bench.
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 
@@ -139,9 +177,17 @@ ifeq ($(PREBUILT),yes)
 $(BIN)/programs.mk:
 	@echo "make: $@ is missing and PREBUILT=yes: build first (make build TARGET_CPU=$(TARGET_CPU))" >&2; exit 1
 else
+# An incremental build must never leave a program linked against an older build of the libraries: any
+# program older than an object file of the library targets it links is removed and linked again.
+library_targets := MBRL MBRLCommandLine MBRLSweeps MBRLStatistics MBRLArchive
+swift_build = MBRL_TARGET_CPU=$(TARGET_CPU) swift build -c release$(if $(filter native,$(TARGET_CPU)),, --scratch-path $(build_dir))
 $(BIN)/programs.mk: $(SOURCES) | deps
-	MBRL_TARGET_CPU=$(TARGET_CPU) swift build -c release$(if $(filter native,$(TARGET_CPU)),, --scratch-path $(build_dir))
-	@for s in $(STAGES); do \
+	$(swift_build)
+	@stale=; for p in $(PROGRAMS); do \
+	  if [ -n "$$(find $(addprefix $(BIN)/,$(addsuffix .build,$(library_targets))) -name '*.o' -newer $(BIN)/$$p -print -quit 2>/dev/null)" ]; then \
+	    stale="$$stale $$p"; rm -f $(BIN)/$$p; fi; \
+	done; if [ -n "$$stale" ]; then echo "build: relinking$$stale (older than the libraries they link)"; $(swift_build); fi
+	@for s in $(STAGES) report; do \
 	  objcopy --strip-debug --remove-section=.note.gnu.build-id --remove-section=.swift_modhash $(BIN)/$$s $(BIN)/.$$s.hashed.$$$$; \
 	  printf 'program_%s := %s\n' $$s "$$(sha256sum < $(BIN)/.$$s.hashed.$$$$ | cut -c1-16)"; rm -f $(BIN)/.$$s.hashed.$$$$; \
 	done > $@.tmp-$$$$ && mv -f $@.tmp-$$$$ $@
@@ -154,10 +200,9 @@ endif
 build: $(BIN)/programs.mk
 
 # ---- parameters files -------------------------------------------------------------------------------
-# $(run)/params/<stage> holds the stage's parameters and its program's hash. It is written while Make
-# reads this file, and only when its text changes, so an output that depends on it reruns exactly
-# when its parameters or its program changed. Under `make -n` or `make -q` nothing is written: a
-# parameters file whose text would change is marked out of date instead, so both tell the truth.
+# $(run)/params/<name> holds the parameters of one kind of output and its program's hash, one line. It
+# is written while Make reads this file (with Make's own file function: no shell sees the values), and
+# only when its text changes; a failure to write it stops the run. It is what the stamps below record.
 
 params_collect = env=$(ENV) episodes=$(EPISODES) max_steps=$(MAX_STEPS) seed=$(SEED)
 params_stats =
@@ -171,46 +216,117 @@ params_train = hidden=$(HIDDEN) depth=$(DEPTH) batch_norm=$(BATCH_NORM) batch_si
 params_aggregate = $(params_train) new_data_fraction=$(NEW_DATA_FRACTION) warm_start=$(WARM_START)
 params_plan = $(plan_options) episodes=$(PLAN_EPISODES)
 params_test = $(plan_options) episodes=$(TEST_EPISODES) starts=$(TEST_STARTS) \
-  starts_sha256=$(firstword $(shell sha256sum $(TEST_STARTS) 2>/dev/null))
+  starts_sha256=$(firstword $(shell sha256sum -- $(TEST_STARTS) 2>/dev/null))
 params_heldout = env=$(ENV) episodes=$(HELDOUT_EPISODES) seed=$(heldout_seed)
 params_evaluate = max_k=$(MAX_K) iters=$(ITERS)
+params_report =
 
 # Which program each parameters file belongs to.
 program_of_test = plan
 program_of_heldout = collect
 program_of_aggregate = train
-param_files := collect stats train aggregate plan test heldout evaluate
+param_files := collect stats train aggregate plan test heldout evaluate report
+# The text of $(run)/params/<name>.
+params-text = $(strip $(params_$(1)) program=$(program_$(or $(program_of_$(1)),$(1))))
 
-# $(call write-params,name): rewrites $(run)/params/<name> if its text differs. Called at the end of
-# this file, once every variable the parameters mention is defined.
-# Under -n / -q it writes nothing and prints "stale" when the text would change.
-# The file is written under a temporary name and renamed, so it is never seen half-written.
-write-params = $(shell f=$(run)/params/$(1) \
-  && t='$(params_$(1)) program=$(program_$(or $(program_of_$(1)),$(1)))' \
-  && { [ "$$(cat $$f 2>/dev/null)" = "$$t" ] || { if [ -n "$(dry_run)" ]; then echo stale; \
-       else mkdir -p $(run)/params && printf '%s\n' "$$t" > $$f.tmp-$$$$ && mv -f $$f.tmp-$$$$ $$f; fi; }; })
+# ---- what is current: content and settings, not clocks ------------------------------------------------
+# Every output of the run is registered with the parameters file it is made with and the outputs it is
+# made from ($(call output,name,params,inputs)). When its stage succeeds, Make writes its stamp:
+# stamps/<name> (the parameters text it was made with) and stamps/<name>.sha256 (the SHA-256 of the
+# output, then of each input, as sha256sum writes them). While Make reads this file it decides, for
+# every output in the order of the loop, whether it is current: it exists, its stamp's parameters are
+# today's, the output and each input still have the recorded content, and no input is about to be
+# remade. An output that is not current is remade whatever the file times say; file times decide
+# nothing (inputs are order-only prerequisites), so a clock-skewed file, a restored copy (cp -p,
+# rsync -a) or a changed setting cannot make a stale output look current. `make -n` and `make -q` make
+# the same decision and write nothing.
+outputs :=
+output = $(eval outputs += $(1))$(eval params_of_$(1) := $(2))$(eval inputs_of_$(1) := $(3))
+# The recipe's last line: the stamp of $(1), each file under a temporary name, then renamed.
+stamp = @cd $(run) && mkdir -p stamps && sha256sum -- $(1) $(inputs_of_$(1)) > stamps/.$(1).sha256.tmp-$$$$ \
+  && mv -f stamps/.$(1).sha256.tmp-$$$$ stamps/$(1).sha256 && cp params/$(params_of_$(1)) stamps/.$(1).tmp-$$$$ \
+  && mv -f stamps/.$(1).tmp-$$$$ stamps/$(1)
+# $(call equal,a,b): non-empty when the two texts are equal.
+equal = $(and $(findstring $(1),$(2)),$(findstring $(2),$(1)))$(if $(1)$(2),,yes)
+# $(call why-stale,name): empty when the output is current, else the reason.
+why-stale = $(strip $(if $(sha_of_$(1)),,missing)$(foreach i,$(inputs_of_$(1)),$(if $(stale_$(i)), $(i) is remade))$(if \
+  $(sha_of_$(1)),$(if $(wildcard $(run)/stamps/$(1)),$(if $(call equal,$(strip $(file <$(run)/stamps/$(1))),$(call params-text,$(params_of_$(1)))),,\
+   new parameters)$(if $(call equal,$(strip $(file <$(run)/stamps/$(1).sha256)),$(strip $(foreach f,$(1) $(inputs_of_$(1)),$(sha_of_$(f)) $(f)))),,\
+   changed content))))
 
+# ---- offline data: a Minari dataset instead of collecting -----------------------------------------------
+# make PIPELINE=offline DATASET=path (pipelines/offline.mk; docs/minari.md): `import` writes the
+# dataset's training episodes as random.h5 (the data model-0 trains on), the episodes it holds out
+# (HELDOUT_FRACTION of them, chosen with SEED) as heldout.h5 (the model error of eval.h5), and their
+# first states as test-starts.h5 (the test episodes plan from). Nothing is collected; ITERS is 0. The
+# rules of those three files (below, under "stages") run `import` when DATASET is given.
+STAGES += import
+ifeq ($(PIPELINE)$(DATASET),offline)
+ifneq ($(filter-out build test,$(pipeline_goals)),)
+$(error PIPELINE=offline learns from a Minari dataset: give it, make PIPELINE=offline DATASET=path (docs/minari.md))
+endif
+endif
+ifneq ($(DATASET),)
+ifneq ($(filter-out build test,$(pipeline_goals)),)
+ifneq ($(words $(DATASET)),1)
+$(error DATASET '$(DATASET)' has spaces; give a path without them)
+endif
+ifeq ($(wildcard $(DATASET)),)
+$(error DATASET '$(DATASET)': no such file or folder (a Minari dataset's folder or its main_data.hdf5))
+endif
+ifneq ($(ITERS),0)
+$(error DATASET learns from a fixed dataset: ITERS must be 0 (as in pipelines/offline.mk), got '$(ITERS)')
+endif
+endif
+param_files += import
+dataset_path := $(abspath $(DATASET))
+# Its two files (as `import` finds them), whose content is a parameter of the import.
+dataset_files := $(if $(filter %.hdf5,$(dataset_path)),$(dataset_path) $(dir $(dataset_path))metadata.json,$(firstword \
+  $(wildcard $(dataset_path)/data/main_data.hdf5 $(dataset_path)/main_data.hdf5)) $(firstword $(wildcard \
+  $(dataset_path)/data/metadata.json $(dataset_path)/metadata.json)))
+dataset_sha256 := $(firstword $(shell cat $(foreach f,$(dataset_files),$(call sq,$(f))) 2>/dev/null | sha256sum))
+params_import = dataset=$(dataset_path) sha256=$(dataset_sha256) env=$(ENV) heldout_fraction=$(HELDOUT_FRACTION) seed=$(SEED)
+import_dataset = $(call stage,import) --dataset $(call sq,$(dataset_path)) $(if $(ENV),--env $(ENV)) \
+  --heldout-fraction $(HELDOUT_FRACTION) --seed $(SEED)
+
+endif
 
 # ---- stages ---------------------------------------------------------------------------------------
 # Stages run inside the run folder, so the paths recorded in each file's provenance are relative to
 # it and the same seed gives the same bytes wherever DATA is.
 
-stage = cd $(run) && $(CURDIR)/$(BIN)/$(1)
+stage = cd $(run) && $(CURDIR)/scripts/time-stage $(CURDIR)/$(BIN)/$(1)
+# The prerequisites of an output: its inputs, order-only.
+inputs = | $(addprefix $(run)/,$(inputs_of_$(1)))
 
-$(run)/random.h5: $(run)/params/collect
+# Offline (DATASET given): random.h5, heldout.h5 and test-starts.h5 come from the dataset instead.
+ifeq ($(DATASET),)
+$(call output,random.h5,collect,)
+$(run)/random.h5: $(call inputs,random.h5)
 	$(call stage,collect) --env $(ENV) --episodes $(EPISODES) $(if $(MAX_STEPS),--max-steps $(MAX_STEPS)) \
 	  --seed $(SEED) --policy random --out random.h5
+	$(call stamp,random.h5)
+else
+$(call output,random.h5,import,)
+$(run)/random.h5: $(call inputs,random.h5)
+	$(import_dataset) --select train --out random.h5
+	$(call stamp,random.h5)
+endif
 
-$(run)/stats.h5: $(run)/random.h5 $(run)/params/stats
+$(call output,stats.h5,stats,random.h5)
+$(run)/stats.h5: $(call inputs,stats.h5)
 	$(call stage,stats) --data random.h5 --out stats.h5
+	$(call stamp,stats.h5)
 
 train_options = --hidden $(HIDDEN) --depth $(DEPTH) $(if $(filter yes,$(BATCH_NORM)),--batch-norm,--no-batch-norm) \
   --batch-size $(BATCH_SIZE) --lr $(LR) --beta1 $(BETA1) --beta2 $(BETA2) --weight-decay $(WEIGHT_DECAY) \
   --epochs $(EPOCHS) --patience $(PATIENCE) --val-fraction $(VAL_FRACTION) --seed $(SEED)$(if $(MEMBERS), --members $(MEMBERS))$(if \
   $(MODEL_OUTPUT), --$(MODEL_OUTPUT))$(if $(ACTIVATION), --activation $(ACTIVATION))$(if $(ELITE_MEMBERS), --elite-members $(ELITE_MEMBERS))
 
-$(run)/model-0.h5: $(run)/random.h5 $(run)/stats.h5 $(run)/params/train
+$(call output,model-0.h5,train,random.h5 stats.h5)
+$(run)/model-0.h5: $(call inputs,model-0.h5)
 	$(call stage,train) --data random.h5 --stats stats.h5 $(train_options) --logdir tb/train-0 --out model-0.h5
+	$(call stamp,model-0.h5)
 
 # The loop, iteration i = 1..ITERS: rollouts-i with model-(i-1), then model-i on all data so far.
 # THREADS changes how fast plan runs, never what it writes: it is not a parameter (plan_threads).
@@ -219,40 +335,59 @@ plan_options = --planner $(PLANNER) --candidates $(CANDIDATES) --horizon $(HORIZ
   $(if $(PLAN_ITERATIONS),--iterations $(PLAN_ITERATIONS)) $(PLANNER_OPTIONS)$(if $(PROPAGATION), --propagation $(PROPAGATION))$(if \
   $(PARTICLES), --particles $(PARTICLES))$(if $(PREDICTION), --prediction $(PREDICTION))
 plan_threads = $(if $(THREADS),--threads $(THREADS))
-numbers := $(shell seq 0 100)
 iterations := $(wordlist 2,$(words 0 $(wordlist 1,$(ITERS),$(numbers))),$(numbers))
 final_model := model-$(ITERS).h5
 
 define iteration
-$(run)/rollouts-$(i).h5: $(run)/model-$(word $(i),$(numbers)).h5 $(run)/params/plan
+$(call output,rollouts-$(i).h5,plan,model-$(word $(i),$(numbers)).h5)
+$(run)/rollouts-$(i).h5: $(call inputs,rollouts-$(i).h5)
 	$(call stage,plan) --model model-$(word $(i),$(numbers)).h5 $(plan_options) $(plan_threads) --episodes $(PLAN_EPISODES) \
 	  --seed $(shell echo $$(( $(SEED) * 100 + $(i) ))) --logdir tb/plan-$(i) --out rollouts-$(i).h5
+	$(call stamp,rollouts-$(i).h5)
 
-$(run)/model-$(i).h5: $(run)/random.h5 $(run)/stats.h5 $(foreach j,$(wordlist 1,$(i),$(iterations)),$(run)/rollouts-$(j).h5) \
-  $(run)/model-$(word $(i),$(numbers)).h5 $(run)/params/aggregate
+$(call output,model-$(i).h5,aggregate,random.h5 stats.h5 $(foreach j,$(wordlist 1,$(i),$(iterations)),rollouts-$(j).h5) model-$(word $(i),$(numbers)).h5)
+$(run)/model-$(i).h5: $(call inputs,model-$(i).h5)
 	$(call stage,train) --data random.h5 $(foreach j,$(wordlist 1,$(i),$(iterations)),rollouts-$(j).h5) --stats stats.h5 \
 	  $(train_options) $(if $(filter yes,$(WARM_START)),--init model-$(word $(i),$(numbers)).h5) \
 	  $(if $(NEW_DATA_FRACTION),--new-data-fraction $(NEW_DATA_FRACTION)) --logdir tb/train-$(i) --out model-$(i).h5
+	$(call stamp,model-$(i).h5)
 endef
 $(foreach i,$(iterations),$(eval $(iteration)))
 
 # The test: TEST_EPISODES episodes of the final model from fixed starts (copied into the run folder,
-# so the run is self-contained and its provenance paths are relative).
-$(run)/test-starts.h5: $(run)/params/test
-	cp $(TEST_STARTS) $@.tmp-$$$$ && mv -f $@.tmp-$$$$ $@
+# so the run is self-contained and its provenance paths are relative; their hash is a parameter).
+$(call output,test-starts.h5,$(if $(DATASET),import,test),)
+$(run)/test-starts.h5: $(call inputs,test-starts.h5)
+ifeq ($(DATASET),)
+	cp -- $(TEST_STARTS) $(run)/.test-starts.h5.tmp-$$$$ && mv -f $(run)/.test-starts.h5.tmp-$$$$ $@
+else
+	$(import_dataset) --select heldout --initial-states --out test-starts.h5
+endif
+	$(call stamp,test-starts.h5)
 
-$(run)/test.h5: $(run)/$(final_model) $(run)/test-starts.h5 $(run)/params/test
+$(call output,test.h5,test,$(final_model) test-starts.h5)
+$(run)/test.h5: $(call inputs,test.h5)
 	$(call stage,plan) --model $(final_model) $(plan_options) $(plan_threads) --episodes $(TEST_EPISODES) \
 	  --initial-states test-starts.h5 --seed $(SEED) --logdir tb/test --out test.h5
+	$(call stamp,test.h5)
 
 # Held-out random data for the model error, collected with a seed no training step uses.
 heldout_seed := $(shell echo $$(( $(SEED) + 1000000 )))
-$(run)/heldout.h5: $(run)/params/heldout
+$(call output,heldout.h5,$(if $(DATASET),import,heldout),)
+$(run)/heldout.h5: $(call inputs,heldout.h5)
+ifeq ($(DATASET),)
 	$(call stage,collect) --env $(ENV) --episodes $(HELDOUT_EPISODES) --seed $(heldout_seed) --policy random --out heldout.h5
+else
+	$(import_dataset) --select heldout --out heldout.h5
+endif
+	$(call stamp,heldout.h5)
 
-$(run)/eval.h5: $(run)/$(final_model) $(run)/heldout.h5 $(foreach i,$(iterations),$(run)/rollouts-$(i).h5) $(run)/test.h5 $(run)/params/evaluate
+$(call output,eval.h5,evaluate,$(final_model) heldout.h5 $(foreach i,$(iterations),rollouts-$(i).h5) test.h5)
+$(run)/eval.h5: $(call inputs,eval.h5)
 	$(call stage,evaluate) --model $(final_model) --data heldout.h5 \
 	  --rollouts $(foreach i,$(iterations),rollouts-$(i).h5) test.h5 --max-k $(MAX_K) --out eval.h5
+	$(call stamp,eval.h5)
+	@$(BIN)/summarize --timing --runs $(run)
 
 collect: $(run)/random.h5 $(run)/stats.h5
 stats: $(run)/stats.h5
@@ -281,7 +416,10 @@ endif
 ifeq ($(strip $(SEEDS)),)
 $(error SEEDS is empty)
 endif
-$(foreach s,$(SEEDS),$(if $(shell [[ '$(s)' =~ ^[0-9]+$$ ]] && echo ok),,$(error SEEDS must be whole numbers, got '$(s)')))
+$(foreach s,$(SEEDS),$(if $(call is-seed,$(s)),,$(error SEEDS must be whole numbers from 0 to 999999999999 without leading zeros, got '$(s)')))
+ifneq ($(words $(SEEDS)),$(words $(sort $(SEEDS))))
+$(error SEEDS lists a seed twice: '$(SEEDS)')
+endif
 endif
 ifneq ($(strip $(GRID)),)
 $(foreach e,$(GRID),$(if $(shell [[ '$(e)' =~ ^[A-Z][A-Z0-9_]*=[A-Za-z0-9._-]+(,[A-Za-z0-9._-]+)*$$ ]] && echo ok),,\
@@ -303,8 +441,17 @@ endif
 # The sweep's runs, relative to $(DATA)/$(PIPELINE): seed-<n>, or <point>/seed-<n> for every point.
 sweep_runs := $(if $(grid_points),$(foreach p,$(grid_points),$(addprefix $(p)/seed-,$(SEEDS))),$(addprefix seed-,$(SEEDS)))
 sweep_root := $(DATA)/$(PIPELINE)
-sweep_table = $(BIN)/summarize --runs $(addprefix $(sweep_root)/,$(sweep_runs)) $(if $(grid_points),--grid) --out $(sweep_root)/sweep.csv
-sweep_page = $(BIN)/report --runs $(addprefix $(sweep_root)/,$(sweep_runs)) $(if $(grid_points),--grid) --out $(sweep_root)/report.html
+# The table reports the k-step error at k = 10, or at MAX_K when the runs stop before 10.
+# The sweep's run folders are handed over in a file, one per line (written by Make, not by a shell), so
+# a sweep of any size fits: $(sweep_root)/sweep-runs.txt.
+define newline
+
+
+endef
+sweep_list = $(sweep_root)/sweep-runs.txt
+write_sweep_list = $(if $(dry_run),,$(shell mkdir -p $(sweep_root))$(file >$(sweep_list),$(subst $(space),$(newline),$(strip $(addprefix $(sweep_root)/,$(sweep_runs))))))
+sweep_table = $(write_sweep_list)$(BIN)/summarize --runs-from $(sweep_list) $(if $(grid_points),--grid) $(if $(filter $(MAX_K),1 2 3 4 5 6 7 8 9),--k $(MAX_K)) --out $(sweep_root)/sweep.csv
+sweep_page = $(write_sweep_list)$(BIN)/report --runs-from $(sweep_list) $(if $(grid_points),--grid) --out $(sweep_root)/report.html
 
 # The table and the page alone, from finished runs (what the summary job of a SLURM sweep runs).
 sweep-table: $(BIN)/programs.mk
@@ -355,7 +502,7 @@ sweep report-sweep: build
 	  --summary-arg $(call sq,SEEDS=$(SEEDS)) $(if $(grid_points),--summary-arg $(call sq,GRID=$(GRID))) \
 	  --summary-arg sweep-table $(if $(filter report-sweep,$@),--summary-arg sweep-page) \
 	  --name $(call sq,mbrl-$(PIPELINE)) -- --time=$(call sq,$(SLURM_TIME)) --cpus-per-task=$(call sq,$(SLURM_CPUS)) \
-	  --mem=$(call sq,$(SLURM_MEM)) $(if $(SLURM_PARTITION),--partition=$(call sq,$(SLURM_PARTITION))) $(SLURM_OPTIONS)
+	  --mem=$(call sq,$(SLURM_MEM)) $(if $(SLURM_PARTITION),--partition=$(call sq,$(SLURM_PARTITION))) $(foreach o,$(SLURM_OPTIONS),$(call sq,$(o)))
 endif
 
 # Every task and the summary job get on make's command line where the runs are (DATA as an absolute
@@ -372,8 +519,10 @@ sweep-status sweep-wait sweep-cancel:
 
 # make report: $(run)/report.html, one self-contained page of plots (after `make sweep`: one page
 # across the sweep's runs, $(DATA)/$(PIPELINE)/report.html, with `make report-sweep`).
-$(run)/report.html: $(run)/eval.h5 $(BIN)/programs.mk
+$(call output,report.html,report,eval.h5)
+$(run)/report.html: $(call inputs,report.html)
 	$(BIN)/report --runs $(run) --out $@
+	$(call stamp,report.html)
 
 report: $(run)/report.html
 
@@ -384,8 +533,8 @@ ARCHIVES ?= archives
 archive: $(run)/report.html
 	@scripts/archive-run $(DATA) $(PIPELINE) $(SEED) $(ARCHIVES)
 
-verify-archive:
-	@scripts/verify-archive $(ARCHIVE) $(HASH)
+verify-archive: $(BIN)/programs.mk
+	@MBRL_BIN=$(BIN) scripts/verify-archive "$$ARCHIVE" $${HASH:+"$$HASH"}
 
 # ---- speed ---------------------------------------------------------------------------------------
 
@@ -446,15 +595,31 @@ clean-runs:
 	    fi; \
 	  done; \
 	  if [ -f $(DATA)/$$p/slurm/.mbrl-sweep ]; then echo "rm -rf $(DATA)/$$p/slurm"; rm -rf $(DATA)/$$p/slurm; fi; \
-	  rm -f $(DATA)/$$p/sweep.csv $(DATA)/$$p/report.html; \
+	  rm -f $(DATA)/$$p/sweep.csv $(DATA)/$$p/report.html $(DATA)/$$p/sweep-runs.txt; \
 	  [ ! -d $(DATA)/$$p ] || rmdir --ignore-fail-on-non-empty $(DATA)/$$p; \
 	done
 
-# Parameters files are written last, when every variable they mention is defined, and only once the
-# program hashes are known (before the first build, Make rebuilds programs.mk and starts over).
+# Last, once every variable the parameters mention is defined and the program hashes are known (before
+# the first build, Make rebuilds programs.mk and starts over): the leftovers of an interrupted make are
+# removed (temporaries whose process is gone; this make holds the run's lock), the parameters files are
+# written, and every output that is not current is marked to be remade.
 ifneq ($(filter-out build test bench sweep report-sweep sweep-table sweep-page sweep-run/%,$(pipeline_goals)),)
 ifneq ($(program_collect),)
-$(foreach name,$(param_files),$(if $(call write-params,$(name)),$(eval $(run)/params/$(name): FORCE ;)))
+ifeq ($(dry_run),)
+$(if $(wildcard $(run)),$(shell find $(run) -name '.*.tmp-*' -type f 2>/dev/null | while IFS= read -r f; do \
+  pid=$${f##*.tmp-}; [[ $$pid =~ ^[0-9]+$$ ]] && ! kill -0 "$$pid" 2>/dev/null && rm -f -- "$$f"; done))
+$(if $(shell mkdir -p $(run)/params 2>/dev/null && [ -w $(run)/params ] && echo ok),,\
+  $(error cannot record the parameters in $(run)/params: the run folder must be writable))
+$(foreach name,$(param_files),$(if $(call equal,$(strip $(file <$(run)/params/$(name))),$(call params-text,$(name))),,\
+  $(file >$(run)/params/.$(name).tmp-make,$(call params-text,$(name)))$(if \
+  $(shell mv -f $(run)/params/.$(name).tmp-make $(run)/params/$(name) && echo ok),,\
+  $(error cannot record the parameters in $(run)/params/$(name): the run folder must be writable))))
+endif
+# The content of every output that exists, one sha256sum for all: sha_of_<name>.
+existing_outputs := $(notdir $(wildcard $(addprefix $(run)/,$(outputs))))
+$(foreach w,$(if $(existing_outputs),$(shell cd $(run) && sha256sum -- $(existing_outputs) < /dev/null | tr -d '*')),\
+  $(if $(_hash),$(eval sha_of_$(w) := $(_hash))$(eval _hash :=),$(eval _hash := $(w))))
+$(foreach o,$(outputs),$(eval stale_$(o) := $(call why-stale,$(o)))$(if $(stale_$(o)),$(eval $(run)/$(o): FORCE)))
 endif
 endif
 

@@ -31,6 +31,9 @@ let package = Package(
         .executable(name: "summarize", targets: ["summarize"]),
         .executable(name: "bench", targets: ["bench"]),
         .executable(name: "report", targets: ["report"]),
+        .executable(name: "import", targets: ["import"]),
+        .executable(name: "export", targets: ["export"]),
+        .executable(name: "verify-archive", targets: ["verify-archive"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -49,6 +52,9 @@ let package = Package(
         .systemLibrary(
             name: "CMuJoCo",
             providers: [.apt(["libmujoco-dev"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
 
         // The library: environments, HDF5 files, the network, planners, pipeline utilities.
         // It knows nothing of the command line.
@@ -70,20 +76,34 @@ let package = Package(
         .executableTarget(name: "train", dependencies: ["MBRLCommandLine"]),
         .executableTarget(name: "plan", dependencies: ["MBRLCommandLine"]),
         .executableTarget(name: "evaluate", dependencies: ["MBRLCommandLine"]),
+        // Minari datasets in (offline data) and out (a run's transitions for offline-RL tools).
+        .executableTarget(name: "import", dependencies: ["MBRLCommandLine"]),
+        .executableTarget(name: "export", dependencies: ["MBRLCommandLine"]),
         // Grid sweeps' run folders grouped by point, for the programs that read across runs. Its own
         // target, so the stages' programs (and their hashes, which decide when outputs are stale) do
         // not change with it.
         .target(name: "MBRLSweeps"),
+        // Aggregates across runs as rliable computes them (IQM, median, mean, performance profiles)
+        // and the stratified bootstrap's intervals; for the same programs, and for the same reason
+        // its own target.
+        .target(name: "MBRLStatistics", dependencies: ["MBRL"]),
 
-        .executableTarget(name: "summarize", dependencies: ["MBRLCommandLine", "MBRLSweeps"]),
+        .executableTarget(name: "summarize", dependencies: ["MBRLCommandLine", "MBRLSweeps", "MBRLStatistics"]),
         .executableTarget(name: "bench", dependencies: ["MBRLCommandLine"]),
-        .executableTarget(name: "report", dependencies: ["MBRLCommandLine", "MBRLSweeps"]),
+        .executableTarget(name: "report", dependencies: ["MBRLCommandLine", "MBRLSweeps", "MBRLStatistics"]),
+
+        // Run archives read as a stream (gzip through zlib, tar headers, the manifest), for
+        // `verify-archive`; apart from the stages, so their programs and hashes do not change with it.
+        .target(name: "MBRLArchive", dependencies: ["MBRL", "CZlib"]),
+        .executableTarget(
+            name: "verify-archive",
+            dependencies: ["MBRLArchive", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Helpers shared by the test targets: approximate equality, temporary folders, fixtures.
         .target(name: "MBRLTestSupport", dependencies: ["MBRL"], path: "Tests/MBRLTestSupport"),
         .testTarget(
-            name: "MBRLTests", dependencies: ["MBRL", "MBRLTestSupport"],
+            name: "MBRLTests", dependencies: ["MBRL", "MBRLStatistics", "MBRLTestSupport"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "StageTests", dependencies: ["MBRL", "MBRLTestSupport"]),
+        .testTarget(name: "StageTests", dependencies: ["MBRL", "MBRLStatistics", "MBRLArchive", "MBRLTestSupport"]),
     ]
 )

@@ -25,6 +25,16 @@ static inline void mbrl_mj_install_handlers(void) {
     mju_user_error = mbrl_mj_error;
 }
 
+/// MuJoCo's message for the first warning recorded in `d` since its last `mj_resetData` (a bad
+/// number in qpos, qvel, qacc or ctrl after which MuJoCo reset the simulation, a full contact or
+/// constraint buffer, a singular inertia), or NULL when there is none.
+static inline const char* mbrl_mj_first_warning(const mjData* d) {
+    for (int i = 0; i < mjNWARNING; i++) {
+        if (d->warning[i].number > 0) return mju_warningText(i, d->warning[i].lastinfo);
+    }
+    return NULL;
+}
+
 /// Compiles the MJCF text `xml` (`size` bytes) as a file named `name` through MuJoCo's virtual file
 /// system, so no file is read from disk. Returns NULL with a message in `error` on failure.
 /// (mjVFS is a 2 MB struct of fixed arrays: it stays on the C side.)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MBRL
 
 extension EnvironmentName: ExpressibleByArgument {
@@ -37,5 +38,59 @@ public struct OutputOptions: ParsableArguments {
         if let problem = AtomicOutput.nameProblem(out) {
             throw ValidationError("--out '\(out)' \(problem)")
         }
+    }
+}
+
+/// `--runs`, `--runs-from` and `--grid`: the run folders a program reads across (`summarize`,
+/// `report`). A sweep too large for one command line lists its folders in a file, one per line.
+public struct RunFolderOptions: ParsableArguments {
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Run folders, e.g. data/pendulum/seed-0.", valueName: "dir"))
+    public var runs: [String] = []
+
+    @Option(name: .customLong("runs-from"),
+            help: ArgumentHelp("A file naming more run folders, one per line (for sweeps too large for a command line).", valueName: "file"))
+    public var runsFrom: String?
+
+    @Flag(help: "The runs are a grid sweep's (<point>/seed-<n>).")
+    public var grid = false
+
+    public init() {}
+
+    public func validate() throws {
+        guard !runs.isEmpty || runsFrom != nil else { throw ValidationError("give at least one --runs folder (or --runs-from a file)") }
+    }
+
+    /// Every run folder, `--runs` first, then the lines of `--runs-from` (empty lines skipped). Throws
+    /// naming the file when the list cannot be read or is empty, and when two names are one folder
+    /// (a symbolic link to another run would count that run twice).
+    public func folders() throws -> [String] {
+        var folders = runs
+        if let list = runsFrom {
+            guard let text = try? String(contentsOfFile: list, encoding: .utf8) else { throw StageError("\(list): cannot read the list of run folders") }
+            folders += text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        }
+        guard !folders.isEmpty else { throw StageError("\(runsFrom ?? "--runs"): no run folders") }
+        var seen: [FileIdentity: String] = [:]
+        for folder in folders {
+            guard let identity = FileIdentity(path: folder) else { continue }  // a missing folder is reported by its reader
+            if let first = seen[identity] {
+                throw StageError("\(folder): the same folder as \(first); each run may be given once")
+            }
+            seen[identity] = folder
+        }
+        return folders
+    }
+}
+
+/// A file's device and inode: equal for two names of one file or folder.
+struct FileIdentity: Hashable {
+    var device: UInt64
+    var inode: UInt64
+
+    init?(path: String) {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        device = UInt64(status.st_dev)
+        inode = UInt64(status.st_ino)
     }
 }

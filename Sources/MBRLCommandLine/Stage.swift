@@ -10,7 +10,12 @@ public enum Stage {
     ///
     /// Standard error is written so that its failure (a full disk, a closed descriptor, a pipe whose
     /// reader is gone) is ignored: SIGPIPE is ignored, and lines go through `StandardError`.
+    ///
+    /// First of all the stage runs itself again with OpenBLAS limited to one thread
+    /// (`OpenBLASMemory.limitThreads()`), before it has made any file: every stage calls BLAS from
+    /// its own threads only, and the library's idle workers would each hold a 128 MiB buffer.
     public static func run(_ body: () throws -> Void) throws {
+        OpenBLASMemory.limitThreads()
         SignalCleanup.install()
         signal(SIGPIPE, SIG_IGN)
         do {
@@ -18,7 +23,7 @@ public enum Stage {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            StandardError.write("error: \(error)\n")
+            StandardError.write(StandardError.lineStart + "error: \(error)\n")
             // Leave without running exit handlers: after a failed write (a full disk) the HDF5
             // library's own teardown can crash on the half-closed file. Temporary outputs have been
             // removed by then; standard error is unbuffered.

@@ -54,7 +54,12 @@ struct Collect: ParsableCommand {
                 progress.step(episode.episode + 1, of: episodes, String(
                     format: "episode %d of %d: return %.1f, %d steps", episode.episode + 1, episodes, episode.episodeReturn, episode.steps))
             }
-            let data = try rollout.run(&actor, in: &env)
+            let data: Transitions
+            do {
+                data = try rollout.run(&actor, in: &env)
+            } catch let failure as Rollout.Failure {
+                throw StageError("\(output.out): not written: \(failure)")
+            }
 
             let config: JSONValue = [
                 "env": .string(env.id), "episodes": .int(episodes), "max_steps": .int(steps),

@@ -36,7 +36,7 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         try Stage.run {
             let destination = try AtomicOutput(target: output.out, inputs: [model, data] + rollouts)
-            BLAS.threads = 1
+            try OpenBLASMemory.prepare(concurrentCallers: 1)
             let (learned, env) = try LearnedModel.read(fromFile: model)
             let heldOut = try Transitions.read(from: data)
             guard heldOut.count > 0 else { throw StageError("\(data): no transitions to evaluate the model on") }

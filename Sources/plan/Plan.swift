@@ -10,14 +10,15 @@ struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run MPC on a learned model in the real environment and record the transitions.",
         discussion: """
-            Planners: rs (random shooting, the notebook's), cem (PETS's cross-entropy method), mppi. \
+            Planners: rs (random shooting, the notebook's), cem (PETS's cross-entropy method), mppi, \
+            icem (the improved cross-entropy method of Pinneri et al. 2020: colored noise, kept elites). \
             At every step the planner scores candidate action sequences on the model with the \
             environment's reward and executes the first action of the best. Writes a transitions file \
             whose policy is the planner's name and whose config holds every planner setting.
             """)
 
     /// Defaults shown in the help text; they live in `PlannerConfiguration`.
-    private static let rs = PlannerConfiguration(kind: .rs), cem = PlannerConfiguration(kind: .cem)
+    private static let rs = PlannerConfiguration(kind: .rs), cem = PlannerConfiguration(kind: .cem), icem = PlannerConfiguration(kind: .icem)
 
     @Option(help: ArgumentHelp("Model file (from `train`).", valueName: "file"))
     var model: String
@@ -25,23 +26,35 @@ struct Plan: ParsableCommand {
     @Option(help: "Planner.")
     var planner: PlannerKind = .rs
 
-    @Option(help: ArgumentHelp("Candidate sequences per iteration (default: rs, mppi \(rs.candidates); cem \(cem.candidates)).", valueName: "n"))
+    @Option(help: ArgumentHelp("Candidate sequences per iteration; iCEM: in the first iteration (default: rs, mppi \(rs.candidates); cem \(cem.candidates); icem \(icem.candidates)).", valueName: "n"))
     var candidates: Int?
 
-    @Option(help: ArgumentHelp("Planning horizon in steps (default: rs, mppi \(rs.horizon); cem \(cem.horizon)).", valueName: "n"))
+    @Option(help: ArgumentHelp("Planning horizon in steps (default: rs, mppi \(rs.horizon); cem, icem \(cem.horizon)).", valueName: "n"))
     var horizon: Int?
 
     @Option(help: ArgumentHelp("Discount γ of rewards along the horizon, in (0, 1] (default: \(rs.discount)).", valueName: "γ"))
     var discount: Float?
 
-    @Option(help: ArgumentHelp("Optimization iterations per step (default: cem \(cem.iterations), mppi \(rs.iterations)).", valueName: "n"))
+    @Option(help: ArgumentHelp("Optimization iterations per step (default: cem \(cem.iterations), mppi \(rs.iterations), icem \(icem.iterations)).", valueName: "n"))
     var iterations: Int?
 
-    @Option(help: ArgumentHelp("CEM: elite sequences per iteration (default: \(cem.elites)).", valueName: "n"))
+    @Option(help: ArgumentHelp("CEM, iCEM: elite sequences per iteration; iCEM: at most half the candidates (default: cem \(cem.elites), icem \(icem.elites)).", valueName: "n"))
     var elites: Int?
 
-    @Option(help: ArgumentHelp("CEM: smoothing α of mean and variance, new = α·old + (1−α)·elites (default: \(cem.alpha)).", valueName: "α"))
+    @Option(help: ArgumentHelp("CEM, iCEM: smoothing α of mean and variance (iCEM: standard deviation), new = α·old + (1−α)·elites (default: \(cem.alpha)).", valueName: "α"))
     var alpha: Float?
+
+    @Option(help: ArgumentHelp("iCEM: exponent β of the colored noise, power spectrum 1/f^β along the horizon, in [0, 10]; 0 is white noise, larger is smoother (default: \(icem.beta)).", valueName: "β"))
+    var beta: Float?
+
+    @Option(help: ArgumentHelp("iCEM: population decay γ in [1, 100]; iteration i scores max(candidates·γ^−i, 2·elites) samples (default: \(icem.populationDecay)).", valueName: "factor"))
+    var populationDecay: Float?
+
+    @Option(help: ArgumentHelp("iCEM: fraction ξ in [0, 1] of the elites kept for the next iteration and, shifted by one step, for the next control step (default: \(icem.keepFraction)).", valueName: "ξ"))
+    var keepFraction: Float?
+
+    @Option(help: ArgumentHelp("iCEM: the standard deviation each control step starts from, as a fraction of half the action bounds' width, in (0, 10] (default: \(icem.initialStd)).", valueName: "σ"))
+    var initialStd: Float?
 
     @Option(help: ArgumentHelp("MPPI: temperature λ of the exponential weights (default: \(rs.temperature)).", valueName: "λ"))
     var temperature: Float?
@@ -72,7 +85,7 @@ struct Plan: ParsableCommand {
     @Option(help: ArgumentHelp("HDF5 file with dataset initial_states (E, state size), float64: episode i starts from row i.", valueName: "file"))
     var initialStates: String?
 
-    @Option(help: ArgumentHelp("Worker threads that split the candidates (default: all cores); speed only, not recorded.", valueName: "n"))
+    @Option(help: ArgumentHelp("Worker threads that split the candidates (default: all cores, fewer under a ulimit -v too small for their buffers); speed only, not recorded.", valueName: "n"))
     var threads: Int?
 
     @Option(help: ArgumentHelp("Folder for TensorBoard events and plan.csv (plan/episode_return).", valueName: "dir"))
@@ -89,9 +102,15 @@ struct Plan: ParsableCommand {
         c.iterations = iterations ?? c.iterations
         c.elites = elites ?? c.elites
         c.alpha = alpha ?? c.alpha
+        c.beta = beta ?? c.beta
+        c.populationDecay = populationDecay ?? c.populationDecay
+        c.keepFraction = keepFraction ?? c.keepFraction
+        c.initialStd = initialStd ?? c.initialStd
         c.temperature = temperature ?? c.temperature
         c.noise = noise ?? c.noise
-        c.threads = min(threads ?? ProcessInfo.processInfo.activeProcessorCount, c.candidates)
+        // By default all cores, as many as the address space holds the OpenBLAS buffers of.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        c.threads = min(threads ?? min(cores, OpenBLASMemory.threadsThatFit ?? cores), c.candidates)
         return c
     }
 
@@ -103,6 +122,17 @@ struct Plan: ParsableCommand {
         guard c.discount > 0, c.discount <= 1 else { throw ValidationError("--discount must be in (0, 1], got \(c.discount)") }
         if planner == .cem {
             guard c.elites >= 1, c.elites <= c.candidates else { throw ValidationError("--elites must be in 1...candidates, got \(c.elites)") }
+        }
+        if planner == .icem {
+            guard c.elites >= 1, 2 * c.elites <= c.candidates else {
+                throw ValidationError("--elites must be in 1...candidates/2 (every iteration scores at least twice the elites), got \(c.elites) with --candidates \(c.candidates)")
+            }
+            guard c.beta >= 0, c.beta <= 10 else { throw ValidationError("--beta must be in [0, 10], got \(c.beta)") }
+            guard c.populationDecay >= 1, c.populationDecay <= 100 else { throw ValidationError("--population-decay must be in [1, 100], got \(c.populationDecay)") }
+            guard c.keepFraction >= 0, c.keepFraction <= 1 else { throw ValidationError("--keep-fraction must be in [0, 1], got \(c.keepFraction)") }
+            guard c.initialStd > 0, c.initialStd <= 10 else { throw ValidationError("--initial-std must be in (0, 10], got \(c.initialStd)") }
+        }
+        if planner == .cem || planner == .icem {
             guard c.alpha >= 0, c.alpha < 1 else { throw ValidationError("--alpha must be in [0, 1), got \(c.alpha)") }
         }
         guard c.temperature > 0 else { throw ValidationError("--temperature must be positive, got \(c.temperature)") }
@@ -123,6 +153,8 @@ struct Plan: ParsableCommand {
     func run() throws {
         try Stage.run {
             let destination = try AtomicOutput(target: output.out, inputs: [model] + (initialStates.map { [$0] } ?? []))
+            // Each worker calls BLAS (single-threaded) with a work buffer of its own.
+            try OpenBLASMemory.prepare(concurrentCallers: plannerConfiguration.threads)
             // The model, its environment, and fixed starts if given.
             let (learned, envID) = try LearnedModel.read(fromFile: model)
             guard let envName = EnvironmentName(id: envID) else {
@@ -158,7 +190,7 @@ struct Plan: ParsableCommand {
                     throw StageError("--candidates \(settings.candidates) × --particles \(propagation.particles): too many rows per worker")
                 }
                 networkBytes = MemoryBudget.sum([
-                    MemoryBudget.product([3, settings.candidates, settings.horizon, env.actionSize, 4]),
+                    settings.planningBytes(actionSize: env.actionSize),
                     MemoryBudget.product([settings.threads, EnsembleDynamics.byteCount(ensemble.config, settings: propagation, elites: ensemble.elites.count,
                                                                                        capacity: rows, observationSize: env.observationSize) ?? -1]),
                 ])
@@ -168,7 +200,6 @@ struct Plan: ParsableCommand {
             try MemoryBudget.check(
                 MemoryBudget.sum([networkBytes, rollout.byteCount(in: env)]),
                 for: "--candidates \(settings.candidates) × --horizon \(settings.horizon) and --episodes \(episodes) × \(steps) steps: the planner and the transitions")
-            BLAS.threads = 1
             // The task's exact reward on the predicted Δx when the model predicts it (MuJoCo tasks).
             guard !learned.predictsDeltaX || env is any MuJoCoEnvironment else {
                 throw StageError("\(model): model predicts Δx, a MuJoCo task's forward displacement, but \(env.id) has no reward on it")
@@ -182,7 +213,7 @@ struct Plan: ParsableCommand {
 
             // The control loop: one planner call per step, episodes from fixed or seeded starts.
             let progress = ProgressReporter(stage: "plan")
-            let logs = try logdir.map { try TensorBoardWriter(directory: $0, csvName: "plan.csv", columns: ["plan/episode_return", "plan/ms_per_step"]) }
+            let logs = try logdir.map { try TensorBoardWriter(directory: $0, program: "plan", csvName: "plan.csv", columns: ["plan/episode_return", "plan/ms_per_step"]) }
             rollout.onStep = { step in
                 if step.steps % 10 == 0 {
                     progress.update(String(format: "episode %d/%d  step %d  return %.1f  %.2f ms/step", step.episode + 1, episodes,
@@ -207,6 +238,11 @@ struct Plan: ParsableCommand {
                 case .nonFiniteStep(let episode, _):
                     let start = initialStates.map { "from row \(episode) of \($0)" } ?? "from its seeded start"
                     throw StageError("\(initialStates ?? output.out): \(failure) (\(start)); the environment cannot continue from that state")
+                case .simulatorWarning(let episode, 0, let message):
+                    throw StageError("\(initialStates ?? output.out): \(initialStates == nil ? "the seeded start of episode \(episode + 1)" : "initial_states: row \(episode)") makes the simulator warn: \(message)")
+                case .simulatorWarning(let episode, _, _):
+                    let start = initialStates.map { "from row \(episode) of \($0)" } ?? "from its seeded start"
+                    throw StageError("\(initialStates ?? output.out): \(failure) (\(start)); the simulation is not valid from there")
                 }
             }
             logs?.close()

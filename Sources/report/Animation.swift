@@ -13,10 +13,13 @@ import MBRL
 /// frame (`data-shape="camera"`), so the marks slide by as the body advances. The page's one inline script (`script`) only copies those numbers into the
 /// element's attributes for the frame shown, and runs the controls.
 enum Animation {
-    /// One panel: an episode's frames and the model's, with a caption. Shapes are relative to the
-    /// frame's camera (`camera`, the world x the view follows, all 0 for a fixed view).
+    /// One panel: an episode's frames and the model's, with a short caption (which episode, its
+    /// return) and the details (its row in test.h5, its first observation) as the figure's tooltip.
+    /// Shapes are relative to the frame's camera (`camera`, the world x the view follows, all 0 for
+    /// a fixed view).
     struct Panel {
         var caption: String
+        var details: String
         var episode: Int
         var truth: [[SidePrimitive]]
         var ghost: [[SidePrimitive]]
@@ -42,8 +45,9 @@ enum Animation {
         guard let first = truth.first, truth.allSatisfy({ sameShape($0, first) }),
               let firstGhost = ghost.first, ghost.allSatisfy({ sameShape($0, firstGhost) }) else { return nil }
         let start = zip(observationNames, e.observations[0]).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: ", ")
-        let caption = "\(e.rank): test start \(e.index) (row \(e.firstRow) of test.h5; \(start)), return \(String(format: "%.1f", e.episodeReturn))"
-        return Panel(caption: caption, episode: e.index, truth: truth, ghost: ghost, camera: camera)
+        let caption = "\(e.rank): start \(e.index), return \(String(format: "%.1f", e.episodeReturn))"
+        let details = "test start \(e.index) (row \(e.firstRow) of test.h5); first observation: \(start)"
+        return Panel(caption: caption, details: details, episode: e.index, truth: truth, ghost: ghost, camera: camera)
     }
 
     static func sameShape(_ a: [SidePrimitive], _ b: [SidePrimitive]) -> Bool {
@@ -69,7 +73,7 @@ enum Animation {
     static func figure(_ panel: Panel, view: any SideView, size: Int) -> String {
         let b = view.sideViewBounds
         let box = [b.minX, -b.maxY, b.maxX - b.minX, b.maxY - b.minY].map { number($0) }.joined(separator: " ")
-        var svg = "<figure class=\"panel\" data-episode=\"\(panel.episode)\" style=\"width:\(size)px\">"
+        var svg = "<figure class=\"panel\" data-episode=\"\(panel.episode)\" style=\"width:\(size)px\" title=\"\(escape(panel.details))\">"
         svg += "<svg width=\"\(size)\" height=\"\(size)\" viewBox=\"\(box)\" role=\"img\" aria-label=\"\(escape(panel.caption))\"><g transform=\"scale(1 -1)\">\n"
         if let ground = view.sideViewGround { svg += groundElements(ground, camera: panel.camera, bounds: b) }
         for (layer, frames) in [("t", panel.truth), ("g", panel.ghost)] {

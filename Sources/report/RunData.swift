@@ -1,3 +1,4 @@
+import Foundation
 import MBRL
 
 /// One run as the report shows it: the run's results (`RunResults`, from its HDF5 files) plus what
@@ -12,6 +13,10 @@ struct RunData {
     var observationNames: [String]
     /// The best, median and worst test episodes by return (fewer when episodes coincide).
     var shownEpisodes: [ShownEpisode] = []
+    /// Environment steps (transitions) of random.h5 and of each iteration's rollouts file, in the
+    /// order of `results.rolloutReturns`: the learning curve's x. Taken from the files' shapes.
+    var randomSteps = 0
+    var rolloutSteps: [Int] = []
 
     /// A test episode as the animation shows it.
     struct ShownEpisode {
@@ -46,6 +51,9 @@ struct RunData {
 
     init(folder: String) throws {
         results = try RunResults(folder: folder)
+        func steps(_ name: String) throws -> Int { try RunResults.transitionCount(file: folder + "/" + name) }
+        randomSteps = FileManager.default.fileExists(atPath: folder + "/random.h5") ? try steps("random.h5") : 0
+        rolloutSteps = try results.rolloutReturns.map { try steps("rollouts-\($0.iteration).h5") }
         let test = results.test
         observationNames = EnvironmentName(id: results.env)?.make().observationNames
             ?? (0..<test.observationSize).map { "x\($0)" }

@@ -16,6 +16,21 @@ struct SVGChart {
         var line = true
         /// Half-widths of vertical error bars, one per point.
         var errors: [Double]? = nil
+        /// Vertical error bars from low to high, one per point (e.g. a confidence interval).
+        var intervals: [ClosedRange<Double>]? = nil
+        /// A shaded band from low to high, one per point, drawn under the line (e.g. a confidence band).
+        var band: [ClosedRange<Double>]? = nil
+        /// The series' text in the legend (nil: its name), and whether it has an entry there.
+        var legendName: String? = nil
+        var inLegend = true
+
+        /// The vertical extent drawn at point `i`: its value, error bar, interval and band.
+        func extent(_ i: Int) -> (low: Double, high: Double) {
+            let y = points[i].y, e = errors?[i] ?? 0
+            var low = y - e, high = y + e
+            for range in [intervals?[i], band?[i]].compactMap({ $0 }) { low = Swift.min(low, range.lowerBound); high = Swift.max(high, range.upperBound) }
+            return (low, high)
+        }
     }
 
     var title: String
@@ -27,17 +42,38 @@ struct SVGChart {
     var height = 300.0
     /// Horizontal reference lines (value, label, color).
     var references: [(y: Double, label: String, color: String)] = []
+    /// Legend entries that stand for no series, e.g. what a dashed line means; drawn after the series'.
+    var legendKey: [Series] = []
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
+    /// Colour `i` of `count` for series that follow an order (e.g. the models of successive
+    /// iterations): evenly spaced along a viridis-like ramp from dark violet to yellow-green, so every
+    /// series has its own colour however many there are, and neighbours in the order look alike.
+    static func sequential(_ i: Int, of count: Int) -> String {
+        let stops: [(Double, Double, Double)] = [(68, 1, 84), (65, 68, 135), (42, 120, 142), (34, 168, 132), (122, 209, 81), (189, 223, 38)]
+        let t = count > 1 ? Double(i) / Double(count - 1) * Double(stops.count - 1) : 0
+        let k = Swift.min(Int(t), stops.count - 2), f = t - Double(k)
+        let (a, b) = (stops[k], stops[k + 1])
+        let channel = { (x: Double, y: Double) in Int((x + (y - x) * f).rounded()) }
+        return String(format: "#%02x%02x%02x", channel(a.0, b.0), channel(a.1, b.1), channel(a.2, b.2))
+    }
+
+    /// The legend's entries: the series that have one, then the key.
+    private var legendEntries: [Series] { series.filter(\.inLegend) + legendKey }
     /// The legend sits right of the plot, in a column as wide as the longest name needs.
-    private var legendWidth: Double { series.isEmpty ? 0 : 40 + 6.2 * Double(series.map(\.name.count).max()!) }
+    private var legendWidth: Double {
+        legendEntries.isEmpty ? 0 : 40 + 6.2 * Double(legendEntries.map { ($0.legendName ?? $0.name).count }.max()!)
+    }
     private var margin: (left: Double, right: Double, top: Double, bottom: Double) { (70, 16 + legendWidth, 30, 46) }
+    /// The chart's height: as given, or taller when the legend needs more room, so every entry shows.
+    private var fullHeight: Double { Swift.max(height, margin.top + 10 + 16 * Double(legendEntries.count) + margin.bottom) }
 
     func render() -> String {
+        let height = fullHeight
         let finite = series.flatMap { s in s.points.enumerated().flatMap { i, p -> [(Double, Double)] in
-            let e = s.errors?[i] ?? 0
-            return [(p.x, p.y - e), (p.x, p.y + e)]
+            let (low, high) = s.extent(i)
+            return [(p.x, low), (p.x, high)]
         } }.filter { $0.0.isFinite && $0.1.isFinite && (!logY || $0.1 > 0) }
         var svg = "<svg class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(escape(title))\">\n"
         svg += "<text x=\"\(fmt(width / 2))\" y=\"18\" text-anchor=\"middle\" class=\"title\">\(escape(title))</text>\n"
@@ -82,6 +118,12 @@ struct SVGChart {
             let visible = s.points.filter { $0.x.isFinite && $0.y.isFinite && (!logY || $0.y > 0) }
             let values = s.points.map { "\(Self.label($0.x, precise: true)):\(Self.label($0.y, precise: true))" }.joined(separator: " ")
             svg += "<g class=\"series\" data-name=\"\(escape(s.name))\" data-values=\"\(values)\">"
+            if let band = s.band {
+                let shown = s.points.indices.filter { s.points[$0].x.isFinite && band[$0].lowerBound.isFinite && band[$0].upperBound.isFinite }
+                let upper = shown.map { "\(fmt(px(s.points[$0].x))),\(fmt(py(band[$0].upperBound)))" }
+                let lower = shown.reversed().map { "\(fmt(px(s.points[$0].x))),\(fmt(py(band[$0].lowerBound)))" }
+                if shown.count > 1 { svg += "<polygon class=\"band\" points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(s.color)\" fill-opacity=\"0.18\" stroke=\"none\"/>" }
+            }
             if s.line && (visible.count > 1 || !s.markers) {
                 let path = visible.map { "\(fmt(px($0.x))),\(fmt(py($0.y)))" }.joined(separator: " ")
                 svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"1.8\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "")/>"
@@ -91,19 +133,22 @@ struct SVGChart {
                     let lo = logY ? max(p.y - e, p.y / 100) : p.y - e
                     svg += "<line x1=\"\(fmt(px(p.x)))\" x2=\"\(fmt(px(p.x)))\" y1=\"\(fmt(py(lo)))\" y2=\"\(fmt(py(p.y + e)))\" stroke=\"\(s.color)\" stroke-width=\"1.5\"/>"
                 }
+                if let r = s.intervals?[i], r.lowerBound.isFinite, r.upperBound.isFinite, !logY || r.lowerBound > 0 {
+                    svg += "<line class=\"interval\" x1=\"\(fmt(px(p.x)))\" x2=\"\(fmt(px(p.x)))\" y1=\"\(fmt(py(r.lowerBound)))\" y2=\"\(fmt(py(r.upperBound)))\" stroke=\"\(s.color)\" stroke-width=\"1.5\"/>"
+                }
                 if s.markers { svg += "<circle cx=\"\(fmt(px(p.x)))\" cy=\"\(fmt(py(p.y)))\" r=\"3.5\" fill=\"\(s.color)\"/>" }
             }
             svg += "</g>\n"
         }
         // Legend, right of the plot.
-        for (i, s) in series.enumerated() {
+        for (i, s) in legendEntries.enumerated() {
             let y = plot.y1 + 10 + Double(i) * 16, x = plot.x1 + 12
             if s.line {
                 svg += "<line x1=\"\(fmt(x))\" x2=\"\(fmt(x + 22))\" y1=\"\(fmt(y - 4))\" y2=\"\(fmt(y - 4))\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "")/>"
             } else {
                 svg += "<circle cx=\"\(fmt(x + 11))\" cy=\"\(fmt(y - 4))\" r=\"3.5\" fill=\"\(s.color)\"/>"
             }
-            svg += "<text x=\"\(fmt(x + 28))\" y=\"\(fmt(y))\" class=\"legend\">\(escape(s.name))</text>\n"
+            svg += "<text x=\"\(fmt(x + 28))\" y=\"\(fmt(y))\" class=\"legend\">\(escape(s.legendName ?? s.name))</text>\n"
         }
         return svg + "</svg>"
     }

@@ -2,10 +2,13 @@ import ArgumentParser
 import Foundation
 import MBRL
 import MBRLCommandLine
+import MBRLStatistics
 import MBRLSweeps
 
-/// One table across the seeds of a sweep: test return and model error per run, then mean ± std; or,
-/// for a grid sweep, one row per grid point with mean ± std across its seeds and the best point marked.
+/// One table across the seeds of a sweep: test return and model error per run, then mean ± std and the
+/// rliable aggregates of the runs' test returns (IQM, median and mean with stratified-bootstrap 95%
+/// intervals); or, for a grid sweep, one row per grid point with the same across its seeds and the
+/// best point marked.
 @main
 struct Summarize: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,31 +16,47 @@ struct Summarize: ParsableCommand {
         discussion: """
             Each run folder must hold test.h5 (the final model's test rollouts) and eval.h5; the run is \
             read from its HDF5 files alone. Prints a table and writes it as CSV (one row per run, then \
-            mean and std across runs). With --grid the runs are a grid sweep's, <point>/seed-<n> where \
+            mean and std across runs, then the interquartile mean, median and mean of the runs' mean test \
+            returns with their 95% stratified-bootstrap intervals, as rliable computes them: rows iqm, \
+            iqm_ci_low, iqm_ci_high, median, median_ci_low, median_ci_high, mean_ci_low, mean_ci_high, \
+            the value in the test_return_mean column; \(StratifiedBootstrap.aggregateReplications) \
+            replications, seed \(StratifiedBootstrap.defaultSeed), so the same runs give the same numbers; \
+            see docs/STATISTICS.md). With --grid the runs are a grid sweep's, <point>/seed-<n> where \
             <point> names the point's settings (VAR-value joined by +, as make sweep GRID=... names its \
             folders): one row per point, with its settings, its number of seeds, and the mean and \
             (population) std across its seeds of each run's mean test return, one-step MSE and k-step \
-            RMSE; the point with the highest mean test return is marked best.
+            RMSE, and the IQM, median and mean of its seeds' test returns with their intervals; the point \
+            with the highest mean test return is marked best.
             """)
 
-    @Option(parsing: .upToNextOption, help: ArgumentHelp("Run folders, e.g. data/pendulum/seed-0.", valueName: "dir"))
-    var runs: [String]
+    @OptionGroup var runSet: RunFolderOptions
 
     @Option(help: ArgumentHelp("The open-loop horizon to report (k-step RMSE).", valueName: "k"))
     var k = 10
 
-    @Option(help: ArgumentHelp("CSV file to write.", valueName: "file"))
-    var out: String
+    @Option(help: ArgumentHelp("CSV file to write (not with --timing).", valueName: "file"))
+    var out: String?
 
-    @Flag(help: "The runs are a grid sweep's (<point>/seed-<n>): one row per grid point.")
-    var grid = false
+    @Flag(help: "Print where each run's time went (wall and CPU seconds per stage and iteration, from its timing/ files) instead.")
+    var timing = false
+
+    @Flag(help: "Print the results table in Markdown instead (one row per preset or grid point: mean, spread and each seed's test return, training steps, wall time).")
+    var markdown = false
+
+    var grid: Bool { runSet.grid }
 
     func validate() throws {
-        guard !runs.isEmpty else { throw ValidationError("give at least one --runs folder") }
+        if timing || markdown {
+            guard out == nil, !grid, !(timing && markdown) else {
+                throw ValidationError("--timing and --markdown print a table: one of them, without --out and --grid")
+            }
+            return
+        }
+        guard let out else { throw ValidationError("give the CSV file to write: --out file") }
         if let problem = AtomicOutput.nameProblem(out) { throw ValidationError("--out '\(out)' \(problem)") }
         guard k >= 1 else { throw ValidationError("--k must be at least 1, got \(k)") }
-        if grid {
-            do { _ = try SweepGrid(folders: runs) } catch { throw ValidationError("--grid: \(error)") }
+        if grid, runSet.runsFrom == nil {
+            do { _ = try SweepGrid(folders: runSet.runs) } catch { throw ValidationError("--grid: \(error)") }
         }
     }
 
@@ -45,8 +64,14 @@ struct Summarize: ParsableCommand {
 
     func run() throws {
         try Stage.run {
-            let destination = try AtomicOutput(target: out, inputs: runs.flatMap { RunResults.inputFiles(folder: $0) })
-            if grid { return try summarizeGrid(destination) }
+            let runs = try runSet.folders()
+            if timing { return try printTiming(runs) }
+            if markdown { return print(try ResultsTable(folders: runs).markdown) }
+            if grid {
+                do { _ = try SweepGrid(folders: runs) } catch { throw StageError("--grid: \(error)") }
+            }
+            let destination = try AtomicOutput(target: out!, inputs: runs.flatMap { RunResults.inputFiles(folder: $0) })
+            if grid { return try summarizeGrid(destination, runs: runs) }
             let rows = try runs.map { folder -> Row in
                 let results = try RunResults(folder: folder)
                 guard let kStep = results.kStepRMSE(at: k) else {
@@ -71,13 +96,33 @@ struct Summarize: ParsableCommand {
             table.append(cell("all", 12) + cell(String(format: "%.1f ± %.1f", means.mean, means.std), 26)
                          + cell(String(format: "%.3g", one.mean), 15) + String(format: "%.3g", kk.mean)
                          + "   (mean ± std across \(rows.count) runs of each run's mean)")
+            let aggregates = RunAggregates(runScores: rows.map(\.returnMean))
+            for (name, e) in [("iqm", aggregates.interquartileMean), ("median", aggregates.median), ("mean", aggregates.mean)] {
+                if name != "mean" { csv.append([name, "\(e.value)", "", "", ""].joined(separator: ",")) }
+                csv.append([name + "_ci_low", "\(e.interval.lowerBound)", "", "", ""].joined(separator: ","))
+                csv.append([name + "_ci_high", "\(e.interval.upperBound)", "", "", ""].joined(separator: ","))
+            }
+            table.append("")
+            table.append("test return across the \(rows.count) runs, with 95% stratified-bootstrap intervals "
+                         + "(\(aggregates.bootstrap.replications) replications, seed \(aggregates.bootstrap.seed)):")
+            for (name, e) in [("IQM", aggregates.interquartileMean), ("median", aggregates.median), ("mean", aggregates.mean)] {
+                table.append("  " + cell(name, 8) + Self.estimate(e))
+            }
             try destination.write(Data((csv.joined(separator: "\n") + "\n").utf8))
             print(table.joined(separator: "\n"))
         }
     }
 
+    /// `123.4 [100.2, 140.9]`: an estimate and its interval.
+    static func estimate(_ e: RunAggregates.Estimate) -> String {
+        String(format: "%.1f [%.1f, %.1f]", e.value, e.interval.lowerBound, e.interval.upperBound)
+    }
+
     /// One grid point: its runs' mean test return, one-step MSE and k-step RMSE, across seeds.
-    struct PointRow { var point: SweepGrid.Point; var seeds: [Int]; var returns: ReturnStatistics; var oneStep: ReturnStatistics; var kStep: ReturnStatistics }
+    struct PointRow {
+        var point: SweepGrid.Point; var seeds: [Int]; var returns: ReturnStatistics; var aggregates: RunAggregates
+        var oneStep: ReturnStatistics; var kStep: ReturnStatistics
+    }
 
     func readRow(_ folder: String) throws -> Row {
         let results = try RunResults(folder: folder)
@@ -89,30 +134,57 @@ struct Summarize: ParsableCommand {
     }
 
     /// The grid's table: one row per point, the best (highest mean test return across seeds) marked.
-    func summarizeGrid(_ destination: AtomicOutput) throws {
+    func summarizeGrid(_ destination: AtomicOutput, runs: [String]) throws {
         let sweep = try SweepGrid(folders: runs)
         let rows = try sweep.points.map { point -> PointRow in
             let runs = try point.folders.map(readRow)
             return PointRow(point: point, seeds: runs.map { Int($0.run)! }, returns: ReturnStatistics(runs.map(\.returnMean)),
+                            aggregates: RunAggregates(runScores: runs.map(\.returnMean)),
                             oneStep: ReturnStatistics(runs.map(\.oneStep)), kStep: ReturnStatistics(runs.map(\.kStep)))
         }
         let best = rows.indices.max { rows[$0].returns.mean < rows[$1].returns.mean }!  // the first of equals
 
         var csv = [(["point"] + sweep.variables + ["seeds", "test_return_mean", "test_return_std", "one_step_mse_mean", "one_step_mse_std",
-                                                   "k\(k)_rmse_mean", "k\(k)_rmse_std", "best"]).joined(separator: ",")]
-        var cells = [["", "point"] + sweep.variables + ["seeds", "test return (mean ± std)", "one-step MSE", "\(k)-step RMSE"]]
+                                                   "k\(k)_rmse_mean", "k\(k)_rmse_std", "test_return_iqm", "test_return_iqm_ci_low",
+                                                   "test_return_iqm_ci_high", "test_return_median", "test_return_median_ci_low",
+                                                   "test_return_median_ci_high", "test_return_mean_ci_low", "test_return_mean_ci_high",
+                                                   "best"]).joined(separator: ",")]
+        var cells = [["", "point"] + sweep.variables + ["seeds", "test return (mean ± std)", "IQM [95% CI]", "one-step MSE", "\(k)-step RMSE"]]
         for (i, r) in rows.enumerated() {
             let values = sweep.variables.map { r.point.value(of: $0) ?? "" }
+            let a = r.aggregates
+            let intervals = [a.interquartileMean.value, a.interquartileMean.interval.lowerBound, a.interquartileMean.interval.upperBound,
+                             a.median.value, a.median.interval.lowerBound, a.median.interval.upperBound,
+                             a.mean.interval.lowerBound, a.mean.interval.upperBound]
             csv.append(([r.point.name] + values + ["\(r.seeds.count)", "\(r.returns.mean)", "\(r.returns.std)", "\(r.oneStep.mean)",
-                                                  "\(r.oneStep.std)", "\(r.kStep.mean)", "\(r.kStep.std)", i == best ? "yes" : ""]).joined(separator: ","))
+                                                  "\(r.oneStep.std)", "\(r.kStep.mean)", "\(r.kStep.std)"] + intervals.map { "\($0)" }
+                        + [i == best ? "yes" : ""]).joined(separator: ","))
             cells.append([i == best ? "*" : "", r.point.name] + values
-                         + ["\(r.seeds.count)", String(format: "%.1f ± %.1f", r.returns.mean, r.returns.std),
+                         + ["\(r.seeds.count)", String(format: "%.1f ± %.1f", r.returns.mean, r.returns.std), Self.estimate(a.interquartileMean),
                             String(format: "%.3g", r.oneStep.mean), String(format: "%.3g", r.kStep.mean)])
         }
         let widths = cells[0].indices.map { c in cells.map { $0[c].count }.max()! }
         let table = cells.map { row in row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") }
         try destination.write(Data((csv.joined(separator: "\n") + "\n").utf8))
         print(table.joined(separator: "\n"))
-        print("(mean ± std across each point's seeds of each run's mean; * best: the highest mean test return)")
+        print("(mean ± std across each point's seeds of each run's mean; IQM with its 95% stratified-bootstrap interval, "
+              + "\(StratifiedBootstrap.aggregateReplications) replications, seed \(StratifiedBootstrap.defaultSeed); * best: the highest mean test return)")
+    }
+
+    /// Each run's timing table; with several runs, the mean wall seconds per stage kind across them.
+    func printTiming(_ runs: [String]) throws {
+        var totals: [String: [Double]] = [:]
+        for folder in runs {
+            let timing = try RunTiming(folder: folder)
+            guard !timing.entries.isEmpty else { print("\(folder): no timing files (timing/*.tsv)\n"); continue }
+            print("\(folder): \(String(format: "%.1f", timing.wall)) s of wall time in its stages\n\(timing.table)\n")
+            for entry in timing.byProgram { totals[entry.program, default: []].append(entry.wall) }
+        }
+        guard runs.count > 1, !totals.isEmpty else { return }
+        let order = ["collect", "stats", "train", "plan", "evaluate"]
+        let programs = totals.keys.sorted { ((order.firstIndex(of: $0) ?? order.count), $0) < ((order.firstIndex(of: $1) ?? order.count), $1) }
+        print("mean wall seconds per run: " + programs.map { p in
+            String(format: "%@ %.1f", p, totals[p]!.reduce(0, +) / Double(totals[p]!.count))
+        }.joined(separator: ", "))
     }
 }

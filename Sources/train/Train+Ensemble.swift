@@ -35,7 +35,7 @@ extension Train {
         try MemoryBudget.check(model.config.trainingBytes(rows: min(batchSize, max(rows, 1))),
                                for: "--batch-size \(batchSize) × --members \(members): the training buffers")
 
-        let logs = try logdir.map { try TensorBoardWriter(directory: $0, csvName: "train.csv", columns: TrainingLog.columns) }
+        let logs = try logdir.map { try TensorBoardWriter(directory: $0, program: "train", csvName: "train.csv", columns: TrainingLog.columns) }
         let result: EnsembleFitting.Result
         do {
             result = try fitting.fit(model, on: datasets) { epoch in

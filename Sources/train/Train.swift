@@ -80,7 +80,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("init"), help: ArgumentHelp("Start from the weights of this model file (same architecture).", valueName: "file"))
     var initialModel: String?
 
-    @Option(help: ArgumentHelp("Folder for TensorBoard events and train.csv (earlier events there are replaced).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Folder for TensorBoard events and train.csv (replaces only what an earlier train wrote there).", valueName: "dir"))
     var logdir: String?
 
     func validate() throws {
@@ -131,8 +131,9 @@ struct Train: ParsableCommand {
     func run() throws {
         try Stage.run {
             let destination = try AtomicOutput(target: output.out, inputs: data + [stats] + (initialModel.map { [$0] } ?? []))
-            // Small matrices: one BLAS thread is fastest, and it makes the sums' order fixed.
-            BLAS.threads = 1
+            // Small matrices: one BLAS thread is fastest, and it makes the sums' order fixed. Its work
+            // buffer is mapped now, after a check that the address space holds it.
+            try OpenBLASMemory.prepare(concurrentCallers: 1)
             let progress = ProgressReporter(stage: "train")
 
             // Data, statistics, and the model to start from.
@@ -165,7 +166,7 @@ struct Train: ParsableCommand {
             try MemoryBudget.check(model.config.trainingBytes(rows: bufferRows), for: "--batch-size \(batchSize): the training buffers of \(bufferRows) rows")
 
             // The fit, logged per epoch.
-            let logs = try logdir.map { try TensorBoardWriter(directory: $0, csvName: "train.csv", columns: TrainingLog.columns) }
+            let logs = try logdir.map { try TensorBoardWriter(directory: $0, program: "train", csvName: "train.csv", columns: TrainingLog.columns) }
             let result: ModelFitting.Result
             do {
                 result = try fitting.fit(model, on: datasets) { epoch in
@@ -185,6 +186,11 @@ struct Train: ParsableCommand {
             logs?.close()
             if result.stoppedEarly {
                 progress.milestone("no better validation loss for \(patience) epochs: stopping, keeping epoch \(result.bestEpoch)")
+            }
+
+            // The model its readers would refuse is an error, not a file (the same check as theirs).
+            if let problem = model.stateDictProblem {
+                throw StageError("\(output.out): not written: the trained \(problem) (a training value or an --init weight too large for Float32?)")
             }
 
             // The model file: state_dict datasets, stats, training curve, architecture and training attributes.

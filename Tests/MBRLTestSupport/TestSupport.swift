@@ -19,7 +19,8 @@ public enum Repository {
     }
 
     /// The programs the stage tests run.
-    public static let programs = ["collect", "stats", "train", "plan", "evaluate", "summarize", "report", "bench"]
+    public static let programs = ["collect", "stats", "train", "plan", "evaluate", "summarize", "report", "bench", "import", "export",
+                                  "verify-archive"]
 
     /// Throws unless every release program exists and is newer than every source it is built from
     /// (its own folder `Sources/<program>/`, the library and C targets, `Package.swift`), so a stage
@@ -48,7 +49,9 @@ public enum Repository {
             guard let built = try? fm.attributesOfItem(atPath: path)[.modificationDate] as? Date else {
                 throw TestSetupError(message: "\(path) is missing: run `make build` (or `make test`, which builds it) first")
             }
-            let own = newest(sources + "/" + program)
+            // verify-archive also has a library target of its own.
+            let own = ([newest(sources + "/" + program)] + (program == "verify-archive" ? [newest(sources + "/MBRLArchive")] : []))
+                .max { $0.date < $1.date }!
             let newestSource = own.date > newestShared.date ? own : newestShared
             guard built >= newestSource.date else {
                 throw TestSetupError(message: "\(path) is older than \(newestSource.path): run `make build` (or `make test`) first")

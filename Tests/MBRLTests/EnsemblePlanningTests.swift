@@ -105,6 +105,39 @@ final class EnsemblePlanningTests: XCTestCase {
         }
     }
 
+    /// iCEM on every propagation (sampled TS-∞ and TS-1, the expectation) and on a single network:
+    /// the same seed gives the same actions over several control steps (the warm start, the kept
+    /// and shifted elites), on 1 and 2 threads alike.
+    func testICEMIsReproducibleAndIndependentOfThreadsOnEveryModel() throws {
+        let (model, _, data) = try trainedEnsemble()
+        let objective = PlanningObjective(environment: Pendulum())
+        let single = DynamicsModel(stats: NormalizationStats(of: [data]), hidden: 16, depth: 2, batchNorm: false, seed: 6)
+        let cases: [(String, PropagationSettings?)] = [
+            ("ts-inf", PropagationSettings(propagation: .tsInf, particles: 4, prediction: .sample)),
+            ("ts-1", PropagationSettings(propagation: .ts1, particles: 4, prediction: .sample)),
+            ("expectation", PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean)),
+            ("single network", nil),
+        ]
+        for (name, settings) in cases {
+            var runs: [[Float]] = []
+            for threads in [1, 2, 2] {
+                var c = PlannerConfiguration(kind: .icem)
+                c.candidates = 40
+                c.horizon = 6
+                c.elites = 5
+                c.iterations = 3
+                c.threads = threads
+                let dynamics: BatchDynamics = settings.map { EnsembleDynamics(model, settings: $0, capacity: c.rowsPerWorker * $0.particles) }
+                    ?? ModelDynamics(single, capacity: c.rowsPerWorker)
+                let planner = c.make(dynamics: dynamics, objective: objective)
+                var rng = RandomGenerator(seed: 9)
+                runs.append([[0.6, 0.8, -1], [0.5, 0.86, 0.3], [0.2, 0.98, 1.1]].flatMap { planner.action(for: $0, rng: &rng) })
+            }
+            XCTAssertEqual(runs[0], runs[1], "\(name): 1 and 2 threads")
+            XCTAssertEqual(runs[1], runs[2], "\(name): the same seed")
+        }
+    }
+
     /// A candidate's return is the mean of its particles' returns: on dynamics whose particles differ
     /// by a known offset, the evaluator's return is the average.
     func testCandidateReturnIsTheMeanOverParticles() {

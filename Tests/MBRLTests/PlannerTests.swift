@@ -36,8 +36,10 @@ final class TruePendulum: BatchDynamics {
 }
 
 final class PlannerTests: XCTestCase {
+    /// Every planner kind; `dynamics` must hold the candidates and iCEM's shifted elites (a tenth of
+    /// them, at most).
     func planners(dynamics: BatchDynamics, objective: PlanningObjective, candidates: Int, horizon: Int, threads: Int = 1) -> [Planner] {
-        ([.rs, .cem, .mppi] as [PlannerKind]).map { kind in
+        ([.rs, .cem, .mppi, .icem] as [PlannerKind]).map { kind in
             var c = PlannerConfiguration(kind: kind)
             c.candidates = candidates
             c.horizon = horizon
@@ -52,7 +54,7 @@ final class PlannerTests: XCTestCase {
 
     func testEveryPlannerFindsThePointMassOptimum() {
         for threads in [1, 2] {
-            for planner in planners(dynamics: PointMass(capacity: 2048), objective: PointMass.objective, candidates: 2048, horizon: 3, threads: threads) {
+            for planner in planners(dynamics: PointMass(capacity: 2300), objective: PointMass.objective, candidates: 2048, horizon: 3, threads: threads) {
                 var rng = RandomGenerator(seed: 1)
                 for start: Float in [-0.5, 0, 0.9] {
                     planner.reset()
@@ -70,7 +72,7 @@ final class PlannerTests: XCTestCase {
     }
 
     func testActionsStayWithinBounds() {
-        for planner in planners(dynamics: PointMass(capacity: 256), objective: PointMass.objective, candidates: 256, horizon: 4) {
+        for planner in planners(dynamics: PointMass(capacity: 300), objective: PointMass.objective, candidates: 256, horizon: 4) {
             var rng = RandomGenerator(seed: 2)
             for start: Float in [-50, 50] {
                 let u = planner.action(for: [start], rng: &rng)[0]

@@ -17,7 +17,7 @@ final class TensorBoardTests: XCTestCase {
 
     func testEventFileDecodesWithValidChecksums() throws {
         let dir = TemporaryDirectory()
-        let writer = try TensorBoardWriter(directory: dir.path, csvName: "log.csv", columns: ["train/loss", "train/val_loss"])
+        let writer = try TensorBoardWriter(directory: dir.path, program: "test", csvName: "log.csv", columns: ["train/loss", "train/val_loss"])
         try writer.write(step: 1, scalars: ["train/loss": 0.5, "train/val_loss": 0.25])
         try writer.write(step: 2, scalars: ["train/loss": 0.125])
         writer.close()

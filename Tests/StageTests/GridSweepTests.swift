@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import MBRL
+import MBRLStatistics
 import MBRLTestSupport
 import XCTest
 
@@ -36,7 +37,9 @@ final class GridSweepTests: XCTestCase {
 
         // The table: one row per point in GRID's order, settings, seeds, mean ± std across seeds, best.
         let csv = try String(contentsOfFile: root + "/sweep.csv", encoding: .utf8).split(separator: "\n").map(String.init)
-        XCTAssertEqual(csv.first, "point,HORIZON,seeds,test_return_mean,test_return_std,one_step_mse_mean,one_step_mse_std,k10_rmse_mean,k10_rmse_std,best")
+        XCTAssertEqual(csv.first, "point,HORIZON,seeds,test_return_mean,test_return_std,one_step_mse_mean,one_step_mse_std,k10_rmse_mean,k10_rmse_std,"
+                       + "test_return_iqm,test_return_iqm_ci_low,test_return_iqm_ci_high,test_return_median,test_return_median_ci_low,"
+                       + "test_return_median_ci_high,test_return_mean_ci_low,test_return_mean_ci_high,best")
         XCTAssertEqual(csv.count, 3)
         var means: [Double] = []
         for (row, point) in zip(csv.dropFirst(), ["HORIZON-3", "HORIZON-2"]) {
@@ -46,6 +49,15 @@ final class GridSweepTests: XCTestCase {
             let expected = ReturnStatistics(seeds)
             XCTAssertEqual(Double(cells[3])!, expected.mean, accuracy: 1e-9 * abs(expected.mean), row)
             XCTAssertEqual(Double(cells[4])!, expected.std, accuracy: 1e-9 * max(1, expected.std), row)
+            // The aggregates of the point's seeds, from the library checked against rliable (MBRLStatistics), seeded.
+            let a = RunAggregates(runScores: seeds)
+            let aggregates = [a.interquartileMean.value, a.interquartileMean.interval.lowerBound, a.interquartileMean.interval.upperBound,
+                              a.median.value, a.median.interval.lowerBound, a.median.interval.upperBound,
+                              a.mean.interval.lowerBound, a.mean.interval.upperBound]
+            for (k, value) in aggregates.enumerated() {
+                XCTAssertEqual(Double(cells[9 + k])!, value, accuracy: 1e-9 * max(1, abs(value)), "\(row): column \(9 + k)")
+            }
+            XCTAssertTrue(a.interquartileMean.interval.contains(expected.mean), "two seeds: the IQM is their mean")
             means.append(expected.mean)
         }
         let best = means[0] >= means[1] ? 0 : 1
@@ -63,6 +75,13 @@ final class GridSweepTests: XCTestCase {
         XCTAssertTrue(page.contains("data-name=\"mean ± std across seeds\" data-values=\"\(plotted)\""), "the points' means")
         XCTAssertTrue(page.contains("<td><b>HORIZON-\(best == 0 ? 3 : 2)</b></td>"), "the best point is marked")
         XCTAssertEqual(page.components(separatedBy: "<td>best</td>").count - 1, 1)
+        // The aggregates, the performance profile of every point and the points' learning curves.
+        XCTAssertTrue(page.contains("data-name=\"IQM [95% CI]\""), "the IQM per point")
+        for point in ["HORIZON-3", "HORIZON-2"] {
+            XCTAssertEqual(page.components(separatedBy: "data-name=\"\(point)\"").count - 1, 3, "\(point): a learning curve, a profile and a k-step curve")
+        }
+        XCTAssertTrue(page.contains("Performance profile: fraction of runs with test return above τ"))
+        XCTAssertTrue(page.contains("Learning curve: return against environment steps (mean across seeds)"))
 
         // clean-runs removes the grid's runs and their point folders, and nothing else.
         try FileManager.default.createDirectory(atPath: root + "/notes", withIntermediateDirectories: true)
@@ -79,7 +98,8 @@ final class GridSweepTests: XCTestCase {
             (["sweep", "GRID=LR=1e-3,3e-4", "LR=0.01"], "LR is both in GRID and set on the command line"),
             (["sweep", "GRID=LR=1e-3 LR=3e-4"], "GRID names a variable twice"),
             (["sweep", "GRID=LR=1e-3,1e-3"], "GRID lists a value twice"),
-            (["sweep", "GRID=LR=1e-3;rm"], "GRID entry 'LR=1e-3;rm' is not VAR=value,value,..."),
+            (["sweep", "GRID=LR=1e-3;rm"], "GRID='LR=1e-3;rm' holds ';'"),
+            (["sweep", "GRID=LR=1e-3:3"], "GRID entry 'LR=1e-3:3' is not VAR=value,value,..."),
             (["sweep", "SEEDS=0 x"], "SEEDS must be whole numbers"),
             (["sweep", "GRID=LR=1e-3", "POINT=LR-1e-3"], "POINT names one run; a sweep takes GRID"),
             (["sweep", "SCHEDULER=pbs"], "SCHEDULER must be local or slurm"),
@@ -116,7 +136,7 @@ final class GridSweepTests: XCTestCase {
         #endif
         XCTAssertEqual(try bin(["SCHEDULER=slurm", "TARGET_CPU=native"]), ".build/release native")
         XCTAssertEqual(try bin(["TARGET_CPU=x86-64-v2"]), ".build/cpu-x86-64-v2/release x86-64-v2")
-        let bad = try Sweeps.make(["-n", "build", "TARGET_CPU=a b"])
+        let bad = try Sweeps.make(["-n", "build", "TARGET_CPU=a:b"])
         XCTAssertTrue(bad.stderr.contains("is not a CPU name"), bad.stderr)
     }
 }
@@ -145,7 +165,8 @@ enum Sweeps {
             _ = FileManager.default.fileExists(atPath: root + "/" + path, isDirectory: &isFolder)
             if isFolder.boolValue { continue }
             let parts = path.split(separator: "/").map(String.init)
-            if parts.contains("tb") || parts.first == "slurm" || ["sweep.csv", "report.html"].contains(path) { continue }
+            // Logs and timing files hold wall-clock times; everything else must be the same bytes.
+            if parts.contains("tb") || parts.contains("timing") || parts.first == "slurm" || ["sweep.csv", "report.html", "sweep-runs.txt"].contains(path) { continue }
             guard parts.dropLast().contains(where: { $0.hasPrefix("seed-") }) else {
                 files["", default: Data()].append(Data((path + "\n").utf8))
                 continue

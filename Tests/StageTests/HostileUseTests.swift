@@ -46,6 +46,8 @@ extension ReliabilityTests {
                           message: "error: --episodes 1000000000 × 200 steps: the transitions need 6.8 TB, more than the ", prefix: true)
         try expectFailure("plan", ["--model", "m.h5", "--candidates", "1000000", "--horizon", "10000"],
                           message: "error: --candidates 1000000 × --horizon 10000 and --episodes 5 × 200 steps: the planner and the transitions need ", prefix: true)
+        try expectFailure("plan", ["--model", "m.h5", "--planner", "icem", "--candidates", "1000000", "--horizon", "10000"],
+                          message: "error: --candidates 1000000 × --horizon 10000 and --episodes 5 × 200 steps: the planner and the transitions need ", prefix: true)
         try expectFailure("collect", ["--episodes", "4611686018427387904", "--max-steps", "1000"],
                           message: "error: --episodes 4611686018427387904 × 1000 steps: the transitions need more than 2^63 bytes", prefix: true)
         // Aggregated minibatches hold --batch-size rows: beyond memory, an error.

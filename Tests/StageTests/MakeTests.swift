@@ -85,6 +85,12 @@ final class MakeTests: XCTestCase {
         XCTAssertTrue(try model2.stringAttribute("inputs").contains("rollouts-2.h5"))
         XCTAssertTrue(try model2.stringAttribute("command").contains("--init model-1.h5"))
         XCTAssertEqual(try Transitions.read(from: run + "test.h5").episodeReturns.count, 2)
+        // Where the time went: one timing file per stage's output, outside the HDF5 files.
+        let timing = try RunTiming(folder: run)
+        XCTAssertEqual(Set(timing.entries.map(\.output)), ["random.h5", "stats.h5", "model-0.h5", "rollouts-1.h5", "model-1.h5",
+                                                         "rollouts-2.h5", "model-2.h5", "heldout.h5", "test.h5", "eval.h5"])
+        XCTAssertEqual(timing.byProgram.map(\.program), ["collect", "stats", "train", "plan", "evaluate"])
+        XCTAssertEqual(timing.byIteration.map(\.iteration), [0, 1, 2, nil])
         XCTAssertEqual(try make(["-q"] + budget).status, 0)
         // Every stage's parameters count: a planner, test or held-out setting makes the run out of date.
         for change in ["CANDIDATES=17", "PLANNER=cem", "TEST_EPISODES=3", "HELDOUT_EPISODES=2", "MAX_K=6", "LR=0.002"] {
@@ -101,10 +107,19 @@ final class MakeTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let csv = try String(contentsOfFile: data.path + "/pendulum/sweep.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.first, "run,test_return_mean,test_return_std,one_step_mse,k10_rmse")
-        XCTAssertEqual(csv.map { $0.split(separator: ",").first.map(String.init) ?? "" }, ["run", "seed-3", "seed-4", "mean", "std"])
+        XCTAssertEqual(csv.map { $0.split(separator: ",").first.map(String.init) ?? "" },
+                       ["run", "seed-3", "seed-4", "mean", "std", "iqm", "iqm_ci_low", "iqm_ci_high", "median", "median_ci_low", "median_ci_high",
+                        "mean_ci_low", "mean_ci_high"])
         let seed3 = try Transitions.read(from: data.path + "/pendulum/seed-3/test.h5").episodeReturns
         XCTAssertTrue(csv[1].hasPrefix("seed-3,\(seed3.reduce(0, +) / 2),"), String(csv[1]))
         XCTAssertTrue(result.stdout.contains("all"), result.stdout)
+        // Two runs: the IQM and the median are their mean; the interval runs from one run's score to the other's.
+        let cell = { (row: Int) in Double(csv[row].split(separator: ",", omittingEmptySubsequences: false)[1])! }
+        let runs = [cell(1), cell(2)]
+        for row in [5, 8] { XCTAssertEqual(cell(row), cell(3), accuracy: 1e-9 * abs(cell(3)), String(csv[row])) }
+        for row in [6, 9, 11] { XCTAssertEqual(cell(row), runs.min()!, String(csv[row])) }
+        for row in [7, 10, 12] { XCTAssertEqual(cell(row), runs.max()!, String(csv[row])) }
+        XCTAssertTrue(result.stdout.contains("  IQM     "), result.stdout)
     }
 
     /// Settings never come from the environment: a stray DATA or EPISODES is ignored, with a warning.

@@ -28,7 +28,7 @@ final class PlanAndEvaluateTests: XCTestCase {
     }
 
     func testPlanWritesRolloutsFromFixedStarts() throws {
-        for planner in ["rs", "cem", "mppi"] {
+        for planner in ["rs", "cem", "mppi", "icem"] {
             let result = try plan(["--planner", planner, "--episodes", "2", "--initial-states", "starts.h5", "--iterations", "2",
                                    "--elites", "4", "--out", "\(planner).h5"])
             XCTAssertEqual(result.status, 0, result.stderr)
@@ -47,9 +47,38 @@ final class PlanAndEvaluateTests: XCTestCase {
     }
 
     func testSameSeedSameRollouts() throws {
-        XCTAssertEqual(try plan(["--episodes", "1", "--seed", "5", "--threads", "2", "--out", "a.h5"]).status, 0)
-        XCTAssertEqual(try plan(["--episodes", "1", "--seed", "5", "--threads", "1", "--out", "b.h5"]).status, 0)
-        XCTAssertEqual(try Transitions.read(from: dir.file("a.h5")).actions, try Transitions.read(from: dir.file("b.h5")).actions)
+        for planner in ["rs", "icem"] {
+            let options = ["--planner", planner, "--episodes", "1", "--seed", "5", "--elites", "4"]
+            XCTAssertEqual(try plan(options + ["--threads", "2", "--out", "a.h5"]).status, 0)
+            XCTAssertEqual(try plan(options + ["--threads", "1", "--out", "b.h5"]).status, 0)
+            XCTAssertEqual(try Transitions.read(from: dir.file("a.h5")).actions, try Transitions.read(from: dir.file("b.h5")).actions, planner)
+        }
+    }
+
+    /// iCEM's settings are recorded in the rollouts' config, and each is validated (exit 64).
+    func testICEMOptionsAreRecordedAndValidated() throws {
+        let result = try plan(["--planner", "icem", "--episodes", "1", "--elites", "3", "--iterations", "2", "--alpha", "0.2", "--beta", "0.25",
+                               "--population-decay", "1.5", "--keep-fraction", "0.5", "--initial-std", "0.4", "--out", "i.h5"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let config = try HDF5File.open(at: dir.file("i.h5")).root.stringAttribute("config")
+        for member in [#""planner":"icem""#, #""candidates":32"#, #""elites":3"#, #""iterations":2"#, #""alpha":0.2"#, #""beta":0.25"#,
+                       #""population_decay":1.5"#, #""keep_fraction":0.5"#, #""initial_std":0.4"#] {
+            XCTAssertTrue(config.contains(member), "\(member) in \(config)")
+        }
+        for (options, message) in [
+            (["--elites", "17"], "--elites must be in 1...candidates/2 (every iteration scores at least twice the elites), got 17 with --candidates 32"),
+            (["--beta=-1"], "--beta must be in [0, 10], got -1.0"),
+            (["--beta", "nan"], "--beta must be in [0, 10], got nan"),
+            (["--population-decay", "0.9"], "--population-decay must be in [1, 100], got 0.9"),
+            (["--keep-fraction", "1.5"], "--keep-fraction must be in [0, 1], got 1.5"),
+            (["--initial-std", "0"], "--initial-std must be in (0, 10], got 0.0"),
+            (["--alpha", "1"], "--alpha must be in [0, 1), got 1.0"),
+        ] {
+            let refused = try plan(["--planner", "icem"] + options + ["--out", "x.h5"])
+            XCTAssertEqual(refused.status, 64, "\(options)")
+            XCTAssertTrue(refused.stderr.contains(message), refused.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("x.h5")))
     }
 
     func testEvaluateWritesMetricsAndPredictions() throws {
@@ -85,7 +114,7 @@ final class PlanAndEvaluateTests: XCTestCase {
         XCTAssertEqual(fewStarts.stderr, "error: starts.h5: initial_states: has 2 rows, 3 episodes need one each\n")
         let planner = try plan(["--planner", "ilqr", "--out", "x.h5"])
         XCTAssertEqual(planner.status, 64)
-        XCTAssertTrue(planner.stderr.contains("The value 'ilqr' is invalid for '--planner <planner>'. Please provide one of 'rs', 'cem' or 'mppi'"), planner.stderr)
+        XCTAssertTrue(planner.stderr.contains("The value 'ilqr' is invalid for '--planner <planner>'. Please provide one of 'rs', 'cem', 'mppi' or 'icem'"), planner.stderr)
         let reward = try plan(["--reward", "approximate", "--out", "x.h5"])
         XCTAssertEqual(reward.status, 1)
         XCTAssertTrue(reward.stderr.hasPrefix("error: m.h5: --reward needs a model that predicts Δx"), reward.stderr)

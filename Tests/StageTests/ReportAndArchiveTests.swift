@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import MBRL
+import MBRLStatistics
 import MBRLTestSupport
 import XCTest
 
@@ -46,9 +47,31 @@ final class ReportAndArchiveTests: XCTestCase {
         }
         XCTAssertGreaterThanOrEqual(page.components(separatedBy: "<svg").count - 1, 6)
         for title in ["Training and validation loss per aggregation iteration", "Open-loop prediction error on held-out data",
-                      "Return per iteration against the random policy", "Test episode 0: cos θ, true vs open-loop model"] {
+                      "Learning curve: return against environment steps",
+                      "Test episode 0: each observation component, true against the model's open-loop prediction"] {
             XCTAssertTrue(page.contains(title), title)
         }
+        // The learning curve comes first, before the model's plots: each batch's mean return at the
+        // environment steps collected so far (2 random episodes of 200 steps, then one rollout per iteration).
+        let learning = try XCTUnwrap(page.range(of: "Learning curve: return against environment steps")), model = try XCTUnwrap(page.range(of: "<h2>Model</h2>"))
+        XCTAssertLessThan(learning.lowerBound, model.lowerBound)
+        var steps = 0, points: [String] = []
+        for file in ["random.h5", "rollouts-1.h5", "rollouts-2.h5"] {
+            let batch = try Transitions.read(from: run + "/" + file)
+            steps += batch.count
+            points.append("\(Float(steps)):\(Float(ReturnStatistics(batch.episodeReturns).mean))")
+        }
+        XCTAssertEqual(steps, 800)
+        XCTAssertTrue(page.contains("data-name=\"collected episodes (mean ± std)\" data-values=\"\(points.joined(separator: " "))\""), "learning curve")
+        // The open-loop prediction: one grid of small panels, one per observation component, each
+        // with test episode 0's true values.
+        XCTAssertEqual(page.components(separatedBy: "<svg class=\"chart multiples\"").count - 1, 1, "one grid")
+        XCTAssertEqual(page.components(separatedBy: "<g class=\"panel\"").count - 1, 3)
+        let test = try Transitions.read(from: run + "/test.h5"), first = test.episodeRanges[0]
+        let truth = ([test.observations[first.lowerBound * 3 + 2]] + (first.lowerBound..<(first.lowerBound + 100)).map { test.nextObservations[$0 * 3 + 2] })
+            .enumerated().map { "\(Float($0.offset)):\($0.element)" }.joined(separator: " ")
+        XCTAssertTrue(page.contains("<g class=\"panel\" data-panel=\"θ̇\">"), "panels are named by component")
+        XCTAssertTrue(page.contains("data-name=\"environment\" data-values=\"\(truth)\""), "θ̇ of test episode 0")
         // The plotted numbers are the run's: the k-step RMSE of eval.h5 and model-0's own training curve.
         let rmse = try HDF5File.open(at: run + "/eval.h5").root.read("metrics/k_step_rmse", as: Double.self).values
         XCTAssertEqual(rmse.count, 12)
@@ -146,6 +169,22 @@ final class ReportAndArchiveTests: XCTestCase {
         XCTAssertTrue(page.contains("<div class=\"rowlabel\">#1 seed 1</div>"))
         // Each row: as many panels as distinct best/median/worst episodes of that run (2 test episodes: 2).
         XCTAssertEqual(shapes.episodes.count, 4)
+
+        // Across the seeds: the IQM, median and mean with their intervals (two runs: the IQM and
+        // median are the mean), a performance profile with its band, and the learning curves.
+        let scores = try [run, other].map { ReturnStatistics(try Transitions.read(from: $0 + "/test.h5").episodeReturns).mean }
+        let a = RunAggregates(runScores: scores)
+        for (label, e) in [("IQM of test return [95% CI]", a.interquartileMean), ("median [95% CI]", a.median), ("mean [95% CI]", a.mean)] {
+            let shown = String(format: "%.1f [%.1f, %.1f]", e.value, e.interval.lowerBound, e.interval.upperBound)
+            XCTAssertTrue(page.contains("\(label)<b>\(shown)</b>"), "\(label) \(shown)")
+        }
+        XCTAssertEqual(a.interquartileMean.interval, scores.min()!...scores.max()!)
+        let taus = PerformanceProfile.thresholds(covering: scores)
+        let profile = zip(taus, Aggregates.fractionsAbove(taus, ScoreMatrix(runScores: scores))).map { "\(Float($0)):\(Float($1))" }.joined(separator: " ")
+        XCTAssertTrue(page.contains("data-name=\"2 seeds\" data-values=\"\(profile)\""), "the performance profile")
+        XCTAssertTrue(page.contains("<polygon class=\"band\""), "with its band")
+        let curves = try XCTUnwrap(page.range(of: "Learning curve: return against environment steps, across seeds"))
+        XCTAssertLessThan(curves.lowerBound, try XCTUnwrap(page.range(of: "Final test return per seed")).lowerBound, "the learning curve comes first")
     }
 
     /// The report needs nothing but the run's HDF5 files: a copy of them alone, in a folder of

@@ -52,7 +52,8 @@ final class SlurmSweepTests: XCTestCase {
         let reference = try Sweeps.make(["-j2", "sweep", "DATA=\(local.path)"] + sweep)
         XCTAssertEqual(reference.status, 0, reference.stderr)
         let expected = try Sweeps.runFiles(local.path + "/pendulum")
-        XCTAssertEqual(expected.count, 4 * 18, expected.keys.sorted().joined(separator: "\n"))
+        // Each run's 18 files, params/report, and the stamps of its 9 outputs (2 files each).
+        XCTAssertEqual(expected.count, 4 * (18 + 1 + 18), expected.keys.sorted().joined(separator: "\n"))
 
         // Submitted: one array of the four runs, a summary job after it; wait, then the same bytes.
         var clock = Date()

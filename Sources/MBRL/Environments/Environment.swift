@@ -59,6 +59,15 @@ public protocol Environment {
     func isTerminal(nextObservations: UnsafePointer<Float>, count: Int, into terminal: UnsafeMutablePointer<Bool>)
     /// Whether an episode can end before the time limit (false: `isTerminal` is never called).
     var canTerminate: Bool { get }
+
+    /// The simulator's warning since the last reset (MuJoCo's bad qpos, qvel or qacc, after which it
+    /// resets the simulation itself), or nil; a rollout ends with an error on one.
+    var simulatorWarning: String? { get }
+}
+
+extension Environment {
+    /// Environments computed here in closed form have no simulator to warn.
+    public var simulatorWarning: String? { nil }
 }
 
 /// The environments the stages know: a short name on the command line (`--env pendulum`), a

@@ -42,6 +42,15 @@ extension Int64: HDF5Element {
     public static var zero: Int64 { 0 }
 }
 
+/// Read only: unsigned attributes of other tools (Minari's 64-bit episode seeds).
+extension UInt64: HDF5Element {
+    public static var hdf5MemoryType: hid_t { mbrl_h5t_native_uint64() }
+    public static var hdf5FileType: hid_t { mbrl_h5t_native_uint64() }
+    public static var hdf5Class: H5T_class_t { H5T_INTEGER }
+    public static var dtypeName: String { "uint64" }
+    public static var zero: UInt64 { 0 }
+}
+
 extension UInt8: HDF5Element {
     public static var hdf5MemoryType: hid_t { mbrl_h5t_native_uint8() }
     public static var hdf5FileType: hid_t { mbrl_h5t_native_uint8() }

@@ -83,6 +83,19 @@ extension HDF5Group {
         Int(try readScalarAttribute(attribute, as: Int64.self))
     }
 
+    /// Reads an integer attribute of up to 64 bits, signed or unsigned, as the `Int64` with its bit
+    /// pattern (an unsigned value ≥ 2⁶³ reads as negative), as the project stores 64-bit seeds.
+    public func integerAttributeBitPattern(_ attribute: String) throws -> Int64 {
+        let aid = try openAttribute(attribute)
+        let type = H5Aget_type(aid)
+        H5Aclose(aid)
+        guard type >= 0 else { throw damagedAttribute("cannot read the datatype of", attribute) }
+        let unsigned = H5Tget_class(type) == H5T_INTEGER && H5Tget_sign(type) == H5T_SGN_NONE
+        H5Tclose(type)
+        if unsigned { return Int64(bitPattern: try readScalarAttribute(attribute, as: UInt64.self)) }
+        return try readScalarAttribute(attribute, as: Int64.self)
+    }
+
     /// Reads a floating-point attribute.
     public func doubleAttribute(_ attribute: String) throws -> Double {
         try readScalarAttribute(attribute, as: Double.self)

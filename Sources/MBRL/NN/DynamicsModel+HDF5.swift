@@ -22,6 +22,10 @@ extension DynamicsModel {
         try root.setAttribute("batch_norm", config.batchNorm)
     }
 
+    /// The first weight or running statistic `read(fromFile:)` would refuse, as
+    /// `model.network.1.running_var holds an infinity at row 0`, or nil (`write` checks it too).
+    public var stateDictProblem: String? { network.stateDictProblem }
+
     /// Reads a model file: format, architecture attributes, every `state_dict` key with its exact
     /// shape and finite values, and the statistics; each mismatch is named precisely.
     public static func read(fromFile path: String) throws -> (model: DynamicsModel, env: String) {

@@ -1,7 +1,11 @@
 /// A network's PyTorch `state_dict` as HDF5 datasets, one per key, with PyTorch's shapes.
 extension MLP {
-    /// Writes every `state_dict` key into `group`, in `state_dict` order.
+    /// Writes every `state_dict` key into `group`, in `state_dict` order. Throws, writing nothing,
+    /// when a value breaks a rule `loadStateDict` enforces (`stateDictProblem`).
     func writeStateDict(to group: HDF5Group) throws {
+        if let problem = stateDictProblem {
+            throw HDF5Error(path: group.file.displayPath, "not written: \(problem)")
+        }
         let parameters = self.parameters.array, buffers = self.buffers.array
         for key in layout.stateDictKeys {
             if let entry = layout.parameters.first(where: { $0.name == key }) {
@@ -25,19 +29,40 @@ extension MLP {
             guard array.shape == entry.shape else {
                 throw group.error(entry.name, "has shape \(HDF5Group.shapeText(array.shape)), expected \(HDF5Group.shapeText(entry.shape)) for the network \(config)")
             }
-            try group.checkFinite(array.values, columns: array.columns, entry.name)
+            if let problem = Self.valueProblem(entry, array.values) { throw group.error(entry.name, problem) }
             for (i, v) in array.values.enumerated() { buffer[entry.offset + i] = v }
         }
         for entry in layout.parameters { try load(entry, into: parameters) }
-        for entry in layout.buffers {
-            try load(entry, into: buffers)
-            if entry.name.hasSuffix("running_var"), (entry.range).contains(where: { buffers[$0] < 0 }) {
-                throw group.error(entry.name, "holds a negative variance")
-            }
-        }
+        for entry in layout.buffers { try load(entry, into: buffers) }
         if let counter = layout.batchCounterNames.first {
             guard group.contains(counter) else { throw group.error(counter, "missing counter (the network \(config) needs it)") }
             batchesTracked = try group.readScalar(counter, as: Int64.self)
         }
+    }
+
+    /// The rule every `state_dict` value meets, the one check of the reader (on what it reads) and
+    /// of the writer (on what it is about to write): finite, and no negative running variance.
+    /// Returns what is wrong (e.g. `holds an infinity at row 0`), or nil.
+    static func valueProblem<C: Collection>(_ entry: ParameterLayout.Entry, _ values: C) -> String? where C.Element == Scalar {
+        let columns = max(entry.shape.dropFirst().reduce(1, *), 1)
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            let row = values.distance(from: values.startIndex, to: bad) / columns
+            return "holds \(values[bad].isNaN ? "NaN" : "an infinity") at row \(row)"
+        }
+        if entry.name.hasSuffix("running_var"), values.contains(where: { $0 < 0 }) { return "holds a negative variance" }
+        return nil
+    }
+
+    /// The first `state_dict` value of this network its reader would refuse, as
+    /// `<key> holds an infinity at row 0`, or nil.
+    var stateDictProblem: String? {
+        let parameters = self.parameters.array, buffers = self.buffers.array
+        for entry in layout.parameters {
+            if let problem = Self.valueProblem(entry, parameters[entry.range]) { return "\(entry.name) \(problem)" }
+        }
+        for entry in layout.buffers {
+            if let problem = Self.valueProblem(entry, buffers[entry.range]) { return "\(entry.name) \(problem)" }
+        }
+        return nil
     }
 }

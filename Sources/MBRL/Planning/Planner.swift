@@ -1,7 +1,7 @@
 /// A model-predictive controller: at every step, optimize an action sequence on the model from the
 /// current observation and return its first action.
 public protocol Planner: AnyObject {
-    /// The name recorded as a transitions file's `policy` (`rs`, `cem`, `mppi`).
+    /// The name recorded as a transitions file's `policy` (`rs`, `cem`, `mppi`, `icem`).
     var name: String { get }
     /// Forgets any warm start (call at the start of an episode).
     func reset()

@@ -15,9 +15,11 @@ public final class AtomicOutput {
     public let temporary: String
     private var isOpen = true
 
-    /// Prepares to write `target`: checks that it names a file (not a folder, not a special file, not
-    /// one of `inputs`), creates its folder if needed, checks that it is writable, and removes stale
-    /// temporaries of the same target left by dead processes.
+    /// Prepares to write `target`: creates its folder if needed, checks that it names a file (not a
+    /// folder, not a special file, not one of `inputs`) and that its folder is writable, and removes
+    /// stale temporaries of the same target left by dead processes. The checks come after the folder
+    /// exists, since only then does a path like `new/../r.h5` resolve (to `r.h5`); when one fails, the
+    /// folders created for it are removed again.
     ///
     /// - Parameter inputs: the files the stage reads. The target must not be any of them, compared by
     ///   file identity (device and inode), so `./sub/../r.h5`, a symbolic link or a hard link to an
@@ -28,6 +30,39 @@ public final class AtomicOutput {
         let folderAsGiven = (target as NSString).deletingLastPathComponent
         let folder = folderAsGiven.isEmpty ? "." : folderAsGiven
         let name = (target as NSString).lastPathComponent
+        let created = AtomicOutput.missingFolders(folder)
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw OutputError(path: target, "cannot create its folder \(folder)")
+        }
+        do {
+            try AtomicOutput.checkTarget(target, folder: folder, inputs: inputs)
+        } catch {
+            for path in created.reversed() { rmdir(path) }
+            throw error
+        }
+        AtomicOutput.removeStaleTemporaries(folder: folder, name: name)
+        temporary = folder + "/." + name + ".tmp-\(getpid())"
+        unlink(temporary)
+        SignalCleanup.register(temporary)
+    }
+
+    /// The folders `createDirectory` would make for `folder`, outermost first (`.` and `..`
+    /// components are never among them).
+    static func missingFolders(_ folder: String) -> [String] {
+        let parts = folder.split(separator: "/")
+        var missing: [String] = []
+        for i in parts.indices where parts[i] != "." && parts[i] != ".." {
+            let path = (folder.hasPrefix("/") ? "/" : "") + parts[...i].joined(separator: "/")
+            if !FileManager.default.fileExists(atPath: path) { missing.append(path) }
+        }
+        return missing
+    }
+
+    /// Throws unless `target` can be written: not a folder or special file, not one of `inputs`, in a
+    /// writable `folder`.
+    private static func checkTarget(_ target: String, folder: String, inputs: [String]) throws {
         var status = stat()
         if stat(target, &status) == 0 {
             if (status.st_mode & S_IFMT) == S_IFDIR { throw OutputError(path: target, "is a folder, expected a file name") }
@@ -43,18 +78,9 @@ public final class AtomicOutput {
                 }
             }
         }
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw OutputError(path: target, "cannot create its folder \(folder)")
-        }
         guard FileManager.default.isWritableFile(atPath: folder) else {
             throw OutputError(path: target, "folder \(folder) is not writable")
         }
-        AtomicOutput.removeStaleTemporaries(folder: folder, name: name)
-        temporary = folder + "/." + name + ".tmp-\(getpid())"
-        unlink(temporary)
-        SignalCleanup.register(temporary)
     }
 
     deinit {

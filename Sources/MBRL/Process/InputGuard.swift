@@ -166,11 +166,11 @@ public enum InputGuard {
 
     /// Writes `error: <path>: <message>\n` into `buffer` (cutting the path short if needed); returns its length.
     private static func compose(into buffer: UnsafeMutablePointer<UInt8>, path: String, message: String) -> Int {
-        let tail = Array(": \(message)\n".utf8)
+        let head = Array((StandardError.lineStart + "error: ").utf8), tail = Array(": \(message)\n".utf8)
         var pathBytes = Array(path.utf8)
-        let room = messageCapacity - 7 - tail.count
+        let room = messageCapacity - head.count - tail.count
         if pathBytes.count > room { pathBytes = Array(pathBytes.prefix(room - 3)) + Array("...".utf8) }
-        let line = Array("error: ".utf8) + pathBytes + tail
+        let line = head + pathBytes + tail
         for (k, byte) in line.enumerated() { buffer[k] = byte }
         return line.count
     }

@@ -5,18 +5,45 @@ import Foundation
 /// so a size the machine cannot hold is one clear error instead of an abort deep inside the stage.
 ///
 /// The limit is the smallest of the machine's physical memory, the cgroup's memory limit (a
-/// container or a SLURM job's `--mem`) and the address-space limit (`ulimit -v`), all in bytes.
+/// container or a SLURM job's `--mem`) and the address space left under `ulimit -v`, all in bytes.
+/// The address space left is the limit minus what the process maps already (its code, libraries,
+/// the inputs it has read, OpenBLAS's buffer: `/proc/self/statm`), minus the OpenBLAS buffers of
+/// threads that have not run yet (`OpenBLASMemory.prepare`); under such a limit a mapping that fails
+/// can hang a library (OpenBLAS) instead of failing, so that library's buffers are checked apart.
 public enum MemoryBudget {
     /// Bytes this process may allocate at most: the smallest of the limits above.
     public static var limit: Int {
         var bytes = physicalMemory
         if let cgroup = cgroupLimit { bytes = min(bytes, cgroup) }
-        var rl = rlimit()
-        if getrlimit(Int32(RLIMIT_AS.rawValue), &rl) == 0, rl.rlim_cur != rlim_t.max {  // rlim_t.max is RLIM_INFINITY (a macro Swift cannot import)
-            bytes = min(bytes, Int(clamping: rl.rlim_cur))
+        if let addressSpace = addressSpaceLimit {
+            bytes = min(bytes, max(addressSpace - addressSpaceInUse - reservedAddressSpace, 0))
         }
         return bytes
     }
+
+    /// The address-space limit (`ulimit -v`, RLIMIT_AS) in bytes, or nil when there is none.
+    public static var addressSpaceLimit: Int? {
+        var rl = rlimit()
+        // rlim_t.max is RLIM_INFINITY (a macro Swift cannot import).
+        guard getrlimit(Int32(RLIMIT_AS.rawValue), &rl) == 0, rl.rlim_cur != rlim_t.max else { return nil }
+        return Int(clamping: rl.rlim_cur)
+    }
+
+    /// Bytes of address space this process maps now (the first field of `/proc/self/statm`, in pages).
+    public static var addressSpaceInUse: Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+              let pages = Int(text.split(separator: " ").first ?? "") else { return 0 }
+        return pages * max(sysconf(Int32(_SC_PAGESIZE)), 1)
+    }
+
+    /// Address space promised to mappings that come later (the OpenBLAS buffers of `plan`'s worker
+    /// threads), kept out of `limit`.
+    public internal(set) static var reservedAddressSpace = 0
+
+    /// Address space `OpenBLASMemory.prepare` keeps free under `ulimit -v` beyond the BLAS buffers, for
+    /// what the C and Swift runtimes and the HDF5 library map while a stage works (thread stacks,
+    /// malloc's arenas, chunk caches).
+    public static let headroomBytes = 32 << 20
 
     /// The product of `factors` in bytes, or nil when it overflows `Int`.
     public static func product(_ factors: [Int]) -> Int? {

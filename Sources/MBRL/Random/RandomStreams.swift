@@ -15,4 +15,6 @@ public enum RandomStreams {
     public static let planner: UInt64 = 6
     /// Each ensemble member's bootstrap of the training rows.
     public static let bootstrap: UInt64 = 7
+    /// The episodes an offline dataset holds out for evaluation (`import --select`).
+    public static let heldOutEpisodes: UInt64 = 8
 }

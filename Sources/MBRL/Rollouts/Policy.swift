@@ -1,7 +1,7 @@
 /// What chooses the actions of a rollout, episode by episode: the random policy of `collect` or a
 /// model-predictive controller (`PlannerPolicy`) of `plan`.
 public protocol Policy {
-    /// The name recorded as a transitions file's `policy` attribute (`random`, `rs`, `cem`, `mppi`).
+    /// The name recorded as a transitions file's `policy` attribute (`random`, `rs`, `cem`, `mppi`, `icem`).
     var name: String { get }
     /// Starts an episode. `seed` is the episode's own seed (drawn from the run's seed), for a policy
     /// whose randomness is per episode.

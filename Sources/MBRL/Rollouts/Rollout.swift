@@ -6,7 +6,8 @@ import Foundation
 /// Episode i draws its seed from `RandomGenerator(seed: seed, stream: RandomStreams.episodeSeeds)`
 /// and starts from `initialStates[i]` when given, else from `reset(seed:)`. An episode ends when the
 /// environment terminates, truncates, or reaches the environment's `episodeLimit`; the last row is
-/// flagged `terminals` (terminated) or `timeouts` (cut off). The recorded episode seed is the drawn
+/// flagged `terminals` (terminated) or `timeouts` (cut off). A start or a step after which the
+/// simulator warns is an error (`Failure.simulatorWarning`), never a recorded row. The recorded episode seed is the drawn
 /// seed, or the index of the start row when starts are given.
 public struct Rollout {
     /// Progress after a step or at the end of an episode, for logs.
@@ -29,12 +30,16 @@ public struct Rollout {
         case nonFiniteAction(episode: Int, step: Int)
         /// The environment reached a non-finite observation or reward at `step` of `episode`.
         case nonFiniteStep(episode: Int, step: Int)
+        /// The simulator warned (and reset itself) at `step` of `episode`; step 0 is the start.
+        case simulatorWarning(episode: Int, step: Int, message: String)
 
         public var description: String {
             switch self {
             case .nonFiniteStart(let e): return "the start of episode \(e + 1) gives a non-finite observation"
             case .nonFiniteAction(let e, let s): return "no finite action in episode \(e + 1), step \(s)"
             case .nonFiniteStep(let e, let s): return "episode \(e + 1) reaches a non-finite observation or reward at step \(s)"
+            case .simulatorWarning(let e, 0, let message): return "the start of episode \(e + 1) makes the simulator warn: \(message)"
+            case .simulatorWarning(let e, let s, let message): return "episode \(e + 1), step \(s): the simulator warns: \(message)"
             }
         }
     }
@@ -72,6 +77,9 @@ public struct Rollout {
             } else {
                 observation = environment.reset(seed: episodeSeed)
             }
+            if let warning = environment.simulatorWarning {
+                throw Failure.simulatorWarning(episode: episode, step: 0, message: warning)
+            }
             policy.beginEpisode(seed: episodeSeed)
             var progress = Progress(episode: episode, steps: 0, episodeReturn: 0, seconds: 0)
             let started = Date()
@@ -80,6 +88,10 @@ public struct Rollout {
                 guard action.allSatisfy(\.isFinite) else { throw Failure.nonFiniteAction(episode: episode, step: progress.steps + 1) }
                 let state = qposSize > 0 ? (environment as? any MuJoCoEnvironment)?.state : nil
                 let result = environment.step(action)
+                // A simulator that warned has reset itself mid-step: the row would record a jump.
+                if let warning = environment.simulatorWarning {
+                    throw Failure.simulatorWarning(episode: episode, step: progress.steps + 1, message: warning)
+                }
                 guard result.observation.allSatisfy(\.isFinite), Float(result.reward).isFinite else {
                     throw Failure.nonFiniteStep(episode: episode, step: progress.steps + 1)
                 }

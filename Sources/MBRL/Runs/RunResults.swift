@@ -105,6 +105,20 @@ public struct RunResults {
     /// Mean, std, min and max of the test returns.
     public var testStatistics: ReturnStatistics { ReturnStatistics(test.episodeReturns) }
 
+    /// The number of transitions (rows of `rewards`) of a transitions file, read from its shape alone.
+    public static func transitionCount(file path: String) throws -> Int {
+        let file = try HDF5File.open(at: path)
+        defer { try? file.close() }
+        return try file.root.datasetInfo("rewards").shape.first ?? 0
+    }
+
+    /// The environment steps the run's models were trained on: the rows of `random.h5` (when present)
+    /// and of every `rollouts-<i>.h5` this run read.
+    public func trainingSteps() throws -> Int {
+        let random = FileManager.default.fileExists(atPath: folder + "/random.h5") ? try Self.transitionCount(file: folder + "/random.h5") : 0
+        return try rolloutReturns.reduce(random) { $0 + (try Self.transitionCount(file: "\(folder)/rollouts-\($1.iteration).h5")) }
+    }
+
     /// The k-step RMSE at `k` (1-based), or nil when the evaluation stopped earlier.
     public func kStepRMSE(at k: Int) -> Double? {
         k >= 1 && k <= kStepRMSE.count ? kStepRMSE[k - 1] : nil

@@ -14,19 +14,36 @@ public final class TensorBoardWriter {
     private let csv: FileHandle
     private let columns: [String]
 
-    /// Creates `directory` if needed, removes earlier event files and the CSV there (a log folder
-    /// belongs to one run), and opens new ones. `columns` are the scalar tags of the CSV, after `step`.
-    public init(directory: String, csvName: String, columns: [String]) throws {
+    /// Creates `directory` if needed and opens a new event file and `csvName` there for `program`
+    /// (e.g. `train`), replacing only what an earlier run of the same program wrote in that folder.
+    ///
+    /// A log folder may be shared: TensorBoard reads every `events.out.tfevents.*` file in it, and
+    /// other programs (PyTorch's SummaryWriter, another stage) may have written theirs. So this
+    /// writer's event files are named `events.out.tfevents.<seconds>.mbrl-<program>`, and only files
+    /// of that program's suffix are removed (plus the `.mbrl` files of earlier versions of this
+    /// project, which wrote one program per folder), so a rerun shows one curve, not two. The CSV is
+    /// replaced only if it is this writer's own (its first line is the header written here) or empty;
+    /// another file of that name is an error before anything is written.
+    public init(directory: String, program: String, csvName: String, columns: [String]) throws {
         let fm = FileManager.default
+        let header = (["step"] + columns).joined(separator: ",")
+        csvPath = directory + "/" + csvName
+        if fm.fileExists(atPath: csvPath) {
+            let first = TensorBoardWriter.firstLine(ofFile: csvPath)
+            guard first == header || first == "" else {
+                throw OutputError(path: csvPath, "is not a log this program wrote (its first line is not `\(header)`); give another --logdir")
+            }
+        }
         do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw OutputError(path: directory, "cannot create the log folder")
         }
-        for entry in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] where entry.hasPrefix("events.out.tfevents.") {
+        let suffix = ".mbrl-" + program
+        for entry in (try? fm.contentsOfDirectory(atPath: directory)) ?? []
+        where entry.hasPrefix("events.out.tfevents.") && (entry.hasSuffix(suffix) || entry.hasSuffix(".mbrl")) {
             try? fm.removeItem(atPath: directory + "/" + entry)
         }
         let seconds = Int(Date().timeIntervalSince1970)
-        eventFilePath = directory + "/events.out.tfevents.\(seconds).mbrl"
-        csvPath = directory + "/" + csvName
+        eventFilePath = directory + "/events.out.tfevents.\(seconds)" + suffix
         guard fm.createFile(atPath: eventFilePath, contents: nil), let events = FileHandle(forWritingAtPath: eventFilePath) else {
             throw OutputError(path: eventFilePath, "cannot be written")
         }
@@ -40,7 +57,15 @@ public final class TensorBoardWriter {
         first.double(field: 1, Date().timeIntervalSince1970)
         first.string(field: 3, "brain.Event:2")
         try append(Data(TensorBoardWriter.record(first.bytes)), to: events, eventFilePath)
-        try append(Data((["step"] + columns).joined(separator: ",").appending("\n").utf8), to: csv, csvPath)
+        try append(Data((header + "\n").utf8), to: csv, csvPath)
+    }
+
+    /// The first line of a file (at most 4 kB are read), or nil when it cannot be read.
+    private static func firstLine(ofFile path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: 4096) else { return "" }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init)
     }
 
     /// Writes through FileHandle's throwing API (its plain `write` traps on a full disk).

@@ -37,6 +37,7 @@ public protocol MuJoCoEnvironment: Environment {
 }
 
 extension MuJoCoEnvironment {
+    public var simulatorWarning: String? { core.simulation.warning }
     public var forwardPosition: Double { core.simulation.qpos(0) }
     public var isHealthy: Bool { true }
     public static var healthyReward: Double { 0 }

@@ -160,6 +160,13 @@ struct MuJoCoSimulation {
     /// that is, before that step's integration.
     func bodyPosition(_ body: Int, axis: Int) -> Double { storage.data.pointee.xpos[3 * body + axis] }
 
+    /// MuJoCo's message for the first warning since the last `reset`, or nil. A bad number in qpos,
+    /// qvel or qacc makes MuJoCo warn and reset the simulation to its reference pose in the middle of
+    /// a step, so the state after such a step is not the physics of the state before it.
+    var warning: String? {
+        mbrl_mj_first_warning(storage.data).map { String(cString: $0) }
+    }
+
     /// Gymnasium's `reset` followed by `set_state(qpos, qvel)`: `mj_resetData`, the state, `mj_forward`.
     mutating func reset(toState state: [Double]) {
         precondition(state.count == nq + nv, "a state of \(model.file.name) is (qpos, qvel), \(nq + nv) values")

@@ -8,8 +8,15 @@ extension EnsembleModel {
     /// The `format` of this ensemble's file: `mbrl.ensemble/1`, or `mbrl.ensemble/2` when it predicts Δx.
     public var fileFormatVersion: String { FileFormat.ensemble.version(deltaX: predictsDeltaX) }
 
+    /// Writes the weights, elites, statistics and architecture into `root`. Throws, writing nothing,
+    /// when a weight breaks the rule `read(fromFile:)` enforces (`valueProblem`).
     public func write(to root: HDF5Group, env: String) throws {
         let values = network.parameters.array
+        for entry in layout.entries {
+            if let problem = Self.valueProblem(values[entry.range], shape: entry.shape) {
+                throw HDF5Error(path: root.file.displayPath, "not written: \(entry.name) \(problem)")
+            }
+        }
         for entry in layout.entries {
             try root.write(Array(values[entry.range]), shape: entry.shape, to: entry.name)
         }
@@ -65,7 +72,7 @@ extension EnsembleModel {
             guard array.shape == entry.shape else {
                 throw root.error(entry.name, "has shape \(HDF5Group.shapeText(array.shape)), expected \(HDF5Group.shapeText(entry.shape)) for the ensemble \(config)")
             }
-            try root.checkFinite(array.values, columns: array.columns, entry.name)
+            if let problem = valueProblem(array.values, shape: entry.shape) { throw root.error(entry.name, problem) }
             for (i, v) in array.values.enumerated() { network.parameters[entry.offset + i] = v }
         }
         let elites = try root.read("members/elites", as: Int64.self)
@@ -80,6 +87,14 @@ extension EnsembleModel {
 }
 
 extension EnsembleModel {
+    /// The rule every weight of an ensemble file meets, the one check of the reader (on what it
+    /// reads) and of the writer (on what it is about to write): finite. Returns what is wrong, or nil.
+    static func valueProblem<C: Collection>(_ values: C, shape: [Int]) -> String? where C.Element == Float {
+        guard let bad = values.firstIndex(where: { !$0.isFinite }) else { return nil }
+        let row = values.distance(from: values.startIndex, to: bad) / max(shape.dropFirst().reduce(1, *), 1)
+        return "holds \(values[bad].isNaN ? "NaN" : "an infinity") at row \(row)"
+    }
+
     /// The fit's record: `training/train_loss` and `training/val_loss` per epoch (as single-network
     /// files), `members/val_mse` and `members/best_epoch` per member, and the root attributes
     /// `train_loss`, `val_loss` (mean validation MSE of the elites), `epochs_run`, `samples_seen`,

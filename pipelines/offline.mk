@@ -1,0 +1,54 @@
+# Offline model learning on a Minari dataset: make PIPELINE=offline DATASET=path, where path is the
+# dataset's folder (e.g. ~/.minari/datasets/mujoco/halfcheetah/expert-v0), its data/ folder or its
+# main_data.hdf5. `import` splits the dataset's episodes by SEED into training episodes (random.h5)
+# and held-out ones (heldout.h5); the model trains on the first and eval.h5 measures its one-step and
+# k-step error on the second; the test plans TEST_EPISODES episodes from the held-out episodes'
+# first states (test.h5). Nothing is collected and there is no aggregation loop. docs/minari.md.
+# Every variable can be overridden on the command line: make PIPELINE=offline DATASET=... EPOCHS=100.
+
+DATASET ?=
+# The environment (short name, e.g. halfcheetah) when the dataset's env_spec names one the project does
+# not simulate but whose spaces the data fits (e.g. HalfCheetah-v5 data as halfcheetah); empty: the
+# dataset's own.
+ENV ?=
+# import: the share of the dataset's episodes held out for evaluation, drawn with SEED.
+HELDOUT_FRACTION ?= 0.2
+
+# train: two Linear-BatchNorm-ReLU blocks of width 200 with Adam (the MuJoCo presets' network).
+HIDDEN ?= 200
+DEPTH ?= 2
+BATCH_NORM ?= yes
+BATCH_SIZE ?= 256
+LR ?= 0.001
+BETA1 ?= 0.9
+BETA2 ?= 0.999
+WEIGHT_DECAY ?= 0
+EPOCHS ?= 60
+PATIENCE ?= 10
+VAL_FRACTION ?= 0.1
+
+# No planning loop: the model learns from the dataset alone (the Makefile refuses another ITERS).
+ITERS ?= 0
+PLAN_EPISODES ?= 1
+WARM_START ?= no
+NEW_DATA_FRACTION ?=
+
+# plan (the test only): random shooting, K 1000 candidates, horizon 15, from TEST_EPISODES of the
+# held-out episodes' first states (there must be that many held-out episodes). PLANNER_OPTIONS can
+# shorten the episodes, e.g. PLANNER_OPTIONS="--max-steps 200".
+PLANNER ?= rs
+CANDIDATES ?= 1000
+HORIZON ?= 15
+DISCOUNT ?= 1
+PLAN_ITERATIONS ?=
+PLANNER_OPTIONS ?=
+THREADS ?=
+TEST_EPISODES ?= 1
+TEST_STARTS ?=
+
+# evaluate: open-loop error up to 30 steps. (EPISODES, MAX_STEPS and HELDOUT_EPISODES are the collect
+# settings of the other presets; unused here.)
+MAX_K ?= 30
+EPISODES ?= 0
+MAX_STEPS ?=
+HELDOUT_EPISODES ?= 0
