@@ -71,6 +71,9 @@ struct Plan: ParsableCommand {
     @Option(help: ArgumentHelp("Ensembles: each particle's next state is a draw from its member's Gaussian (sample) or its mean (mean) (default: sample for Gaussian members).", valueName: "name"))
     var prediction: ParticlePrediction?
 
+    @Option(help: ArgumentHelp("MuJoCo models that predict Δx: the task's reward on the predicted Δx (exact), or the mean of the root's x velocities before and after the step in place of Δx/dt (approximate, what models without Δx get) (default: exact).", valueName: "name"))
+    var reward: PlanningReward?
+
     @Option(help: "Number of episodes.")
     var episodes = 5
 
@@ -197,7 +200,16 @@ struct Plan: ParsableCommand {
             try MemoryBudget.check(
                 MemoryBudget.sum([networkBytes, rollout.byteCount(in: env)]),
                 for: "--candidates \(settings.candidates) × --horizon \(settings.horizon) and --episodes \(episodes) × \(steps) steps: the planner and the transitions")
-            var controller = PlannerPolicy(settings.make(dynamics: dynamics, objective: PlanningObjective(environment: env)), seed: seed.seed)
+            // The task's exact reward on the predicted Δx when the model predicts it (MuJoCo tasks).
+            guard !learned.predictsDeltaX || env is any MuJoCoEnvironment else {
+                throw StageError("\(model): model predicts Δx, a MuJoCo task's forward displacement, but \(env.id) has no reward on it")
+            }
+            if reward != nil && !learned.predictsDeltaX {
+                throw StageError("\(model): --reward needs a model that predicts Δx (a MuJoCo task's mbrl.model/3 or mbrl.ensemble/2); this one gets the approximate reward")
+            }
+            let planningReward = learned.predictsDeltaX ? (reward ?? .exact) : nil
+            let objective = PlanningObjective(environment: env, predictsDeltaX: planningReward == .exact)
+            var controller = PlannerPolicy(settings.make(dynamics: dynamics, objective: objective), seed: seed.seed)
 
             // The control loop: one planner call per step, episodes from fixed or seeded starts.
             let progress = ProgressReporter(stage: "plan")
@@ -242,6 +254,7 @@ struct Plan: ParsableCommand {
             ]
             if case .object(let plannerSettings) = settings.json { config.merge(plannerSettings) { $1 } }
             config.merge(propagationJSON) { $1 }
+            if let planningReward { config["reward"] = .string(planningReward.rawValue) }
             let provenance = try Provenance(format: FileFormat.transitions.rawValue, seed: seed.seed, command: Stage.commandLine,
                                             config: .object(config), inputPaths: [model] + (initialStates.map { [$0] } ?? []))
             try Stage.writeHDF5(to: destination) { root in
@@ -255,4 +268,10 @@ struct Plan: ParsableCommand {
 }
 
 extension Propagation: ExpressibleByArgument {}
+
+/// `--reward`: how a MuJoCo model with Δx is planned on (an ablation of the exact reward).
+enum PlanningReward: String, ExpressibleByArgument, CaseIterable {
+    case exact
+    case approximate
+}
 extension ParticlePrediction: ExpressibleByArgument {}

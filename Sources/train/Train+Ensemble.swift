@@ -59,7 +59,7 @@ extension Train {
         config.merge(["data": .array(data.map { .string($0) }), "stats": .string(stats), "hidden": .int(hidden), "depth": .int(depth),
                       "members": .int(members), "activation": .string(resolvedActivation.rawValue),
                       "deterministic": .bool(resolvedOutput == .deterministic), "init": initialModel.map { .string($0) } ?? .null]) { $1 }
-        let provenance = try Provenance(format: FileFormat.ensemble.rawValue, seed: seed.seed, command: Stage.commandLine,
+        let provenance = try Provenance(format: model.fileFormatVersion, seed: seed.seed, command: Stage.commandLine,
                                         config: .object(config), inputPaths: data + [stats] + (initialModel.map { [$0] } ?? []))
         try Stage.writeHDF5(to: destination) { root in
             try provenance.write(to: root)

@@ -144,6 +144,9 @@ struct Train: ParsableCommand {
                 guard t.env == datasets[0].env else {
                     throw StageError("\(path): holds \(t.env) data, but \(data[0]) holds \(datasets[0].env)")
                 }
+                if statistics.hasDeltaX && t.deltaXResiduals == nil {
+                    throw StageError("\(stats): statistics have Δx (delta_x_residual_mean), a MuJoCo task's target, but \(path) holds \(t.env) data")
+                }
             }
             if isEnsemble {
                 try runEnsemble(destination: destination, datasets: datasets, statistics: statistics, progress: progress)
@@ -194,7 +197,7 @@ struct Train: ParsableCommand {
             var config = fitting.json
             config.merge(["data": .array(data.map { .string($0) }), "stats": .string(stats), "hidden": .int(hidden), "depth": .int(depth),
                           "batch_norm": .bool(batchNorm), "init": initialModel.map { .string($0) } ?? .null]) { $1 }
-            let provenance = try Provenance(format: FileFormat.model.rawValue, seed: seed.seed, command: Stage.commandLine,
+            let provenance = try Provenance(format: model.fileFormatVersion, seed: seed.seed, command: Stage.commandLine,
                                             config: .object(config), inputPaths: data + [stats] + (initialModel.map { [$0] } ?? []))
             try Stage.writeHDF5(to: destination) { root in
                 try provenance.write(to: root)

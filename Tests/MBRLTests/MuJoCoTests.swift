@@ -199,11 +199,12 @@ final class MuJoCoTests: XCTestCase {
         XCTAssertEqual(long.withUnsafeBufferPointer { MuJoCoTask.numpyPairwiseSum($0.baseAddress!, count: 21) }, expected)
     }
 
-    /// The planner's reward on observations against the true reward, on real random-action
-    /// transitions (40 episodes of at most 200 steps per task from seeded resets), and its termination
-    /// against the step's. The bounds are what this measured, rounded up; the end-of-step velocity
-    /// alone (mbrl-lib's choice) is checked to be further off.
-    func testBatchedRewardApproximation() {
+    /// The approximate reward on observations alone (what the planner uses for models without Δx)
+    /// against the true reward, on real random-action transitions (40 episodes of at most 200 steps per
+    /// task from seeded resets), and its termination against the step's. The bounds are what this
+    /// measured, rounded up; the end-of-step velocity alone (mbrl-lib's choice) is checked to be
+    /// further off. (The exact reward on Δx: `ExactRewardTests`.)
+    func testApproximateRewardOnObservations() {
         // Bounds on the absolute reward error: (maximum, mean).
         let cases: [(make: () -> any MuJoCoEnvironment, velocity: Int, maxBound: Double, meanBound: Double)] = [
             // Measured: max 0.674, mean 0.143 (std of the true reward 0.67).

@@ -61,7 +61,7 @@ final class MuJoCoStageTests: XCTestCase {
 
     /// The MuJoCo presets run the whole loop through `make` on a tiny budget (short random episodes,
     /// a few candidates, one iteration): every file, planned episodes of the full 1,000 steps unless
-    /// the task ended them (Hopper and Ant), and the task's id in the files.
+    /// the task ended them (Hopper and Ant), the task's id in the files, and models that predict Δx.
     func testMuJoCoPresetsRunEndToEndOnATinyBudget() throws {
         let data = TemporaryDirectory("mbrl-mujoco-presets")
         let budget = ["DATA=\(data.path)", "EPISODES=2", "MAX_STEPS=100", "EPOCHS=2", "ITERS=1", "PLAN_EPISODES=1",
@@ -81,6 +81,19 @@ final class MuJoCoStageTests: XCTestCase {
             if !env.make().canTerminate { XCTAssertEqual(test.episodeLengths, [1000], preset) }
             XCTAssertEqual(test.infoQpos.count, test.count * test.qposSize, preset)
             XCTAssertTrue(FileManager.default.fileExists(atPath: run + "eval.h5"), preset)
+            // The models predict Δx, and the planner's reward is the task's on it.
+            XCTAssertTrue(try NormalizationStats.read(fromFile: run + "stats.h5").hasDeltaX, preset)
+            let format = try HDF5File.open(at: run + "model-1.h5").root.stringAttribute("format")
+            XCTAssertEqual(format, preset.hasSuffix("-pets") ? "mbrl.ensemble/2" : "mbrl.model/3", preset)
+            XCTAssertTrue(try LearnedModel.read(fromFile: run + "model-1.h5").model.predictsDeltaX, preset)
+            XCTAssertTrue(try HDF5File.open(at: run + "test.h5").root.stringAttribute("config").contains("\"reward\":\"exact\""), preset)
         }
+        // The ablation: the same model planned on with the approximate reward, recorded in the config.
+        let run = data.path + "/hopper/seed-0/"
+        let plan = Repository.executable("plan")
+        let approximate = try runProcess(plan, ["--model", "model-1.h5", "--reward", "approximate", "--candidates", "8", "--horizon", "3",
+                                                "--episodes", "1", "--max-steps", "5", "--out", "approximate.h5"], in: run)
+        XCTAssertEqual(approximate.status, 0, approximate.stderr)
+        XCTAssertTrue(try HDF5File.open(at: run + "approximate.h5").root.stringAttribute("config").contains("\"reward\":\"approximate\""))
     }
 }

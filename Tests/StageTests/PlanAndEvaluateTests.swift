@@ -115,6 +115,9 @@ final class PlanAndEvaluateTests: XCTestCase {
         let planner = try plan(["--planner", "ilqr", "--out", "x.h5"])
         XCTAssertEqual(planner.status, 64)
         XCTAssertTrue(planner.stderr.contains("The value 'ilqr' is invalid for '--planner <planner>'. Please provide one of 'rs', 'cem', 'mppi' or 'icem'"), planner.stderr)
+        let reward = try plan(["--reward", "approximate", "--out", "x.h5"])
+        XCTAssertEqual(reward.status, 1)
+        XCTAssertTrue(reward.stderr.hasPrefix("error: m.h5: --reward needs a model that predicts Δx"), reward.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("x.h5")))
     }
 }

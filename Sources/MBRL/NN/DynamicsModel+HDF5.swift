@@ -1,11 +1,15 @@
 /// Model files (`mbrl.model/2`, docs/FORMATS.md): one dataset per `state_dict` key of the notebook's
 /// PyTorch `Model` with PyTorch's shapes, the statistics in `stats/`, the training curve in
 /// `training/`, and attributes describing the architecture (`input_size`, `output_size`, `hidden`,
-/// `depth`, `batch_norm`, `env`) and the training.
+/// `depth`, `batch_norm`, `env`) and the training. A model that also predicts Δx is `mbrl.model/3`:
+/// the same with one more output and Δx's statistics in `stats/`.
 ///
 /// In Python: `model.load_state_dict({k: torch.tensor(f[k][()]) for k in keys}, strict=True)` with
 /// `keys` the file's datasets outside `stats/` and `training/`.
 extension DynamicsModel {
+    /// The `format` of this model's file: `mbrl.model/2`, or `mbrl.model/3` when it predicts Δx.
+    public var fileFormatVersion: String { FileFormat.model.version(deltaX: predictsDeltaX) }
+
     /// Writes the weights, running statistics, counters, statistics and architecture into `root`.
     public func write(to root: HDF5Group, env: String) throws {
         try network.writeStateDict(to: root)
@@ -27,7 +31,7 @@ extension DynamicsModel {
     public static func read(fromFile path: String) throws -> (model: DynamicsModel, env: String) {
         let file = try HDF5File.open(at: path)
         let root = try file.root
-        try FileFormat.model.check(root)
+        let version = try FileFormat.model.check(root)
         let inputSize = try positive(root, "input_size"), outputSize = try positive(root, "output_size")
         let hidden = try positive(root, "hidden"), depth = try root.intAttribute("depth")
         guard depth >= 0, depth <= 16, hidden <= 4096, inputSize <= 4096, outputSize <= 4096 else {
@@ -42,8 +46,11 @@ extension DynamicsModel {
             throw HDF5Error(path: path, "claims a network \(config) of \(parameterBytes) bytes of weights, more than the file holds")
         }
         let stats = try NormalizationStats.read(from: try root.openGroup("stats"))
-        guard stats.observationSize + stats.actionSize == config.inputSize, stats.observationSize == config.outputSize else {
-            throw HDF5Error(path: path, object: "stats", "statistics for observations of size \(stats.observationSize) and actions of size \(stats.actionSize) do not fit the network \(config)")
+        guard stats.observationSize + stats.actionSize == config.inputSize, stats.targetSize == config.outputSize else {
+            throw HDF5Error(path: path, object: "stats", "statistics for observations of size \(stats.observationSize) and actions of size \(stats.actionSize)\(stats.hasDeltaX ? " with Δx" : "") do not fit the network \(config)")
+        }
+        guard (version == FileFormat.model.deltaXVersion) == stats.hasDeltaX else {
+            throw HDF5Error(path: path, "is \(version), but its statistics \(stats.hasDeltaX ? "have" : "lack") Δx (delta_x_residual_mean, delta_x_residual_std), which \(FileFormat.model.deltaXVersion!) and only it has")
         }
         let network = MLP<Float>(config)
         try network.loadStateDict(from: root)
@@ -65,7 +72,7 @@ extension DynamicsModel {
     public static func readTrainingCurve(fromFile path: String) throws -> (train: [Double], validation: [Double])? {
         let file = try HDF5File.open(at: path)
         let root = try file.root
-        if try !(root.hasAttribute("format") && root.stringAttribute("format") == FileFormat.ensemble.rawValue) {
+        if try !(root.hasAttribute("format") && FileFormat(anyVersion: root.stringAttribute("format")) == .ensemble) {
             try FileFormat.model.check(root)
         }
         guard root.contains("training") else { return nil }

@@ -3,7 +3,10 @@
 ///
 /// Inputs are `[(s − state_mean)/state_std, (a − action_mean)/action_std]`; the network predicts
 /// `(s' − s − delta_state_mean)/delta_state_std`; predictions are
-/// `s + delta_state_std ⊙ output + delta_state_mean` (`Model.predict_next_states`).
+/// `s + delta_state_std ⊙ output + delta_state_mean` (`Model.predict_next_states`). When the
+/// statistics have Δx (a MuJoCo task), one more output predicts the normalized Δx target
+/// `(ρ − delta_x_residual_mean)/delta_x_residual_std`, ρ = Δx − dt·(s[v] + s'[v])/2
+/// (`Transitions.deltaXResiduals`).
 public final class DynamicsModel {
     public let config: MLPConfiguration
     public let stats: NormalizationStats
@@ -13,7 +16,7 @@ public final class DynamicsModel {
     public init(stats: NormalizationStats, hidden: Int = 64, depth: Int = 2, batchNorm: Bool = true, seed: UInt64) {
         self.stats = stats
         config = MLPConfiguration(
-            inputSize: stats.observationSize + stats.actionSize, outputSize: stats.observationSize,
+            inputSize: stats.observationSize + stats.actionSize, outputSize: stats.targetSize,
             hidden: hidden, depth: depth, batchNorm: batchNorm)
         network = MLP(config)
         var rng = RandomGenerator(seed: seed, stream: RandomStreams.initialization)
@@ -28,6 +31,8 @@ public final class DynamicsModel {
 
     public var observationSize: Int { stats.observationSize }
     public var actionSize: Int { stats.actionSize }
+    /// Whether the model also predicts Δx (its statistics have Δx).
+    public var predictsDeltaX: Bool { stats.hasDeltaX }
 
     /// The parameter names, shapes and values, in `state_dict` order, as PyTorch would save them.
     public var layout: ParameterLayout { network.layout }
@@ -58,22 +63,23 @@ public final class DynamicsModel {
         stats.normalizeInputs(observations: observations, actions: actions, count: count, into: inputs)
     }
 
-    /// The training targets `(s' − s − delta_mean)/delta_std` of `count` rows (count × obs).
-    public func normalizedTargets(observations: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>, count: Int,
-                                  into targets: UnsafeMutablePointer<Float>) {
-        stats.normalizeTargets(observations: observations, nextObservations: nextObservations, count: count, into: targets)
-    }
-
     // MARK: Prediction
 
     /// Next observations predicted in evaluation mode for `count` rows (count × obs), in chunks of
     /// the network's working memory. For occasional use (evaluation, tests); the planner uses a
     /// folded network instead.
     public func predictNextObservations(observations: [Float], actions: [Float]) -> [Float] {
-        let o = observationSize, a = actionSize
+        predict(observations: observations, actions: actions).next
+    }
+
+    /// `predictNextObservations`, and the predicted Δx target ρ of every row (count values, metres;
+    /// empty when the model does not predict Δx).
+    public func predict(observations: [Float], actions: [Float]) -> (next: [Float], deltaX: [Float]) {
+        let o = observationSize, a = actionSize, width = config.outputSize
         let count = observations.count / o
         precondition(observations.count == count * o && actions.count == count * a)
         var result = [Float](repeating: 0, count: count * o)
+        var deltaX = [Float](repeating: 0, count: predictsDeltaX ? count : 0)
         let chunk = max(network.capacity, 1)
         var inputs = [Float](repeating: 0, count: chunk * (o + a))
         var start = 0
@@ -90,11 +96,12 @@ public final class DynamicsModel {
             for r in 0..<n {
                 for j in 0..<o {
                     let s = observations[(start + r) * o + j]
-                    result[(start + r) * o + j] = s + stats.deltaStateStd[j] * out[r * o + j] + stats.deltaStateMean[j]
+                    result[(start + r) * o + j] = s + stats.deltaStateStd[j] * out[r * width + j] + stats.deltaStateMean[j]
                 }
+                if predictsDeltaX { deltaX[start + r] = stats.deltaXStd[0] * out[r * width + o] + stats.deltaXMean[0] }
             }
             start += n
         }
-        return result
+        return (result, deltaX)
     }
 }

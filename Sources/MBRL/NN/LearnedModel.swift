@@ -1,5 +1,5 @@
-/// A trained model file of either kind: the single network (`mbrl.model/2`) or a PETS ensemble
-/// (`mbrl.ensemble/1`). What `plan`, `evaluate` and `report` read.
+/// A trained model file of either kind: the single network (`mbrl.model/2`, or `/3` with Δx) or a
+/// PETS ensemble (`mbrl.ensemble/1`, or `/2` with Δx). What `plan`, `evaluate` and `report` read.
 public enum LearnedModel {
     case single(DynamicsModel)
     case ensemble(EnsembleModel)
@@ -8,7 +8,7 @@ public enum LearnedModel {
     public static func read(fromFile path: String) throws -> (model: LearnedModel, env: String) {
         let file = try HDF5File.open(at: path)
         let root = try file.root
-        let isEnsemble = try root.hasAttribute("format") && root.stringAttribute("format") == FileFormat.ensemble.rawValue
+        let isEnsemble = try root.hasAttribute("format") && FileFormat(anyVersion: root.stringAttribute("format")) == .ensemble
         try file.close()
         if isEnsemble {
             let (model, env) = try EnsembleModel.read(fromFile: path)
@@ -27,6 +27,8 @@ public enum LearnedModel {
 
     public var observationSize: Int { stats.observationSize }
     public var actionSize: Int { stats.actionSize }
+    /// Whether the model also predicts Δx, which the MuJoCo tasks' exact planning reward reads.
+    public var predictsDeltaX: Bool { stats.hasDeltaX }
 
     /// Whether the model predicts a variance (a Gaussian ensemble).
     public var isProbabilistic: Bool {

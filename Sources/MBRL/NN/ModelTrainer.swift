@@ -25,6 +25,32 @@ public final class ModelTrainer {
 
         public static var empty: Examples { Examples(inputs: [], targets: [], count: 0) }
 
+        /// The examples of `rows` of `data`, normalized with `stats`: inputs count × (obs + act), targets
+        /// count × `stats.targetSize` (the state change, then the Δx target when the statistics have
+        /// it, from `data.deltaXResiduals`, which must then exist).
+        public init(normalizing data: Transitions, rows: [Int], stats: NormalizationStats) {
+            let o = data.observationSize, a = data.actionSize
+            precondition(o == stats.observationSize && a == stats.actionSize)
+            var obs = [Float](), act = [Float](), next = [Float]()
+            obs.reserveCapacity(rows.count * o); next.reserveCapacity(rows.count * o); act.reserveCapacity(rows.count * a)
+            for r in rows {
+                obs += data.observations[(r * o)..<((r + 1) * o)]
+                next += data.nextObservations[(r * o)..<((r + 1) * o)]
+                act += data.actions[(r * a)..<((r + 1) * a)]
+            }
+            var inputs = [Float](repeating: 0, count: rows.count * (o + a))
+            var targets = [Float](repeating: 0, count: rows.count * stats.targetSize)
+            stats.normalizeInputs(observations: obs, actions: act, count: rows.count, into: &inputs)
+            if stats.hasDeltaX {
+                guard let displacements = data.deltaXResiduals else { preconditionFailure("Δx targets need a MuJoCo task's transitions") }
+                let deltaX = rows.map { Float(displacements[$0]) }
+                stats.normalizeTargets(observations: obs, nextObservations: next, deltaX: deltaX, count: rows.count, into: &targets)
+            } else {
+                stats.normalizeTargets(observations: obs, nextObservations: next, count: rows.count, into: &targets)
+            }
+            self.init(inputs: inputs, targets: targets, count: rows.count)
+        }
+
         public mutating func append(_ other: Examples) {
             inputs += other.inputs
             targets += other.targets
@@ -42,21 +68,9 @@ public final class ModelTrainer {
         batchTargets = Buffer(count: batchSize * model.config.outputSize)
     }
 
-    /// The normalized examples of the given rows of `data`.
+    /// The normalized examples of the given rows of `data` (`Examples.init(normalizing:rows:stats:)`).
     public func examples(from data: Transitions, rows: [Int]) -> Examples {
-        let o = model.observationSize, a = model.actionSize
-        var obs = [Float](), act = [Float](), next = [Float]()
-        obs.reserveCapacity(rows.count * o); next.reserveCapacity(rows.count * o); act.reserveCapacity(rows.count * a)
-        for r in rows {
-            obs += data.observations[(r * o)..<((r + 1) * o)]
-            next += data.nextObservations[(r * o)..<((r + 1) * o)]
-            act += data.actions[(r * a)..<((r + 1) * a)]
-        }
-        var inputs = [Float](repeating: 0, count: rows.count * (o + a))
-        var targets = [Float](repeating: 0, count: rows.count * o)
-        model.normalizedInputs(observations: obs, actions: act, count: rows.count, into: &inputs)
-        model.normalizedTargets(observations: obs, nextObservations: next, count: rows.count, into: &targets)
-        return Examples(inputs: inputs, targets: targets, count: rows.count)
+        Examples(normalizing: data, rows: rows, stats: model.stats)
     }
 
     /// One training step on the listed rows of `examples` (at most `batchSize`, at least 2);

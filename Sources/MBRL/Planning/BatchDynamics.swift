@@ -20,6 +20,15 @@ public protocol BatchDynamics: AnyObject {
     /// `seed`. Deterministic models ignore the context.
     func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
                  into next: UnsafeMutablePointer<Float>, context: PredictionContext)
+    /// Values the model predicts per row besides the next observation, which a reward may read
+    /// (`PlanningObjective.auxiliarySize`): 1 for a model that predicts Δx, the change of the x
+    /// position of a MuJoCo task's forward reward (its output ρ, Δx beyond the trapezoid of the
+    /// root's x velocity, `Transitions.deltaXResiduals`); 0 (the default) otherwise.
+    var auxiliarySize: Int { get }
+    /// `predict(…context:)` that also writes the auxiliary predictions of every row to
+    /// `auxiliary[0..<count · auxiliarySize]` (rows in the order of `next`) when `auxiliary` is given.
+    func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+                 into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext)
 }
 
 /// Where a batched prediction sits in a trajectory evaluation (see `BatchDynamics.predict`).
@@ -42,9 +51,17 @@ extension BatchDynamics {
                         into next: UnsafeMutablePointer<Float>, context: PredictionContext) {
         predict(observations: observations, actions: actions, count: count, into: next)
     }
+    public var auxiliarySize: Int { 0 }
+    /// Dynamics without auxiliary predictions: the plain prediction (`auxiliary` must be nil).
+    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+                        into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext) {
+        precondition(auxiliary == nil || auxiliarySize == 0, "dynamics with auxiliary predictions implement predict(…auxiliary:context:)")
+        predict(observations: observations, actions: actions, count: count, into: next, context: context)
+    }
 }
 
-/// The learned model as planning dynamics: next = s + Δs from the folded network.
+/// The learned model as planning dynamics: next = s + Δs from the folded network, and its Δx output
+/// (ρ) as the auxiliary value when the model predicts Δx.
 public final class ModelDynamics: BatchDynamics {
     public let network: FoldedNetwork
     private let inputs: Buffer<Float>
@@ -61,16 +78,39 @@ public final class ModelDynamics: BatchDynamics {
     public var observationSize: Int { network.observationSize }
     public var actionSize: Int { network.actionSize }
     public var capacity: Int { network.capacity }
+    public var auxiliarySize: Int { network.outputSize - network.observationSize }
 
     public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
                         into next: UnsafeMutablePointer<Float>) {
+        predict(observations: observations, actions: actions, count: count, into: next, auxiliary: nil,
+                context: PredictionContext(seed: 0, step: 0, firstCandidate: 0))
+    }
+
+    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+                        into next: UnsafeMutablePointer<Float>, context: PredictionContext) {
+        predict(observations: observations, actions: actions, count: count, into: next, auxiliary: nil, context: context)
+    }
+
+    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+                        into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext) {
         let o = observationSize, a = actionSize, width = o + a, x = inputs.pointer
         for r in 0..<count {
             for j in 0..<o { x[r * width + j] = observations[r * o + j] }
             for j in 0..<a { x[r * width + o + j] = actions[r * a + j] }
         }
         let delta = network.predictDelta(inputs: x, count: count)
-        for i in 0..<(count * o) { next[i] = observations[i] + delta[i] }
+        let extra = auxiliarySize
+        if extra == 0 {
+            for i in 0..<(count * o) { next[i] = observations[i] + delta[i] }
+            return
+        }
+        let outputs = o + extra
+        for r in 0..<count {
+            for j in 0..<o { next[r * o + j] = observations[r * o + j] + delta[r * outputs + j] }
+        }
+        if let auxiliary {
+            for r in 0..<count { for k in 0..<extra { auxiliary[r * extra + k] = delta[r * outputs + o + k] } }
+        }
     }
 
     public func copy() -> BatchDynamics { ModelDynamics(network: network.copy()) }

@@ -1,12 +1,13 @@
 import Foundation
 
 /// A trained `EnsembleModel` as planning dynamics: particles propagated through the elite members
-/// (`Propagation`), the next observation s + Δs with Δs the member's mean or a draw from its Gaussian.
+/// (`Propagation`), the next observation s + Δs with Δs the member's mean or a draw from its Gaussian;
+/// for an ensemble that predicts Δx, its Δx output (ρ) the same way, as the auxiliary value.
 ///
 /// The elites' weights are folded once: the input normalization into the first layer
 /// (W ← diag(1/σₓ)·W, b ← b − (μₓ/σₓ)·W, with W (in, out)) and the output unnormalization into the
-/// head's mean columns (×σ_Δ, +μ_Δ); the raw log-variance columns stay, bounded softly after the
-/// head and turned into the variance σ_Δ²·e^logvar.
+/// head's mean columns (×σ_Δ, +μ_Δ, Δx's σ and μ for its column); the raw log-variance columns stay,
+/// bounded softly after the head and turned into the variance σ_Δ²·e^logvar.
 ///
 /// Rows are gathered member-major, E groups of equal size m, so every hidden layer is one batched
 /// product for all elites (`gemmBatched`, weights (E, in, out) contiguous) followed by one fused
@@ -20,6 +21,8 @@ public final class EnsembleDynamics: BatchDynamics {
     public let observationSize: Int
     public let actionSize: Int
     public let capacity: Int
+    /// 1 when the members predict Δx after the state change, else 0.
+    public let auxiliarySize: Int
     public let settings: PropagationSettings
     let config: EnsembleConfiguration
     /// E, the elites propagated.
@@ -41,6 +44,7 @@ public final class EnsembleDynamics: BatchDynamics {
         let c = model.config, stats = model.stats, layout = model.layout, p = model.network.parameters
         observationSize = model.observationSize
         actionSize = model.actionSize
+        auxiliarySize = c.outputSize - model.observationSize
         self.capacity = capacity
         self.settings = settings
         config = c
@@ -62,9 +66,10 @@ public final class EnsembleDynamics: BatchDynamics {
                     }
                 }
                 if l == c.depth {
+                    let targetStd = stats.targetStd, targetMean = stats.targetMean
                     for j in 0..<c.outputSize {
-                        for i in 0..<input { we[i * output + j] *= stats.deltaStateStd[j] }
-                        be[j] = stats.deltaStateStd[j] * be[j] + stats.deltaStateMean[j]
+                        for i in 0..<input { we[i * output + j] *= targetStd[j] }
+                        be[j] = targetStd[j] * be[j] + targetMean[j]
                     }
                 }
                 w += we
@@ -77,7 +82,7 @@ public final class EnsembleDynamics: BatchDynamics {
         self.biases = biases.map { Buffer($0) }
         minLogvar = c.deterministic ? [] : (0..<c.outputSize).map { p[layout.minLogvarOffset + $0] }
         maxLogvar = c.deterministic ? [] : (0..<c.outputSize).map { p[layout.maxLogvarOffset + $0] }
-        deltaStd = stats.deltaStateStd
+        deltaStd = stats.targetStd
         let rows = settings.propagation == .expectation ? members * capacity : capacity
         inputs = Buffer(count: rows * c.inputSize)
         hiddenA = Buffer(count: rows * c.hidden)
@@ -98,6 +103,7 @@ public final class EnsembleDynamics: BatchDynamics {
     private init(copying other: EnsembleDynamics) {
         observationSize = other.observationSize
         actionSize = other.actionSize
+        auxiliarySize = other.auxiliarySize
         capacity = other.capacity
         settings = other.settings
         config = other.config
@@ -141,6 +147,11 @@ public final class EnsembleDynamics: BatchDynamics {
 
     public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
                         into next: UnsafeMutablePointer<Float>, context: PredictionContext) {
+        predict(observations: observations, actions: actions, count: count, into: next, auxiliary: nil, context: context)
+    }
+
+    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+                        into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext) {
         precondition(count <= capacity, "\(count) rows exceed the capacity \(capacity)")
         let o = observationSize, a = actionSize, width = o + a, x = inputs.pointer
         let e = members, expectation = settings.propagation == .expectation
@@ -173,15 +184,16 @@ public final class EnsembleDynamics: BatchDynamics {
             for g in 1..<e { (x + g * count * width).update(from: x, count: count * width) }
         }
         let out = forward(rowsPerMember: m)
-        // Scatter: next = s + Δ (the mean, a draw, or the mean over elites).
+        // Scatter: next = s + Δ (the mean, a draw, or the mean over elites); Δx the same way.
         let hw = config.headWidth, gaussian = !config.deterministic
+        let outputs = config.outputSize, extra = auxiliarySize
         for r in 0..<count {
             let base = r * o
             if expectation {
-                for j in 0..<o {
+                for j in 0..<outputs {
                     var sum: Float = 0
                     for g in 0..<e { sum += out[(g * count + r) * hw + j] }
-                    next[base + j] = observations[base + j] + sum / Float(e)
+                    if j < o { next[base + j] = observations[base + j] + sum / Float(e) } else { auxiliary?[r * extra + j - o] = sum / Float(e) }
                 }
                 continue
             }
@@ -189,14 +201,16 @@ public final class EnsembleDynamics: BatchDynamics {
             if gaussian && settings.prediction == .sample {
                 let n = count / settings.particles
                 var rng = ParticleRandom.generator(context.seed, context.firstCandidate + r % n, r / n, context.step)
-                for j in 0..<o {
-                    let upper = maxLogvar[j] - Self.softplus(maxLogvar[j] - h[o + j])
+                for j in 0..<outputs {
+                    let upper = maxLogvar[j] - Self.softplus(maxLogvar[j] - h[outputs + j])
                     let logvar = minLogvar[j] + Self.softplus(upper - minLogvar[j])
                     let sigma = deltaStd[j] * FastMath.exp(logvar / 2)
-                    next[base + j] = observations[base + j] + h[j] + sigma * Float(rng.normal())
+                    let noise = sigma * Float(rng.normal())
+                    if j < o { next[base + j] = observations[base + j] + h[j] + noise } else { auxiliary?[r * extra + j - o] = h[j] + noise }
                 }
             } else {
                 for j in 0..<o { next[base + j] = observations[base + j] + h[j] }
+                if let auxiliary { for k in 0..<extra { auxiliary[r * extra + k] = h[o + k] } }
             }
         }
     }

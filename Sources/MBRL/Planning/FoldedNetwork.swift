@@ -1,10 +1,12 @@
 /// A trained `DynamicsModel` compiled for fast batched prediction in evaluation mode: the predicted
-/// raw state change Δs = P(s, a), with every affine step folded into the linear layers.
+/// raw state change Δs = P(s, a) (and Δx after it, for a model that predicts Δx), with every affine
+/// step folded into the linear layers.
 ///
 /// Folding (exact up to rounding): the input normalization into the first layer
 /// (W ← W·diag(1/σₓ), b ← b − W·(μₓ/σₓ)); each evaluation-mode batch norm into the linear layer
 /// before it (with s = γ/√(running_var + ε): W ← diag(s)·W, b ← s⊙(b − running_mean) + β); and the
-/// output unnormalization into the last layer (W ← diag(σ_Δ)·W, b ← σ_Δ⊙b + μ_Δ). What remains per
+/// output unnormalization into the last layer (W ← diag(σ_Δ)·W, b ← σ_Δ⊙b + μ_Δ, with Δx's σ and μ
+/// for its output). What remains per
 /// hidden layer is one GEMM and one fused bias-and-ReLU pass.
 ///
 /// Buffers for `capacity` rows are allocated once; `predictDelta` allocates nothing. One instance
@@ -12,6 +14,8 @@
 public final class FoldedNetwork {
     public let observationSize: Int
     public let actionSize: Int
+    /// Outputs per row: the state change, then Δx when the model predicts it.
+    public let outputSize: Int
     public let capacity: Int
     let widths: [Int]             // input, hidden..., output
     let weights: [Buffer<Float>]  // per layer, (out, in) row-major
@@ -24,6 +28,7 @@ public final class FoldedNetwork {
         let config = model.config, stats = model.stats, network = model.network, layout = network.layout
         observationSize = model.observationSize
         actionSize = model.actionSize
+        outputSize = config.outputSize
         self.capacity = capacity
         widths = [config.inputSize] + Array(repeating: config.hidden, count: config.depth) + [config.outputSize]
         var weights: [[Float]] = [], biases: [[Float]] = []
@@ -49,9 +54,10 @@ public final class FoldedNetwork {
                 }
             }
             if l == config.depth {
+                let targetStd = stats.targetStd, targetMean = stats.targetMean
                 for o in 0..<output {
-                    for i in 0..<input { w[o * input + i] *= stats.deltaStateStd[o] }
-                    bias[o] = stats.deltaStateStd[o] * bias[o] + stats.deltaStateMean[o]
+                    for i in 0..<input { w[o * input + i] *= targetStd[o] }
+                    bias[o] = targetStd[o] * bias[o] + targetMean[o]
                 }
             }
             weights.append(w)
@@ -75,6 +81,7 @@ public final class FoldedNetwork {
     private init(copying other: FoldedNetwork) {
         observationSize = other.observationSize
         actionSize = other.actionSize
+        outputSize = other.outputSize
         capacity = other.capacity
         widths = other.widths
         weights = other.weights.map { Buffer($0.array) }
@@ -84,7 +91,8 @@ public final class FoldedNetwork {
     }
 
     /// The predicted state change for `count` rows of raw inputs `[s, a]` (count × (obs + act));
-    /// returns a pointer to count × obs values, valid until the next call.
+    /// returns a pointer to count × `outputSize` values (the state change, then Δx when predicted),
+    /// valid until the next call.
     ///
     /// The hidden layers between two hidden widths are one SGEMM each plus a fused bias-and-ReLU pass.
     /// A first layer of a handful of inputs and a last of a handful of outputs (Pendulum's) are too thin

@@ -25,6 +25,8 @@ public final class TrajectoryEvaluator {
     final class Worker {
         let dynamics: BatchDynamics
         let states: Buffer<Float>, next: Buffer<Float>, stepRewards: Buffer<Float>
+        /// The step's auxiliary predictions (rows × the objective's `auxiliarySize`), e.g. Δx.
+        let auxiliary: Buffer<Float>
         let alive: Buffer<UInt8>, terminal: UnsafeMutablePointer<Bool>
         /// Per particle row: the step's action (copied per particle) and the return so far.
         let actions: Buffer<Float>, totals: Buffer<Float>
@@ -36,6 +38,7 @@ public final class TrajectoryEvaluator {
             states = Buffer(count: rows * objective.observationSize)
             next = Buffer(count: rows * objective.observationSize)
             stepRewards = Buffer(count: rows)
+            auxiliary = Buffer(count: rows * objective.auxiliarySize)
             actions = Buffer(count: dynamics.particles > 1 ? rows * objective.actionSize : 0)
             totals = Buffer(count: rows)
             alive = Buffer(count: rows)
@@ -64,6 +67,8 @@ public final class TrajectoryEvaluator {
         let particles = dynamics.particles
         self.particles = particles
         precondition(dynamics.capacity >= chunk * particles, "the dynamics hold \(dynamics.capacity) rows, a worker needs \(chunk * particles)")
+        precondition(objective.auxiliarySize == 0 || objective.auxiliarySize == dynamics.auxiliarySize,
+                     "the objective reads \(objective.auxiliarySize) auxiliary values per row, the dynamics predict \(dynamics.auxiliarySize)")
         workers = (0..<threads).map { t in
             Worker(dynamics: t == 0 ? dynamics : dynamics.copy(), rows: chunk * particles, objective: objective)
         }
@@ -91,7 +96,8 @@ public final class TrajectoryEvaluator {
 
     /// The inner loop for candidates `range`: predict, reward, accumulate, step by step.
     ///
-    /// The reward of step h is r(sₕ, aₕ, sₕ₊₁). When the objective's reward does not read the next
+    /// The reward of step h is r(sₕ, aₕ, sₕ₊₁), or with auxiliary predictions r(sₕ, aₕ, sₕ₊₁, ρₕ)
+    /// (`PlanningObjective.auxiliarySize`). When the objective's reward does not read the next
     /// observation (`rewardReadsNextObservation` false, e.g. Pendulum's cost on the pre-step state),
     /// the last step's prediction, which only that reward could use, is skipped: H − 1 predictions.
     private func run(_ w: Worker, observation: [Float], sequences: UnsafePointer<Float>, range: Range<Int>, count: Int, seed: UInt64) {
@@ -103,7 +109,8 @@ public final class TrajectoryEvaluator {
         let alive = w.alive.pointer
         alive.update(repeating: 1, count: rows)
         var weight: Float = 1
-        let readsNext = objective.rewardReadsNextObservation
+        let auxiliary = objective.auxiliarySize > 0 ? w.auxiliary.pointer : nil
+        let readsNext = objective.rewardReadsNextObservation || auxiliary != nil
         for h in 0..<horizon {
             // Step h's actions of these candidates are contiguous in the (H, K, act) layout; with
             // particles, row q·n + c (particle q of candidate c) takes candidate c's action.
@@ -114,11 +121,12 @@ public final class TrajectoryEvaluator {
             }
             let last = h == horizon - 1
             if readsNext || !last {
-                w.dynamics.predict(observations: states, actions: actions, count: rows, into: next,
+                w.dynamics.predict(observations: states, actions: actions, count: rows, into: next, auxiliary: auxiliary,
                                    context: PredictionContext(seed: seed, step: h, firstCandidate: range.lowerBound))
             }
             // Without a prediction (the last step, reward not reading it) `next` is not read.
-            objective.rewards(states, actions, next, rows, w.stepRewards.pointer)
+            objective.rewards(observations: states, actions: actions, nextObservations: next, auxiliary: auxiliary.map { UnsafePointer($0) },
+                              count: rows, into: w.stepRewards.pointer)
             let stepRewards = w.stepRewards.pointer
             for r in 0..<rows { total[r] += weight * Float(alive[r]) * stepRewards[r] }
             weight *= discount

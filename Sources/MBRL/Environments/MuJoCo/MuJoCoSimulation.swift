@@ -198,9 +198,18 @@ enum MuJoCoTask {
     /// as numpy's `pairwise_sum`), then the weight times the sum in Float64 (NumPy 1.x promotes a Python
     /// float times a float32 scalar to float64).
     static func controlCost(_ action: [Float], weight: Double) -> Double {
-        let squares = action.map { $0 * $0 }
-        let sum = squares.withUnsafeBufferPointer { numpyPairwiseSum($0.baseAddress!, count: $0.count) }
-        return weight * Double(sum)
+        action.withUnsafeBufferPointer { controlCost($0.baseAddress!, count: $0.count, weight: weight) }
+    }
+
+    /// `controlCost` of the `count` action values at `action`, without allocating (squares of up to 64
+    /// values on the stack).
+    @inline(__always)
+    static func controlCost(_ action: UnsafePointer<Float>, count: Int, weight: Double) -> Double {
+        precondition(count <= 64, "actions of at most 64 values")
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: count) { squares in
+            for j in 0..<count { squares[j] = action[j] * action[j] }
+            return weight * Double(numpyPairwiseSum(UnsafePointer(squares.baseAddress!), count: count))
+        }
     }
 
     /// numpy's `pairwise_sum` for float32 (numpy/core/src/umath/loops_utils.h.src), added to the
@@ -211,10 +220,11 @@ enum MuJoCoTask {
             for i in 0..<n { sum += a[i] }
             return sum
         } else if n <= 128 {
-            var r = (0..<8).map { a[$0] }
+            // Eight running sums, lane by lane (SIMD lanes add exactly as scalars do); no allocation.
+            var r = SIMD8<Float>(UnsafeBufferPointer(start: a, count: 8))
             var i = 8
             while i < n - n % 8 {
-                for j in 0..<8 { r[j] += a[i + j] }
+                r += SIMD8<Float>(UnsafeBufferPointer(start: a + i, count: 8))
                 i += 8
             }
             var sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
@@ -230,11 +240,12 @@ enum MuJoCoTask {
         }
     }
 
-    /// The planner's locomotion reward on `count` rows of predicted observations (row-major,
-    /// `observationSize` values) and actions: `forwardRewardWeight` times the mean of the root's x
-    /// velocity (observation component `xVelocityIndex`) at the start and at the end of the step, plus
-    /// `healthyReward`, minus `controlCostWeight · Σ a²` summed left to right in Float32. The forward term approximates the
-    /// true (x' − x)/dt, which the observation cannot give; `MuJoCoTests.testBatchedRewardApproximation`
+    /// The approximate locomotion reward on `count` rows of predicted observations (row-major,
+    /// `observationSize` values) and actions, for models that do not predict Δx:
+    /// `forwardRewardWeight` times the mean of the root's x velocity (observation component
+    /// `xVelocityIndex`) at the start and at the end of the step, plus `healthyReward`, minus
+    /// `controlCostWeight · Σ a²` summed left to right in Float32. The forward term approximates the
+    /// true (x' − x)/dt, which the observation cannot give; `MuJoCoTests.testApproximateRewardOnObservations`
     /// bounds the error per task.
     static func locomotionRewards(
         observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,

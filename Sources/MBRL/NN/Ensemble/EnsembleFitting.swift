@@ -65,7 +65,8 @@ public struct EnsembleFitting: Equatable {
     public func fit(_ model: EnsembleModel, on datasets: [Transitions], onEpoch: (Epoch) throws -> Void = { _ in }) throws -> Result {
         let b = model.config.members
         precondition(!datasets.isEmpty && batchSize >= 1 && epochs >= 1 && patience >= 1 && elites >= 1 && elites <= b)
-        let o = model.observationSize, width = model.config.inputSize
+        // o: the outputs per row (the state change, and Δx when the statistics have it).
+        let o = model.config.outputSize, width = model.config.inputSize
 
         var splitRNG = RandomGenerator(seed: seed, stream: RandomStreams.validationSplit)
         var training = ModelTrainer.Examples.empty, validation = ModelTrainer.Examples.empty
@@ -178,16 +179,6 @@ public struct EnsembleFitting: Equatable {
 
     /// The normalized examples of `rows` of `data`.
     static func examples(_ model: EnsembleModel, _ data: Transitions, rows: [Int]) -> ModelTrainer.Examples {
-        let o = model.observationSize, a = model.actionSize
-        var obs = [Float](), act = [Float](), next = [Float]()
-        for r in rows {
-            obs += data.observations[(r * o)..<((r + 1) * o)]
-            next += data.nextObservations[(r * o)..<((r + 1) * o)]
-            act += data.actions[(r * a)..<((r + 1) * a)]
-        }
-        var inputs = [Float](repeating: 0, count: rows.count * (o + a)), targets = [Float](repeating: 0, count: rows.count * o)
-        model.normalizedInputs(observations: obs, actions: act, count: rows.count, into: &inputs)
-        model.normalizedTargets(observations: obs, nextObservations: next, count: rows.count, into: &targets)
-        return ModelTrainer.Examples(inputs: inputs, targets: targets, count: rows.count)
+        ModelTrainer.Examples(normalizing: data, rows: rows, stats: model.stats)
     }
 }

@@ -2,8 +2,12 @@
 /// `state_dict` of mbrl-lib's `GaussianMLP` (mbrl 0.2.0) with its shapes, so
 /// `GaussianMLP(...).load_state_dict({k: torch.tensor(f[k][()]) for k in root datasets}, strict=True)`
 /// loads them; beside them `members/elites` (int64, best first), `members/val_mse` (per member),
-/// `stats/`, `training/`, and attributes for the architecture.
+/// `stats/`, `training/`, and attributes for the architecture. An ensemble that also predicts Δx is
+/// `mbrl.ensemble/2`: one more output per member and Δx's statistics in `stats/`.
 extension EnsembleModel {
+    /// The `format` of this ensemble's file: `mbrl.ensemble/1`, or `mbrl.ensemble/2` when it predicts Δx.
+    public var fileFormatVersion: String { FileFormat.ensemble.version(deltaX: predictsDeltaX) }
+
     /// Writes the weights, elites, statistics and architecture into `root`. Throws, writing nothing,
     /// when a weight breaks the rule `read(fromFile:)` enforces (`valueProblem`).
     public func write(to root: HDF5Group, env: String) throws {
@@ -34,7 +38,7 @@ extension EnsembleModel {
     public static func read(fromFile path: String) throws -> (model: EnsembleModel, env: String) {
         let file = try HDF5File.open(at: path)
         let root = try file.root
-        try FileFormat.ensemble.check(root)
+        let version = try FileFormat.ensemble.check(root)
         func positive(_ name: String) throws -> Int {
             let value = try root.intAttribute(name)
             guard value > 0 else { throw HDF5Error(path: path, object: "@" + name, "must be positive, is \(value)") }
@@ -56,8 +60,11 @@ extension EnsembleModel {
             throw HDF5Error(path: path, "claims an ensemble \(config) of \(4 * network.layout.parameterCount) bytes of weights, more than the file holds")
         }
         let stats = try NormalizationStats.read(from: try root.openGroup("stats"))
-        guard stats.observationSize + stats.actionSize == inputSize, stats.observationSize == outputSize else {
-            throw HDF5Error(path: path, object: "stats", "statistics for observations of size \(stats.observationSize) and actions of size \(stats.actionSize) do not fit the ensemble \(config)")
+        guard stats.observationSize + stats.actionSize == inputSize, stats.targetSize == outputSize else {
+            throw HDF5Error(path: path, object: "stats", "statistics for observations of size \(stats.observationSize) and actions of size \(stats.actionSize)\(stats.hasDeltaX ? " with Δx" : "") do not fit the ensemble \(config)")
+        }
+        guard (version == FileFormat.ensemble.deltaXVersion) == stats.hasDeltaX else {
+            throw HDF5Error(path: path, "is \(version), but its statistics \(stats.hasDeltaX ? "have" : "lack") Δx (delta_x_residual_mean, delta_x_residual_std), which \(FileFormat.ensemble.deltaXVersion!) and only it has")
         }
         for entry in network.layout.entries {
             guard root.contains(entry.name) else { throw root.error(entry.name, "missing weight (the ensemble \(config) needs it)") }

@@ -1,6 +1,7 @@
 /// A PETS dynamics model: an ensemble of Gaussian (or deterministic) MLPs on the normalized inputs
 /// `[(s − state_mean)/state_std, (a − action_mean)/action_std]`, each predicting the normalized state
-/// change `(s' − s − delta_state_mean)/delta_state_std` (its mean and log-variance), plus the
+/// change `(s' − s − delta_state_mean)/delta_state_std` (its mean and log-variance; with Δx's
+/// statistics, then the normalized Δx target as one more output), plus the
 /// statistics and the elite members (the best by validation error, which the planner propagates).
 public final class EnsembleModel {
     public let config: EnsembleConfiguration
@@ -13,7 +14,7 @@ public final class EnsembleModel {
     public init(stats: NormalizationStats, hidden: Int = 200, depth: Int = 4, members: Int = 5,
                 activation: Activation = .silu, deterministic: Bool = false, seed: UInt64) {
         self.stats = stats
-        config = EnsembleConfiguration(inputSize: stats.observationSize + stats.actionSize, outputSize: stats.observationSize,
+        config = EnsembleConfiguration(inputSize: stats.observationSize + stats.actionSize, outputSize: stats.targetSize,
                                        hidden: hidden, depth: depth, members: members, activation: activation, deterministic: deterministic)
         network = EnsembleMLP(config)
         var rng = RandomGenerator(seed: seed, stream: RandomStreams.initialization)
@@ -30,6 +31,8 @@ public final class EnsembleModel {
 
     public var observationSize: Int { stats.observationSize }
     public var actionSize: Int { stats.actionSize }
+    /// Whether every member also predicts Δx (its statistics have Δx): output `observationSize`.
+    public var predictsDeltaX: Bool { stats.hasDeltaX }
     public var layout: EnsembleLayout { network.layout }
 
     /// An independent copy.
@@ -67,24 +70,30 @@ public final class EnsembleModel {
         stats.normalizeInputs(observations: observations, actions: actions, count: count, into: inputs)
     }
 
-    /// The training targets `(s' − s − delta_mean)/delta_std` of `count` rows (count × obs).
-    public func normalizedTargets(observations: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>, count: Int,
-                                  into targets: UnsafeMutablePointer<Float>) {
-        stats.normalizeTargets(observations: observations, nextObservations: nextObservations, count: count, into: targets)
-    }
-
     /// Every member's prediction of the next observation for `count` rows, in observation units: the
     /// means (B × count × obs) and the variances (B × count × obs; zero for deterministic members).
     /// For occasional use (evaluation, tests); the planner uses `EnsembleDynamics`.
     public func predictMembers(observations: [Float], actions: [Float]) -> (mean: [Float], variance: [Float]) {
+        let p = predictAll(observations: observations, actions: actions)
+        return (p.mean, p.variance)
+    }
+
+    /// Every member's mean Δx target ρ for `count` rows, in metres (B × count); empty when the
+    /// ensemble does not predict Δx.
+    public func predictMembersDeltaX(observations: [Float], actions: [Float]) -> [Float] {
+        predictAll(observations: observations, actions: actions).deltaX
+    }
+
+    private func predictAll(observations: [Float], actions: [Float]) -> (mean: [Float], variance: [Float], deltaX: [Float]) {
         let o = observationSize, a = actionSize, width = o + a, b = config.members
         let count = observations.count / o
         precondition(observations.count == count * o && actions.count == count * a)
         let chunk = 1024
         network.reserve(rows: min(chunk, max(count, 1)))
         var mean = [Float](repeating: 0, count: b * count * o), variance = mean
+        var deltaX = [Float](repeating: 0, count: predictsDeltaX ? b * count : 0)
         var single = [Float](repeating: 0, count: chunk * width), inputs = [Float](repeating: 0, count: b * chunk * width)
-        let hw = config.headWidth
+        let hw = config.headWidth, outputs = config.outputSize
         var start = 0
         while start < count {
             let n = min(chunk, count - start)
@@ -98,16 +107,18 @@ public final class EnsembleModel {
             let head = network.head, logvar = network.logvar
             for m in 0..<b {
                 for r in 0..<n {
+                    let row = m * n + r
                     for j in 0..<o {
-                        let row = m * n + r, out = (m * count + start + r) * o + j
+                        let out = (m * count + start + r) * o + j
                         let s = stats.deltaStateStd[j]
                         mean[out] = observations[(start + r) * o + j] + s * head[row * hw + j] + stats.deltaStateMean[j]
-                        variance[out] = config.deterministic ? 0 : s * s * FastMath.exp(logvar[row * o + j])
+                        variance[out] = config.deterministic ? 0 : s * s * FastMath.exp(logvar[row * outputs + j])
                     }
+                    if predictsDeltaX { deltaX[m * count + start + r] = stats.deltaXStd[0] * head[row * hw + o] + stats.deltaXMean[0] }
                 }
             }
             start += n
         }
-        return (mean, variance)
+        return (mean, variance, deltaX)
     }
 }
