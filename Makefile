@@ -177,16 +177,20 @@ ifeq ($(PREBUILT),yes)
 $(BIN)/programs.mk:
 	@echo "make: $@ is missing and PREBUILT=yes: build first (make build TARGET_CPU=$(TARGET_CPU))" >&2; exit 1
 else
-# An incremental build must never leave a program linked against an older build of the libraries: any
-# program older than an object file of the library targets it links is removed and linked again.
+# An incremental build must never leave a program compiled against an older build of the libraries:
+# SwiftPM's incremental release build can skip recompiling a program whose sources did not change after
+# a library it imports did, and with cross-module optimization its objects then hold the library's old
+# layouts (seen: `stats` crashing in OptionGroup after a new type in MBRLCommandLine). Any program with
+# an object file older than an object file of the library targets is compiled and linked again.
 library_targets := MBRL MBRLCommandLine MBRLSweeps MBRLStatistics MBRLArchive
 swift_build = MBRL_TARGET_CPU=$(TARGET_CPU) swift build -c release$(if $(filter native,$(TARGET_CPU)),, --scratch-path $(build_dir))
 $(BIN)/programs.mk: $(SOURCES) | deps
 	$(swift_build)
-	@stale=; for p in $(PROGRAMS); do \
-	  if [ -n "$$(find $(addprefix $(BIN)/,$(addsuffix .build,$(library_targets))) -name '*.o' -newer $(BIN)/$$p -print -quit 2>/dev/null)" ]; then \
-	    stale="$$stale $$p"; rm -f $(BIN)/$$p; fi; \
-	done; if [ -n "$$stale" ]; then echo "build: relinking$$stale (older than the libraries they link)"; $(swift_build); fi
+	@newest=$$(find $(addprefix $(BIN)/,$(addsuffix .build,$(library_targets))) -name '*.o' -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -n 1 | cut -d' ' -f2-); \
+	stale=; for p in $(PROGRAMS); do \
+	  if [ -n "$$newest" ] && [ -n "$$(find $(BIN)/$$p.build -name '*.o' ! -newer "$$newest" -print -quit 2>/dev/null)" ]; then \
+	    stale="$$stale $$p"; rm -rf $(BIN)/$$p.build $(BIN)/$$p; fi; \
+	done; if [ -n "$$stale" ]; then echo "build: compiling$$stale again (built against an older build of the libraries)"; $(swift_build); fi
 	@for s in $(STAGES) report; do \
 	  objcopy --strip-debug --remove-section=.note.gnu.build-id --remove-section=.swift_modhash $(BIN)/$$s $(BIN)/.$$s.hashed.$$$$; \
 	  printf 'program_%s := %s\n' $$s "$$(sha256sum < $(BIN)/.$$s.hashed.$$$$ | cut -c1-16)"; rm -f $(BIN)/.$$s.hashed.$$$$; \

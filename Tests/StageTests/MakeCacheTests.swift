@@ -170,3 +170,30 @@ final class MakeCacheTests: XCTestCase {
         XCTAssertEqual(try fm.contentsOfDirectory(atPath: data.path), [])
     }
 }
+
+/// `make build` never leaves a program compiled against an older build of the libraries (SwiftPM's
+/// incremental release build can skip recompiling a program after a library it imports changed; the
+/// program then crashes on the library's new layouts): after it, every object file of every program
+/// is newer than every object file of the library targets.
+final class BuildTests: XCTestCase {
+    func testNoProgramIsCompiledAgainstAnOlderLibraryBuild() throws {
+        try Repository.requireCurrentPrograms()
+        let fm = FileManager.default
+        let release = Repository.root.path + "/.build/release"
+        func objects(_ target: String) -> [(String, Date)] {
+            let folder = release + "/" + target + ".build"
+            return (fm.enumerator(atPath: folder)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".o") }.compactMap { name in
+                (try? fm.attributesOfItem(atPath: folder + "/" + name)[.modificationDate] as? Date).map { (target + "/" + name, $0) }
+            }
+        }
+        let libraries = ["MBRL", "MBRLCommandLine", "MBRLSweeps", "MBRLStatistics", "MBRLArchive"].flatMap(objects)
+        let newest = try XCTUnwrap(libraries.max { $0.1 < $1.1 })
+        for program in Repository.programs {
+            let own = objects(program)
+            XCTAssertFalse(own.isEmpty, program)
+            for (name, date) in own {
+                XCTAssertGreaterThan(date, newest.1, "\(name) was compiled before \(newest.0): make build must compile it again")
+            }
+        }
+    }
+}
