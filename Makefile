@@ -188,8 +188,8 @@ $(BIN)/programs.mk: $(SOURCES) | deps
 	$(swift_build)
 	@newest=$$(find $(addprefix $(BIN)/,$(addsuffix .build,$(library_targets))) -name '*.o' -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -n 1 | cut -d' ' -f2-); \
 	stale=; for p in $(PROGRAMS); do \
-	  if [ -n "$$newest" ] && [ -n "$$(find $(BIN)/$$p.build -name '*.o' ! -newer "$$newest" -print -quit 2>/dev/null)" ]; then \
-	    stale="$$stale $$p"; rm -rf $(BIN)/$$p.build $(BIN)/$$p; fi; \
+	  if [ -n "$$newest" ] && [ -n "$$(find $(BIN)/$${p//-/_}.build -name '*.o' ! -newer "$$newest" -print -quit 2>/dev/null)" ]; then \
+	    stale="$$stale $$p"; rm -rf $(BIN)/$${p//-/_}.build $(BIN)/$$p; fi; \
 	done; if [ -n "$$stale" ]; then echo "build: compiling$$stale again (built against an older build of the libraries)"; $(swift_build); fi
 	@for s in $(STAGES) report; do \
 	  objcopy --strip-debug --remove-section=.note.gnu.build-id --remove-section=.swift_modhash $(BIN)/$$s $(BIN)/.$$s.hashed.$$$$; \

@@ -189,7 +189,7 @@ final class BuildTests: XCTestCase {
         let libraries = ["MBRL", "MBRLCommandLine", "MBRLSweeps", "MBRLStatistics", "MBRLArchive"].flatMap(objects)
         let newest = try XCTUnwrap(libraries.max { $0.1 < $1.1 })
         for program in Repository.programs {
-            let own = objects(program)
+            let own = objects(program.replacingOccurrences(of: "-", with: "_"))  // SwiftPM's folder of the target
             XCTAssertFalse(own.isEmpty, program)
             for (name, date) in own {
                 XCTAssertGreaterThan(date, newest.1, "\(name) was compiled before \(newest.0): make build must compile it again")
