@@ -498,9 +498,9 @@ SLURM_MEM ?= 4G
 SLURM_OPTIONS ?=
 SLURM_MAX_RUNNING ?=
 sweep report-sweep: build
-	@scripts/slurm-sweep submit --dir $(call sq,$(abspath $(slurm_dir))) --repo $(call sq,$(CURDIR)) \
+	@$(write_sweep_list)scripts/slurm-sweep submit --dir $(call sq,$(abspath $(slurm_dir))) --repo $(call sq,$(CURDIR)) \
 	  --root $(call sq,$(sweep_root)) --clear-env $(call sq,$(location_settings) $(preset_settings)) \
-	  $(foreach r,$(sweep_runs),--task $(r)) $(if $(SLURM_MAX_RUNNING),--max-running $(SLURM_MAX_RUNNING)) \
+	  --tasks-from $(call sq,$(sweep_list)) $(if $(SLURM_MAX_RUNNING),--max-running $(SLURM_MAX_RUNNING)) \
 	  $(foreach a,DATA=$(abspath $(DATA)) PIPELINE=$(PIPELINE) TARGET_CPU=$(TARGET_CPU) PREBUILT=yes,--arg $(call sq,$(a))) \
 	  $(foreach v,$(slurm_forwarded),--arg $(call sq,$(v)=$($(v)))) \
 	  --summary-arg $(call sq,SEEDS=$(SEEDS)) $(if $(grid_points),--summary-arg $(call sq,GRID=$(GRID))) \
