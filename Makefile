@@ -127,7 +127,7 @@ PROGRAMS := $(STAGES) import export summarize report bench verify-archive
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 
 .PHONY: FORCE all build deps test test-deps clean clean-runs distclean collect stats train plan evaluate sweep bench bench-venv report \
-  report-sweep sweep-table sweep-page sweep-status sweep-wait sweep-cancel archive verify-archive
+  report-sweep sweep-table sweep-page sweep-status sweep-wait sweep-cancel archive verify-archive results-table
 
 # ---- one make per run folder --------------------------------------------------------------------------
 # Goals that write into the run folder run under a lock on $(run)/$(run_marker) (flock): Make starts
@@ -236,7 +236,7 @@ params-text = $(strip $(params_$(1)) program=$(program_$(or $(program_of_$(1)),$
 # ---- what is current: content and settings, not clocks ------------------------------------------------
 # Every output of the run is registered with the parameters file it is made with and the outputs it is
 # made from ($(call output,name,params,inputs)). When its stage succeeds, Make writes its stamp:
-# stamps/<name> (the parameters text it was made with) and stamps/<name>.sha256 (the SHA-256 of the
+# stamps/<name>.params (the parameters text it was made with) and stamps/<name>.sha256 (the SHA-256 of the
 # output, then of each input, as sha256sum writes them). While Make reads this file it decides, for
 # every output in the order of the loop, whether it is current: it exists, its stamp's parameters are
 # today's, the output and each input still have the recorded content, and no input is about to be
@@ -248,13 +248,13 @@ outputs :=
 output = $(eval outputs += $(1))$(eval params_of_$(1) := $(2))$(eval inputs_of_$(1) := $(3))
 # The recipe's last line: the stamp of $(1), each file under a temporary name, then renamed.
 stamp = @cd $(run) && mkdir -p stamps && sha256sum -- $(1) $(inputs_of_$(1)) > stamps/.$(1).sha256.tmp-$$$$ \
-  && mv -f stamps/.$(1).sha256.tmp-$$$$ stamps/$(1).sha256 && cp params/$(params_of_$(1)) stamps/.$(1).tmp-$$$$ \
-  && mv -f stamps/.$(1).tmp-$$$$ stamps/$(1)
+  && mv -f stamps/.$(1).sha256.tmp-$$$$ stamps/$(1).sha256 && cp params/$(params_of_$(1)) stamps/.$(1).params.tmp-$$$$ \
+  && mv -f stamps/.$(1).params.tmp-$$$$ stamps/$(1).params
 # $(call equal,a,b): non-empty when the two texts are equal.
 equal = $(and $(findstring $(1),$(2)),$(findstring $(2),$(1)))$(if $(1)$(2),,yes)
 # $(call why-stale,name): empty when the output is current, else the reason.
 why-stale = $(strip $(if $(sha_of_$(1)),,missing)$(foreach i,$(inputs_of_$(1)),$(if $(stale_$(i)), $(i) is remade))$(if \
-  $(sha_of_$(1)),$(if $(wildcard $(run)/stamps/$(1)),$(if $(call equal,$(strip $(file <$(run)/stamps/$(1))),$(call params-text,$(params_of_$(1)))),,\
+  $(sha_of_$(1)),$(if $(wildcard $(run)/stamps/$(1).params),$(if $(call equal,$(strip $(file <$(run)/stamps/$(1).params)),$(call params-text,$(params_of_$(1)))),,\
    new parameters)$(if $(call equal,$(strip $(file <$(run)/stamps/$(1).sha256)),$(strip $(foreach f,$(1) $(inputs_of_$(1)),$(sha_of_$(f)) $(f)))),,\
    changed content))))
 
@@ -530,6 +530,16 @@ $(run)/report.html: $(call inputs,report.html)
 
 report: $(run)/report.html
 
+# make results-table: the results table of every finished run under DATA (a run folder holding eval.h5),
+# one Markdown row per preset or grid point: mean, spread and each seed's test return, training steps,
+# wall time (summarize --markdown). Generated from the run files, for docs/RESULTS.md.
+results_list = $(DATA)/results-runs.txt
+results-table: $(BIN)/programs.mk
+	@[ -d $(DATA) ] || { echo "results-table: no folder $(DATA)" >&2; exit 1; }
+	@find $(DATA) -mindepth 3 -maxdepth 4 -path '*/seed-*/eval.h5' -printf '%h\n' | LC_ALL=C sort > $(results_list)
+	@if [ -s $(results_list) ]; then $(BIN)/summarize --markdown --runs-from $(results_list); \
+	else echo "results-table: no finished run under $(DATA)"; fi; rm -f $(results_list)
+
 # make archive: $(ARCHIVES)/<preset>-seed-<n>-<hash>.tar.gz with a SHA256SUMS manifest and ARCHIVE.md;
 # make verify-archive ARCHIVE=file [HASH=hex] checks one (HASH: the content hash recorded when it was
 # made, to catch a consistent forgery). Unpack with `tar -xzf FILE -C $(DATA)`.
@@ -607,7 +617,7 @@ clean-runs:
 # the first build, Make rebuilds programs.mk and starts over): the leftovers of an interrupted make are
 # removed (temporaries whose process is gone; this make holds the run's lock), the parameters files are
 # written, and every output that is not current is marked to be remade.
-ifneq ($(filter-out build test bench sweep report-sweep sweep-table sweep-page sweep-run/%,$(pipeline_goals)),)
+ifneq ($(filter-out build test bench sweep report-sweep sweep-table sweep-page sweep-run/% results-table,$(pipeline_goals)),)
 ifneq ($(program_collect),)
 ifeq ($(dry_run),)
 $(if $(wildcard $(run)),$(shell find $(run) -name '.*.tmp-*' -type f 2>/dev/null | while IFS= read -r f; do \

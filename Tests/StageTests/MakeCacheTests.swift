@@ -152,7 +152,7 @@ final class MakeCacheTests: XCTestCase {
         let dead = (try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))
             .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }.map { $0 + 1 } ?? 4_194_305
         let leftovers = [run + "/.test-starts.h5.tmp-\(dead)", run + "/params/.collect.tmp-\(dead)",
-                         run + "/stamps/.random.h5.tmp-\(dead)"]
+                         run + "/stamps/.random.h5.params.tmp-\(dead)"]
         for path in leftovers { XCTAssertTrue(fm.createFile(atPath: path, contents: Data("half".utf8))) }
         let alive = run + "/.random.h5.tmp-\(getpid())"
         XCTAssertTrue(fm.createFile(atPath: alive, contents: Data()))

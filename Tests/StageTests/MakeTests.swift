@@ -135,6 +135,10 @@ final class MakeTests: XCTestCase {
         XCTAssertEqual(cells, ["`pendulum`", "2", "**\(one((m3 + m4) / 2))**", one(abs(m3 - m4) / 2), "\(one(min(m3, m4))) to \(one(max(m3, m4)))",
                                "3: \(one(m3)), 4: \(one(m4))", "2", "600", cells.last ?? ""])
         XCTAssertTrue(cells.last?.hasSuffix(" s") == true, table.stdout)
+        // make results-table finds the finished runs under DATA and prints the same table.
+        let found = try make(["DATA=\(data.path)", "results-table"])
+        XCTAssertEqual(found.status, 0, found.stderr)
+        XCTAssertEqual(found.stdout, table.stdout)
     }
 
     /// Settings never come from the environment: a stray DATA or EPISODES is ignored, with a warning.
