@@ -35,6 +35,8 @@ SEED ?= 0
 empty :=
 space := $(empty) $(empty)
 comma := ,
+# $(call sq,text): text as one single-quoted shell word.
+sq = '$(subst ','\'',$(1))'
 safe_chars := a b c d e f g h i j k l m n o p q r s t u v w x y z A B C D E F G H I J K L M N O P Q R S \
   T U V W X Y Z 0 1 2 3 4 5 6 7 8 9 . _ - / + , : = @ %
 digits := 0 1 2 3 4 5 6 7 8 9
@@ -514,7 +516,6 @@ endif
 slurm_forwarded = $(foreach v,$(preset_settings),$(if $(filter command line,$(origin $(v))),$(v)))
 slurm_dir = $(sweep_root)/slurm
 SLURM_POLL ?= 10
-sq = '$(subst ','\'',$(1))'
 
 sweep-status sweep-wait sweep-cancel:
 	@scripts/slurm-sweep $(patsubst sweep-%,%,$@) --dir $(call sq,$(abspath $(slurm_dir))) --poll $(call sq,$(SLURM_POLL))

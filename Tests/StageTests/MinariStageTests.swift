@@ -158,5 +158,14 @@ final class MinariStageTests: XCTestCase {
         let report = try make(["report"])
         XCTAssertEqual(report.status, 0, report.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: run + "report.html"))
+        // The dataset's content is a parameter of the import: its SHA-256 (main_data.hdf5, then
+        // metadata.json) is recorded, so a changed dataset is imported again.
+        let folder = Repository.fixture("minari/halfcheetah-random-v0") + "/data/"
+        var content = try Data(contentsOf: URL(fileURLWithPath: folder + "main_data.hdf5"))
+        content.append(try Data(contentsOf: URL(fileURLWithPath: folder + "metadata.json")))
+        let copy = dir.file("content")
+        XCTAssertTrue(FileManager.default.createFile(atPath: copy, contents: content))
+        let parameters = try String(contentsOfFile: run + "params/import", encoding: .utf8)
+        XCTAssertTrue(parameters.contains("sha256=\(try Provenance.sha256(ofFile: copy)) "), parameters)
     }
 }
