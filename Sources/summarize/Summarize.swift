@@ -173,18 +173,18 @@ struct Summarize: ParsableCommand {
 
     /// Each run's timing table; with several runs, the mean wall seconds per stage kind across them.
     func printTiming(_ runs: [String]) throws {
-        var totals: [String: [Double]] = [:]
+        var timed: [RunTiming] = []
         for folder in runs {
             let timing = try RunTiming(folder: folder)
             guard !timing.entries.isEmpty else { print("\(folder): no timing files (timing/*.tsv)\n"); continue }
             print("\(folder): \(String(format: "%.1f", timing.wall)) s of wall time in its stages\n\(timing.table)\n")
-            for entry in timing.byProgram { totals[entry.program, default: []].append(entry.wall) }
+            timed.append(timing)
         }
-        guard runs.count > 1, !totals.isEmpty else { return }
-        let order = ["collect", "stats", "train", "plan", "evaluate"]
-        let programs = totals.keys.sorted { ((order.firstIndex(of: $0) ?? order.count), $0) < ((order.firstIndex(of: $1) ?? order.count), $1) }
-        print("mean wall seconds per run: " + programs.map { p in
-            String(format: "%@ %.1f", p, totals[p]!.reduce(0, +) / Double(totals[p]!.count))
+        guard timed.count > 1 else { return }
+        // All runs' stages together, in RunTiming's order of stage kinds, divided by the runs timed.
+        let together = RunTiming(entries: timed.flatMap(\.entries))
+        print("mean wall seconds per run (\(timed.count) runs): " + together.byProgram.map {
+            String(format: "%@ %.1f", $0.program, $0.wall / Double(timed.count))
         }.joined(separator: ", "))
     }
 }

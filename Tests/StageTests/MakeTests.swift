@@ -135,6 +135,16 @@ final class MakeTests: XCTestCase {
         XCTAssertEqual(cells, ["`pendulum`", "2", "**\(one((m3 + m4) / 2))**", one(abs(m3 - m4) / 2), "\(one(min(m3, m4))) to \(one(max(m3, m4)))",
                                "3: \(one(m3)), 4: \(one(m4))", "2", "600", cells.last ?? ""])
         XCTAssertTrue(cells.last?.hasSuffix(" s") == true, table.stdout)
+        // Where the two runs' time went, each and on average; one folder named twice is refused.
+        let timing = try runProcess(Repository.executable("summarize"),
+                                    ["--timing", "--runs", data.path + "/pendulum/seed-3", data.path + "/pendulum/seed-4"])
+        XCTAssertEqual(timing.status, 0, timing.stderr)
+        XCTAssertTrue(timing.stdout.contains("mean wall seconds per run (2 runs): collect "), timing.stdout)
+        try FileManager.default.createSymbolicLink(atPath: data.path + "/seed-3-again", withDestinationPath: data.path + "/pendulum/seed-3")
+        let twice = try runProcess(Repository.executable("summarize"),
+                                   ["--markdown", "--runs", data.path + "/pendulum/seed-3", data.path + "/seed-3-again"])
+        XCTAssertEqual(twice.status, 1, twice.stdout)
+        XCTAssertTrue(twice.stderr.contains("seed-3-again: the same folder as"), twice.stderr)
         // make results-table finds the finished runs under DATA and prints the same table.
         let found = try make(["DATA=\(data.path)", "results-table"])
         XCTAssertEqual(found.status, 0, found.stderr)
