@@ -66,6 +66,8 @@ struct Bench: ParsableCommand {
     ]
 
     func run() throws {
+        // On a CPU newer than OpenBLAS's table, run again with the kernel for its instruction sets.
+        OpenBLASKernel.relaunch(adding: OpenBLASKernel.relaunchEnvironment)
         let cores = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let torch = torchPython.map { TorchReference(python: $0, script: torchScript) }
         var table: [(String, String)] = []
@@ -163,8 +165,9 @@ struct Bench: ParsableCommand {
         }
 
         let width = table.map(\.0.count).max() ?? 0
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(BLAS.version), HDF5 \(HDF5Library.version)")
+        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(BLAS.version) (\(OpenBLASKernel.name) kernel), HDF5 \(HDF5Library.version)")
         for (name, value) in table { print(name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + value) }
+        json["openblas_kernel"] = .string(OpenBLASKernel.name)
         print(JSONValue.object(json).text)
     }
 

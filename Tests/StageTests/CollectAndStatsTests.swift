@@ -53,6 +53,25 @@ final class CollectAndStatsTests: XCTestCase {
         }
     }
 
+    /// A stage runs its products with the OpenBLAS kernel for the CPU's instruction sets, even when
+    /// OpenBLAS's own table does not know the CPU, records that kernel, and keeps one the user set.
+    func testStagesUseAndRecordTheKernelForThisCPU() throws {
+        let dir = TemporaryDirectory()
+        func recordedKernel(environment: [String: String]) throws -> String {
+            let result = try runProcess(collect, ["--episodes", "1", "--max-steps", "5", "--out", "r.h5"], in: dir.path,
+                                        environment: environment)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            defer { try? FileManager.default.removeItem(atPath: dir.file("r.h5")) }
+            let text = try HDF5File.open(at: dir.file("r.h5")).root.stringAttribute("software")
+            let software = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            return try XCTUnwrap(software["openblas_kernel"] as? String)
+        }
+        let kernel = try recordedKernel(environment: [:])
+        XCTAssertGreaterThanOrEqual(OpenBLASKernel.level(ofKernel: kernel), OpenBLASKernel.level(ofCPUFlags: OpenBLASKernel.cpuFlags),
+                                    "the stage ran with \(kernel), below what this CPU offers")
+        XCTAssertEqual(try recordedKernel(environment: [OpenBLASKernel.coreTypeVariable: "Prescott"]), "Prescott")
+    }
+
     func testMaxStepsBeyondTheDefaultLimitLengthensEpisodes() throws {
         let dir = TemporaryDirectory()
         XCTAssertEqual(try runProcess(collect, ["--episodes", "1", "--max-steps", "300", "--out", "r.h5"], in: dir.path).status, 0)

@@ -37,10 +37,13 @@ public enum OpenBLASMemory {
     /// it already has it, so OpenBLAS starts no worker threads and maps no buffers for them. Call it
     /// first, before the stage has made any file or thread; if the re-execution fails the stage goes
     /// on as it is (its address-space check then counts the workers' buffers as already in use).
+    ///
+    /// The same re-execution also sets the kernel OpenBLAS should use on this CPU when its own choice
+    /// is below it (`OpenBLASKernel.relaunchEnvironment`), so a stage starts at most once more.
     public static func limitThreads() {
-        if let value = getenv(threadsVariable), String(cString: value) == "1" { return }
-        setenv(threadsVariable, "1", 1)
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        var environment = OpenBLASKernel.relaunchEnvironment
+        if getenv(threadsVariable).map({ String(cString: $0) }) != "1" { environment[threadsVariable] = "1" }
+        OpenBLASKernel.relaunch(adding: environment)
     }
 
     /// How many threads could call BLAS at once in the address space left under `ulimit -v` (at least

@@ -28,9 +28,12 @@ public struct Provenance {
     /// The project version recorded in `software`.
     public static let projectVersion = "0.1.0"
 
-    /// Versions of the project and of the native libraries it runs on.
+    /// Versions of the project and of the native libraries it runs on, and the OpenBLAS kernel that
+    /// computed the products (kernels sum in different orders, so it explains last-bit differences
+    /// between machines).
     public static var software: JSONValue {
-        ["mbrl": .string(projectVersion), "hdf5": .string(HDF5Library.version), "openblas": .string(BLAS.version)]
+        ["mbrl": .string(projectVersion), "hdf5": .string(HDF5Library.version), "openblas": .string(BLAS.version),
+         "openblas_kernel": .string(OpenBLASKernel.name)]
     }
 
     /// Writes the attributes on `group` (normally the root group).
