@@ -128,7 +128,7 @@ PROGRAMS := $(STAGES) import export summarize report bench verify-archive
 # Programs whose outputs are not stage outputs (hashes not tracked): summarize, report, bench.
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 
-.PHONY: FORCE all build deps test test-deps clean clean-runs distclean collect stats train plan evaluate sweep bench bench-venv report \
+.PHONY: FORCE all build deps test test-deps clean clean-runs distclean collect stats train plan evaluate sweep bench bench-venv bench-table report \
   report-sweep sweep-table sweep-page sweep-status sweep-wait sweep-cancel archive verify-archive results-table
 
 # ---- one make per run folder --------------------------------------------------------------------------
@@ -158,7 +158,7 @@ all: $(run)/eval.h5
 # ---- native libraries and the build ---------------------------------------------------------------
 
 # Goals that need neither the build nor a run folder.
-housekeeping := deps test-deps clean clean-runs distclean help verify-archive sweep-status sweep-wait sweep-cancel bench-venv
+housekeeping := deps test-deps clean clean-runs distclean help verify-archive sweep-status sweep-wait sweep-cancel bench-venv bench-table
 pipeline_goals := $(filter-out $(housekeeping) print-%,$(or $(MAKECMDGOALS),all))
 
 # Installs the C libraries (and objcopy, for the program hashes) through apt-get when they are
@@ -557,10 +557,15 @@ verify-archive: $(BIN)/programs.mk
 # (Pendulum) and the paper's (HalfCheetah); the last line is JSON. With a Python that has torch
 # (TORCH_PYTHON, by default .venv/bin/python when it exists; `make bench-venv` makes one from PyPI), the
 # PyTorch reference scripts/torch_bench.py runs the same workloads in the same run and the ratios are
-# printed.
+# printed. The JSON line is also written to BENCH_OUT; `make bench-table` prints the Markdown performance
+# table of that file (docs/PERFORMANCE.md's table is made that way).
 TORCH_PYTHON ?= $(wildcard .venv/bin/python)
+BENCH_OUT ?= bench.json
 bench: build
-	$(BIN)/bench $(if $(TORCH_PYTHON),--torch-python $(TORCH_PYTHON))
+	$(BIN)/bench $(if $(TORCH_PYTHON),--torch-python $(TORCH_PYTHON)) --json-out '$(BENCH_OUT)'
+
+bench-table: $(BIN)/programs.mk
+	$(BIN)/bench --table '$(BENCH_OUT)'
 
 bench-venv:
 	python3 -m venv .venv && .venv/bin/pip install --quiet torch numpy

@@ -39,7 +39,16 @@ struct Bench: ParsableCommand {
     @Flag(help: "Skip the PETS ensemble workloads (EnsembleWorkloads.swift).")
     var noEnsemble = false
 
+    @Option(help: ArgumentHelp("Also write the JSON line to this file.", valueName: "path"))
+    var jsonOut: String?
+
+    @Option(help: ArgumentHelp("Measure nothing: print the Markdown table of an earlier run's JSON file (--json-out).", valueName: "path"))
+    var table: String?
+
     func validate() throws {
+        if let jsonOut, let problem = AtomicOutput.nameProblem(jsonOut) {
+            throw ValidationError("--json-out '\(jsonOut)' \(problem)")
+        }
         guard repetitions >= 3 else { throw ValidationError("--repetitions must be at least 3, got \(repetitions)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let torchPython, !FileManager.default.isExecutableFile(atPath: torchPython) {
@@ -66,6 +75,15 @@ struct Bench: ParsableCommand {
     ]
 
     func run() throws {
+        if let table {
+            do {
+                print(try BenchTable(contentsOf: table).markdown, terminator: "")
+            } catch {
+                StandardError.write("error: \(error)\n")
+                throw ExitCode.failure
+            }
+            return
+        }
         // On a CPU newer than OpenBLAS's table, run again with the kernel for its instruction sets.
         OpenBLASKernel.relaunch(adding: OpenBLASKernel.relaunchEnvironment)
         let cores = threads ?? ProcessInfo.processInfo.activeProcessorCount
@@ -110,6 +128,8 @@ struct Bench: ParsableCommand {
             json["\(task.name)_plan_gflops_mt"] = .double(rounded(flops / planN / 1e9))
             json["\(task.name)_plan_sgemm_percent_mt"] = .double(rounded(percent, 1))
             json["\(task.name)_train_samples_per_s_1t"] = .double(rounded(trainRate, 0))
+            json["\(task.name)_plan_sgemm_percent_1t"] = .double(rounded(100 * flops / plan1 / 1e9 / sgemm1, 1))
+            json["\(task.name)_train_sgemm_percent_1t"] = .double(rounded(100 * trainRate * workloads.trainingFLOPsPerSample / 1e9 / sgemm1, 1))
             measured.append((task, plan1, planN, trainRate))
 
             if task.environment == .pendulum {
@@ -159,7 +179,7 @@ struct Bench: ParsableCommand {
         // 4. The PETS ensemble: training and one TS-∞ evaluation, beside PyTorch (EnsembleWorkloads.swift).
         if !noEnsemble, let pendulumData {
             // The ensemble brings its own network; it takes Pendulum's random transitions.
-            let ensemble = EnsembleWorkloads(base: pendulumData).run(cores: cores, sgemmMultiThread: sgemmN, repetitions: repetitions,
+            let ensemble = EnsembleWorkloads(base: pendulumData).run(cores: cores, sgemmOneThread: sgemm1, sgemmMultiThread: sgemmN, repetitions: repetitions,
                                                                   torch: torch, report: report)
             json.merge(ensemble) { $1 }
         }
@@ -168,7 +188,9 @@ struct Bench: ParsableCommand {
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(BLAS.version) (\(OpenBLASKernel.name) kernel), HDF5 \(HDF5Library.version)")
         for (name, value) in table { print(name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + value) }
         json["openblas_kernel"] = .string(OpenBLASKernel.name)
+        json["threads_mt"] = .int(cores)
         print(JSONValue.object(json).text)
+        if let jsonOut { try AtomicOutput(target: jsonOut).write(Data((JSONValue.object(json).text + "\n").utf8)) }
     }
 
     func rounded(_ x: Double, _ digits: Int = 2) -> Double {

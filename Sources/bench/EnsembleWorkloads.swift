@@ -62,11 +62,14 @@ struct EnsembleWorkloads {
     }
 
     /// Runs the workloads, reports each line through `report`, and returns the JSON keys.
-    func run(cores: Int, sgemmMultiThread: Double, repetitions: Int, torch: TorchReference?, report: (String, String) -> Void) -> [String: JSONValue] {
+    func run(cores: Int, sgemmOneThread: Double, sgemmMultiThread: Double, repetitions: Int, torch: TorchReference?, report: (String, String) -> Void) -> [String: JSONValue] {
         let network = model().config
         report("workload: PETS ensemble \(network)", "")
         let trainRate = trainingSamplesPerSecond(epochs: 3, repetitions: max(repetitions / 10, 3))
         var json: [String: JSONValue] = ["ensemble_train_samples_per_s_1t": .double(trainRate.rounded())]
+        let trainingFLOPs = Workloads.trainingFLOPsPerSample(widths: [network.inputSize] + Array(repeating: network.hidden, count: network.depth)
+                                                                + [network.headWidth])
+        json["ensemble_train_sgemm_percent_1t"] = .double((1000 * trainRate * trainingFLOPs / 1e9 / sgemmOneThread).rounded() / 10)
         let (seconds, flops) = tsInfEvaluation(threads: cores, repetitions: max(repetitions / 10, 3))
         let rate = flops / seconds / 1e9
         json["ensemble_plan_ms_mt"] = .double((seconds * 1e5).rounded() / 100)

@@ -61,6 +61,21 @@ struct Workloads {
         2 * Double(rows) * Double(zip(widths, widths.dropFirst()).map { $0 * $1 }.reduce(0, +))
     }
 
+    /// The arithmetic of one training sample through a stack of linear layers of `widths`: the forward
+    /// product, the weights' gradient and the inputs' gradient of every layer but the first (nothing
+    /// needs the gradient of the data), each 2·Σ(fan in · fan out). Batch norm, activations and Adam
+    /// are left out: they grow with the widths, not their products.
+    static func trainingFLOPsPerSample(widths: [Int]) -> Double {
+        let products = zip(widths, widths.dropFirst()).map { Double($0 * $1) }
+        return 2 * (2 * products.reduce(0, +) + products.dropFirst().reduce(0, +))
+    }
+
+    /// `trainingFLOPsPerSample` of this workload's network.
+    var trainingFLOPsPerSample: Double {
+        let c = model().config
+        return Self.trainingFLOPsPerSample(widths: [c.inputSize] + Array(repeating: c.hidden, count: c.depth) + [c.outputSize])
+    }
+
     /// The batch-norm model with random weights (speed does not depend on the values).
     func model() -> DynamicsModel {
         DynamicsModel(stats: NormalizationStats(of: [data]), hidden: hidden, seed: 0)
