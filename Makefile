@@ -1,8 +1,9 @@
 # Model-based RL as a reproducible pipeline: each stage is an executable, each output a file in the
 # run folder $(DATA)/$(PIPELINE)/seed-$(SEED)/, rebuilt only when its inputs, its parameters or its
-# program change. See README.md.
+# program change. See README.md and docs/USAGE.md.
 #
-#   make                 the whole pipeline for PIPELINE and SEED
+#   make                 the whole pipeline for TASK and METHOD (or PIPELINE) and SEED
+#   make settings        every setting as it resolves, and each stage's parameters
 #   make test            the test suite
 #   make collect | stats | train | plan | evaluate   one stage (and what it needs)
 #   make sweep [GRID=...] [SCHEDULER=slurm]   several seeds and grid points, locally or on SLURM
@@ -152,7 +153,7 @@ run_goals := all collect stats train plan evaluate report archive
 sweep_goals := sweep report-sweep sweep-table sweep-page
 ifeq ($(wildcard $(sweep_grid_program)),)
 ifneq ($(POINT)$(filter $(sweep_goals),$(goals)),)
-ifneq ($(and $(pipeline_goals),$(filter-out yes,$(PREBUILT)),$(or $(dry_run),$(MBRL_LOCKED_RUN),$(if $(filter $(run_goals),$(goals))$(findstring /,$(goals)),,yes))),)
+ifneq ($(and $(pipeline_goals),$(if $(filter yes,$(PREBUILT)),,yes),$(or $(dry_run),$(MBRL_LOCKED_RUN),$(if $(filter $(run_goals),$(goals))$(findstring /,$(goals)),,yes))),)
 sweep_grid_pending := yes
 else
 $(error $(if $(POINT),POINT,A sweep) needs $(sweep_grid_program), which is not built: make build$(if $(filter-out native,$(TARGET_CPU)), TARGET_CPU=$(TARGET_CPU)) first)
