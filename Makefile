@@ -1,8 +1,9 @@
 # Model-based RL as a reproducible pipeline: each stage is an executable, each output a file in the
 # run folder $(DATA)/$(PIPELINE)/seed-$(SEED)/, rebuilt only when its inputs, its parameters or its
-# program change. See README.md.
+# program change. See README.md and docs/USAGE.md.
 #
-#   make                 the whole pipeline for PIPELINE and SEED
+#   make                 the whole pipeline for TASK and METHOD (or PIPELINE) and SEED
+#   make settings        every setting as it resolves, and each stage's parameters
 #   make test            the test suite
 #   make collect | stats | train | plan | evaluate   one stage (and what it needs)
 #   make sweep [GRID=...] [SCHEDULER=slurm]   several seeds and grid points, locally or on SLURM
@@ -16,14 +17,13 @@ SHELL := /bin/bash
 # Settings come from the command line (make SEED=3) or the preset, never from the environment: DATA
 # decides where outputs go and what `clean` and `distclean` delete, and a stray exported LR or ENV must
 # not change a run. A setting found in the environment is ignored, with a warning.
-location_settings := DATA PIPELINE SEED SEEDS ARCHIVES GRID POINT SCHEDULER TARGET_CPU PREBUILT \
+location_settings := DATA PIPELINE TASK METHOD SEED SEEDS ARCHIVES GRID POINT SCHEDULER TARGET_CPU PREBUILT \
   SLURM_PARTITION SLURM_TIME SLURM_CPUS SLURM_MEM SLURM_OPTIONS SLURM_MAX_RUNNING SLURM_POLL
-preset_settings := $(sort $(shell sed -n 's/^\([A-Z][A-Z0-9_]*\) *?=.*/\1/p' pipelines/*.mk))
+preset_settings := $(sort $(shell sed -n 's/^\([A-Z][A-Z0-9_]*\) *?=.*/\1/p' pipelines/*.mk pipelines/*/*.mk))
 $(foreach v,$(location_settings) $(preset_settings),$(if $(filter environment,$(origin $(v))),\
   $(warning ignoring $(v) from the environment; settings come from the command line: make $(v)=...)$(eval undefine $(v))))
 
 DATA ?= data
-PIPELINE ?= pendulum
 SEED ?= 0
 
 # ---- every setting is checked before anything runs ---------------------------------------------------
@@ -42,7 +42,7 @@ safe_chars := a b c d e f g h i j k l m n o p q r s t u v w x y z A B C D E F G 
 digits := 0 1 2 3 4 5 6 7 8 9
 # $(call without,text,chars): text with every character of the list chars removed.
 without = $(if $(2),$(call without,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
-list_settings := SEEDS GRID PLANNER_OPTIONS SLURM_OPTIONS
+list_settings := SEEDS GRID PLANNER_OPTIONS MPPI_OPTIONS SLURM_OPTIONS
 # $(call check-settings,names): the checks above, for the settings named.
 check-settings = $(foreach v,$(1),$(if $(filter command line,$(origin $(v))),\
   $(if $(findstring $$,$(value $(v))),$(error $(v) holds '$$': a setting is a plain value, not a Make expression))))\
@@ -62,42 +62,121 @@ endif
 spell-out = $(if $(2),$(call spell-out,$(subst $(firstword $(2)),$(firstword $(2)) ,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
 is-seed = $(and $(1),$(if $(word 2,$(1)),,yes),$(if $(call without,$(1),$(digits)),,yes),$(if $(filter 0%,$(1)),$(filter 0,$(1)),yes),$(if $(word 13,$(call spell-out,$(1),$(digits))),,yes))
 $(if $(call is-seed,$(SEED)),,$(error SEED must be a whole number from 0 to 999999999999 without leading zeros, got '$(SEED)'))
-ifeq ($(wildcard pipelines/$(PIPELINE).mk),)
-$(error unknown PIPELINE '$(PIPELINE)': no file pipelines/$(PIPELINE).mk)
+
+# ---- the preset: a task and a method ---------------------------------------------------------------
+# A run's settings come from its task (pipelines/tasks/<TASK>.mk: the environment, the data, the
+# network and its training, the planning budget, the test) and its method (pipelines/methods/<METHOD>.mk:
+# the model and the planner), chosen separately: make TASK=hopper METHOD=pets. Its name, PIPELINE, is
+# <task>-<method> (the task alone for METHOD=rs, the paper's) and names its folder DATA/PIPELINE. A
+# named pipeline pipelines/<PIPELINE>.mk sets TASK and METHOD and the pair's own settings; it is read
+# for that pair whichever way it is chosen, so make PIPELINE=pendulum-pets and make TASK=pendulum
+# METHOD=pets are the same run. Files are read most specific first, and the first value of a
+# variable wins (?=): the command line (and POINT), the named pipeline, the method, the task.
+tasks := $(basename $(notdir $(wildcard pipelines/tasks/*.mk)))
+methods := $(basename $(notdir $(wildcard pipelines/methods/*.mk)))
+named_pipelines := $(basename $(notdir $(wildcard pipelines/*.mk)))
+# Every pipeline name: the named ones, and each task with each method.
+presets := $(sort $(named_pipelines) $(tasks) $(foreach t,$(tasks),$(foreach m,$(filter-out rs,$(methods)),$(t)-$(m))))
+check-task-and-method = $(if $(filter $(TASK),$(tasks)),,$(error unknown TASK '$(TASK)': no pipelines/tasks/$(TASK).mk (tasks: $(tasks))))$(if \
+  $(filter $(METHOD),$(methods)),,$(error unknown METHOD '$(METHOD)': no pipelines/methods/$(METHOD).mk (methods: $(methods))))
+$(foreach v,PIPELINE TASK METHOD,$(if $(findstring /,$($(v))),$(error $(v) '$($(v))' holds '/': it is a name, not a path)))
+ifneq ($(filter command line,$(origin PIPELINE)),)
+ifneq ($(filter command line,$(origin TASK) $(origin METHOD)),)
+$(error give PIPELINE, or TASK and METHOD, not both)
+endif
+else
+TASK ?= pendulum
+METHOD ?= rs
+$(check-task-and-method)
+PIPELINE := $(TASK)$(if $(filter-out rs,$(METHOD)),-$(METHOD))
 endif
 ifneq ($(words $(PIPELINE)),1)
 $(error PIPELINE must be one preset's name, got '$(PIPELINE)')
 endif
+pipeline_parts := $(subst -, ,$(PIPELINE))
+ifneq ($(filter $(PIPELINE),$(named_pipelines)),)
+include pipelines/$(PIPELINE).mk
+else ifneq ($(filter $(PIPELINE),$(tasks)),)
+TASK := $(PIPELINE)
+METHOD := rs
+else ifneq ($(and $(filter $(word 1,$(pipeline_parts)),$(tasks)),$(filter $(word 2,$(pipeline_parts)),$(methods)),$(if $(word 3,$(pipeline_parts)),,yes)),)
+TASK := $(word 1,$(pipeline_parts))
+METHOD := $(word 2,$(pipeline_parts))
+else
+$(error unknown PIPELINE '$(PIPELINE)': no pipelines/$(PIPELINE).mk, and not <task>-<method> (tasks: $(tasks); methods: $(methods)))
+endif
+$(check-task-and-method)
 
-# ---- grid points ----------------------------------------------------------------------------------
+include pipelines/methods/$(METHOD).mk
+include pipelines/tasks/$(TASK).mk
+
+# The programs: `native` (this machine's CPU) in .build/release, or a portable build for an instruction
+# set every node of a cluster has (TARGET_CPU=x86-64-v3) in .build/cpu-<TARGET_CPU>/release. A sweep
+# on SLURM uses PORTABLE_CPU unless TARGET_CPU is given. PREBUILT=yes: never build, use the programs
+# as they are (a sweep's tasks run so; the build happens once, before submitting).
+PORTABLE_CPU := $(if $(filter x86_64,$(shell uname -m)),x86-64-v3,$(if $(filter aarch64,$(shell uname -m)),armv8-a,native))
+TARGET_CPU ?= $(if $(filter slurm,$(SCHEDULER)),$(PORTABLE_CPU),native)
+ifeq ($(shell [[ '$(TARGET_CPU)' =~ ^[A-Za-z0-9._-]+$$ ]] && echo ok),)
+$(error TARGET_CPU '$(TARGET_CPU)' is not a CPU name, e.g. native or x86-64-v3)
+endif
+build_dir := $(if $(filter native,$(TARGET_CPU)),.build,.build/cpu-$(TARGET_CPU))
+BIN := $(build_dir)/release
+STAGES := collect stats train plan evaluate
+PROGRAMS := $(STAGES) import export summarize report bench verify-archive sweep-grid
+# ---- grid points: sweep-grid -------------------------------------------------------------------------
+# Grid expansion, grid points' names and a sweep's list of runs are sweep-grid's (Sources/MBRLSweeps,
+# with its unit tests), for Make and scripts/slurm-sweep alike. Make writes what it hands over into
+# files with its own file function and reads the program's answer from the file it writes: no value
+# passes through a shell. $(call sweep-grid,mode,inputs): `sweep-grid <mode>` with --<input>-from FILE
+# for each input (holding the value of sweep_grid_<input>); its answer, or Make stops with its one line.
+define newline
+
+
+endef
+sweep_grid_program := $(BIN)/sweep-grid
+sweep_grid_variables = $(preset_settings)
+sweep_grid_command-line = $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v)))
+sweep-grid = $(eval sweep_grid_dir := $(shell mktemp -d $(BIN)/.sweep-grid.XXXXXX))$(if $(sweep_grid_dir),,$(error \
+  cannot make a temporary folder in $(BIN)))$(strip $(foreach i,$(2),$(file >$(sweep_grid_dir)/$(i),$(sweep_grid_$(i)))))$(eval \
+  sweep_grid_error := $(shell $(sweep_grid_program) $(1) $(foreach i,$(2),--$(i)-from $(sweep_grid_dir)/$(i)) \
+  --out $(sweep_grid_dir)/answer 2>&1))$(if $(filter 0,$(.SHELLSTATUS)),$(file <$(sweep_grid_dir)/answer)$(shell \
+  rm -rf $(sweep_grid_dir)),$(shell rm -rf $(sweep_grid_dir))$(error $(sweep_grid_error)))
+# Before the first build sweep-grid does not exist yet. When this make builds before it does anything
+# else (a goal that needs the programs, not PREBUILT, and not the lock's outer make, which creates the
+# run folder), the grid waits for the build (sweep_grid_pending: nothing is written meanwhile) and Make
+# starts again with it; otherwise Make stops.
+goals := $(or $(MAKECMDGOALS),all)
+housekeeping := deps test-deps clean clean-runs distclean help verify-archive sweep-status sweep-wait sweep-cancel bench-venv bench-table settings
+pipeline_goals := $(filter-out $(housekeeping) print-%,$(goals))
+dry_run := $(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS)))
+run_goals := all collect stats train plan evaluate report archive
+sweep_goals := sweep report-sweep sweep-table sweep-page
+ifeq ($(wildcard $(sweep_grid_program)),)
+ifneq ($(POINT)$(filter $(sweep_goals),$(goals)),)
+ifneq ($(and $(pipeline_goals),$(if $(filter yes,$(PREBUILT)),,yes),$(or $(dry_run),$(MBRL_LOCKED_RUN),$(if $(filter $(run_goals),$(goals))$(findstring /,$(goals)),,yes))),)
+sweep_grid_pending := yes
+else
+$(error $(if $(POINT),POINT,A sweep) needs $(sweep_grid_program), which is not built: make build$(if $(filter-out native,$(TARGET_CPU)), TARGET_CPU=$(TARGET_CPU)) first)
+endif
+endif
+endif
+
 # POINT=HORIZON-20+LR-3e-4 (as `make sweep GRID=...` names them): one grid point's settings, VAR-value
-# for preset variables, sorted by name and joined by +. It sets those variables and puts the run in
-# $(DATA)/$(PIPELINE)/<POINT>/seed-$(SEED), so grid points sit side by side; without POINT the run is
-# $(DATA)/$(PIPELINE)/seed-$(SEED) as before. A value is letters, digits, '.', '_' and '-'.
-point_var = $(firstword $(subst -, ,$(1)))
-point_value = $(patsubst $(call point_var,$(1))-%,%,$(1))
-point_name = $(subst $(space),+,$(sort $(subst +, ,$(1))))
+# for preset variables, sorted by name and joined by + (sweep-grid point checks it). It sets those
+# variables and puts the run in $(DATA)/$(PIPELINE)/<POINT>/seed-$(SEED), so grid points sit side by
+# side; without POINT the run is $(DATA)/$(PIPELINE)/seed-$(SEED). A value is letters, digits, '.', '_'
+# and '-'.
 ifneq ($(POINT),)
-ifeq ($(shell [[ '$(POINT)' =~ ^[A-Z][A-Z0-9_]*-[A-Za-z0-9._-]+(\+[A-Z][A-Z0-9_]*-[A-Za-z0-9._-]+)*$$ ]] && echo ok),)
-$(error POINT '$(POINT)' is not a grid point's name: VAR-value joined by +, e.g. POINT=HORIZON-20+LR-3e-4)
+ifeq ($(sweep_grid_pending),)
+sweep_grid_point = $(POINT)
+$(foreach s,$(call sweep-grid,point,point variables command-line),\
+  $(eval override $(firstword $(subst =, ,$(s))) := $(word 2,$(subst =, ,$(s)))))
 endif
-ifneq ($(POINT),$(call point_name,$(POINT)))
-$(error POINT '$(POINT)' lists its settings out of order: write POINT=$(call point_name,$(POINT)))
-endif
-$(foreach w,$(subst +, ,$(POINT)),$(if $(filter $(call point_var,$(w)),$(preset_settings)),,\
-  $(error POINT sets $(call point_var,$(w)), which is not a preset variable (pipelines/*.mk))))
-point_vars := $(foreach w,$(subst +, ,$(POINT)),$(call point_var,$(w)))
-ifneq ($(words $(point_vars)),$(words $(sort $(point_vars))))
-$(error POINT '$(POINT)' sets a variable twice)
-endif
-$(foreach v,$(point_vars),$(if $(filter command line,$(origin $(v))),$(error $(v) is set both by POINT=$(POINT) and on the command line)))
-$(foreach w,$(subst +, ,$(POINT)),$(eval override $(call point_var,$(w)) := $(call point_value,$(w))))
 ifneq ($(filter archive,$(MAKECMDGOALS)),)
 $(error make archive packs a preset's seed-<n> folder; a grid point's run cannot be archived yet)
 endif
 endif
 
-include pipelines/$(PIPELINE).mk
 $(call check-settings,$(preset_settings))
 numbers := $(shell seq 0 100)
 ifeq ($(filter $(ITERS),$(numbers)),)
@@ -112,33 +191,17 @@ $(foreach d,$(DATA)/$(PIPELINE) $(if $(POINT),$(DATA)/$(PIPELINE)/$(POINT)) $(ru
 # Every run folder Make writes holds this file: it marks the folder as Make's (`clean` and `distclean`
 # delete only folders that carry it) and is the lock that keeps two `make` runs out of one folder.
 run_marker := .mbrl-run
-# The programs: `native` (this machine's CPU) in .build/release, or a portable build for an instruction
-# set every node of a cluster has (TARGET_CPU=x86-64-v3) in .build/cpu-<TARGET_CPU>/release. A sweep
-# on SLURM uses PORTABLE_CPU unless TARGET_CPU is given. PREBUILT=yes: never build, use the programs
-# as they are (a sweep's tasks run so; the build happens once, before submitting).
-PORTABLE_CPU := $(if $(filter x86_64,$(shell uname -m)),x86-64-v3,$(if $(filter aarch64,$(shell uname -m)),armv8-a,native))
-TARGET_CPU ?= $(if $(filter slurm,$(SCHEDULER)),$(PORTABLE_CPU),native)
-ifeq ($(shell [[ '$(TARGET_CPU)' =~ ^[A-Za-z0-9._-]+$$ ]] && echo ok),)
-$(error TARGET_CPU '$(TARGET_CPU)' is not a CPU name, e.g. native or x86-64-v3)
-endif
-build_dir := $(if $(filter native,$(TARGET_CPU)),.build,.build/cpu-$(TARGET_CPU))
-BIN := $(build_dir)/release
-STAGES := collect stats train plan evaluate
-PROGRAMS := $(STAGES) import export summarize report bench verify-archive
 # Programs whose outputs are not stage outputs (hashes not tracked): summarize, report, bench.
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 
 .PHONY: FORCE all build deps test test-deps clean clean-runs distclean collect stats train plan evaluate sweep bench bench-venv bench-table report \
-  report-sweep sweep-table sweep-page sweep-status sweep-wait sweep-cancel archive verify-archive results-table
+  report-sweep sweep-table sweep-page sweep-status sweep-wait sweep-cancel archive verify-archive results-table settings
 
 # ---- one make per run folder --------------------------------------------------------------------------
 # Goals that write into the run folder run under a lock on $(run)/$(run_marker) (flock): Make starts
 # itself again inside the lock, so a second `make` on the same folder waits for the first (and says so)
 # instead of interleaving with it; parameters files and outputs then always agree. Dry runs (-n, -q)
 # write nothing and take no lock.
-run_goals := all collect stats train plan evaluate report archive
-dry_run := $(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS)))
-goals := $(or $(MAKECMDGOALS),all)
 ifeq ($(and $(filter $(run_goals) $(run)/%,$(goals)),$(if $(dry_run),,yes),$(if $(filter $(abspath $(run)),$(MBRL_LOCKED_RUN)),,yes)),yes)
 
 $(firstword $(goals)):
@@ -157,9 +220,7 @@ all: $(run)/eval.h5
 
 # ---- native libraries and the build ---------------------------------------------------------------
 
-# Goals that need neither the build nor a run folder.
-housekeeping := deps test-deps clean clean-runs distclean help verify-archive sweep-status sweep-wait sweep-cancel bench-venv bench-table
-pipeline_goals := $(filter-out $(housekeeping) print-%,$(or $(MAKECMDGOALS),all))
+# Goals that need neither the build nor a run folder: housekeeping (above).
 
 # Installs the C libraries (and objcopy, for the program hashes) through apt-get when they are
 # missing (needs root, as in CI).
@@ -186,7 +247,7 @@ else
 # an object file older than an object file of the library targets is compiled and linked again.
 library_targets := MBRL MBRLCommandLine MBRLSweeps MBRLStatistics MBRLArchive
 swift_build = MBRL_TARGET_CPU=$(TARGET_CPU) swift build -c release$(if $(filter native,$(TARGET_CPU)),, --scratch-path $(build_dir))
-$(BIN)/programs.mk: $(SOURCES) | deps
+$(BIN)/programs.mk: $(SOURCES) $(if $(wildcard $(sweep_grid_program)),,FORCE) | deps
 	$(swift_build)
 	@newest=$$(find $(addprefix $(BIN)/,$(addsuffix .build,$(library_targets))) -name '*.o' -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -n 1 | cut -d' ' -f2-); \
 	stale=; for p in $(PROGRAMS); do \
@@ -210,21 +271,79 @@ build: $(BIN)/programs.mk
 # is written while Make reads this file (with Make's own file function: no shell sees the values), and
 # only when its text changes; a failure to write it stops the run. It is what the stamps below record.
 
-params_collect = env=$(ENV) episodes=$(EPISODES) max_steps=$(MAX_STEPS) seed=$(SEED)
+# Each stage's settings are declared once, in the lists below: one entry per setting,
+# VARIABLE:option[:form], in the order of the program's command line. From a list come both the options
+# on the command line ($(call args,list)) and the parameters text ($(call params,list), `option=value`
+# with the option's dashes as underscores), so a new option is one entry here plus its default in the
+# presets (pipelines/). The forms:
+#   (none)    --option VALUE, recorded as option=VALUE
+#   optional  left off the command line when empty (the program's default applies), recorded either way
+#   if-set    only when not empty, on the command line and in the parameters (so the parameters of runs
+#             that do not use it read as before it existed)
+#   yes-no    --option for yes, --no-option otherwise; recorded as the value
+#   flag      the value is the flag's name (--VALUE), only when not empty; recorded as option=VALUE
+#   words     the value's words as they are, on the command line and in the parameters (PLANNER_OPTIONS)
+#   path      --option 'VALUE' (one shell word), recorded as option=VALUE
+#   param     recorded only: not an option of the program (what it changes reaches the program another
+#             way, e.g. ITERS through the list of rollouts)
+option_forms := optional if-set yes-no flag words path param
+entry_var = $(word 1,$(subst :, ,$(1)))
+entry_option = $(word 2,$(subst :, ,$(1)))
+entry_form = $(word 3,$(subst :, ,$(1)))
+arg_ = --$(2) $($(1))
+arg_optional = $(if $($(1)),--$(2) $($(1)))
+arg_if-set = $(if $($(1)),--$(2) $($(1)))
+arg_yes-no = $(if $(filter yes,$($(1))),--$(2),--no-$(2))
+arg_flag = $(if $($(1)),--$($(1)))
+arg_words = $($(1))
+arg_path = --$(2) $(call sq,$($(1)))
+arg_param =
+param_ = $(subst -,_,$(2))=$($(1))
+param_optional = $(param_)
+param_if-set = $(if $($(1)),$(param_))
+param_yes-no = $(param_)
+param_flag = $(if $($(1)),$(param_))
+param_words = $($(1))
+param_path = $(param_)
+param_param = $(param_)
+# $(call args,list): the options of list on a program's command line; $(call params,list): their
+# parameters text.
+args = $(strip $(foreach e,$(options_$(1)),$(call arg_$(call entry_form,$(e)),$(call entry_var,$(e)),$(call entry_option,$(e)))))
+params = $(strip $(foreach e,$(options_$(1)),$(call param_$(call entry_form,$(e)),$(call entry_var,$(e)),$(call entry_option,$(e)))))
+
+# collect (random.h5) and the held-out data (heldout.h5, another seed and no step limit).
+options_collect := ENV:env EPISODES:episodes MAX_STEPS:max-steps:optional SEED:seed
+options_heldout := ENV:env HELDOUT_EPISODES:episodes heldout_seed:seed
+# train (model-0); the ensemble settings (PETS) only when a preset sets them.
+options_train := HIDDEN:hidden DEPTH:depth BATCH_NORM:batch-norm:yes-no BATCH_SIZE:batch-size LR:lr BETA1:beta1 \
+  BETA2:beta2 WEIGHT_DECAY:weight-decay EPOCHS:epochs PATIENCE:patience VAL_FRACTION:val-fraction SEED:seed \
+  MEMBERS:members:if-set MODEL_OUTPUT:output:flag ACTIVATION:activation:if-set ELITE_MEMBERS:elite-members:if-set
+# model-1 ... model-ITERS: training plus how the data are aggregated (WARM_START: --init, per iteration).
+options_aggregate := NEW_DATA_FRACTION:new-data-fraction:optional WARM_START:warm-start:param
+# plan (rollouts and the test): the planner. Its parameters text is its command line (as it always was).
+# THREADS changes how fast plan runs, never what it writes: it is not a parameter (plan_threads).
+options_planner := PLANNER:planner CANDIDATES:candidates HORIZON:horizon DISCOUNT:discount \
+  PLAN_ITERATIONS:iterations:if-set PLANNER_OPTIONS:options:words PROPAGATION:propagation:if-set \
+  PARTICLES:particles:if-set PREDICTION:prediction:if-set
+options_plan := PLAN_EPISODES:episodes
+options_test := TEST_EPISODES:episodes TEST_STARTS:starts:param test_starts_sha256:starts_sha256:param
+options_evaluate := MAX_K:max-k ITERS:iters:param
+# import (DATASET given: random.h5, heldout.h5 and test-starts.h5 from a Minari dataset).
+options_import := dataset_path:dataset:path dataset_sha256:sha256:param ENV:env:optional \
+  HELDOUT_FRACTION:heldout-fraction SEED:seed
+test_starts_sha256 = $(firstword $(shell sha256sum -- $(TEST_STARTS) 2>/dev/null))
+heldout_seed := $(shell echo $$(( $(SEED) + 1000000 )))
+$(foreach l,collect heldout train aggregate planner plan test evaluate import,$(foreach e,$(options_$(l)),$(if $(filter-out \
+  $(option_forms),$(call entry_form,$(e))),$(error options_$(l): $(e) has no form '$(call entry_form,$(e))' (forms: $(option_forms))))))
+
+params_collect = $(call params,collect)
 params_stats =
-# The ensemble settings (MEMBERS, MODEL_OUTPUT, ACTIVATION, ELITE_MEMBERS) appear only when a preset
-# sets them, so the parameters of the single-network presets read as before.
-params_train = hidden=$(HIDDEN) depth=$(DEPTH) batch_norm=$(BATCH_NORM) batch_size=$(BATCH_SIZE) lr=$(LR) \
-  beta1=$(BETA1) beta2=$(BETA2) weight_decay=$(WEIGHT_DECAY) epochs=$(EPOCHS) patience=$(PATIENCE) \
-  val_fraction=$(VAL_FRACTION) seed=$(SEED)$(if $(MEMBERS), members=$(MEMBERS))$(if $(MODEL_OUTPUT), output=$(MODEL_OUTPUT))$(if \
-  $(ACTIVATION), activation=$(ACTIVATION))$(if $(ELITE_MEMBERS), elite_members=$(ELITE_MEMBERS))
-# model-1 ... model-ITERS: training plus how the data are aggregated (model-0 does not depend on it).
-params_aggregate = $(params_train) new_data_fraction=$(NEW_DATA_FRACTION) warm_start=$(WARM_START)
-params_plan = $(plan_options) episodes=$(PLAN_EPISODES)
-params_test = $(plan_options) episodes=$(TEST_EPISODES) starts=$(TEST_STARTS) \
-  starts_sha256=$(firstword $(shell sha256sum -- $(TEST_STARTS) 2>/dev/null))
-params_heldout = env=$(ENV) episodes=$(HELDOUT_EPISODES) seed=$(heldout_seed)
-params_evaluate = max_k=$(MAX_K) iters=$(ITERS)
+params_train = $(call params,train)
+params_aggregate = $(call params,train) $(call params,aggregate)
+params_plan = $(call args,planner) $(call params,plan)
+params_test = $(call args,planner) $(call params,test)
+params_heldout = $(call params,heldout)
+params_evaluate = $(call params,evaluate)
 params_report =
 
 # Which program each parameters file belongs to.
@@ -261,15 +380,15 @@ why-stale = $(strip $(if $(sha_of_$(1)),,missing)$(foreach i,$(inputs_of_$(1)),$
    changed content))))
 
 # ---- offline data: a Minari dataset instead of collecting -----------------------------------------------
-# make PIPELINE=offline DATASET=path (pipelines/offline.mk; docs/minari.md): `import` writes the
+# make TASK=offline DATASET=path (pipelines/tasks/offline.mk; docs/minari.md): `import` writes the
 # dataset's training episodes as random.h5 (the data model-0 trains on), the episodes it holds out
 # (HELDOUT_FRACTION of them, chosen with SEED) as heldout.h5 (the model error of eval.h5), and their
 # first states as test-starts.h5 (the test episodes plan from). Nothing is collected; ITERS is 0. The
 # rules of those three files (below, under "stages") run `import` when DATASET is given.
 STAGES += import
-ifeq ($(PIPELINE)$(DATASET),offline)
+ifeq ($(TASK)$(DATASET),offline)
 ifneq ($(filter-out build test,$(pipeline_goals)),)
-$(error PIPELINE=offline learns from a Minari dataset: give it, make PIPELINE=offline DATASET=path (docs/minari.md))
+$(error TASK=offline learns from a Minari dataset: give it, make TASK=offline DATASET=path (docs/minari.md))
 endif
 endif
 ifneq ($(DATASET),)
@@ -281,7 +400,7 @@ ifeq ($(wildcard $(DATASET)),)
 $(error DATASET '$(DATASET)': no such file or folder (a Minari dataset's folder or its main_data.hdf5))
 endif
 ifneq ($(ITERS),0)
-$(error DATASET learns from a fixed dataset: ITERS must be 0 (as in pipelines/offline.mk), got '$(ITERS)')
+$(error DATASET learns from a fixed dataset: ITERS must be 0 (as in pipelines/tasks/offline.mk), got '$(ITERS)')
 endif
 endif
 param_files += import
@@ -291,9 +410,8 @@ dataset_files := $(if $(filter %.hdf5,$(dataset_path)),$(dataset_path) $(dir $(d
   $(wildcard $(dataset_path)/data/main_data.hdf5 $(dataset_path)/main_data.hdf5)) $(firstword $(wildcard \
   $(dataset_path)/data/metadata.json $(dataset_path)/metadata.json)))
 dataset_sha256 := $(firstword $(shell cat $(foreach f,$(dataset_files),$(call sq,$(f))) 2>/dev/null | sha256sum))
-params_import = dataset=$(dataset_path) sha256=$(dataset_sha256) env=$(ENV) heldout_fraction=$(HELDOUT_FRACTION) seed=$(SEED)
-import_dataset = $(call stage,import) --dataset $(call sq,$(dataset_path)) $(if $(ENV),--env $(ENV)) \
-  --heldout-fraction $(HELDOUT_FRACTION) --seed $(SEED)
+params_import = $(call params,import)
+import_dataset = $(call stage,import) $(call args,import)
 
 endif
 
@@ -309,8 +427,7 @@ inputs = | $(addprefix $(run)/,$(inputs_of_$(1)))
 ifeq ($(DATASET),)
 $(call output,random.h5,collect,)
 $(run)/random.h5: $(call inputs,random.h5)
-	$(call stage,collect) --env $(ENV) --episodes $(EPISODES) $(if $(MAX_STEPS),--max-steps $(MAX_STEPS)) \
-	  --seed $(SEED) --policy random --out random.h5
+	$(call stage,collect) $(call args,collect) --policy random --out random.h5
 	$(call stamp,random.h5)
 else
 $(call output,random.h5,import,)
@@ -324,22 +441,12 @@ $(run)/stats.h5: $(call inputs,stats.h5)
 	$(call stage,stats) --data random.h5 --out stats.h5
 	$(call stamp,stats.h5)
 
-train_options = --hidden $(HIDDEN) --depth $(DEPTH) $(if $(filter yes,$(BATCH_NORM)),--batch-norm,--no-batch-norm) \
-  --batch-size $(BATCH_SIZE) --lr $(LR) --beta1 $(BETA1) --beta2 $(BETA2) --weight-decay $(WEIGHT_DECAY) \
-  --epochs $(EPOCHS) --patience $(PATIENCE) --val-fraction $(VAL_FRACTION) --seed $(SEED)$(if $(MEMBERS), --members $(MEMBERS))$(if \
-  $(MODEL_OUTPUT), --$(MODEL_OUTPUT))$(if $(ACTIVATION), --activation $(ACTIVATION))$(if $(ELITE_MEMBERS), --elite-members $(ELITE_MEMBERS))
-
 $(call output,model-0.h5,train,random.h5 stats.h5)
 $(run)/model-0.h5: $(call inputs,model-0.h5)
-	$(call stage,train) --data random.h5 --stats stats.h5 $(train_options) --logdir tb/train-0 --out model-0.h5
+	$(call stage,train) --data random.h5 --stats stats.h5 $(call args,train) --logdir tb/train-0 --out model-0.h5
 	$(call stamp,model-0.h5)
 
 # The loop, iteration i = 1..ITERS: rollouts-i with model-(i-1), then model-i on all data so far.
-# THREADS changes how fast plan runs, never what it writes: it is not a parameter (plan_threads).
-# Ensembles (PETS): PROPAGATION, PARTICLES and PREDICTION, appended only when a preset sets them.
-plan_options = --planner $(PLANNER) --candidates $(CANDIDATES) --horizon $(HORIZON) --discount $(DISCOUNT) \
-  $(if $(PLAN_ITERATIONS),--iterations $(PLAN_ITERATIONS)) $(PLANNER_OPTIONS)$(if $(PROPAGATION), --propagation $(PROPAGATION))$(if \
-  $(PARTICLES), --particles $(PARTICLES))$(if $(PREDICTION), --prediction $(PREDICTION))
 plan_threads = $(if $(THREADS),--threads $(THREADS))
 iterations := $(wordlist 2,$(words 0 $(wordlist 1,$(ITERS),$(numbers))),$(numbers))
 final_model := model-$(ITERS).h5
@@ -347,15 +454,15 @@ final_model := model-$(ITERS).h5
 define iteration
 $(call output,rollouts-$(i).h5,plan,model-$(word $(i),$(numbers)).h5)
 $(run)/rollouts-$(i).h5: $(call inputs,rollouts-$(i).h5)
-	$(call stage,plan) --model model-$(word $(i),$(numbers)).h5 $(plan_options) $(plan_threads) --episodes $(PLAN_EPISODES) \
+	$(call stage,plan) --model model-$(word $(i),$(numbers)).h5 $(call args,planner) $(plan_threads) $(call args,plan) \
 	  --seed $(shell echo $$(( $(SEED) * 100 + $(i) ))) --logdir tb/plan-$(i) --out rollouts-$(i).h5
 	$(call stamp,rollouts-$(i).h5)
 
 $(call output,model-$(i).h5,aggregate,random.h5 stats.h5 $(foreach j,$(wordlist 1,$(i),$(iterations)),rollouts-$(j).h5) model-$(word $(i),$(numbers)).h5)
 $(run)/model-$(i).h5: $(call inputs,model-$(i).h5)
 	$(call stage,train) --data random.h5 $(foreach j,$(wordlist 1,$(i),$(iterations)),rollouts-$(j).h5) --stats stats.h5 \
-	  $(train_options) $(if $(filter yes,$(WARM_START)),--init model-$(word $(i),$(numbers)).h5) \
-	  $(if $(NEW_DATA_FRACTION),--new-data-fraction $(NEW_DATA_FRACTION)) --logdir tb/train-$(i) --out model-$(i).h5
+	  $(call args,train) $(if $(filter yes,$(WARM_START)),--init model-$(word $(i),$(numbers)).h5) \
+	  $(call args,aggregate) --logdir tb/train-$(i) --out model-$(i).h5
 	$(call stamp,model-$(i).h5)
 endef
 $(foreach i,$(iterations),$(eval $(iteration)))
@@ -373,16 +480,15 @@ endif
 
 $(call output,test.h5,test,$(final_model) test-starts.h5)
 $(run)/test.h5: $(call inputs,test.h5)
-	$(call stage,plan) --model $(final_model) $(plan_options) $(plan_threads) --episodes $(TEST_EPISODES) \
+	$(call stage,plan) --model $(final_model) $(call args,planner) $(plan_threads) $(call args,test) \
 	  --initial-states test-starts.h5 --seed $(SEED) --logdir tb/test --out test.h5
 	$(call stamp,test.h5)
 
 # Held-out random data for the model error, collected with a seed no training step uses.
-heldout_seed := $(shell echo $$(( $(SEED) + 1000000 )))
 $(call output,heldout.h5,$(if $(DATASET),import,heldout),)
 $(run)/heldout.h5: $(call inputs,heldout.h5)
 ifeq ($(DATASET),)
-	$(call stage,collect) --env $(ENV) --episodes $(HELDOUT_EPISODES) --seed $(heldout_seed) --policy random --out heldout.h5
+	$(call stage,collect) $(call args,heldout) --policy random --out heldout.h5
 else
 	$(import_dataset) --select heldout --out heldout.h5
 endif
@@ -391,7 +497,7 @@ endif
 $(call output,eval.h5,evaluate,$(final_model) heldout.h5 $(foreach i,$(iterations),rollouts-$(i).h5) test.h5)
 $(run)/eval.h5: $(call inputs,eval.h5)
 	$(call stage,evaluate) --model $(final_model) --data heldout.h5 \
-	  --rollouts $(foreach i,$(iterations),rollouts-$(i).h5) test.h5 --max-k $(MAX_K) --out eval.h5
+	  --rollouts $(foreach i,$(iterations),rollouts-$(i).h5) test.h5 $(call args,evaluate) --out eval.h5
 	$(call stamp,eval.h5)
 	@$(BIN)/summarize --timing --runs $(run)
 
@@ -415,49 +521,31 @@ SCHEDULER ?= local
 ifeq ($(filter $(SCHEDULER),local slurm),)
 $(error SCHEDULER must be local or slurm, got '$(SCHEDULER)')
 endif
-ifneq ($(filter sweep report-sweep sweep-table sweep-page,$(MAKECMDGOALS)),)
+ifneq ($(filter $(sweep_goals),$(MAKECMDGOALS)),)
 ifneq ($(POINT),)
 $(error POINT names one run; a sweep takes GRID)
 endif
-ifeq ($(strip $(SEEDS)),)
-$(error SEEDS is empty)
-endif
-$(foreach s,$(SEEDS),$(if $(call is-seed,$(s)),,$(error SEEDS must be whole numbers from 0 to 999999999999 without leading zeros, got '$(s)')))
-ifneq ($(words $(SEEDS)),$(words $(sort $(SEEDS))))
-$(error SEEDS lists a seed twice: '$(SEEDS)')
-endif
-endif
-ifneq ($(strip $(GRID)),)
-$(foreach e,$(GRID),$(if $(shell [[ '$(e)' =~ ^[A-Z][A-Z0-9_]*=[A-Za-z0-9._-]+(,[A-Za-z0-9._-]+)*$$ ]] && echo ok),,\
-  $(error GRID entry '$(e)' is not VAR=value,value,... (values: letters, digits, '.', '_', '-'))))
-grid_vars := $(foreach e,$(GRID),$(firstword $(subst =, ,$(e))))
-$(foreach v,$(grid_vars),$(if $(filter $(v),$(preset_settings)),,$(error GRID varies $(v), which is not a preset variable (pipelines/*.mk))))
-$(foreach v,$(grid_vars),$(if $(filter command line,$(origin $(v))),$(error $(v) is both in GRID and set on the command line)))
-ifneq ($(words $(grid_vars)),$(words $(sort $(grid_vars))))
-$(error GRID names a variable twice)
-endif
-# Every combination, in the order GRID gives (the last variable varies fastest); each point's name sorted.
-grid-product = $(if $(1),$(call grid-product,$(wordlist 2,$(words $(1)),$(1)),$(foreach p,$(2),$(foreach v,\
-  $(subst $(comma), ,$(word 2,$(subst =, ,$(firstword $(1))))),$(p)+$(firstword $(subst =, ,$(firstword $(1))))-$(v)))),$(2))
-grid_points := $(foreach p,$(patsubst @+%,%,$(call grid-product,$(GRID),@)),$(call point_name,$(p)))
-ifneq ($(words $(grid_points)),$(words $(sort $(grid_points))))
-$(error GRID lists a value twice)
+# The sweep's runs (sweep-grid runs), one a line: the run's folder relative to $(DATA)/$(PIPELINE)
+# (seed-<n>, or <point>/seed-<n> for every grid point), then the make arguments that run it. The
+# points come in GRID's order (the last variable varies fastest), each with every seed in SEEDS.
+ifeq ($(sweep_grid_pending),)
+sweep_grid_grid = $(GRID)
+sweep_grid_seeds = $(SEEDS)
+sweep_plan := $(call sweep-grid,runs,grid seeds variables command-line)
 endif
 endif
-# The sweep's runs, relative to $(DATA)/$(PIPELINE): seed-<n>, or <point>/seed-<n> for every point.
-sweep_runs := $(if $(grid_points),$(foreach p,$(grid_points),$(addprefix $(p)/seed-,$(SEEDS))),$(addprefix seed-,$(SEEDS)))
+# The plan's lines as words (run|arg|arg), the runs, and $(call sweep-args,run): the run's make arguments.
+sweep_lines := $(subst $(newline), ,$(subst $(space),|,$(sweep_plan)))
+sweep_runs := $(foreach l,$(sweep_lines),$(firstword $(subst |, ,$(l))))
+sweep-args = $(wordlist 2,$(words $(subst |, ,$(filter $(1)|%,$(sweep_lines)))),$(subst |, ,$(filter $(1)|%,$(sweep_lines))))
 sweep_root := $(DATA)/$(PIPELINE)
 # The table reports the k-step error at k = 10, or at MAX_K when the runs stop before 10.
 # The sweep's run folders are handed over in a file, one per line (written by Make, not by a shell), so
 # a sweep of any size fits: $(sweep_root)/sweep-runs.txt.
-define newline
-
-
-endef
 sweep_list = $(sweep_root)/sweep-runs.txt
 write_sweep_list = $(if $(dry_run),,$(shell mkdir -p $(sweep_root))$(file >$(sweep_list),$(subst $(space),$(newline),$(strip $(addprefix $(sweep_root)/,$(sweep_runs))))))
-sweep_table = $(write_sweep_list)$(BIN)/summarize --runs-from $(sweep_list) $(if $(grid_points),--grid) $(if $(filter $(MAX_K),1 2 3 4 5 6 7 8 9),--k $(MAX_K)) --out $(sweep_root)/sweep.csv
-sweep_page = $(write_sweep_list)$(BIN)/report --runs-from $(sweep_list) $(if $(grid_points),--grid) --out $(sweep_root)/report.html
+sweep_table = $(write_sweep_list)$(BIN)/summarize --runs-from $(sweep_list) $(if $(strip $(GRID)),--grid) $(if $(filter $(MAX_K),1 2 3 4 5 6 7 8 9),--k $(MAX_K)) --out $(sweep_root)/sweep.csv
+sweep_page = $(write_sweep_list)$(BIN)/report --runs-from $(sweep_list) $(if $(strip $(GRID)),--grid) --out $(sweep_root)/report.html
 
 # The table and the page alone, from finished runs (what the summary job of a SLURM sweep runs).
 sweep-table: $(BIN)/programs.mk
@@ -471,7 +559,7 @@ sweep: $(addprefix sweep-run/,$(sweep_runs))
 
 # One run of the sweep: its own make, in its own folder (under its lock).
 sweep-run/%: build
-	@$(MAKE) --no-print-directory $(if $(findstring /,$*),POINT=$(patsubst %/,%,$(dir $*))) SEED=$(patsubst seed-%,%,$(notdir $*)) all
+	@$(MAKE) --no-print-directory $(foreach a,$(call sweep-args,$*),$(call sq,$(a))) all
 
 # make report-sweep: the sweep, then $(DATA)/$(PIPELINE)/report.html, one page across its runs.
 report-sweep: sweep
@@ -500,12 +588,12 @@ SLURM_MEM ?= 4G
 SLURM_OPTIONS ?=
 SLURM_MAX_RUNNING ?=
 sweep report-sweep: build
-	@$(write_sweep_list)scripts/slurm-sweep submit --dir $(call sq,$(abspath $(slurm_dir))) --repo $(call sq,$(CURDIR)) \
+	@$(write_slurm_runs)scripts/slurm-sweep submit --dir $(call sq,$(abspath $(slurm_dir))) --repo $(call sq,$(CURDIR)) \
 	  --root $(call sq,$(sweep_root)) --clear-env $(call sq,$(location_settings) $(preset_settings)) \
-	  --tasks-from $(call sq,$(sweep_list)) $(if $(SLURM_MAX_RUNNING),--max-running $(SLURM_MAX_RUNNING)) \
+	  --tasks-from $(call sq,$(slurm_runs)) $(if $(SLURM_MAX_RUNNING),--max-running $(SLURM_MAX_RUNNING)) \
 	  $(foreach a,DATA=$(abspath $(DATA)) PIPELINE=$(PIPELINE) TARGET_CPU=$(TARGET_CPU) PREBUILT=yes,--arg $(call sq,$(a))) \
 	  $(foreach v,$(slurm_forwarded),--arg $(call sq,$(v)=$($(v)))) \
-	  --summary-arg $(call sq,SEEDS=$(SEEDS)) $(if $(grid_points),--summary-arg $(call sq,GRID=$(GRID))) \
+	  --summary-arg $(call sq,SEEDS=$(SEEDS)) $(if $(strip $(GRID)),--summary-arg $(call sq,GRID=$(GRID))) \
 	  --summary-arg sweep-table $(if $(filter report-sweep,$@),--summary-arg sweep-page) \
 	  --name $(call sq,mbrl-$(PIPELINE)) -- --time=$(call sq,$(SLURM_TIME)) --cpus-per-task=$(call sq,$(SLURM_CPUS)) \
 	  --mem=$(call sq,$(SLURM_MEM)) $(if $(SLURM_PARTITION),--partition=$(call sq,$(SLURM_PARTITION))) $(foreach o,$(SLURM_OPTIONS),$(call sq,$(o)))
@@ -515,6 +603,9 @@ endif
 # path), the build, and every preset variable given on this command line (the grid's come from POINT).
 slurm_forwarded = $(foreach v,$(preset_settings),$(if $(filter command line,$(origin $(v))),$(v)))
 slurm_dir = $(sweep_root)/slurm
+# The runs as sweep-grid wrote them (folder, then make arguments), for the script: written by Make.
+slurm_runs = $(slurm_dir)/runs.txt
+write_slurm_runs = $(shell mkdir -p $(slurm_dir))$(file >$(slurm_runs),$(sweep_plan))
 SLURM_POLL ?= 10
 
 sweep-status sweep-wait sweep-cancel:
@@ -577,9 +668,15 @@ test: build test-deps
 	swift test --disable-swift-testing
 
 # make print-VAR: the value of one setting as the preset and the command line resolve it
-# (e.g. make PIPELINE=hopper print-EPISODES).
+# (e.g. make TASK=hopper print-EPISODES).
 print-%:
 	@echo '$($*)'
+
+# make settings: every preset variable as the presets and the command line resolve it (VAR=value), then
+# the parameters text of each kind of output without its program's hash (params/<name>=text).
+settings:
+	@$(foreach v,$(preset_settings),echo $(call sq,$(v)=$($(v)));) \
+	$(foreach n,$(param_files),echo $(call sq,params/$(n)=$(strip $(params_$(n))));)
 
 # The SLURM sweep tests start a one-node cluster (scripts/slurm-local-cluster), which needs slurmctld,
 # slurmd, slurm-client and munge: installed through apt-get when missing (needs root, as in CI). Not
@@ -597,19 +694,18 @@ clean:
 	elif [ -e $(run) ]; then echo "clean: $(run) was not made by make (no $(run_marker)); left as it is" >&2; fi
 
 # Removes every run folder Make made under DATA (DATA/<preset>/seed-<n> and grid points'
-# DATA/<preset>/<point>/seed-<n> holding $(run_marker), for the presets in pipelines/), the sweep
+# DATA/<preset>/<point>/seed-<n> holding $(run_marker), for every pipeline name: $(presets)), the sweep
 # tables and pages next to them, a SLURM sweep's folder DATA/<preset>/slurm (it holds .mbrl-sweep),
 # the point and preset folders left empty, and the build folder. Nothing else under DATA is touched.
-presets := $(basename $(notdir $(wildcard pipelines/*.mk)))
 distclean: clean-runs
 	rm -rf .build
 
-# The run-folder part of distclean.
-point_regex := [A-Z][A-Z0-9_]*-[A-Za-z0-9._-]+(\+[A-Z][A-Z0-9_]*-[A-Za-z0-9._-]+)*
+# The run-folder part of distclean. A run folder is one holding $(run_marker) (only Make writes it, and
+# only in the run folders it names), at <preset>/seed-<n> or <preset>/<point>/seed-<n>.
 clean-runs:
 	@for p in $(presets); do \
 	  for r in $(DATA)/$$p/seed-* $(DATA)/$$p/*/seed-*; do \
-	    if [ -f "$$r/$(run_marker)" ] && [[ "$$r" =~ /$$p/($(point_regex)/)?seed-[0-9]+$$ ]]; then \
+	    if [ -f "$$r/$(run_marker)" ] && [[ "$$r" =~ /$$p/([^/]+/)?seed-[0-9]+$$ ]]; then \
 	      echo "rm -rf $$r"; rm -rf "$$r"; \
 	      [ "$${r%/seed-*}" = $(DATA)/$$p ] || rmdir --ignore-fail-on-non-empty "$${r%/seed-*}"; \
 	    fi; \
@@ -624,7 +720,7 @@ clean-runs:
 # removed (temporaries whose process is gone; this make holds the run's lock), the parameters files are
 # written, and every output that is not current is marked to be remade.
 ifneq ($(filter-out build test bench sweep report-sweep sweep-table sweep-page sweep-run/% results-table,$(pipeline_goals)),)
-ifneq ($(program_collect),)
+ifneq ($(and $(program_collect),$(if $(sweep_grid_pending),,yes)),)
 ifeq ($(dry_run),)
 $(if $(wildcard $(run)),$(shell find $(run) -name '.*.tmp-*' -type f 2>/dev/null | while IFS= read -r f; do \
   pid=$${f##*.tmp-}; [[ $$pid =~ ^[0-9]+$$ ]] && ! kill -0 "$$pid" 2>/dev/null && rm -f -- "$$f"; done))

@@ -34,6 +34,7 @@ let package = Package(
         .executable(name: "import", targets: ["import"]),
         .executable(name: "export", targets: ["export"]),
         .executable(name: "verify-archive", targets: ["verify-archive"]),
+        .executable(name: "sweep-grid", targets: ["sweep-grid"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -79,10 +80,14 @@ let package = Package(
         // Minari datasets in (offline data) and out (a run's transitions for offline-RL tools).
         .executableTarget(name: "import", dependencies: ["MBRLCommandLine"]),
         .executableTarget(name: "export", dependencies: ["MBRLCommandLine"]),
-        // Grid sweeps' run folders grouped by point, for the programs that read across runs. Its own
-        // target, so the stages' programs (and their hashes, which decide when outputs are stale) do
-        // not change with it.
+        // Grid sweeps: a grid's expansion into runs, point names, and run folders grouped by point, for
+        // `sweep-grid` (Make's and the SLURM script's one implementation of them) and the programs that
+        // read across runs. Its own target, so the stages' programs (and their hashes, which decide
+        // when outputs are stale) do not change with it.
         .target(name: "MBRLSweeps"),
+        .executableTarget(
+            name: "sweep-grid",
+            dependencies: ["MBRLSweeps", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Aggregates across runs as rliable computes them (IQM, median, mean, performance profiles)
         // and the stratified bootstrap's intervals; for the same programs, and for the same reason
         // its own target.
@@ -102,7 +107,7 @@ let package = Package(
         // Helpers shared by the test targets: approximate equality, temporary folders, fixtures.
         .target(name: "MBRLTestSupport", dependencies: ["MBRL"], path: "Tests/MBRLTestSupport"),
         .testTarget(
-            name: "MBRLTests", dependencies: ["MBRL", "MBRLStatistics", "MBRLTestSupport"],
+            name: "MBRLTests", dependencies: ["MBRL", "MBRLStatistics", "MBRLSweeps", "MBRLTestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(name: "StageTests", dependencies: ["MBRL", "MBRLStatistics", "MBRLArchive", "MBRLTestSupport"]),
     ]

@@ -1,14 +1,5 @@
-# HalfCheetah-v4 with iCEM (Pinneri et al. 2020) on the single network instead of random shooting,
-# with the paper's HalfCheetah settings where this machine allows them: horizon 30, β 0.25 (the
-# paper's exponent for HalfCheetah running: nearly white noise, fast changes of the torques), 10
-# elites, population decay γ 1.25, 30% of the elites kept, momentum α 0.1, initial σ half of the
-# half-width, 3 iterations. The population is 300 in the first iteration (then 240 and 192), so a
-# control step scores about 735 sequences of 30 steps, about what random shooting's K 1000 × H 20
-# costs. Tested from 10 fixed starts. Everything else (data schedule, network) is halfcheetah's.
-PLANNER ?= icem
-CANDIDATES ?= 300
-HORIZON ?= 30
-PLAN_ITERATIONS ?= 3
-PLANNER_OPTIONS ?= --elites 10 --alpha 0.1 --beta 0.25 --population-decay 1.25 --keep-fraction 0.3 --initial-std 0.5
+# iCEM on HalfCheetah (TASK=halfcheetah METHOD=icem), the pair's own setting: tested from 10 fixed
+# starts.
+TASK := halfcheetah
+METHOD := icem
 TEST_EPISODES ?= 10
-include pipelines/halfcheetah.mk

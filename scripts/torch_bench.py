@@ -12,7 +12,7 @@ pendulum     network 4-64-64-3 with BatchNorm1d, K 1024 candidates, horizon 15, 
              Pendulum's reward reads only the pre-step state, so the prediction after the last step
              is skipped: H - 1 forward passes per MPC step.
 halfcheetah  network 23-200-200-17 with BatchNorm1d, K 1000 candidates, horizon 20, minibatch 512
-             (pipelines/halfcheetah.mk); the planning reward reads the observation before and after
+             (pipelines/tasks/halfcheetah.mk); the planning reward reads the observation before and after
              the step (the root's mean x velocity minus 0.1 * sum(a^2)): H forward passes.
 
 plan   One random-shooting MPC step as the `plan` stage takes it: K candidate sequences of H actions,

@@ -22,22 +22,10 @@ public struct SweepGrid {
     /// Every variable some point sets, in order of first appearance.
     public var variables: [String]
 
-    /// The settings a point's folder name lists, or nil when it is not such a name: `VAR-value` parts
-    /// (VAR: capitals, digits, `_`, starting with a capital; value: letters, digits, `.`, `_`, `-`)
-    /// joined by `+`, no variable twice.
+    /// The settings a point's folder name lists, or nil when it is not such a name
+    /// (`GridPoint.settings(ofName:)`; the order of the parts is not checked).
     public static func settings(ofPoint name: String) -> [(variable: String, value: String)]? {
-        var settings: [(variable: String, value: String)] = []
-        for part in name.split(separator: "+", omittingEmptySubsequences: false) {
-            guard let dash = part.firstIndex(of: "-") else { return nil }
-            let variable = part[..<dash], value = part[part.index(after: dash)...]
-            guard let first = variable.first, first.isASCII, first.isUppercase,
-                  variable.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber || $0 == "_") }),
-                  !value.isEmpty, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }),
-                  !settings.contains(where: { $0.variable == variable })
-            else { return nil }
-            settings.append((String(variable), String(value)))
-        }
-        return settings
+        GridPoint.settings(ofName: name)?.map { ($0.variable, $0.value) }
     }
 
     /// Groups run folders `<point>/seed-<n>` by point; throws naming the first folder whose parent
@@ -61,7 +49,11 @@ public struct SweepGrid {
     }
 }
 
-/// A run folder that is not part of a grid.
+/// A grid, a point, a seed list or a run folder that a sweep cannot use: one line saying what is wrong.
 public struct SweepGridError: Error, CustomStringConvertible {
     public var description: String
+
+    public init(description: String) {
+        self.description = description
+    }
 }

@@ -12,13 +12,13 @@ struct Bench: ParsableCommand {
         discussion: """
             Two tasks: the notebook's (Pendulum, network 4-64-64-3, random shooting K 1024 × H 15, \
             minibatch 128) and the paper's (HalfCheetah, network 23-200-200-17 as in \
-            pipelines/halfcheetah.mk, K 1000 × H 20, minibatch 512). Every figure is the median of \
+            pipelines/tasks/halfcheetah.mk, K 1000 × H 20, minibatch 512). Every figure is the median of \
             --repetitions timed runs after warm-up. With --torch-python, scripts/torch_bench.py runs the \
             same workloads right after, and the ratios are printed. The last line is one JSON object: \
             sgemm_gflops_1t, sgemm_gflops_mt, then per task (pendulum_, halfcheetah_) plan_ms_1t, \
             plan_ms_mt, plan_gflops_mt, plan_sgemm_percent_mt, train_samples_per_s_1t, and the same \
             keys prefixed torch_ for the reference; cem_ms_mt for Pendulum; halfcheetah_icem_ms_1t and \
-            halfcheetah_icem_ms_mt (iCEM as in pipelines/halfcheetah-icem.mk); for the PETS ensemble \
+            halfcheetah_icem_ms_mt (iCEM as in pipelines/methods/icem.mk); for the PETS ensemble \
             (5 Gaussian SiLU members of 4 × 200, Pendulum's data): ensemble_train_samples_per_s_1t, \
             ensemble_plan_ms_mt, ensemble_plan_gflops_mt, ensemble_plan_sgemm_fraction_mt, and \
             torch_ensemble_train_samples_per_s_1t, torch_ensemble_plan_ms_mt.
@@ -133,13 +133,13 @@ struct Bench: ParsableCommand {
             measured.append((task, plan1, planN, trainRate))
 
             if task.environment == .pendulum {
-                // CEM as in pipelines/pendulum-cem.mk's shape, population 500, horizon 30, 5 iterations.
+                // CEM as in pipelines/methods/cem.mk's shape, population 500, horizon 30, 5 iterations.
                 let cem = workloads.planStepSeconds(kind: .cem, candidates: 500, horizon: 30, iterations: 5, threads: cores, repetitions: max(repetitions / 3, 3))
                 report("  plan step (cem, 500 × H 30 × 5 it), \(cores) threads", String(format: "%.3f ms", cem * 1e3))
                 json["cem_ms_mt"] = .double(rounded(cem * 1e3, 4))
             }
             if task.environment == .halfcheetah {
-                // iCEM as in pipelines/halfcheetah-icem.mk: N 300 decaying by 1.25 per iteration, 10
+                // iCEM as in pipelines/methods/icem.mk: N 300 decaying by 1.25 per iteration, 10
                 // elites, H 30, 3 iterations (300 + 240 + 192 sequences and the 3 shifted elites).
                 for threads in [1, cores] {
                     let icem = workloads.planStepSeconds(kind: .icem, candidates: 300, horizon: 30, iterations: 3, threads: threads,

@@ -20,7 +20,7 @@ public enum Repository {
 
     /// The programs the stage tests run.
     public static let programs = ["collect", "stats", "train", "plan", "evaluate", "summarize", "report", "bench", "import", "export",
-                                  "verify-archive"]
+                                  "verify-archive", "sweep-grid"]
 
     /// Throws unless every release program exists and the last `make build` (its stamp
     /// `.build/release/programs.mk`, written after each successful build) is newer than every source

@@ -70,9 +70,10 @@ final class SlurmSweepTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: root + "/sweep.csv")),
                        try Data(contentsOf: URL(fileURLWithPath: local.path + "/pendulum/sweep.csv")))
         XCTAssertTrue(finished.stdout.contains("HORIZON-3  3"), "the table at the end: \(finished.stdout)")
-        // Per-task logs in a predictable place, listed by task.
+        // Per-task logs in a predictable place, listed by task with the make arguments sweep-grid gave it.
         XCTAssertEqual(try String(contentsOfFile: root + "/slurm/tasks", encoding: .utf8),
-                       "1 HORIZON-2/seed-0\n2 HORIZON-2/seed-1\n3 HORIZON-3/seed-0\n4 HORIZON-3/seed-1\n")
+                       "1 HORIZON-2/seed-0 POINT=HORIZON-2 SEED=0\n2 HORIZON-2/seed-1 POINT=HORIZON-2 SEED=1\n"
+                       + "3 HORIZON-3/seed-0 POINT=HORIZON-3 SEED=0\n4 HORIZON-3/seed-1 POINT=HORIZON-3 SEED=1\n")
         for task in 1...4 {
             let log = try String(contentsOfFile: root + "/slurm/logs/task-\(task).log", encoding: .utf8)
             XCTAssertTrue(log.hasSuffix("mbrl-sweep-exit 0\n"), log)

@@ -1,6 +1,6 @@
-# The notebook's method on Pendulum-v1 (Nagabandi et al. 2017 with random shooting):
-# 20 random episodes, an MLP 4-64-64-3 with batch norm, random-shooting MPC with K 1024, H 15.
-# Every variable can be overridden on the command line: make EPISODES=30.
+# Pendulum-v1, the notebook's task (Nagabandi et al. 2017 with random shooting): 15 random episodes, an
+# MLP 4-64-64-3 with batch norm, MPC with K 1024, H 15, the aggregation loop. What a method changes is in
+# pipelines/methods/; every variable can be overridden on the command line: make EPISODES=30.
 
 ENV ?= pendulum
 # collect: random-policy episodes (the notebook collects 20; 15 keeps the training data of the whole
@@ -9,8 +9,8 @@ EPISODES ?= 15
 MAX_STEPS ?=
 
 # train: the notebook's network (width 64, two Linear-BatchNorm-ReLU blocks) with Adam. The notebook
-# uses lr 0.01 and beta1 0.99; lr 1e-3 with PyTorch's default betas reaches a lower validation loss
-# on Pendulum (about 0.0017 against 0.0025 on 20 random episodes) and is less noisy.
+# uses lr 0.01 and beta1 0.99; lr 1e-3 with PyTorch's default betas reaches a lower validation loss on
+# Pendulum and is less noisy (docs/USAGE.md, "Variables").
 HIDDEN ?= 64
 DEPTH ?= 2
 BATCH_NORM ?= yes
@@ -31,14 +31,15 @@ PLAN_EPISODES ?= 5
 WARM_START ?= yes
 NEW_DATA_FRACTION ?=
 
-# plan: the notebook's random shooting, K 1024 candidates, horizon 15, no discount.
-PLANNER ?= rs
+# plan: the notebook's budget, K 1024 candidates, horizon 15, no discount (the planner is the method's).
 CANDIDATES ?= 1024
 HORIZON ?= 15
 DISCOUNT ?= 1
-PLAN_ITERATIONS ?=
-PLANNER_OPTIONS ?=
 THREADS ?=
+# MPPI's temperature λ and noise σ on Pendulum (methods mppi and pets): returns summed over the horizon
+# differ by tens, so λ 1 blends many plans (swinging left and right cancel out); λ 0.1 with σ 1 does
+# far better (docs/RESULTS.md).
+MPPI_OPTIONS ?= --temperature 0.1 --noise 1
 
 # test and evaluate: 50 episodes from fixed starts with the final model; model error on 10 random
 # episodes collected with another seed; open-loop error up to 30 steps.

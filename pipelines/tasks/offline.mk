@@ -1,10 +1,11 @@
-# Offline model learning on a Minari dataset: make PIPELINE=offline DATASET=path, where path is the
+# Offline model learning on a Minari dataset: make TASK=offline DATASET=path, where path is the
 # dataset's folder (e.g. ~/.minari/datasets/mujoco/halfcheetah/expert-v0), its data/ folder or its
 # main_data.hdf5. `import` splits the dataset's episodes by SEED into training episodes (random.h5)
 # and held-out ones (heldout.h5); the model trains on the first and eval.h5 measures its one-step and
 # k-step error on the second; the test plans TEST_EPISODES episodes from the held-out episodes'
 # first states (test.h5). Nothing is collected and there is no aggregation loop. docs/minari.md.
-# Every variable can be overridden on the command line: make PIPELINE=offline DATASET=... EPOCHS=100.
+# The planner is the method's (pipelines/methods/); every variable can be overridden on the command
+# line: make TASK=offline DATASET=... EPOCHS=100.
 
 DATASET ?=
 # The environment (short name, e.g. halfcheetah) when the dataset's env_spec names one the project does
@@ -33,15 +34,12 @@ PLAN_EPISODES ?= 1
 WARM_START ?= no
 NEW_DATA_FRACTION ?=
 
-# plan (the test only): random shooting, K 1000 candidates, horizon 15, from TEST_EPISODES of the
-# held-out episodes' first states (there must be that many held-out episodes). PLANNER_OPTIONS can
-# shorten the episodes, e.g. PLANNER_OPTIONS="--max-steps 200".
-PLANNER ?= rs
+# plan (the test only): K 1000 candidates, horizon 15, from TEST_EPISODES of the held-out episodes'
+# first states (there must be that many held-out episodes). PLANNER_OPTIONS can shorten the episodes,
+# e.g. PLANNER_OPTIONS="--max-steps 200".
 CANDIDATES ?= 1000
 HORIZON ?= 15
 DISCOUNT ?= 1
-PLAN_ITERATIONS ?=
-PLANNER_OPTIONS ?=
 THREADS ?=
 TEST_EPISODES ?= 1
 TEST_STARTS ?=

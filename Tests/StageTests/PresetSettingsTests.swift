@@ -1,0 +1,74 @@
+import Foundation
+import MBRLTestSupport
+import XCTest
+
+/// Presets are a task and a method (pipelines/tasks/, pipelines/methods/) with named pipelines as
+/// aliases: every pipeline name the project had resolves to exactly the settings and the parameters
+/// texts (the cache keys) recorded before the split (Fixtures/preset-settings.txt, written by
+/// scripts/record-preset-settings), so no run folder becomes out of date; and TASK=t METHOD=m is the
+/// same run as PIPELINE=t-m.
+final class PresetSettingsTests: XCTestCase {
+    func settings(_ arguments: [String]) throws -> [String: String] {
+        let result = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-s", "-C", Repository.root.path, "DATA=/nonexistent"]
+                                    + arguments + ["settings"])
+        XCTAssertEqual(result.status, 0, "\(arguments): \(result.stderr)")
+        return Self.parse(result.stdout.split(separator: "\n").map(String.init))
+    }
+
+    static func parse(_ lines: [String]) -> [String: String] {
+        Dictionary(lines.compactMap { line in
+            line.firstIndex(of: "=").map { (String(line[..<$0]), String(line[line.index(after: $0)...])) }
+        }, uniquingKeysWith: { $1 })
+    }
+
+    /// The recorded pipelines, each with its lines.
+    func recorded() throws -> [(name: String, settings: [String: String])] {
+        let text = try String(contentsOfFile: Repository.fixture("preset-settings.txt"), encoding: .utf8)
+        var blocks: [(String, [String])] = []
+        for line in text.split(separator: "\n").map(String.init) {
+            if line.hasPrefix("[") && line.hasSuffix("]") { blocks.append((String(line.dropFirst().dropLast()), [])) }
+            else { blocks[blocks.count - 1].1.append(line) }
+        }
+        return blocks.map { ($0.0, Self.parse($0.1)) }
+    }
+
+    func testEveryRecordedPipelineResolvesToItsRecordedSettingsAndParameters() throws {
+        let pipelines = try recorded()
+        XCTAssertEqual(pipelines.count, 16)
+        for (name, expected) in pipelines {
+            let today = try settings(["PIPELINE=\(name)"])
+            XCTAssertGreaterThan(expected.count, 40, name)
+            for (key, value) in expected.sorted(by: { $0.key < $1.key }) {
+                XCTAssertEqual(today[key], value, "\(name): \(key)")
+            }
+            // Every parameters file, and no other: the cache keys are the recorded ones.
+            XCTAssertEqual(Set(today.keys.filter { $0.hasPrefix("params/") }), Set(expected.keys.filter { $0.hasPrefix("params/") }), name)
+        }
+    }
+
+    func testTaskAndMethodNameTheSameRunAsThePipelineName() throws {
+        for (task, method, name) in [("pendulum", "rs", "pendulum"), ("pendulum", "pets", "pendulum-pets"), ("hopper", "pets", "hopper-pets"),
+                                     ("halfcheetah", "icem", "halfcheetah-icem"), ("swimmer", "mppi", "swimmer-mppi")] {
+            let chosen = try settings(["TASK=\(task)", "METHOD=\(method)"])
+            XCTAssertEqual(chosen, try settings(["PIPELINE=\(name)"]), "TASK=\(task) METHOD=\(method)")
+            let printed = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-s", "-C", Repository.root.path,
+                                                          "TASK=\(task)", "METHOD=\(method)", "print-PIPELINE"])
+            XCTAssertEqual(printed.stdout, name + "\n")
+        }
+        XCTAssertEqual(try settings([]), try settings(["PIPELINE=pendulum"]), "the default is the notebook's pipeline")
+    }
+
+    func testUnknownOrConflictingChoicesAreClearErrors() throws {
+        for (arguments, message) in [
+            (["TASK=nope"], "unknown TASK 'nope': no pipelines/tasks/nope.mk"),
+            (["METHOD=nope"], "unknown METHOD 'nope': no pipelines/methods/nope.mk"),
+            (["PIPELINE=hopper-nope"], "unknown PIPELINE 'hopper-nope'"),
+            (["PIPELINE=tasks/hopper"], "PIPELINE 'tasks/hopper' holds '/'"),
+            (["PIPELINE=hopper", "METHOD=pets"], "give PIPELINE, or TASK and METHOD, not both"),
+        ] {
+            let result = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path] + arguments + ["settings"])
+            XCTAssertNotEqual(result.status, 0, "\(arguments)")
+            XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+# HalfCheetah-v4 (MuJoCo) with the paper's model-based loop (Nagabandi et al. 2017): random rollouts,
+# then MPC on the learned model and aggregation of its rollouts. Sized for a 2-core machine rather than
+# the paper's budget: the paper's MB stage uses a 500-500 network and K 1000 × H 20 on far more data;
+# here the network is 200-200 (timings and scores: docs/PERFORMANCE.md, docs/RESULTS.md). What a method
+# changes is in pipelines/methods/; every variable can be overridden on the command line:
+# make TASK=halfcheetah EPISODES=20.
+
+ENV ?= halfcheetah
+# collect: 10 random episodes of the full 1,000 steps (10,000 transitions).
+EPISODES ?= 10
+MAX_STEPS ?=
+
+# train: two Linear-BatchNorm-ReLU blocks of width 200 with Adam, larger minibatches than Pendulum's.
+HIDDEN ?= 200
+DEPTH ?= 2
+BATCH_NORM ?= yes
+BATCH_SIZE ?= 512
+LR ?= 0.001
+BETA1 ?= 0.9
+BETA2 ?= 0.999
+WEIGHT_DECAY ?= 0
+EPOCHS ?= 60
+PATIENCE ?= 10
+VAL_FRACTION ?= 0.1
+
+# The loop: 2 MPC episodes of 1,000 steps per iteration, 10 iterations (30,000 transitions in all).
+ITERS ?= 10
+PLAN_EPISODES ?= 2
+WARM_START ?= yes
+NEW_DATA_FRACTION ?=
+
+# plan: the paper's budget, K 1000 candidates, horizon 20, no discount. The planning reward is
+# HalfCheetah's batched reward on predicted observations, which approximates the forward progress by
+# the root's velocity (MuJoCoEnvironment.rewards; docs/ENVIRONMENTS.md, "Planning on predicted
+# observations").
+CANDIDATES ?= 1000
+HORIZON ?= 20
+DISCOUNT ?= 1
+THREADS ?=
+# MPPI's temperature λ and noise σ on the MuJoCo tasks (methods mppi and pets): σ 0.5 in the actions'
+# [-1, 1]; returns over 20 steps differ by tens between candidates, so λ 1 singles out a few good ones.
+MPPI_OPTIONS ?= --temperature 1 --noise 0.5
+
+# test and evaluate: 5 episodes of the final model from fixed starts (scripts/make_mujoco_test_starts.py);
+# model error on 3 random episodes collected with another seed; open-loop error up to 30 steps.
+TEST_EPISODES ?= 5
+TEST_STARTS ?= pipelines/halfcheetah-test-starts.h5
+HELDOUT_EPISODES ?= 3
+MAX_K ?= 30
