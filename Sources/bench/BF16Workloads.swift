@@ -4,18 +4,21 @@ import MBRLCommandLine
 
 /// The planner's opt-in bf16 path (`PlanningPrecision`) beside fp32: the product of HalfCheetah's
 /// hidden layer (candidates × horizon rows per step, 200 × 200) in bf16 on AMX and in fp32 SGEMM,
-/// and the random-shooting step in both precisions, on 1 and on all threads.
+/// and the random-shooting step in both precisions, on 1 and on all threads. The two precisions'
+/// steps are timed alternately (one of each per repetition), so a machine whose load changes during
+/// the run slows both alike and their ratio stays meaningful.
 struct BF16Workloads {
     let workloads: Workloads
     let task: Bench.Task
 
     /// The JSON keys: bf16_gemm_gflops_1t and sgemm_gflops_1t_planner_shape (K × hidden · hidden ×
     /// hidden, the hidden layer's product per horizon step of one thread's planner),
-    /// <task>_plan_ms_1t_bf16 and <task>_plan_ms_mt_bf16; all null when AMX-BF16 is unavailable
-    /// (with a line saying so).
-    func run(cores: Int, repetitions: Int, fp32Plan: (oneThread: Double, multiThread: Double),
-             report: (String, String) -> Void) -> [String: JSONValue] {
-        let keys = ["bf16_gemm_gflops_1t", "sgemm_gflops_1t_planner_shape", "\(task.name)_plan_ms_1t_bf16", "\(task.name)_plan_ms_mt_bf16"]
+    /// <task>_plan_ms_1t_bf16 and <task>_plan_ms_mt_bf16, and <task>_plan_bf16_speedup_1t and _mt
+    /// (the fp32 step's median over the bf16 step's, timed alternately); all null when AMX-BF16 is
+    /// unavailable (with a line saying so).
+    func run(cores: Int, repetitions: Int, report: (String, String) -> Void) -> [String: JSONValue] {
+        let keys = ["bf16_gemm_gflops_1t", "sgemm_gflops_1t_planner_shape", "\(task.name)_plan_ms_1t_bf16", "\(task.name)_plan_ms_mt_bf16",
+                    "\(task.name)_plan_bf16_speedup_1t", "\(task.name)_plan_bf16_speedup_mt"]
         guard BF16Matrix.isAvailable else {
             report("bf16 planning", "not measured: this CPU (or kernel) has no AMX-BF16")
             return Dictionary(uniqueKeysWithValues: keys.map { ($0, JSONValue.null) })
@@ -25,14 +28,40 @@ struct BF16Workloads {
         let sgemm = Workloads.sgemmGFLOPS(m: m, n: n, k: k, threads: 1, repetitions: repetitions * 10)
         report("GEMM \(m)×\(k) · \(k)×\(n), 1 thread", String(format: "bf16 (AMX) %.1f GFLOP/s, fp32 SGEMM %.1f GFLOP/s (%.1f×)", bf16, sgemm, bf16 / sgemm))
         var json: [String: JSONValue] = ["bf16_gemm_gflops_1t": .double(rounded(bf16)), "sgemm_gflops_1t_planner_shape": .double(rounded(sgemm))]
-        for (threads, fp32, key) in [(1, fp32Plan.oneThread, "1t"), (cores, fp32Plan.multiThread, "mt")] {
-            let seconds = workloads.planStepSeconds(kind: .rs, candidates: task.candidates, horizon: task.horizon, iterations: 1,
-                                                    threads: threads, repetitions: repetitions, precision: .bf16)
+        for (threads, key) in [(1, "1t"), (cores, "mt")] {
+            let (fp32, seconds) = alternatingPlanSeconds(threads: threads, repetitions: repetitions)
             report("  plan step (rs, K \(task.candidates), H \(task.horizon)), bf16, \(threads) thread\(threads == 1 ? "" : "s")",
-                   String(format: "%.3f ms (fp32 %.3f ms, %.2f×)", seconds * 1e3, fp32 * 1e3, fp32 / seconds))
+                   String(format: "%.3f ms (fp32 %.3f ms alternately, %.2f×)", seconds * 1e3, fp32 * 1e3, fp32 / seconds))
             json["\(task.name)_plan_ms_\(key)_bf16"] = .double(rounded(seconds * 1e3, 4))
+            json["\(task.name)_plan_bf16_speedup_\(key)"] = .double(rounded(fp32 / seconds))
         }
         return json
+    }
+
+    /// Median seconds per random-shooting step in fp32 and in bf16, one step of each per repetition
+    /// (after two untimed ones), from the first observation of the data.
+    func alternatingPlanSeconds(threads: Int, repetitions: Int) -> (fp32: Double, bf16: Double) {
+        BLAS.threads = 1
+        var config = PlannerConfiguration(kind: .rs)
+        config.candidates = task.candidates
+        config.horizon = task.horizon
+        config.threads = threads
+        let objective = PlanningObjective(environment: workloads.environment.make()), model = workloads.model()
+        let planners = [PlanningPrecision.fp32, .bf16].map {
+            config.make(dynamics: ModelDynamics(model, capacity: config.rowsPerWorker, precision: $0), objective: objective)
+        }
+        let start = Array(workloads.data.observations[0..<workloads.data.observationSize])
+        var rng = RandomGenerator(seed: 0)
+        var times: [[Double]] = [[], []]
+        for repetition in -2..<repetitions {
+            for (i, planner) in planners.enumerated() {
+                let begin = DispatchTime.now().uptimeNanoseconds
+                _ = planner.action(for: start, rng: &rng)
+                if repetition >= 0 { times[i].append(Double(DispatchTime.now().uptimeNanoseconds - begin) * 1e-9) }
+            }
+        }
+        let medians = times.map { $0.sorted()[$0.count / 2] }
+        return (medians[0], medians[1])
     }
 
     /// GFLOP/s of `BF16Matrix.multiply` for (m × k)·(k × n) on one thread, the conversion of the

@@ -23,7 +23,8 @@ struct Bench: ParsableCommand {
             ensemble_plan_ms_mt, ensemble_plan_gflops_mt, ensemble_plan_sgemm_fraction_mt, and \
             torch_ensemble_train_samples_per_s_1t, torch_ensemble_plan_ms_mt; for the bf16 planning path \
             (AMX, null without it): bf16_gemm_gflops_1t, sgemm_gflops_1t_planner_shape (1000×200·200), \
-            halfcheetah_plan_ms_1t_bf16, halfcheetah_plan_ms_mt_bf16.
+            halfcheetah_plan_ms_1t_bf16, halfcheetah_plan_ms_mt_bf16, halfcheetah_plan_bf16_speedup_1t and _mt \
+            (fp32 over bf16, the two timed alternately).
             """)
 
     @Option(help: "Timed repetitions per measurement (the median is reported).")
@@ -170,7 +171,7 @@ struct Bench: ParsableCommand {
                     json["halfcheetah_icem_ms_\(threads == 1 ? "1t" : "mt")"] = .double(rounded(icem * 1e3, 4))
                 }
                 // The opt-in bf16 path on the same step (BF16Workloads.swift).
-                json.merge(BF16Workloads(workloads: workloads, task: task).run(cores: cores, repetitions: repetitions, fp32Plan: (plan1, planN), report: report)) { $1 }
+                json.merge(BF16Workloads(workloads: workloads, task: task).run(cores: cores, repetitions: repetitions, report: report)) { $1 }
             }
         }
 

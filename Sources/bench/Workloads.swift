@@ -82,15 +82,14 @@ struct Workloads {
     }
 
     /// Seconds per control step of a planner on the model, from the first observation of the data.
-    func planStepSeconds(kind: PlannerKind, candidates: Int, horizon: Int, iterations: Int, threads: Int, repetitions: Int,
-                         precision: PlanningPrecision = .fp32) -> Double {
+    func planStepSeconds(kind: PlannerKind, candidates: Int, horizon: Int, iterations: Int, threads: Int, repetitions: Int) -> Double {
         BLAS.threads = 1
         var config = PlannerConfiguration(kind: kind)
         config.candidates = candidates
         config.horizon = horizon
         config.iterations = iterations
         config.threads = threads
-        let planner = config.make(dynamics: ModelDynamics(model(), capacity: config.rowsPerWorker, precision: precision),
+        let planner = config.make(dynamics: ModelDynamics(model(), capacity: config.rowsPerWorker),
                                   objective: PlanningObjective(environment: environment.make()))
         var rng = RandomGenerator(seed: 0)
         let start = Array(data.observations[0..<data.observationSize])
