@@ -132,9 +132,11 @@ final class BF16Tests: XCTestCase {
         let fp32 = FoldedNetwork(model, capacity: rows), bf16 = FoldedNetwork(model, capacity: rows, precision: .bf16)
         XCTAssertEqual(fp32.precision, .fp32)
         XCTAssertEqual(bf16.precision, .bf16)
-        let reference = Array(UnsafeBufferPointer(start: fp32.predictDelta(inputs: inputs, count: rows), count: rows * o))
-        let reduced = Array(UnsafeBufferPointer(start: bf16.predictDelta(inputs: inputs, count: rows), count: rows * o))
-        let copied = Array(UnsafeBufferPointer(start: bf16.copy().predictDelta(inputs: inputs, count: rows), count: rows * o))
+        // The output is the network's own buffer: read it while the network is alive.
+        func predicted(_ network: FoldedNetwork) -> [Float] {
+            withExtendedLifetime(network) { Array(UnsafeBufferPointer(start: network.predictDelta(inputs: inputs, count: rows), count: rows * o)) }
+        }
+        let reference = predicted(fp32), reduced = predicted(bf16), copied = predicted(bf16.copy())
         let scale = Double(stats.deltaStateStd.max()!)
         let error = maxRelativeError(reduced, reference, floor: scale).error
         XCTAssertLessThan(error, 2e-2, "bf16 far from fp32")

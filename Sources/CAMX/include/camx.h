@@ -50,7 +50,8 @@ size_t mbrl_amx_scratch_bytes(size_t k);
 
 /// C = A · B with A (m × k, row-major with leading dimension lda, fp32, each value rounded to bf16
 /// with `mbrl_bf16_from_float`), B packed by `mbrl_amx_pack_b` for the same k and n, C (m × n,
-/// row-major with leading dimension ldc, fp32, overwritten). Products are exact and summed in fp32.
+/// row-major with leading dimension ldc, fp32, overwritten). Products are exact and summed in fp32
+/// (as AMX's TDPBF16PS does it: subnormal bf16 operands count as zero, subnormal sums are flushed).
 /// Each row of C depends only on that row of A and on B (not on m or the other rows), so splitting
 /// the rows among threads gives the same bits. Must only be called when
 /// `mbrl_amx_bf16_available()` returned 1. Allocates nothing; `scratch` holds
