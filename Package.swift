@@ -56,6 +56,10 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        // The planner's opt-in bf16 product on Intel AMX (BF16Matrix). Only its AMX functions are
+        // compiled for AMX (function attributes) and run after a runtime check of the CPU and of
+        // Linux's permission, so the package still builds and runs on any x86-64 (or elsewhere).
+        .target(name: "CAMX"),
 
         // The library: environments, HDF5 files, the network, planners, pipeline utilities.
         // It knows nothing of the command line.
@@ -64,7 +68,7 @@ let package = Package(
         // SSE2). The project is built where it runs, by `make`; a cluster's portable build names a
         // level instead (targetCPUFlags above).
         .target(
-            name: "MBRL", dependencies: ["CHDF5", "COpenBLAS", "CMuJoCo"],
+            name: "MBRL", dependencies: ["CHDF5", "COpenBLAS", "CMuJoCo", "CAMX"],
             swiftSettings: [.unsafeFlags(targetCPUFlags, .when(configuration: .release))]),
 
         // Option groups and the error/exit-status convention shared by every stage.

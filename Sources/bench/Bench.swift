@@ -21,7 +21,10 @@ struct Bench: ParsableCommand {
             halfcheetah_icem_ms_mt (iCEM as in pipelines/methods/icem.mk); for the PETS ensemble \
             (5 Gaussian SiLU members of 4 × 200, Pendulum's data): ensemble_train_samples_per_s_1t, \
             ensemble_plan_ms_mt, ensemble_plan_gflops_mt, ensemble_plan_sgemm_fraction_mt, and \
-            torch_ensemble_train_samples_per_s_1t, torch_ensemble_plan_ms_mt.
+            torch_ensemble_train_samples_per_s_1t, torch_ensemble_plan_ms_mt; for the bf16 planning path \
+            (AMX, null without it): bf16_gemm_gflops_1t, sgemm_gflops_1t_planner_shape (1000×200·200), \
+            halfcheetah_plan_ms_1t_bf16, halfcheetah_plan_ms_mt_bf16, halfcheetah_plan_bf16_speedup_1t and _mt \
+            (fp32 over bf16, the two timed alternately).
             """)
 
     @Option(help: "Timed repetitions per measurement (the median is reported).")
@@ -45,12 +48,23 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Measure nothing: print the Markdown table of an earlier run's JSON file (--json-out).", valueName: "path"))
     var table: String?
 
+    @Option(help: ArgumentHelp("Measure only how often the bf16 planner's first action differs from fp32's on this single-network model (needs --initial-states; BF16Workloads.agreement).", valueName: "model"))
+    var bf16Agreement: String?
+
+    @Option(help: ArgumentHelp("With --bf16-agreement: HDF5 file of initial_states, one episode from each row.", valueName: "file"))
+    var initialStates: String?
+
+    @Option(help: ArgumentHelp("With --bf16-agreement: steps per episode at most.", valueName: "n"))
+    var steps = 200
+
     func validate() throws {
         if let jsonOut, let problem = AtomicOutput.nameProblem(jsonOut) {
             throw ValidationError("--json-out '\(jsonOut)' \(problem)")
         }
         guard repetitions >= 3 else { throw ValidationError("--repetitions must be at least 3, got \(repetitions)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if bf16Agreement != nil, initialStates == nil { throw ValidationError("--bf16-agreement needs --initial-states") }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
         if let torchPython, !FileManager.default.isExecutableFile(atPath: torchPython) {
             throw ValidationError("--torch-python '\(torchPython)' is not an executable file")
         }
@@ -86,6 +100,15 @@ struct Bench: ParsableCommand {
         }
         // On a CPU newer than OpenBLAS's table, run again with the kernel for its instruction sets.
         OpenBLASKernel.relaunch(adding: OpenBLASKernel.relaunchEnvironment)
+        if let bf16Agreement, let initialStates {
+            try Stage.run {
+                let json = try BF16Workloads.agreement(modelPath: bf16Agreement, startsPath: initialStates, steps: steps, seed: 0) {
+                    print("\($0): \($1)")
+                }
+                print(JSONValue.object(json).text)
+            }
+            return
+        }
         let cores = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let torch = torchPython.map { TorchReference(python: $0, script: torchScript) }
         var table: [(String, String)] = []
@@ -147,6 +170,8 @@ struct Bench: ParsableCommand {
                     report("  plan step (icem, 300 × H 30 × 3 it), \(threads) thread\(threads == 1 ? "" : "s")", String(format: "%.3f ms", icem * 1e3))
                     json["halfcheetah_icem_ms_\(threads == 1 ? "1t" : "mt")"] = .double(rounded(icem * 1e3, 4))
                 }
+                // The opt-in bf16 path on the same step (BF16Workloads.swift).
+                json.merge(BF16Workloads(workloads: workloads, task: task).run(cores: cores, repetitions: repetitions, report: report)) { $1 }
             }
         }
 

@@ -74,6 +74,9 @@ struct Plan: ParsableCommand {
     @Option(help: ArgumentHelp("MuJoCo models that predict Δx: the task's reward on the predicted Δx (exact), or the mean of the root's x velocities before and after the step in place of Δx/dt (approximate, what models without Δx get) (default: exact).", valueName: "name"))
     var reward: PlanningReward?
 
+    @Option(help: ArgumentHelp("Single networks: the products between hidden layers in fp32, or in bf16 on Intel AMX (faster; predictions to bf16's precision; docs/PERFORMANCE.md, \"Reduced precision\"). Without AMX-BF16, plan says so and uses fp32. Recorded in the config when bf16 is asked for.", valueName: "name"))
+    var precision: PlanningPrecision = .fp32
+
     @Option(help: "Number of episodes.")
     var episodes = 5
 
@@ -173,14 +176,30 @@ struct Plan: ParsableCommand {
             let dynamics: BatchDynamics
             var propagationJSON: [String: JSONValue] = [:]
             let networkBytes: Int?
+            var precisionUsed: PlanningPrecision?
             switch learned {
             case .single(let network):
                 guard propagation == nil, particles == nil, prediction == nil else {
                     throw StageError("\(model): --propagation, --particles and --prediction need an ensemble model (train --members); this is the single network \(network.config)")
                 }
                 networkBytes = settings.byteCount(model: network.config, observationSize: env.observationSize, actionSize: env.actionSize)
-                dynamics = ModelDynamics(network, capacity: settings.rowsPerWorker)
+                var arithmetic = precision
+                if precision == .bf16 && !BF16Matrix.isAvailable {
+                    StandardError.write("plan: --precision bf16 is unavailable on this CPU (it needs Intel AMX-BF16); planning in fp32\n")
+                    arithmetic = .fp32
+                }
+                let modelDynamics = ModelDynamics(network, capacity: settings.rowsPerWorker, precision: arithmetic)
+                if precision == .bf16 {
+                    precisionUsed = modelDynamics.network.precision
+                    if arithmetic == .bf16 && precisionUsed == .fp32 {
+                        StandardError.write("plan: \(model) has one hidden layer, no product between hidden layers for bf16; planning in fp32\n")
+                    }
+                }
+                dynamics = modelDynamics
             case .ensemble(let ensemble):
+                guard precision == .fp32 else {
+                    throw StageError("\(model): --precision bf16 is for a single network; an ensemble plans in fp32")
+                }
                 let propagation = propagationSettings(deterministic: ensemble.config.deterministic)
                 if let problem = propagation.problem(elites: ensemble.elites.count, deterministic: ensemble.config.deterministic) {
                     throw StageError("\(model): \(problem)")
@@ -255,6 +274,8 @@ struct Plan: ParsableCommand {
             if case .object(let plannerSettings) = settings.json { config.merge(plannerSettings) { $1 } }
             config.merge(propagationJSON) { $1 }
             if let planningReward { config["reward"] = .string(planningReward.rawValue) }
+            // Only when bf16 was asked for (the arithmetic used), so fp32 runs' files keep their bytes.
+            if let precisionUsed { config["precision"] = .string(precisionUsed.rawValue) }
             let provenance = try Provenance(format: FileFormat.transitions.rawValue, seed: seed.seed, command: Stage.commandLine,
                                             config: .object(config), inputPaths: [model] + (initialStates.map { [$0] } ?? []))
             try Stage.writeHDF5(to: destination) { root in
@@ -268,6 +289,7 @@ struct Plan: ParsableCommand {
 }
 
 extension Propagation: ExpressibleByArgument {}
+extension PlanningPrecision: ExpressibleByArgument {}
 
 /// `--reward`: how a MuJoCo model with Δx is planned on (an ablation of the exact reward).
 enum PlanningReward: String, ExpressibleByArgument, CaseIterable {

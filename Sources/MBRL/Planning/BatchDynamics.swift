@@ -66,8 +66,9 @@ public final class ModelDynamics: BatchDynamics {
     public let network: FoldedNetwork
     private let inputs: Buffer<Float>
 
-    public convenience init(_ model: DynamicsModel, capacity: Int) {
-        self.init(network: FoldedNetwork(model, capacity: capacity))
+    /// `precision` `.bf16` needs `BF16Matrix.isAvailable` (see `PlanningPrecision`).
+    public convenience init(_ model: DynamicsModel, capacity: Int, precision: PlanningPrecision = .fp32) {
+        self.init(network: FoldedNetwork(model, capacity: capacity, precision: precision))
     }
 
     init(network: FoldedNetwork) {

@@ -22,9 +22,13 @@ public final class FoldedNetwork {
     let biases: [Buffer<Float>]
     let activations: [Buffer<Float>]  // per layer output, capacity × width
     let firstLayerTransposed: Buffer<Float>  // Wᵀ of layer 0, (input, output)
+    /// Per layer, its weight in bf16 when the layer's product runs in bf16 (`PlanningPrecision`),
+    /// else nil.
+    let reducedWeights: [BF16Matrix?]
 
-    /// Folds `model` for batches of up to `capacity` rows.
-    public init(_ model: DynamicsModel, capacity: Int) {
+    /// Folds `model` for batches of up to `capacity` rows. With `precision` `.bf16` (which needs
+    /// `BF16Matrix.isAvailable`), the products between hidden layers are bf16 (`PlanningPrecision`).
+    public init(_ model: DynamicsModel, capacity: Int, precision: PlanningPrecision = .fp32) {
         let config = model.config, stats = model.stats, network = model.network, layout = network.layout
         observationSize = model.observationSize
         actionSize = model.actionSize
@@ -67,6 +71,11 @@ public final class FoldedNetwork {
         self.biases = biases.map { Buffer($0) }
         activations = widths.dropFirst().map { Buffer(count: $0 * capacity) }
         firstLayerTransposed = Self.transpose(weights[0], rows: widths[1], columns: widths[0])
+        let widths = widths, packed = self.weights
+        reducedWeights = widths.indices.dropLast().map { l in
+            precision == .bf16 && l > 0 && l < widths.count - 2
+                ? BF16Matrix(weight: packed[l].pointer, output: widths[l + 1], input: widths[l]) : nil
+        }
     }
 
     static func transpose(_ m: [Float], rows: Int, columns: Int) -> Buffer<Float> {
@@ -88,7 +97,11 @@ public final class FoldedNetwork {
         biases = other.biases.map { Buffer($0.array) }
         activations = widths.dropFirst().map { Buffer(count: $0 * other.capacity) }
         firstLayerTransposed = Buffer(other.firstLayerTransposed.array)
+        reducedWeights = other.reducedWeights.map { $0?.copy() }
     }
+
+    /// The precision of the products between hidden layers.
+    public var precision: PlanningPrecision { reducedWeights.contains { $0 != nil } ? .bf16 : .fp32 }
 
     /// The predicted state change for `count` rows of raw inputs `[s, a]` (count × (obs + act));
     /// returns a pointer to count × `outputSize` values (the state change, then Δx when predicted),
@@ -127,8 +140,12 @@ public final class FoldedNetwork {
             let input = widths[l], output = widths[l + 1]
             let out = activations[l].pointer, bias = biases[l].pointer
             if let pending = pendingBias { Self.addBiasAndReLU(source, rows: count, width: input, bias: pending) }
-            BLAS.gemm(transposeA: false, transposeB: true, m: count, n: output, k: input,
-                      a: source, b: weights[l].pointer, beta: 0, c: out)
+            if let reduced = reducedWeights[l] {
+                reduced.multiply(source, rows: count, into: out)
+            } else {
+                BLAS.gemm(transposeA: false, transposeB: true, m: count, n: output, k: input,
+                          a: source, b: weights[l].pointer, beta: 0, c: out)
+            }
             source = out
             pendingBias = UnsafePointer(bias)
         }
