@@ -32,8 +32,8 @@ extension DynamicsModel {
         let file = try HDF5File.open(at: path)
         let root = try file.root
         let version = try FileFormat.model.check(root)
-        let inputSize = try positive(root, "input_size"), outputSize = try positive(root, "output_size")
-        let hidden = try positive(root, "hidden"), depth = try root.intAttribute("depth")
+        let inputSize = try ModelTensors.positiveAttribute(root, "input_size"), outputSize = try ModelTensors.positiveAttribute(root, "output_size")
+        let hidden = try ModelTensors.positiveAttribute(root, "hidden"), depth = try root.intAttribute("depth")
         guard depth >= 0, depth <= 16, hidden <= 4096, inputSize <= 4096, outputSize <= 4096 else {
             throw HDF5Error(path: path, "architecture attributes are out of range (depth \(depth), hidden \(hidden), sizes \(inputSize)/\(outputSize))")
         }
@@ -90,11 +90,5 @@ extension DynamicsModel {
         guard observationSize == obs, actionSize == act else {
             throw HDF5Error(path: path, "model is for observations of size \(observationSize) and actions of size \(actionSize), but \(other) has \(obs) and \(act)")
         }
-    }
-
-    private static func positive(_ root: HDF5Group, _ name: String) throws -> Int {
-        let value = try root.intAttribute(name)
-        guard value > 0 else { throw HDF5Error(path: root.file.displayPath, object: "@" + name, "must be positive, is \(value)") }
-        return value
     }
 }
