@@ -37,7 +37,7 @@ struct Evaluate: ParsableCommand {
         try Stage.run {
             let destination = try AtomicOutput(target: output.out, inputs: [model, data] + rollouts)
             try OpenBLASMemory.prepare(concurrentCallers: 1)
-            let (learned, env) = try LearnedModel.read(fromFile: model)
+            let (learned, env) = try ModelFile.read(fromFile: model)
             let heldOut = try Transitions.read(from: data)
             guard heldOut.count > 0 else { throw StageError("\(data): no transitions to evaluate the model on") }
             try learned.checkCompatible(observationSize: heldOut.observationSize, actionSize: heldOut.actionSize, path: model, with: data)

@@ -143,11 +143,25 @@ struct Plan: ParsableCommand {
         if let particles, particles < 1 || particles > 10_000 { throw ValidationError("--particles must be in 1...10000, got \(particles)") }
     }
 
-    /// The propagation settings for an ensemble: the defaults, replaced by the options given.
-    func propagationSettings(deterministic: Bool) -> PropagationSettings {
-        let kind = propagation ?? .tsInf
-        return PropagationSettings(propagation: kind, particles: particles ?? (kind == .expectation ? 1 : 20),
-                                   prediction: prediction ?? (deterministic || kind == .expectation ? .mean : .sample))
+    /// The propagation options given (an ensemble's; the model fills in the defaults).
+    var propagationRequest: PropagationRequest {
+        PropagationRequest(propagation: propagation, particles: particles, prediction: prediction)
+    }
+
+    /// The model's planning engine for `settings`, its refusal as the stage's error.
+    func planningEngine(_ learned: any LearnedModel, _ settings: PlannerConfiguration) throws -> PlanningEngine {
+        do {
+            return try learned.planningEngine(for: settings, propagation: propagationRequest)
+        } catch let failure as PlanningEngine.Failure {
+            switch failure {
+            case .propagationNeedsEnsemble:
+                throw StageError("\(model): --propagation, --particles and --prediction need an ensemble model (train --members); this is the single network \(learned.description)")
+            case .propagation(let problem):
+                throw StageError("\(model): \(problem)")
+            case .tooManyRowsPerWorker(let particles):
+                throw StageError("--candidates \(settings.candidates) × --particles \(particles): too many rows per worker")
+            }
+        }
     }
 
     func run() throws {
@@ -156,7 +170,7 @@ struct Plan: ParsableCommand {
             // Each worker calls BLAS (single-threaded) with a work buffer of its own.
             try OpenBLASMemory.prepare(concurrentCallers: plannerConfiguration.threads)
             // The model, its environment, and fixed starts if given.
-            let (learned, envID) = try LearnedModel.read(fromFile: model)
+            let (learned, envID) = try ModelFile.read(fromFile: model)
             guard let envName = EnvironmentName(id: envID) else {
                 throw StageError("\(model): model is for environment '\(envID)', which this program does not know")
             }
@@ -170,35 +184,9 @@ struct Plan: ParsableCommand {
             let settings = plannerConfiguration
             var rollout = Rollout(episodes: episodes, seed: seed.seed, initialStates: starts)
             // The dynamics: the folded network, or the ensemble's particles.
-            let dynamics: BatchDynamics
-            var propagationJSON: [String: JSONValue] = [:]
-            let networkBytes: Int?
-            switch learned {
-            case .single(let network):
-                guard propagation == nil, particles == nil, prediction == nil else {
-                    throw StageError("\(model): --propagation, --particles and --prediction need an ensemble model (train --members); this is the single network \(network.config)")
-                }
-                networkBytes = settings.byteCount(model: network.config, observationSize: env.observationSize, actionSize: env.actionSize)
-                dynamics = ModelDynamics(network, capacity: settings.rowsPerWorker)
-            case .ensemble(let ensemble):
-                let propagation = propagationSettings(deterministic: ensemble.config.deterministic)
-                if let problem = propagation.problem(elites: ensemble.elites.count, deterministic: ensemble.config.deterministic) {
-                    throw StageError("\(model): \(problem)")
-                }
-                let rows = MemoryBudget.product([settings.rowsPerWorker, propagation.particles])
-                guard let rows, rows <= 50_000_000 else {
-                    throw StageError("--candidates \(settings.candidates) × --particles \(propagation.particles): too many rows per worker")
-                }
-                networkBytes = MemoryBudget.sum([
-                    settings.planningBytes(actionSize: env.actionSize),
-                    MemoryBudget.product([settings.threads, EnsembleDynamics.byteCount(ensemble.config, settings: propagation, elites: ensemble.elites.count,
-                                                                                       capacity: rows, observationSize: env.observationSize) ?? -1]),
-                ])
-                dynamics = EnsembleDynamics(ensemble, settings: propagation, capacity: rows)
-                propagationJSON = propagation.json
-            }
+            let engine = try planningEngine(learned, settings)
             try MemoryBudget.check(
-                MemoryBudget.sum([networkBytes, rollout.byteCount(in: env)]),
+                MemoryBudget.sum([engine.byteCount, rollout.byteCount(in: env)]),
                 for: "--candidates \(settings.candidates) × --horizon \(settings.horizon) and --episodes \(episodes) × \(steps) steps: the planner and the transitions")
             // The task's exact reward on the predicted Δx when the model predicts it (MuJoCo tasks).
             guard !learned.predictsDeltaX || env is any MuJoCoEnvironment else {
@@ -209,7 +197,7 @@ struct Plan: ParsableCommand {
             }
             let planningReward = learned.predictsDeltaX ? (reward ?? .exact) : nil
             let objective = PlanningObjective(environment: env, predictsDeltaX: planningReward == .exact)
-            var controller = PlannerPolicy(settings.make(dynamics: dynamics, objective: objective), seed: seed.seed)
+            var controller = PlannerPolicy(settings.make(dynamics: engine.dynamics, objective: objective), seed: seed.seed)
 
             // The control loop: one planner call per step, episodes from fixed or seeded starts.
             let progress = ProgressReporter(stage: "plan")
@@ -253,7 +241,7 @@ struct Plan: ParsableCommand {
                 "seed": .int(Int(truncatingIfNeeded: seed.seed)), "initial_states": initialStates.map { .string($0) } ?? .null,
             ]
             if case .object(let plannerSettings) = settings.json { config.merge(plannerSettings) { $1 } }
-            config.merge(propagationJSON) { $1 }
+            config.merge(engine.config) { $1 }
             if let planningReward { config["reward"] = .string(planningReward.rawValue) }
             let provenance = try Provenance(format: FileFormat.transitions.rawValue, seed: seed.seed, command: Stage.commandLine,
                                             config: .object(config), inputPaths: [model] + (initialStates.map { [$0] } ?? []))

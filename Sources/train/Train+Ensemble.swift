@@ -22,7 +22,7 @@ extension Train {
         let model = EnsembleModel(stats: statistics, hidden: hidden, depth: depth, members: members, activation: resolvedActivation,
                                   deterministic: resolvedOutput == .deterministic, seed: seed.seed)
         if let initialModel {
-            guard case .ensemble(let start) = try LearnedModel.read(fromFile: initialModel).model else {
+            guard let start = try ModelFile.read(fromFile: initialModel).model as? EnsembleModel else {
                 throw StageError("\(initialModel): is a single-network model, but this training builds the ensemble \(model.config)")
             }
             guard start.config == model.config else {

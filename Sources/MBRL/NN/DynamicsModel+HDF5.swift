@@ -84,11 +84,4 @@ extension DynamicsModel {
         try file.close()
         return (train.values, validation.values)
     }
-
-    /// Throws unless the model fits an environment or dataset with the given sizes, naming `path`.
-    public func checkCompatible(observationSize obs: Int, actionSize act: Int, path: String, with other: String) throws {
-        guard observationSize == obs, actionSize == act else {
-            throw HDF5Error(path: path, "model is for observations of size \(observationSize) and actions of size \(actionSize), but \(other) has \(obs) and \(act)")
-        }
-    }
 }
