@@ -59,14 +59,6 @@ extension DynamicsModel {
         return (DynamicsModel(config: config, stats: stats, network: network), env)
     }
 
-    /// Writes the per-epoch losses of a fit as `training/train_loss` and `training/val_loss`
-    /// (float64, one value per epoch run; validation NaN without validation rows).
-    public static func writeTrainingCurve(_ result: ModelFitting.Result, to root: HDF5Group) throws {
-        let group = try root.createGroup("training")
-        try group.write(result.trainLossCurve, shape: [result.trainLossCurve.count], to: "train_loss")
-        try group.write(result.validationLossCurve, shape: [result.validationLossCurve.count], to: "val_loss")
-    }
-
     /// The training curve of a model file (train and validation loss per epoch), or nil for a file
     /// without one (`mbrl.model/1`). Ensemble files (`mbrl.ensemble/1`) carry one too.
     public static func readTrainingCurve(fromFile path: String) throws -> (train: [Double], validation: [Double])? {

@@ -77,25 +77,3 @@ extension EnsembleModel {
         return (EnsembleModel(config: config, stats: stats, network: network, elites: elites.values.map { Int($0) }), env)
     }
 }
-
-extension EnsembleModel {
-    /// The fit's record: `training/train_loss` and `training/val_loss` per epoch (as single-network
-    /// files), `members/val_mse` and `members/best_epoch` per member, and the root attributes
-    /// `train_loss`, `val_loss` (mean validation MSE of the elites), `epochs_run`, `samples_seen`,
-    /// `training_rows`, `validation_rows`.
-    public func writeTraining(_ result: EnsembleFitting.Result, to root: HDF5Group) throws {
-        let group = try root.createGroup("training")
-        try group.write(result.trainLossCurve, shape: [result.trainLossCurve.count], to: "train_loss")
-        try group.write(result.validationLossCurve, shape: [result.validationLossCurve.count], to: "val_loss")
-        let members = try root.openGroup("members")
-        try members.write(result.memberLosses, shape: [result.memberLosses.count], to: "val_mse")
-        try members.write(result.bestEpochs.map { Int64($0) }, shape: [result.bestEpochs.count], to: "best_epoch")
-        try root.setAttribute("train_loss", result.trainLoss)
-        try root.setAttribute("val_loss", result.validationLoss ?? Double.nan)
-        try root.setAttribute("epochs_run", result.epochsRun)
-        try root.setAttribute("best_epoch", result.bestEpochs.max() ?? 0)
-        try root.setAttribute("samples_seen", result.samplesSeen)
-        try root.setAttribute("training_rows", result.trainingRows)
-        try root.setAttribute("validation_rows", result.validationRows)
-    }
-}
