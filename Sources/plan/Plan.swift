@@ -221,7 +221,7 @@ struct Plan: ParsableCommand {
     /// The planning reward: the task's exact reward on the predicted Δx when the model predicts it
     /// (MuJoCo tasks), unless --reward asks for the approximate one; nil for models without Δx.
     func planningReward(_ learned: any LearnedModel, _ env: any Environment) throws -> PlanningReward? {
-        guard !learned.predictsDeltaX || env is any MuJoCoEnvironment else {
+        guard !learned.predictsDeltaX || env.deltaXRewards != nil else {
             throw StageError("\(model): model predicts Δx, a MuJoCo task's forward displacement, but \(env.id) has no reward on it")
         }
         if reward != nil && !learned.predictsDeltaX {
