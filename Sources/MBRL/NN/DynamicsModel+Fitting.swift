@@ -24,17 +24,10 @@ extension DynamicsModel: TrainableModel {
         load(from: start)
     }
 
+    /// The training curves and attributes, `train_loss` of the best epoch.
     public func writeTraining(_ result: ModelFitting.Result, to root: HDF5Group) throws {
-        let group = try root.createGroup("training")
-        try group.write(result.trainLossCurve, shape: [result.trainLossCurve.count], to: "train_loss")
-        try group.write(result.validationLossCurve, shape: [result.validationLossCurve.count], to: "val_loss")
-        try root.setAttribute("train_loss", result.trainLoss)
-        try root.setAttribute("val_loss", result.validationLoss ?? Double.nan)
-        try root.setAttribute("epochs_run", result.epochsRun)
-        try root.setAttribute("best_epoch", result.bestEpoch)
-        try root.setAttribute("samples_seen", result.samplesSeen)
-        try root.setAttribute("training_rows", result.trainingRows)
-        try root.setAttribute("validation_rows", result.validationRows)
+        try result.writeCurves(to: root)
+        try result.writeAttributes(to: root, trainLoss: result.trainLoss)
     }
 }
 

@@ -43,19 +43,11 @@ extension EnsembleModel: TrainableModel {
     /// `train_loss` (of the last epoch), `val_loss` (mean validation MSE of the elites), `epochs_run`,
     /// `best_epoch` (the latest of the members'), `samples_seen`, `training_rows`, `validation_rows`.
     public func writeTraining(_ result: ModelFitting.Result, to root: HDF5Group) throws {
-        let group = try root.createGroup("training")
-        try group.write(result.trainLossCurve, shape: [result.trainLossCurve.count], to: "train_loss")
-        try group.write(result.validationLossCurve, shape: [result.validationLossCurve.count], to: "val_loss")
+        try result.writeCurves(to: root)
         let members = try root.openGroup("members")
         try members.write(result.memberLosses, shape: [result.memberLosses.count], to: "val_mse")
         try members.write(result.bestEpochs.map { Int64($0) }, shape: [result.bestEpochs.count], to: "best_epoch")
-        try root.setAttribute("train_loss", result.lastTrainLoss)
-        try root.setAttribute("val_loss", result.validationLoss ?? Double.nan)
-        try root.setAttribute("epochs_run", result.epochsRun)
-        try root.setAttribute("best_epoch", result.bestEpoch)
-        try root.setAttribute("samples_seen", result.samplesSeen)
-        try root.setAttribute("training_rows", result.trainingRows)
-        try root.setAttribute("validation_rows", result.validationRows)
+        try result.writeAttributes(to: root, trainLoss: result.lastTrainLoss)
     }
 }
 
