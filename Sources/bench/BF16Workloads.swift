@@ -92,8 +92,8 @@ extension BF16Workloads {
     /// bf16_first_action_mean_abs_difference.
     static func agreement(modelPath: String, startsPath: String, steps: Int, seed: UInt64,
                           report: (String, String) -> Void) throws -> [String: JSONValue] {
-        let (learned, envID) = try LearnedModel.read(fromFile: modelPath)
-        guard case .single(let model) = learned else { throw StageError("\(modelPath): bf16 planning is for a single network; this is an ensemble") }
+        let (learned, envID) = try ModelFile.read(fromFile: modelPath)
+        guard let model = learned as? DynamicsModel else { throw StageError("\(modelPath): bf16 planning is for a single network; this is an ensemble") }
         guard let name = EnvironmentName(id: envID) else { throw StageError("\(modelPath): unknown environment '\(envID)'") }
         guard BF16Matrix.isAvailable else { throw StageError("bf16 is unavailable on this CPU (it needs Intel AMX-BF16)") }
         var env = name.make()

@@ -24,11 +24,11 @@ struct EnsembleWorkloads {
         return Workloads.networkFLOPs(widths: [c.inputSize] + Array(repeating: c.hidden, count: c.depth) + [c.headWidth], rows: rows)
     }
 
-    /// (member, row) training samples per second of `EnsembleFitting.fit` (the `train --members`
+    /// (member, row) training samples per second of `ModelFitting.fit` (the `train --members`
     /// loop): `epochs` epochs over the 4,000 rows, no validation, 1 thread.
     func trainingSamplesPerSecond(epochs: Int, repetitions: Int) -> Double {
         BLAS.threads = 1
-        var fitting = EnsembleFitting()
+        var fitting = ModelFitting()
         fitting.batchSize = 256
         fitting.epochs = epochs
         fitting.validationFraction = 0

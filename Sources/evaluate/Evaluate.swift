@@ -37,19 +37,19 @@ struct Evaluate: ParsableCommand {
         try Stage.run {
             let destination = try AtomicOutput(target: output.out, inputs: [model, data] + rollouts)
             try OpenBLASMemory.prepare(concurrentCallers: 1)
-            let (learned, env) = try LearnedModel.read(fromFile: model)
+            let (learned, env) = try ModelFile.read(fromFile: model)
             let heldOut = try Transitions.read(from: data)
             guard heldOut.count > 0 else { throw StageError("\(data): no transitions to evaluate the model on") }
             try learned.checkCompatible(observationSize: heldOut.observationSize, actionSize: heldOut.actionSize, path: model, with: data)
             let rolloutSets = try rollouts.map { try Transitions.read(from: $0) }
 
             let evaluation = ModelEvaluation(model: learned, data: heldOut, maxK: maxK)
-            let returns = rolloutSets.map { ReturnStatistics($0.episodeReturns) }
+            let summaries = zip(rollouts, rolloutSets).map { ModelEvaluation.Rollouts(path: $0, transitions: $1, returns: ReturnStatistics($1.episodeReturns)) }
             if let problem = evaluation.problem {
                 throw StageError("\(model): on \(data), \(problem); nothing written")
             }
-            for (path, stats) in zip(rollouts, returns) where !(stats.episodes > 0 && stats.mean.isFinite && stats.std.isFinite) {
-                throw StageError("\(path): its return statistics are not finite; nothing written")
+            for r in summaries where !(r.returns.episodes > 0 && r.returns.mean.isFinite && r.returns.std.isFinite) {
+                throw StageError("\(r.path): its return statistics are not finite; nothing written")
             }
 
             let config: JSONValue = ["model": .string(model), "data": .string(data), "rollouts": .array(rollouts.map { .string($0) }), "max_k": .int(maxK)]
@@ -57,43 +57,10 @@ struct Evaluate: ParsableCommand {
                                             inputPaths: [model, data] + rollouts)
             try Stage.writeHDF5(to: destination) { root in
                 try provenance.write(to: root)
-                try root.setAttribute("model", model)
-                try root.setAttribute("data", data)
-                try root.setAttribute("env", env)
-                let o = heldOut.observationSize
-                try root.createGroup("predictions").write(evaluation.predictions, shape: [heldOut.count, o], to: "next_observations")
-                let metrics = try root.createGroup("metrics")
-                try metrics.writeScalar(evaluation.oneStepMSE, to: "one_step_mse")
-                try metrics.writeScalar(evaluation.oneStepMSENormalized, to: "one_step_mse_normalized")
-                try metrics.write(evaluation.oneStepMSEPerDimension, shape: [o], to: "one_step_mse_per_dim")
-                try metrics.write((1...maxK).map { Int64($0) }, shape: [maxK], to: "k")
-                try metrics.write(evaluation.kStepRMSE, shape: [maxK], to: "k_step_rmse")
-                try metrics.write(evaluation.kStepCounts.map { Int64($0) }, shape: [maxK], to: "k_step_count")
-                if let c = evaluation.calibration {
-                    try metrics.writeScalar(c.within1Sigma, to: "within_1sigma")
-                    try metrics.writeScalar(c.within2Sigma, to: "within_2sigma")
-                    try metrics.writeScalar(c.nll, to: "nll")
-                    try metrics.write(c.nllPerDimension, shape: [o], to: "nll_per_dim")
-                    if let m = c.member {
-                        try metrics.writeScalar(m.within1Sigma, to: "member_within_1sigma")
-                        try metrics.writeScalar(m.within2Sigma, to: "member_within_2sigma")
-                        try metrics.writeScalar(m.nll, to: "member_nll")
-                    }
-                }
-                let group = try root.createGroup("rollouts")
-                for (i, (path, stats)) in zip(rollouts, returns).enumerated() {
-                    let r = try group.createGroup(String(i))
-                    try r.setAttribute("file", path)
-                    try r.setAttribute("policy", rolloutSets[i].policy)
-                    try r.write(rolloutSets[i].episodeReturns, shape: [stats.episodes], to: "returns")
-                    try r.writeScalar(stats.mean, to: "mean")
-                    try r.writeScalar(stats.std, to: "std")
-                    try r.writeScalar(stats.min, to: "min")
-                    try r.writeScalar(stats.max, to: "max")
-                }
+                try evaluation.write(to: root, model: model, data: data, env: env, heldOut: heldOut, rollouts: summaries)
             }
             print(EvaluationTable.render(model: model, data: data, heldOut: heldOut, evaluation: evaluation,
-                                         rollouts: Array(zip(rollouts, zip(rolloutSets.map(\.policy), returns)))))
+                                         rollouts: summaries.map { ($0.path, ($0.transitions.policy, $0.returns)) }))
         }
     }
 }

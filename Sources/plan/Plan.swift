@@ -146,145 +146,149 @@ struct Plan: ParsableCommand {
         if let particles, particles < 1 || particles > 10_000 { throw ValidationError("--particles must be in 1...10000, got \(particles)") }
     }
 
-    /// The propagation settings for an ensemble: the defaults, replaced by the options given.
-    func propagationSettings(deterministic: Bool) -> PropagationSettings {
-        let kind = propagation ?? .tsInf
-        return PropagationSettings(propagation: kind, particles: particles ?? (kind == .expectation ? 1 : 20),
-                                   prediction: prediction ?? (deterministic || kind == .expectation ? .mean : .sample))
+    /// The propagation options given (an ensemble's; the model fills in the defaults).
+    var propagationRequest: PropagationRequest {
+        PropagationRequest(propagation: propagation, particles: particles, prediction: prediction)
     }
+
+    /// The model's planning engine for `settings`, its refusal as the stage's error.
+    func planningEngine(_ learned: any LearnedModel, _ settings: PlannerConfiguration) throws -> PlanningEngine {
+        do {
+            let engine = try learned.planningEngine(for: settings, propagation: propagationRequest, precision: precision)
+            if precision == .bf16, case .string(let used) = engine.config["precision"], used != PlanningPrecision.bf16.rawValue {
+                StandardError.write(BF16Matrix.isAvailable
+                    ? "plan: \(model) has one hidden layer, no product between hidden layers for bf16; planning in fp32\n"
+                    : "plan: --precision bf16 is unavailable on this CPU (it needs Intel AMX-BF16); planning in fp32\n")
+            }
+            return engine
+        } catch let failure as PlanningEngine.Failure {
+            switch failure {
+            case .propagationNeedsEnsemble:
+                throw StageError("\(model): --propagation, --particles and --prediction need an ensemble model (train --members); this is the single network \(learned.description)")
+            case .propagation(let problem):
+                throw StageError("\(model): \(problem)")
+            case .tooManyRowsPerWorker(let particles):
+                throw StageError("--candidates \(settings.candidates) × --particles \(particles): too many rows per worker")
+            case .precisionNeedsSingleNetwork:
+                throw StageError("\(model): --precision bf16 is for a single network; an ensemble plans in fp32")
+            }
+        }
+    }
+
+    /// Every input file: the model and the fixed starts if given.
+    var inputs: [String] { [model] + (initialStates.map { [$0] } ?? []) }
 
     func run() throws {
         try Stage.run {
-            let destination = try AtomicOutput(target: output.out, inputs: [model] + (initialStates.map { [$0] } ?? []))
+            let destination = try AtomicOutput(target: output.out, inputs: inputs)
             // Each worker calls BLAS (single-threaded) with a work buffer of its own.
             try OpenBLASMemory.prepare(concurrentCallers: plannerConfiguration.threads)
-            // The model, its environment, and fixed starts if given.
-            let (learned, envID) = try LearnedModel.read(fromFile: model)
-            guard let envName = EnvironmentName(id: envID) else {
-                throw StageError("\(model): model is for environment '\(envID)', which this program does not know")
-            }
-            var env = envName.make()
-            try learned.checkCompatible(observationSize: env.observationSize, actionSize: env.actionSize, path: model, with: env.id)
-            let starts = try initialStates.map { try InitialStates.read(from: $0, stateSize: env.stateSize, needed: episodes) }
-            if let maxSteps { env.episodeLimit = maxSteps }
+            let (learned, envID) = try ModelFile.read(fromFile: model)
+            let (task, starts) = try environment(envID, for: learned)
+            var env = task
             let steps = env.episodeLimit
 
-            // The planner: BLAS single-threaded inside each of `threads` workers.
+            // The planner on the model's planning engine (BLAS single-threaded inside each of `threads` workers).
             let settings = plannerConfiguration
             var rollout = Rollout(episodes: episodes, seed: seed.seed, initialStates: starts)
-            // The dynamics: the folded network, or the ensemble's particles.
-            let dynamics: BatchDynamics
-            var propagationJSON: [String: JSONValue] = [:]
-            let networkBytes: Int?
-            var precisionUsed: PlanningPrecision?
-            switch learned {
-            case .single(let network):
-                guard propagation == nil, particles == nil, prediction == nil else {
-                    throw StageError("\(model): --propagation, --particles and --prediction need an ensemble model (train --members); this is the single network \(network.config)")
-                }
-                networkBytes = settings.byteCount(model: network.config, observationSize: env.observationSize, actionSize: env.actionSize)
-                var arithmetic = precision
-                if precision == .bf16 && !BF16Matrix.isAvailable {
-                    StandardError.write("plan: --precision bf16 is unavailable on this CPU (it needs Intel AMX-BF16); planning in fp32\n")
-                    arithmetic = .fp32
-                }
-                let modelDynamics = ModelDynamics(network, capacity: settings.rowsPerWorker, precision: arithmetic)
-                if precision == .bf16 {
-                    precisionUsed = modelDynamics.network.precision
-                    if arithmetic == .bf16 && precisionUsed == .fp32 {
-                        StandardError.write("plan: \(model) has one hidden layer, no product between hidden layers for bf16; planning in fp32\n")
-                    }
-                }
-                dynamics = modelDynamics
-            case .ensemble(let ensemble):
-                guard precision == .fp32 else {
-                    throw StageError("\(model): --precision bf16 is for a single network; an ensemble plans in fp32")
-                }
-                let propagation = propagationSettings(deterministic: ensemble.config.deterministic)
-                if let problem = propagation.problem(elites: ensemble.elites.count, deterministic: ensemble.config.deterministic) {
-                    throw StageError("\(model): \(problem)")
-                }
-                let rows = MemoryBudget.product([settings.rowsPerWorker, propagation.particles])
-                guard let rows, rows <= 50_000_000 else {
-                    throw StageError("--candidates \(settings.candidates) × --particles \(propagation.particles): too many rows per worker")
-                }
-                networkBytes = MemoryBudget.sum([
-                    settings.planningBytes(actionSize: env.actionSize),
-                    MemoryBudget.product([settings.threads, EnsembleDynamics.byteCount(ensemble.config, settings: propagation, elites: ensemble.elites.count,
-                                                                                       capacity: rows, observationSize: env.observationSize) ?? -1]),
-                ])
-                dynamics = EnsembleDynamics(ensemble, settings: propagation, capacity: rows)
-                propagationJSON = propagation.json
-            }
+            let engine = try planningEngine(learned, settings)
             try MemoryBudget.check(
-                MemoryBudget.sum([networkBytes, rollout.byteCount(in: env)]),
+                MemoryBudget.sum([engine.byteCount, rollout.byteCount(in: env)]),
                 for: "--candidates \(settings.candidates) × --horizon \(settings.horizon) and --episodes \(episodes) × \(steps) steps: the planner and the transitions")
-            // The task's exact reward on the predicted Δx when the model predicts it (MuJoCo tasks).
-            guard !learned.predictsDeltaX || env is any MuJoCoEnvironment else {
-                throw StageError("\(model): model predicts Δx, a MuJoCo task's forward displacement, but \(env.id) has no reward on it")
-            }
-            if reward != nil && !learned.predictsDeltaX {
-                throw StageError("\(model): --reward needs a model that predicts Δx (a MuJoCo task's mbrl.model/3 or mbrl.ensemble/2); this one gets the approximate reward")
-            }
-            let planningReward = learned.predictsDeltaX ? (reward ?? .exact) : nil
+            let planningReward = try self.planningReward(learned, env)
             let objective = PlanningObjective(environment: env, predictsDeltaX: planningReward == .exact)
-            var controller = PlannerPolicy(settings.make(dynamics: dynamics, objective: objective), seed: seed.seed)
+            var controller = PlannerPolicy(settings.make(dynamics: engine.dynamics, objective: objective), seed: seed.seed)
 
             // The control loop: one planner call per step, episodes from fixed or seeded starts.
             let progress = ProgressReporter(stage: "plan")
-            let logs = try logdir.map { try TensorBoardWriter(directory: $0, program: "plan", csvName: "plan.csv", columns: ["plan/episode_return", "plan/ms_per_step"]) }
-            rollout.onStep = { step in
-                if step.steps % 10 == 0 {
-                    progress.update(String(format: "episode %d/%d  step %d  return %.1f  %.2f ms/step", step.episode + 1, episodes,
-                                           step.steps, step.episodeReturn, step.seconds * 1000 / Double(step.steps)))
-                }
-            }
-            rollout.onEpisodeEnd = { episode in
-                let ms = episode.seconds * 1000 / Double(max(episode.steps, 1))
-                try logs?.write(step: episode.episode + 1, scalars: ["plan/episode_return": episode.episodeReturn, "plan/ms_per_step": ms])
-                progress.step(episode.episode + 1, of: episodes, String(
-                    format: "episode %d/%d  return %.1f  %.2f ms/step", episode.episode + 1, episodes, episode.episodeReturn, ms))
-            }
+            let logs = try report(&rollout, to: progress)
             let data: Transitions
-            do {
-                data = try rollout.run(&controller, in: &env)
-            } catch let failure as Rollout.Failure {
-                switch failure {
-                case .nonFiniteStart(let episode):
-                    throw StageError("\(initialStates ?? model): initial_states: row \(episode) gives a non-finite observation")
-                case .nonFiniteAction:
-                    throw StageError("\(model): the planner found \(failure) (the model's predictions diverge)")
-                case .nonFiniteStep(let episode, _):
-                    let start = initialStates.map { "from row \(episode) of \($0)" } ?? "from its seeded start"
-                    throw StageError("\(initialStates ?? output.out): \(failure) (\(start)); the environment cannot continue from that state")
-                case .simulatorWarning(let episode, 0, let message):
-                    throw StageError("\(initialStates ?? output.out): \(initialStates == nil ? "the seeded start of episode \(episode + 1)" : "initial_states: row \(episode)") makes the simulator warn: \(message)")
-                case .simulatorWarning(let episode, _, _):
-                    let start = initialStates.map { "from row \(episode) of \($0)" } ?? "from its seeded start"
-                    throw StageError("\(initialStates ?? output.out): \(failure) (\(start)); the simulation is not valid from there")
-                }
-            }
+            do { data = try rollout.run(&controller, in: &env) } catch let failure as Rollout.Failure { throw stageError(failure) }
             logs?.close()
 
-            // The rollouts file.
-            var config: [String: JSONValue] = [
-                "model": .string(model), "env": .string(env.id), "episodes": .int(episodes), "max_steps": .int(steps),
-                "seed": .int(Int(truncatingIfNeeded: seed.seed)), "initial_states": initialStates.map { .string($0) } ?? .null,
-            ]
-            if case .object(let plannerSettings) = settings.json { config.merge(plannerSettings) { $1 } }
-            config.merge(propagationJSON) { $1 }
-            if let planningReward { config["reward"] = .string(planningReward.rawValue) }
-            // Only when bf16 was asked for (the arithmetic used), so fp32 runs' files keep their bytes.
-            if let precisionUsed { config["precision"] = .string(precisionUsed.rawValue) }
             let provenance = try Provenance(format: FileFormat.transitions.rawValue, seed: seed.seed, command: Stage.commandLine,
-                                            config: .object(config), inputPaths: [model] + (initialStates.map { [$0] } ?? []))
+                                            config: config(env: env.id, steps: steps, settings: settings, engine: engine, reward: planningReward),
+                                            inputPaths: inputs)
             try Stage.writeHDF5(to: destination) { root in
                 try data.write(to: root, provenance: provenance)
             }
             let returns = data.episodeReturns
-            let mean = returns.reduce(0, +) / Double(returns.count)
-            progress.milestone(String(format: "wrote %@: %d episodes, mean return %.1f", output.out, returns.count, mean))
+            progress.milestone(String(format: "wrote %@: %d episodes, mean return %.1f", output.out, returns.count, returns.reduce(0, +) / Double(returns.count)))
         }
+    }
+
+    /// The model's environment with --max-steps applied, and the fixed starts if given.
+    func environment(_ envID: String, for learned: any LearnedModel) throws -> (any Environment, [[Double]]?) {
+        guard let envName = EnvironmentName(id: envID) else {
+            throw StageError("\(model): model is for environment '\(envID)', which this program does not know")
+        }
+        var env = envName.make()
+        try learned.checkCompatible(observationSize: env.observationSize, actionSize: env.actionSize, path: model, with: env.id)
+        let starts = try initialStates.map { try InitialStates.read(from: $0, stateSize: env.stateSize, needed: episodes) }
+        if let maxSteps { env.episodeLimit = maxSteps }
+        return (env, starts)
+    }
+
+    /// The planning reward: the task's exact reward on the predicted Δx when the model predicts it
+    /// (MuJoCo tasks), unless --reward asks for the approximate one; nil for models without Δx.
+    func planningReward(_ learned: any LearnedModel, _ env: any Environment) throws -> PlanningReward? {
+        guard !learned.predictsDeltaX || env.deltaXRewards != nil else {
+            throw StageError("\(model): model predicts Δx, a MuJoCo task's forward displacement, but \(env.id) has no reward on it")
+        }
+        if reward != nil && !learned.predictsDeltaX {
+            throw StageError("\(model): --reward needs a model that predicts Δx (a MuJoCo task's mbrl.model/3 or mbrl.ensemble/2); this one gets the approximate reward")
+        }
+        return learned.predictsDeltaX ? (reward ?? .exact) : nil
+    }
+
+    /// Progress lines per step and episode, and --logdir's scalars per episode (its writer returned).
+    func report(_ rollout: inout Rollout, to progress: ProgressReporter) throws -> TensorBoardWriter? {
+        let logs = try logdir.map { try TensorBoardWriter(directory: $0, program: "plan", csvName: "plan.csv", columns: ["plan/episode_return", "plan/ms_per_step"]) }
+        let episodes = self.episodes
+        rollout.onStep = { step in
+            if step.steps % 10 == 0 {
+                progress.update(String(format: "episode %d/%d  step %d  return %.1f  %.2f ms/step", step.episode + 1, episodes,
+                                       step.steps, step.episodeReturn, step.seconds * 1000 / Double(step.steps)))
+            }
+        }
+        rollout.onEpisodeEnd = { episode in
+            let ms = episode.seconds * 1000 / Double(max(episode.steps, 1))
+            try logs?.write(step: episode.episode + 1, scalars: ["plan/episode_return": episode.episodeReturn, "plan/ms_per_step": ms])
+            progress.step(episode.episode + 1, of: episodes, String(
+                format: "episode %d/%d  return %.1f  %.2f ms/step", episode.episode + 1, episodes, episode.episodeReturn, ms))
+        }
+        return logs
+    }
+
+    /// A failed rollout as the stage's error, naming the file to blame.
+    func stageError(_ failure: Rollout.Failure) -> StageError {
+        switch failure {
+        case .nonFiniteStart(let episode):
+            return StageError("\(initialStates ?? model): initial_states: row \(episode) gives a non-finite observation")
+        case .nonFiniteAction:
+            return StageError("\(model): the planner found \(failure) (the model's predictions diverge)")
+        case .nonFiniteStep(let episode, _):
+            let start = initialStates.map { "from row \(episode) of \($0)" } ?? "from its seeded start"
+            return StageError("\(initialStates ?? output.out): \(failure) (\(start)); the environment cannot continue from that state")
+        case .simulatorWarning(let episode, 0, let message):
+            return StageError("\(initialStates ?? output.out): \(initialStates == nil ? "the seeded start of episode \(episode + 1)" : "initial_states: row \(episode)") makes the simulator warn: \(message)")
+        case .simulatorWarning(let episode, _, _):
+            let start = initialStates.map { "from row \(episode) of \($0)" } ?? "from its seeded start"
+            return StageError("\(initialStates ?? output.out): \(failure) (\(start)); the simulation is not valid from there")
+        }
+    }
+
+    /// The rollouts file's `config`: the run's settings, every planner setting, the model's planning
+    /// settings (an ensemble's propagation) and the planning reward of a model with Δx.
+    func config(env: String, steps: Int, settings: PlannerConfiguration, engine: PlanningEngine, reward: PlanningReward?) -> JSONValue {
+        var config: [String: JSONValue] = [
+            "model": .string(model), "env": .string(env), "episodes": .int(episodes), "max_steps": .int(steps),
+            "seed": .int(Int(truncatingIfNeeded: seed.seed)), "initial_states": initialStates.map { .string($0) } ?? .null,
+        ]
+        if case .object(let plannerSettings) = settings.json { config.merge(plannerSettings) { $1 } }
+        config.merge(engine.config) { $1 }
+        if let reward { config["reward"] = .string(reward.rawValue) }
+        return .object(config)
     }
 }
 

@@ -59,7 +59,7 @@ struct RunData {
             ?? (0..<test.observationSize).map { "x\($0)" }
         let ranges = test.episodeRanges
         guard !ranges.isEmpty else { return }
-        let (model, _) = try LearnedModel.read(fromFile: folder + "/" + results.modelFile)
+        let (model, _) = try ModelFile.read(fromFile: folder + "/" + results.modelFile)
         let o = test.observationSize, a = test.actionSize
         func observations(_ rows: Range<Int>) -> [[Float]] {
             [Array(test.observations[(rows.lowerBound * o)..<((rows.lowerBound + 1) * o)])]

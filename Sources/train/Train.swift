@@ -110,12 +110,14 @@ struct Train: ParsableCommand {
         }
     }
 
-    /// Whether the options ask for a PETS ensemble rather than the single network.
-    var isEnsemble: Bool { members > 1 || resolvedOutput == .gaussian || resolvedActivation != .relu }
-    var resolvedOutput: ModelOutputKind { outputKind ?? (members > 1 ? .gaussian : .deterministic) }
-    var resolvedActivation: Activation { activation ?? (members > 1 || outputKind == .gaussian ? .silu : .relu) }
+    /// What the options build: the single network or a PETS ensemble (the kind follows from them).
+    var architecture: ModelArchitecture {
+        ModelArchitecture(hidden: hidden, depth: depth, batchNorm: batchNorm, members: members,
+                          gaussian: outputKind.map { $0 == .gaussian }, activation: activation)
+    }
+    var isEnsemble: Bool { architecture.isEnsemble }
 
-    /// How the model is fitted: the options' values.
+    /// How the model is fitted: the options' values (the elites for an ensemble only).
     var fitting: ModelFitting {
         var f = ModelFitting()
         f.batchSize = batchSize
@@ -124,95 +126,94 @@ struct Train: ParsableCommand {
         f.patience = patience
         f.validationFraction = valFraction
         f.newDataFraction = newDataFraction
+        f.elites = isEnsemble ? eliteMembers ?? members : nil
         f.seed = seed.seed
         return f
     }
 
+    /// Every input file: the data, the statistics, the model started from.
+    var inputs: [String] { data + [stats] + (initialModel.map { [$0] } ?? []) }
+
     func run() throws {
         try Stage.run {
-            let destination = try AtomicOutput(target: output.out, inputs: data + [stats] + (initialModel.map { [$0] } ?? []))
+            let destination = try AtomicOutput(target: output.out, inputs: inputs)
             // Small matrices: one BLAS thread is fastest, and it makes the sums' order fixed. Its work
             // buffer is mapped now, after a check that the address space holds it.
             try OpenBLASMemory.prepare(concurrentCallers: 1)
             let progress = ProgressReporter(stage: "train")
-
-            // Data, statistics, and the model to start from.
-            let datasets = try data.map { try Transitions.read(from: $0) }
-            let statistics = try NormalizationStats.read(fromFile: stats)
-            for (path, t) in zip(data, datasets) {
-                try statistics.checkCompatible(observationSize: t.observationSize, actionSize: t.actionSize, path: stats, with: path)
-                guard t.env == datasets[0].env else {
-                    throw StageError("\(path): holds \(t.env) data, but \(data[0]) holds \(datasets[0].env)")
-                }
-                if statistics.hasDeltaX && t.deltaXResiduals == nil {
-                    throw StageError("\(stats): statistics have Δx (delta_x_residual_mean), a MuJoCo task's target, but \(path) holds \(t.env) data")
-                }
-            }
-            if isEnsemble {
-                try runEnsemble(destination: destination, datasets: datasets, statistics: statistics, progress: progress)
-                return
-            }
-            let batchNorm = self.batchNorm ?? Train.network.batchNorm
-            let model = DynamicsModel(stats: statistics, hidden: hidden, depth: depth, batchNorm: batchNorm, seed: seed.seed)
-            if let initialModel {
-                let (start, _) = try DynamicsModel.read(fromFile: initialModel)
-                guard start.config == model.config else {
-                    throw StageError("\(initialModel): model is \(start.config), but this training builds \(model.config)")
-                }
-                model.load(from: start)
-            }
+            let (datasets, statistics) = try readData()
+            let model = architecture.make(stats: statistics, seed: seed.seed)
+            if let initialModel { try model.loadWeights(fromFile: initialModel) }
             let fitting = self.fitting
-            let bufferRows = fitting.bufferRows(forRows: datasets.reduce(0) { $0 + $1.count })
-            try MemoryBudget.check(model.config.trainingBytes(rows: bufferRows), for: "--batch-size \(batchSize): the training buffers of \(bufferRows) rows")
-
-            // The fit, logged per epoch.
-            let logs = try logdir.map { try TensorBoardWriter(directory: $0, program: "train", csvName: "train.csv", columns: TrainingLog.columns) }
-            let result: ModelFitting.Result
-            do {
-                result = try fitting.fit(model, on: datasets) { epoch in
-                    try logs?.write(step: epoch.epoch, scalars: TrainingLog.scalars(
-                        loss: epoch.trainLoss, valLoss: epoch.validationLoss, lr: lr, samplesPerSecond: epoch.samplesPerSecond))
-                    progress.milestone(String(format: "epoch %d/%d  loss %.5f  val_loss %.5f  %.0f samples/s  %.0fs left", epoch.epoch, epochs,
-                                              epoch.trainLoss, epoch.validationLoss ?? epoch.trainLoss, epoch.samplesPerSecond, epoch.secondsLeft))
-                }
-            } catch let failure as ModelFitting.Failure {
-                switch failure {
-                case .tooFewOlderRows(let n): throw StageError("\(data[0]): too few training transitions (\(n)) for the older pool of --new-data-fraction")
-                case .noNewerRows: throw StageError("\(data[1]): no training transitions for the newer pool of --new-data-fraction")
-                case .tooFewRows(let n): throw StageError("\(data[0]): too few transitions to train on (\(n))")
-                case .diverged: throw StageError("\(output.out): training diverged: the validation loss was never finite (try a lower --lr)")
-                }
-            }
-            logs?.close()
-            if result.stoppedEarly {
-                progress.milestone("no better validation loss for \(patience) epochs: stopping, keeping epoch \(result.bestEpoch)")
-            }
+            let bufferRows = model.trainingBufferRows(fitting, rows: datasets.reduce(0) { $0 + $1.count })
+            try MemoryBudget.check(model.trainingBytes(bufferRows: bufferRows), for: isEnsemble
+                ? "--batch-size \(batchSize) × --members \(members): the training buffers"
+                : "--batch-size \(batchSize): the training buffers of \(bufferRows) rows")
+            let result = try fit(model, fitting, on: datasets, progress: progress)
 
             // The model its readers would refuse is an error, not a file (the same check as theirs).
             if let problem = model.stateDictProblem {
                 throw StageError("\(output.out): not written: the trained \(problem) (a training value or an --init weight too large for Float32?)")
             }
-
-            // The model file: state_dict datasets, stats, training curve, architecture and training attributes.
-            var config = fitting.json
-            config.merge(["data": .array(data.map { .string($0) }), "stats": .string(stats), "hidden": .int(hidden), "depth": .int(depth),
-                          "batch_norm": .bool(batchNorm), "init": initialModel.map { .string($0) } ?? .null]) { $1 }
             let provenance = try Provenance(format: model.fileFormatVersion, seed: seed.seed, command: Stage.commandLine,
-                                            config: .object(config), inputPaths: data + [stats] + (initialModel.map { [$0] } ?? []))
+                                            config: fitting.config(of: model, data: data, stats: stats, initialModel: initialModel),
+                                            inputPaths: inputs)
             try Stage.writeHDF5(to: destination) { root in
                 try provenance.write(to: root)
                 try model.write(to: root, env: datasets[0].env)
-                try DynamicsModel.writeTrainingCurve(result, to: root)
-                try root.setAttribute("train_loss", result.trainLoss)
-                try root.setAttribute("val_loss", result.validationLoss ?? Double.nan)
-                try root.setAttribute("epochs_run", result.epochsRun)
-                try root.setAttribute("best_epoch", result.bestEpoch)
-                try root.setAttribute("samples_seen", result.samplesSeen)
-                try root.setAttribute("training_rows", result.trainingRows)
-                try root.setAttribute("validation_rows", result.validationRows)
+                try model.writeTraining(result, to: root)
             }
-            progress.milestone(String(format: "wrote %@ (best epoch %d, val_loss %.5f)", output.out, result.bestEpoch, result.validationLoss ?? result.trainLoss))
+            progress.milestone(isEnsemble
+                ? String(format: "wrote %@ (elites %@, val_mse %.5f)", output.out, result.elites.map(String.init).joined(separator: ","),
+                         result.validationLoss ?? .nan)
+                : String(format: "wrote %@ (best epoch %d, val_loss %.5f)", output.out, result.bestEpoch, result.validationLoss ?? result.trainLoss))
         }
+    }
+
+    /// The transitions and the statistics, checked to fit together.
+    func readData() throws -> ([Transitions], NormalizationStats) {
+        let datasets = try data.map { try Transitions.read(from: $0) }
+        let statistics = try NormalizationStats.read(fromFile: stats)
+        for (path, t) in zip(data, datasets) {
+            try statistics.checkCompatible(observationSize: t.observationSize, actionSize: t.actionSize, path: stats, with: path)
+            guard t.env == datasets[0].env else {
+                throw StageError("\(path): holds \(t.env) data, but \(data[0]) holds \(datasets[0].env)")
+            }
+            if statistics.hasDeltaX && t.deltaXResiduals == nil {
+                throw StageError("\(stats): statistics have Δx (delta_x_residual_mean), a MuJoCo task's target, but \(path) holds \(t.env) data")
+            }
+        }
+        return (datasets, statistics)
+    }
+
+    /// The fit, logged per epoch to --logdir and the progress line; its failures as the stage's errors.
+    func fit(_ model: any TrainableModel, _ fitting: ModelFitting, on datasets: [Transitions], progress: ProgressReporter) throws -> ModelFitting.Result {
+        let logs = try logdir.map { try TensorBoardWriter(directory: $0, program: "train", csvName: "train.csv", columns: TrainingLog.columns) }
+        let result: ModelFitting.Result
+        do {
+            result = try fitting.fit(model, on: datasets) { epoch in
+                try logs?.write(step: epoch.epoch, scalars: TrainingLog.scalars(
+                    loss: epoch.trainLoss, valLoss: epoch.validationLoss, lr: lr, samplesPerSecond: epoch.samplesPerSecond))
+                progress.milestone(String(format: "epoch %d/%d  loss %.5f  %@ %.5f  %.0f samples/s  %.0fs left", epoch.epoch, epochs, epoch.trainLoss,
+                                          isEnsemble ? "val_mse" : "val_loss", epoch.validationLoss ?? (isEnsemble ? .nan : epoch.trainLoss),
+                                          epoch.samplesPerSecond, epoch.secondsLeft))
+            }
+        } catch let failure as ModelFitting.Failure {
+            switch failure {
+            case .tooFewOlderRows(let n): throw StageError("\(data[0]): too few training transitions (\(n)) for the older pool of --new-data-fraction")
+            case .noNewerRows: throw StageError("\(data[1]): no training transitions for the newer pool of --new-data-fraction")
+            case .tooFewRows(let n): throw StageError("\(data[0]): too few transitions to train on (\(n))")
+            case .diverged:
+                throw StageError(isEnsemble ? "\(output.out): training diverged: a member's validation error was never finite (try a lower --lr)"
+                                            : "\(output.out): training diverged: the validation loss was never finite (try a lower --lr)")
+            }
+        }
+        logs?.close()
+        if result.stoppedEarly {
+            progress.milestone(isEnsemble ? "no member improved for \(patience) epochs: stopping after epoch \(result.epochsRun)"
+                                          : "no better validation loss for \(patience) epochs: stopping, keeping epoch \(result.bestEpoch)")
+        }
+        return result
     }
 }
 

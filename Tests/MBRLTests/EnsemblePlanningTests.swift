@@ -12,19 +12,19 @@ final class EnsemblePlanningTests: XCTestCase {
     }
 
     /// One fit shared by the tests (debug builds train slowly); each test gets its own copy.
-    static var fitted: (EnsembleModel, EnsembleFitting.Result, Transitions)?
+    static var fitted: (EnsembleModel, ModelFitting.Result, Transitions)?
 
-    func trainedEnsemble() throws -> (EnsembleModel, EnsembleFitting.Result, Transitions) {
+    func trainedEnsemble() throws -> (EnsembleModel, ModelFitting.Result, Transitions) {
         if let (model, result, data) = Self.fitted { return (model.copy(), result, data) }
         let fit = try fitEnsemble()
         Self.fitted = fit
         return (fit.0.copy(), fit.1, fit.2)
     }
 
-    func fitEnsemble(members: Int = 3, epochs: Int = 6) throws -> (EnsembleModel, EnsembleFitting.Result, Transitions) {
+    func fitEnsemble(members: Int = 3, epochs: Int = 6) throws -> (EnsembleModel, ModelFitting.Result, Transitions) {
         let data = try pendulumData(episodes: 6, seed: 3)
         let model = EnsembleModel(stats: NormalizationStats(of: [data]), hidden: 16, depth: 2, members: members, seed: 2)
-        var fitting = EnsembleFitting()
+        var fitting = ModelFitting()
         fitting.batchSize = 64
         fitting.epochs = epochs
         fitting.validationFraction = 0.34
@@ -46,8 +46,8 @@ final class EnsemblePlanningTests: XCTestCase {
         // The members hold their best epoch's weights: their validation MSE is the recorded one.
         var splitRNG = RandomGenerator(seed: 0, stream: RandomStreams.validationSplit)
         let split = EpisodeSplit(data, validationFraction: 0.34, rng: &splitRNG)
-        let validation = EnsembleFitting.examples(model, data, rows: split.validationRows)
-        let measured = EnsembleFitting.validationMSE(model.network, validation, width: 4, outputs: 3)
+        let validation = ModelTrainer.Examples(normalizing: data, rows: split.validationRows, stats: model.stats)
+        let measured = EnsembleFittingSession.validationMSE(model.network, validation, width: 4, outputs: 3)
         for m in 0..<3 { XCTAssertEqual(measured[m], result.memberLosses[m], accuracy: 1e-6 * result.memberLosses[m]) }
         // Bootstraps differ, so the members differ.
         XCTAssertNotEqual(measured[0], measured[1])

@@ -199,12 +199,12 @@ final class ExactRewardTests: XCTestCase {
                 try write(try file.root)
                 try file.close()
             }
-            let (model, env) = try LearnedModel.read(fromFile: dir.file(version.replacingOccurrences(of: "/", with: "-") + name))
+            let (model, env) = try ModelFile.read(fromFile: dir.file(version.replacingOccurrences(of: "/", with: "-") + name))
             XCTAssertEqual(env, "HalfCheetah-v4")
             XCTAssertTrue(model.predictsDeltaX, name)
             XCTAssertEqual(model.stats, stats, name)
             // The version without Δx on a model with Δx: refused, naming the disagreement.
-            XCTAssertThrowsError(try LearnedModel.read(fromFile: dir.file(versionWithoutDeltaX.replacingOccurrences(of: "/", with: "-") + name))) { error in
+            XCTAssertThrowsError(try ModelFile.read(fromFile: dir.file(versionWithoutDeltaX.replacingOccurrences(of: "/", with: "-") + name))) { error in
                 XCTAssertTrue("\(error)".contains("its statistics have Δx"), "\(error)")
             }
         }
@@ -261,10 +261,10 @@ final class ExactRewardTests: XCTestCase {
         let start = Array(data.observations[..<o])
         let single = DynamicsModel(stats: stats, hidden: 16, depth: 2, seed: 6)
         let ensemble = EnsembleModel(stats: stats, hidden: 16, depth: 2, members: 2, seed: 6)
-        let cases: [(String, BatchDynamics, LearnedModel)] = [
-            ("single", ModelDynamics(single, capacity: candidates), .single(single)),
+        let cases: [(String, BatchDynamics, any LearnedModel)] = [
+            ("single", ModelDynamics(single, capacity: candidates), single),
             ("ensemble", EnsembleDynamics(ensemble, settings: PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean),
-                                          capacity: candidates), .ensemble(ensemble)),
+                                          capacity: candidates), ensemble),
         ]
         for (name, dynamics, model) in cases {
             let evaluator = TrajectoryEvaluator(dynamics: dynamics, objective: objective, capacity: candidates, horizon: horizon)
@@ -285,12 +285,12 @@ final class ExactRewardTests: XCTestCase {
     }
 
     /// The next observation and Δx of one row from the unfolded model (the ensemble: the elites' mean).
-    static func meanPrediction(_ model: LearnedModel, observation: [Float], action: [Float]) -> ([Float], Float) {
-        switch model {
-        case .single(let m):
+    static func meanPrediction(_ model: any LearnedModel, observation: [Float], action: [Float]) -> ([Float], Float) {
+        if let m = model as? DynamicsModel {
             let p = m.predict(observations: observation, actions: action)
             return (p.next, p.deltaX[0])
-        case .ensemble(let m):
+        } else {
+            let m = model as! EnsembleModel
             let (means, _) = m.predictMembers(observations: observation, actions: action)
             let deltaX = m.predictMembersDeltaX(observations: observation, actions: action)
             let o = observation.count, e = Float(m.elites.count)

@@ -37,7 +37,7 @@ final class MbrlLibTests: XCTestCase {
         XCTAssertLessThan(maxRelativeError(nextVariance, expectedVariance, floor: 1e-6).0, 1e-4)
         let expectation = try vectors.read("expectation_mean", as: Float.self).values
         var next = [Float](repeating: 0, count: n * o)
-        let dynamics = LearnedModel.ensemble(model).meanDynamics(capacity: n)
+        let dynamics = model.meanDynamics(capacity: n)
         dynamics.predict(observations: obs, actions: act, count: n, into: &next)
         for r in 0..<n {
             for j in 0..<o {

@@ -86,7 +86,7 @@ final class MuJoCoStageTests: XCTestCase {
             XCTAssertTrue(try NormalizationStats.read(fromFile: run + "stats.h5").hasDeltaX, preset)
             let format = try HDF5File.open(at: run + "model-1.h5").root.stringAttribute("format")
             XCTAssertEqual(format, preset.hasSuffix("-pets") ? "mbrl.ensemble/2" : "mbrl.model/3", preset)
-            XCTAssertTrue(try LearnedModel.read(fromFile: run + "model-1.h5").model.predictsDeltaX, preset)
+            XCTAssertTrue(try ModelFile.read(fromFile: run + "model-1.h5").model.predictsDeltaX, preset)
             XCTAssertTrue(try HDF5File.open(at: run + "test.h5").root.stringAttribute("config").contains("\"reward\":\"exact\""), preset)
         }
         // The ablation: the same model planned on with the approximate reward, recorded in the config.

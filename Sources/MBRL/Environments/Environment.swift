@@ -63,11 +63,31 @@ public protocol Environment {
     /// The simulator's warning since the last reset (MuJoCo's bad qpos, qvel or qacc, after which it
     /// resets the simulation itself), or nil; a rollout ends with an error on one.
     var simulatorWarning: String? { get }
+
+    /// The simulator's current state as transitions record it beside each observation (MuJoCo's
+    /// qpos, then qvel), or nil for an environment without a simulator.
+    var simulatorState: [Double]? { get }
+    /// The sizes of `simulatorState`'s two parts (qpos, qvel); (0, 0) without a simulator.
+    var simulatorStateSizes: (qpos: Int, qvel: Int) { get }
+
+    /// The task's reward on the rows' observations, actions, predicted next observations and predicted
+    /// Δx targets (a MuJoCo task's exact planning reward), or nil for a task without one.
+    var deltaXRewards: DeltaXRewardFunction? { get }
 }
 
+/// Rewards of `count` rows from their observations, actions, predicted next observations and
+/// predicted Δx targets (`Environment.deltaXRewards`), written to `rewards[0..<count]`.
+public typealias DeltaXRewardFunction = (_ observations: UnsafePointer<Float>, _ actions: UnsafePointer<Float>,
+                                         _ nextObservations: UnsafePointer<Float>, _ deltaXResiduals: UnsafePointer<Float>,
+                                         _ count: Int, _ rewards: UnsafeMutablePointer<Float>) -> Void
+
 extension Environment {
-    /// Environments computed here in closed form have no simulator to warn.
+    /// Environments computed here in closed form have no simulator to warn, no simulator state to
+    /// record and no reward on Δx.
     public var simulatorWarning: String? { nil }
+    public var simulatorState: [Double]? { nil }
+    public var simulatorStateSizes: (qpos: Int, qvel: Int) { (0, 0) }
+    public var deltaXRewards: DeltaXRewardFunction? { nil }
 }
 
 /// The environments the stages know: a short name on the command line (`--env pendulum`), a

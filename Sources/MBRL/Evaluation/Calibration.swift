@@ -37,23 +37,21 @@ public struct Calibration: Equatable {
         self.nllPerDimension = nllPerDimension
     }
 
-    public init(model: LearnedModel, data: Transitions) {
+    public init(model: any LearnedModel, data: Transitions) {
         let (mean, variance) = model.predictiveMoments(observations: data.observations, actions: data.actions)
         let o = data.observationSize, n = data.count
         let (within1, within2, perDimension) = Self.measure(mean: mean, variance: variance, targets: data.nextObservations, components: o)
         let count = Double(max(n * o, 1))
         self.init(within1Sigma: within1, within2Sigma: within2,
                   nll: perDimension.reduce(0, +) / count, nllPerDimension: perDimension.map { $0 / Double(max(n, 1)) })
-        if case .ensemble(let ensemble) = model {
-            let (means, variances) = ensemble.predictMembers(observations: data.observations, actions: data.actions)
-            let size = n * o
+        let elites = model.elitePredictions(observations: data.observations, actions: data.actions)
+        if !elites.isEmpty {
             var sums = (0.0, 0.0, 0.0)
-            for g in ensemble.elites {
-                let range = (g * size)..<((g + 1) * size)
-                let m = Self.measure(mean: means[range].map(Double.init), variance: variances[range].map(Double.init), targets: data.nextObservations, components: o)
+            for elite in elites {
+                let m = Self.measure(mean: elite.mean.map(Double.init), variance: elite.variance.map(Double.init), targets: data.nextObservations, components: o)
                 sums = (sums.0 + m.0, sums.1 + m.1, sums.2 + m.2.reduce(0, +) / count)
             }
-            let e = Double(ensemble.elites.count)
+            let e = Double(elites.count)
             member = (sums.0 / e, sums.1 / e, sums.2 / e)
         }
     }

@@ -22,12 +22,8 @@ public struct ModelEvaluation {
     /// The calibration of the predicted variance on the held-out rows (Gaussian ensembles), or nil.
     public var calibration: Calibration?
 
-    public init(model: DynamicsModel, data: Transitions, maxK: Int) {
-        self.init(model: .single(model), data: data, maxK: maxK)
-    }
-
     /// For an ensemble the predictions are the mean over the elites of their means (`meanDynamics`).
-    public init(model: LearnedModel, data: Transitions, maxK: Int) {
+    public init(model: any LearnedModel, data: Transitions, maxK: Int) {
         precondition(maxK >= 1)
         let o = data.observationSize, a = data.actionSize, n = data.count
         let chunk = 4096
@@ -109,11 +105,7 @@ public struct ModelEvaluation {
     /// the observation of the first row, fed its own predictions with the recorded actions, through
     /// the same network path as the k-step error. `rows.count + 1` observations, the first the
     /// recorded start.
-    public static func openLoop(model: DynamicsModel, data: Transitions, rows: Range<Int>) -> [[Float]] {
-        openLoop(model: .single(model), data: data, rows: rows)
-    }
-
-    public static func openLoop(model: LearnedModel, data: Transitions, rows: Range<Int>) -> [[Float]] {
+    public static func openLoop(model: any LearnedModel, data: Transitions, rows: Range<Int>) -> [[Float]] {
         let o = data.observationSize, a = data.actionSize
         let dynamics = model.meanDynamics(capacity: 1)
         var state = Array(data.observations[(rows.lowerBound * o)..<((rows.lowerBound + 1) * o)])

@@ -32,8 +32,8 @@ extension DynamicsModel {
         let file = try HDF5File.open(at: path)
         let root = try file.root
         let version = try FileFormat.model.check(root)
-        let inputSize = try positive(root, "input_size"), outputSize = try positive(root, "output_size")
-        let hidden = try positive(root, "hidden"), depth = try root.intAttribute("depth")
+        let inputSize = try ModelTensors.positiveAttribute(root, "input_size"), outputSize = try ModelTensors.positiveAttribute(root, "output_size")
+        let hidden = try ModelTensors.positiveAttribute(root, "hidden"), depth = try root.intAttribute("depth")
         guard depth >= 0, depth <= 16, hidden <= 4096, inputSize <= 4096, outputSize <= 4096 else {
             throw HDF5Error(path: path, "architecture attributes are out of range (depth \(depth), hidden \(hidden), sizes \(inputSize)/\(outputSize))")
         }
@@ -59,14 +59,6 @@ extension DynamicsModel {
         return (DynamicsModel(config: config, stats: stats, network: network), env)
     }
 
-    /// Writes the per-epoch losses of a fit as `training/train_loss` and `training/val_loss`
-    /// (float64, one value per epoch run; validation NaN without validation rows).
-    public static func writeTrainingCurve(_ result: ModelFitting.Result, to root: HDF5Group) throws {
-        let group = try root.createGroup("training")
-        try group.write(result.trainLossCurve, shape: [result.trainLossCurve.count], to: "train_loss")
-        try group.write(result.validationLossCurve, shape: [result.validationLossCurve.count], to: "val_loss")
-    }
-
     /// The training curve of a model file (train and validation loss per epoch), or nil for a file
     /// without one (`mbrl.model/1`). Ensemble files (`mbrl.ensemble/1`) carry one too.
     public static func readTrainingCurve(fromFile path: String) throws -> (train: [Double], validation: [Double])? {
@@ -83,18 +75,5 @@ extension DynamicsModel {
         }
         try file.close()
         return (train.values, validation.values)
-    }
-
-    /// Throws unless the model fits an environment or dataset with the given sizes, naming `path`.
-    public func checkCompatible(observationSize obs: Int, actionSize act: Int, path: String, with other: String) throws {
-        guard observationSize == obs, actionSize == act else {
-            throw HDF5Error(path: path, "model is for observations of size \(observationSize) and actions of size \(actionSize), but \(other) has \(obs) and \(act)")
-        }
-    }
-
-    private static func positive(_ root: HDF5Group, _ name: String) throws -> Int {
-        let value = try root.intAttribute(name)
-        guard value > 0 else { throw HDF5Error(path: root.file.displayPath, object: "@" + name, "must be positive, is \(value)") }
-        return value
     }
 }

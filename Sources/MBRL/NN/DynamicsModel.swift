@@ -29,11 +29,6 @@ public final class DynamicsModel {
         self.network = network
     }
 
-    public var observationSize: Int { stats.observationSize }
-    public var actionSize: Int { stats.actionSize }
-    /// Whether the model also predicts Δx (its statistics have Δx).
-    public var predictsDeltaX: Bool { stats.hasDeltaX }
-
     /// The parameter names, shapes and values, in `state_dict` order, as PyTorch would save them.
     public var layout: ParameterLayout { network.layout }
 

@@ -9,9 +9,9 @@ extension MLP {
         let parameters = self.parameters.array, buffers = self.buffers.array
         for key in layout.stateDictKeys {
             if let entry = layout.parameters.first(where: { $0.name == key }) {
-                try group.write(Array(parameters[entry.range]), shape: entry.shape, to: key)
+                try ModelTensors.write(entry, of: parameters, to: group)
             } else if let entry = layout.buffers.first(where: { $0.name == key }) {
-                try group.write(Array(buffers[entry.range]), shape: entry.shape, to: key)
+                try ModelTensors.write(entry, of: buffers, to: group)
             } else {
                 try group.writeScalar(batchesTracked, to: key)
             }
@@ -21,16 +21,8 @@ extension MLP {
     /// Loads every `state_dict` key from `group`, checking presence, exact shape and finite values;
     /// an error names the key and what the network `config` expects.
     func loadStateDict(from group: HDF5Group) throws {
-        func load(_ entry: ParameterLayout.Entry, into buffer: Buffer<Scalar>) throws {
-            guard group.contains(entry.name) else {
-                throw group.error(entry.name, "missing weight (the network \(config) needs it)")
-            }
-            let array = try group.read(entry.name, as: Scalar.self)
-            guard array.shape == entry.shape else {
-                throw group.error(entry.name, "has shape \(HDF5Group.shapeText(array.shape)), expected \(HDF5Group.shapeText(entry.shape)) for the network \(config)")
-            }
-            if let problem = Self.valueProblem(entry, array.values) { throw group.error(entry.name, problem) }
-            for (i, v) in array.values.enumerated() { buffer[entry.offset + i] = v }
+        func load(_ entry: TensorEntry, into buffer: Buffer<Scalar>) throws {
+            try ModelTensors.read(entry, from: group, into: buffer, owner: "the network \(config)") { Self.valueProblem(entry, $0) }
         }
         for entry in layout.parameters { try load(entry, into: parameters) }
         for entry in layout.buffers { try load(entry, into: buffers) }
@@ -41,14 +33,10 @@ extension MLP {
     }
 
     /// The rule every `state_dict` value meets, the one check of the reader (on what it reads) and
-    /// of the writer (on what it is about to write): finite, and no negative running variance.
-    /// Returns what is wrong (e.g. `holds an infinity at row 0`), or nil.
-    static func valueProblem<C: Collection>(_ entry: ParameterLayout.Entry, _ values: C) -> String? where C.Element == Scalar {
-        let columns = max(entry.shape.dropFirst().reduce(1, *), 1)
-        if let bad = values.firstIndex(where: { !$0.isFinite }) {
-            let row = values.distance(from: values.startIndex, to: bad) / columns
-            return "holds \(values[bad].isNaN ? "NaN" : "an infinity") at row \(row)"
-        }
+    /// of the writer (on what it is about to write): finite (`ModelTensors.nonFiniteProblem`), and no
+    /// negative running variance. Returns what is wrong (e.g. `holds an infinity at row 0`), or nil.
+    static func valueProblem<C: Collection>(_ entry: TensorEntry, _ values: C) -> String? where C.Element == Scalar {
+        if let problem = ModelTensors.nonFiniteProblem(values, shape: entry.shape) { return problem }
         if entry.name.hasSuffix("running_var"), values.contains(where: { $0 < 0 }) { return "holds a negative variance" }
         return nil
     }

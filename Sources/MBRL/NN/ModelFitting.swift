@@ -1,28 +1,34 @@
 import Foundation
 
 /// How a dynamics model is fitted to transitions, and the fit itself: the one training loop of the
-/// project, used by `train`, the tests and the bench.
+/// project, for the single network and the PETS ensemble alike (mbrl-lib's `ModelTrainer`), used by
+/// `train`, the tests and the bench. The model's side of it, the minibatch steps of an epoch and how
+/// each member is scored, is its `FittingSession` (`TrainableModel`); the single network is the
+/// one-member case.
 ///
-/// Each transitions set is split by whole episodes into training and validation rows (seeded). The
-/// training rows are pooled, or with `newDataFraction` kept in two pools (the first set; the newer
-/// ones) from which every minibatch takes its share (the paper's aggregation). Each epoch is one pass
-/// of shuffled minibatches (`MinibatchSchedule`) with Adam on the MSE of the normalized state change;
-/// after it the validation loss is measured, and the weights of the epoch with the lowest validation
-/// loss are kept. Training stops early after `patience` epochs without a better validation loss.
-/// Without validation rows the training loss takes its place and training runs every epoch.
+/// Each transitions set is split by whole episodes into training and validation rows (seeded). Each
+/// epoch is one pass of minibatch steps with Adam (`FittingSession.trainEpoch`); after it every member
+/// is scored on the validation rows (the single network: its validation loss; an ensemble member: the
+/// MSE of its mean, mbrl-lib's validation score), and every member keeps the weights of its own best
+/// epoch. Training stops early when no member improved for `patience` epochs. Without validation rows
+/// each member's training score of the epoch takes the place of its validation score, and every epoch
+/// runs. The `elites` members with the lowest score are the elites (the planner propagates them).
 public struct ModelFitting: Equatable {
-    /// Minibatch rows; a pooled minibatch holds at most the rows there are.
+    /// Minibatch rows; a minibatch holds at most the training rows there are.
     public var batchSize = 128
     public var optimizer = AdamConfiguration()
     /// Epochs at most.
     public var epochs = 100
-    /// Epochs without a better validation loss before stopping.
+    /// Epochs without a better validation score of any member before stopping.
     public var patience = 15
     /// Share of each set's episodes held out for validation, in [0, 1).
     public var validationFraction = 0.1
-    /// Share of each minibatch from the sets after the first, in (0, 1), or nil: rows are pooled.
+    /// The single network: share of each minibatch from the sets after the first, in (0, 1), or nil:
+    /// rows are pooled. Ensembles always pool (and bootstrap).
     public var newDataFraction: Double?
-    /// Seeds the validation split and the minibatch order.
+    /// Ensembles: the members kept as elites, in 1...members, or nil: all. Nil for the single network.
+    public var elites: Int?
+    /// Seeds the validation split, the minibatch order and an ensemble's bootstraps.
     public var seed: UInt64 = 0
 
     public init() {}
@@ -31,35 +37,45 @@ public struct ModelFitting: Equatable {
     public struct Epoch {
         /// 1-based.
         public var epoch: Int
-        /// Mean minibatch loss of the epoch.
+        /// Mean minibatch loss of the epoch (an ensemble's: per member).
         public var trainLoss: Double
-        /// Loss on the validation rows, nil without validation.
+        /// Mean over the members of their validation score, nil without validation.
         public var validationLoss: Double?
-        /// Training rows per second of wall-clock time in this epoch.
+        /// Training rows (member rows for an ensemble) per second of wall-clock time in this epoch.
         public var samplesPerSecond: Double
         /// Estimated seconds until `epochs` epochs would be done.
         public var secondsLeft: Double
     }
 
-    /// The outcome of a fit: the model holds the weights of `bestEpoch`.
+    /// The outcome of a fit: every member holds the weights of its best epoch.
     public struct Result {
-        public var bestEpoch: Int
         public var epochsRun: Int
         /// Whether training stopped before `epochs` for lack of progress.
         public var stoppedEarly: Bool
-        /// The training loss of the best epoch.
-        public var trainLoss: Double
-        /// The validation loss of the best epoch, nil without validation.
+        /// Per member: the 1-based epoch whose weights it keeps, and its score there (its validation
+        /// score, or its training score without validation).
+        public var bestEpochs: [Int]
+        public var memberLosses: [Double]
+        /// The elite members, lowest score first ([0] for the single network).
+        public var elites: [Int]
+        /// Mean over the elites of their scores, nil without validation.
         public var validationLoss: Double?
         public var samplesSeen: Int
         public var trainingRows: Int
         public var validationRows: Int
-        /// Per epoch run: the training loss, and the validation loss (NaN without validation).
+        /// Per epoch run: the training loss, and the mean validation score (NaN without validation).
         public var trainLossCurve: [Double]
         public var validationLossCurve: [Double]
+
+        /// The latest epoch some member keeps (the single network's best epoch).
+        public var bestEpoch: Int { bestEpochs.max() ?? 0 }
+        /// The training loss of `bestEpoch`.
+        public var trainLoss: Double { bestEpoch > 0 ? trainLossCurve[bestEpoch - 1] : .nan }
+        /// The training loss of the last epoch run.
+        public var lastTrainLoss: Double { trainLossCurve.last ?? .nan }
     }
 
-    /// Why a fit could not run or produced no model; `dataset` indexes the sets given to `fit`.
+    /// Why a fit could not run or produced no model.
     public enum Failure: Error, Equatable {
         /// The first set has fewer than two training rows for the older pool.
         case tooFewOlderRows(Int)
@@ -67,92 +83,85 @@ public struct ModelFitting: Equatable {
         case noNewerRows
         /// Fewer than two training rows in all.
         case tooFewRows(Int)
-        /// The validation loss was never finite.
+        /// Some member's validation score was never finite.
         case diverged
     }
 
-    /// Rows the minibatch buffers hold for `rows` rows of data: a pooled batch never holds more rows
-    /// than there are (as PyTorch's DataLoader), an aggregated one always holds `batchSize` rows.
+    /// Rows the single network's minibatch buffers hold for `rows` rows of data: a pooled batch never
+    /// holds more rows than there are (as PyTorch's DataLoader), an aggregated one always holds
+    /// `batchSize` rows.
     public func bufferRows(forRows rows: Int) -> Int {
         newDataFraction == nil ? min(batchSize, max(rows, 2)) : batchSize
     }
 
-    /// Every setting, for the `config` attribute of a model file.
+    /// Every setting, for the `config` attribute of a model file: `elites` for an ensemble,
+    /// `new_data_fraction` for the single network.
     public var json: [String: JSONValue] {
-        ["batch_size": .int(batchSize), "lr": .float(optimizer.learningRate), "beta1": .float(optimizer.beta1),
-         "beta2": .float(optimizer.beta2), "weight_decay": .float(optimizer.weightDecay), "epochs": .int(epochs),
-         "val_fraction": .double(validationFraction), "patience": .int(patience),
-         "new_data_fraction": newDataFraction.map { .double($0) } ?? .null, "seed": .int(Int(truncatingIfNeeded: seed))]
+        var json: [String: JSONValue] = [
+            "batch_size": .int(batchSize), "lr": .float(optimizer.learningRate), "beta1": .float(optimizer.beta1),
+            "beta2": .float(optimizer.beta2), "weight_decay": .float(optimizer.weightDecay), "epochs": .int(epochs),
+            "val_fraction": .double(validationFraction), "patience": .int(patience), "seed": .int(Int(truncatingIfNeeded: seed)),
+        ]
+        if let elites { json["elites"] = .int(elites) } else { json["new_data_fraction"] = newDataFraction.map { .double($0) } ?? .null }
+        return json
     }
 
     /// Fits `model` (whose statistics normalize the data) on `datasets`, calling `onEpoch` after every
-    /// epoch (an error it throws ends the fit), and leaves the best epoch's weights in `model`.
-    public func fit(_ model: DynamicsModel, on datasets: [Transitions],
+    /// epoch (an error it throws ends the fit), and leaves every member's best weights, and the
+    /// elites, in `model`.
+    public func fit(_ model: some TrainableModel, on datasets: [Transitions],
                     onEpoch: (Epoch) throws -> Void = { _ in }) throws -> Result {
-        precondition(!datasets.isEmpty && batchSize >= 2 && epochs >= 1 && patience >= 1)
-        let totalRows = datasets.reduce(0) { $0 + $1.count }
-        let trainer = ModelTrainer(model: model, batchSize: bufferRows(forRows: totalRows), optimizer: optimizer)
-
-        // Episode-wise validation split of every set; training rows pooled or in two pools.
+        precondition(!datasets.isEmpty && epochs >= 1 && patience >= 1)
+        // Episode-wise validation split of every set.
         var splitRNG = RandomGenerator(seed: seed, stream: RandomStreams.validationSplit)
-        var pools = [ModelTrainer.Examples.empty]
-        if newDataFraction != nil { pools.append(.empty) }
-        var validation = ModelTrainer.Examples.empty
-        for (index, data) in datasets.enumerated() {
+        var training: [ModelTrainer.Examples] = [], validation = ModelTrainer.Examples.empty
+        for data in datasets {
             let split = EpisodeSplit(data, validationFraction: validationFraction, rng: &splitRNG)
-            pools[newDataFraction != nil && index > 0 ? 1 : 0].append(trainer.examples(from: data, rows: split.trainingRows))
-            validation.append(trainer.examples(from: data, rows: split.validationRows))
+            training.append(ModelTrainer.Examples(normalizing: data, rows: split.trainingRows, stats: model.stats))
+            validation.append(ModelTrainer.Examples(normalizing: data, rows: split.validationRows, stats: model.stats))
         }
-        if newDataFraction != nil {
-            guard pools[0].count >= 2 else { throw Failure.tooFewOlderRows(pools[0].count) }
-            guard pools[1].count >= 1 else { throw Failure.noNewerRows }
-        }
-        let trainingRows = pools.reduce(0) { $0 + $1.count }
-        guard trainingRows >= 2 else { throw Failure.tooFewRows(trainingRows) }
+        let session = try model.fittingSession(self, training: training, validation: validation,
+                                                totalRows: datasets.reduce(0) { $0 + $1.count })
+        let b = model.memberCount, validating = validation.count > 0
+        precondition(elites.map { $0 >= 1 && $0 <= b } ?? true)
 
-        // Epochs of shuffled minibatches, validation, early stopping on the best weights.
+        // Epochs of minibatch steps, scores, each member's best weights, early stopping.
         var batchRNG = RandomGenerator(seed: seed, stream: RandomStreams.minibatches)
-        var schedule = MinibatchSchedule(pools: pools.map(\.count), batchSize: batchSize, newDataFraction: newDataFraction)
-        var best = (loss: Double.infinity, epoch: 0, trainLoss: Double.nan, model: model.copy())
-        var result = Result(bestEpoch: 0, epochsRun: 0, stoppedEarly: false, trainLoss: .nan, validationLoss: nil, samplesSeen: 0,
-                            trainingRows: trainingRows, validationRows: validation.count, trainLossCurve: [], validationLossCurve: [])
+        var bestLoss = [Double](repeating: .infinity, count: b), bestEpoch = [Int](repeating: 0, count: b)
+        var result = Result(epochsRun: 0, stoppedEarly: false, bestEpochs: [], memberLosses: [], elites: [], validationLoss: nil,
+                            samplesSeen: 0, trainingRows: session.trainingRows, validationRows: validation.count,
+                            trainLossCurve: [], validationLossCurve: [])
         let started = Date()
         for epoch in 1...epochs {
             let epochStart = Date()
-            var lossSum = 0.0, batches = 0
-            for batch in schedule.epoch(using: &batchRNG) {
-                // A pooled batch has one row list; an aggregated one has one per pool.
-                let loss = batch.count == 1
-                    ? trainer.step(on: pools[0], rows: batch[0][...])
-                    : trainer.step(on: pools[0], rows: batch[0][...], and: pools[1], rows: batch[1][...])
-                lossSum += loss
-                batches += 1
-                result.samplesSeen += batch.reduce(0) { $0 + $1.count }
-            }
+            let trained = session.trainEpoch(using: &batchRNG, scoringMembers: !validating)
+            result.samplesSeen += trained.samples
             result.epochsRun = epoch
-            let trainLoss = lossSum / Double(max(batches, 1))
-            let validationLoss = validation.count > 0 ? trainer.loss(on: validation) : nil
-            result.trainLossCurve.append(trainLoss)
-            result.validationLossCurve.append(validationLoss ?? .nan)
-            let selectionLoss = validationLoss ?? trainLoss
-            if selectionLoss < best.loss {
-                best = (selectionLoss, epoch, trainLoss, best.model)
-                best.model.load(from: model)
+            let scores = validating ? session.validationScores(validation) : trained.memberScores
+            result.trainLossCurve.append(trained.loss)
+            let meanScore = scores.reduce(0, +) / Double(b)
+            result.validationLossCurve.append(validating ? meanScore : .nan)
+            for m in 0..<b where scores[m] < bestLoss[m] {
+                bestLoss[m] = scores[m]
+                bestEpoch[m] = epoch
+                session.keepBest(member: m)
             }
             let elapsed = Date().timeIntervalSince(started)
-            try onEpoch(Epoch(epoch: epoch, trainLoss: trainLoss, validationLoss: validationLoss,
-                              samplesPerSecond: Double(schedule.samplesPerEpoch) / max(Date().timeIntervalSince(epochStart), 1e-9),
+            try onEpoch(Epoch(epoch: epoch, trainLoss: trained.loss, validationLoss: validating ? meanScore : nil,
+                              samplesPerSecond: Double(session.samplesPerEpoch) / max(Date().timeIntervalSince(epochStart), 1e-9),
                               secondsLeft: elapsed / Double(epoch) * Double(epochs - epoch)))
-            if validation.count > 0 && epoch - best.epoch >= patience {
+            if validating && epoch - (bestEpoch.max() ?? 0) >= patience {
                 result.stoppedEarly = true
                 break
             }
         }
-        guard best.epoch > 0 else { throw Failure.diverged }
-        model.load(from: best.model)
-        result.bestEpoch = best.epoch
-        result.trainLoss = best.trainLoss
-        result.validationLoss = validation.count > 0 ? best.loss : nil
+        guard bestEpoch.allSatisfy({ $0 > 0 }) else { throw Failure.diverged }
+        let elites = Array((0..<b).sorted { (bestLoss[$0], $0) < (bestLoss[$1], $1) }.prefix(self.elites ?? b))
+        session.restoreBest(elites: elites)
+        result.bestEpochs = bestEpoch
+        result.memberLosses = bestLoss
+        result.elites = elites
+        result.validationLoss = validating ? elites.map { bestLoss[$0] }.reduce(0, +) / Double(elites.count) : nil
         return result
     }
 }

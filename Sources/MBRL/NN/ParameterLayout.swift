@@ -4,13 +4,7 @@
 /// statistics another. Names are the keys of the notebook's PyTorch `Model.state_dict()`
 /// (`model.network.0.weight`), shapes are PyTorch's (a Linear weight is (out, in)).
 public struct ParameterLayout {
-    public struct Entry: Equatable {
-        public var name: String
-        public var shape: [Int]
-        public var offset: Int
-        public var count: Int { shape.reduce(1, *) }
-        public var range: Range<Int> { offset..<(offset + count) }
-    }
+    public typealias Entry = TensorEntry
 
     /// Trainable parameters (weights, biases, batch-norm γ and β), in `state_dict` order.
     public private(set) var parameters: [Entry] = []

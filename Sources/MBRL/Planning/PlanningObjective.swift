@@ -63,11 +63,9 @@ public struct PlanningObjective {
     public init(environment env: any Environment, predictsDeltaX: Bool) {
         self.init(environment: env)
         guard predictsDeltaX else { return }
-        guard let task = env as? any MuJoCoEnvironment else { preconditionFailure("\(env.id) has no reward on Δx") }
+        guard let rewards = env.deltaXRewards else { preconditionFailure("\(env.id) has no reward on Δx") }
         auxiliarySize = 1
-        auxiliaryRewards = { s, a, next, residual, n, r in
-            task.rewards(observations: s, actions: a, nextObservations: next, deltaXResiduals: residual, count: n, into: r)
-        }
+        auxiliaryRewards = rewards
     }
 
     /// The rewards of `count` rows, written to `rewards`: `auxiliaryRewards` on `auxiliary` (which must

@@ -63,7 +63,7 @@ public struct Rollout {
     /// Runs the episodes of `policy` in `environment` and returns their transitions.
     public func run<P: Policy>(_ policy: inout P, in environment: inout any Environment) throws -> Transitions {
         // MuJoCo tasks also record the simulator state at each row's observation (infos/qpos, infos/qvel).
-        let (qposSize, qvelSize) = Self.simulatorStateSizes(of: environment)
+        let (qposSize, qvelSize) = environment.simulatorStateSizes
         var data = Transitions(observationSize: environment.observationSize, actionSize: environment.actionSize,
                                env: environment.id, policy: policy.name, qposSize: qposSize, qvelSize: qvelSize)
         var seeds = RandomGenerator(seed: seed, stream: RandomStreams.episodeSeeds)
@@ -86,7 +86,7 @@ public struct Rollout {
             while progress.steps < limit {
                 let action = policy.action(for: observation)
                 guard action.allSatisfy(\.isFinite) else { throw Failure.nonFiniteAction(episode: episode, step: progress.steps + 1) }
-                let state = qposSize > 0 ? (environment as? any MuJoCoEnvironment)?.state : nil
+                let state = qposSize > 0 ? environment.simulatorState : nil
                 let result = environment.step(action)
                 // A simulator that warned has reset itself mid-step: the row would record a jump.
                 if let warning = environment.simulatorWarning {
@@ -116,16 +116,10 @@ public struct Rollout {
     /// its `episodeLimit`), or nil when the count overflows: what a stage checks with `MemoryBudget`
     /// before it starts.
     public func byteCount(in environment: any Environment) -> Int? {
-        let (qposSize, qvelSize) = Self.simulatorStateSizes(of: environment)
+        let (qposSize, qvelSize) = environment.simulatorStateSizes
         return MemoryBudget.product([episodes, environment.episodeLimit]).flatMap {
             Transitions.byteCount(rows: $0, observationSize: environment.observationSize, actionSize: environment.actionSize,
                                   stateSize: qposSize + qvelSize)
         }
-    }
-
-    /// (nq, nv) of a MuJoCo task, (0, 0) for other environments.
-    static func simulatorStateSizes(of environment: any Environment) -> (Int, Int) {
-        guard let simulator = environment as? any MuJoCoEnvironment else { return (0, 0) }
-        return (simulator.nq, simulator.stateSize - simulator.nq)
     }
 }

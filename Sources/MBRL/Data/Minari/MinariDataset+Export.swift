@@ -142,10 +142,10 @@ extension MinariDataset {
             let next = env.step(Array(data.actions[(r * a)..<((r + 1) * a)])).observation
             let recorded = data.nextObservations[(r * o)..<((r + 1) * o)]
             guard zip(next, recorded).allSatisfy({ abs($0 - $1) <= 1e-4 * (1 + abs($1)) }),
-                  let simulator = env as? any MuJoCoEnvironment else {
+                  let state = env.simulatorState else {
                 throw MinariError(path: folder, "episode \(e): stepping its last recorded state does not give its last next observation, so infos/qpos and infos/qvel cannot get their final row")
             }
-            return simulator.state
+            return state
         }
     }
 

@@ -71,15 +71,14 @@ public struct MinariDataset {
     public func transitions(as name: EnvironmentName) throws -> Transitions {
         let env = name.make()
         try checkSpaces(of: env)
-        let mujoco = env as? any MuJoCoEnvironment
-        let nq = mujoco?.nq ?? 0, nv = mujoco.map { $0.stateSize - $0.nq } ?? 0
+        let (nq, nv) = env.simulatorStateSizes
         try MemoryBudget.check(Transitions.byteCount(rows: metadata.totalSteps, observationSize: env.observationSize,
                                                      actionSize: env.actionSize, stateSize: nq + nv),
                                for: "the \(metadata.totalSteps) steps of \(dataFile)")
 
         let file = try HDF5File.open(at: dataFile)
         let root = try file.root
-        let withStates = mujoco != nil && root.contains("episode_0/infos/qpos") && root.contains("episode_0/infos/qvel")
+        let withStates = nq > 0 && root.contains("episode_0/infos/qpos") && root.contains("episode_0/infos/qvel")
         var data = Transitions(observationSize: env.observationSize, actionSize: env.actionSize, env: name.id, policy: "minari",
                                qposSize: withStates ? nq : 0, qvelSize: withStates ? nv : 0)
         for index in 0..<metadata.totalEpisodes {

@@ -134,6 +134,15 @@ extension MuJoCoEnvironment {
 
 /// Tasks that never terminate: no predicted observation is terminal.
 extension MuJoCoEnvironment {
+    /// MuJoCo's (qpos, qvel), recorded by rollouts.
+    public var simulatorState: [Double]? { state }
+    public var simulatorStateSizes: (qpos: Int, qvel: Int) { (nq, stateSize - nq) }
+
+    /// `rewards(observations:actions:nextObservations:deltaXResiduals:count:into:)`.
+    public var deltaXRewards: DeltaXRewardFunction? {
+        { s, a, next, residual, n, r in rewards(observations: s, actions: a, nextObservations: next, deltaXResiduals: residual, count: n, into: r) }
+    }
+
     public func isTerminal(nextObservations: UnsafePointer<Float>, count: Int, into terminal: UnsafeMutablePointer<Bool>) {
         precondition(!canTerminate, "\(id) can terminate: it must implement isTerminal(nextObservations:count:into:)")
         terminal.update(repeating: false, count: count)

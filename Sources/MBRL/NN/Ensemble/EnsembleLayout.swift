@@ -4,13 +4,7 @@
 /// (B, 1, head), and for Gaussian members `min_logvar`, `max_logvar` (1, out). Weights are (in, out):
 /// a layer computes x·W + b, as `EnsembleLinearLayer` does.
 public struct EnsembleLayout {
-    public struct Entry: Equatable {
-        public var name: String
-        public var shape: [Int]
-        public var offset: Int
-        public var count: Int { shape.reduce(1, *) }
-        public var range: Range<Int> { offset..<(offset + count) }
-    }
+    public typealias Entry = TensorEntry
 
     public private(set) var entries: [Entry] = []
     public private(set) var parameterCount = 0

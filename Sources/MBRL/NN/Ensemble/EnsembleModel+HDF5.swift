@@ -9,16 +9,16 @@ extension EnsembleModel {
     public var fileFormatVersion: String { FileFormat.ensemble.version(deltaX: predictsDeltaX) }
 
     /// Writes the weights, elites, statistics and architecture into `root`. Throws, writing nothing,
-    /// when a weight breaks the rule `read(fromFile:)` enforces (`valueProblem`).
+    /// when a weight breaks the rule `read(fromFile:)` enforces (`ModelTensors.nonFiniteProblem`).
     public func write(to root: HDF5Group, env: String) throws {
         let values = network.parameters.array
         for entry in layout.entries {
-            if let problem = Self.valueProblem(values[entry.range], shape: entry.shape) {
+            if let problem = ModelTensors.nonFiniteProblem(values[entry.range], shape: entry.shape) {
                 throw HDF5Error(path: root.file.displayPath, "not written: \(entry.name) \(problem)")
             }
         }
         for entry in layout.entries {
-            try root.write(Array(values[entry.range]), shape: entry.shape, to: entry.name)
+            try ModelTensors.write(entry, of: values, to: root)
         }
         try stats.write(to: try root.createGroup("stats"))
         let members = try root.createGroup("members")
@@ -39,11 +39,7 @@ extension EnsembleModel {
         let file = try HDF5File.open(at: path)
         let root = try file.root
         let version = try FileFormat.ensemble.check(root)
-        func positive(_ name: String) throws -> Int {
-            let value = try root.intAttribute(name)
-            guard value > 0 else { throw HDF5Error(path: path, object: "@" + name, "must be positive, is \(value)") }
-            return value
-        }
+        func positive(_ name: String) throws -> Int { try ModelTensors.positiveAttribute(root, name) }
         let inputSize = try positive("input_size"), outputSize = try positive("output_size"), hidden = try positive("hidden")
         let depth = try positive("depth"), members = try positive("members")
         guard depth <= 16, hidden <= 4096, inputSize <= 4096, outputSize <= 4096, members <= 64 else {
@@ -67,13 +63,9 @@ extension EnsembleModel {
             throw HDF5Error(path: path, "is \(version), but its statistics \(stats.hasDeltaX ? "have" : "lack") Δx (delta_x_residual_mean, delta_x_residual_std), which \(FileFormat.ensemble.deltaXVersion!) and only it has")
         }
         for entry in network.layout.entries {
-            guard root.contains(entry.name) else { throw root.error(entry.name, "missing weight (the ensemble \(config) needs it)") }
-            let array = try root.read(entry.name, as: Float.self)
-            guard array.shape == entry.shape else {
-                throw root.error(entry.name, "has shape \(HDF5Group.shapeText(array.shape)), expected \(HDF5Group.shapeText(entry.shape)) for the ensemble \(config)")
+            try ModelTensors.read(entry, from: root, into: network.parameters, owner: "the ensemble \(config)") {
+                ModelTensors.nonFiniteProblem($0, shape: entry.shape)
             }
-            if let problem = valueProblem(array.values, shape: entry.shape) { throw root.error(entry.name, problem) }
-            for (i, v) in array.values.enumerated() { network.parameters[entry.offset + i] = v }
         }
         let elites = try root.read("members/elites", as: Int64.self)
         guard elites.rank == 1, !elites.values.isEmpty, Set(elites.values).count == elites.values.count,
@@ -83,35 +75,5 @@ extension EnsembleModel {
         let env = root.hasAttribute("env") ? try root.stringAttribute("env") : "unknown"
         try file.close()
         return (EnsembleModel(config: config, stats: stats, network: network, elites: elites.values.map { Int($0) }), env)
-    }
-}
-
-extension EnsembleModel {
-    /// The rule every weight of an ensemble file meets, the one check of the reader (on what it
-    /// reads) and of the writer (on what it is about to write): finite. Returns what is wrong, or nil.
-    static func valueProblem<C: Collection>(_ values: C, shape: [Int]) -> String? where C.Element == Float {
-        guard let bad = values.firstIndex(where: { !$0.isFinite }) else { return nil }
-        let row = values.distance(from: values.startIndex, to: bad) / max(shape.dropFirst().reduce(1, *), 1)
-        return "holds \(values[bad].isNaN ? "NaN" : "an infinity") at row \(row)"
-    }
-
-    /// The fit's record: `training/train_loss` and `training/val_loss` per epoch (as single-network
-    /// files), `members/val_mse` and `members/best_epoch` per member, and the root attributes
-    /// `train_loss`, `val_loss` (mean validation MSE of the elites), `epochs_run`, `samples_seen`,
-    /// `training_rows`, `validation_rows`.
-    public func writeTraining(_ result: EnsembleFitting.Result, to root: HDF5Group) throws {
-        let group = try root.createGroup("training")
-        try group.write(result.trainLossCurve, shape: [result.trainLossCurve.count], to: "train_loss")
-        try group.write(result.validationLossCurve, shape: [result.validationLossCurve.count], to: "val_loss")
-        let members = try root.openGroup("members")
-        try members.write(result.memberLosses, shape: [result.memberLosses.count], to: "val_mse")
-        try members.write(result.bestEpochs.map { Int64($0) }, shape: [result.bestEpochs.count], to: "best_epoch")
-        try root.setAttribute("train_loss", result.trainLoss)
-        try root.setAttribute("val_loss", result.validationLoss ?? Double.nan)
-        try root.setAttribute("epochs_run", result.epochsRun)
-        try root.setAttribute("best_epoch", result.bestEpochs.max() ?? 0)
-        try root.setAttribute("samples_seen", result.samplesSeen)
-        try root.setAttribute("training_rows", result.trainingRows)
-        try root.setAttribute("validation_rows", result.validationRows)
     }
 }

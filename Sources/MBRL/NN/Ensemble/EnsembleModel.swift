@@ -29,10 +29,6 @@ public final class EnsembleModel {
         self.elites = elites
     }
 
-    public var observationSize: Int { stats.observationSize }
-    public var actionSize: Int { stats.actionSize }
-    /// Whether every member also predicts Δx (its statistics have Δx): output `observationSize`.
-    public var predictsDeltaX: Bool { stats.hasDeltaX }
     public var layout: EnsembleLayout { network.layout }
 
     /// An independent copy.

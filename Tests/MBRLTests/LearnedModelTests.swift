@@ -1,0 +1,103 @@
+import Foundation
+@testable import MBRL
+import MBRLTestSupport
+import XCTest
+
+/// The one model abstraction: either kind read from its file as a `LearnedModel`, each kind's planning
+/// engine (propagation defaults, refusals, the memory budget it reports) and predictions.
+final class LearnedModelTests: XCTestCase {
+    let dir = TemporaryDirectory("mbrl-learned-model")
+
+    func stats() -> NormalizationStats {
+        NormalizationStats(stateMean: [0.1, -0.2, 0.3], stateStd: [0.7, 0.6, 3], actionMean: [0.05], actionStd: [1.1],
+                           deltaStateMean: [0.01, 0, -0.02], deltaStateStd: [0.1, 0.2, 0.5], count: 10)
+    }
+
+    func testPropagationDefaults() {
+        let gaussian = PropagationSettings(PropagationRequest(), deterministic: false)
+        XCTAssertEqual(gaussian, PropagationSettings(propagation: .tsInf, particles: 20, prediction: .sample))
+        XCTAssertEqual(PropagationSettings(PropagationRequest(), deterministic: true).prediction, .mean)
+        XCTAssertEqual(PropagationSettings(PropagationRequest(propagation: .expectation), deterministic: false),
+                       PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean))
+        XCTAssertEqual(PropagationSettings(PropagationRequest(propagation: .ts1, particles: 6, prediction: .mean), deterministic: false),
+                       PropagationSettings(propagation: .ts1, particles: 6, prediction: .mean))
+        XCTAssertTrue(PropagationRequest().isEmpty)
+        XCTAssertFalse(PropagationRequest(prediction: .mean).isEmpty)
+    }
+
+    func testSingleNetworkEngine() throws {
+        let model = DynamicsModel(stats: stats(), hidden: 8, depth: 2, seed: 1)
+        var planner = PlannerConfiguration(kind: .cem)
+        planner.candidates = 30
+        planner.threads = 2
+        let engine = try model.planningEngine(for: planner, propagation: PropagationRequest())
+        XCTAssertEqual(engine.byteCount, planner.byteCount(model: model.config, observationSize: 3, actionSize: 1))
+        XCTAssertEqual(engine.dynamics.capacity, 15)
+        XCTAssertTrue(engine.config.isEmpty)
+        XCTAssertThrowsError(try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 4))) { error in
+            XCTAssertEqual(error as? PlanningEngine.Failure, .propagationNeedsEnsemble)
+        }
+    }
+
+    func testEnsembleEngine() throws {
+        let model = EnsembleModel(stats: stats(), hidden: 8, depth: 2, members: 3, seed: 1)
+        model.elites = [2, 0]
+        var planner = PlannerConfiguration(kind: .rs)
+        planner.candidates = 10
+        planner.threads = 2
+        let engine = try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 4))
+        let settings = PropagationSettings(propagation: .tsInf, particles: 4, prediction: .sample)
+        XCTAssertEqual(engine.dynamics.particles, 4)
+        XCTAssertEqual(engine.dynamics.capacity, 5 * 4)
+        XCTAssertEqual(engine.config, settings.json)
+        let perWorker = try XCTUnwrap(EnsembleDynamics.byteCount(model.config, settings: settings, elites: 2, capacity: 20, observationSize: 3))
+        XCTAssertEqual(engine.byteCount, try XCTUnwrap(planner.planningBytes(actionSize: 1)) + 2 * perWorker)
+        XCTAssertThrowsError(try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 3))) { error in
+            XCTAssertEqual(error as? PlanningEngine.Failure,
+                           .propagation("--particles 3 must be a multiple of the model's 2 elite members (each member takes an equal share)"))
+        }
+        planner.candidates = 20_000
+        XCTAssertThrowsError(try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 10_000))) { error in
+            XCTAssertEqual(error as? PlanningEngine.Failure, .tooManyRowsPerWorker(particles: 10_000))
+        }
+    }
+
+    /// `ModelFile.read` gives each kind back as itself, predicting as the model written.
+    func testEitherKindReadsBack() throws {
+        let single = DynamicsModel(stats: stats(), hidden: 8, depth: 2, seed: 2)
+        let ensemble = EnsembleModel(stats: stats(), hidden: 8, depth: 2, members: 3, seed: 2)
+        ensemble.elites = [1, 2]
+        let observations: [Float] = [0.2, -0.1, 1, 0.5, 0.4, -2], actions: [Float] = [0.3, -0.7]
+        for (name, model) in [("single.h5", single as any LearnedModel), ("ensemble.h5", ensemble)] {
+            let file = try HDF5File.create(at: dir.file(name))
+            try file.root.setAttribute("format", model.fileFormatVersion)
+            try model.write(to: file.root, env: "Pendulum-v1")
+            try file.close()
+            let (read, env) = try ModelFile.read(fromFile: dir.file(name))
+            XCTAssertEqual(env, "Pendulum-v1")
+            XCTAssertTrue(type(of: read) == type(of: model), name)
+            XCTAssertEqual(read.description, model.description)
+            XCTAssertEqual(read.isProbabilistic, name == "ensemble.h5")
+            let written = model.predictiveMoments(observations: observations, actions: actions)
+            let back = read.predictiveMoments(observations: observations, actions: actions)
+            XCTAssertEqual(back.mean, written.mean, name)
+            XCTAssertEqual(back.variance, written.variance, name)
+            XCTAssertEqual(read.elitePredictions(observations: observations, actions: actions).count, name == "ensemble.h5" ? 2 : 0)
+        }
+    }
+
+    /// The mixture's moments are those of the elites' own predictions.
+    func testMomentsAreTheElitesMixture() {
+        let ensemble = EnsembleModel(stats: stats(), hidden: 8, depth: 2, members: 3, seed: 3)
+        ensemble.elites = [2, 0]
+        let observations: [Float] = [0.2, -0.1, 1], actions: [Float] = [0.3]
+        let elites = ensemble.elitePredictions(observations: observations, actions: actions)
+        let (mean, variance) = ensemble.predictiveMoments(observations: observations, actions: actions)
+        for i in 0..<3 {
+            let m = elites.map { Double($0.mean[$0.mean.startIndex + i]) }, v = elites.map { Double($0.variance[$0.variance.startIndex + i]) }
+            let mu = (m[0] + m[1]) / 2
+            XCTAssertEqual(mean[i], mu, accuracy: 1e-9)
+            XCTAssertEqual(variance[i], (v[0] + v[1]) / 2 + ((m[0] - mu) * (m[0] - mu) + (m[1] - mu) * (m[1] - mu)) / 2, accuracy: 1e-6)
+        }
+    }
+}
