@@ -21,11 +21,10 @@ struct Collect: ParsableCommand {
 
     @OptionGroup var environment: EnvironmentOptions
 
-    @Option(help: "Number of episodes.")
-    var episodes = 20
+    /// `collect` runs 20 episodes unless told otherwise.
+    enum Defaults: EpisodeDefaults { static let episodes = 20 }
 
-    @Option(help: ArgumentHelp("Steps per episode at most (default: the environment's time limit).", valueName: "n"))
-    var maxSteps: Int?
+    @OptionGroup var episodes: EpisodeOptions<Defaults>
 
     @OptionGroup var seed: SeedOptions
 
@@ -34,22 +33,21 @@ struct Collect: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    func validate() throws {
-        guard episodes > 0 else { throw ValidationError("--episodes must be at least 1, got \(episodes)") }
-        if let maxSteps, maxSteps <= 0 { throw ValidationError("--max-steps must be at least 1, got \(maxSteps)") }
-    }
+    @OptionGroup var printConfig: PrintConfigOptions
 
     func run() throws {
         try Stage.run {
+            var env = episodes.limiting(environment.env.make())
+            var actor = RandomPolicy(low: env.actionLow, high: env.actionHigh)
+            let config = self.config(env: env, policy: actor.name)
+            if printConfig.requested { return Stage.printConfig(config) }
+
             let destination = try AtomicOutput(target: output.out, inputs: [])
-            var env = environment.env.make()
-            if let maxSteps { env.episodeLimit = maxSteps }
-            let steps = env.episodeLimit
+            let episodes = self.episodes.count, steps = env.episodeLimit
             var rollout = Rollout(episodes: episodes, seed: seed.seed)
             try MemoryBudget.check(rollout.byteCount(in: env), for: "--episodes \(episodes) × \(steps) steps: the transitions")
 
             let progress = ProgressReporter(stage: "collect")
-            var actor = RandomPolicy(low: env.actionLow, high: env.actionHigh)
             rollout.onEpisodeEnd = { episode in
                 progress.step(episode.episode + 1, of: episodes, String(
                     format: "episode %d of %d: return %.1f, %d steps", episode.episode + 1, episodes, episode.episodeReturn, episode.steps))
@@ -61,10 +59,6 @@ struct Collect: ParsableCommand {
                 throw StageError("\(output.out): not written: \(failure)")
             }
 
-            let config: JSONValue = [
-                "env": .string(env.id), "episodes": .int(episodes), "max_steps": .int(steps),
-                "policy": .string(actor.name), "seed": .int(Int(truncatingIfNeeded: seed.seed)),
-            ]
             let provenance = try Provenance(
                 format: FileFormat.transitions.rawValue, seed: seed.seed, command: Stage.commandLine,
                 config: config, inputPaths: [])
@@ -73,5 +67,14 @@ struct Collect: ParsableCommand {
             }
             progress.milestone("wrote \(data.count) transitions in \(episodes) episodes to \(output.out)")
         }
+    }
+
+    /// The transitions file's `config`: the environment (with its episode limit), the episodes, the
+    /// policy and the seed.
+    func config(env: any Environment, policy: String) -> JSONValue {
+        [
+            "env": .string(env.id), "episodes": .int(episodes.count), "max_steps": .int(env.episodeLimit),
+            "policy": .string(policy), "seed": .int(Int(truncatingIfNeeded: seed.seed)),
+        ]
     }
 }

@@ -15,8 +15,8 @@ struct Evaluate: ParsableCommand {
             --rollouts file; prints a short table.
             """)
 
-    @Option(help: ArgumentHelp("Model file (from `train`).", valueName: "file"))
-    var model: String
+    @OptionGroup var modelFile: ModelFileOptions
+    var model: String { modelFile.model }
 
     @Option(help: ArgumentHelp("Held-out transitions to measure prediction error on.", valueName: "file"))
     var data: String
@@ -29,12 +29,15 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var printConfig: PrintConfigOptions
+
     func validate() throws {
         guard maxK >= 1, maxK <= 10_000 else { throw ValidationError("--max-k must be in 1...10000, got \(maxK)") }
     }
 
     func run() throws {
         try Stage.run {
+            if printConfig.requested { return Stage.printConfig(config) }
             let destination = try AtomicOutput(target: output.out, inputs: [model, data] + rollouts)
             try OpenBLASMemory.prepare(concurrentCallers: 1)
             let (learned, env) = try ModelFile.read(fromFile: model)
@@ -52,7 +55,6 @@ struct Evaluate: ParsableCommand {
                 throw StageError("\(r.path): its return statistics are not finite; nothing written")
             }
 
-            let config: JSONValue = ["model": .string(model), "data": .string(data), "rollouts": .array(rollouts.map { .string($0) }), "max_k": .int(maxK)]
             let provenance = try Provenance(format: FileFormat.eval.rawValue, seed: 0, command: Stage.commandLine, config: config,
                                             inputPaths: [model, data] + rollouts)
             try Stage.writeHDF5(to: destination) { root in
@@ -62,6 +64,11 @@ struct Evaluate: ParsableCommand {
             print(EvaluationTable.render(model: model, data: data, heldOut: heldOut, evaluation: evaluation,
                                          rollouts: summaries.map { ($0.path, ($0.transitions.policy, $0.returns)) }))
         }
+    }
+
+    /// The evaluation file's `config`: the model, the held-out data, the rollouts and the longest prediction.
+    var config: JSONValue {
+        ["model": .string(model), "data": .string(data), "rollouts": .array(rollouts.map { .string($0) }), "max_k": .int(maxK)]
     }
 }
 

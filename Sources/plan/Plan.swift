@@ -14,14 +14,16 @@ struct Plan: ParsableCommand {
             icem (the improved cross-entropy method of Pinneri et al. 2020: colored noise, kept elites). \
             At every step the planner scores candidate action sequences on the model with the \
             environment's reward and executes the first action of the best. Writes a transitions file \
-            whose policy is the planner's name and whose config holds every planner setting.
+            whose policy is the planner's name and whose config holds every planner setting. \
+            --print-config reads --model (the environment, the ensemble's propagation and the reward \
+            depend on it), not --initial-states.
             """)
 
     /// Defaults shown in the help text; they live in `PlannerConfiguration`.
     private static let rs = PlannerConfiguration(kind: .rs), cem = PlannerConfiguration(kind: .cem), icem = PlannerConfiguration(kind: .icem)
 
-    @Option(help: ArgumentHelp("Model file (from `train`).", valueName: "file"))
-    var model: String
+    @OptionGroup var modelFile: ModelFileOptions
+    var model: String { modelFile.model }
 
     @Option(help: "Planner.")
     var planner: PlannerKind = .rs
@@ -77,11 +79,11 @@ struct Plan: ParsableCommand {
     @Option(help: ArgumentHelp("Single networks: the products between hidden layers in fp32, or in bf16 on Intel AMX (faster; predictions to bf16's precision; docs/PERFORMANCE.md, \"Reduced precision\"). Without AMX-BF16, plan says so and uses fp32. Recorded in the config when bf16 is asked for.", valueName: "name"))
     var precision: PlanningPrecision = .fp32
 
-    @Option(help: "Number of episodes.")
-    var episodes = 5
+    /// `plan` runs 5 episodes unless told otherwise.
+    enum Defaults: EpisodeDefaults { static let episodes = 5 }
 
-    @Option(help: ArgumentHelp("Steps per episode at most (default: the environment's limit).", valueName: "n"))
-    var maxSteps: Int?
+    @OptionGroup var episodeOptions: EpisodeOptions<Defaults>
+    var episodes: Int { episodeOptions.count }
 
     @OptionGroup var seed: SeedOptions
 
@@ -91,10 +93,11 @@ struct Plan: ParsableCommand {
     @Option(help: ArgumentHelp("Worker threads that split the candidates (default: all cores, fewer under a ulimit -v too small for their buffers); speed only, not recorded.", valueName: "n"))
     var threads: Int?
 
-    @Option(help: ArgumentHelp("Folder for TensorBoard events and plan.csv (plan/episode_return).", valueName: "dir"))
-    var logdir: String?
+    @OptionGroup var logs: LogOptions
 
     @OptionGroup var output: OutputOptions
+
+    @OptionGroup var printConfig: PrintConfigOptions
 
     /// The planner's settings: its kind's defaults, replaced by the options given.
     var plannerConfiguration: PlannerConfiguration {
@@ -140,8 +143,6 @@ struct Plan: ParsableCommand {
         }
         guard c.temperature > 0 else { throw ValidationError("--temperature must be positive, got \(c.temperature)") }
         guard c.noise > 0 else { throw ValidationError("--noise must be positive, got \(c.noise)") }
-        guard episodes > 0 else { throw ValidationError("--episodes must be at least 1, got \(episodes)") }
-        if let maxSteps, maxSteps <= 0 { throw ValidationError("--max-steps must be at least 1, got \(maxSteps)") }
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256, got \(threads)") }
         if let particles, particles < 1 || particles > 10_000 { throw ValidationError("--particles must be in 1...10000, got \(particles)") }
     }
@@ -180,24 +181,22 @@ struct Plan: ParsableCommand {
 
     func run() throws {
         try Stage.run {
+            if printConfig.requested { return Stage.printConfig(try setup().config) }
             let destination = try AtomicOutput(target: output.out, inputs: inputs)
             // Each worker calls BLAS (single-threaded) with a work buffer of its own.
             try OpenBLASMemory.prepare(concurrentCallers: plannerConfiguration.threads)
-            let (learned, envID) = try ModelFile.read(fromFile: model)
-            let (task, starts) = try environment(envID, for: learned)
-            var env = task
+            let plan = try setup()
+            var env = plan.env
             let steps = env.episodeLimit
+            let starts = try initialStates.map { try InitialStates.read(from: $0, stateSize: env.stateSize, needed: episodes) }
 
             // The planner on the model's planning engine (BLAS single-threaded inside each of `threads` workers).
-            let settings = plannerConfiguration
             var rollout = Rollout(episodes: episodes, seed: seed.seed, initialStates: starts)
-            let engine = try planningEngine(learned, settings)
             try MemoryBudget.check(
-                MemoryBudget.sum([engine.byteCount, rollout.byteCount(in: env)]),
-                for: "--candidates \(settings.candidates) × --horizon \(settings.horizon) and --episodes \(episodes) × \(steps) steps: the planner and the transitions")
-            let planningReward = try self.planningReward(learned, env)
-            let objective = PlanningObjective(environment: env, predictsDeltaX: planningReward == .exact)
-            var controller = PlannerPolicy(settings.make(dynamics: engine.dynamics, objective: objective), seed: seed.seed)
+                MemoryBudget.sum([plan.engine.byteCount, rollout.byteCount(in: env)]),
+                for: "--candidates \(plan.settings.candidates) × --horizon \(plan.settings.horizon) and --episodes \(episodes) × \(steps) steps: the planner and the transitions")
+            let objective = PlanningObjective(environment: env, predictsDeltaX: plan.reward == .exact)
+            var controller = PlannerPolicy(plan.settings.make(dynamics: plan.engine.dynamics, objective: objective), seed: seed.seed)
 
             // The control loop: one planner call per step, episodes from fixed or seeded starts.
             let progress = ProgressReporter(stage: "plan")
@@ -207,8 +206,7 @@ struct Plan: ParsableCommand {
             logs?.close()
 
             let provenance = try Provenance(format: FileFormat.transitions.rawValue, seed: seed.seed, command: Stage.commandLine,
-                                            config: config(env: env.id, steps: steps, settings: settings, engine: engine, reward: planningReward),
-                                            inputPaths: inputs)
+                                            config: plan.config, inputPaths: inputs)
             try Stage.writeHDF5(to: destination) { root in
                 try data.write(to: root, provenance: provenance)
             }
@@ -217,16 +215,38 @@ struct Plan: ParsableCommand {
         }
     }
 
-    /// The model's environment with --max-steps applied, and the fixed starts if given.
-    func environment(_ envID: String, for learned: any LearnedModel) throws -> (any Environment, [[Double]]?) {
+    /// What a run plans with, resolved from the options and the model file (`setup()`).
+    struct Setup {
+        /// The model's environment, its episode limit replaced by --max-steps when given.
+        var env: any Environment
+        var settings: PlannerConfiguration
+        var engine: PlanningEngine
+        var reward: PlanningReward?
+        /// The rollouts file's `config`, and what --print-config prints.
+        var config: JSONValue
+    }
+
+    /// Reads the model file (not --initial-states) and builds the environment, the planning engine
+    /// and the planning reward the options ask for, with the `config` they make; its errors are the
+    /// stage's (a model for another environment, settings the model refuses).
+    func setup() throws -> Setup {
+        let (learned, envID) = try ModelFile.read(fromFile: model)
+        let env = try environment(envID, for: learned)
+        let settings = plannerConfiguration
+        let engine = try planningEngine(learned, settings)
+        let reward = try planningReward(learned, env)
+        return Setup(env: env, settings: settings, engine: engine, reward: reward,
+                     config: config(env: env.id, steps: env.episodeLimit, settings: settings, engine: engine, reward: reward))
+    }
+
+    /// The model's environment, checked to fit the model, with --max-steps applied.
+    func environment(_ envID: String, for learned: any LearnedModel) throws -> any Environment {
         guard let envName = EnvironmentName(id: envID) else {
             throw StageError("\(model): model is for environment '\(envID)', which this program does not know")
         }
-        var env = envName.make()
+        let env = envName.make()
         try learned.checkCompatible(observationSize: env.observationSize, actionSize: env.actionSize, path: model, with: env.id)
-        let starts = try initialStates.map { try InitialStates.read(from: $0, stateSize: env.stateSize, needed: episodes) }
-        if let maxSteps { env.episodeLimit = maxSteps }
-        return (env, starts)
+        return episodeOptions.limiting(env)
     }
 
     /// The planning reward: the task's exact reward on the predicted Δx when the model predicts it
@@ -243,7 +263,7 @@ struct Plan: ParsableCommand {
 
     /// Progress lines per step and episode, and --logdir's scalars per episode (its writer returned).
     func report(_ rollout: inout Rollout, to progress: ProgressReporter) throws -> TensorBoardWriter? {
-        let logs = try logdir.map { try TensorBoardWriter(directory: $0, program: "plan", csvName: "plan.csv", columns: ["plan/episode_return", "plan/ms_per_step"]) }
+        let logs = try self.logs.writer(program: "plan", columns: ["plan/episode_return", "plan/ms_per_step"])
         let episodes = self.episodes
         rollout.onStep = { step in
             if step.steps % 10 == 0 {

@@ -19,12 +19,15 @@ struct Stats: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var printConfig: PrintConfigOptions
+
     func validate() throws {
         guard !data.isEmpty else { throw ValidationError("give at least one --data file") }
     }
 
     func run() throws {
         try Stage.run {
+            if printConfig.requested { return Stage.printConfig(config) }
             let destination = try AtomicOutput(target: output.out, inputs: data)
             let datasets = try data.map { try Transitions.read(from: $0) }
             for (path, t) in zip(data, datasets).dropFirst() {
@@ -40,7 +43,6 @@ struct Stats: ParsableCommand {
             if let problem = stats.problem {
                 throw StageError("\(data.count == 1 ? data[0] : data.joined(separator: ", ")): cannot compute statistics: \(problem)")
             }
-            let config: JSONValue = ["data": .array(data.map { .string($0) }), "std_floor": .float(NormalizationStats.stdFloor)]
             let provenance = try Provenance(
                 format: FileFormat.stats.rawValue, seed: 0, command: Stage.commandLine, config: config, inputPaths: data)
             try Stage.writeHDF5(to: destination) { root in
@@ -50,5 +52,10 @@ struct Stats: ParsableCommand {
             }
             ProgressReporter(stage: "stats").milestone("wrote statistics of \(stats.count) transitions to \(output.out)")
         }
+    }
+
+    /// The statistics file's `config`: the files pooled and the standard deviations' floor.
+    var config: JSONValue {
+        ["data": .array(data.map { .string($0) }), "std_floor": .float(NormalizationStats.stdFloor)]
     }
 }

@@ -12,7 +12,8 @@ struct Train: ParsableCommand {
         discussion: """
             Validation holds out whole episodes of every --data file (seeded). Training stops early when \
             the validation loss has not improved for --patience epochs and keeps the best weights. \
-            Logs go to --logdir as TensorBoard events and train.csv.
+            Logs go to --logdir as TensorBoard events and train.csv. --print-config reads --stats only \
+            (the model whose settings it prints is built on it), no --data or --init.
             """)
 
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Transitions files; files after the first are newer (on-policy) data.", valueName: "file"))
@@ -80,8 +81,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("init"), help: ArgumentHelp("Start from the weights of this model file (same architecture).", valueName: "file"))
     var initialModel: String?
 
-    @Option(help: ArgumentHelp("Folder for TensorBoard events and train.csv (replaces only what an earlier train wrote there).", valueName: "dir"))
-    var logdir: String?
+    @OptionGroup var logs: LogOptions
+
+    @OptionGroup var printConfig: PrintConfigOptions
 
     func validate() throws {
         guard !data.isEmpty else { throw ValidationError("give at least one --data file") }
@@ -136,6 +138,9 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try Stage.run {
+            if printConfig.requested {
+                return Stage.printConfig(config(of: architecture.make(stats: try NormalizationStats.read(fromFile: stats), seed: seed.seed)))
+            }
             let destination = try AtomicOutput(target: output.out, inputs: inputs)
             // Small matrices: one BLAS thread is fastest, and it makes the sums' order fixed. Its work
             // buffer is mapped now, after a check that the address space holds it.
@@ -156,8 +161,7 @@ struct Train: ParsableCommand {
                 throw StageError("\(output.out): not written: the trained \(problem) (a training value or an --init weight too large for Float32?)")
             }
             let provenance = try Provenance(format: model.fileFormatVersion, seed: seed.seed, command: Stage.commandLine,
-                                            config: fitting.config(of: model, data: data, stats: stats, initialModel: initialModel),
-                                            inputPaths: inputs)
+                                            config: config(of: model), inputPaths: inputs)
             try Stage.writeHDF5(to: destination) { root in
                 try provenance.write(to: root)
                 try model.write(to: root, env: datasets[0].env)
@@ -168,6 +172,11 @@ struct Train: ParsableCommand {
                          result.validationLoss ?? .nan)
                 : String(format: "wrote %@ (best epoch %d, val_loss %.5f)", output.out, result.bestEpoch, result.validationLoss ?? result.trainLoss))
         }
+    }
+
+    /// The model file's `config`: every fitting setting, `model`'s architecture and the input files.
+    func config(of model: any TrainableModel) -> JSONValue {
+        fitting.config(of: model, data: data, stats: stats, initialModel: initialModel)
     }
 
     /// The transitions and the statistics, checked to fit together.
@@ -188,7 +197,7 @@ struct Train: ParsableCommand {
 
     /// The fit, logged per epoch to --logdir and the progress line; its failures as the stage's errors.
     func fit(_ model: any TrainableModel, _ fitting: ModelFitting, on datasets: [Transitions], progress: ProgressReporter) throws -> ModelFitting.Result {
-        let logs = try logdir.map { try TensorBoardWriter(directory: $0, program: "train", csvName: "train.csv", columns: TrainingLog.columns) }
+        let logs = try self.logs.writer(program: "train", columns: TrainingLog.columns)
         let result: ModelFitting.Result
         do {
             result = try fitting.fit(model, on: datasets) { epoch in

@@ -1,0 +1,74 @@
+import ArgumentParser
+import MBRL
+
+/// `--print-config`: print the configuration a stage would record, write nothing.
+///
+/// The stage validates its options, resolves its configuration by the same code that fills the
+/// `config` attribute of its output (`Provenance.config`), prints that JSON text on one line, and
+/// exits 0 without creating its output, its folder or its logs. It reads an input file only when a
+/// recorded value depends on it; each stage's `--help` says which.
+public struct PrintConfigOptions: ParsableArguments {
+    @Flag(name: .customLong("print-config"),
+          help: "Print the configuration this command would record in its output's `config` (JSON, one line) and exit without writing anything.")
+    public var requested = false
+
+    public init() {}
+}
+
+extension Stage {
+    /// Prints `config` exactly as `Provenance.write` stores it in the `config` attribute, then a newline.
+    public static func printConfig(_ config: JSONValue) {
+        print(config.text)
+    }
+}
+
+/// A stage's default number of episodes, shown in `--help` (`EpisodeOptions`).
+public protocol EpisodeDefaults {
+    static var episodes: Int { get }
+}
+
+/// `--episodes` and `--max-steps`: how many episodes a stage runs in the environment and how long
+/// each may be (`collect`, `plan`); the default count is the stage's (`Defaults.episodes`).
+public struct EpisodeOptions<Defaults: EpisodeDefaults>: ParsableArguments {
+    @Option(name: .customLong("episodes"), help: "Number of episodes.")
+    public var count: Int = Defaults.episodes
+
+    @Option(help: ArgumentHelp("Steps per episode at most (default: the environment's time limit).", valueName: "n"))
+    public var maxSteps: Int?
+
+    public init() {}
+
+    public func validate() throws {
+        guard count > 0 else { throw ValidationError("--episodes must be at least 1, got \(count)") }
+        if let maxSteps, maxSteps <= 0 { throw ValidationError("--max-steps must be at least 1, got \(maxSteps)") }
+    }
+
+    /// `env` with its episode limit replaced by `--max-steps` when given.
+    public func limiting(_ env: any Environment) -> any Environment {
+        var env = env
+        if let maxSteps { env.episodeLimit = maxSteps }
+        return env
+    }
+}
+
+/// `--logdir`: the folder a stage writes its TensorBoard events and CSV log to (`train`, `plan`).
+/// Logs carry wall-clock times and speeds, so they are not part of the stage's recorded output.
+public struct LogOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Folder for TensorBoard events and the stage's CSV log, train.csv or plan.csv (replaces only what an earlier run of the same stage wrote there).", valueName: "dir"))
+    public var logdir: String?
+
+    public init() {}
+
+    /// The writer of `program`'s scalars `columns` (TensorBoard names) in `--logdir`, or nil without one.
+    public func writer(program: String, columns: [String]) throws -> TensorBoardWriter? {
+        try logdir.map { try TensorBoardWriter(directory: $0, program: program, csvName: program + ".csv", columns: columns) }
+    }
+}
+
+/// `--model`: the model file a stage reads (`plan`, `evaluate`).
+public struct ModelFileOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Model file (from `train`).", valueName: "file"))
+    public var model: String
+
+    public init() {}
+}
