@@ -2,7 +2,7 @@ import Foundation
 @testable import MBRL
 import XCTest
 
-/// The fused SIMD passes of training (`BackwardPasses`, Adam's Float loop) give, bit for bit, what one
+/// The fused SIMD passes of training (`BackwardPasses`, `NormalizePass`, Adam's Float loop) give, bit for bit, what one
 /// plain scalar loop per step gives: trained model files do not change bytes. Widths 21 and 16 cover
 /// the vector part, the scalar tail and a row with no tail.
 final class BackwardPassesTests: XCTestCase {
@@ -61,6 +61,30 @@ final class BackwardPassesTests: XCTestCase {
             for r in 0..<rows { for j in 0..<width { sums[j] += expected[r * width + j] } }
             XCTAssertEqual(scaled.array.map(\.bitPattern), expected.map(\.bitPattern), "scale, width \(width)")
             XCTAssertEqual(fBias.array.map(\.bitPattern), sums.map(\.bitPattern), "scale db, width \(width)")
+        }
+    }
+
+    func testNormalizePassMatchesThePlainLoop() {
+        var rng = RandomGenerator(seed: 11)
+        for width in [21, 16, 5] {
+            let rows = 7
+            let z = Self.values(rows * width, &rng), mean = Self.values(width, &rng), invStd = Self.values(width, &rng).map { abs($0) + 0.5 }
+            // γ = 0 and β = −0 at some columns: the ReLU sees ±0 (max(y, 0) keeps +0 for −0).
+            let gamma = Self.values(width, &rng), beta = Self.values(width, &rng).map { $0 == 0 ? -0.0 : $0 }
+            var xhat = [Float](repeating: 0, count: rows * width), a = xhat
+            for r in 0..<rows {
+                for j in 0..<width {
+                    let normalized = (z[r * width + j] - mean[j]) * invStd[j]
+                    xhat[r * width + j] = normalized
+                    a[r * width + j] = max(gamma[j] * normalized + beta[j], 0)
+                }
+            }
+            let zz = Buffer<Float>(z), mm = Buffer<Float>(mean), ss = Buffer<Float>(invStd), gg = Buffer<Float>(gamma), bb = Buffer<Float>(beta)
+            let xx = Buffer<Float>(count: rows * width), aa = Buffer<Float>(count: rows * width)
+            NormalizePass.normalizeAndReLU(zz.pointer, mean: mm.pointer, invStd: ss.pointer, gamma: gg.pointer, beta: bb.pointer,
+                                           rows: rows, width: width, normalized: xx.pointer, activations: aa.pointer)
+            XCTAssertEqual(xx.array.map(\.bitPattern), xhat.map(\.bitPattern), "x̂, width \(width)")
+            XCTAssertEqual(aa.array.map(\.bitPattern), a.map(\.bitPattern), "a, width \(width)")
         }
     }
 

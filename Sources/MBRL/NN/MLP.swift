@@ -177,14 +177,8 @@ final class MLP<Scalar: NetworkScalar> {
                 invStd[j] = 1 / (runningVar[j] + epsilon).squareRoot()
             }
         }
-        for r in 0..<count {
-            let zr = UnsafePointer(z + r * h), xr = xhat + r * h, ar = a + r * h
-            for j in 0..<h {
-                let normalized = (zr[j] - mean[j]) * invStd[j]
-                xr[j] = normalized
-                ar[j] = max(gamma[j] * normalized + beta[j], 0)
-            }
-        }
+        NormalizePass.normalizeAndReLU(z, mean: mean, invStd: invStd, gamma: gamma, beta: beta, rows: count, width: h,
+                                       normalized: xhat, activations: a)
     }
 
     // MARK: Loss and backward
