@@ -50,7 +50,29 @@ final class Adam<Scalar: NetworkScalar> {
         let correction2Root = Scalar((1 - pow(Double(config.beta2), t)).squareRoot())
         let stepSize = Scalar(Double(config.learningRate) / correction1)
         let p = parameters.pointer, g = gradients.pointer, m = self.m.pointer, v = self.v.pointer
-        for i in 0..<self.m.count {
+        // For Float, 8 parameters at a time: each sees exactly the scalar loop's operations in its
+        // order (IEEE division and square root are exact per lane), so the result is bit-identical.
+        var start = 0
+        if Scalar.self == Float.self {
+            let pf = UnsafeMutableRawPointer(p), gf = UnsafeRawPointer(g), mf = UnsafeMutableRawPointer(m), vf = UnsafeMutableRawPointer(v)
+            let b1 = SIMD8<Float>(repeating: Float(beta1)), b2 = SIMD8<Float>(repeating: Float(beta2))
+            let oneMinusB1 = SIMD8<Float>(repeating: Float(1 - beta1)), oneMinusB2 = SIMD8<Float>(repeating: Float(1 - beta2))
+            let decayV = SIMD8<Float>(repeating: Float(decay)), epsV = SIMD8<Float>(repeating: Float(eps))
+            let stepV = SIMD8<Float>(repeating: Float(stepSize)), rootV = SIMD8<Float>(repeating: Float(correction2Root))
+            let end = self.m.count & ~7
+            while start < end {
+                let offset = start * 4
+                let param = pf.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                let grad = gf.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) + decayV * param
+                let first = b1 * mf.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) + oneMinusB1 * grad
+                let second = b2 * vf.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) + oneMinusB2 * grad * grad
+                mf.storeBytes(of: first, toByteOffset: offset, as: SIMD8<Float>.self)
+                vf.storeBytes(of: second, toByteOffset: offset, as: SIMD8<Float>.self)
+                pf.storeBytes(of: param - stepV * first / (second.squareRoot() / rootV + epsV), toByteOffset: offset, as: SIMD8<Float>.self)
+                start += 8
+            }
+        }
+        for i in start..<self.m.count {
             let grad = g[i] + decay * p[i]
             m[i] = beta1 * m[i] + (1 - beta1) * grad
             v[i] = beta2 * v[i] + (1 - beta2) * grad * grad

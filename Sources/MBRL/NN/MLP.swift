@@ -46,6 +46,7 @@ final class MLP<Scalar: NetworkScalar> {
         let mean: [Buffer<Scalar>]                // per hidden layer, hidden: μ used
         let gradient: Buffer<Scalar>              // backward: dL/d(current layer output)
         let spare: Buffer<Scalar>                 // backward: dL/d(current layer input)
+        let columns: Buffer<Scalar>               // backward: a per-column factor of batch norm
 
         init(_ c: MLPConfiguration, rows: Int) {
             let h = c.hidden * rows, wide = max(c.hidden, c.outputSize, c.inputSize) * rows
@@ -58,6 +59,7 @@ final class MLP<Scalar: NetworkScalar> {
             mean = (0..<c.depth).map { _ in Buffer(count: c.hidden) }
             gradient = Buffer(count: wide)
             spare = Buffer(count: wide)
+            columns = Buffer(count: c.hidden)
         }
     }
 
@@ -145,16 +147,22 @@ final class MLP<Scalar: NetworkScalar> {
         let runningVar = buffers.pointer + layout.varianceOffset[l]
         let z = w.z[l].pointer, xhat = w.xhat[l].pointer, a = w.activations[l].pointer
         let mean = w.mean[l].pointer, invStd = w.inverseStd[l].pointer
+        // Each pass walks the rows with a row pointer, so the inner loop over the columns is
+        // elementwise (and vectorizes); every element sees the same operations in the same order.
         if training {
             let variance = w.gradient.pointer  // scratch: the backward buffer is free during forward
             mean.update(repeating: 0, count: h)
             variance.update(repeating: 0, count: h)
-            for r in 0..<count { for j in 0..<h { mean[j] += z[r * h + j] } }
+            for r in 0..<count {
+                let zr = UnsafePointer(z + r * h)
+                for j in 0..<h { mean[j] += zr[j] }
+            }
             let n = Scalar(count)
             for j in 0..<h { mean[j] /= n }
             for r in 0..<count {
+                let zr = UnsafePointer(z + r * h)
                 for j in 0..<h {
-                    let d = z[r * h + j] - mean[j]
+                    let d = zr[j] - mean[j]
                     variance[j] += d * d
                 }
             }
@@ -169,13 +177,8 @@ final class MLP<Scalar: NetworkScalar> {
                 invStd[j] = 1 / (runningVar[j] + epsilon).squareRoot()
             }
         }
-        for r in 0..<count {
-            for j in 0..<h {
-                let normalized = (z[r * h + j] - mean[j]) * invStd[j]
-                xhat[r * h + j] = normalized
-                a[r * h + j] = max(gamma[j] * normalized + beta[j], 0)
-            }
-        }
+        NormalizePass.normalizeAndReLU(z, mean: mean, invStd: invStd, gamma: gamma, beta: beta, rows: count, width: h,
+                                       normalized: xhat, activations: a)
     }
 
     // MARK: Loss and backward
@@ -213,15 +216,14 @@ final class MLP<Scalar: NetworkScalar> {
         let count = rows, w = workspace, g = gradients.pointer, p = parameters.pointer
         var current = w.gradient.pointer   // dL/dZ of layer l (dL/d output for the last layer)
         var spare = w.spare.pointer
+        // db = Σ_rows dZ: here for the last layer, for the hidden ones in the pass that makes their dZ.
+        BackwardPasses.columnSums(current, rows: count, width: config.outputSize, into: g + layout.biasOffset[config.depth])
         for l in stride(from: config.depth, through: 0, by: -1) {
             let (inputWidth, outputWidth) = config.linearShape(l)
             let layerInput = UnsafePointer(l == 0 ? w.input.pointer : w.activations[l - 1].pointer)
-            // dW = dZᵀ X (out × in), db = Σ_rows dZ.
+            // dW = dZᵀ X (out × in).
             Scalar.gemm(transposeA: true, transposeB: false, m: outputWidth, n: inputWidth, k: count,
                         alpha: 1, a: current, b: layerInput, beta: 0, c: g + layout.weightOffset[l])
-            let db = g + layout.biasOffset[l]
-            db.update(repeating: 0, count: outputWidth)
-            for r in 0..<count { for j in 0..<outputWidth { db[j] += current[r * outputWidth + j] } }
             guard l > 0 else { break }
             // dA of the previous block = dZ W (rows × in).
             Scalar.gemm(transposeA: false, transposeB: false, m: count, n: inputWidth, k: outputWidth,
@@ -232,37 +234,32 @@ final class MLP<Scalar: NetworkScalar> {
     }
 
     /// Turns dL/dA of hidden block `l` (`grad`, rows × hidden) into dL/dZ in place, through the ReLU
-    /// and, with batch norm, the normalization (accumulating dγ and dβ).
+    /// and, with batch norm, the normalization (accumulating dγ and dβ), and writes the bias gradient
+    /// of the block's Linear, Σ_rows dZ, in two fused passes (`BackwardPasses`: bit-identical to one
+    /// pass per step).
     private func backwardThroughBlock(_ l: Int, gradient grad: UnsafeMutablePointer<Scalar>) {
         let count = rows, h = config.hidden, w = workspace
         let a = w.activations[l].pointer
-        for i in 0..<(count * h) { grad[i] = a[i] > 0 ? grad[i] : 0 }
-        guard config.batchNorm else { return }
+        let dBias = gradients.pointer + layout.biasOffset[l]
+        guard config.batchNorm else {
+            BackwardPasses.reluAndBiasSum(gradient: grad, activations: a, rows: count, width: h, dBias: dBias)
+            return
+        }
         let gamma = parameters.pointer + layout.gammaOffset[l]
         let dGamma = gradients.pointer + layout.gammaOffset[l], dBeta = gradients.pointer + layout.betaOffset[l]
-        let xhat = w.xhat[l].pointer, invStd = w.inverseStd[l].pointer
-        dGamma.update(repeating: 0, count: h)
-        dBeta.update(repeating: 0, count: h)
-        for r in 0..<count {
-            for j in 0..<h {
-                let dy = grad[r * h + j]
-                dGamma[j] += dy * xhat[r * h + j]
-                dBeta[j] += dy
-            }
-        }
+        let xhat = w.xhat[l].pointer, invStd = w.inverseStd[l].pointer, scale = w.columns.pointer
+        BackwardPasses.reluAndNormSums(gradient: grad, activations: a, normalized: xhat, rows: count, width: h, dGamma: dGamma, dBeta: dBeta)
         guard lastForwardWasTraining else {
             // Evaluation mode: batch norm is the fixed affine map Y = γ·(Z − μ)/σ + β.
-            for r in 0..<count { for j in 0..<h { grad[r * h + j] *= gamma[j] * invStd[j] } }
+            for j in 0..<h { scale[j] = gamma[j] * invStd[j] }
+            BackwardPasses.scaleAndBiasSum(gradient: grad, scale: scale, rows: count, width: h, dBias: dBias)
             return
         }
         // Training mode, where μ and σ depend on the batch:
         // dZ = γ/(B·σ) · (B·dY − Σ dY − X̂ · Σ dY⊙X̂), where Σ dY = dβ and Σ dY⊙X̂ = dγ.
         let n = Scalar(count)
-        for r in 0..<count {
-            for j in 0..<h {
-                let scale = gamma[j] * invStd[j] / n
-                grad[r * h + j] = scale * (n * grad[r * h + j] - dBeta[j] - xhat[r * h + j] * dGamma[j])
-            }
-        }
+        for j in 0..<h { scale[j] = gamma[j] * invStd[j] / n }
+        BackwardPasses.normInputAndBiasSum(gradient: grad, normalized: xhat, scale: scale, n: n, dGamma: dGamma, dBeta: dBeta,
+                                           rows: count, width: h, dBias: dBias)
     }
 }

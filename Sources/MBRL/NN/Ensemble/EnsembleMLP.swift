@@ -111,7 +111,10 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
             // z keeps the biased pre-activation (for backward), `activations` the activation.
             for m in 0..<b {
                 let bias = p + layout.biasOffset[l] + m * output, rowsOfMember = destination + m * count * output
-                for r in 0..<count { for j in 0..<output { rowsOfMember[r * output + j] += bias[j] } }
+                for r in 0..<count {
+                    let row = rowsOfMember + r * output
+                    for j in 0..<output { row[j] += bias[j] }
+                }
             }
             if l < config.depth {
                 config.activation.apply(UnsafePointer(w.z[l].pointer), bias: nil, width: output, rows: b * count, into: w.activations[l].pointer)
@@ -220,9 +223,7 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
             Scalar.gemmBatched(count: b, transposeA: true, m: input, n: output, k: count, a: layerInput, strideA: count * input,
                                b: current, strideB: count * output, c: g + layout.weightOffset[l], strideC: input * output)
             for m in 0..<b {
-                let db = g + layout.biasOffset[l] + m * output, dz = current + m * count * output
-                db.update(repeating: 0, count: output)
-                for r in 0..<count { for j in 0..<output { db[j] += dz[r * output + j] } }
+                BackwardPasses.columnSums(current + m * count * output, rows: count, width: output, into: g + layout.biasOffset[l] + m * output)
             }
             guard l > 0 else { break }
             // dA_b = dZ_b W_bᵀ (R × in), then through the activation of hidden layer l − 1.
