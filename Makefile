@@ -245,7 +245,7 @@ else
 # a library it imports did, and with cross-module optimization its objects then hold the library's old
 # layouts (seen: `stats` crashing in OptionGroup after a new type in MBRLCommandLine). Any program with
 # an object file older than an object file of the library targets is compiled and linked again.
-library_targets := MBRL MBRLCommandLine MBRLSweeps MBRLStatistics MBRLArchive
+library_targets := MBRLCore MBRLEnvironments MBRLData MBRLModels MBRLRollouts MBRLPlanning MBRLReporting MBRLCommandLine MBRLSweeps MBRLStatistics MBRLArchive
 swift_build = MBRL_TARGET_CPU=$(TARGET_CPU) swift build -c release$(if $(filter native,$(TARGET_CPU)),, --scratch-path $(build_dir))
 $(BIN)/programs.mk: $(SOURCES) $(if $(wildcard $(sweep_grid_program)),,FORCE) | deps
 	$(swift_build)

@@ -1,5 +1,5 @@
 import Foundation
-import MBRL
+import MBRLCore
 
 /// Checks an archive made by `scripts/archive-run` in one pass over its decompressed stream, without
 /// extracting anything: no temporary folder, no disk space, and at most `maxBytes` bytes of tar stream

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLEnvironments
 
 extension EnvironmentName: ExpressibleByArgument {
     /// The short name (`pendulum`) or the Gymnasium id (`Pendulum-v1`).
@@ -9,7 +10,6 @@ extension EnvironmentName: ExpressibleByArgument {
         self = name
     }
 }
-extension PlannerKind: ExpressibleByArgument {}
 
 /// `--seed`: the one number every random choice of a stage derives from.
 public struct SeedOptions: ParsableArguments {

@@ -1,5 +1,6 @@
 import ArgumentParser
-import MBRL
+import MBRLCore
+import MBRLEnvironments
 
 /// `--print-config`: print the configuration a stage would record, write nothing.
 ///

@@ -1,5 +1,6 @@
 import Foundation
-import MBRL
+import MBRLData
+import MBRLReporting
 
 /// A results table generated from run folders, never typed: one row per group of runs (the seeds of one
 /// preset, or of one grid point), with what a reader needs to judge a number — the mean across seeds

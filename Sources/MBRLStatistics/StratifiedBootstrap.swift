@@ -1,4 +1,5 @@
-import MBRL
+import MBRLCore
+
 
 /// Percentile confidence intervals by the stratified bootstrap, as rliable's
 /// `get_interval_estimates(..., method='percentile', task_bootstrap=False)` computes them.

@@ -1,6 +1,10 @@
 import Foundation
-import MBRL
 import MBRLCommandLine
+import MBRLCore
+import MBRLData
+import MBRLEnvironments
+import MBRLModels
+import MBRLPlanning
 
 /// The planner's opt-in bf16 path (`PlanningPrecision`) beside fp32: the product of HalfCheetah's
 /// hidden layer (candidates × horizon rows per step, 200 × 200) in bf16 on AMX and in fp32 SGEMM,

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
-import MBRL
 import MBRLCommandLine
+import MBRLCore
+import MBRLEnvironments
+import MBRLModels
 
 /// `make bench`: the planner's and the trainer's speed against this machine's own SGEMM peak, and
 /// against PyTorch on the same workloads in the same run.

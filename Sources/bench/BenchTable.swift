@@ -1,5 +1,7 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLEnvironments
+import MBRLModels
 
 /// The performance table of one `bench` run, in Markdown, made from the JSON object the run wrote
 /// (`bench --json-out`), so the figures in the docs are the run's figures and not retyped.

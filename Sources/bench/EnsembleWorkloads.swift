@@ -1,5 +1,8 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLData
+import MBRLModels
+import MBRLPlanning
 
 /// PETS's workloads (issue 13) at PETS's sizes: an ensemble of 5 Gaussian members, 4 hidden SiLU
 /// layers of 200, trained with Adam on the NLL (minibatch 256 per member over the 4,000 random

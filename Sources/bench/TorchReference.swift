@@ -1,5 +1,4 @@
 import Foundation
-import MBRL
 
 /// The PyTorch reference, `scripts/torch_bench.py`, run by a Python that has torch, on the same
 /// workloads as the Swift measurements and right after them, so the ratios compare one machine in

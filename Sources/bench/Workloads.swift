@@ -1,5 +1,10 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLData
+import MBRLEnvironments
+import MBRLModels
+import MBRLPlanning
+import MBRLRollouts
 
 /// The measured workloads on one environment, each returning the median over repetitions after a
 /// warm-up. The model is a batch-norm network of two blocks of width `hidden`, sized for the

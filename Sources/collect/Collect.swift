@@ -1,6 +1,9 @@
 import ArgumentParser
-import MBRL
 import MBRLCommandLine
+import MBRLCore
+import MBRLData
+import MBRLEnvironments
+import MBRLRollouts
 
 /// Step 1 of the notebook: run a policy (uniform random actions) in the environment and record every
 /// transition, as D_env for training the dynamics model.

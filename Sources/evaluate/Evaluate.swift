@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
-import MBRL
 import MBRLCommandLine
+import MBRLCore
+import MBRLData
+import MBRLModels
 
 /// How good the model and the controller are: prediction error on held-out transitions and the
 /// returns of the rollouts.

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-import MBRL
 import MBRLCommandLine
+import MBRLCore
+import MBRLData
 
 /// A run's transitions as a Minari dataset, so offline-RL tools (and `minari.load_dataset`) read
 /// what the pipeline collected or planned.

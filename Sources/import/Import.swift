@@ -1,6 +1,8 @@
 import ArgumentParser
-import MBRL
 import MBRLCommandLine
+import MBRLCore
+import MBRLData
+import MBRLEnvironments
 
 /// Offline data: a Minari dataset (the successor of D4RL) as this project's transitions, so the
 /// dynamics model trains and is evaluated on data the project did not collect.

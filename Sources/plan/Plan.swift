@@ -1,7 +1,12 @@
 import ArgumentParser
 import Foundation
-import MBRL
 import MBRLCommandLine
+import MBRLCore
+import MBRLData
+import MBRLEnvironments
+import MBRLModels
+import MBRLPlanning
+import MBRLRollouts
 
 /// Step 3 of the notebook: control the real environment with MPC on the learned model. The rollouts
 /// are both the on-policy data of the next training round and the measure of the controller.
@@ -153,7 +158,7 @@ struct Plan: ParsableCommand {
     }
 
     /// The model's planning engine for `settings`, its refusal as the stage's error.
-    func planningEngine(_ learned: any LearnedModel, _ settings: PlannerConfiguration) throws -> PlanningEngine {
+    func planningEngine(_ learned: any PlanningModel, _ settings: PlannerConfiguration) throws -> PlanningEngine {
         do {
             let engine = try learned.planningEngine(for: settings, propagation: propagationRequest, precision: precision)
             if precision == .bf16, case .string(let used) = engine.config["precision"], used != PlanningPrecision.bf16.rawValue {
@@ -230,7 +235,7 @@ struct Plan: ParsableCommand {
     /// and the planning reward the options ask for, with the `config` they make; its errors are the
     /// stage's (a model for another environment, settings the model refuses).
     func setup() throws -> Setup {
-        let (learned, envID) = try ModelFile.read(fromFile: model)
+        let (learned, envID) = try ModelFile.readPlanningModel(fromFile: model)
         let env = try environment(envID, for: learned)
         let settings = plannerConfiguration
         let engine = try planningEngine(learned, settings)
@@ -312,6 +317,7 @@ struct Plan: ParsableCommand {
     }
 }
 
+extension PlannerKind: ExpressibleByArgument {}
 extension Propagation: ExpressibleByArgument {}
 extension PlanningPrecision: ExpressibleByArgument {}
 

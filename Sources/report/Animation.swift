@@ -1,5 +1,5 @@
 import Foundation
-import MBRL
+import MBRLReporting
 
 /// Animated test episodes: the environment's side view of the recorded motion, frame by frame, with
 /// an outline ("ghost") of the model's open-loop prediction drawn over it.

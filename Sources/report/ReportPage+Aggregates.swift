@@ -1,5 +1,5 @@
 import Foundation
-import MBRL
+import MBRLData
 import MBRLStatistics
 
 // MARK: Learning curves and aggregates across runs

@@ -1,5 +1,6 @@
 import Foundation
-import MBRL
+import MBRLData
+import MBRLEnvironments
 import MBRLStatistics
 import MBRLSweeps
 

@@ -1,5 +1,9 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLData
+import MBRLEnvironments
+import MBRLModels
+import MBRLReporting
 import MBRLSweeps
 
 /// The self-contained HTML page of a run (or of several runs of a sweep): inline CSS and SVG, and one

@@ -1,5 +1,8 @@
 import Foundation
-import MBRL
+import MBRLData
+import MBRLEnvironments
+import MBRLModels
+import MBRLReporting
 
 /// One run as the report shows it: the run's results (`RunResults`, from its HDF5 files) plus what
 /// only the report needs: the final model's open-loop prediction of the first test episode, and of

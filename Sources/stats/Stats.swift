@@ -1,6 +1,7 @@
 import ArgumentParser
-import MBRL
 import MBRLCommandLine
+import MBRLCore
+import MBRLData
 
 /// The notebook's `Dataset` statistics: mean and standard deviation of states, actions and state
 /// changes, which normalize the network's inputs and targets.

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
-import MBRL
 import MBRLCommandLine
+import MBRLCore
+import MBRLData
+import MBRLReporting
 import MBRLStatistics
 import MBRLSweeps
 

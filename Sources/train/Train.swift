@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
-import MBRL
 import MBRLCommandLine
+import MBRLCore
+import MBRLData
+import MBRLModels
 
 /// Step 2 of the notebook: fit the dynamics model P(s, a) → normalized Δs with Adam on MSE. Several
 /// --data files are the paper's aggregation (random data, then on-policy rollouts).

@@ -1,5 +1,6 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLEnvironments
 
 /// A hand-made Minari dataset (the layout of Minari 0.5's `DataCollector`, written through the
 /// project's HDF5 layer), for the cases Minari itself would not write: broken lengths, NaN, other spaces.

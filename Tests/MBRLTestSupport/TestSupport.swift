@@ -1,5 +1,4 @@
 import Foundation
-import MBRL
 
 /// Paths of the repository and its committed test data, found from this file's location so tests
 /// run from any working directory.

@@ -1,5 +1,7 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLData
+@testable import MBRLModels
 import MBRLTestSupport
 import XCTest
 

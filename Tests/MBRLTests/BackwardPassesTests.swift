@@ -1,5 +1,6 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLModels
 import XCTest
 
 /// The fused SIMD passes of training (`BackwardPasses`, `NormalizePass`, Adam's Float loop) give, bit for bit, what one

@@ -1,5 +1,10 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLData
+@testable import MBRLEnvironments
+@testable import MBRLModels
+@testable import MBRLPlanning
+@testable import MBRLRollouts
 import MBRLTestSupport
 import XCTest
 

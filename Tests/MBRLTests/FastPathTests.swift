@@ -1,4 +1,9 @@
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLData
+@testable import MBRLEnvironments
+@testable import MBRLModels
+@testable import MBRLPlanning
+@testable import MBRLRollouts
 import MBRLTestSupport
 import XCTest
 

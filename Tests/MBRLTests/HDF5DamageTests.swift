@@ -1,6 +1,6 @@
 import CHDF5
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
 import MBRLTestSupport
 import XCTest
 

@@ -1,5 +1,6 @@
 import CHDF5
-import MBRL
+import MBRLCore
+import MBRLEnvironments
 import MBRLTestSupport
 import XCTest
 

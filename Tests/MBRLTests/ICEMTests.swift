@@ -1,5 +1,7 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLModels
+@testable import MBRLPlanning
 import MBRLTestSupport
 import XCTest
 

@@ -1,5 +1,5 @@
 import Foundation
-import MBRL
+import MBRLEnvironments
 import XCTest
 
 /// The MuJoCo tasks' side view: the model's geoms through forward kinematics on qpos, projected on

@@ -1,4 +1,5 @@
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLModels
 import MBRLTestSupport
 import XCTest
 

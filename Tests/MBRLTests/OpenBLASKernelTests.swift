@@ -1,4 +1,4 @@
-import MBRL
+import MBRLCore
 import XCTest
 
 /// The choice of OpenBLAS kernel: a generic kernel on a CPU with AVX2 or AVX-512 is replaced by the

@@ -1,5 +1,6 @@
 import Foundation
-import MBRL
+import MBRLEnvironments
+import MBRLReporting
 import XCTest
 
 /// Pendulum's side view: θ = 0 is upright, θ grows counterclockwise, the torque arc turns with the

@@ -1,4 +1,5 @@
-import MBRL
+import MBRLCore
+import MBRLEnvironments
 import MBRLTestSupport
 import XCTest
 

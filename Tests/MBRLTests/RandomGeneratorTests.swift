@@ -1,4 +1,4 @@
-import MBRL
+import MBRLCore
 import XCTest
 
 final class RandomGeneratorTests: XCTestCase {

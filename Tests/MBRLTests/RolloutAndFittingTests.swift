@@ -1,4 +1,8 @@
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLData
+@testable import MBRLEnvironments
+@testable import MBRLModels
+@testable import MBRLRollouts
 import XCTest
 
 /// A policy that returns a fixed action, or NaN from a given step on.

@@ -1,5 +1,5 @@
 import Foundation
-import MBRL
+import MBRLReporting
 import MBRLTestSupport
 import XCTest
 

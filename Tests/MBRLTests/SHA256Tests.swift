@@ -1,4 +1,4 @@
-@testable import MBRL
+@testable import MBRLCore
 import XCTest
 
 final class SHA256Tests: XCTestCase {

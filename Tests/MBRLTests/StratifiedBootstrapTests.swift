@@ -1,5 +1,5 @@
 import Foundation
-import MBRL
+import MBRLCore
 import MBRLStatistics
 import XCTest
 

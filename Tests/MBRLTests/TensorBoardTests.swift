@@ -1,5 +1,5 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
 import MBRLTestSupport
 import XCTest
 

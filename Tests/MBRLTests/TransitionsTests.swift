@@ -1,4 +1,5 @@
-import MBRL
+import MBRLCore
+import MBRLData
 import MBRLTestSupport
 import XCTest
 

@@ -1,6 +1,6 @@
 import CHDF5
 import Foundation
-import MBRL
+import MBRLCore
 import MBRLTestSupport
 import XCTest
 

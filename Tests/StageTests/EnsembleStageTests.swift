@@ -1,5 +1,6 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLModels
 import MBRLTestSupport
 import XCTest
 

@@ -1,11 +1,12 @@
 import Foundation
-#if canImport(FoundationXML)
 import FoundationXML
-#endif
-import MBRL
+import MBRLData
+import MBRLEnvironments
 import MBRLStatistics
 import MBRLTestSupport
 import XCTest
+#if canImport(FoundationXML)
+#endif
 
 /// `make sweep GRID=...` run locally: every grid point in its own folder, one table and one page
 /// across the grid (mean ± std across seeds per point, the best marked), errors for grids and points

@@ -1,5 +1,5 @@
 import Foundation
-import MBRL
+import MBRLCore
 import MBRLTestSupport
 import XCTest
 
@@ -186,7 +186,8 @@ final class BuildTests: XCTestCase {
                 (try? fm.attributesOfItem(atPath: folder + "/" + name)[.modificationDate] as? Date).map { (target + "/" + name, $0) }
             }
         }
-        let libraries = ["MBRL", "MBRLCommandLine", "MBRLSweeps", "MBRLStatistics", "MBRLArchive"].flatMap(objects)
+        let libraries = ["MBRLCore", "MBRLEnvironments", "MBRLData", "MBRLModels", "MBRLRollouts", "MBRLPlanning", "MBRLReporting",
+                         "MBRLCommandLine", "MBRLSweeps", "MBRLStatistics", "MBRLArchive"].flatMap(objects)
         let newest = try XCTUnwrap(libraries.max { $0.1 < $1.1 })
         for program in Repository.programs {
             let own = objects(program.replacingOccurrences(of: "-", with: "_"))  // SwiftPM's folder of the target

@@ -1,4 +1,7 @@
 import Foundation
+import MBRLCore
+import MBRLData
+import MBRLReporting
 import MBRLTestSupport
 import XCTest
 
@@ -245,7 +248,6 @@ final class MakeTests: XCTestCase {
     }
 }
 
-import MBRL
 
 enum HDF5FileSummary {
     static func rows(_ path: String) throws -> Int { try Transitions.read(from: path).count }

@@ -1,10 +1,12 @@
 import Foundation
-#if canImport(FoundationXML)
 import FoundationXML
-#endif
-import MBRL
+import MBRLData
+import MBRLEnvironments
+import MBRLModels
 import MBRLTestSupport
 import XCTest
+#if canImport(FoundationXML)
+#endif
 
 /// The report of a tiny HalfCheetah run animates its test episodes from the recorded simulator
 /// states: the drawn geoms are the side view of `infos/qpos` (relative to the camera, which follows

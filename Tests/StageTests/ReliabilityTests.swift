@@ -1,6 +1,9 @@
 import CHDF5
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLData
+@testable import MBRLEnvironments
+@testable import MBRLModels
 import MBRLTestSupport
 import XCTest
 

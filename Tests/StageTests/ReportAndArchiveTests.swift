@@ -1,11 +1,14 @@
 import Foundation
-#if canImport(FoundationXML)
 import FoundationXML
-#endif
-import MBRL
+import MBRLCore
+import MBRLData
+import MBRLEnvironments
+import MBRLModels
 import MBRLStatistics
 import MBRLTestSupport
 import XCTest
+#if canImport(FoundationXML)
+#endif
 
 /// `make report` and `make archive` on a tiny run: a well-formed self-contained page with the run's
 /// numbers in its plots; a reproducible archive whose manifest verifies, catches a corrupted member,

@@ -1,5 +1,4 @@
 import Foundation
-import MBRL
 import MBRLTestSupport
 import XCTest
 

@@ -1,5 +1,8 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLData
+@testable import MBRLEnvironments
+@testable import MBRLModels
 import MBRLTestSupport
 import XCTest
 

@@ -1,5 +1,8 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLData
+import MBRLEnvironments
+import MBRLModels
 import MBRLTestSupport
 import XCTest
 
