@@ -60,9 +60,29 @@ extension BatchDynamics {
     }
 }
 
+/// Dynamics that implement the full `predict(…auxiliary:context:)` (the learned models, whose
+/// auxiliary outputs a reward may read): the plain and the contextual `predict` are that call without
+/// auxiliary outputs (the plain one at seed 0, step 0). `BatchDynamics`' own defaults route the other
+/// way, full → plain, for dynamics that only implement the plain `predict`; a type conforming to this
+/// protocol must implement `predict(…auxiliary:context:)` itself.
+public protocol AuxiliaryOutputDynamics: BatchDynamics {}
+
+extension AuxiliaryOutputDynamics {
+    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+                        into next: UnsafeMutablePointer<Float>) {
+        predict(observations: observations, actions: actions, count: count, into: next, auxiliary: nil,
+                context: PredictionContext(seed: 0, step: 0, firstCandidate: 0))
+    }
+
+    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+                        into next: UnsafeMutablePointer<Float>, context: PredictionContext) {
+        predict(observations: observations, actions: actions, count: count, into: next, auxiliary: nil, context: context)
+    }
+}
+
 /// The learned model as planning dynamics: next = s + Δs from the folded network, and its Δx output
 /// (ρ) as the auxiliary value when the model predicts Δx.
-public final class ModelDynamics: BatchDynamics {
+public final class ModelDynamics: AuxiliaryOutputDynamics {
     public let network: FoldedNetwork
     private let inputs: Buffer<Float>
 
@@ -80,17 +100,6 @@ public final class ModelDynamics: BatchDynamics {
     public var actionSize: Int { network.actionSize }
     public var capacity: Int { network.capacity }
     public var auxiliarySize: Int { network.outputSize - network.observationSize }
-
-    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-                        into next: UnsafeMutablePointer<Float>) {
-        predict(observations: observations, actions: actions, count: count, into: next, auxiliary: nil,
-                context: PredictionContext(seed: 0, step: 0, firstCandidate: 0))
-    }
-
-    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-                        into next: UnsafeMutablePointer<Float>, context: PredictionContext) {
-        predict(observations: observations, actions: actions, count: count, into: next, auxiliary: nil, context: context)
-    }
 
     public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
                         into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext) {

@@ -5,9 +5,9 @@ import MBRLCore
 /// (`Propagation`), the next observation s + Δs with Δs the member's mean or a draw from its Gaussian;
 /// for an ensemble that predicts Δx, its Δx output (ρ) the same way, as the auxiliary value.
 ///
-/// The elites' weights are folded once: the input normalization into the first layer
-/// (W ← diag(1/σₓ)·W, b ← b − (μₓ/σₓ)·W, with W (in, out)) and the output unnormalization into the
-/// head's mean columns (×σ_Δ, +μ_Δ, Δx's σ and μ for its column); the raw log-variance columns stay,
+/// The elites' weights are folded once (`LayerFolding`, as `FoldedNetwork` folds its own): the input
+/// normalization into the first layer (W ← diag(1/σₓ)·W, b ← b − (μₓ/σₓ)·W, with W (in, out)) and the
+/// output unnormalization into the head's mean columns (×σ_Δ, +μ_Δ, Δx's σ and μ for its column); the raw log-variance columns stay,
 /// bounded softly after the head and turned into the variance σ_Δ²·e^logvar.
 ///
 /// Rows are gathered member-major, E groups of equal size m, so every hidden layer is one batched
@@ -18,7 +18,7 @@ import MBRLCore
 ///
 /// Buffers for `capacity` rows are allocated once; `predict` allocates nothing. Use one instance per
 /// thread (`copy()`).
-public final class EnsembleDynamics: BatchDynamics {
+public final class EnsembleDynamics: AuxiliaryOutputDynamics {
     public let observationSize: Int
     public let actionSize: Int
     public let capacity: Int
@@ -53,25 +53,18 @@ public final class EnsembleDynamics: BatchDynamics {
         var weights: [[Float]] = [], biases: [[Float]] = []
         for l in 0...c.depth {
             let (input, output) = c.layerShape(l)
+            let folding = LayerFolding.inputMajor(inputs: input, outputs: output)
             var w = [Float](), bias = [Float]()
             for e in model.elites {
                 var we = (0..<(input * output)).map { p[layout.weightOffset[l] + e * input * output + $0] }
                 var be = (0..<output).map { p[layout.biasOffset[l] + e * output + $0] }
                 if l == 0 {
-                    let mean = stats.stateMean + stats.actionMean, std = stats.stateStd + stats.actionStd
-                    for i in 0..<input {
-                        for j in 0..<output {
-                            be[j] -= we[i * output + j] * mean[i] / std[i]
-                            we[i * output + j] /= std[i]
-                        }
-                    }
+                    folding.foldInputNormalization(weight: &we, bias: &be, mean: stats.stateMean + stats.actionMean,
+                                                   std: stats.stateStd + stats.actionStd)
                 }
                 if l == c.depth {
-                    let targetStd = stats.targetStd, targetMean = stats.targetMean
-                    for j in 0..<c.outputSize {
-                        for i in 0..<input { we[i * output + j] *= targetStd[j] }
-                        be[j] = targetStd[j] * be[j] + targetMean[j]
-                    }
+                    // The mean columns only; the log-variance columns stay raw.
+                    folding.foldOutputUnnormalization(weight: &we, bias: &be, mean: stats.targetMean, std: stats.targetStd)
                 }
                 w += we
                 bias += be
@@ -138,18 +131,6 @@ public final class EnsembleDynamics: BatchDynamics {
 
     public var particles: Int { settings.particles }
     public var isStochastic: Bool { settings.propagation == .ts1 || (settings.prediction == .sample && settings.propagation != .expectation) }
-
-    /// `predict` with seed 0 at step 0: rows are particle-major (`BatchDynamics.predict(…context:)`).
-    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-                        into next: UnsafeMutablePointer<Float>) {
-        predict(observations: observations, actions: actions, count: count, into: next,
-                context: PredictionContext(seed: 0, step: 0, firstCandidate: 0))
-    }
-
-    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-                        into next: UnsafeMutablePointer<Float>, context: PredictionContext) {
-        predict(observations: observations, actions: actions, count: count, into: next, auxiliary: nil, context: context)
-    }
 
     public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
                         into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext) {

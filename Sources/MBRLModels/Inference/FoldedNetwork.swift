@@ -8,8 +8,8 @@ import MBRLCore
 /// (W ← W·diag(1/σₓ), b ← b − W·(μₓ/σₓ)); each evaluation-mode batch norm into the linear layer
 /// before it (with s = γ/√(running_var + ε): W ← diag(s)·W, b ← s⊙(b − running_mean) + β); and the
 /// output unnormalization into the last layer (W ← diag(σ_Δ)·W, b ← σ_Δ⊙b + μ_Δ, with Δx's σ and μ
-/// for its output). What remains per
-/// hidden layer is one GEMM and one fused bias-and-ReLU pass.
+/// for its output; `LayerFolding`, shared with `EnsembleDynamics`, folds the normalizations). What
+/// remains per hidden layer is one GEMM and one fused bias-and-ReLU pass.
 ///
 /// Buffers for `capacity` rows are allocated once; `predictDelta` allocates nothing. One instance
 /// must not be used from two threads at once (give each thread its own `copy()`).
@@ -43,14 +43,10 @@ public final class FoldedNetwork {
             let (input, output) = config.linearShape(l)
             var w = (0..<(input * output)).map { p[layout.weightOffset[l] + $0] }
             var bias = (0..<output).map { p[layout.biasOffset[l] + $0] }
+            let folding = LayerFolding.outputMajor(inputs: input, outputs: output)
             if l == 0 {
-                let mean = stats.stateMean + stats.actionMean, std = stats.stateStd + stats.actionStd
-                for o in 0..<output {
-                    for i in 0..<input {
-                        bias[o] -= w[o * input + i] * mean[i] / std[i]
-                        w[o * input + i] /= std[i]
-                    }
-                }
+                folding.foldInputNormalization(weight: &w, bias: &bias, mean: stats.stateMean + stats.actionMean,
+                                               std: stats.stateStd + stats.actionStd)
             }
             if l < config.depth && config.batchNorm {
                 for o in 0..<output {
@@ -60,11 +56,7 @@ public final class FoldedNetwork {
                 }
             }
             if l == config.depth {
-                let targetStd = stats.targetStd, targetMean = stats.targetMean
-                for o in 0..<output {
-                    for i in 0..<input { w[o * input + i] *= targetStd[o] }
-                    bias[o] = targetStd[o] * bias[o] + targetMean[o]
-                }
+                folding.foldOutputUnnormalization(weight: &w, bias: &bias, mean: stats.targetMean, std: stats.targetStd)
             }
             weights.append(w)
             biases.append(bias)
