@@ -18,13 +18,13 @@ struct BenchTable {
 
     init(contentsOf path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw OutputError(path: path, "cannot be read")
+            throw FileError(path: path, "cannot be read")
         }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw OutputError(path: path, "is not a JSON object (bench --json-out writes one)")
+            throw FileError(path: path, "is not a JSON object (bench --json-out writes one)")
         }
         guard object["sgemm_gflops_1t"] is NSNumber else {
-            throw OutputError(path: path, "has no sgemm_gflops_1t: not a bench result")
+            throw FileError(path: path, "has no sgemm_gflops_1t: not a bench result")
         }
         values = object
         source = path

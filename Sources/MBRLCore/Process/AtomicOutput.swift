@@ -26,7 +26,7 @@ public final class AtomicOutput {
     ///   input is refused as well as its own spelling.
     public init(target: String, inputs: [String] = []) throws {
         self.target = target
-        if let problem = AtomicOutput.nameProblem(target) { throw OutputError(path: target, problem) }
+        if let problem = AtomicOutput.nameProblem(target) { throw FileError(path: target, problem) }
         let folderAsGiven = (target as NSString).deletingLastPathComponent
         let folder = folderAsGiven.isEmpty ? "." : folderAsGiven
         let name = (target as NSString).lastPathComponent
@@ -34,7 +34,7 @@ public final class AtomicOutput {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw OutputError(path: target, "cannot create its folder \(folder)")
+            throw FileError(path: target, "cannot create its folder \(folder)")
         }
         do {
             try AtomicOutput.checkTarget(target, folder: folder, inputs: inputs)
@@ -65,21 +65,21 @@ public final class AtomicOutput {
     private static func checkTarget(_ target: String, folder: String, inputs: [String]) throws {
         var status = stat()
         if stat(target, &status) == 0 {
-            if (status.st_mode & S_IFMT) == S_IFDIR { throw OutputError(path: target, "is a folder, expected a file name") }
+            if (status.st_mode & S_IFMT) == S_IFDIR { throw FileError(path: target, "is a folder, expected a file name") }
             // Never rename over a device or other special file (e.g. /dev/null as root).
             guard (status.st_mode & S_IFMT) == S_IFREG else {
-                throw OutputError(path: target, "exists and is not a regular file")
+                throw FileError(path: target, "exists and is not a regular file")
             }
             for input in inputs {
                 var other = stat()
                 if stat(input, &other) == 0, other.st_dev == status.st_dev, other.st_ino == status.st_ino {
                     let spelling = input == target ? "" : " (as \(input))"
-                    throw OutputError(path: target, "is also an input of this stage\(spelling); writing it would replace the input: choose another output name")
+                    throw FileError(path: target, "is also an input of this stage\(spelling); writing it would replace the input: choose another output name")
                 }
             }
         }
         guard FileManager.default.isWritableFile(atPath: folder) else {
-            throw OutputError(path: target, "folder \(folder) is not writable")
+            throw FileError(path: target, "folder \(folder) is not writable")
         }
     }
 
@@ -93,7 +93,7 @@ public final class AtomicOutput {
         guard rename(temporary, target) == 0 else {
             let reason = String(cString: strerror(errno))
             discard()
-            throw OutputError(path: target, "cannot move the finished file into place: \(reason)")
+            throw FileError(path: target, "cannot move the finished file into place: \(reason)")
         }
         isOpen = false
         SignalCleanup.unregister(temporary)
@@ -112,7 +112,7 @@ public final class AtomicOutput {
     public func write(_ data: Data) throws {
         guard FileManager.default.createFile(atPath: temporary, contents: data) else {
             discard()
-            throw OutputError(path: target, "cannot be written (disk full?)")
+            throw FileError(path: target, "cannot be written (disk full?)")
         }
         try commit()
     }
@@ -139,15 +139,4 @@ public final class AtomicOutput {
             }
         }
     }
-}
-
-/// A failure to write an output file; `description` is `<file>: <message>`.
-public struct OutputError: Error, CustomStringConvertible {
-    public var path: String
-    public var message: String
-    public init(path: String, _ message: String) {
-        self.path = path
-        self.message = message
-    }
-    public var description: String { "\(path): \(message)" }
 }

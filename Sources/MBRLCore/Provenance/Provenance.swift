@@ -49,7 +49,7 @@ public struct Provenance {
     /// The lower-case hex SHA-256 of a file's content.
     public static func sha256(ofFile path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw OutputError(path: path, "cannot be read")
+            throw FileError(path: path, "cannot be read")
         }
         defer { try? handle.close() }
         var hasher = SHA256()

@@ -31,11 +31,11 @@ public final class TensorBoardWriter {
         if fm.fileExists(atPath: csvPath) {
             let first = TensorBoardWriter.firstLine(ofFile: csvPath)
             guard first == header || first == "" else {
-                throw OutputError(path: csvPath, "is not a log this program wrote (its first line is not `\(header)`); give another --logdir")
+                throw FileError(path: csvPath, "is not a log this program wrote (its first line is not `\(header)`); give another --logdir")
             }
         }
         do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw OutputError(path: directory, "cannot create the log folder")
+            throw FileError(path: directory, "cannot create the log folder")
         }
         let suffix = ".mbrl-" + program
         for entry in (try? fm.contentsOfDirectory(atPath: directory)) ?? []
@@ -45,10 +45,10 @@ public final class TensorBoardWriter {
         let seconds = Int(Date().timeIntervalSince1970)
         eventFilePath = directory + "/events.out.tfevents.\(seconds)" + suffix
         guard fm.createFile(atPath: eventFilePath, contents: nil), let events = FileHandle(forWritingAtPath: eventFilePath) else {
-            throw OutputError(path: eventFilePath, "cannot be written")
+            throw FileError(path: eventFilePath, "cannot be written")
         }
         guard fm.createFile(atPath: csvPath, contents: nil), let csv = FileHandle(forWritingAtPath: csvPath) else {
-            throw OutputError(path: csvPath, "cannot be written")
+            throw FileError(path: csvPath, "cannot be written")
         }
         self.events = events
         self.csv = csv
@@ -70,7 +70,7 @@ public final class TensorBoardWriter {
 
     /// Writes through FileHandle's throwing API (its plain `write` traps on a full disk).
     private func append(_ data: Data, to handle: FileHandle, _ path: String) throws {
-        do { try handle.write(contentsOf: data) } catch { throw OutputError(path: path, "cannot be written (disk full?)") }
+        do { try handle.write(contentsOf: data) } catch { throw FileError(path: path, "cannot be written (disk full?)") }
     }
 
     deinit { close() }

@@ -65,23 +65,23 @@ extension MinariDataset {
     /// (a next observation that is not the next row's observation) or `folder` exists.
     public static func export(_ data: Transitions, info: ExportInfo, to folder: String) throws {
         guard let name = EnvironmentName(id: data.env) else {
-            throw MinariError(path: folder, "the data's environment '\(data.env)' is not one the project simulates, so its spaces are unknown")
+            throw FileError(path: folder, "the data's environment '\(data.env)' is not one the project simulates, so its spaces are unknown")
         }
         let env = name.make()
         guard data.observationSize == env.observationSize, data.actionSize == env.actionSize else {
-            throw MinariError(path: folder, "the data's sizes \(data.observationSize)/\(data.actionSize) are not \(data.env)'s \(env.observationSize)/\(env.actionSize)")
+            throw FileError(path: folder, "the data's sizes \(data.observationSize)/\(data.actionSize) are not \(data.env)'s \(env.observationSize)/\(env.actionSize)")
         }
         let ranges = data.episodeRanges
         let o = data.observationSize
         for (e, rows) in ranges.enumerated() {
             for r in rows.dropLast() where data.nextObservations[(r * o)..<((r + 1) * o)] != data.observations[((r + 1) * o)..<((r + 2) * o)] {
-                throw MinariError(path: folder, "episode \(e): the next observation of row \(r) is not the observation of row \(r + 1); Minari stores an episode as one sequence of observations")
+                throw FileError(path: folder, "episode \(e): the next observation of row \(r) is not the observation of row \(r + 1); Minari stores an episode as one sequence of observations")
             }
         }
         let finalStates = try data.hasSimulatorStates ? simulatedFinalStates(of: data, in: name, folder: folder) : []
 
         guard !FileManager.default.fileExists(atPath: folder) else {
-            throw MinariError(path: folder, "already exists; Minari datasets are not overwritten: remove it or choose another id")
+            throw FileError(path: folder, "already exists; Minari datasets are not overwritten: remove it or choose another id")
         }
         let parent = (folder as NSString).deletingLastPathComponent
         let staging = (parent.isEmpty ? "." : parent) + "/.\((folder as NSString).lastPathComponent).tmp-\(getpid())"
@@ -92,10 +92,10 @@ extension MinariDataset {
                               to: staging + "/data/main_data.hdf5", displayPath: folder + "/data/main_data.hdf5")
             let text = metadataText(data, name: name, env: env, info: info, episodes: ranges.count)
             guard FileManager.default.createFile(atPath: staging + "/data/metadata.json", contents: Data(text.utf8)) else {
-                throw MinariError(path: folder + "/data/metadata.json", "cannot be written (disk full?)")
+                throw FileError(path: folder + "/data/metadata.json", "cannot be written (disk full?)")
             }
             guard rename(staging, folder) == 0 else {
-                throw MinariError(path: folder, "cannot move the finished dataset into place: \(String(cString: strerror(errno)))")
+                throw FileError(path: folder, "cannot move the finished dataset into place: \(String(cString: strerror(errno)))")
             }
         } catch {
             try? FileManager.default.removeItem(atPath: staging)
@@ -145,7 +145,7 @@ extension MinariDataset {
             let recorded = data.nextObservations[(r * o)..<((r + 1) * o)]
             guard zip(next, recorded).allSatisfy({ abs($0 - $1) <= 1e-4 * (1 + abs($1)) }),
                   let state = env.simulatorState else {
-                throw MinariError(path: folder, "episode \(e): stepping its last recorded state does not give its last next observation, so infos/qpos and infos/qvel cannot get their final row")
+                throw FileError(path: folder, "episode \(e): stepping its last recorded state does not give its last next observation, so infos/qpos and infos/qvel cannot get their final row")
             }
             return state
         }

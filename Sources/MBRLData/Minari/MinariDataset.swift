@@ -21,13 +21,13 @@ public struct MinariDataset {
     public init(at path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw MinariError(path: path, "no such file or folder")
+            throw FileError(path: path, "no such file or folder")
         }
         var folder = path
         if isDirectory.boolValue {
             if FileManager.default.fileExists(atPath: path + "/data/main_data.hdf5") { folder = path + "/data" }
             guard FileManager.default.fileExists(atPath: folder + "/main_data.hdf5") else {
-                throw MinariError(path: path, "is not a Minari dataset: no data/main_data.hdf5 or main_data.hdf5 in it")
+                throw FileError(path: path, "is not a Minari dataset: no data/main_data.hdf5 or main_data.hdf5 in it")
             }
             dataFile = folder + "/main_data.hdf5"
         } else {
@@ -37,11 +37,11 @@ public struct MinariDataset {
         }
         metadataFile = folder + "/metadata.json"
         guard FileManager.default.fileExists(atPath: metadataFile) else {
-            throw MinariError(path: path, "is not a Minari dataset: no metadata.json beside its HDF5 file")
+            throw FileError(path: path, "is not a Minari dataset: no metadata.json beside its HDF5 file")
         }
         metadata = try MinariMetadata.read(from: metadataFile)
         guard metadata.dataFormat == "hdf5" else {
-            throw MinariError(path: metadataFile, "data_format is '\(metadata.dataFormat)'; only Minari's hdf5 format can be read")
+            throw FileError(path: metadataFile, "data_format is '\(metadata.dataFormat)'; only Minari's hdf5 format can be read")
         }
     }
 
@@ -51,10 +51,10 @@ public struct MinariDataset {
         if let override { return override }
         let known = EnvironmentName.allCases.map(\.id).joined(separator: ", ")
         guard let id = metadata.envID else {
-            throw MinariError(path: metadataFile, "has no env_spec, so the environment is unknown; name it with --env (\(known))")
+            throw FileError(path: metadataFile, "has no env_spec, so the environment is unknown; name it with --env (\(known))")
         }
         guard let name = EnvironmentName(id: id) else {
-            throw MinariError(path: metadataFile, "environment '\(id)' is not one the project simulates (\(known)); --env names one whose spaces the data fits")
+            throw FileError(path: metadataFile, "environment '\(id)' is not one the project simulates (\(known)); --env names one whose spaces the data fits")
         }
         return name
     }
@@ -92,28 +92,28 @@ public struct MinariDataset {
             try read(episode, index: index, env: env, states: withStates ? (nq, nv) : nil, into: &data)
         }
         guard data.count == metadata.totalSteps else {
-            throw MinariError(path: metadataFile, "total_steps is \(metadata.totalSteps), but the episodes hold \(data.count) steps")
+            throw FileError(path: metadataFile, "total_steps is \(metadata.totalSteps), but the episodes hold \(data.count) steps")
         }
         if root.contains("episode_\(metadata.totalEpisodes)") {
             throw HDF5Error(path: dataFile, object: "episode_\(metadata.totalEpisodes)", "is one episode more than metadata.json's total_episodes (\(metadata.totalEpisodes))")
         }
         try file.close()
-        if let problem = data.problem { throw MinariError(path: dataFile, problem) }
+        if let problem = data.problem { throw FileError(path: dataFile, problem) }
         return data
     }
 
     /// Throws unless the declared spaces (when the metadata has them) fit `env`.
     private func checkSpaces(of env: any Environment) throws {
         if let space = metadata.observationSpace, !space.isFlatFloatBox(size: env.observationSize) {
-            throw MinariError(path: metadataFile, "observation space \(space.summary) does not fit \(env.id), which observes Box(float, (\(env.observationSize),))")
+            throw FileError(path: metadataFile, "observation space \(space.summary) does not fit \(env.id), which observes Box(float, (\(env.observationSize),))")
         }
         if let space = metadata.actionSpace {
             guard space.isFlatFloatBox(size: env.actionSize) else {
-                throw MinariError(path: metadataFile, "action space \(space.summary) does not fit \(env.id), which takes Box(float, (\(env.actionSize),))")
+                throw FileError(path: metadataFile, "action space \(space.summary) does not fit \(env.id), which takes Box(float, (\(env.actionSize),))")
             }
             let low = space.low.map { Float($0) }, high = space.high.map { Float($0) }
             guard low == env.actionLow, high == env.actionHigh else {
-                throw MinariError(path: metadataFile, "action bounds \(low)…\(high) are not \(env.id)'s \(env.actionLow)…\(env.actionHigh)")
+                throw FileError(path: metadataFile, "action bounds \(low)…\(high) are not \(env.id)'s \(env.actionLow)…\(env.actionHigh)")
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MBRLCore
 
 /// A Minari dataset's `metadata.json`, the fields this project reads and writes (Minari 0.5,
 /// `data_format` `hdf5`; see docs/minari.md).
@@ -60,22 +61,22 @@ public struct MinariMetadata {
     /// Reads and checks `metadata.json` at `path`: valid JSON, `total_episodes` and `total_steps`
     /// non-negative integers, `data_format` present, spaces and spec (when present) parseable.
     public static func read(from path: String) throws -> MinariMetadata {
-        guard let data = FileManager.default.contents(atPath: path) else { throw MinariError(path: path, "cannot be read") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw FileError(path: path, "cannot be read") }
         let raw: Raw
         do {
             raw = try decoder.decode(Raw.self, from: data)
         } catch {
-            throw MinariError(path: path, "is not Minari metadata (\(Self.reason(error)))")
+            throw FileError(path: path, "is not Minari metadata (\(Self.reason(error)))")
         }
         guard raw.total_episodes >= 0, raw.total_steps >= 0 else {
-            throw MinariError(path: path, "total_episodes and total_steps must not be negative")
+            throw FileError(path: path, "total_episodes and total_steps must not be negative")
         }
         var metadata = MinariMetadata(datasetID: raw.dataset_id ?? "", totalEpisodes: raw.total_episodes, totalSteps: raw.total_steps,
                                       dataFormat: raw.data_format, minariVersion: raw.minari_version, algorithmName: raw.algorithm_name)
         do {
             if let spec = raw.env_spec { metadata.envID = try decoder.decode(EnvSpec.self, from: Data(spec.utf8)).id }
         } catch {
-            throw MinariError(path: path, "env_spec is not a Gymnasium spec (\(Self.reason(error)))")
+            throw FileError(path: path, "env_spec is not a Gymnasium spec (\(Self.reason(error)))")
         }
         for (name, text) in [("observation_space", raw.observation_space), ("action_space", raw.action_space)] {
             guard let text else { continue }
@@ -84,10 +85,10 @@ public struct MinariMetadata {
                 let s = try decoder.decode(RawSpace.self, from: Data(text.utf8))
                 space = Space(type: s.type, dtype: s.dtype ?? "", shape: s.shape ?? [], low: s.low?.values ?? [], high: s.high?.values ?? [])
             } catch {
-                throw MinariError(path: path, "\(name) is not a serialized Gymnasium space (\(Self.reason(error)))")
+                throw FileError(path: path, "\(name) is not a serialized Gymnasium space (\(Self.reason(error)))")
             }
             if space.type == "Box", space.low.count != space.shape.reduce(1, *) || space.high.count != space.low.count {
-                throw MinariError(path: path, "\(name) is a Box of shape \(space.shape) with \(space.low.count) lower and \(space.high.count) upper bounds")
+                throw FileError(path: path, "\(name) is a Box of shape \(space.shape) with \(space.low.count) lower and \(space.high.count) upper bounds")
             }
             if name == "observation_space" { metadata.observationSpace = space } else { metadata.actionSpace = space }
         }
@@ -162,17 +163,4 @@ public struct MinariMetadata {
             }
         }
     }
-}
-
-/// A Minari dataset that cannot be imported or written: `<file>: <problem>`, one line.
-public struct MinariError: Error, CustomStringConvertible, Equatable {
-    public var path: String
-    public var message: String
-
-    public init(path: String, _ message: String) {
-        self.path = path
-        self.message = message
-    }
-
-    public var description: String { "\(path): \(message)" }
 }
