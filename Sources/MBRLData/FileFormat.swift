@@ -41,7 +41,8 @@ public enum FileFormat: String, CaseIterable {
 
     /// The format of a `format` attribute value, of any accepted version.
     public init?(anyVersion value: String) {
-        guard let format = Self.allCases.first(where: { $0.rawValue == value || $0.olderVersions.contains(value) }) else { return nil }
+        guard let format = Self.allCases.first(where: { $0.rawValue == value || $0.olderVersions.contains(value) })
+        else { return nil }
         self = format
     }
 

@@ -2,10 +2,13 @@ import MBRLCore
 
 /// Stats files (`mbrl.stats/1`): six 1-D Float32 datasets named as the notebook's
 /// `Model.set_statistics` fields, and an integer attribute `count`; for a MuJoCo task also
-/// `delta_x_residual_mean` and `delta_x_residual_std` (one value each, of the Δx target), which readers that do not know them ignore. A
-/// model file embeds the same datasets in its group `stats/`.
+/// `delta_x_residual_mean` and `delta_x_residual_std` (one value each, of the Δx target), which
+/// readers that do not know them ignore. A model file embeds the same datasets in its group
+/// `stats/`.
 extension NormalizationStats {
-    static let datasetNames = ["state_mean", "state_std", "action_mean", "action_std", "delta_state_mean", "delta_state_std"]
+    static let datasetNames = [
+        "state_mean", "state_std", "action_mean", "action_std", "delta_state_mean", "delta_state_std"
+    ]
     static let deltaXNames = ["delta_x_residual_mean", "delta_x_residual_std"]
 
     /// Every dataset these statistics write, with its values: the six, then Δx's two when present.
@@ -19,7 +22,8 @@ extension NormalizationStats {
     public var problem: String? {
         for (name, v) in namedVectors {
             if let bad = v.firstIndex(where: { !$0.isFinite }) {
-                return "\(name)[\(bad)] is \(v[bad].isNaN ? "NaN" : "infinite") (the data's values are too large for Float32 statistics)"
+                return "\(name)[\(bad)] is \(v[bad].isNaN ? "NaN" : "infinite") (the data's values are too large "
+                    + "for Float32 statistics)"
             }
             if name.hasSuffix("_std"), let bad = v.firstIndex(where: { $0 <= 0 }) {
                 return "\(name)[\(bad)] is not positive"
@@ -46,7 +50,8 @@ extension NormalizationStats {
         let withDeltaX = group.contains(deltaXNames[0]) || group.contains(deltaXNames[1])
         for name in datasetNames + (withDeltaX ? deltaXNames : []) {
             if deltaXNames.contains(name), !group.contains(name) {
-                throw group.error(name, "missing (statistics with Δx have both delta_x_residual_mean and delta_x_residual_std)")
+                throw group.error(name, "missing (statistics with Δx have both delta_x_residual_mean and "
+                    + "delta_x_residual_std)")
             }
             let a = try group.readMatrix(name, columns: nil)
             guard !a.values.isEmpty else { throw group.error(name, "is empty") }
@@ -59,7 +64,9 @@ extension NormalizationStats {
         for name in datasetNames + (withDeltaX ? deltaXNames : []) {
             let expected = name.hasPrefix("action") ? act : name.hasPrefix("delta_x") ? 1 : obs
             guard v[name]!.count == expected else {
-                throw group.error(name, "has \(v[name]!.count) values, expected \(expected)\(name.hasPrefix("delta_x") ? "" : name.hasPrefix("action") ? " like action_mean" : " like state_mean")")
+                let like = name.hasPrefix("delta_x")
+                    ? "" : name.hasPrefix("action") ? " like action_mean" : " like state_mean"
+                throw group.error(name, "has \(v[name]!.count) values, expected \(expected)\(like)")
             }
         }
         let count = group.hasAttribute("count") ? try group.intAttribute("count") : 0
@@ -80,9 +87,13 @@ extension NormalizationStats {
     }
 
     /// Throws unless these statistics fit data with the given sizes, naming `path` (the stats' file).
-    public func checkCompatible(observationSize obs: Int, actionSize act: Int, path: String, with other: String) throws {
+    public func checkCompatible(observationSize obs: Int, actionSize act: Int, path: String, with other: String) throws
+    {
         guard observationSize == obs, actionSize == act else {
-            throw HDF5Error(path: path, "statistics are for observations of size \(observationSize) and actions of size \(actionSize), but \(other) has \(obs) and \(act)")
+            throw HDF5Error(
+                path: path,
+                "statistics are for observations of size \(observationSize) and actions of "
+                    + "size \(actionSize), but \(other) has \(obs) and \(act)")
         }
     }
 }

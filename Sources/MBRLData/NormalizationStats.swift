@@ -30,7 +30,8 @@ public struct NormalizationStats: Equatable {
     public static let stdFloor: Float = 1e-6
 
     public init(stateMean: [Float], stateStd: [Float], actionMean: [Float], actionStd: [Float],
-                deltaStateMean: [Float], deltaStateStd: [Float], deltaXMean: [Float] = [], deltaXStd: [Float] = [], count: Int) {
+        deltaStateMean: [Float], deltaStateStd: [Float], deltaXMean: [Float] = [], deltaXStd: [Float] = [], count: Int
+    ) {
         precondition(deltaXMean.count == deltaXStd.count && deltaXMean.count <= 1)
         self.stateMean = stateMean
         self.stateStd = stateStd
@@ -71,7 +72,9 @@ public struct NormalizationStats: Equatable {
             for i in 0..<t.count {
                 state.add(t.observations[(i * obs)..<((i + 1) * obs)])
                 action.add(t.actions[(i * act)..<((i + 1) * act)])
-                for j in 0..<obs { d[j] = Double(t.nextObservations[i * obs + j]) - Double(t.observations[i * obs + j]) }
+                for j in 0..<obs {
+                    d[j] = Double(t.nextObservations[i * obs + j]) - Double(t.observations[i * obs + j])
+                }
                 delta.add(d)
                 if let displacements { deltaX.add(CollectionOfOne(displacements[i])) }
             }
@@ -80,7 +83,8 @@ public struct NormalizationStats: Equatable {
             stateMean: state.mean, stateStd: state.std(replacingBelow: Self.stdFloor),
             actionMean: action.mean, actionStd: action.std(replacingBelow: Self.stdFloor),
             deltaStateMean: delta.mean, deltaStateStd: delta.std(replacingBelow: Self.stdFloor),
-            deltaXMean: withDeltaX ? deltaX.mean : [], deltaXStd: withDeltaX ? deltaX.std(replacingBelow: Self.stdFloor) : [],
+            deltaXMean: withDeltaX ? deltaX.mean : [],
+            deltaXStd: withDeltaX ? deltaX.std(replacingBelow: Self.stdFloor) : [],
             count: state.count)
     }
 }
@@ -135,7 +139,8 @@ extension NormalizationStats {
     /// `(s' − s − delta_mean)/delta_std`, then, with Δx, `(ρ − delta_x_residual_mean)/delta_x_residual_std`
     /// from `deltaX`, the rows' Δx targets ρ (count values, required exactly when the statistics have Δx).
     public func normalizeTargets(observations: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
-                                 deltaX: UnsafePointer<Float>? = nil, count: Int, into targets: UnsafeMutablePointer<Float>) {
+        deltaX: UnsafePointer<Float>? = nil, count: Int, into targets: UnsafeMutablePointer<Float>
+    ) {
         precondition((deltaX != nil) == hasDeltaX, "Δx values exactly when the statistics have Δx")
         let o = stateMean.count, width = targetSize
         for r in 0..<count {

@@ -28,8 +28,10 @@ extension Transitions {
                                  qposSize: qposSize, qvelSize: qvelSize)
         for i in indices {
             let rows = ranges[i]
-            subset.observations += observations[(rows.lowerBound * observationSize)..<(rows.upperBound * observationSize)]
-            subset.nextObservations += nextObservations[(rows.lowerBound * observationSize)..<(rows.upperBound * observationSize)]
+            subset.observations +=
+                observations[(rows.lowerBound * observationSize)..<(rows.upperBound * observationSize)]
+            subset.nextObservations +=
+                nextObservations[(rows.lowerBound * observationSize)..<(rows.upperBound * observationSize)]
             subset.actions += actions[(rows.lowerBound * actionSize)..<(rows.upperBound * actionSize)]
             subset.rewards += rewards[rows]
             subset.terminals += terminals[rows]
@@ -57,7 +59,9 @@ extension Transitions {
             }
         case .halfcheetah, .hopper, .swimmer, .ant:
             guard hasSimulatorStates else { return nil }
-            return starts.map { r in Array(infoQpos[(r * qposSize)..<((r + 1) * qposSize)] + infoQvel[(r * qvelSize)..<((r + 1) * qvelSize)]) }
+            return starts.map { r in
+                Array(infoQpos[(r * qposSize)..<((r + 1) * qposSize)] + infoQvel[(r * qvelSize)..<((r + 1) * qvelSize)])
+            }
         }
     }
 }
@@ -68,7 +72,9 @@ extension Transitions {
     public static func concatenating(_ sets: [Transitions]) -> Transitions? {
         guard var all = sets.first else { return nil }
         for t in sets.dropFirst() {
-            precondition(t.observationSize == all.observationSize && t.actionSize == all.actionSize && t.qposSize == all.qposSize)
+            precondition(
+                t.observationSize == all.observationSize && t.actionSize == all.actionSize && t.qposSize == all.qposSize
+            )
             all.observations += t.observations
             all.nextObservations += t.nextObservations
             all.actions += t.actions

@@ -30,11 +30,16 @@ extension Transitions {
     /// rest (as it learns s' − s rather than s'): on random Hopper steps the trapezoid alone is off by
     /// 0.0017 reward units on average, where Δx itself spreads over 0.36.
     public var deltaXResiduals: [Double]? {
-        guard let displacements = forwardDisplacements, let task = EnvironmentName(id: env)?.make().forwardReward else { return nil }
+        guard let displacements = forwardDisplacements, let task = EnvironmentName(id: env)?.make().forwardReward else {
+            return nil
+        }
         let o = observationSize
         return observations.withUnsafeBufferPointer { s in
             nextObservations.withUnsafeBufferPointer { next in
-                (0..<count).map { i in displacements[i] - task.trapezoid(observation: s.baseAddress! + i * o, next: next.baseAddress! + i * o) }
+                (0..<count).map { i in
+                    displacements[i]
+                        - task.trapezoid(observation: s.baseAddress! + i * o, next: next.baseAddress! + i * o)
+                }
             }
         }
     }

@@ -43,13 +43,16 @@ extension Transitions {
 
         let observations = try root.read("observations", as: Float.self)
         guard observations.rank == 2, observations.shape[1] > 0 else {
-            throw HDF5Error(path: path, object: "observations", "has shape \(HDF5Group.shapeText(observations.shape)), expected (N, obs_dim)")
+            throw HDF5Error(
+                path: path, object: "observations",
+                "has shape \(HDF5Group.shapeText(observations.shape)), expected (N, obs_dim)")
         }
         try root.checkFinite(observations.values, columns: observations.columns, "observations")
         let n = observations.rows
         let actions = try root.read("actions", as: Float.self)
         guard actions.rank == 2, actions.shape[1] > 0 else {
-            throw HDF5Error(path: path, object: "actions", "has shape \(HDF5Group.shapeText(actions.shape)), expected (N, act_dim)")
+            throw HDF5Error(path: path, object: "actions", "has shape \(HDF5Group.shapeText(actions.shape)), "
+                + "expected (N, act_dim)")
         }
         guard actions.rows == n else {
             throw HDF5Error(path: path, object: "actions", "has \(actions.rows) rows, expected \(n) like observations")
@@ -61,7 +64,8 @@ extension Transitions {
         let timeouts = try root.read("timeouts", as: Bool.self)
         for (name, flags) in [("terminals", terminals), ("timeouts", timeouts)] {
             guard flags.rank == 1, flags.rows == n else {
-                throw HDF5Error(path: path, object: name, "has shape \(HDF5Group.shapeText(flags.shape)), expected (\(n),)")
+                throw HDF5Error(path: path, object: name, "has shape \(HDF5Group.shapeText(flags.shape)), "
+                    + "expected (\(n),)")
             }
         }
 
@@ -72,17 +76,21 @@ extension Transitions {
             for name in ["qpos", "qvel"] {
                 let values = try infos.read(name, as: Double.self)
                 guard values.rank == 2, values.shape[1] > 0, values.rows == n else {
-                    throw HDF5Error(path: path, object: "infos/\(name)", "has shape \(HDF5Group.shapeText(values.shape)), expected (\(n), n\(name.dropFirst()))")
+                    throw HDF5Error(
+                        path: path, object: "infos/\(name)",
+                        "has shape \(HDF5Group.shapeText(values.shape)), expected (\(n), n\(name.dropFirst()))")
                 }
                 if let bad = values.values.firstIndex(where: { !$0.isFinite }) {
-                    throw HDF5Error(path: path, object: "infos/\(name)", "holds a non-finite value at row \(bad / values.columns)")
+                    throw HDF5Error(path: path, object: "infos/\(name)", "holds a non-finite value at "
+                        + "row \(bad / values.columns)")
                 }
                 if name == "qpos" { qpos = values } else { qvel = values }
             }
         }
 
-        var t = Transitions(observationSize: observations.shape[1], actionSize: actions.shape[1], env: env, policy: policy,
-                            qposSize: qpos?.columns ?? 0, qvelSize: qvel?.columns ?? 0)
+        var t = Transitions(
+            observationSize: observations.shape[1], actionSize: actions.shape[1], env: env, policy: policy,
+            qposSize: qpos?.columns ?? 0, qvelSize: qvel?.columns ?? 0)
         t.infoQpos = qpos?.values ?? []
         t.infoQvel = qvel?.values ?? []
         t.observations = observations.values

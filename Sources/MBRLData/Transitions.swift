@@ -35,7 +35,9 @@ public struct Transitions {
     public var infoQpos: [Double] = []
     public var infoQvel: [Double] = []
 
-    public init(observationSize: Int, actionSize: Int, env: String, policy: String, qposSize: Int = 0, qvelSize: Int = 0) {
+    public init(
+        observationSize: Int, actionSize: Int, env: String, policy: String, qposSize: Int = 0, qvelSize: Int = 0
+    ) {
         precondition(qposSize >= 0 && qvelSize >= 0 && (qposSize == 0) == (qvelSize == 0))
         self.observationSize = observationSize
         self.actionSize = actionSize
@@ -59,7 +61,8 @@ public struct Transitions {
     ) {
         precondition(observation.count == observationSize && nextObservation.count == observationSize)
         precondition(action.count == actionSize)
-        precondition((state?.count ?? 0) == qposSize + qvelSize, "a simulator state exactly when the transitions record one")
+        precondition((state?.count ?? 0) == qposSize + qvelSize, "a simulator state exactly when the transitions "
+            + "record one")
         if let state {
             infoQpos += state[..<qposSize]
             infoQvel += state[qposSize...]
@@ -118,10 +121,12 @@ public struct Transitions {
             }
             let end = start + Int(length)
             if let early = (start..<(end - 1)).first(where: { terminals[$0] || timeouts[$0] }) {
-                return "lengths disagree with terminals/timeouts: episode \(index) (rows \(start)..<\(end)) has an end flag at row \(early)"
+                return "lengths disagree with terminals/timeouts: episode \(index) (rows \(start)..<\(end)) has an "
+                    + "end flag at row \(early)"
             }
             if !(terminals[end - 1] || timeouts[end - 1]) && end != count {
-                return "lengths disagree with terminals/timeouts: episode \(index) ends at row \(end - 1), which has no end flag"
+                return "lengths disagree with terminals/timeouts: episode \(index) ends at row \(end - 1), which "
+                    + "has no end flag"
             }
             let stored = episodeReturns[index]
             guard stored.isFinite else { return "the return of episode \(index) is not finite" }
@@ -144,14 +149,16 @@ public struct Transitions {
     /// writer so that no stage writes a file the next one refuses.
     public var problem: String? {
         for (name, values, width) in [("observations", observations, observationSize), ("actions", actions, actionSize),
-                                      ("next_observations", nextObservations, observationSize), ("rewards", rewards, 1)] {
+            ("next_observations", nextObservations, observationSize), ("rewards", rewards, 1)
+        ] {
             if let bad = values.firstIndex(where: { !$0.isFinite }) {
                 return "\(name) would hold \(values[bad].isNaN ? "NaN" : "an infinity") at row \(bad / max(width, 1))"
             }
         }
         if hasSimulatorStates {
             for (name, values, width) in [("infos/qpos", infoQpos, qposSize), ("infos/qvel", infoQvel, qvelSize)] {
-                guard values.count == count * width else { return "\(name) has \(values.count / width) rows, not \(count)" }
+                guard values.count == count * width else { return "\(name) has \(values.count / width) rows, "
+                    + "not \(count)" }
                 if let bad = values.firstIndex(where: { !$0.isFinite }) {
                     return "\(name) would hold \(values[bad].isNaN ? "NaN" : "an infinity") at row \(bad / width)"
                 }

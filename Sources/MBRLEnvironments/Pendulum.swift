@@ -104,7 +104,9 @@ public struct Pendulum: Environment {
         }
     }
 
-    public func isTerminal(nextObservations: UnsafePointer<Float>, count: Int, into terminal: UnsafeMutablePointer<Bool>) {
+    public func isTerminal(
+        nextObservations: UnsafePointer<Float>, count: Int, into terminal: UnsafeMutablePointer<Bool>
+    ) {
         terminal.update(repeating: false, count: count)
     }
 }

@@ -30,7 +30,7 @@ public final class CEMPlanner: Planner {
         self.iterations = iterations
         self.alpha = alpha
         evaluator = TrajectoryEvaluator(dynamics: dynamics, objective: objective, capacity: settings.candidates,
-                                        horizon: settings.horizon, discount: settings.discount, threads: settings.threads)
+            horizon: settings.horizon, discount: settings.discount, threads: settings.threads)
         let n = settings.horizon * objective.actionSize
         sequences = Buffer(count: settings.candidates * n)
         mean = NominalSequence(horizon: settings.horizon, objective: objective)
@@ -59,7 +59,9 @@ public final class CEMPlanner: Planner {
                     // Cap the variance so that mean ± 2σ stays inside the bounds.
                     let room = min(m[i] - low, high - m[i]) / 2
                     let sigma = min(v[i], room * room).squareRoot()
-                    for c in 0..<k { s[(h * k + c) * a + j] = min(max(m[i] + sigma * rng.truncatedNormal(), low), high) }
+                    for c in 0..<k {
+                        s[(h * k + c) * a + j] = min(max(m[i] + sigma * rng.truncatedNormal(), low), high)
+                    }
                 }
             }
             evaluator.evaluate(from: observation, sequences: s, count: k, seed: evaluator.seed(using: &rng))

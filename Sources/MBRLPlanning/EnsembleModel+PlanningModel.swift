@@ -13,14 +13,22 @@ extension EnsembleModel: PlanningModel {
         if let problem = settings.problem(elites: elites.count, deterministic: config.deterministic) {
             throw PlanningEngine.Failure.propagation(problem)
         }
-        guard let rows = MemoryBudget.product([planner.rowsPerWorker, settings.particles]), rows <= PlanningEngine.maxRowsPerWorker else {
+        guard let rows = MemoryBudget.product([planner.rowsPerWorker, settings.particles]),
+            rows <= PlanningEngine.maxRowsPerWorker
+        else {
             throw PlanningEngine.Failure.tooManyRowsPerWorker(particles: settings.particles)
         }
         let bytes = MemoryBudget.sum([
             planner.planningBytes(actionSize: actionSize),
-            MemoryBudget.product([planner.threads, EnsembleDynamics.byteCount(config, settings: settings, elites: elites.count,
-                                                                              capacity: rows, observationSize: observationSize) ?? -1]),
+            MemoryBudget.product([
+                planner.threads,
+                EnsembleDynamics.byteCount(
+                    config, settings: settings, elites: elites.count,
+                    capacity: rows, observationSize: observationSize) ?? -1
+            ])
         ])
-        return PlanningEngine(dynamics: EnsembleDynamics(self, settings: settings, capacity: rows), byteCount: bytes, config: settings.json)
+        return PlanningEngine(
+            dynamics: EnsembleDynamics(self, settings: settings, capacity: rows), byteCount: bytes,
+            config: settings.json)
     }
 }

@@ -67,8 +67,12 @@ public final class ICEMPlanner: Planner {
     /// `beta`, `populationDecay` (γ), `keepFraction` (ξ) and `initialStd`.
     public init(dynamics: BatchDynamics, objective: PlanningObjective, configuration settings: PlannerConfiguration) {
         let k = settings.elites, horizon = settings.horizon, a = objective.actionSize
-        precondition(k >= 1 && 2 * k <= settings.candidates && settings.iterations > 0 && settings.alpha >= 0 && settings.alpha < 1)
-        precondition(settings.populationDecay >= 1 && settings.keepFraction >= 0 && settings.keepFraction <= 1 && settings.initialStd > 0)
+        precondition(
+            k >= 1 && 2 * k <= settings.candidates && settings.iterations > 0 && settings.alpha >= 0
+                && settings.alpha < 1)
+        precondition(
+            settings.populationDecay >= 1 && settings.keepFraction >= 0 && settings.keepFraction <= 1
+                && settings.initialStd > 0)
         common = settings
         self.objective = objective
         populationSizes = settings.populationSizes
@@ -127,7 +131,9 @@ public final class ICEMPlanner: Planner {
                 }
             }
             if round == rounds - 1 {
-                for h in 0..<horizon { for j in 0..<a { s[h * count * a + j] = min(max(m[h * a + j], low[j]), high[j]) } }
+                for h in 0..<horizon {
+                    for j in 0..<a { s[h * count * a + j] = min(max(m[h * a + j], low[j]), high[j]) }
+                }
             }
             // The previous step's first elites, one step later, with a new last step.
             let e = elites.pointer
@@ -160,7 +166,8 @@ public final class ICEMPlanner: Planner {
                 spareReturns[q] = score(index)
                 for h in 0..<horizon {
                     for j in 0..<a {
-                        next[(q * horizon + h) * a + j] = index < count ? s[(h * count + index) * a + j] : e[((index - count) * horizon + h) * a + j]
+                        next[(q * horizon + h) * a + j] =
+                            index < count ? s[(h * count + index) * a + j] : e[((index - count) * horizon + h) * a + j]
                     }
                 }
             }
@@ -188,8 +195,11 @@ public final class ICEMPlanner: Planner {
                     sd[i] = alpha * sd[i] + (1 - alpha) * (squares / Float(kElites)).squareRoot()
                 }
             }
-            onRound?(Round(scored: count, eliteReturns: eliteReturns.array, mean: Array(UnsafeBufferPointer(start: m, count: horizon * a)),
-                           std: Array(UnsafeBufferPointer(start: sd, count: horizon * a))))
+            onRound?(
+                Round(
+                    scored: count, eliteReturns: eliteReturns.array,
+                    mean: Array(UnsafeBufferPointer(start: m, count: horizon * a)),
+                    std: Array(UnsafeBufferPointer(start: sd, count: horizon * a))))
         }
         let action = bestAction ?? (0..<a).map { min(max(m[$0], low[$0]), high[$0]) }
         // Warm start: μ one step ahead, its last step repeated.

@@ -69,12 +69,16 @@ public struct PlannerConfiguration: Equatable {
         ]
         switch kind {
         case .rs: break
-        case .cem: members.merge(["elites": .int(elites), "iterations": .int(iterations), "alpha": .float(alpha)]) { $1 }
-        case .mppi: members.merge(["temperature": .float(temperature), "noise": .float(noise), "iterations": .int(iterations)]) { $1 }
+        case .cem:
+            members.merge(["elites": .int(elites), "iterations": .int(iterations), "alpha": .float(alpha)]) { $1 }
+        case .mppi:
+            members.merge(["temperature": .float(temperature), "noise": .float(noise), "iterations": .int(iterations)])
+            { $1 }
         case .icem:
             members.merge([
                 "elites": .int(elites), "iterations": .int(iterations), "alpha": .float(alpha), "beta": .float(beta),
-                "population_decay": .float(populationDecay), "keep_fraction": .float(keepFraction), "initial_std": .float(initialStd),
+                "population_decay": .float(populationDecay), "keep_fraction": .float(keepFraction),
+                "initial_std": .float(initialStd)
             ]) { $1 }
         }
         return .object(members)
@@ -85,10 +89,16 @@ public struct PlannerConfiguration: Equatable {
     /// evaluator's states, actions and returns; nil when the count overflows. Checked with
     /// `MemoryBudget` before planning starts.
     public func byteCount(model: MLPConfiguration, observationSize: Int, actionSize: Int) -> Int? {
-        let widths = MemoryBudget.sum([MemoryBudget.product([model.depth, model.hidden]), model.inputSize, model.outputSize])
-        let perRow = MemoryBudget.sum([widths, MemoryBudget.product([3, observationSize]), MemoryBudget.product([2, actionSize]), 4])
+        let widths = MemoryBudget.sum([
+            MemoryBudget.product([model.depth, model.hidden]), model.inputSize, model.outputSize
+        ])
+        let perRow = MemoryBudget.sum([
+            widths, MemoryBudget.product([3, observationSize]), MemoryBudget.product([2, actionSize]), 4
+        ])
         let rows = MemoryBudget.product([rowsPerWorker, threads])
-        return MemoryBudget.sum([planningBytes(actionSize: actionSize), MemoryBudget.product([rows ?? -1, perRow ?? -1, 4])])
+        return MemoryBudget.sum([
+            planningBytes(actionSize: actionSize), MemoryBudget.product([rows ?? -1, perRow ?? -1, 4])
+        ])
     }
 
     /// Bytes of the planner's own buffers besides the dynamics (Float32): the candidate action
@@ -99,8 +109,10 @@ public struct PlannerConfiguration: Equatable {
         switch kind {
         case .rs, .cem, .mppi: sequences = MemoryBudget.product([3, candidates, horizon, actionSize])
         case .icem:
-            sequences = MemoryBudget.sum([MemoryBudget.product([MemoryBudget.sum([population, 2 * elites]) ?? -1, horizon, actionSize]),
-                                          MemoryBudget.product([horizon, horizon])])
+            sequences = MemoryBudget.sum([
+                MemoryBudget.product([MemoryBudget.sum([population, 2 * elites]) ?? -1, horizon, actionSize]),
+                MemoryBudget.product([horizon, horizon])
+            ])
         }
         return MemoryBudget.product([sequences ?? -1, 4])
     }
@@ -119,6 +131,8 @@ public struct PlannerConfiguration: Equatable {
 
     /// iCEM: the population of each iteration, Nᵢ = max(⌊N·γ⁻ⁱ⌋, 2K) for i = 0..<iterations.
     public var populationSizes: [Int] {
-        (0..<iterations).map { i in max(Int((Double(candidates) / pow(Double(populationDecay), Double(i))).rounded(.down)), 2 * elites) }
+        (0..<iterations).map { i in
+            max(Int((Double(candidates) / pow(Double(populationDecay), Double(i))).rounded(.down)), 2 * elites)
+        }
     }
 }

@@ -15,7 +15,9 @@ public protocol PlanningModel: LearnedModel {
 
 extension PlanningModel {
     /// `planningEngine(for:propagation:precision:)` in fp32.
-    public func planningEngine(for planner: PlannerConfiguration, propagation: PropagationRequest) throws -> PlanningEngine {
+    public func planningEngine(
+        for planner: PlannerConfiguration, propagation: PropagationRequest
+    ) throws -> PlanningEngine {
         try planningEngine(for: planner, propagation: propagation, precision: .fp32)
     }
 }

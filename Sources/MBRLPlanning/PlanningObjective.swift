@@ -28,7 +28,7 @@ public struct PlanningObjective {
     /// Rewards of `count` rows that also read `auxiliary` (count × `auxiliarySize`, the model's
     /// auxiliary predictions for the step, e.g. Δx).
     public typealias AuxiliaryRewardFunction = (_ observations: UnsafePointer<Float>, _ actions: UnsafePointer<Float>,
-                                                _ nextObservations: UnsafePointer<Float>, _ auxiliary: UnsafePointer<Float>,
+        _ nextObservations: UnsafePointer<Float>, _ auxiliary: UnsafePointer<Float>,
                                                 _ count: Int, _ rewards: UnsafeMutablePointer<Float>) -> Void
     /// Auxiliary values per row that `auxiliaryRewards` reads; 0 when the rewards read none.
     public private(set) var auxiliarySize = 0
@@ -53,8 +53,11 @@ public struct PlanningObjective {
     public init(environment env: any Environment) {
         self.init(observationSize: env.observationSize, actionSize: env.actionSize, actionLow: env.actionLow,
                   actionHigh: env.actionHigh, rewardReadsNextObservation: env.rewardReadsNextObservation,
-                  rewards: { o, a, next, n, r in env.rewards(observations: o, actions: a, nextObservations: next, count: n, into: r) },
-                  isTerminal: env.canTerminate ? { next, n, t in env.isTerminal(nextObservations: next, count: n, into: t) } : nil)
+            rewards: { o, a, next, n, r in
+                env.rewards(observations: o, actions: a, nextObservations: next, count: n, into: r)
+            },
+            isTerminal: env.canTerminate
+                ? { next, n, t in env.isTerminal(nextObservations: next, count: n, into: t) } : nil)
     }
 
     /// The objective of an environment for a model that predicts Δx (`predictsDeltaX`): a MuJoCo
@@ -73,8 +76,10 @@ public struct PlanningObjective {
     /// The rewards of `count` rows, written to `rewards`: `auxiliaryRewards` on `auxiliary` (which must
     /// then be given) when the objective reads auxiliary values, else `rewards`.
     @inline(__always)
-    public func rewards(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
-                        auxiliary: UnsafePointer<Float>?, count: Int, into rewards: UnsafeMutablePointer<Float>) {
+    public func rewards(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
+        auxiliary: UnsafePointer<Float>?, count: Int, into rewards: UnsafeMutablePointer<Float>
+    ) {
         if let auxiliaryRewards {
             guard let auxiliary else { preconditionFailure("this objective's rewards read auxiliary predictions") }
             auxiliaryRewards(observations, actions, nextObservations, auxiliary, count, rewards)

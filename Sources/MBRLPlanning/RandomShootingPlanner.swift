@@ -18,7 +18,7 @@ public final class RandomShootingPlanner: Planner {
         common = settings
         self.objective = objective
         evaluator = TrajectoryEvaluator(dynamics: dynamics, objective: objective, capacity: settings.candidates,
-                                        horizon: settings.horizon, discount: settings.discount, threads: settings.threads)
+            horizon: settings.horizon, discount: settings.discount, threads: settings.threads)
         sequences = Buffer(count: settings.candidates * settings.horizon * objective.actionSize)
         low = objective.actionLow
         width = zip(objective.actionLow, objective.actionHigh).map { $1 - $0 }

@@ -68,9 +68,11 @@ public final class TrajectoryEvaluator {
         let chunk = (capacity + threads - 1) / threads
         let particles = dynamics.particles
         self.particles = particles
-        precondition(dynamics.capacity >= chunk * particles, "the dynamics hold \(dynamics.capacity) rows, a worker needs \(chunk * particles)")
+        precondition(dynamics.capacity >= chunk * particles, "the dynamics hold \(dynamics.capacity) rows, a worker "
+            + "needs \(chunk * particles)")
         precondition(objective.auxiliarySize == 0 || objective.auxiliarySize == dynamics.auxiliarySize,
-                     "the objective reads \(objective.auxiliarySize) auxiliary values per row, the dynamics predict \(dynamics.auxiliarySize)")
+                     "the objective reads \(objective.auxiliarySize) auxiliary values per row, the dynamics "
+                         + "predict \(dynamics.auxiliarySize)")
         workers = (0..<threads).map { t in
             Worker(dynamics: t == 0 ? dynamics : dynamics.copy(), rows: chunk * particles, objective: objective)
         }
@@ -88,7 +90,11 @@ public final class TrajectoryEvaluator {
         }
         DispatchQueue.concurrentPerform(iterations: threads) { t in
             let start = min(t * chunk, count), end = min(start + chunk, count)
-            if start < end { run(workers[t], observation: observation, sequences: sequences, range: start..<end, count: count, seed: seed) }
+            if start < end {
+                run(
+                    workers[t], observation: observation, sequences: sequences, range: start..<end, count: count,
+                    seed: seed)
+            }
         }
     }
 
@@ -102,7 +108,9 @@ public final class TrajectoryEvaluator {
     /// (`PlanningObjective.auxiliarySize`). When the objective's reward does not read the next
     /// observation (`rewardReadsNextObservation` false, e.g. Pendulum's cost on the pre-step state),
     /// the last step's prediction, which only that reward could use, is skipped: H − 1 predictions.
-    private func run(_ w: Worker, observation: [Float], sequences: UnsafePointer<Float>, range: Range<Int>, count: Int, seed: UInt64) {
+    private func run(
+        _ w: Worker, observation: [Float], sequences: UnsafePointer<Float>, range: Range<Int>, count: Int, seed: UInt64
+    ) {
         let o = objective.observationSize, a = objective.actionSize, n = range.count, p = particles, rows = n * p
         var states = w.states.pointer, next = w.next.pointer
         for r in 0..<rows { for j in 0..<o { states[r * o + j] = observation[j] } }
@@ -123,12 +131,15 @@ public final class TrajectoryEvaluator {
             }
             let last = h == horizon - 1
             if readsNext || !last {
-                w.dynamics.predict(observations: states, actions: actions, count: rows, into: next, auxiliary: auxiliary,
-                                   context: PredictionContext(seed: seed, step: h, firstCandidate: range.lowerBound))
+                w.dynamics.predict(
+                    observations: states, actions: actions, count: rows, into: next, auxiliary: auxiliary,
+                    context: PredictionContext(seed: seed, step: h, firstCandidate: range.lowerBound))
             }
             // Without a prediction (the last step, reward not reading it) `next` is not read.
-            objective.rewards(observations: states, actions: actions, nextObservations: next, auxiliary: auxiliary.map { UnsafePointer($0) },
-                              count: rows, into: w.stepRewards.pointer)
+            objective.rewards(
+                observations: states, actions: actions, nextObservations: next,
+                auxiliary: auxiliary.map { UnsafePointer($0) },
+                count: rows, into: w.stepRewards.pointer)
             let stepRewards = w.stepRewards.pointer
             for r in 0..<rows { total[r] += weight * Float(alive[r]) * stepRewards[r] }
             weight *= discount

@@ -7,11 +7,11 @@ import MBRLEnvironments
 /// pipeline, used by `collect` (random policy) and `plan` (MPC).
 ///
 /// Episode i draws its seed from `RandomGenerator(seed: seed, stream: RandomStreams.episodeSeeds)`
-/// and starts from `initialStates[i]` when given, else from `reset(seed:)`. An episode ends when the
-/// environment terminates, truncates, or reaches the environment's `episodeLimit`; the last row is
-/// flagged `terminals` (terminated) or `timeouts` (cut off). A start or a step after which the
-/// simulator warns is an error (`Failure.simulatorWarning`), never a recorded row. The recorded episode seed is the drawn
-/// seed, or the index of the start row when starts are given.
+/// and starts from `initialStates[i]` when given, else from `reset(seed:)`. An episode ends when
+/// the environment terminates, truncates, or reaches the environment's `episodeLimit`; the last row
+/// is flagged `terminals` (terminated) or `timeouts` (cut off). A start or a step after which the
+/// simulator warns is an error (`Failure.simulatorWarning`), never a recorded row. The recorded
+/// episode seed is the drawn seed, or the index of the start row when starts are given.
 public struct Rollout {
     /// Progress after a step or at the end of an episode, for logs.
     public struct Progress {
@@ -40,9 +40,12 @@ public struct Rollout {
             switch self {
             case .nonFiniteStart(let e): return "the start of episode \(e + 1) gives a non-finite observation"
             case .nonFiniteAction(let e, let s): return "no finite action in episode \(e + 1), step \(s)"
-            case .nonFiniteStep(let e, let s): return "episode \(e + 1) reaches a non-finite observation or reward at step \(s)"
-            case .simulatorWarning(let e, 0, let message): return "the start of episode \(e + 1) makes the simulator warn: \(message)"
-            case .simulatorWarning(let e, let s, let message): return "episode \(e + 1), step \(s): the simulator warns: \(message)"
+            case .nonFiniteStep(let e, let s): return "episode \(e + 1) reaches a non-finite observation or reward "
+                + "at step \(s)"
+            case .simulatorWarning(let e, 0, let message): return "the start of episode \(e + 1) makes the "
+                + "simulator warn: \(message)"
+            case .simulatorWarning(let e, let s, let message): return "episode \(e + 1), step \(s): the simulator "
+                + "warns: \(message)"
             }
         }
     }
@@ -88,7 +91,9 @@ public struct Rollout {
             let started = Date()
             while progress.steps < limit {
                 let action = policy.action(for: observation)
-                guard action.allSatisfy(\.isFinite) else { throw Failure.nonFiniteAction(episode: episode, step: progress.steps + 1) }
+                guard action.allSatisfy(\.isFinite) else {
+                    throw Failure.nonFiniteAction(episode: episode, step: progress.steps + 1)
+                }
                 let state = qposSize > 0 ? environment.simulatorState : nil
                 let result = environment.step(action)
                 // A simulator that warned has reset itself mid-step: the row would record a jump.
@@ -121,8 +126,9 @@ public struct Rollout {
     public func byteCount(in environment: any Environment) -> Int? {
         let (qposSize, qvelSize) = environment.simulatorStateSizes
         return MemoryBudget.product([episodes, environment.episodeLimit]).flatMap {
-            Transitions.byteCount(rows: $0, observationSize: environment.observationSize, actionSize: environment.actionSize,
-                                  stateSize: qposSize + qvelSize)
+            Transitions.byteCount(
+                rows: $0, observationSize: environment.observationSize, actionSize: environment.actionSize,
+                stateSize: qposSize + qvelSize)
         }
     }
 }

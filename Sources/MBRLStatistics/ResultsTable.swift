@@ -37,11 +37,17 @@ public struct ResultsTable {
         for (folder, group) in zip(folders, groups) {
             let results = try RunResults(folder: folder)
             let timing = try RunTiming(folder: folder)
-            let run = Run(seed: results.seed, testReturn: results.testStatistics.mean, testEpisodes: results.test.episodeReturns.count,
-                          trainingSteps: try results.trainingSteps(), wallSeconds: timing.entries.isEmpty ? nil : timing.wall)
+            let run = Run(
+                seed: results.seed, testReturn: results.testStatistics.mean,
+                testEpisodes: results.test.episodeReturns.count,
+                trainingSteps: try results.trainingSteps(), wallSeconds: timing.entries.isEmpty ? nil : timing.wall)
             var name = String(group.dropFirst(root.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
             if name.isEmpty { name = URL(fileURLWithPath: group).lastPathComponent }
-            if let i = rows.firstIndex(where: { $0.name == name }) { rows[i].runs.append(run) } else { rows.append(Row(name: name, runs: [run])) }
+            if let i = rows.firstIndex(where: { $0.name == name }) {
+                rows[i].runs.append(run)
+            } else {
+                rows.append(Row(name: name, runs: [run]))
+            }
         }
         self.rows = rows
     }
@@ -49,7 +55,8 @@ public struct ResultsTable {
     /// The table in Markdown, returns with one decimal.
     public var markdown: String {
         var lines = [
-            "| runs | seeds | test return: mean across seeds | std across seeds | range | each seed (seed: return) | test episodes per seed | training steps | wall time per run |",
+            "| runs | seeds | test return: mean across seeds | std across seeds | range | each seed (seed: return) "
+                + "| test episodes per seed | training steps | wall time per run |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
         func one(_ x: Double) -> String { String(format: "%.1f", x) }
@@ -60,21 +67,27 @@ public struct ResultsTable {
             let episodes = Set(row.runs.map(\.testEpisodes)).sorted().map(String.init).joined(separator: "/")
             let steps = Set(row.runs.map(\.trainingSteps)).sorted().map(String.init).joined(separator: "/")
             let walls = row.runs.compactMap(\.wallSeconds)
-            let wall = walls.count == row.runs.count ? Self.duration(walls.reduce(0, +) / Double(walls.count)) : "not recorded"
+            let wall =
+                walls.count == row.runs.count ? Self.duration(walls.reduce(0, +) / Double(walls.count)) : "not recorded"
             lines.append("| `\(row.name)` | \(row.runs.count) | **\(one(statistics.mean))** | \(one(statistics.std)) | "
-                         + "\(one(statistics.min)) to \(one(statistics.max)) | \(seeds) | \(episodes) | \(steps) | \(wall) |")
+                         + "\(one(statistics.min)) to \(one(statistics.max)) | \(seeds) | \(episodes) | \(steps) "
+                             + "| \(wall) |")
         }
         return lines.joined(separator: "\n")
     }
 
     /// Seconds as `42 s`, `12.5 min` or `2.3 h`.
     static func duration(_ seconds: Double) -> String {
-        seconds < 120 ? String(format: "%.0f s", seconds) : seconds < 7200 ? String(format: "%.1f min", seconds / 60) : String(format: "%.1f h", seconds / 3600)
+        seconds < 120
+            ? String(format: "%.0f s", seconds)
+            : seconds < 7200 ? String(format: "%.1f min", seconds / 60) : String(format: "%.1f h", seconds / 3600)
     }
 
     /// The longest folder path every group starts with.
     static func commonParent(of paths: [String]) -> String {
-        guard var common = paths.first.map({ $0.split(separator: "/", omittingEmptySubsequences: false) }) else { return "" }
+        guard var common = paths.first.map({ $0.split(separator: "/", omittingEmptySubsequences: false) }) else {
+            return ""
+        }
         for path in paths.dropFirst() {
             let parts = path.split(separator: "/", omittingEmptySubsequences: false)
             common = Array(zip(common, parts).prefix { $0 == $1 }.map(\.0))

@@ -12,10 +12,13 @@ struct TorchReference {
     /// The reference's figure `key` (e.g. `plan_ms`, `train_samples_per_s`) for `workload` (`plan`,
     /// `train`, `ensemble-train`, `ensemble-plan`), on `task` when given, with `threads` threads, or the
     /// reason it could not be measured.
-    func measure(_ workload: String, task: String? = nil, threads: Int, repetitions: Int, key: String) -> Result<Double, ReferenceError> {
+    func measure(
+        _ workload: String, task: String? = nil, threads: Int, repetitions: Int, key: String
+    ) -> Result<Double, ReferenceError> {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, workload] + (task.map { ["--task", $0] } ?? [])
+        process.arguments =
+            [script, workload] + (task.map { ["--task", $0] } ?? [])
             + ["--threads", "\(threads)", "--repetitions", "\(repetitions)"]
         // One pipe for both streams: reading two pipes one after the other could block on a full
         // stderr pipe while waiting for stdout to end. The JSON line is still the last on success,

@@ -23,8 +23,10 @@ final class LearnedModelTests: XCTestCase {
         XCTAssertEqual(PropagationSettings(PropagationRequest(), deterministic: true).prediction, .mean)
         XCTAssertEqual(PropagationSettings(PropagationRequest(propagation: .expectation), deterministic: false),
                        PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean))
-        XCTAssertEqual(PropagationSettings(PropagationRequest(propagation: .ts1, particles: 6, prediction: .mean), deterministic: false),
-                       PropagationSettings(propagation: .ts1, particles: 6, prediction: .mean))
+        XCTAssertEqual(
+            PropagationSettings(
+                PropagationRequest(propagation: .ts1, particles: 6, prediction: .mean), deterministic: false),
+            PropagationSettings(propagation: .ts1, particles: 6, prediction: .mean))
         XCTAssertTrue(PropagationRequest().isEmpty)
         XCTAssertFalse(PropagationRequest(prediction: .mean).isEmpty)
     }
@@ -38,7 +40,8 @@ final class LearnedModelTests: XCTestCase {
         XCTAssertEqual(engine.byteCount, planner.byteCount(model: model.config, observationSize: 3, actionSize: 1))
         XCTAssertEqual(engine.dynamics.capacity, 15)
         XCTAssertTrue(engine.config.isEmpty)
-        XCTAssertThrowsError(try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 4))) { error in
+        XCTAssertThrowsError(try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 4))) {
+            error in
             XCTAssertEqual(error as? PlanningEngine.Failure, .propagationNeedsEnsemble)
         }
     }
@@ -54,14 +57,20 @@ final class LearnedModelTests: XCTestCase {
         XCTAssertEqual(engine.dynamics.particles, 4)
         XCTAssertEqual(engine.dynamics.capacity, 5 * 4)
         XCTAssertEqual(engine.config, settings.json)
-        let perWorker = try XCTUnwrap(EnsembleDynamics.byteCount(model.config, settings: settings, elites: 2, capacity: 20, observationSize: 3))
+        let perWorker = try XCTUnwrap(
+            EnsembleDynamics.byteCount(model.config, settings: settings, elites: 2, capacity: 20, observationSize: 3))
         XCTAssertEqual(engine.byteCount, try XCTUnwrap(planner.planningBytes(actionSize: 1)) + 2 * perWorker)
-        XCTAssertThrowsError(try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 3))) { error in
-            XCTAssertEqual(error as? PlanningEngine.Failure,
-                           .propagation("--particles 3 must be a multiple of the model's 2 elite members (each member takes an equal share)"))
+        XCTAssertThrowsError(try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 3))) {
+            error in
+            XCTAssertEqual(
+                error as? PlanningEngine.Failure,
+                .propagation(
+                    "--particles 3 must be a multiple of the model's 2 elite members (each "
+                        + "member takes an equal share)"))
         }
         planner.candidates = 20_000
-        XCTAssertThrowsError(try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 10_000))) { error in
+        XCTAssertThrowsError(try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 10_000)))
+        { error in
             XCTAssertEqual(error as? PlanningEngine.Failure, .tooManyRowsPerWorker(particles: 10_000))
         }
     }
@@ -86,7 +95,9 @@ final class LearnedModelTests: XCTestCase {
             let back = read.predictiveMoments(observations: observations, actions: actions)
             XCTAssertEqual(back.mean, written.mean, name)
             XCTAssertEqual(back.variance, written.variance, name)
-            XCTAssertEqual(read.elitePredictions(observations: observations, actions: actions).count, name == "ensemble.h5" ? 2 : 0)
+            XCTAssertEqual(
+                read.elitePredictions(observations: observations, actions: actions).count, name == "ensemble.h5" ? 2 : 0
+            )
         }
     }
 
@@ -98,10 +109,13 @@ final class LearnedModelTests: XCTestCase {
         let elites = ensemble.elitePredictions(observations: observations, actions: actions)
         let (mean, variance) = ensemble.predictiveMoments(observations: observations, actions: actions)
         for i in 0..<3 {
-            let m = elites.map { Double($0.mean[$0.mean.startIndex + i]) }, v = elites.map { Double($0.variance[$0.variance.startIndex + i]) }
+            let m = elites.map { Double($0.mean[$0.mean.startIndex + i]) },
+                v = elites.map { Double($0.variance[$0.variance.startIndex + i]) }
             let mu = (m[0] + m[1]) / 2
             XCTAssertEqual(mean[i], mu, accuracy: 1e-9)
-            XCTAssertEqual(variance[i], (v[0] + v[1]) / 2 + ((m[0] - mu) * (m[0] - mu) + (m[1] - mu) * (m[1] - mu)) / 2, accuracy: 1e-6)
+            XCTAssertEqual(
+                variance[i], (v[0] + v[1]) / 2 + ((m[0] - mu) * (m[0] - mu) + (m[1] - mu) * (m[1] - mu)) / 2,
+                accuracy: 1e-6)
         }
     }
 }

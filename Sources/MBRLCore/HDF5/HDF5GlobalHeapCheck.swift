@@ -124,7 +124,9 @@ extension HDF5File {
                 guard space >= 0 else { visit.failed = String(cString: name); return -1 }
                 defer { H5Sclose(space) }
                 var count: hsize_t = 0
-                guard H5Dget_num_chunks(did, space, &count) >= 0 else { visit.failed = String(cString: name); return -1 }
+                    guard H5Dget_num_chunks(did, space, &count) >= 0 else {
+                        visit.failed = String(cString: name); return -1
+                    }
                 guard count <= 4096 else { visit.tooManyChunks = true; return 1 }
                 for k in 0..<count {
                     var address: haddr_t = 0, size: hsize_t = 0, mask: UInt32 = 0
@@ -141,7 +143,8 @@ extension HDF5File {
         withExtendedLifetime(visit) {}
         if visit.tooManyChunks { return nil }
         guard status >= 0 else {
-            throw damaged(visit.failed.map { "cannot read the storage of '\($0)'" } ?? "cannot read the headers and links of all its objects")
+            throw damaged(visit.failed.map { "cannot read the storage of '\($0)'" } ?? "cannot read the headers and "
+                + "links of all its objects")
         }
         return visit.extents.sorted { $0.lowerBound < $1.lowerBound }
     }

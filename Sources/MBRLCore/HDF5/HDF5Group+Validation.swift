@@ -2,7 +2,8 @@
 extension HDF5Group {
     /// Reads a Float32 dataset of rank 2 with `columns` columns (or rank 1 when `columns` is nil),
     /// checking that every value is finite.
-    package func readMatrix(_ member: String, columns: Int?, rows expectedRows: Int? = nil) throws -> ShapedArray<Float> {
+    package func readMatrix(_ member: String, columns: Int?, rows expectedRows: Int? = nil) throws -> ShapedArray<Float>
+    {
         let array = try read(member, as: Float.self)
         if let columns {
             guard array.rank == 2, array.shape[1] == columns else {

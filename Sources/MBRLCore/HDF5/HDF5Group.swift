@@ -53,7 +53,8 @@ public final class HDF5Group {
             if found < 0 {
                 // Also the answer when the parent is a dataset, not a group: then there is no such object.
                 if !parent.isEmpty, try objectType(parent) != H5O_TYPE_GROUP { return false }
-                throw file.damaged("cannot read the links of '\(parent.isEmpty ? (name.isEmpty ? "/" : name) : qualified(parent))'")
+                throw file.damaged("cannot read the links of "
+                    + "'\(parent.isEmpty ? (name.isEmpty ? "/" : name) : qualified(parent))'")
             }
         }
         return !prefix.isEmpty
@@ -150,7 +151,9 @@ public final class HDF5Group {
         return ShapedArray(shape: bytes.shape, values: flags) as! ShapedArray<T>
     }
 
-    private func readValues<T: HDF5Element>(_ member: String, as type: T.Type, extraBytesPerValue: Int = 0) throws -> ShapedArray<T> {
+    private func readValues<T: HDF5Element>(
+        _ member: String, as type: T.Type, extraBytesPerValue: Int = 0
+    ) throws -> ShapedArray<T> {
         let did = try openDataset(member)
         defer { H5Dclose(did) }
         let (shape, typeClass, byteSize) = try describe(did, member)
@@ -162,7 +165,9 @@ public final class HDF5Group {
             let type = H5Dget_type(did)
             guard type >= 0 else { throw damaged("cannot read the datatype of", member) }
             defer { H5Tclose(type) }
-            guard H5Tequal(type, T.hdf5FileType) > 0 else { throw error(member, "is an enum other than h5py's bool (FALSE = 0, TRUE = 1)") }
+            guard H5Tequal(type, T.hdf5FileType) > 0 else {
+                throw error(member, "is an enum other than h5py's bool "
+                + "(FALSE = 0, TRUE = 1)") }
         }
         let count = try checkDeclaredSize(did, member, shape: shape, valueSize: byteSize,
                                           memoryPerValue: MemoryLayout<T>.stride + extraBytesPerValue)
@@ -180,9 +185,12 @@ public final class HDF5Group {
     /// anything is allocated: against the file's content (values of `valueSize` bytes without
     /// compression cannot be more than the file's bytes; a contiguous dataset must lie inside the
     /// file; compressed chunks expand at most 4096-fold), then against the memory this process may use.
-    private func checkDeclaredSize(_ did: hid_t, _ member: String, shape: [Int], valueSize: Int, memoryPerValue: Int) throws -> Int {
+    private func checkDeclaredSize(
+        _ did: hid_t, _ member: String, shape: [Int], valueSize: Int, memoryPerValue: Int
+    ) throws -> Int {
         let claims = error(member, "claims shape \(Self.shapeText(shape)), more data than the file can hold")
-        guard let count = MemoryBudget.product(shape), let declared = MemoryBudget.product([count, max(valueSize, 1)]) else {
+        guard let count = MemoryBudget.product(shape), let declared = MemoryBudget.product([count, max(valueSize, 1)])
+        else {
             throw claims
         }
         let dcpl = H5Dget_create_plist(did)
@@ -205,7 +213,8 @@ public final class HDF5Group {
             guard declared <= fileSize else { throw claims }
         }
         do {
-            try MemoryBudget.check(MemoryBudget.product([count, memoryPerValue]), for: "the values of shape \(Self.shapeText(shape))")
+            try MemoryBudget.check(MemoryBudget.product([count, memoryPerValue]), for: "the values of "
+                + "shape \(Self.shapeText(shape))")
         } catch let memory as MemoryError {
             throw error(member, memory.description)
         }
@@ -235,7 +244,8 @@ public final class HDF5Group {
         let rank = Int(H5Sget_simple_extent_ndims(space))
         guard rank >= 0, rank <= 32 else { throw damaged("invalid dataspace of", member) }
         var dims = [hsize_t](repeating: 0, count: rank)
-        if rank > 0, H5Sget_simple_extent_dims(space, &dims, nil) < 0 { throw damaged("cannot read the dataspace of", member) }
+        if rank > 0, H5Sget_simple_extent_dims(space, &dims, nil) < 0 { throw damaged("cannot read the "
+            + "dataspace of", member) }
         let type = H5Dget_type(did)
         guard type >= 0 else { throw damaged("cannot read the datatype of", member) }
         defer { H5Tclose(type) }

@@ -53,7 +53,9 @@ public enum InputGuard {
 
     static let storage: Storage = {
         let slots = UnsafeMutablePointer<Slot>.allocate(capacity: capacity)
-        slots.initialize(repeating: Slot(inUse: false, sequence: 0, deadline: .max, faultLength: 0, timeoutLength: 0), count: capacity)
+        slots.initialize(
+            repeating: Slot(inUse: false, sequence: 0, deadline: .max, faultLength: 0, timeoutLength: 0),
+            count: capacity)
         let messages = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2 * messageCapacity)
         messages.initialize(repeating: 0, count: capacity * 2 * messageCapacity)
         let previous = UnsafeMutablePointer<sigaction>.allocate(capacity: faultSignals.count)
@@ -111,7 +113,9 @@ public enum InputGuard {
     private static func installAlternateStack() {
         let size = 256 * 1024
         var current = stack_t()
-        if sigaltstack(nil, &current) == 0, current.ss_flags & Int32(SS_DISABLE) == 0, current.ss_size >= 64 * 1024 { return }
+        if sigaltstack(nil, &current) == 0, current.ss_flags & Int32(SS_DISABLE) == 0, current.ss_size >= 64 * 1024 {
+            return
+        }
         guard let memory = malloc(size) else { return }
         var stack = stack_t(ss_sp: memory, ss_flags: 0, ss_size: size)
         if sigaltstack(&stack, nil) != 0 { free(memory) }
@@ -132,7 +136,8 @@ public enum InputGuard {
     /// Records that `path` is being read from now on; nil when too many inputs are open already.
     static func begin(reading path: String, size: Int) -> Token? {
         let seconds = timeLimit(forSize: size)
-        let shownSeconds = seconds == seconds.rounded() && seconds < 1e15 ? String(Int(seconds)) : String(format: "%g", seconds)
+        let shownSeconds =
+            seconds == seconds.rounded() && seconds < 1e15 ? String(Int(seconds)) : String(format: "%g", seconds)
         let fault = "damaged HDF5 file (the HDF5 library faulted reading it)"
         let timeout = "damaged HDF5 file (reading it did not finish within \(shownSeconds) s)"
         let storage = self.storage
@@ -232,7 +237,9 @@ public enum InputGuard {
 }
 
 /// A fault while an input is being read: a damaged file. Any other: a bug, handed back to the previous action.
-private func inputFaultHandler(_ sig: Int32, _ info: UnsafeMutablePointer<siginfo_t>?, _ context: UnsafeMutableRawPointer?) {
+private func inputFaultHandler(
+    _ sig: Int32, _ info: UnsafeMutablePointer<siginfo_t>?, _ context: UnsafeMutableRawPointer?
+) {
     // A fault raised by the processor has a positive si_code; abort() sends SIGABRT to itself.
     let fromProcessor = (info?.pointee.si_code ?? 0) > 0
     if fromProcessor || sig == SIGABRT, let (message, length) = InputGuard.faultMessageForHandler() {

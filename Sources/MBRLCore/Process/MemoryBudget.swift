@@ -76,7 +76,8 @@ public enum MemoryBudget {
         let limit = self.limit
         guard let bytes, bytes <= limit else {
             let needed = bytes.map(format) ?? "more than 2^63 bytes"
-            throw MemoryError(description: "\(what) need \(needed), more than the \(format(limit)) this process may use")
+            throw MemoryError(description: "\(what) need \(needed), more than the \(format(limit)) this "
+                + "process may use")
         }
     }
 

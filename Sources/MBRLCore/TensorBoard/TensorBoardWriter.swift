@@ -31,7 +31,8 @@ public final class TensorBoardWriter {
         if fm.fileExists(atPath: csvPath) {
             let first = TensorBoardWriter.firstLine(ofFile: csvPath)
             guard first == header || first == "" else {
-                throw FileError(path: csvPath, "is not a log this program wrote (its first line is not `\(header)`); give another --logdir")
+                throw FileError(path: csvPath, "is not a log this program wrote (its first line is not "
+                    + "`\(header)`); give another --logdir")
             }
         }
         do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
@@ -44,7 +45,9 @@ public final class TensorBoardWriter {
         }
         let seconds = Int(Date().timeIntervalSince1970)
         eventFilePath = directory + "/events.out.tfevents.\(seconds)" + suffix
-        guard fm.createFile(atPath: eventFilePath, contents: nil), let events = FileHandle(forWritingAtPath: eventFilePath) else {
+        guard fm.createFile(atPath: eventFilePath, contents: nil),
+            let events = FileHandle(forWritingAtPath: eventFilePath)
+        else {
             throw FileError(path: eventFilePath, "cannot be written")
         }
         guard fm.createFile(atPath: csvPath, contents: nil), let csv = FileHandle(forWritingAtPath: csvPath) else {
@@ -65,12 +68,14 @@ public final class TensorBoardWriter {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         guard let data = try? handle.read(upToCount: 4096) else { return "" }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init)
+        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first.map(
+            String.init)
     }
 
     /// Writes through FileHandle's throwing API (its plain `write` traps on a full disk).
     private func append(_ data: Data, to handle: FileHandle, _ path: String) throws {
-        do { try handle.write(contentsOf: data) } catch { throw FileError(path: path, "cannot be written (disk full?)") }
+        do { try handle.write(contentsOf: data) } catch { throw FileError(path: path, "cannot be written "
+            + "(disk full?)") }
     }
 
     deinit { close() }

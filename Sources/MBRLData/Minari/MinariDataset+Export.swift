@@ -23,7 +23,10 @@ extension MinariDataset {
         /// `mbrl_provenance`, a key of this project's: the export's command, inputs and software.
         public var provenance: JSONValue
 
-        public init(id: String, algorithm: String, author: String?, codePermalink: String?, description: String, provenance: JSONValue) {
+        public init(
+            id: String, algorithm: String, author: String?, codePermalink: String?, description: String,
+            provenance: JSONValue
+        ) {
             self.id = id
             self.algorithm = algorithm
             self.author = author
@@ -42,7 +45,9 @@ extension MinariDataset {
             return "is not a Minari dataset id: parts of letters, digits, '_', '-', '.' separated by '/'"
         }
         guard let last = parts.last, let v = last.range(of: "-v", options: .backwards),
-              !last[v.upperBound...].isEmpty, last[v.upperBound...].allSatisfy(\.isNumber), v.lowerBound != last.startIndex else {
+            !last[v.upperBound...].isEmpty, last[v.upperBound...].allSatisfy(\.isNumber),
+            v.lowerBound != last.startIndex
+        else {
             return "needs a version: name-v0, or namespace/name-v0"
         }
         return nil
@@ -65,23 +70,30 @@ extension MinariDataset {
     /// (a next observation that is not the next row's observation) or `folder` exists.
     public static func export(_ data: Transitions, info: ExportInfo, to folder: String) throws {
         guard let name = EnvironmentName(id: data.env) else {
-            throw FileError(path: folder, "the data's environment '\(data.env)' is not one the project simulates, so its spaces are unknown")
+            throw FileError(path: folder, "the data's environment '\(data.env)' is not one the project simulates, "
+                + "so its spaces are unknown")
         }
         let env = name.make()
         guard data.observationSize == env.observationSize, data.actionSize == env.actionSize else {
-            throw FileError(path: folder, "the data's sizes \(data.observationSize)/\(data.actionSize) are not \(data.env)'s \(env.observationSize)/\(env.actionSize)")
+            throw FileError(path: folder, "the data's sizes \(data.observationSize)/\(data.actionSize) are "
+                + "not \(data.env)'s \(env.observationSize)/\(env.actionSize)")
         }
         let ranges = data.episodeRanges
         let o = data.observationSize
         for (e, rows) in ranges.enumerated() {
-            for r in rows.dropLast() where data.nextObservations[(r * o)..<((r + 1) * o)] != data.observations[((r + 1) * o)..<((r + 2) * o)] {
-                throw FileError(path: folder, "episode \(e): the next observation of row \(r) is not the observation of row \(r + 1); Minari stores an episode as one sequence of observations")
+            for r in rows.dropLast()
+            where data.nextObservations[(r * o)..<((r + 1) * o)] != data.observations[((r + 1) * o)..<((r + 2) * o)] {
+                throw FileError(
+                    path: folder,
+                    "episode \(e): the next observation of row \(r) is not the "
+                        + "observation of row \(r + 1); Minari stores an episode as one sequence of observations")
             }
         }
         let finalStates = try data.hasSimulatorStates ? simulatedFinalStates(of: data, in: name, folder: folder) : []
 
         guard !FileManager.default.fileExists(atPath: folder) else {
-            throw FileError(path: folder, "already exists; Minari datasets are not overwritten: remove it or choose another id")
+            throw FileError(path: folder, "already exists; Minari datasets are not overwritten: remove it or choose "
+                + "another id")
         }
         let parent = (folder as NSString).deletingLastPathComponent
         let staging = (parent.isEmpty ? "." : parent) + "/.\((folder as NSString).lastPathComponent).tmp-\(getpid())"
@@ -91,11 +103,13 @@ extension MinariDataset {
             try writeEpisodes(data, ranges: ranges, finalStates: finalStates, observationsAsDouble: name != .pendulum,
                               to: staging + "/data/main_data.hdf5", displayPath: folder + "/data/main_data.hdf5")
             let text = metadataText(data, name: name, env: env, info: info, episodes: ranges.count)
-            guard FileManager.default.createFile(atPath: staging + "/data/metadata.json", contents: Data(text.utf8)) else {
+            guard FileManager.default.createFile(atPath: staging + "/data/metadata.json", contents: Data(text.utf8))
+            else {
                 throw FileError(path: folder + "/data/metadata.json", "cannot be written (disk full?)")
             }
             guard rename(staging, folder) == 0 else {
-                throw FileError(path: folder, "cannot move the finished dataset into place: \(String(cString: strerror(errno)))")
+                throw FileError(path: folder, "cannot move the finished dataset into "
+                    + "place: \(String(cString: strerror(errno)))")
             }
         } catch {
             try? FileManager.default.removeItem(atPath: staging)
@@ -103,15 +117,19 @@ extension MinariDataset {
         }
     }
 
-    private static func writeEpisodes(_ data: Transitions, ranges: [Range<Int>], finalStates: [[Double]], observationsAsDouble: Bool,
-                                      to path: String, displayPath: String) throws {
+    private static func writeEpisodes(
+        _ data: Transitions, ranges: [Range<Int>], finalStates: [[Double]], observationsAsDouble: Bool,
+        to path: String, displayPath: String
+    ) throws {
         let file = try HDF5File.create(at: path, displayPath: displayPath)
         let root = try file.root
         let o = data.observationSize, a = data.actionSize, nq = data.qposSize, nv = data.qvelSize
         for (e, rows) in ranges.enumerated() {
             let group = try root.createGroup("episode_\(e)")
             let t = rows.count, first = rows.lowerBound, last = rows.upperBound - 1
-            let observations = Array(data.observations[(first * o)..<((last + 1) * o)] + data.nextObservations[(last * o)..<((last + 1) * o)])
+            let observations = Array(
+                data.observations[(first * o)..<((last + 1) * o)] + data.nextObservations[(last * o)..<((last + 1) * o)]
+            )
             if observationsAsDouble {
                 try group.write(observations.map(Double.init), shape: [t + 1, o], to: "observations")
             } else {
@@ -123,8 +141,12 @@ extension MinariDataset {
             try group.write(Array(data.timeouts[rows]), shape: [t], to: "truncations")
             if data.hasSimulatorStates {
                 let infos = try group.createGroup("infos")
-                try infos.write(Array(data.infoQpos[(first * nq)..<((last + 1) * nq)]) + finalStates[e].prefix(nq), shape: [t + 1, nq], to: "qpos")
-                try infos.write(Array(data.infoQvel[(first * nv)..<((last + 1) * nv)]) + finalStates[e].dropFirst(nq), shape: [t + 1, nv], to: "qvel")
+                try infos.write(
+                    Array(data.infoQpos[(first * nq)..<((last + 1) * nq)]) + finalStates[e].prefix(nq),
+                    shape: [t + 1, nq], to: "qpos")
+                try infos.write(
+                    Array(data.infoQvel[(first * nv)..<((last + 1) * nv)]) + finalStates[e].dropFirst(nq),
+                    shape: [t + 1, nv], to: "qvel")
             }
             try group.setAttribute("id", e)
             try group.setAttribute("total_steps", t)
@@ -135,17 +157,24 @@ extension MinariDataset {
 
     /// The simulator state after each episode's last step: the recorded state of its last row,
     /// stepped with its action.
-    private static func simulatedFinalStates(of data: Transitions, in name: EnvironmentName, folder: String) throws -> [[Double]] {
+    private static func simulatedFinalStates(
+        of data: Transitions, in name: EnvironmentName, folder: String
+    ) throws -> [[Double]] {
         let o = data.observationSize, a = data.actionSize, nq = data.qposSize, nv = data.qvelSize
         return try data.episodeRanges.enumerated().map { e, rows in
             let r = rows.upperBound - 1
             var env = name.make()
-            _ = env.reset(toState: Array(data.infoQpos[(r * nq)..<((r + 1) * nq)] + data.infoQvel[(r * nv)..<((r + 1) * nv)]))
+            _ = env.reset(
+                toState: Array(data.infoQpos[(r * nq)..<((r + 1) * nq)] + data.infoQvel[(r * nv)..<((r + 1) * nv)]))
             let next = env.step(Array(data.actions[(r * a)..<((r + 1) * a)])).observation
             let recorded = data.nextObservations[(r * o)..<((r + 1) * o)]
             guard zip(next, recorded).allSatisfy({ abs($0 - $1) <= 1e-4 * (1 + abs($1)) }),
-                  let state = env.simulatorState else {
-                throw FileError(path: folder, "episode \(e): stepping its last recorded state does not give its last next observation, so infos/qpos and infos/qvel cannot get their final row")
+                let state = env.simulatorState
+            else {
+                throw FileError(
+                    path: folder,
+                    "episode \(e): stepping its last recorded state does not give its "
+                        + "last next observation, so infos/qpos and infos/qvel cannot get their final row")
             }
             return state
         }
@@ -153,13 +182,18 @@ extension MinariDataset {
 
     /// metadata.json as Minari writes it (`json.dumps` of a flat object whose spaces and env spec
     /// are JSON strings).
-    private static func metadataText(_ data: Transitions, name: EnvironmentName, env: any Environment, info: ExportInfo, episodes: Int) -> String {
+    private static func metadataText(
+        _ data: Transitions, name: EnvironmentName, env: any Environment, info: ExportInfo, episodes: Int
+    ) -> String {
         let box = { (dtype: String, low: [Double], high: [Double]) in
             MinariMetadata.Space(type: "Box", dtype: dtype, shape: [low.count], low: low, high: high).json
         }
-        let observation = name == .pendulum
+        let observation =
+            name == .pendulum
             ? box("float32", [-1, -1, -8], [1, 1, 8])
-            : box("float64", Array(repeating: -.infinity, count: env.observationSize), Array(repeating: .infinity, count: env.observationSize))
+            : box(
+                "float64", Array(repeating: -.infinity, count: env.observationSize),
+                Array(repeating: .infinity, count: env.observationSize))
         let action = box("float32", env.actionLow.map(Double.init), env.actionHigh.map(Double.init))
         var members: [(String, JSONValue)] = [
             ("total_episodes", .int(episodes)), ("total_steps", .int(data.count)), ("data_format", "hdf5"),
@@ -184,8 +218,10 @@ extension MinariDataset {
             case .ant: return ("gymnasium.envs.mujoco.ant_v4:AntEnv", "6000.0", 1000)
             }
         }()
-        return "{\"id\": \"\(name.id)\", \"entry_point\": \"\(entry)\", \"reward_threshold\": \(threshold), \"nondeterministic\": false, "
-            + "\"max_episode_steps\": \(steps), \"order_enforce\": true, \"disable_env_checker\": false, \"kwargs\": {}, "
+        return "{\"id\": \"\(name.id)\", \"entry_point\": \"\(entry)\", \"reward_threshold\": \(threshold), "
+            + "\"nondeterministic\": false, "
+            + "\"max_episode_steps\": \(steps), \"order_enforce\": true, \"disable_env_checker\": false, "
+                + "\"kwargs\": {}, "
             + "\"additional_wrappers\": [], \"vector_entry_point\": null}"
     }
 }

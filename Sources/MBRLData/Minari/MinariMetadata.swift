@@ -33,7 +33,8 @@ public struct MinariMetadata {
 
         /// How a message names it: `Box(float32, (3,))`, `Discrete`.
         public var summary: String {
-            type == "Box" ? "Box(\(dtype), (\(shape.map(String.init).joined(separator: ", "))\(shape.count == 1 ? "," : "")))" : type
+            type == "Box" ? "Box(\(dtype), "
+                + "(\(shape.map(String.init).joined(separator: ", "))\(shape.count == 1 ? "," : "")))" : type
         }
 
         /// Minari's serialization (`minari.serialization.serialize_space` of a Box), JSON with
@@ -41,7 +42,8 @@ public struct MinariMetadata {
         public var json: String {
             func number(_ v: Double) -> String { v.isInfinite ? (v < 0 ? "-Infinity" : "Infinity") : "\(v)" }
             let list = { (values: [Double]) in "[" + values.map(number).joined(separator: ", ") + "]" }
-            return "{\"type\": \"Box\", \"dtype\": \"\(dtype)\", \"shape\": [\(shape.map(String.init).joined(separator: ", "))], "
+            return "{\"type\": \"Box\", \"dtype\": \"\(dtype)\", \"shape\": "
+                + "[\(shape.map(String.init).joined(separator: ", "))], "
                 + "\"low\": \(list(low)), \"high\": \(list(high))}"
         }
     }
@@ -61,7 +63,9 @@ public struct MinariMetadata {
     /// Reads and checks `metadata.json` at `path`: valid JSON, `total_episodes` and `total_steps`
     /// non-negative integers, `data_format` present, spaces and spec (when present) parseable.
     public static func read(from path: String) throws -> MinariMetadata {
-        guard let data = FileManager.default.contents(atPath: path) else { throw FileError(path: path, "cannot be read") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FileError(path: path, "cannot be read")
+        }
         let raw: Raw
         do {
             raw = try decoder.decode(Raw.self, from: data)
@@ -71,8 +75,9 @@ public struct MinariMetadata {
         guard raw.total_episodes >= 0, raw.total_steps >= 0 else {
             throw FileError(path: path, "total_episodes and total_steps must not be negative")
         }
-        var metadata = MinariMetadata(datasetID: raw.dataset_id ?? "", totalEpisodes: raw.total_episodes, totalSteps: raw.total_steps,
-                                      dataFormat: raw.data_format, minariVersion: raw.minari_version, algorithmName: raw.algorithm_name)
+        var metadata = MinariMetadata(
+            datasetID: raw.dataset_id ?? "", totalEpisodes: raw.total_episodes, totalSteps: raw.total_steps,
+            dataFormat: raw.data_format, minariVersion: raw.minari_version, algorithmName: raw.algorithm_name)
         do {
             if let spec = raw.env_spec { metadata.envID = try decoder.decode(EnvSpec.self, from: Data(spec.utf8)).id }
         } catch {
@@ -83,20 +88,26 @@ public struct MinariMetadata {
             let space: Space
             do {
                 let s = try decoder.decode(RawSpace.self, from: Data(text.utf8))
-                space = Space(type: s.type, dtype: s.dtype ?? "", shape: s.shape ?? [], low: s.low?.values ?? [], high: s.high?.values ?? [])
+                space = Space(
+                    type: s.type, dtype: s.dtype ?? "", shape: s.shape ?? [], low: s.low?.values ?? [],
+                    high: s.high?.values ?? [])
             } catch {
                 throw FileError(path: path, "\(name) is not a serialized Gymnasium space (\(Self.reason(error)))")
             }
             if space.type == "Box", space.low.count != space.shape.reduce(1, *) || space.high.count != space.low.count {
-                throw FileError(path: path, "\(name) is a Box of shape \(space.shape) with \(space.low.count) lower and \(space.high.count) upper bounds")
+                throw FileError(path: path, "\(name) is a Box of shape \(space.shape) with \(space.low.count) lower "
+                    + "and \(space.high.count) upper bounds")
             }
             if name == "observation_space" { metadata.observationSpace = space } else { metadata.actionSpace = space }
         }
         return metadata
     }
 
-    public init(datasetID: String, totalEpisodes: Int, totalSteps: Int, dataFormat: String = "hdf5", envID: String? = nil,
-                observationSpace: Space? = nil, actionSpace: Space? = nil, minariVersion: String? = nil, algorithmName: String? = nil) {
+    public init(
+        datasetID: String, totalEpisodes: Int, totalSteps: Int, dataFormat: String = "hdf5", envID: String? = nil,
+        observationSpace: Space? = nil, actionSpace: Space? = nil, minariVersion: String? = nil,
+        algorithmName: String? = nil
+    ) {
         self.datasetID = datasetID
         self.totalEpisodes = totalEpisodes
         self.totalSteps = totalSteps

@@ -50,7 +50,8 @@ public struct Ant: MuJoCoEnvironment {
     public static var modelText: String { MuJoCoModelFiles.ant.text }
 
     public var observation: [Float] {
-        (2..<core.simulation.nq).map { Float(core.simulation.qpos($0)) } + (0..<core.simulation.nv).map { Float(core.simulation.qvel($0)) }
+        (2..<core.simulation.nq).map { Float(core.simulation.qpos($0)) }
+            + (0..<core.simulation.nv).map { Float(core.simulation.qvel($0)) }
     }
 
     /// Gymnasium's `is_healthy` on the current state.
@@ -71,7 +72,9 @@ public struct Ant: MuJoCoEnvironment {
     /// Gymnasium's health check on the next observation, whose first value is z = qpos[2]: terminal
     /// unless every value is finite and 0.2 ≤ z ≤ 1.0. (Gymnasium also requires the root's x and y,
     /// which the observation leaves out, to be finite.)
-    public func isTerminal(nextObservations: UnsafePointer<Float>, count: Int, into terminal: UnsafeMutablePointer<Bool>) {
+    public func isTerminal(
+        nextObservations: UnsafePointer<Float>, count: Int, into terminal: UnsafeMutablePointer<Bool>
+    ) {
         let o = observationSize
         let minZ = Float(Self.healthyZRange.0), maxZ = Float(Self.healthyZRange.1)
         for i in 0..<count {

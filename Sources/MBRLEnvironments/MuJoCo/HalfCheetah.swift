@@ -38,7 +38,8 @@ public struct HalfCheetah: MuJoCoEnvironment {
     public static var modelText: String { MuJoCoModelFiles.halfCheetah.text }
 
     public var observation: [Float] {
-        (1..<core.simulation.nq).map { Float(core.simulation.qpos($0)) } + (0..<core.simulation.nv).map { Float(core.simulation.qvel($0)) }
+        (1..<core.simulation.nq).map { Float(core.simulation.qpos($0)) }
+            + (0..<core.simulation.nv).map { Float(core.simulation.qvel($0)) }
     }
 
     public mutating func reset(seed: UInt64) -> [Float] {

@@ -39,7 +39,8 @@ public struct Hopper: MuJoCoEnvironment {
         self.episodeLimit = episodeLimit
         core = MuJoCoTaskCore(model: .hopper, frameSkip: Self.frameSkip)
         let names = core.simulation.model.coordinateNames
-        observationNames = names.qpos.dropFirst().map { "qpos \($0)" } + names.qvel.map { "qvel \($0) (clipped to ±10)" }
+        observationNames =
+            names.qpos.dropFirst().map { "qpos \($0)" } + names.qvel.map { "qvel \($0) (clipped to ±10)" }
     }
 
     public static var modelFileName: String { MuJoCoModelFiles.hopper.name }
@@ -54,7 +55,8 @@ public struct Hopper: MuJoCoEnvironment {
     /// Gymnasium's `is_healthy` on the current state.
     public var isHealthy: Bool {
         let (low, high) = Self.healthyStateRange
-        let stateOK = (2..<core.simulation.nq).allSatisfy { low < core.simulation.qpos($0) && core.simulation.qpos($0) < high }
+        let stateOK =
+            (2..<core.simulation.nq).allSatisfy { low < core.simulation.qpos($0) && core.simulation.qpos($0) < high }
             && (0..<core.simulation.nv).allSatisfy { low < core.simulation.qvel($0) && core.simulation.qvel($0) < high }
         let z = core.simulation.qpos(1), angle = core.simulation.qpos(2)
         return stateOK && Self.healthyZRange.0 < z && z < Self.healthyZRange.1
@@ -73,7 +75,9 @@ public struct Hopper: MuJoCoEnvironment {
     /// The velocities in the observation are clipped to ±10, so the (−100, 100) test on them always
     /// passes: a velocity beyond ±100, which ends a real episode, is not seen here (it does not happen
     /// in the data this was tested on). A non-finite value is terminal.
-    public func isTerminal(nextObservations: UnsafePointer<Float>, count: Int, into terminal: UnsafeMutablePointer<Bool>) {
+    public func isTerminal(
+        nextObservations: UnsafePointer<Float>, count: Int, into terminal: UnsafeMutablePointer<Bool>
+    ) {
         let o = observationSize
         let low = Float(Self.healthyStateRange.0), high = Float(Self.healthyStateRange.1)
         let minZ = Float(Self.healthyZRange.0)

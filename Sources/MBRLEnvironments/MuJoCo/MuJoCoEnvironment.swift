@@ -52,7 +52,9 @@ extension MuJoCoEnvironment {
         let xBefore = forwardPosition
         core.simulation.step(action)
         let deltaX = forwardPosition - xBefore
-        let stepReward: Double = action.withUnsafeBufferPointer { self.reward(deltaX: deltaX, action: $0.baseAddress!, actionSize: actionSize) }
+        let stepReward: Double = action.withUnsafeBufferPointer {
+            self.reward(deltaX: deltaX, action: $0.baseAddress!, actionSize: actionSize)
+        }
         core.elapsedSteps += 1
         return StepResult(observation: observation, reward: stepReward,
                           terminated: canTerminate && !isHealthy, truncated: core.elapsedSteps >= episodeLimit)
@@ -87,11 +89,15 @@ extension MuJoCoEnvironment {
     /// Given the true next observation and the true residual, this equals the environment's reward up
     /// to two roundings: the residual to Float32 (relative 2⁻²⁴ of its share of the forward term) and the
     /// result to Float32 (relative 2⁻²⁴ of the reward); `ExactRewardTests` checks it on real transitions.
-    public func rewards(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
-                        deltaXResiduals: UnsafePointer<Float>, count: Int, into rewards: UnsafeMutablePointer<Float>) {
+    public func rewards(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
+        deltaXResiduals: UnsafePointer<Float>, count: Int, into rewards: UnsafeMutablePointer<Float>
+    ) {
         let a = actionSize, o = observationSize
         for i in 0..<count {
-            let deltaX = trapezoid(observation: observations + i * o, next: nextObservations + i * o) + Double(deltaXResiduals[i])
+            let deltaX =
+                trapezoid(observation: observations + i * o, next: nextObservations + i * o)
+                + Double(deltaXResiduals[i])
             rewards[i] = Float(reward(deltaX: deltaX, action: actions + i * a, actionSize: a))
         }
     }
@@ -105,7 +111,9 @@ extension MuJoCoEnvironment {
     /// torso's position of MuJoCo's last forward pass, a physics step behind qpos, and the last row of
     /// an episode has no next `infos/qpos`. Its error is the reward's Float32 rounding times dt
     /// (below dt · 2⁻²⁴ · (|reward| + control cost + healthy reward) / forwardRewardWeight).
-    public func forwardDisplacements(rewards: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int) -> [Double] {
+    public func forwardDisplacements(
+        rewards: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int
+    ) -> [Double] {
         let a = actionSize
         return (0..<count).map { i in
             let cost = MuJoCoTask.controlCost(actions + i * a, count: a, weight: Self.controlCostWeight)
@@ -125,7 +133,8 @@ extension MuJoCoEnvironment {
         count: Int, into rewards: UnsafeMutablePointer<Float>
     ) {
         MuJoCoTask.locomotionRewards(
-            observations: observations, actions: actions, nextObservations: nextObservations, count: count, into: rewards,
+            observations: observations, actions: actions, nextObservations: nextObservations, count: count,
+            into: rewards,
             observationSize: observationSize, actionSize: actionSize, xVelocityIndex: Self.xVelocityIndex,
             forwardRewardWeight: Self.forwardRewardWeight, healthyReward: Self.healthyReward,
             controlCostWeight: Self.controlCostWeight)
@@ -140,13 +149,17 @@ extension MuJoCoEnvironment {
 
     /// `rewards(observations:actions:nextObservations:deltaXResiduals:count:into:)`.
     public var deltaXRewards: DeltaXRewardFunction? {
-        { s, a, next, residual, n, r in rewards(observations: s, actions: a, nextObservations: next, deltaXResiduals: residual, count: n, into: r) }
+        { s, a, next, residual, n, r in
+            rewards(observations: s, actions: a, nextObservations: next, deltaXResiduals: residual, count: n, into: r)
+        }
     }
 
     /// The task itself: its `forwardDisplacements(rewards:actions:count:)` and `trapezoid(observation:next:)`.
     public var forwardReward: (any ForwardReward)? { self }
 
-    public func isTerminal(nextObservations: UnsafePointer<Float>, count: Int, into terminal: UnsafeMutablePointer<Bool>) {
+    public func isTerminal(
+        nextObservations: UnsafePointer<Float>, count: Int, into terminal: UnsafeMutablePointer<Bool>
+    ) {
         precondition(!canTerminate, "\(id) can terminate: it must implement isTerminal(nextObservations:count:into:)")
         terminal.update(repeating: false, count: count)
     }

@@ -74,7 +74,8 @@ package final class MuJoCoModel: @unchecked Sendable {
         var qpos = [String](repeating: "", count: nq), qvel = [String](repeating: "", count: nv)
         let m = pointer.pointee
         for j in 0..<Int(m.njnt) {
-            let name = mj_id2name(pointer, Int32(mjOBJ_JOINT.rawValue), Int32(j)).map { String(cString: $0) } ?? "joint\(j)"
+            let name =
+                mj_id2name(pointer, Int32(mjOBJ_JOINT.rawValue), Int32(j)).map { String(cString: $0) } ?? "joint\(j)"
             let p = Int(m.jnt_qposadr[j]), v = Int(m.jnt_dofadr[j])
             switch Int(m.jnt_type[j]) {
             case Int(mjJNT_FREE.rawValue):
@@ -253,7 +254,8 @@ enum MuJoCoTask {
         count: Int, into rewards: UnsafeMutablePointer<Float>, observationSize o: Int, actionSize a: Int,
         xVelocityIndex v: Int, forwardRewardWeight: Double, healthyReward: Double, controlCostWeight: Double
     ) {
-        let forwardWeight = Float(forwardRewardWeight), healthy = Float(healthyReward), weight = Float(controlCostWeight)
+        let forwardWeight = Float(forwardRewardWeight), healthy = Float(healthyReward),
+            weight = Float(controlCostWeight)
         for i in 0..<count {
             let forward = forwardWeight * 0.5 * (observations[i * o + v] + nextObservations[i * o + v])
             var sum: Float = 0

@@ -37,7 +37,8 @@ public struct Swimmer: MuJoCoEnvironment {
     public static var modelText: String { MuJoCoModelFiles.swimmer.text }
 
     public var observation: [Float] {
-        (2..<core.simulation.nq).map { Float(core.simulation.qpos($0)) } + (0..<core.simulation.nv).map { Float(core.simulation.qvel($0)) }
+        (2..<core.simulation.nq).map { Float(core.simulation.qpos($0)) }
+            + (0..<core.simulation.nv).map { Float(core.simulation.qvel($0)) }
     }
 
     public mutating func reset(seed: UInt64) -> [Float] {

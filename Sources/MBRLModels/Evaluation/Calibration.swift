@@ -24,8 +24,10 @@ public struct Calibration: Equatable {
     public var member: (within1Sigma: Double, within2Sigma: Double, nll: Double)?
 
     public static func == (a: Calibration, b: Calibration) -> Bool {
-        a.within1Sigma == b.within1Sigma && a.within2Sigma == b.within2Sigma && a.nll == b.nll && a.nllPerDimension == b.nllPerDimension
-            && a.member?.within1Sigma == b.member?.within1Sigma && a.member?.within2Sigma == b.member?.within2Sigma && a.member?.nll == b.member?.nll
+        a.within1Sigma == b.within1Sigma && a.within2Sigma == b.within2Sigma && a.nll == b.nll
+            && a.nllPerDimension == b.nllPerDimension
+            && a.member?.within1Sigma == b.member?.within1Sigma && a.member?.within2Sigma == b.member?.within2Sigma
+            && a.member?.nll == b.member?.nll
     }
 
     /// The two fractions a calibrated Gaussian gives.
@@ -41,7 +43,8 @@ public struct Calibration: Equatable {
     public init(model: any LearnedModel, data: Transitions) {
         let (mean, variance) = model.predictiveMoments(observations: data.observations, actions: data.actions)
         let o = data.observationSize, n = data.count
-        let (within1, within2, perDimension) = Self.measure(mean: mean, variance: variance, targets: data.nextObservations, components: o)
+        let (within1, within2, perDimension) = Self.measure(
+            mean: mean, variance: variance, targets: data.nextObservations, components: o)
         let count = Double(max(n * o, 1))
         self.init(within1Sigma: within1, within2Sigma: within2,
                   nll: perDimension.reduce(0, +) / count, nllPerDimension: perDimension.map { $0 / Double(max(n, 1)) })
@@ -49,7 +52,9 @@ public struct Calibration: Equatable {
         if !elites.isEmpty {
             var sums = (0.0, 0.0, 0.0)
             for elite in elites {
-                let m = Self.measure(mean: elite.mean.map(Double.init), variance: elite.variance.map(Double.init), targets: data.nextObservations, components: o)
+                let m = Self.measure(
+                    mean: elite.mean.map(Double.init), variance: elite.variance.map(Double.init),
+                    targets: data.nextObservations, components: o)
                 sums = (sums.0 + m.0, sums.1 + m.1, sums.2 + m.2.reduce(0, +) / count)
             }
             let e = Double(elites.count)
@@ -58,7 +63,9 @@ public struct Calibration: Equatable {
     }
 
     /// Shares within 1σ and 2σ over all values, and the summed NLL per component.
-    static func measure(mean: [Double], variance: [Double], targets: [Float], components o: Int) -> (Double, Double, [Double]) {
+    static func measure(
+        mean: [Double], variance: [Double], targets: [Float], components o: Int
+    ) -> (Double, Double, [Double]) {
         var inside1 = 0, inside2 = 0
         var perDimension = [Double](repeating: 0, count: o)
         for i in 0..<mean.count {

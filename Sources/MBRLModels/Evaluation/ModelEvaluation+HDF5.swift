@@ -22,7 +22,9 @@ extension ModelEvaluation {
 
     /// Writes this evaluation of the model file `model` on the held-out transitions `heldOut` (read
     /// from `data`) and the `rollouts` summaries into `root`.
-    public func write(to root: HDF5Group, model: String, data: String, env: String, heldOut: Transitions, rollouts: [Rollouts]) throws {
+    public func write(
+        to root: HDF5Group, model: String, data: String, env: String, heldOut: Transitions, rollouts: [Rollouts]
+    ) throws {
         try root.setAttribute("model", model)
         try root.setAttribute("data", data)
         try root.setAttribute("env", env)

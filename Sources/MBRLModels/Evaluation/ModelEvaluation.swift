@@ -34,7 +34,8 @@ public struct ModelEvaluation {
 
         // One step: every row.
         var predictions = [Float](repeating: 0, count: n * o)
-        Self.predict(dynamics, observations: data.observations, actions: data.actions, rows: n, chunk: chunk, into: &predictions)
+        Self.predict(
+            dynamics, observations: data.observations, actions: data.actions, rows: n, chunk: chunk, into: &predictions)
         var perDimension = [Double](repeating: 0, count: o), normalized = 0.0
         for r in 0..<n {
             for j in 0..<o {
@@ -62,7 +63,8 @@ public struct ModelEvaluation {
             inputsActions.removeAll(keepingCapacity: true)
             for t in starts { inputsActions += data.actions[((t + k - 1) * a)..<((t + k) * a)] }
             next = [Float](repeating: 0, count: starts.count * o)
-            Self.predict(dynamics, observations: states, actions: inputsActions, rows: starts.count, chunk: chunk, into: &next)
+            Self.predict(
+                dynamics, observations: states, actions: inputsActions, rows: starts.count, chunk: chunk, into: &next)
             var sum = 0.0
             for (i, t) in starts.enumerated() {
                 for j in 0..<o {
@@ -122,8 +124,10 @@ public struct ModelEvaluation {
         return trajectory
     }
 
-    private static func predict(_ dynamics: BatchDynamics, observations: [Float], actions: [Float], rows: Int, chunk: Int,
-                                into result: inout [Float]) {
+    private static func predict(
+        _ dynamics: BatchDynamics, observations: [Float], actions: [Float], rows: Int, chunk: Int,
+        into result: inout [Float]
+    ) {
         let o = dynamics.observationSize, a = dynamics.actionSize
         observations.withUnsafeBufferPointer { obs in
             actions.withUnsafeBufferPointer { act in
@@ -131,8 +135,9 @@ public struct ModelEvaluation {
                     var start = 0
                     while start < rows {
                         let count = min(chunk, rows - start)
-                        dynamics.predict(observations: obs.baseAddress! + start * o, actions: act.baseAddress! + start * a,
-                                         count: count, into: out.baseAddress! + start * o)
+                        dynamics.predict(
+                            observations: obs.baseAddress! + start * o, actions: act.baseAddress! + start * a,
+                            count: count, into: out.baseAddress! + start * o)
                         start += count
                     }
                 }

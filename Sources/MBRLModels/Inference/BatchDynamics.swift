@@ -28,7 +28,7 @@ public protocol BatchDynamics: AnyObject {
     /// `predict(…context:)` that also writes the auxiliary predictions of every row to
     /// `auxiliary[0..<count · auxiliarySize]` (rows in the order of `next`) when `auxiliary` is given.
     func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-                 into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext)
+        into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext)
 }
 
 /// Where a batched prediction sits in a trajectory evaluation (see `BatchDynamics.predict`).
@@ -54,8 +54,10 @@ extension BatchDynamics {
     public var auxiliarySize: Int { 0 }
     /// Dynamics without auxiliary predictions: the plain prediction (`auxiliary` must be nil).
     public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-                        into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext) {
-        precondition(auxiliary == nil || auxiliarySize == 0, "dynamics with auxiliary predictions implement predict(…auxiliary:context:)")
+        into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext
+    ) {
+        precondition(auxiliary == nil || auxiliarySize == 0, "dynamics with auxiliary predictions implement "
+            + "predict(…auxiliary:context:)")
         predict(observations: observations, actions: actions, count: count, into: next, context: context)
     }
 }
@@ -76,7 +78,8 @@ extension AuxiliaryOutputDynamics {
 
     public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
                         into next: UnsafeMutablePointer<Float>, context: PredictionContext) {
-        predict(observations: observations, actions: actions, count: count, into: next, auxiliary: nil, context: context)
+        predict(
+            observations: observations, actions: actions, count: count, into: next, auxiliary: nil, context: context)
     }
 }
 
@@ -102,7 +105,8 @@ public final class ModelDynamics: AuxiliaryOutputDynamics {
     public var auxiliarySize: Int { network.outputSize - network.observationSize }
 
     public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-                        into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext) {
+        into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext
+    ) {
         let o = observationSize, a = actionSize, width = o + a, x = inputs.pointer
         for r in 0..<count {
             for j in 0..<o { x[r * width + j] = observations[r * o + j] }

@@ -5,10 +5,11 @@ import MBRLCore
 /// (`Propagation`), the next observation s + Δs with Δs the member's mean or a draw from its Gaussian;
 /// for an ensemble that predicts Δx, its Δx output (ρ) the same way, as the auxiliary value.
 ///
-/// The elites' weights are folded once (`LayerFolding`, as `FoldedNetwork` folds its own): the input
-/// normalization into the first layer (W ← diag(1/σₓ)·W, b ← b − (μₓ/σₓ)·W, with W (in, out)) and the
-/// output unnormalization into the head's mean columns (×σ_Δ, +μ_Δ, Δx's σ and μ for its column); the raw log-variance columns stay,
-/// bounded softly after the head and turned into the variance σ_Δ²·e^logvar.
+/// The elites' weights are folded once (`LayerFolding`, as `FoldedNetwork` folds its own): the
+/// input normalization into the first layer (W ← diag(1/σₓ)·W, b ← b − (μₓ/σₓ)·W, with W (in, out))
+/// and the output unnormalization into the head's mean columns (×σ_Δ, +μ_Δ, Δx's σ and μ for its
+/// column); the raw log-variance columns stay, bounded softly after the head and turned into the
+/// variance σ_Δ²·e^logvar.
 ///
 /// Rows are gathered member-major, E groups of equal size m, so every hidden layer is one batched
 /// product for all elites (`gemmBatched`, weights (E, in, out) contiguous) followed by one fused
@@ -64,7 +65,8 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
                 }
                 if l == c.depth {
                     // The mean columns only; the log-variance columns stay raw.
-                    folding.foldOutputUnnormalization(weight: &we, bias: &be, mean: stats.targetMean, std: stats.targetStd)
+                    folding.foldOutputUnnormalization(
+                        weight: &we, bias: &be, mean: stats.targetMean, std: stats.targetStd)
                 }
                 w += we
                 bias += be
@@ -90,7 +92,11 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
     static func pad(_ w: Buffer<Float>, members: Int, input: Int, output: Int) -> Buffer<Float> {
         guard output <= 8 else { return Buffer(count: 0) }
         let padded = Buffer<Float>(count: members * input * 8)
-        for g in 0..<members { for i in 0..<input { for j in 0..<output { padded[(g * input + i) * 8 + j] = w[(g * input + i) * output + j] } } }
+        for g in 0..<members {
+            for i in 0..<input {
+                for j in 0..<output { padded[(g * input + i) * 8 + j] = w[(g * input + i) * output + j] }
+            }
+        }
         return padded
     }
 
@@ -126,14 +132,19 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         let memberRows = MemoryBudget.product([settings.propagation == .expectation ? elites : 1, capacity])
         let perMemberRow = 2 * c.hidden + c.inputSize + c.headWidth
         let perRow = 3 * observationSize + 2 * c.inputSize + 6
-        return MemoryBudget.sum([MemoryBudget.product([memberRows ?? -1, perMemberRow, 4]), MemoryBudget.product([capacity, perRow, 8])])
+        return MemoryBudget.sum([
+            MemoryBudget.product([memberRows ?? -1, perMemberRow, 4]), MemoryBudget.product([capacity, perRow, 8])
+        ])
     }
 
     public var particles: Int { settings.particles }
-    public var isStochastic: Bool { settings.propagation == .ts1 || (settings.prediction == .sample && settings.propagation != .expectation) }
+    public var isStochastic: Bool {
+        settings.propagation == .ts1 || (settings.prediction == .sample && settings.propagation != .expectation)
+    }
 
     public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-                        into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext) {
+        into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext
+    ) {
         precondition(count <= capacity, "\(count) rows exceed the capacity \(capacity)")
         let o = observationSize, a = actionSize, width = o + a, x = inputs.pointer
         let e = members, expectation = settings.propagation == .expectation
@@ -175,7 +186,11 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
                 for j in 0..<outputs {
                     var sum: Float = 0
                     for g in 0..<e { sum += out[(g * count + r) * hw + j] }
-                    if j < o { next[base + j] = observations[base + j] + sum / Float(e) } else { auxiliary?[r * extra + j - o] = sum / Float(e) }
+                    if j < o {
+                        next[base + j] = observations[base + j] + sum / Float(e)
+                    } else {
+                        auxiliary?[r * extra + j - o] = sum / Float(e)
+                    }
                 }
                 continue
             }
@@ -188,7 +203,11 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
                     let logvar = minLogvar[j] + Self.softplus(upper - minLogvar[j])
                     let sigma = deltaStd[j] * FastMath.exp(logvar / 2)
                     let noise = sigma * Float(rng.normal())
-                    if j < o { next[base + j] = observations[base + j] + h[j] + noise } else { auxiliary?[r * extra + j - o] = h[j] + noise }
+                    if j < o {
+                        next[base + j] = observations[base + j] + h[j] + noise
+                    } else {
+                        auxiliary?[r * extra + j - o] = h[j] + noise
+                    }
                 }
             } else {
                 for j in 0..<o { next[base + j] = observations[base + j] + h[j] }
@@ -207,7 +226,7 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         // Layer 0: a handful of inputs, as SIMD loops per member; then bias and activation in one pass.
         for g in 0..<e {
             Self.thinLayer(inputs.pointer + g * m * c.inputSize, rows: m, input: c.inputSize, output: c.hidden,
-                           weight: weights[0].pointer + g * c.inputSize * c.hidden, bias: biases[0].pointer + g * c.hidden,
+                weight: weights[0].pointer + g * c.inputSize * c.hidden, bias: biases[0].pointer + g * c.hidden,
                            into: source + g * m * c.hidden)
         }
         activation.applyFloat(UnsafePointer(source), bias: nil, width: c.hidden, rows: rows, into: source)
@@ -215,8 +234,9 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
             Float.gemmBatched(count: e, m: m, n: c.hidden, k: c.hidden, a: source, strideA: m * c.hidden,
                               b: weights[l].pointer, strideB: c.hidden * c.hidden, c: spare, strideC: m * c.hidden)
             for g in 0..<e {
-                activation.applyFloat(UnsafePointer(spare + g * m * c.hidden), bias: biases[l].pointer + g * c.hidden, width: c.hidden,
-                                   rows: m, into: spare + g * m * c.hidden)
+                activation.applyFloat(
+                    UnsafePointer(spare + g * m * c.hidden), bias: biases[l].pointer + g * c.hidden, width: c.hidden,
+                    rows: m, into: spare + g * m * c.hidden)
             }
             swap(&source, &spare)
         }
@@ -224,7 +244,8 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         let hw = c.headWidth
         for g in 0..<e {
             Self.headLayer(source + g * m * c.hidden, rows: m, input: c.hidden, output: hw,
-                           weight: weights[c.depth].pointer + g * c.hidden * hw, padded: hw <= 8 ? paddedHead.pointer + g * c.hidden * 8 : nil,
+                weight: weights[c.depth].pointer + g * c.hidden * hw,
+                padded: hw <= 8 ? paddedHead.pointer + g * c.hidden * 8 : nil,
                            bias: biases[c.depth].pointer + g * hw, into: head.pointer + g * m * hw)
         }
         return UnsafePointer(head.pointer)
@@ -242,7 +263,11 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
             var j = 0
             while j < vectorEnd {
                 var acc = br.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
-                for i in 0..<input { acc += SIMD16(repeating: xr[i]) * wr.loadUnaligned(fromByteOffset: (i * output + j) * 4, as: SIMD16<Float>.self) }
+                for i in 0..<input {
+                    acc +=
+                        SIMD16(repeating: xr[i])
+                        * wr.loadUnaligned(fromByteOffset: (i * output + j) * 4, as: SIMD16<Float>.self)
+                }
                 or.storeBytes(of: acc, toByteOffset: (r * output + j) * 4, as: SIMD16<Float>.self)
                 j += 16
             }
@@ -259,7 +284,8 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
     /// accumulate `input` scaled rows of W, in SIMD registers when W is given padded to 8 columns.
     @inline(__always)
     static func headLayer(_ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int, weight w: UnsafePointer<Float>,
-                          padded: UnsafePointer<Float>?, bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        padded: UnsafePointer<Float>?, bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
+    ) {
         if let padded {
             let zero = SIMD8<Float>(repeating: 0), wr = UnsafeRawPointer(padded)
             var b = zero
@@ -270,10 +296,14 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
                 var i = 0
                 while i + 1 < input {
                     acc0 += SIMD8(repeating: xr[i]) * wr.loadUnaligned(fromByteOffset: i * 32, as: SIMD8<Float>.self)
-                    acc1 += SIMD8(repeating: xr[i + 1]) * wr.loadUnaligned(fromByteOffset: (i + 1) * 32, as: SIMD8<Float>.self)
+                    acc1 +=
+                        SIMD8(repeating: xr[i + 1])
+                        * wr.loadUnaligned(fromByteOffset: (i + 1) * 32, as: SIMD8<Float>.self)
                     i += 2
                 }
-                if i < input { acc0 += SIMD8(repeating: xr[i]) * wr.loadUnaligned(fromByteOffset: i * 32, as: SIMD8<Float>.self) }
+                if i < input {
+                    acc0 += SIMD8(repeating: xr[i]) * wr.loadUnaligned(fromByteOffset: i * 32, as: SIMD8<Float>.self)
+                }
                 let acc = acc0 + acc1
                 for j in 0..<output { out[r * output + j] = acc[j] }
             }

@@ -50,7 +50,8 @@ public final class FoldedNetwork {
             }
             if l < config.depth && config.batchNorm {
                 for o in 0..<output {
-                    let s = p[layout.gammaOffset[l] + o] / (b[layout.varianceOffset[l] + o] + network.epsilon).squareRoot()
+                    let s =
+                        p[layout.gammaOffset[l] + o] / (b[layout.varianceOffset[l] + o] + network.epsilon).squareRoot()
                     for i in 0..<input { w[o * input + i] *= s }
                     bias[o] = s * (bias[o] - b[layout.meanOffset[l] + o]) + p[layout.betaOffset[l] + o]
                 }
@@ -118,8 +119,10 @@ public final class FoldedNetwork {
             return UnsafePointer(activations[0].pointer)
         }
         if widths[0] <= Self.thinInputWidth {
-            Self.thinInputLayer(inputs, rows: count, input: widths[0], output: widths[1], transposedWeight: firstLayerTransposed.pointer,
-                                bias: biases[0].pointer, into: activations[0].pointer)
+            Self.thinInputLayer(
+                inputs, rows: count, input: widths[0], output: widths[1],
+                transposedWeight: firstLayerTransposed.pointer,
+                bias: biases[0].pointer, into: activations[0].pointer)
         } else {
             // Many inputs (HalfCheetah's 23, Ant's 35): one SGEMM, then the bias and ReLU.
             BLAS.gemm(transposeA: false, transposeB: true, m: count, n: widths[1], k: widths[0],
@@ -198,9 +201,13 @@ public final class FoldedNetwork {
             while j < vectorEnd {
                 var acc = biasRaw.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
                 for i in 0..<input {
-                    acc += SIMD16(repeating: xr[i]) * wtRaw.loadUnaligned(fromByteOffset: (i * output + j) * 4, as: SIMD16<Float>.self)
+                    acc +=
+                        SIMD16(repeating: xr[i])
+                        * wtRaw.loadUnaligned(fromByteOffset: (i * output + j) * 4, as: SIMD16<Float>.self)
                 }
-                outRaw.storeBytes(of: acc.replacing(with: zero, where: acc .< zero), toByteOffset: (r * output + j) * 4, as: SIMD16<Float>.self)
+                outRaw.storeBytes(
+                    of: acc.replacing(with: zero, where: acc .< zero), toByteOffset: (r * output + j) * 4,
+                    as: SIMD16<Float>.self)
                 j += 16
             }
             while j < output {
@@ -216,7 +223,7 @@ public final class FoldedNetwork {
     /// outputs), where x' = relu(x + inputBias) when `inputBias` is given and x otherwise.
     @inline(__always)
     static func affine(_ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int,
-                       weight w: UnsafePointer<Float>, bias: UnsafePointer<Float>, inputBias: UnsafePointer<Float>? = nil,
+        weight w: UnsafePointer<Float>, bias: UnsafePointer<Float>, inputBias: UnsafePointer<Float>? = nil,
                        into out: UnsafeMutablePointer<Float>) {
         let vectorEnd = input & ~7
         let xRaw = UnsafeRawPointer(x), wRaw = UnsafeRawPointer(w)
@@ -232,9 +239,15 @@ public final class FoldedNetwork {
                         xv = xv.replacing(with: zero, where: xv .< zero)
                     }
                     acc.0 += xv * wRaw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                    if output > 1 { acc.1 += xv * wRaw.loadUnaligned(fromByteOffset: (input + j) * 4, as: SIMD8<Float>.self) }
-                    if output > 2 { acc.2 += xv * wRaw.loadUnaligned(fromByteOffset: (2 * input + j) * 4, as: SIMD8<Float>.self) }
-                    if output > 3 { acc.3 += xv * wRaw.loadUnaligned(fromByteOffset: (3 * input + j) * 4, as: SIMD8<Float>.self) }
+                    if output > 1 {
+                        acc.1 += xv * wRaw.loadUnaligned(fromByteOffset: (input + j) * 4, as: SIMD8<Float>.self)
+                    }
+                    if output > 2 {
+                        acc.2 += xv * wRaw.loadUnaligned(fromByteOffset: (2 * input + j) * 4, as: SIMD8<Float>.self)
+                    }
+                    if output > 3 {
+                        acc.3 += xv * wRaw.loadUnaligned(fromByteOffset: (3 * input + j) * 4, as: SIMD8<Float>.self)
+                    }
                 }
                 let row = out + r * output
                 row[0] = acc.0.sum() + bias[0]

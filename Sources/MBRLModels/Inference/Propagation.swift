@@ -38,18 +38,24 @@ public struct PropagationSettings: Equatable {
     public func problem(elites: Int, deterministic: Bool) -> String? {
         switch propagation {
         case .expectation:
-            if particles != 1 { return "--propagation expectation is deterministic and needs --particles 1, got \(particles)" }
+            if particles != 1 { return "--propagation expectation is deterministic and needs --particles 1, "
+                + "got \(particles)" }
         case .tsInf, .ts1:
             if particles % elites != 0 {
-                return "--particles \(particles) must be a multiple of the model's \(elites) elite members (each member takes an equal share)"
+                return "--particles \(particles) must be a multiple of the model's \(elites) elite members (each "
+                    + "member takes an equal share)"
             }
         }
-        if deterministic && prediction == .sample { return "--prediction sample needs a Gaussian model; this ensemble is deterministic (use --prediction mean)" }
+        if deterministic && prediction == .sample { return "--prediction sample needs a Gaussian model; this "
+            + "ensemble is deterministic (use --prediction mean)" }
         return nil
     }
 
     public var json: [String: JSONValue] {
-        ["propagation": .string(propagation.rawValue), "particles": .int(particles), "prediction": .string(prediction.rawValue)]
+        [
+            "propagation": .string(propagation.rawValue), "particles": .int(particles),
+            "prediction": .string(prediction.rawValue)
+        ]
     }
 }
 
@@ -68,6 +74,9 @@ enum ParticleRandom {
     /// A generator for one (seed, a, b, c) key.
     @inline(__always)
     static func generator(_ seed: UInt64, _ a: Int, _ b: Int, _ c: Int) -> RandomGenerator {
-        RandomGenerator(seed: mix(mix(mix(seed ^ UInt64(truncatingIfNeeded: a)) ^ UInt64(truncatingIfNeeded: b)) ^ UInt64(truncatingIfNeeded: c)))
+        RandomGenerator(
+            seed: mix(
+                mix(mix(seed ^ UInt64(truncatingIfNeeded: a)) ^ UInt64(truncatingIfNeeded: b))
+                    ^ UInt64(truncatingIfNeeded: c)))
     }
 }

@@ -54,21 +54,27 @@ final class Adam<Scalar: NetworkScalar> {
         // order (IEEE division and square root are exact per lane), so the result is bit-identical.
         var start = 0
         if Scalar.self == Float.self {
-            let pf = UnsafeMutableRawPointer(p), gf = UnsafeRawPointer(g), mf = UnsafeMutableRawPointer(m), vf = UnsafeMutableRawPointer(v)
+            let pf = UnsafeMutableRawPointer(p), gf = UnsafeRawPointer(g), mf = UnsafeMutableRawPointer(m),
+                vf = UnsafeMutableRawPointer(v)
             let b1 = SIMD8<Float>(repeating: Float(beta1)), b2 = SIMD8<Float>(repeating: Float(beta2))
-            let oneMinusB1 = SIMD8<Float>(repeating: Float(1 - beta1)), oneMinusB2 = SIMD8<Float>(repeating: Float(1 - beta2))
+            let oneMinusB1 = SIMD8<Float>(repeating: Float(1 - beta1)),
+                oneMinusB2 = SIMD8<Float>(repeating: Float(1 - beta2))
             let decayV = SIMD8<Float>(repeating: Float(decay)), epsV = SIMD8<Float>(repeating: Float(eps))
-            let stepV = SIMD8<Float>(repeating: Float(stepSize)), rootV = SIMD8<Float>(repeating: Float(correction2Root))
+            let stepV = SIMD8<Float>(repeating: Float(stepSize)),
+                rootV = SIMD8<Float>(repeating: Float(correction2Root))
             let end = self.m.count & ~7
             while start < end {
                 let offset = start * 4
                 let param = pf.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
                 let grad = gf.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) + decayV * param
                 let first = b1 * mf.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) + oneMinusB1 * grad
-                let second = b2 * vf.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) + oneMinusB2 * grad * grad
+                let second =
+                    b2 * vf.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) + oneMinusB2 * grad * grad
                 mf.storeBytes(of: first, toByteOffset: offset, as: SIMD8<Float>.self)
                 vf.storeBytes(of: second, toByteOffset: offset, as: SIMD8<Float>.self)
-                pf.storeBytes(of: param - stepV * first / (second.squareRoot() / rootV + epsV), toByteOffset: offset, as: SIMD8<Float>.self)
+                pf.storeBytes(
+                    of: param - stepV * first / (second.squareRoot() / rootV + epsV), toByteOffset: offset,
+                    as: SIMD8<Float>.self)
                 start += 8
             }
         }

@@ -10,9 +10,11 @@
 enum BackwardPasses {
     /// Through the ReLU and batch norm's sums, from zero:
     /// `dy = a > 0 ? g : 0; g = dy; dGamma += dy · xhat; dBeta += dy`.
-    static func reluAndNormSums<Scalar: NetworkScalar>(gradient g: UnsafeMutablePointer<Scalar>, activations a: UnsafePointer<Scalar>,
-                                                        normalized xhat: UnsafePointer<Scalar>, rows: Int, width: Int,
-                                                        dGamma: UnsafeMutablePointer<Scalar>, dBeta: UnsafeMutablePointer<Scalar>) {
+    static func reluAndNormSums<Scalar: NetworkScalar>(
+        gradient g: UnsafeMutablePointer<Scalar>, activations a: UnsafePointer<Scalar>,
+        normalized xhat: UnsafePointer<Scalar>, rows: Int, width: Int,
+        dGamma: UnsafeMutablePointer<Scalar>, dBeta: UnsafeMutablePointer<Scalar>
+    ) {
         dGamma.update(repeating: 0, count: width)
         dBeta.update(repeating: 0, count: width)
         let vectorEnd = Scalar.self == Float.self ? width & ~7 : 0
@@ -38,8 +40,10 @@ enum BackwardPasses {
     }
 
     /// Through the ReLU, with the bias gradient from zero: `dz = a > 0 ? g : 0; g = dz; dBias += dz`.
-    static func reluAndBiasSum<Scalar: NetworkScalar>(gradient g: UnsafeMutablePointer<Scalar>, activations a: UnsafePointer<Scalar>,
-                                                       rows: Int, width: Int, dBias: UnsafeMutablePointer<Scalar>) {
+    static func reluAndBiasSum<Scalar: NetworkScalar>(
+        gradient g: UnsafeMutablePointer<Scalar>, activations a: UnsafePointer<Scalar>,
+        rows: Int, width: Int, dBias: UnsafeMutablePointer<Scalar>
+    ) {
         dBias.update(repeating: 0, count: width)
         let vectorEnd = Scalar.self == Float.self ? width & ~7 : 0
         for r in 0..<rows {
@@ -63,10 +67,12 @@ enum BackwardPasses {
 
     /// Batch norm's input gradient in training mode, with the bias gradient from zero:
     /// `dz = scale · (n · g − dBeta − xhat · dGamma); g = dz; dBias += dz`.
-    static func normInputAndBiasSum<Scalar: NetworkScalar>(gradient g: UnsafeMutablePointer<Scalar>, normalized xhat: UnsafePointer<Scalar>,
-                                                            scale: UnsafePointer<Scalar>, n: Scalar, dGamma: UnsafePointer<Scalar>,
-                                                            dBeta: UnsafePointer<Scalar>, rows: Int, width: Int,
-                                                            dBias: UnsafeMutablePointer<Scalar>) {
+    static func normInputAndBiasSum<Scalar: NetworkScalar>(
+        gradient g: UnsafeMutablePointer<Scalar>, normalized xhat: UnsafePointer<Scalar>,
+        scale: UnsafePointer<Scalar>, n: Scalar, dGamma: UnsafePointer<Scalar>,
+        dBeta: UnsafePointer<Scalar>, rows: Int, width: Int,
+        dBias: UnsafeMutablePointer<Scalar>
+    ) {
         dBias.update(repeating: 0, count: width)
         let vectorEnd = Scalar.self == Float.self ? width & ~7 : 0
         let nv = SIMD8<Float>(repeating: Float(n))
@@ -89,8 +95,10 @@ enum BackwardPasses {
     }
 
     /// A per-column factor, with the bias gradient from zero: `dz = g · scale; g = dz; dBias += dz`.
-    static func scaleAndBiasSum<Scalar: NetworkScalar>(gradient g: UnsafeMutablePointer<Scalar>, scale: UnsafePointer<Scalar>,
-                                                        rows: Int, width: Int, dBias: UnsafeMutablePointer<Scalar>) {
+    static func scaleAndBiasSum<Scalar: NetworkScalar>(
+        gradient g: UnsafeMutablePointer<Scalar>, scale: UnsafePointer<Scalar>,
+        rows: Int, width: Int, dBias: UnsafeMutablePointer<Scalar>
+    ) {
         dBias.update(repeating: 0, count: width)
         let vectorEnd = Scalar.self == Float.self ? width & ~7 : 0
         for r in 0..<rows {
@@ -112,7 +120,9 @@ enum BackwardPasses {
     }
 
     /// Σ_rows of a (rows × width) matrix into `sums`, from zero, the rows in order.
-    static func columnSums<Scalar: NetworkScalar>(_ x: UnsafePointer<Scalar>, rows: Int, width: Int, into sums: UnsafeMutablePointer<Scalar>) {
+    static func columnSums<Scalar: NetworkScalar>(
+        _ x: UnsafePointer<Scalar>, rows: Int, width: Int, into sums: UnsafeMutablePointer<Scalar>
+    ) {
         sums.update(repeating: 0, count: width)
         let vectorEnd = Scalar.self == Float.self ? width & ~7 : 0
         for r in 0..<rows {

@@ -13,8 +13,10 @@ extension DynamicsModel: TrainableModel {
 
     public func trainingBytes(bufferRows: Int) -> Int? { config.trainingBytes(rows: bufferRows) }
 
-    public func fittingSession(_ fitting: ModelFitting, training: [ModelTrainer.Examples], validation: ModelTrainer.Examples,
-                               totalRows: Int) throws -> FittingSession {
+    public func fittingSession(
+        _ fitting: ModelFitting, training: [ModelTrainer.Examples], validation: ModelTrainer.Examples,
+        totalRows: Int
+    ) throws -> FittingSession {
         try NetworkFittingSession(self, fitting, training: training, totalRows: totalRows)
     }
 
@@ -46,7 +48,8 @@ final class NetworkFittingSession: FittingSession {
     init(_ model: DynamicsModel, _ fitting: ModelFitting, training: [ModelTrainer.Examples], totalRows: Int) throws {
         precondition(fitting.batchSize >= 2)
         self.model = model
-        trainer = ModelTrainer(model: model, batchSize: fitting.bufferRows(forRows: totalRows), optimizer: fitting.optimizer)
+        trainer = ModelTrainer(
+            model: model, batchSize: fitting.bufferRows(forRows: totalRows), optimizer: fitting.optimizer)
         var pools = [ModelTrainer.Examples.empty]
         if fitting.newDataFraction != nil { pools.append(.empty) }
         for (index, examples) in training.enumerated() {
@@ -59,18 +62,22 @@ final class NetworkFittingSession: FittingSession {
         let rows = pools.reduce(0) { $0 + $1.count }
         guard rows >= 2 else { throw ModelFitting.Failure.tooFewRows(rows) }
         self.pools = pools
-        schedule = MinibatchSchedule(pools: pools.map(\.count), batchSize: fitting.batchSize, newDataFraction: fitting.newDataFraction)
+        schedule = MinibatchSchedule(
+            pools: pools.map(\.count), batchSize: fitting.batchSize, newDataFraction: fitting.newDataFraction)
         best = model.copy()
     }
 
     var trainingRows: Int { pools.reduce(0) { $0 + $1.count } }
     var samplesPerEpoch: Int { schedule.samplesPerEpoch }
 
-    func trainEpoch(using rng: inout RandomGenerator, scoringMembers: Bool) -> (loss: Double, samples: Int, memberScores: [Double]) {
+    func trainEpoch(
+        using rng: inout RandomGenerator, scoringMembers: Bool
+    ) -> (loss: Double, samples: Int, memberScores: [Double]) {
         var lossSum = 0.0, batches = 0, samples = 0
         for batch in schedule.epoch(using: &rng) {
             // A pooled batch has one row list; an aggregated one has one per pool.
-            let loss = batch.count == 1
+            let loss =
+                batch.count == 1
                 ? trainer.step(on: pools[0], rows: batch[0][...])
                 : trainer.step(on: pools[0], rows: batch[0][...], and: pools[1], rows: batch[1][...])
             lossSum += loss

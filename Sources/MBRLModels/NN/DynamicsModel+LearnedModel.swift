@@ -14,5 +14,7 @@ extension DynamicsModel: LearnedModel {
         return (next.map(Double.init), [Double](repeating: 0, count: next.count))
     }
 
-    public func elitePredictions(observations: [Float], actions: [Float]) -> [(mean: ArraySlice<Float>, variance: ArraySlice<Float>)] { [] }
+    public func elitePredictions(
+        observations: [Float], actions: [Float]
+    ) -> [(mean: ArraySlice<Float>, variance: ArraySlice<Float>)] { [] }
 }

@@ -94,7 +94,8 @@ public final class DynamicsModel {
             for r in 0..<n {
                 for j in 0..<o {
                     let s = observations[(start + r) * o + j]
-                    result[(start + r) * o + j] = s + stats.deltaStateStd[j] * out[r * width + j] + stats.deltaStateMean[j]
+                    result[(start + r) * o + j] =
+                        s + stats.deltaStateStd[j] * out[r * width + j] + stats.deltaStateMean[j]
                 }
                 if predictsDeltaX { deltaX[start + r] = stats.deltaXStd[0] * out[r * width + o] + stats.deltaXMean[0] }
             }

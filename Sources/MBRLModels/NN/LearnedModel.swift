@@ -31,7 +31,9 @@ public protocol LearnedModel: AnyObject {
 
     /// Every elite member's own prediction of the next observation of every row (count × obs means and
     /// variances each), best member first; empty for a model without members (the single network).
-    func elitePredictions(observations: [Float], actions: [Float]) -> [(mean: ArraySlice<Float>, variance: ArraySlice<Float>)]
+    func elitePredictions(
+        observations: [Float], actions: [Float]
+    ) -> [(mean: ArraySlice<Float>, variance: ArraySlice<Float>)]
 }
 
 extension LearnedModel {
@@ -42,9 +44,13 @@ extension LearnedModel {
 
     /// Throws unless the model fits observations and actions of these sizes, naming `path` (the
     /// model's file) and `other` (the file or environment it is used with).
-    public func checkCompatible(observationSize obs: Int, actionSize act: Int, path: String, with other: String) throws {
+    public func checkCompatible(observationSize obs: Int, actionSize act: Int, path: String, with other: String) throws
+    {
         guard observationSize == obs, actionSize == act else {
-            throw HDF5Error(path: path, "model is for observations of size \(observationSize) and actions of size \(actionSize), but \(other) has \(obs) and \(act)")
+            throw HDF5Error(
+                path: path,
+                "model is for observations of size \(observationSize) and actions of "
+                    + "size \(actionSize), but \(other) has \(obs) and \(act)")
         }
     }
 }
@@ -63,7 +69,8 @@ public enum ModelFile {
                                    ensemble: (EnsembleModel) -> Model) throws -> (model: Model, env: String) {
         let file = try HDF5File.open(at: path)
         let root = try file.root
-        let isEnsemble = try root.hasAttribute("format") && FileFormat(anyVersion: root.stringAttribute("format")) == .ensemble
+        let isEnsemble =
+            try root.hasAttribute("format") && FileFormat(anyVersion: root.stringAttribute("format")) == .ensemble
         try file.close()
         if isEnsemble {
             let (model, env) = try EnsembleModel.read(fromFile: path)

@@ -98,7 +98,9 @@ final class MLP<Scalar: NetworkScalar> {
         for l in 0...config.depth {
             let (fanIn, fanOut) = config.linearShape(l)
             let bound = 1 / Double(fanIn).squareRoot()
-            for i in 0..<(fanIn * fanOut) { parameters[layout.weightOffset[l] + i] = Scalar(rng.uniform(-bound, bound)) }
+            for i in 0..<(fanIn * fanOut) {
+                parameters[layout.weightOffset[l] + i] = Scalar(rng.uniform(-bound, bound))
+            }
             for i in 0..<fanOut { parameters[layout.biasOffset[l] + i] = Scalar(rng.uniform(-bound, bound)) }
         }
     }
@@ -135,7 +137,8 @@ final class MLP<Scalar: NetworkScalar> {
 
     /// `out = x Wᵀ + b` for `rows` rows.
     private func linear(_ x: UnsafePointer<Scalar>, rows: Int, inputWidth: Int, outputWidth: Int,
-                        weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>, into out: UnsafeMutablePointer<Scalar>) {
+        weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>, into out: UnsafeMutablePointer<Scalar>
+    ) {
         for r in 0..<rows { (out + r * outputWidth).update(from: bias, count: outputWidth) }
         Scalar.gemm(transposeA: false, transposeB: true, m: rows, n: outputWidth, k: inputWidth,
                     alpha: 1, a: x, b: weight, beta: 1, c: out)
@@ -219,7 +222,8 @@ final class MLP<Scalar: NetworkScalar> {
         var current = w.gradient.pointer   // dL/dZ of layer l (dL/d output for the last layer)
         var spare = w.spare.pointer
         // db = Σ_rows dZ: here for the last layer, for the hidden ones in the pass that makes their dZ.
-        BackwardPasses.columnSums(current, rows: count, width: config.outputSize, into: g + layout.biasOffset[config.depth])
+        BackwardPasses.columnSums(
+            current, rows: count, width: config.outputSize, into: g + layout.biasOffset[config.depth])
         for l in stride(from: config.depth, through: 0, by: -1) {
             let (inputWidth, outputWidth) = config.linearShape(l)
             let layerInput = UnsafePointer(l == 0 ? w.input.pointer : w.activations[l - 1].pointer)
@@ -250,7 +254,8 @@ final class MLP<Scalar: NetworkScalar> {
         let gamma = parameters.pointer + layout.gammaOffset[l]
         let dGamma = gradients.pointer + layout.gammaOffset[l], dBeta = gradients.pointer + layout.betaOffset[l]
         let xhat = w.xhat[l].pointer, invStd = w.inverseStd[l].pointer, scale = w.columns.pointer
-        BackwardPasses.reluAndNormSums(gradient: grad, activations: a, normalized: xhat, rows: count, width: h, dGamma: dGamma, dBeta: dBeta)
+        BackwardPasses.reluAndNormSums(
+            gradient: grad, activations: a, normalized: xhat, rows: count, width: h, dGamma: dGamma, dBeta: dBeta)
         guard lastForwardWasTraining else {
             // Evaluation mode: batch norm is the fixed affine map Y = γ·(Z − μ)/σ + β.
             for j in 0..<h { scale[j] = gamma[j] * invStd[j] }
@@ -261,7 +266,8 @@ final class MLP<Scalar: NetworkScalar> {
         // dZ = γ/(B·σ) · (B·dY − Σ dY − X̂ · Σ dY⊙X̂), where Σ dY = dβ and Σ dY⊙X̂ = dγ.
         let n = Scalar(count)
         for j in 0..<h { scale[j] = gamma[j] * invStd[j] / n }
-        BackwardPasses.normInputAndBiasSum(gradient: grad, normalized: xhat, scale: scale, n: n, dGamma: dGamma, dBeta: dBeta,
-                                           rows: count, width: h, dBias: dBias)
+        BackwardPasses.normInputAndBiasSum(
+            gradient: grad, normalized: xhat, scale: scale, n: n, dGamma: dGamma, dBeta: dBeta,
+            rows: count, width: h, dBias: dBias)
     }
 }

@@ -33,7 +33,9 @@ public struct MLPConfiguration: Equatable, CustomStringConvertible {
     /// when the count overflows. Checked with `MemoryBudget` before training starts.
     public func trainingBytes(rows: Int) -> Int? {
         let wide = max(hidden, outputSize, inputSize)
-        let perRow = MemoryBudget.sum([inputSize, outputSize, MemoryBudget.product([3, depth, hidden]), MemoryBudget.product([2, wide])])
+        let perRow = MemoryBudget.sum([
+            inputSize, outputSize, MemoryBudget.product([3, depth, hidden]), MemoryBudget.product([2, wide])
+        ])
         return MemoryBudget.product([rows, perRow ?? -1, 4])
     }
 

@@ -19,7 +19,10 @@ public struct ModelArchitecture: Equatable {
     /// The hidden activation; nil: ReLU for the single network, SiLU for an ensemble.
     public var activation: Activation?
 
-    public init(hidden: Int, depth: Int, batchNorm: Bool? = nil, members: Int = 1, gaussian: Bool? = nil, activation: Activation? = nil) {
+    public init(
+        hidden: Int, depth: Int, batchNorm: Bool? = nil, members: Int = 1, gaussian: Bool? = nil,
+        activation: Activation? = nil
+    ) {
         self.hidden = hidden
         self.depth = depth
         self.batchNorm = batchNorm
@@ -36,21 +39,26 @@ public struct ModelArchitecture: Equatable {
     /// A freshly initialized model of this architecture on `stats`, drawn from `seed`.
     public func make(stats: NormalizationStats, seed: UInt64) -> any TrainableModel {
         if isEnsemble {
-            return EnsembleModel(stats: stats, hidden: hidden, depth: depth, members: members, activation: resolvedActivation,
-                                 deterministic: !resolvedGaussian, seed: seed)
+            return EnsembleModel(
+                stats: stats, hidden: hidden, depth: depth, members: members, activation: resolvedActivation,
+                deterministic: !resolvedGaussian, seed: seed)
         }
         return DynamicsModel(stats: stats, hidden: hidden, depth: depth,
-                             batchNorm: batchNorm ?? MLPConfiguration(inputSize: 1, outputSize: 1).batchNorm, seed: seed)
+            batchNorm: batchNorm ?? MLPConfiguration(inputSize: 1, outputSize: 1).batchNorm, seed: seed)
     }
 }
 
 extension ModelFitting {
     /// The `config` attribute of a trained model's file: every fitting setting, the architecture's
     /// (`TrainableModel.architectureJSON`), the data and statistics files, and the model started from.
-    public func config(of model: any TrainableModel, data: [String], stats: String, initialModel: String?) -> JSONValue {
+    public func config(of model: any TrainableModel, data: [String], stats: String, initialModel: String?) -> JSONValue
+    {
         var config = json
         config.merge(model.architectureJSON) { $1 }
-        config.merge(["data": .array(data.map { .string($0) }), "stats": .string(stats), "init": initialModel.map { .string($0) } ?? .null]) { $1 }
+        config.merge([
+            "data": .array(data.map { .string($0) }), "stats": .string(stats),
+            "init": initialModel.map { .string($0) } ?? .null
+        ]) { $1 }
         return .object(config)
     }
 }

@@ -102,9 +102,14 @@ public struct ModelFitting: Equatable {
         var json: [String: JSONValue] = [
             "batch_size": .int(batchSize), "lr": .float(optimizer.learningRate), "beta1": .float(optimizer.beta1),
             "beta2": .float(optimizer.beta2), "weight_decay": .float(optimizer.weightDecay), "epochs": .int(epochs),
-            "val_fraction": .double(validationFraction), "patience": .int(patience), "seed": .int(Int(truncatingIfNeeded: seed)),
+            "val_fraction": .double(validationFraction), "patience": .int(patience),
+            "seed": .int(Int(truncatingIfNeeded: seed))
         ]
-        if let elites { json["elites"] = .int(elites) } else { json["new_data_fraction"] = newDataFraction.map { .double($0) } ?? .null }
+        if let elites {
+            json["elites"] = .int(elites)
+        } else {
+            json["new_data_fraction"] = newDataFraction.map { .double($0) } ?? .null
+        }
         return json
     }
 
@@ -130,9 +135,10 @@ public struct ModelFitting: Equatable {
         // Epochs of minibatch steps, scores, each member's best weights, early stopping.
         var batchRNG = RandomGenerator(seed: seed, stream: RandomStreams.minibatches)
         var bestLoss = [Double](repeating: .infinity, count: b), bestEpoch = [Int](repeating: 0, count: b)
-        var result = Result(epochsRun: 0, stoppedEarly: false, bestEpochs: [], memberLosses: [], elites: [], validationLoss: nil,
-                            samplesSeen: 0, trainingRows: session.trainingRows, validationRows: validation.count,
-                            trainLossCurve: [], validationLossCurve: [])
+        var result = Result(
+            epochsRun: 0, stoppedEarly: false, bestEpochs: [], memberLosses: [], elites: [], validationLoss: nil,
+            samplesSeen: 0, trainingRows: session.trainingRows, validationRows: validation.count,
+            trainLossCurve: [], validationLossCurve: [])
         let started = Date()
         for epoch in 1...epochs {
             let epochStart = Date()
@@ -150,7 +156,7 @@ public struct ModelFitting: Equatable {
             }
             let elapsed = Date().timeIntervalSince(started)
             try onEpoch(Epoch(epoch: epoch, trainLoss: trained.loss, validationLoss: validating ? meanScore : nil,
-                              samplesPerSecond: Double(session.samplesPerEpoch) / max(Date().timeIntervalSince(epochStart), 1e-9),
+                    samplesPerSecond: Double(session.samplesPerEpoch) / max(Date().timeIntervalSince(epochStart), 1e-9),
                               secondsLeft: elapsed / Double(epoch) * Double(epochs - epoch)))
             if validating && epoch - (bestEpoch.max() ?? 0) >= patience {
                 result.stoppedEarly = true

@@ -28,7 +28,8 @@ enum ModelTensors {
         guard group.contains(entry.name) else { throw group.error(entry.name, "missing weight (\(owner) needs it)") }
         let array = try group.read(entry.name, as: S.self)
         guard array.shape == entry.shape else {
-            throw group.error(entry.name, "has shape \(HDF5Group.shapeText(array.shape)), expected \(HDF5Group.shapeText(entry.shape)) for \(owner)")
+            throw group.error(entry.name, "has shape \(HDF5Group.shapeText(array.shape)), "
+                + "expected \(HDF5Group.shapeText(entry.shape)) for \(owner)")
         }
         if let problem = problem(array.values) { throw group.error(entry.name, problem) }
         for (i, v) in array.values.enumerated() { buffer[entry.offset + i] = v }
@@ -37,7 +38,8 @@ enum ModelTensors {
     /// The rule every tensor of a model file meets, checked by the readers (on what they read) and the
     /// writers (on what they are about to write): finite. Returns where it breaks, as `holds an
     /// infinity at row 0` (a row is one index of the first dimension), or nil.
-    static func nonFiniteProblem<C: Collection>(_ values: C, shape: [Int]) -> String? where C.Element: BinaryFloatingPoint {
+    static func nonFiniteProblem<C: Collection>(_ values: C, shape: [Int]) -> String?
+    where C.Element: BinaryFloatingPoint {
         guard let bad = values.firstIndex(where: { !$0.isFinite }) else { return nil }
         let row = values.distance(from: values.startIndex, to: bad) / max(shape.dropFirst().reduce(1, *), 1)
         return "holds \(values[bad].isNaN ? "NaN" : "an infinity") at row \(row)"
@@ -46,7 +48,8 @@ enum ModelTensors {
     /// The integer attribute `name` of `root`, which must be positive.
     static func positiveAttribute(_ root: HDF5Group, _ name: String) throws -> Int {
         let value = try root.intAttribute(name)
-        guard value > 0 else { throw HDF5Error(path: root.file.displayPath, object: "@" + name, "must be positive, is \(value)") }
+        guard value > 0 else { throw HDF5Error(path: root.file.displayPath, object: "@" + name, "must be positive, "
+            + "is \(value)") }
         return value
     }
 }

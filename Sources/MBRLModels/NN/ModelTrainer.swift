@@ -34,7 +34,8 @@ public final class ModelTrainer {
             let o = data.observationSize, a = data.actionSize
             precondition(o == stats.observationSize && a == stats.actionSize)
             var obs = [Float](), act = [Float](), next = [Float]()
-            obs.reserveCapacity(rows.count * o); next.reserveCapacity(rows.count * o); act.reserveCapacity(rows.count * a)
+            obs.reserveCapacity(rows.count * o); next.reserveCapacity(rows.count * o);
+            act.reserveCapacity(rows.count * a)
             for r in rows {
                 obs += data.observations[(r * o)..<((r + 1) * o)]
                 next += data.nextObservations[(r * o)..<((r + 1) * o)]
@@ -44,9 +45,11 @@ public final class ModelTrainer {
             var targets = [Float](repeating: 0, count: rows.count * stats.targetSize)
             stats.normalizeInputs(observations: obs, actions: act, count: rows.count, into: &inputs)
             if stats.hasDeltaX {
-                guard let displacements = data.deltaXResiduals else { preconditionFailure("Δx targets need a MuJoCo task's transitions") }
+                guard let displacements = data.deltaXResiduals else { preconditionFailure("Δx targets need a MuJoCo "
+                    + "task's transitions") }
                 let deltaX = rows.map { Float(displacements[$0]) }
-                stats.normalizeTargets(observations: obs, nextObservations: next, deltaX: deltaX, count: rows.count, into: &targets)
+                stats.normalizeTargets(
+                    observations: obs, nextObservations: next, deltaX: deltaX, count: rows.count, into: &targets)
             } else {
                 stats.normalizeTargets(observations: obs, nextObservations: next, count: rows.count, into: &targets)
             }
@@ -88,7 +91,9 @@ public final class ModelTrainer {
     /// One step on a minibatch drawn from two pools (the paper's aggregation: a share of each batch
     /// from the newer on-policy data).
     @discardableResult
-    public func step(on first: Examples, rows firstRows: ArraySlice<Int>, and second: Examples, rows secondRows: ArraySlice<Int>) -> Double {
+    public func step(
+        on first: Examples, rows firstRows: ArraySlice<Int>, and second: Examples, rows secondRows: ArraySlice<Int>
+    ) -> Double {
         let n = firstRows.count + secondRows.count
         precondition(n >= 2 && n <= batchSize)
         gather(first, rows: firstRows)

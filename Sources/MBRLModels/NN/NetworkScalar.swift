@@ -17,7 +17,9 @@ extension Float: NetworkScalar {
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, b: UnsafePointer<Float>, beta: Float, c: UnsafeMutablePointer<Float>
     ) {
-        BLAS.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c)
+        BLAS.gemm(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c
+        )
     }
 }
 
@@ -27,6 +29,8 @@ extension Double: NetworkScalar {
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double,
         a: UnsafePointer<Double>, b: UnsafePointer<Double>, beta: Double, c: UnsafeMutablePointer<Double>
     ) {
-        BLAS.dgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c)
+        BLAS.dgemm(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c
+        )
     }
 }

@@ -5,9 +5,11 @@
 /// `width` values and must not overlap the row buffers.
 enum NormalizePass {
     /// `x̂ = (z − mean) · invStd; a = max(γ · x̂ + β, 0)`.
-    static func normalizeAndReLU<Scalar: NetworkScalar>(_ z: UnsafePointer<Scalar>, mean: UnsafePointer<Scalar>, invStd: UnsafePointer<Scalar>,
-                                                         gamma: UnsafePointer<Scalar>, beta: UnsafePointer<Scalar>, rows: Int, width: Int,
-                                                         normalized xhat: UnsafeMutablePointer<Scalar>, activations a: UnsafeMutablePointer<Scalar>) {
+    static func normalizeAndReLU<Scalar: NetworkScalar>(
+        _ z: UnsafePointer<Scalar>, mean: UnsafePointer<Scalar>, invStd: UnsafePointer<Scalar>,
+        gamma: UnsafePointer<Scalar>, beta: UnsafePointer<Scalar>, rows: Int, width: Int,
+        normalized xhat: UnsafeMutablePointer<Scalar>, activations a: UnsafeMutablePointer<Scalar>
+    ) {
         let vectorEnd = Scalar.self == Float.self ? width & ~7 : 0
         let zero = SIMD8<Float>(repeating: 0)
         for r in 0..<rows {

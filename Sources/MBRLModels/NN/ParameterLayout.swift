@@ -57,9 +57,15 @@ public struct ParameterLayout {
         var keys: [String] = []
         for p in parameters {
             keys.append(p.name)
-            if p.name.hasSuffix(".bias"), let b = buffers.first(where: { $0.name == p.name.replacingOccurrences(of: ".bias", with: ".running_mean") }) {
-                keys += [b.name, b.name.replacingOccurrences(of: "running_mean", with: "running_var"),
-                         b.name.replacingOccurrences(of: "running_mean", with: "num_batches_tracked")]
+            if p.name.hasSuffix(".bias"),
+                let b = buffers.first(where: {
+                    $0.name == p.name.replacingOccurrences(of: ".bias", with: ".running_mean")
+                })
+            {
+                keys += [
+                    b.name, b.name.replacingOccurrences(of: "running_mean", with: "running_var"),
+                    b.name.replacingOccurrences(of: "running_mean", with: "num_batches_tracked")
+                ]
             }
         }
         return keys

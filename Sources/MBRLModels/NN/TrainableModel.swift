@@ -46,7 +46,9 @@ public protocol FittingSession: AnyObject {
     /// One epoch of minibatch steps with Adam, in an order drawn from `rng`: the mean minibatch loss,
     /// the rows seen, and when `scoringMembers` each member's training score of the epoch (its
     /// stand-in for a validation score; otherwise empty).
-    func trainEpoch(using rng: inout RandomGenerator, scoringMembers: Bool) -> (loss: Double, samples: Int, memberScores: [Double])
+    func trainEpoch(
+        using rng: inout RandomGenerator, scoringMembers: Bool
+    ) -> (loss: Double, samples: Int, memberScores: [Double])
 
     /// Each member's score on the validation rows (lower is better).
     func validationScores(_ validation: ModelTrainer.Examples) -> [Double]

@@ -75,12 +75,16 @@ public struct RunResults {
         env = test.env
         policy = test.policy
         seed = 0
-        if names.contains("random.h5") { randomReturns = try Transitions.read(from: folder + "/random.h5").episodeReturns }
+        if names.contains("random.h5") {
+            randomReturns = try Transitions.read(from: folder + "/random.h5").episodeReturns
+        }
         for name in names {
             if let i = Self.index(of: name, prefix: "rollouts-") {
                 rolloutReturns.append((i, try Transitions.read(from: "\(folder)/\(name)").episodeReturns))
             }
-            if let i = Self.index(of: name, prefix: "model-"), let curve = try DynamicsModel.readTrainingCurve(fromFile: "\(folder)/\(name)") {
+            if let i = Self.index(of: name, prefix: "model-"),
+                let curve = try DynamicsModel.readTrainingCurve(fromFile: "\(folder)/\(name)")
+            {
                 trainingCurves.append((i, curve.train, curve.validation))
             }
         }
@@ -118,8 +122,12 @@ public struct RunResults {
     /// The environment steps the run's models were trained on: the rows of `random.h5` (when present)
     /// and of every `rollouts-<i>.h5` this run read.
     public func trainingSteps() throws -> Int {
-        let random = FileManager.default.fileExists(atPath: folder + "/random.h5") ? try Self.transitionCount(file: folder + "/random.h5") : 0
-        return try rolloutReturns.reduce(random) { $0 + (try Self.transitionCount(file: "\(folder)/rollouts-\($1.iteration).h5")) }
+        let random =
+            FileManager.default.fileExists(atPath: folder + "/random.h5")
+            ? try Self.transitionCount(file: folder + "/random.h5") : 0
+        return try rolloutReturns.reduce(random) {
+            $0 + (try Self.transitionCount(file: "\(folder)/rollouts-\($1.iteration).h5"))
+        }
     }
 
     /// The k-step RMSE at `k` (1-based), or nil when the evaluation stopped earlier.

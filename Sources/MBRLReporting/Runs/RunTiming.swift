@@ -22,7 +22,9 @@ public struct RunTiming: Equatable {
         public var iteration: Int? {
             let stem = output.hasSuffix(".h5") ? String(output.dropLast(3)) : output
             if stem == "random" || stem == "stats" { return 0 }
-            for prefix in ["rollouts-", "model-"] where stem.hasPrefix(prefix) { return Int(stem.dropFirst(prefix.count)) }
+            for prefix in ["rollouts-", "model-"] where stem.hasPrefix(prefix) {
+                return Int(stem.dropFirst(prefix.count))
+            }
             return nil
         }
     }
@@ -60,7 +62,8 @@ public struct RunTiming: Equatable {
                 let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
                 guard fields.count == 4, let wall = Double(fields[2]), let cpu = Double(fields[3]),
                       wall.isFinite, cpu.isFinite, wall >= 0, cpu >= 0
-                else { throw FileError(description: "\(path): not a timing line (program, output, wall and CPU seconds): '\(line)'") }
+                else { throw FileError(description: "\(path): not a timing line (program, output, wall and CPU "
+                    + "seconds): '\(line)'") }
                 entries.append(Entry(program: String(fields[0]), output: String(fields[1]), wall: wall, cpu: cpu))
             }
         }

@@ -36,7 +36,9 @@ extension MuJoCoModel {
     /// The height of the floor: the first plane geom's z, 0 without one.
     var floorHeight: Double {
         let m = pointer.pointee
-        for g in 0..<Int(m.ngeom) where Int(m.geom_type[g]) == Int(mjGEOM_PLANE.rawValue) { return m.geom_pos[3 * g + 2] }
+        for g in 0..<Int(m.ngeom) where Int(m.geom_type[g]) == Int(mjGEOM_PLANE.rawValue) {
+            return m.geom_pos[3 * g + 2]
+        }
         return 0
     }
 
@@ -72,7 +74,7 @@ extension MuJoCoModel {
             case Int(mjGEOM_CAPSULE.rawValue), Int(mjGEOM_CYLINDER.rawValue):
                 let z = axis(2), h = size[1]
                 shapes.append(SidePrimitive(.capsule(from: SidePoint(c[0] - z[0] * h, c[2] - z[2] * h),
-                                                     to: SidePoint(c[0] + z[0] * h, c[2] + z[2] * h), radius: size[0]), .body))
+                            to: SidePoint(c[0] + z[0] * h, c[2] + z[2] * h), radius: size[0]), .body))
             case Int(mjGEOM_SPHERE.rawValue):
                 shapes.append(SidePrimitive(.circle(center: center, radius: size[0]), .body))
             case Int(mjGEOM_BOX.rawValue):
@@ -135,9 +137,11 @@ extension SideView where Self: MuJoCoEnvironment {
     public var sideViewActionDescription: String { "" }
     public var sideViewPlacementNote: String {
         "The model predicts no root position (the observation leaves out the root's "
-            + (sideViewOmittedCoordinates > 1 ? "x and y" : "x") + "), so the ghost is placed at the real root position of each step: "
+            + (sideViewOmittedCoordinates > 1 ? "x and y" : "x") + "), so the ghost is placed at the real root "
+                + "position of each step: "
             + "it shows the predicted pose and height, not the predicted forward progress. "
-            + "The view follows the real root; the ground has a mark every \(Int(sideViewGround?.markSpacing ?? 1)) m (a longer one every 5 m)."
+            + "The view follows the real root; the ground has a mark every \(Int(sideViewGround?.markSpacing ?? 1)) "
+                + "m (a longer one every 5 m)."
     }
     public var sideViewGround: (y: Double, markSpacing: Double)? { (sideViewModel.floorHeight, 1) }
 

@@ -25,7 +25,8 @@ extension Pendulum: SideView {
     public var sideViewStepSeconds: Double { Pendulum.dt }
 
     public var sideViewActionDescription: String {
-        "the applied torque: an arc from the rod in the torque's direction, its length proportional to |u| (120° at 2 N·m)"
+        "the applied torque: an arc from the rod in the torque's direction, its length proportional to |u| (120° "
+            + "at 2 N·m)"
     }
 
     public func sideView(observation: [Float], state: [Double]?, action: [Float]) -> [SidePrimitive] {

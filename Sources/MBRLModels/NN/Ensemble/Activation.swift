@@ -34,7 +34,10 @@ public enum Activation: String, CaseIterable, Sendable {
 
     /// `apply` for Float without generic dispatch (the planner's inner loop).
     @inline(__always)
-    func applyFloat(_ z: UnsafePointer<Float>, bias: UnsafePointer<Float>?, width: Int, rows: Int, into y: UnsafeMutablePointer<Float>) {
+    func applyFloat(
+        _ z: UnsafePointer<Float>, bias: UnsafePointer<Float>?, width: Int, rows: Int,
+        into y: UnsafeMutablePointer<Float>
+    ) {
         switch self {
         case .relu: FastMath.biasReLU(z, bias: bias, width: width, rows: rows, into: y)
         case .silu: FastMath.biasSiLU(z, bias: bias, width: width, rows: rows, into: y)
@@ -42,15 +45,18 @@ public enum Activation: String, CaseIterable, Sendable {
     }
 
     /// Multiplies the gradient `g` (count values) by f′ at the pre-activations `z`, in place.
-    func backward<Scalar: NetworkScalar>(_ z: UnsafePointer<Scalar>, count: Int, gradient g: UnsafeMutablePointer<Scalar>) {
+    func backward<Scalar: NetworkScalar>(
+        _ z: UnsafePointer<Scalar>, count: Int, gradient g: UnsafeMutablePointer<Scalar>
+    ) {
         switch self {
         case .relu:
             for i in 0..<count where z[i] <= 0 { g[i] = 0 }
         case .silu:
             // d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x))).
             if Scalar.self == Float.self {
-                FastMath.siluBackward(UnsafeRawPointer(z).assumingMemoryBound(to: Float.self), count: count,
-                                      gradient: UnsafeMutableRawPointer(g).assumingMemoryBound(to: Float.self))
+                FastMath.siluBackward(
+                    UnsafeRawPointer(z).assumingMemoryBound(to: Float.self), count: count,
+                    gradient: UnsafeMutableRawPointer(g).assumingMemoryBound(to: Float.self))
                 return
             }
             for i in 0..<count {
@@ -91,7 +97,10 @@ enum FastMath {
     static func exp(_ x: Float) -> Float { exp(SIMD8(repeating: x))[0] }
 
     @inline(__always)
-    static func biasReLU(_ z: UnsafePointer<Float>, bias: UnsafePointer<Float>?, width: Int, rows: Int, into y: UnsafeMutablePointer<Float>) {
+    static func biasReLU(
+        _ z: UnsafePointer<Float>, bias: UnsafePointer<Float>?, width: Int, rows: Int,
+        into y: UnsafeMutablePointer<Float>
+    ) {
         for r in 0..<rows {
             for j in 0..<width { y[r * width + j] = max(z[r * width + j] + (bias?[j] ?? 0), 0) }
         }
@@ -99,7 +108,10 @@ enum FastMath {
 
     /// y = x·σ(x) with x = z + bias, 8 lanes at a time.
     @inline(__always)
-    static func biasSiLU(_ z: UnsafePointer<Float>, bias: UnsafePointer<Float>?, width: Int, rows: Int, into y: UnsafeMutablePointer<Float>) {
+    static func biasSiLU(
+        _ z: UnsafePointer<Float>, bias: UnsafePointer<Float>?, width: Int, rows: Int,
+        into y: UnsafeMutablePointer<Float>
+    ) {
         let vectorEnd = width & ~7
         let zr = UnsafeRawPointer(z), yr = UnsafeMutableRawPointer(y)
         let one = SIMD8<Float>(repeating: 1)

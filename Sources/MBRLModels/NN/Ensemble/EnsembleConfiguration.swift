@@ -41,7 +41,9 @@ public struct EnsembleConfiguration: Equatable, CustomStringConvertible {
     /// on overflow.
     public func trainingBytes(rows: Int) -> Int? {
         let wide = max(hidden, headWidth, inputSize)
-        let perRow = MemoryBudget.sum([inputSize, 2 * headWidth, MemoryBudget.product([2, depth, hidden]), MemoryBudget.product([2, wide])])
+        let perRow = MemoryBudget.sum([
+            inputSize, 2 * headWidth, MemoryBudget.product([2, depth, hidden]), MemoryBudget.product([2, wide])
+        ])
         return MemoryBudget.product([members, rows, perRow ?? -1, 4])
     }
 

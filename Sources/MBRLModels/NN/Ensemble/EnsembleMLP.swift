@@ -108,7 +108,7 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
             let (input, output) = config.layerShape(l)
             let destination = l == config.depth ? w.head.pointer : w.z[l].pointer
             Scalar.gemmBatched(count: b, m: count, n: output, k: input, a: source, strideA: count * input,
-                               b: p + layout.weightOffset[l], strideB: input * output, c: destination, strideC: count * output)
+                b: p + layout.weightOffset[l], strideB: input * output, c: destination, strideC: count * output)
             // z keeps the biased pre-activation (for backward), `activations` the activation.
             for m in 0..<b {
                 let bias = p + layout.biasOffset[l] + m * output, rowsOfMember = destination + m * count * output
@@ -118,7 +118,9 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
                 }
             }
             if l < config.depth {
-                config.activation.apply(UnsafePointer(w.z[l].pointer), bias: nil, width: output, rows: b * count, into: w.activations[l].pointer)
+                config.activation.apply(
+                    UnsafePointer(w.z[l].pointer), bias: nil, width: output, rows: b * count,
+                    into: w.activations[l].pointer)
                 source = UnsafePointer(w.activations[l].pointer)
             }
         }
@@ -221,15 +223,19 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
             let (input, output) = config.layerShape(l)
             let layerInput = UnsafePointer(l == 0 ? w.input.pointer : w.activations[l - 1].pointer)
             // dW_b = X_bᵀ dZ_b (in × out); db_b = Σ_rows dZ_b.
-            Scalar.gemmBatched(count: b, transposeA: true, m: input, n: output, k: count, a: layerInput, strideA: count * input,
-                               b: current, strideB: count * output, c: g + layout.weightOffset[l], strideC: input * output)
+            Scalar.gemmBatched(
+                count: b, transposeA: true, m: input, n: output, k: count, a: layerInput, strideA: count * input,
+                b: current, strideB: count * output, c: g + layout.weightOffset[l], strideC: input * output)
             for m in 0..<b {
-                BackwardPasses.columnSums(current + m * count * output, rows: count, width: output, into: g + layout.biasOffset[l] + m * output)
+                BackwardPasses.columnSums(
+                    current + m * count * output, rows: count, width: output,
+                    into: g + layout.biasOffset[l] + m * output)
             }
             guard l > 0 else { break }
             // dA_b = dZ_b W_bᵀ (R × in), then through the activation of hidden layer l − 1.
-            Scalar.gemmBatched(count: b, transposeB: true, m: count, n: input, k: output, a: current, strideA: count * output,
-                               b: p + layout.weightOffset[l], strideB: input * output, c: spare, strideC: count * input)
+            Scalar.gemmBatched(
+                count: b, transposeB: true, m: count, n: input, k: output, a: current, strideA: count * output,
+                b: p + layout.weightOffset[l], strideB: input * output, c: spare, strideC: count * input)
             swap(&current, &spare)
             config.activation.backward(UnsafePointer(w.z[l - 1].pointer), count: b * count * input, gradient: current)
         }

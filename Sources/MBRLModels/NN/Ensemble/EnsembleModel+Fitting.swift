@@ -15,8 +15,10 @@ extension EnsembleModel: TrainableModel {
 
     public func trainingBytes(bufferRows: Int) -> Int? { config.trainingBytes(rows: bufferRows) }
 
-    public func fittingSession(_ fitting: ModelFitting, training: [ModelTrainer.Examples], validation: ModelTrainer.Examples,
-                               totalRows: Int) throws -> FittingSession {
+    public func fittingSession(
+        _ fitting: ModelFitting, training: [ModelTrainer.Examples], validation: ModelTrainer.Examples,
+        totalRows: Int
+    ) throws -> FittingSession {
         try EnsembleFittingSession(self, fitting, training: training, validationRows: validation.count)
     }
 
@@ -34,7 +36,9 @@ extension EnsembleModel: TrainableModel {
     public var stateDictProblem: String? {
         let values = network.parameters.array
         for entry in layout.entries {
-            if let problem = ModelTensors.nonFiniteProblem(values[entry.range], shape: entry.shape) { return "\(entry.name) \(problem)" }
+            if let problem = ModelTensors.nonFiniteProblem(values[entry.range], shape: entry.shape) {
+                return "\(entry.name) \(problem)"
+            }
         }
         return nil
     }
@@ -68,7 +72,9 @@ final class EnsembleFittingSession: FittingSession {
     let batch: Int
     let best: EnsembleModel
 
-    init(_ model: EnsembleModel, _ fitting: ModelFitting, training sets: [ModelTrainer.Examples], validationRows: Int) throws {
+    init(
+        _ model: EnsembleModel, _ fitting: ModelFitting, training sets: [ModelTrainer.Examples], validationRows: Int
+    ) throws {
         precondition(fitting.batchSize >= 1)
         self.model = model
         var training = ModelTrainer.Examples.empty
@@ -90,7 +96,9 @@ final class EnsembleFittingSession: FittingSession {
     var trainingRows: Int { training.count }
     var samplesPerEpoch: Int { training.count * model.config.members }
 
-    func trainEpoch(using rng: inout RandomGenerator, scoringMembers: Bool) -> (loss: Double, samples: Int, memberScores: [Double]) {
+    func trainEpoch(
+        using rng: inout RandomGenerator, scoringMembers: Bool
+    ) -> (loss: Double, samples: Int, memberScores: [Double]) {
         let network = model.network, b = model.config.members, n = training.count
         // o: the outputs per row (the state change, and Δx when the statistics have it).
         let o = model.config.outputSize, width = model.config.inputSize
@@ -114,7 +122,9 @@ final class EnsembleFittingSession: FittingSession {
             network.forward(inputs.pointer, count: rows)
             lossSum += network.loss(target: targets.pointer) / Double(b)
             if scoringMembers {
-                for (m, e) in network.meanSquaredErrors(target: targets.pointer).enumerated() { trainMSE[m] += e * Double(rows) }
+                for (m, e) in network.meanSquaredErrors(target: targets.pointer).enumerated() {
+                    trainMSE[m] += e * Double(rows)
+                }
             }
             network.backward()
             adam.update(parameters: network.parameters, gradients: network.gradients)
@@ -137,10 +147,13 @@ final class EnsembleFittingSession: FittingSession {
     }
 
     /// Every member's MSE of its mean on all validation rows (the same rows for every member).
-    static func validationMSE(_ network: EnsembleMLP<Float>, _ validation: ModelTrainer.Examples, width: Int, outputs o: Int) -> [Double] {
+    static func validationMSE(
+        _ network: EnsembleMLP<Float>, _ validation: ModelTrainer.Examples, width: Int, outputs o: Int
+    ) -> [Double] {
         let b = network.config.members, chunk = network.capacity
         var sums = [Double](repeating: 0, count: b)
-        var inputs = [Float](repeating: 0, count: b * chunk * width), targets = [Float](repeating: 0, count: b * chunk * o)
+        var inputs = [Float](repeating: 0, count: b * chunk * width),
+            targets = [Float](repeating: 0, count: b * chunk * o)
         var start = 0
         while start < validation.count {
             let rows = min(chunk, validation.count - start)

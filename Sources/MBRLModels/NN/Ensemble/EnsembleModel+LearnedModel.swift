@@ -8,7 +8,9 @@ extension EnsembleModel: LearnedModel {
     public var isProbabilistic: Bool { !config.deterministic }
 
     public func meanDynamics(capacity: Int) -> BatchDynamics {
-        EnsembleDynamics(self, settings: PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean), capacity: capacity)
+        EnsembleDynamics(
+            self, settings: PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean),
+            capacity: capacity)
     }
 
     public func predictiveMoments(observations: [Float], actions: [Float]) -> (mean: [Double], variance: [Double]) {
@@ -30,7 +32,9 @@ extension EnsembleModel: LearnedModel {
         return (mean, variance)
     }
 
-    public func elitePredictions(observations: [Float], actions: [Float]) -> [(mean: ArraySlice<Float>, variance: ArraySlice<Float>)] {
+    public func elitePredictions(
+        observations: [Float], actions: [Float]
+    ) -> [(mean: ArraySlice<Float>, variance: ArraySlice<Float>)] {
         let (means, variances) = predictMembers(observations: observations, actions: actions)
         let size = observations.count
         return elites.map { g in (means[(g * size)..<((g + 1) * size)], variances[(g * size)..<((g + 1) * size)]) }

@@ -17,8 +17,9 @@ public final class EnsembleModel {
     public init(stats: NormalizationStats, hidden: Int = 200, depth: Int = 4, members: Int = 5,
                 activation: Activation = .silu, deterministic: Bool = false, seed: UInt64) {
         self.stats = stats
-        config = EnsembleConfiguration(inputSize: stats.observationSize + stats.actionSize, outputSize: stats.targetSize,
-                                       hidden: hidden, depth: depth, members: members, activation: activation, deterministic: deterministic)
+        config = EnsembleConfiguration(
+            inputSize: stats.observationSize + stats.actionSize, outputSize: stats.targetSize,
+            hidden: hidden, depth: depth, members: members, activation: activation, deterministic: deterministic)
         network = EnsembleMLP(config)
         var rng = RandomGenerator(seed: seed, stream: RandomStreams.initialization)
         network.initialize(using: &rng)
@@ -83,7 +84,9 @@ public final class EnsembleModel {
         predictAll(observations: observations, actions: actions).deltaX
     }
 
-    private func predictAll(observations: [Float], actions: [Float]) -> (mean: [Float], variance: [Float], deltaX: [Float]) {
+    private func predictAll(
+        observations: [Float], actions: [Float]
+    ) -> (mean: [Float], variance: [Float], deltaX: [Float]) {
         let o = observationSize, a = actionSize, width = o + a, b = config.members
         let count = observations.count / o
         precondition(observations.count == count * o && actions.count == count * a)
@@ -91,14 +94,17 @@ public final class EnsembleModel {
         network.reserve(rows: min(chunk, max(count, 1)))
         var mean = [Float](repeating: 0, count: b * count * o), variance = mean
         var deltaX = [Float](repeating: 0, count: predictsDeltaX ? b * count : 0)
-        var single = [Float](repeating: 0, count: chunk * width), inputs = [Float](repeating: 0, count: b * chunk * width)
+        var single = [Float](repeating: 0, count: chunk * width),
+            inputs = [Float](repeating: 0, count: b * chunk * width)
         let hw = config.headWidth, outputs = config.outputSize
         var start = 0
         while start < count {
             let n = min(chunk, count - start)
             observations.withUnsafeBufferPointer { obs in
                 actions.withUnsafeBufferPointer { act in
-                    normalizedInputs(observations: obs.baseAddress! + start * o, actions: act.baseAddress! + start * a, count: n, into: &single)
+                    normalizedInputs(
+                        observations: obs.baseAddress! + start * o, actions: act.baseAddress! + start * a, count: n,
+                        into: &single)
                 }
             }
             for m in 0..<b { for i in 0..<(n * width) { inputs[(m * n) * width + i] = single[i] } }
@@ -113,7 +119,9 @@ public final class EnsembleModel {
                         mean[out] = observations[(start + r) * o + j] + s * head[row * hw + j] + stats.deltaStateMean[j]
                         variance[out] = config.deterministic ? 0 : s * s * FastMath.exp(logvar[row * outputs + j])
                     }
-                    if predictsDeltaX { deltaX[m * count + start + r] = stats.deltaXStd[0] * head[row * hw + o] + stats.deltaXMean[0] }
+                    if predictsDeltaX {
+                        deltaX[m * count + start + r] = stats.deltaXStd[0] * head[row * hw + o] + stats.deltaXMean[0]
+                    }
                 }
             }
             start += n
