@@ -106,8 +106,9 @@ extension BF16Workloads {
     /// bf16_first_action_mean_abs_difference.
     static func agreement(modelPath: String, startsPath: String, steps: Int, seed: UInt64,
                           report: (String, String) -> Void) throws -> [String: JSONValue] {
-        let (learned, envID) = try ModelFile.read(fromFile: modelPath)
-        guard let model = learned as? DynamicsModel else { throw StageError("\(modelPath): bf16 planning is for a "
+        let single: (DynamicsModel) -> DynamicsModel? = { $0 }
+        let (read, envID) = try ModelFile.read(fromFile: modelPath, single: single, ensemble: { _ in nil })
+        guard let model = read else { throw StageError("\(modelPath): bf16 planning is for a "
             + "single network; this is an ensemble") }
         guard let name = EnvironmentName(id: envID) else { throw StageError("\(modelPath): unknown environment "
             + "'\(envID)'") }
@@ -119,7 +120,7 @@ extension BF16Workloads {
         config.candidates = 1000
         config.horizon = 20
         config.threads = 1
-        let objective = PlanningObjective(environment: env, predictsDeltaX: learned.predictsDeltaX)
+        let objective = PlanningObjective(environment: env, predictsDeltaX: model.predictsDeltaX)
         let fp32 = config.make(dynamics: ModelDynamics(model, capacity: config.rowsPerWorker), objective: objective)
         let bf16 = config.make(
             dynamics: ModelDynamics(model, capacity: config.rowsPerWorker, precision: .bf16), objective: objective)

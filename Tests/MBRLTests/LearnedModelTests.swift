@@ -101,6 +101,28 @@ final class LearnedModelTests: XCTestCase {
         }
     }
 
+    /// `ModelFile.read(fromFile:single:ensemble:)` hands each kind to its own closure: the plan stage
+    /// opens either kind as a `PlanningModel`, and an ensemble's warm start refuses a single network.
+    func testEachKindOpensAsAPlanningModelAndOnlyAnEnsembleWarmStartsAnEnsemble() throws {
+        let single = DynamicsModel(stats: stats(), hidden: 8, depth: 2, seed: 2)
+        let ensemble = EnsembleModel(stats: stats(), hidden: 8, depth: 2, members: 3, seed: 2)
+        for (name, model) in [("single.h5", single as any LearnedModel), ("ensemble.h5", ensemble)] {
+            let file = try HDF5File.create(at: dir.file(name))
+            try file.root.setAttribute("format", model.fileFormatVersion)
+            try model.write(to: file.root, env: "Pendulum-v1")
+            try file.close()
+            let (read, env) = try ModelFile.readPlanningModel(fromFile: dir.file(name))
+            XCTAssertEqual(env, "Pendulum-v1")
+            XCTAssertTrue(type(of: read) == type(of: model), name)
+        }
+        let other = EnsembleModel(stats: stats(), hidden: 8, depth: 2, members: 3, seed: 5)
+        XCTAssertNoThrow(try other.loadWeights(fromFile: dir.file("ensemble.h5")))
+        XCTAssertThrowsError(try other.loadWeights(fromFile: dir.file("single.h5"))) { error in
+            XCTAssertEqual("\(error)", dir.file("single.h5") + ": is a single-network model, but this training builds "
+                           + "the ensemble \(other.config)")
+        }
+    }
+
     /// The mixture's moments are those of the elites' own predictions.
     func testMomentsAreTheElitesMixture() {
         let ensemble = EnsembleModel(stats: stats(), hidden: 8, depth: 2, members: 3, seed: 3)

@@ -23,7 +23,8 @@ extension EnsembleModel: TrainableModel {
     }
 
     public func loadWeights(fromFile path: String) throws {
-        guard let start = try ModelFile.read(fromFile: path).model as? EnsembleModel else {
+        let ensemble: (EnsembleModel) -> EnsembleModel? = { $0 }
+        guard let start = try ModelFile.read(fromFile: path, single: { _ in nil }, ensemble: ensemble).model else {
             throw HDF5Error(path: path, "is a single-network model, but this training builds the ensemble \(config)")
         }
         guard start.config == config else {
