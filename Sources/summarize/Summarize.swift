@@ -26,7 +26,9 @@ struct Summarize: ParsableCommand {
             folders): one row per point, with its settings, its number of seeds, and the mean and \
             (population) std across its seeds of each run's mean test return, one-step MSE and k-step \
             RMSE, and the IQM, median and mean of its seeds' test returns with their intervals; the point \
-            with the highest mean test return is marked best.
+            with the highest mean test return is marked best. --markdown prints the results table, \
+            --curves the learning curves (from random.h5 and rollouts-<i>.h5 alone, so a run still going \
+            shows how far it got) and --timing where the time went, each without writing a file.
             """)
 
     @OptionGroup var runSet: RunFolderOptions
@@ -43,12 +45,15 @@ struct Summarize: ParsableCommand {
     @Flag(help: "Print the results table in Markdown instead (one row per preset or grid point: mean, spread and each seed's test return, training steps, wall time).")
     var markdown = false
 
+    @Flag(help: "Print each group's learning curve in Markdown instead (per iteration: environment steps, mean and std across seeds, each seed's mean return); runs need not be finished.")
+    var curves = false
+
     var grid: Bool { runSet.grid }
 
     func validate() throws {
-        if timing || markdown {
-            guard out == nil, !grid, !(timing && markdown) else {
-                throw ValidationError("--timing and --markdown print a table: one of them, without --out and --grid")
+        if timing || markdown || curves {
+            guard out == nil, !grid, [timing, markdown, curves].filter({ $0 }).count == 1 else {
+                throw ValidationError("--timing, --markdown and --curves print a table: one of them, without --out and --grid")
             }
             return
         }
@@ -67,6 +72,7 @@ struct Summarize: ParsableCommand {
             let runs = try runSet.folders()
             if timing { return try printTiming(runs) }
             if markdown { return print(try ResultsTable(folders: runs).markdown) }
+            if curves { return print(try LearningCurveTable(folders: runs).markdown) }
             if grid {
                 do { _ = try SweepGrid(folders: runs) } catch { throw StageError("--grid: \(error)") }
             }

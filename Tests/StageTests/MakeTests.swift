@@ -150,6 +150,27 @@ final class MakeTests: XCTestCase {
         let found = try make(["DATA=\(data.path)", "results-table"])
         XCTAssertEqual(found.status, 0, found.stderr)
         XCTAssertEqual(found.stdout, table.stdout)
+
+        // The learning curves, from the transitions files: iteration 0 is the random data (2 episodes of
+        // 200 steps), iteration 1 the planned episode; each seed's batch mean, and their mean and std.
+        let curves = try runProcess(Repository.executable("summarize"),
+                                    ["--curves", "--runs", data.path + "/pendulum/seed-3", data.path + "/pendulum/seed-4"])
+        XCTAssertEqual(curves.status, 0, curves.stderr)
+        let rows = curves.stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix("| ") && !$0.hasPrefix("| iteration") }
+        XCTAssertEqual(rows.count, 2, curves.stdout)
+        for (row, (file, steps)) in zip(rows, [("random.h5", 400), ("rollouts-1.h5", 600)]) {
+            let means = try [3, 4].map { try Transitions.read(from: data.path + "/pendulum/seed-\($0)/" + file).episodeReturns }
+                .map { $0.reduce(0, +) / Double($0.count) }
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            XCTAssertEqual(cells, [file == "random.h5" ? "0" : "1", "\(steps)", "2", "**\(one((means[0] + means[1]) / 2))**",
+                                   one(abs(means[0] - means[1]) / 2), one(means[0]), one(means[1])], row)
+        }
+        let foundCurves = try make(["DATA=\(data.path)", "learning-curves"])
+        XCTAssertEqual(foundCurves.status, 0, foundCurves.stderr)
+        XCTAssertEqual(foundCurves.stdout, curves.stdout)
+        let nothing = try runProcess(Repository.executable("summarize"), ["--curves", "--runs", data.path + "/pendulum"])
+        XCTAssertEqual(nothing.status, 1, nothing.stdout)
+        XCTAssertTrue(nothing.stderr.contains("/pendulum/random.h5: no such file"), nothing.stderr)
     }
 
     /// Settings never come from the environment: a stray DATA or EPISODES is ignored, with a warning.
