@@ -168,6 +168,16 @@ final class MakeTests: XCTestCase {
         let foundCurves = try make(["DATA=\(data.path)", "learning-curves"])
         XCTAssertEqual(foundCurves.status, 0, foundCurves.stderr)
         XCTAssertEqual(foundCurves.stdout, curves.stdout)
+        // scripts/update-results puts both into a page's generated blocks and keeps every other line.
+        let page = data.path + "/RESULTS.md"
+        try "# Results\n<!-- generated: make results-table -->\nstale\n<!-- end generated -->\nprose\n<!-- generated: make learning-curves -->\n<!-- end generated -->\n"
+            .write(toFile: page, atomically: true, encoding: .utf8)
+        let update = try runProcess(Repository.root.path + "/scripts/update-results", [page, data.path])
+        XCTAssertEqual(update.status, 0, update.stderr)
+        XCTAssertEqual(try String(contentsOfFile: page, encoding: .utf8),
+                       "# Results\n<!-- generated: make results-table -->\n" + table.stdout + "<!-- end generated -->\nprose\n"
+                       + "<!-- generated: make learning-curves -->\n" + curves.stdout + "<!-- end generated -->\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: data.path).filter { $0.hasPrefix("RESULTS.md") }, ["RESULTS.md"])
         let nothing = try runProcess(Repository.executable("summarize"), ["--curves", "--runs", data.path + "/pendulum"])
         XCTAssertEqual(nothing.status, 1, nothing.stdout)
         XCTAssertTrue(nothing.stderr.contains("/pendulum/random.h5: no such file"), nothing.stderr)
