@@ -196,7 +196,7 @@ run_marker := .mbrl-run
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 
 .PHONY: FORCE all build deps test test-deps format-check clean clean-runs distclean collect stats train plan evaluate sweep bench bench-venv bench-table report \
-  report-sweep sweep-table sweep-page sweep-status sweep-wait sweep-cancel archive verify-archive results-table settings
+  report-sweep sweep-table sweep-page sweep-status sweep-wait sweep-cancel archive verify-archive results-table learning-curves settings
 
 # ---- one make per run folder --------------------------------------------------------------------------
 # Goals that write into the run folder run under a lock on $(run)/$(run_marker) (flock): Make starts
@@ -633,6 +633,15 @@ results-table: $(BIN)/programs.mk
 	@if [ -s $(results_list) ]; then $(BIN)/summarize --markdown --runs-from $(results_list); \
 	else echo "results-table: no finished run under $(DATA)"; fi; rm -f $(results_list)
 
+# make learning-curves: the learning curve of every run under DATA that has collected data, finished or
+# not, one Markdown table per preset or grid point (summarize --curves): per iteration the environment
+# steps, the mean and std across seeds and each seed's mean return of the episodes it collected.
+learning-curves: $(BIN)/programs.mk
+	@[ -d $(DATA) ] || { echo "learning-curves: no folder $(DATA)" >&2; exit 1; }
+	@find $(DATA) -mindepth 3 -maxdepth 4 -path '*/seed-*/random.h5' -printf '%h\n' | LC_ALL=C sort > $(results_list)
+	@if [ -s $(results_list) ]; then $(BIN)/summarize --curves --runs-from $(results_list); \
+	else echo "learning-curves: no run under $(DATA)"; fi; rm -f $(results_list)
+
 # make archive: $(ARCHIVES)/<preset>-seed-<n>-<hash>.tar.gz with a SHA256SUMS manifest and ARCHIVE.md;
 # make verify-archive ARCHIVE=file [HASH=hex] checks one (HASH: the content hash recorded when it was
 # made, to catch a consistent forgery). Unpack with `tar -xzf FILE -C $(DATA)`.
@@ -728,7 +737,7 @@ clean-runs:
 # the first build, Make rebuilds programs.mk and starts over): the leftovers of an interrupted make are
 # removed (temporaries whose process is gone; this make holds the run's lock), the parameters files are
 # written, and every output that is not current is marked to be remade.
-ifneq ($(filter-out build test bench sweep report-sweep sweep-table sweep-page sweep-run/% results-table,$(pipeline_goals)),)
+ifneq ($(filter-out build test bench sweep report-sweep sweep-table sweep-page sweep-run/% results-table learning-curves,$(pipeline_goals)),)
 ifneq ($(and $(program_collect),$(if $(sweep_grid_pending),,yes)),)
 ifeq ($(dry_run),)
 $(if $(wildcard $(run)),$(shell find $(run) -name '.*.tmp-*' -type f 2>/dev/null | while IFS= read -r f; do \

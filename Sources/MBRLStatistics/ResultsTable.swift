@@ -6,7 +6,9 @@ import MBRLReporting
 /// preset, or of one grid point), with what a reader needs to judge a number — the mean across seeds
 /// of each seed's mean test return, the spread across seeds (population std, and the range), every
 /// seed's own value, the test episodes per seed, the environment steps the final model was trained on,
-/// and the wall time per run (from the run's timing files, when Make wrote them).
+/// and the wall and CPU time per run (from the run's timing files, when Make wrote them). The CPU time
+/// is what the run costs on an idle machine with one thread; the wall time also holds the waits of a
+/// shared machine, which is why both are shown.
 ///
 /// A group is the folder that holds the runs (`<preset>/seed-<n>` or `<preset>/<point>/seed-<n>`), named
 /// by its path below the runs' common root.
@@ -20,6 +22,8 @@ public struct ResultsTable {
         public var trainingSteps: Int
         /// Seconds of wall time in its stages, nil without timing files.
         public var wallSeconds: Double?
+        /// Seconds of CPU time in its stages (all threads), nil without timing files.
+        public var cpuSeconds: Double?
     }
 
     public struct Row {
@@ -40,7 +44,8 @@ public struct ResultsTable {
             let run = Run(
                 seed: results.seed, testReturn: results.testStatistics.mean,
                 testEpisodes: results.test.episodeReturns.count,
-                trainingSteps: try results.trainingSteps(), wallSeconds: timing.entries.isEmpty ? nil : timing.wall)
+                trainingSteps: try results.trainingSteps(), wallSeconds: timing.entries.isEmpty ? nil : timing.wall,
+                cpuSeconds: timing.entries.isEmpty ? nil : timing.entries.reduce(0) { $0 + $1.cpu })
             var name = String(group.dropFirst(root.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
             if name.isEmpty { name = URL(fileURLWithPath: group).lastPathComponent }
             if let i = rows.firstIndex(where: { $0.name == name }) {
@@ -56,7 +61,7 @@ public struct ResultsTable {
     public var markdown: String {
         var lines = [
             "| runs | seeds | test return: mean across seeds | std across seeds | range | each seed (seed: return) "
-                + "| test episodes per seed | training steps | wall time per run |",
+                + "| test episodes per seed | training steps | wall time per run (CPU time) |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
         func one(_ x: Double) -> String { String(format: "%.1f", x) }
@@ -66,9 +71,11 @@ public struct ResultsTable {
             let seeds = row.runs.map { "\($0.seed): \(one($0.testReturn))" }.joined(separator: ", ")
             let episodes = Set(row.runs.map(\.testEpisodes)).sorted().map(String.init).joined(separator: "/")
             let steps = Set(row.runs.map(\.trainingSteps)).sorted().map(String.init).joined(separator: "/")
-            let walls = row.runs.compactMap(\.wallSeconds)
-            let wall =
-                walls.count == row.runs.count ? Self.duration(walls.reduce(0, +) / Double(walls.count)) : "not recorded"
+            let walls = row.runs.compactMap(\.wallSeconds), cpus = row.runs.compactMap(\.cpuSeconds)
+            let wallMean = walls.reduce(0, +) / Double(walls.count), cpuMean = cpus.reduce(0, +) / Double(cpus.count)
+            let wall = walls.count == row.runs.count && cpus.count == row.runs.count
+                ? "\(Self.duration(wallMean)) (CPU \(Self.duration(cpuMean)))"
+                : "not recorded"
             lines.append("| `\(row.name)` | \(row.runs.count) | **\(one(statistics.mean))** | \(one(statistics.std)) | "
                          + "\(one(statistics.min)) to \(one(statistics.max)) | \(seeds) | \(episodes) | \(steps) "
                              + "| \(wall) |")

@@ -28,7 +28,9 @@ struct Summarize: ParsableCommand {
             folders): one row per point, with its settings, its number of seeds, and the mean and \
             (population) std across its seeds of each run's mean test return, one-step MSE and k-step \
             RMSE, and the IQM, median and mean of its seeds' test returns with their intervals; the point \
-            with the highest mean test return is marked best.
+            with the highest mean test return is marked best. --markdown prints the results table, \
+            --curves the learning curves (from random.h5 and rollouts-<i>.h5 alone, so a run still going \
+            shows how far it got) and --timing where the time went, each without writing a file.
             """)
 
     @OptionGroup var runSet: RunFolderOptions
@@ -51,12 +53,17 @@ struct Summarize: ParsableCommand {
                 + "each seed's test return, training steps, wall time)."))
     var markdown = false
 
+    @Flag(help: ArgumentHelp("Print each group's learning curve in Markdown instead (per iteration: environment steps, "
+        + "mean and std across seeds, each seed's mean return); runs need not be finished."))
+    var curves = false
+
     var grid: Bool { runSet.grid }
 
     func validate() throws {
-        if timing || markdown {
-            guard out == nil, !grid, !(timing && markdown) else {
-                throw ValidationError("--timing and --markdown print a table: one of them, without --out and --grid")
+        if timing || markdown || curves {
+            guard out == nil, !grid, [timing, markdown, curves].filter({ $0 }).count == 1 else {
+                throw ValidationError("--timing, --markdown and --curves print a table: one of them, without --out "
+                    + "and --grid")
             }
             return
         }
@@ -77,63 +84,63 @@ struct Summarize: ParsableCommand {
             let runs = try runSet.folders()
             if timing { return try printTiming(runs) }
             if markdown { return print(try ResultsTable(folders: runs).markdown) }
+            if curves { return print(try LearningCurveTable(folders: runs).markdown) }
             if grid {
                 do { _ = try SweepGrid(folders: runs) } catch { throw StageError("--grid: \(error)") }
             }
             let destination = try AtomicOutput(target: out!, inputs: runs.flatMap { RunResults.inputFiles(folder: $0) })
             if grid { return try summarizeGrid(destination, runs: runs) }
-            let rows = try runs.map { folder -> Row in
-                let results = try RunResults(folder: folder)
-                guard let kStep = results.kStepRMSE(at: k) else {
-                    throw StageError("\(folder)/eval.h5: metrics/k_step_rmse: has \(results.kStepRMSE.count) "
-                        + "entries, --k is \(k)")
-                }
-                let returns = results.testStatistics
-                return Row(
-                    run: URL(fileURLWithPath: folder).lastPathComponent, returnMean: returns.mean,
-                    returnStd: returns.std,
-                    oneStep: results.oneStepMSE, kStep: kStep)
-            }
-            let header = ["run", "test_return_mean", "test_return_std", "one_step_mse", "k\(k)_rmse"]
-            var csv = [header.joined(separator: ",")]
-            func cell(_ text: String, _ width: Int) -> String {
-                text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0)
-            }
-            var table = [
-                cell("run", 12) + cell("test return (mean ± std)", 26) + cell("one-step MSE", 15) + "\(k)-step RMSE"
-            ]
-            for r in rows {
-                csv.append(
-                    [r.run, "\(r.returnMean)", "\(r.returnStd)", "\(r.oneStep)", "\(r.kStep)"].joined(separator: ","))
-                table.append(cell(r.run, 12) + cell(String(format: "%.1f ± %.1f", r.returnMean, r.returnStd), 26)
-                             + cell(String(format: "%.3g", r.oneStep), 15) + String(format: "%.3g", r.kStep))
-            }
-            let means = ReturnStatistics(rows.map(\.returnMean)), one = ReturnStatistics(rows.map(\.oneStep)),
-                kk = ReturnStatistics(rows.map(\.kStep))
-            csv.append(["mean", "\(means.mean)", "", "\(one.mean)", "\(kk.mean)"].joined(separator: ","))
-            csv.append(["std", "\(means.std)", "", "\(one.std)", "\(kk.std)"].joined(separator: ","))
-            table.append(cell("all", 12) + cell(String(format: "%.1f ± %.1f", means.mean, means.std), 26)
-                         + cell(String(format: "%.3g", one.mean), 15) + String(format: "%.3g", kk.mean)
-                         + "   (mean ± std across \(rows.count) runs of each run's mean)")
-            let aggregates = RunAggregates(runScores: rows.map(\.returnMean))
-            for (name, e) in [
-                ("iqm", aggregates.interquartileMean), ("median", aggregates.median), ("mean", aggregates.mean)
-            ] {
-                if name != "mean" { csv.append([name, "\(e.value)", "", "", ""].joined(separator: ",")) }
-                csv.append([name + "_ci_low", "\(e.interval.lowerBound)", "", "", ""].joined(separator: ","))
-                csv.append([name + "_ci_high", "\(e.interval.upperBound)", "", "", ""].joined(separator: ","))
-            }
-            table.append("")
-            table.append("test return across the \(rows.count) runs, with 95% stratified-bootstrap intervals "
-                         + "(\(aggregates.bootstrap.replications) replications, seed \(aggregates.bootstrap.seed)):")
-            for (name, e) in [
-                ("IQM", aggregates.interquartileMean), ("median", aggregates.median), ("mean", aggregates.mean)
-            ] {
-                table.append("  " + cell(name, 8) + Self.estimate(e))
-            }
-            try destination.write(Data((csv.joined(separator: "\n") + "\n").utf8))
-            print(table.joined(separator: "\n"))
+            try summarizeSeeds(destination, runs: runs)
         }
+    }
+
+    /// The seeds' table: one row per run (named by its folder), then mean and std across runs and the
+    /// rliable aggregates, printed and written as CSV to `destination`.
+    func summarizeSeeds(_ destination: AtomicOutput, runs: [String]) throws {
+        let rows = try runs.map { folder in
+            var row = try readRow(folder)
+            row.run = URL(fileURLWithPath: folder).lastPathComponent
+            return row
+        }
+        let header = ["run", "test_return_mean", "test_return_std", "one_step_mse", "k\(k)_rmse"]
+        var csv = [header.joined(separator: ",")]
+        func cell(_ text: String, _ width: Int) -> String {
+            text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0)
+        }
+        var table = [
+            cell("run", 12) + cell("test return (mean ± std)", 26) + cell("one-step MSE", 15) + "\(k)-step RMSE"
+        ]
+        for r in rows {
+            csv.append(
+                [r.run, "\(r.returnMean)", "\(r.returnStd)", "\(r.oneStep)", "\(r.kStep)"].joined(separator: ","))
+            table.append(cell(r.run, 12) + cell(String(format: "%.1f ± %.1f", r.returnMean, r.returnStd), 26)
+                         + cell(String(format: "%.3g", r.oneStep), 15) + String(format: "%.3g", r.kStep))
+        }
+        let means = ReturnStatistics(rows.map(\.returnMean)), one = ReturnStatistics(rows.map(\.oneStep)),
+            kk = ReturnStatistics(rows.map(\.kStep))
+        csv.append(["mean", "\(means.mean)", "", "\(one.mean)", "\(kk.mean)"].joined(separator: ","))
+        csv.append(["std", "\(means.std)", "", "\(one.std)", "\(kk.std)"].joined(separator: ","))
+        table.append(cell("all", 12) + cell(String(format: "%.1f ± %.1f", means.mean, means.std), 26)
+                     + cell(String(format: "%.3g", one.mean), 15) + String(format: "%.3g", kk.mean)
+                     + "   (mean ± std across \(rows.count) runs of each run's mean)")
+        let aggregates = RunAggregates(runScores: rows.map(\.returnMean))
+        for (name, e) in [
+            ("iqm", aggregates.interquartileMean), ("median", aggregates.median), ("mean", aggregates.mean)
+        ] {
+            if name != "mean" { csv.append([name, "\(e.value)", "", "", ""].joined(separator: ",")) }
+            csv.append([name + "_ci_low", "\(e.interval.lowerBound)", "", "", ""].joined(separator: ","))
+            csv.append([name + "_ci_high", "\(e.interval.upperBound)", "", "", ""].joined(separator: ","))
+        }
+        table.append("")
+        table.append("test return across the \(rows.count) runs, with 95% stratified-bootstrap intervals "
+                     + "(\(aggregates.bootstrap.replications) replications, seed \(aggregates.bootstrap.seed)):")
+        for (name, e) in [
+            ("IQM", aggregates.interquartileMean), ("median", aggregates.median), ("mean", aggregates.mean)
+        ] {
+            table.append("  " + cell(name, 8) + Self.estimate(e))
+        }
+        try destination.write(Data((csv.joined(separator: "\n") + "\n").utf8))
+        print(table.joined(separator: "\n"))
     }
 
     /// `123.4 [100.2, 140.9]`: an estimate and its interval.

@@ -155,7 +155,8 @@ final class MakeTests: XCTestCase {
                 "\(one(min(m3, m4))) to \(one(max(m3, m4)))",
                 "3: \(one(m3)), 4: \(one(m4))", "2", "600", cells.last ?? ""
             ])
-        XCTAssertTrue(cells.last?.hasSuffix(" s") == true, table.stdout)
+        // The mean wall time per run, then its CPU time: "1 s (CPU 1 s)".
+        XCTAssertNotNil(try cells.last?.wholeMatch(of: Regex(#"\d+ s \(CPU \d+ s\)"#)), table.stdout)
         // Where the two runs' time went, each and on average; one folder named twice is refused.
         let timing = try runProcess(Repository.executable("summarize"),
             ["--timing", "--runs", data.path + "/pendulum/seed-3", data.path + "/pendulum/seed-4"])
@@ -171,6 +172,50 @@ final class MakeTests: XCTestCase {
         let found = try make(["DATA=\(data.path)", "results-table"])
         XCTAssertEqual(found.status, 0, found.stderr)
         XCTAssertEqual(found.stdout, table.stdout)
+
+        // The learning curves, from the transitions files: iteration 0 is the random data (2 episodes of
+        // 200 steps), iteration 1 the planned episode; each seed's batch mean, and their mean and std.
+        let curves = try runProcess(Repository.executable("summarize"),
+            ["--curves", "--runs", data.path + "/pendulum/seed-3", data.path + "/pendulum/seed-4"])
+        XCTAssertEqual(curves.status, 0, curves.stderr)
+        let rows = curves.stdout.split(separator: "\n").map(String.init).filter {
+            $0.hasPrefix("| ") && !$0.hasPrefix("| iteration")
+        }
+        XCTAssertEqual(rows.count, 2, curves.stdout)
+        for (row, (file, steps)) in zip(rows, [("random.h5", 400), ("rollouts-1.h5", 600)]) {
+            let means = try [3, 4].map {
+                try Transitions.read(from: data.path + "/pendulum/seed-\($0)/" + file).episodeReturns
+            }
+                .map { $0.reduce(0, +) / Double($0.count) }
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            XCTAssertEqual(
+                cells,
+                [
+                    file == "random.h5" ? "0" : "1", "\(steps)", "2", "**\(one((means[0] + means[1]) / 2))**",
+                    one(abs(means[0] - means[1]) / 2), one(means[0]), one(means[1])
+                ], row)
+        }
+        let foundCurves = try make(["DATA=\(data.path)", "learning-curves"])
+        XCTAssertEqual(foundCurves.status, 0, foundCurves.stderr)
+        XCTAssertEqual(foundCurves.stdout, curves.stdout)
+        // scripts/update-results puts both into a page's generated blocks and keeps every other line.
+        let page = data.path + "/RESULTS.md"
+        let stale = "# Results\n<!-- generated: make results-table -->\nstale\n<!-- end generated -->\nprose\n"
+            + "<!-- generated: make learning-curves -->\n<!-- end generated -->\n"
+        try stale.write(toFile: page, atomically: true, encoding: .utf8)
+        let update = try runProcess(Repository.root.path + "/scripts/update-results", [page, data.path])
+        XCTAssertEqual(update.status, 0, update.stderr)
+        XCTAssertEqual(try String(contentsOfFile: page, encoding: .utf8),
+                       "# Results\n<!-- generated: make results-table -->\n" + table.stdout + "<!-- end generated "
+                           + "-->\nprose\n"
+                       + "<!-- generated: make learning-curves -->\n" + curves.stdout + "<!-- end generated -->\n")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: data.path).filter { $0.hasPrefix("RESULTS.md") },
+            ["RESULTS.md"])
+        let nothing = try runProcess(
+            Repository.executable("summarize"), ["--curves", "--runs", data.path + "/pendulum"])
+        XCTAssertEqual(nothing.status, 1, nothing.stdout)
+        XCTAssertTrue(nothing.stderr.contains("/pendulum/random.h5: no such file"), nothing.stderr)
     }
 
     /// Settings never come from the environment: a stray DATA or EPISODES is ignored, with a warning.

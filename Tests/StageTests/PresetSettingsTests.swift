@@ -68,6 +68,20 @@ final class PresetSettingsTests: XCTestCase {
         XCTAssertEqual(try settings([]), try settings(["PIPELINE=pendulum"]), "the default is the notebook's pipeline")
     }
 
+    /// `halfcheetah-best` is the reproduction run (`halfcheetah-rs-200k`) with one change, the planner, so
+    /// the two rows compare planners on the same data schedule, network, training and test starts.
+    func testHalfCheetahBestChangesOnlyThePlannerOfTheReproductionRun() throws {
+        let reproduction = try settings(["PIPELINE=halfcheetah-rs-200k"])
+        let best = try settings(["PIPELINE=halfcheetah-best"])
+        let planner: Set = ["PLANNER", "PLANNER_OPTIONS", "PLAN_ITERATIONS", "params/plan", "params/test"]
+        let changed = Set(reproduction.keys).union(best.keys).filter { reproduction[$0] != best[$0] }
+        XCTAssertEqual(changed, planner)
+        XCTAssertEqual(best["PLANNER"], "mppi")
+        for (key, value) in ["EPISODES": "10", "ITERS": "19", "PLAN_EPISODES": "10", "TEST_EPISODES": "10"] {
+            XCTAssertEqual(best[key], value, key)
+        }
+    }
+
     func testUnknownOrConflictingChoicesAreClearErrors() throws {
         for (arguments, message) in [
             (["TASK=nope"], "unknown TASK 'nope': no pipelines/tasks/nope.mk"),

@@ -20,9 +20,8 @@ WARM_START ?= yes
 NEW_DATA_FRACTION ?=
 
 # plan: the paper's budget, K 1000 candidates, horizon 20, no discount. The planning reward is
-# HalfCheetah's batched reward on predicted observations, which approximates the forward progress by
-# the root's velocity (MuJoCoEnvironment.rewards; docs/ENVIRONMENTS.md, "Planning on predicted
-# observations").
+# HalfCheetah's reward formula on the model's prediction, its forward progress from the predicted Δx
+# of the root (docs/planning-rewards.md).
 CANDIDATES ?= 1000
 HORIZON ?= 20
 DISCOUNT ?= 1
