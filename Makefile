@@ -7,7 +7,7 @@
 #   make test            the test suite
 #   make collect | stats | train | plan | evaluate   one stage (and what it needs)
 #   make sweep [GRID=...] [SCHEDULER=slurm]   several seeds and grid points, locally or on SLURM
-#   make build | deps | clean
+#   make build | deps | clean | format-check
 
 SHELL := /bin/bash
 .DELETE_ON_ERROR:
@@ -146,7 +146,8 @@ sweep-grid = $(eval sweep_grid_dir := $(shell mktemp -d $(BIN)/.sweep-grid.XXXXX
 # run folder), the grid waits for the build (sweep_grid_pending: nothing is written meanwhile) and Make
 # starts again with it; otherwise Make stops.
 goals := $(or $(MAKECMDGOALS),all)
-housekeeping := deps test-deps clean clean-runs distclean help verify-archive sweep-status sweep-wait sweep-cancel bench-venv bench-table settings
+housekeeping := deps test-deps clean clean-runs distclean help verify-archive sweep-status sweep-wait sweep-cancel bench-venv bench-table settings \
+  format-check
 pipeline_goals := $(filter-out $(housekeeping) print-%,$(goals))
 dry_run := $(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS)))
 run_goals := all collect stats train plan evaluate report archive
@@ -194,7 +195,7 @@ run_marker := .mbrl-run
 # Programs whose outputs are not stage outputs (hashes not tracked): summarize, report, bench.
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 
-.PHONY: FORCE all build deps test test-deps clean clean-runs distclean collect stats train plan evaluate sweep bench bench-venv bench-table report \
+.PHONY: FORCE all build deps test test-deps format-check clean clean-runs distclean collect stats train plan evaluate sweep bench bench-venv bench-table report \
   report-sweep sweep-table sweep-page sweep-status sweep-wait sweep-cancel archive verify-archive results-table learning-curves settings
 
 # ---- one make per run folder --------------------------------------------------------------------------
@@ -245,7 +246,7 @@ else
 # a library it imports did, and with cross-module optimization its objects then hold the library's old
 # layouts (seen: `stats` crashing in OptionGroup after a new type in MBRLCommandLine). Any program with
 # an object file older than an object file of the library targets is compiled and linked again.
-library_targets := MBRL MBRLCommandLine MBRLSweeps MBRLStatistics MBRLArchive
+library_targets := MBRLCore MBRLEnvironments MBRLData MBRLModels MBRLRollouts MBRLPlanning MBRLReporting MBRLCommandLine MBRLSweeps MBRLStatistics MBRLArchive
 swift_build = MBRL_TARGET_CPU=$(TARGET_CPU) swift build -c release$(if $(filter native,$(TARGET_CPU)),, --scratch-path $(build_dir))
 $(BIN)/programs.mk: $(SOURCES) $(if $(wildcard $(sweep_grid_program)),,FORCE) | deps
 	$(swift_build)
@@ -675,6 +676,14 @@ bench-venv:
 # The stage tests run the release executables, so they are built first.
 test: build test-deps
 	swift test --disable-swift-testing
+
+# make format-check: swift-format's lint of the Swift sources with the committed .swift-format (120
+# columns, 4-space indentation, the rules the code follows); it reports, it changes nothing. Not part
+# of `make test`: the code was written before the configuration and does not pass it yet.
+# docs/DESIGN.md, "Code layout", says what it reports.
+format-check:
+	@command -v swift-format >/dev/null || { echo "format-check: swift-format is not installed (it comes with Swift 6)" >&2; exit 1; }
+	swift-format lint --configuration .swift-format --recursive --parallel Package.swift Sources Tests
 
 # make print-VAR: the value of one setting as the preset and the command line resolve it
 # (e.g. make TASK=hopper print-EPISODES).

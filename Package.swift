@@ -22,7 +22,9 @@ let targetCPUFlags: [String] = {
 let package = Package(
     name: "mbrl",
     products: [
-        .library(name: "MBRL", targets: ["MBRL"]),
+        .library(
+            name: "MBRL",
+            targets: ["MBRLCore", "MBRLEnvironments", "MBRLData", "MBRLModels", "MBRLRollouts", "MBRLPlanning", "MBRLReporting"]),
         .executable(name: "collect", targets: ["collect"]),
         .executable(name: "stats", targets: ["stats"]),
         .executable(name: "train", targets: ["train"]),
@@ -61,29 +63,63 @@ let package = Package(
         // Linux's permission, so the package still builds and runs on any x86-64 (or elsewhere).
         .target(name: "CAMX"),
 
-        // The library: environments, HDF5 files, the network, planners, pipeline utilities.
-        // It knows nothing of the command line.
-        // Release builds target the building machine's CPU by default, so the network's and the
-        // planner's loops use its widest vector instructions (AVX2/AVX-512 instead of the baseline
-        // SSE2). The project is built where it runs, by `make`; a cluster's portable build names a
-        // level instead (targetCPUFlags above).
+        // The library, in targets that follow the method's roles; each depends only on those listed, so
+        // the compiler keeps the layers apart (docs/DESIGN.md, "Code layout"). None of them knows the
+        // command line. Release builds target the building machine's CPU by default, so the network's
+        // and the planner's loops use its widest vector instructions (AVX2/AVX-512 instead of the
+        // baseline SSE2). The project is built where it runs, by `make`; a cluster's portable build
+        // names a level instead (targetCPUFlags above). Hot loops stay inside one target, or call
+        // across targets only through `@inlinable` code, so the optimizer still specializes and
+        // inlines them.
+        //
+        // Core: the HDF5 layer, random numbers, process safety (atomic outputs, signals, input guards,
+        // memory budgets), OpenBLAS, provenance and TensorBoard's files.
         .target(
-            name: "MBRL", dependencies: ["CHDF5", "COpenBLAS", "CMuJoCo", "CAMX"],
+            name: "MBRLCore", dependencies: ["CHDF5", "COpenBLAS"],
+            swiftSettings: [.unsafeFlags(targetCPUFlags, .when(configuration: .release))]),
+        // The environment protocol, Pendulum and the MuJoCo tasks.
+        .target(
+            name: "MBRLEnvironments", dependencies: ["MBRLCore", "CMuJoCo"],
+            swiftSettings: [.unsafeFlags(targetCPUFlags, .when(configuration: .release))]),
+        // The pipeline's data files (transitions, statistics, initial states) and Minari datasets.
+        .target(
+            name: "MBRLData", dependencies: ["MBRLCore", "MBRLEnvironments"],
+            swiftSettings: [.unsafeFlags(targetCPUFlags, .when(configuration: .release))]),
+        // The learned models (the network, the ensemble, fitting, model files), their batched
+        // inference (the folded network, the ensemble's particles) and their evaluation.
+        .target(
+            name: "MBRLModels", dependencies: ["MBRLCore", "MBRLData", "COpenBLAS", "CAMX"],
+            swiftSettings: [.unsafeFlags(targetCPUFlags, .when(configuration: .release))]),
+        // Policies and the one episode loop of collect and plan.
+        .target(
+            name: "MBRLRollouts", dependencies: ["MBRLCore", "MBRLEnvironments", "MBRLData"],
+            swiftSettings: [.unsafeFlags(targetCPUFlags, .when(configuration: .release))]),
+        // The planners, their trajectory evaluation, and a model's planning engine.
+        .target(
+            name: "MBRLPlanning", dependencies: ["MBRLCore", "MBRLEnvironments", "MBRLModels", "MBRLRollouts"],
+            swiftSettings: [.unsafeFlags(targetCPUFlags, .when(configuration: .release))]),
+        // What only the programs that read finished runs need: a run folder's results and timings, and
+        // the environments' side views the report animates.
+        .target(
+            name: "MBRLReporting", dependencies: ["MBRLCore", "MBRLEnvironments", "MBRLData", "MBRLModels", "CMuJoCo"],
             swiftSettings: [.unsafeFlags(targetCPUFlags, .when(configuration: .release))]),
 
         // Option groups and the error/exit-status convention shared by every stage.
         .target(
             name: "MBRLCommandLine",
-            dependencies: ["MBRL", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["MBRLCore", "MBRLEnvironments", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .executableTarget(name: "collect", dependencies: ["MBRLCommandLine"]),
-        .executableTarget(name: "stats", dependencies: ["MBRLCommandLine"]),
-        .executableTarget(name: "train", dependencies: ["MBRLCommandLine"]),
-        .executableTarget(name: "plan", dependencies: ["MBRLCommandLine"]),
-        .executableTarget(name: "evaluate", dependencies: ["MBRLCommandLine"]),
+        // Each program depends on the library targets it imports, and only those.
+        .executableTarget(name: "collect", dependencies: ["MBRLCommandLine", "MBRLCore", "MBRLEnvironments", "MBRLData", "MBRLRollouts"]),
+        .executableTarget(name: "stats", dependencies: ["MBRLCommandLine", "MBRLCore", "MBRLData"]),
+        .executableTarget(name: "train", dependencies: ["MBRLCommandLine", "MBRLCore", "MBRLData", "MBRLModels"]),
+        .executableTarget(
+            name: "plan",
+            dependencies: ["MBRLCommandLine", "MBRLCore", "MBRLEnvironments", "MBRLData", "MBRLModels", "MBRLRollouts", "MBRLPlanning"]),
+        .executableTarget(name: "evaluate", dependencies: ["MBRLCommandLine", "MBRLCore", "MBRLData", "MBRLModels"]),
         // Minari datasets in (offline data) and out (a run's transitions for offline-RL tools).
-        .executableTarget(name: "import", dependencies: ["MBRLCommandLine"]),
-        .executableTarget(name: "export", dependencies: ["MBRLCommandLine"]),
+        .executableTarget(name: "import", dependencies: ["MBRLCommandLine", "MBRLCore", "MBRLEnvironments", "MBRLData"]),
+        .executableTarget(name: "export", dependencies: ["MBRLCommandLine", "MBRLCore", "MBRLData"]),
         // Grid sweeps: a grid's expansion into runs, point names, and run folders grouped by point, for
         // `sweep-grid` (Make's and the SLURM script's one implementation of them) and the programs that
         // read across runs. Its own target, so the stages' programs (and their hashes, which decide
@@ -95,24 +131,36 @@ let package = Package(
         // Aggregates across runs as rliable computes them (IQM, median, mean, performance profiles)
         // and the stratified bootstrap's intervals; for the same programs, and for the same reason
         // its own target.
-        .target(name: "MBRLStatistics", dependencies: ["MBRL"]),
+        .target(name: "MBRLStatistics", dependencies: ["MBRLCore", "MBRLData", "MBRLReporting"]),
 
-        .executableTarget(name: "summarize", dependencies: ["MBRLCommandLine", "MBRLSweeps", "MBRLStatistics"]),
-        .executableTarget(name: "bench", dependencies: ["MBRLCommandLine"]),
-        .executableTarget(name: "report", dependencies: ["MBRLCommandLine", "MBRLSweeps", "MBRLStatistics"]),
+        .executableTarget(
+            name: "summarize",
+            dependencies: ["MBRLCommandLine", "MBRLCore", "MBRLData", "MBRLReporting", "MBRLSweeps", "MBRLStatistics"]),
+        .executableTarget(
+            name: "bench",
+            dependencies: ["MBRLCommandLine", "MBRLCore", "MBRLEnvironments", "MBRLData", "MBRLModels", "MBRLRollouts", "MBRLPlanning"]),
+        .executableTarget(
+            name: "report",
+            dependencies: ["MBRLCommandLine", "MBRLCore", "MBRLEnvironments", "MBRLData", "MBRLModels", "MBRLReporting",
+                           "MBRLSweeps", "MBRLStatistics"]),
 
         // Run archives read as a stream (gzip through zlib, tar headers, the manifest), for
         // `verify-archive`; apart from the stages, so their programs and hashes do not change with it.
-        .target(name: "MBRLArchive", dependencies: ["MBRL", "CZlib"]),
+        .target(name: "MBRLArchive", dependencies: ["MBRLCore", "CZlib"]),
         .executableTarget(
             name: "verify-archive",
             dependencies: ["MBRLArchive", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Helpers shared by the test targets: approximate equality, temporary folders, fixtures.
-        .target(name: "MBRLTestSupport", dependencies: ["MBRL"], path: "Tests/MBRLTestSupport"),
+        .target(name: "MBRLTestSupport", dependencies: ["MBRLCore", "MBRLEnvironments"], path: "Tests/MBRLTestSupport"),
         .testTarget(
-            name: "MBRLTests", dependencies: ["MBRL", "MBRLStatistics", "MBRLSweeps", "MBRLTestSupport"],
+            name: "MBRLTests",
+            dependencies: ["MBRLCore", "MBRLEnvironments", "MBRLData", "MBRLModels", "MBRLRollouts", "MBRLPlanning", "MBRLReporting",
+                           "MBRLStatistics", "MBRLSweeps", "MBRLTestSupport"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "StageTests", dependencies: ["MBRL", "MBRLStatistics", "MBRLArchive", "MBRLTestSupport"]),
+        .testTarget(
+            name: "StageTests",
+            dependencies: ["MBRLCore", "MBRLEnvironments", "MBRLData", "MBRLModels", "MBRLReporting", "MBRLStatistics", "MBRLArchive",
+                           "MBRLTestSupport"]),
     ]
 )

@@ -1,7 +1,7 @@
 """Write the vendored MuJoCo models into Swift source, so the executables need no files at run time.
 
 Reads ThirdParty/gymnasium-mujoco/{half_cheetah,hopper,swimmer,ant}.xml and writes
-Sources/MBRL/Environments/MuJoCo/MuJoCoModelFiles.swift, one raw string literal per file holding its
+Sources/MBRLEnvironments/MuJoCo/MuJoCoModelFiles.swift, one raw string literal per file holding its
 bytes exactly (the tests compare SHA-256 of the embedded text and the files). Standard library only.
 
 Run from the repository root after changing a vendored file:
@@ -14,7 +14,7 @@ import os
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCE_DIR = os.path.join(REPO_ROOT, "ThirdParty", "gymnasium-mujoco")
-OUT_PATH = os.path.join(REPO_ROOT, "Sources", "MBRL", "Environments", "MuJoCo", "MuJoCoModelFiles.swift")
+OUT_PATH = os.path.join(REPO_ROOT, "Sources", "MBRLEnvironments", "MuJoCo", "MuJoCoModelFiles.swift")
 FILES = [("halfCheetah", "half_cheetah.xml"), ("hopper", "hopper.xml"),
          ("swimmer", "swimmer.xml"), ("ant", "ant.xml")]
 

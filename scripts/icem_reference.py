@@ -1,5 +1,5 @@
 """A NumPy reference of iCEM (Pinneri et al. 2020, arXiv 2008.06389, Algorithm 1) and the test
-vectors the Swift planner (Sources/MBRL/Planning/ICEMPlanner.swift) is checked against.
+vectors the Swift planner (Sources/MBRLPlanning/ICEMPlanner.swift) is checked against.
 
 What it writes: Tests/MBRLTests/Fixtures/icem_reference.h5 (a few tens of KB). The Swift test
 (Tests/MBRLTests/ICEMTests.swift) reads it; it never needs Python. Re-run only to regenerate:

@@ -139,7 +139,9 @@ final class TarReader {
             start = 0
         }
         while end < count {
-            let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0.baseAddress! + end, count: $0.count - end) }
+            let n = try buffer.withUnsafeMutableBytes {
+                try source.read(into: $0.baseAddress! + end, count: $0.count - end)
+            }
             if n == 0 {
                 if allowEnd { return end }
                 throw Failure.unreadable("the archive ends inside a member")
@@ -163,7 +165,9 @@ final class TarReader {
             let prefix = Self.field(block[345..<500])
             if !prefix.isEmpty { name = prefix + [UInt8(ascii: "/")] + name }
         }
-        return Member(type: block[156], name: name, linkName: Self.field(block[157..<257]), size: try Self.number(block[124..<136], "size"))
+        return Member(
+            type: block[156], name: name, linkName: Self.field(block[157..<257]),
+            size: try Self.number(block[124..<136], "size"))
     }
 
     /// Applies `path`, `linkpath` and `size` of a POSIX extended header (records `<length> key=value\n`).
@@ -171,7 +175,8 @@ final class TarReader {
         var i = 0
         while i < data.count {
             guard let space = data[i...].firstIndex(of: UInt8(ascii: " ")),
-                  let length = Int(String(decoding: data[i..<space], as: UTF8.self)), length > 0, i + length <= data.count,
+                let length = Int(String(decoding: data[i..<space], as: UTF8.self)), length > 0,
+                i + length <= data.count,
                   let equals = data[space..<(i + length)].firstIndex(of: UInt8(ascii: "=")) else {
                 throw Failure.unreadable("an extended header is malformed")
             }

@@ -1,15 +1,17 @@
 import ArgumentParser
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLEnvironments
 
 extension EnvironmentName: ExpressibleByArgument {
     /// The short name (`pendulum`) or the Gymnasium id (`Pendulum-v1`).
     public init?(argument: String) {
-        guard let name = EnvironmentName(rawValue: argument.lowercased()) ?? EnvironmentName(id: argument) else { return nil }
+        guard let name = EnvironmentName(rawValue: argument.lowercased()) ?? EnvironmentName(id: argument) else {
+            return nil
+        }
         self = name
     }
 }
-extension PlannerKind: ExpressibleByArgument {}
 
 /// `--seed`: the one number every random choice of a stage derives from.
 public struct SeedOptions: ParsableArguments {
@@ -29,7 +31,9 @@ public struct EnvironmentOptions: ParsableArguments {
 
 /// `--out`: the file a stage writes, always atomically (temporary name, then rename).
 public struct OutputOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Output file (HDF5); written to a temporary name, renamed into place when complete.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Output file (HDF5); written to a temporary name, renamed into place when complete.", valueName: "file"))
     public var out: String
 
     public init() {}
@@ -48,7 +52,8 @@ public struct RunFolderOptions: ParsableArguments {
     public var runs: [String] = []
 
     @Option(name: .customLong("runs-from"),
-            help: ArgumentHelp("A file naming more run folders, one per line (for sweeps too large for a command line).", valueName: "file"))
+            help: ArgumentHelp("A file naming more run folders, one per line (for sweeps too large for a "
+                + "command line).", valueName: "file"))
     public var runsFrom: String?
 
     @Flag(help: "The runs are a grid sweep's (<point>/seed-<n>).")
@@ -57,7 +62,8 @@ public struct RunFolderOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        guard !runs.isEmpty || runsFrom != nil else { throw ValidationError("give at least one --runs folder (or --runs-from a file)") }
+        guard !runs.isEmpty || runsFrom != nil else { throw ValidationError("give at least one --runs folder (or "
+            + "--runs-from a file)") }
     }
 
     /// Every run folder, `--runs` first, then the lines of `--runs-from` (empty lines skipped). Throws
@@ -66,13 +72,16 @@ public struct RunFolderOptions: ParsableArguments {
     public func folders() throws -> [String] {
         var folders = runs
         if let list = runsFrom {
-            guard let text = try? String(contentsOfFile: list, encoding: .utf8) else { throw StageError("\(list): cannot read the list of run folders") }
+            guard let text = try? String(contentsOfFile: list, encoding: .utf8) else {
+                throw StageError("\(list): cannot read the list of run folders")
+            }
             folders += text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         }
         guard !folders.isEmpty else { throw StageError("\(runsFrom ?? "--runs"): no run folders") }
         var seen: [FileIdentity: String] = [:]
         for folder in folders {
-            guard let identity = FileIdentity(path: folder) else { continue }  // a missing folder is reported by its reader
+            // A missing folder is reported by its reader.
+            guard let identity = FileIdentity(path: folder) else { continue }
             if let first = seen[identity] {
                 throw StageError("\(folder): the same folder as \(first); each run may be given once")
             }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import MBRL
+import MBRLCore
 
 /// The conventions every stage follows when it runs.
 public enum Stage {

@@ -1,5 +1,6 @@
 import ArgumentParser
-import MBRL
+import MBRLCore
+import MBRLEnvironments
 
 /// `--print-config`: print the configuration a stage would record, write nothing.
 ///
@@ -9,7 +10,9 @@ import MBRL
 /// recorded value depends on it; each stage's `--help` says which.
 public struct PrintConfigOptions: ParsableArguments {
     @Flag(name: .customLong("print-config"),
-          help: "Print the configuration this command would record in its output's `config` (JSON, one line) and exit without writing anything.")
+        help: ArgumentHelp(
+            "Print the configuration this command would record in its output's `config` (JSON, one line) and "
+                + "exit without writing anything."))
     public var requested = false
 
     public init() {}
@@ -54,14 +57,17 @@ public struct EpisodeOptions<Defaults: EpisodeDefaults>: ParsableArguments {
 /// `--logdir`: the folder a stage writes its TensorBoard events and CSV log to (`train`, `plan`).
 /// Logs carry wall-clock times and speeds, so they are not part of the stage's recorded output.
 public struct LogOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Folder for TensorBoard events and the stage's CSV log, train.csv or plan.csv (replaces only what an earlier run of the same stage wrote there).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Folder for TensorBoard events and the stage's CSV log, train.csv or plan.csv "
+        + "(replaces only what an earlier run of the same stage wrote there).", valueName: "dir"))
     public var logdir: String?
 
     public init() {}
 
     /// The writer of `program`'s scalars `columns` (TensorBoard names) in `--logdir`, or nil without one.
     public func writer(program: String, columns: [String]) throws -> TensorBoardWriter? {
-        try logdir.map { try TensorBoardWriter(directory: $0, program: program, csvName: program + ".csv", columns: columns) }
+        try logdir.map {
+            try TensorBoardWriter(directory: $0, program: program, csvName: program + ".csv", columns: columns)
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLData
 
 /// A run's learning curve: the return of each batch of episodes the run collected — the random data
 /// (iteration 0), then the episodes planned in iteration i on the model trained before it — against the
@@ -53,7 +54,8 @@ public struct LearningCurve: Equatable {
             iteration += 1
         }
         guard !points.isEmpty else {
-            throw HDF5Error(path: folder + "/random.h5", "no such file, and no rollouts-1.h5: the run has collected nothing yet")
+            throw HDF5Error(path: folder + "/random.h5", "no such file, and no rollouts-1.h5: the run has collected "
+                + "nothing yet")
         }
         self.points = points
     }

@@ -1,5 +1,5 @@
 import Foundation
-import MBRL
+import MBRLData
 
 /// The learning curves of groups of runs (the seeds of one preset or grid point, grouped by the folder
 /// that holds them, as `ResultsTable` groups them) as Markdown tables: per iteration, the environment
@@ -21,10 +21,16 @@ public struct LearningCurveTable {
         let root = ResultsTable.commonParent(of: parents)
         for (folder, parent) in zip(folders, parents) {
             let base = URL(fileURLWithPath: folder).lastPathComponent
-            let run = Run(seed: base.hasPrefix("seed-") ? String(base.dropFirst(5)) : base, curve: try LearningCurve(folder: folder))
+            let run = Run(
+                seed: base.hasPrefix("seed-") ? String(base.dropFirst(5)) : base,
+                curve: try LearningCurve(folder: folder))
             var name = String(parent.dropFirst(root.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
             if name.isEmpty { name = URL(fileURLWithPath: parent).lastPathComponent }
-            if let i = groups.firstIndex(where: { $0.name == name }) { groups[i].runs.append(run) } else { groups.append((name, [run])) }
+            if let i = groups.firstIndex(where: { $0.name == name }) {
+                groups[i].runs.append(run)
+            } else {
+                groups.append((name, [run]))
+            }
         }
         self.groups = groups
     }
@@ -48,7 +54,8 @@ public struct LearningCurveTable {
                 let reached = points.compactMap { $0 }
                 let across = ReturnStatistics(reached.map(\.meanReturn))
                 let steps = Set(reached.map(\.steps)).sorted().map(String.init).joined(separator: "/")
-                lines.append("| \(iteration) | \(steps) | \(reached.count) | **\(one(across.mean))** | \(one(across.std)) | "
+                lines.append("| \(iteration) | \(steps) | \(reached.count) | **\(one(across.mean))** "
+                    + "| \(one(across.std)) | "
                              + points.map { $0.map { one($0.meanReturn) } ?? "" }.joined(separator: " | ") + " |")
             }
             blocks.append(lines.joined(separator: "\n"))

@@ -1,5 +1,6 @@
 import Foundation
-import MBRL
+import MBRLData
+import MBRLReporting
 
 /// A results table generated from run folders, never typed: one row per group of runs (the seeds of one
 /// preset, or of one grid point), with what a reader needs to judge a number — the mean across seeds
@@ -40,12 +41,18 @@ public struct ResultsTable {
         for (folder, group) in zip(folders, groups) {
             let results = try RunResults(folder: folder)
             let timing = try RunTiming(folder: folder)
-            let run = Run(seed: results.seed, testReturn: results.testStatistics.mean, testEpisodes: results.test.episodeReturns.count,
-                          trainingSteps: try results.trainingSteps(), wallSeconds: timing.entries.isEmpty ? nil : timing.wall,
-                          cpuSeconds: timing.entries.isEmpty ? nil : timing.entries.reduce(0) { $0 + $1.cpu })
+            let run = Run(
+                seed: results.seed, testReturn: results.testStatistics.mean,
+                testEpisodes: results.test.episodeReturns.count,
+                trainingSteps: try results.trainingSteps(), wallSeconds: timing.entries.isEmpty ? nil : timing.wall,
+                cpuSeconds: timing.entries.isEmpty ? nil : timing.entries.reduce(0) { $0 + $1.cpu })
             var name = String(group.dropFirst(root.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
             if name.isEmpty { name = URL(fileURLWithPath: group).lastPathComponent }
-            if let i = rows.firstIndex(where: { $0.name == name }) { rows[i].runs.append(run) } else { rows.append(Row(name: name, runs: [run])) }
+            if let i = rows.firstIndex(where: { $0.name == name }) {
+                rows[i].runs.append(run)
+            } else {
+                rows.append(Row(name: name, runs: [run]))
+            }
         }
         self.rows = rows
     }
@@ -53,7 +60,8 @@ public struct ResultsTable {
     /// The table in Markdown, returns with one decimal.
     public var markdown: String {
         var lines = [
-            "| runs | seeds | test return: mean across seeds | std across seeds | range | each seed (seed: return) | test episodes per seed | training steps | wall time per run (CPU time) |",
+            "| runs | seeds | test return: mean across seeds | std across seeds | range | each seed (seed: return) "
+                + "| test episodes per seed | training steps | wall time per run (CPU time) |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
         func one(_ x: Double) -> String { String(format: "%.1f", x) }
@@ -64,23 +72,29 @@ public struct ResultsTable {
             let episodes = Set(row.runs.map(\.testEpisodes)).sorted().map(String.init).joined(separator: "/")
             let steps = Set(row.runs.map(\.trainingSteps)).sorted().map(String.init).joined(separator: "/")
             let walls = row.runs.compactMap(\.wallSeconds), cpus = row.runs.compactMap(\.cpuSeconds)
+            let wallMean = walls.reduce(0, +) / Double(walls.count), cpuMean = cpus.reduce(0, +) / Double(cpus.count)
             let wall = walls.count == row.runs.count && cpus.count == row.runs.count
-                ? "\(Self.duration(walls.reduce(0, +) / Double(walls.count))) (CPU \(Self.duration(cpus.reduce(0, +) / Double(cpus.count))))"
+                ? "\(Self.duration(wallMean)) (CPU \(Self.duration(cpuMean)))"
                 : "not recorded"
             lines.append("| `\(row.name)` | \(row.runs.count) | **\(one(statistics.mean))** | \(one(statistics.std)) | "
-                         + "\(one(statistics.min)) to \(one(statistics.max)) | \(seeds) | \(episodes) | \(steps) | \(wall) |")
+                         + "\(one(statistics.min)) to \(one(statistics.max)) | \(seeds) | \(episodes) | \(steps) "
+                             + "| \(wall) |")
         }
         return lines.joined(separator: "\n")
     }
 
     /// Seconds as `42 s`, `12.5 min` or `2.3 h`.
     static func duration(_ seconds: Double) -> String {
-        seconds < 120 ? String(format: "%.0f s", seconds) : seconds < 7200 ? String(format: "%.1f min", seconds / 60) : String(format: "%.1f h", seconds / 3600)
+        seconds < 120
+            ? String(format: "%.0f s", seconds)
+            : seconds < 7200 ? String(format: "%.1f min", seconds / 60) : String(format: "%.1f h", seconds / 3600)
     }
 
     /// The longest folder path every group starts with.
     static func commonParent(of paths: [String]) -> String {
-        guard var common = paths.first.map({ $0.split(separator: "/", omittingEmptySubsequences: false) }) else { return "" }
+        guard var common = paths.first.map({ $0.split(separator: "/", omittingEmptySubsequences: false) }) else {
+            return ""
+        }
         for path in paths.dropFirst() {
             let parts = path.split(separator: "/", omittingEmptySubsequences: false)
             common = Array(zip(common, parts).prefix { $0 == $1 }.map(\.0))

@@ -23,7 +23,9 @@ public struct RunAggregates {
     /// The aggregates of one score per run; at least one score, none NaN.
     public init(runScores: [Double], bootstrap: StratifiedBootstrap = StratifiedBootstrap()) {
         let scores = ScoreMatrix(runScores: runScores)
-        let statistic = { (s: ScoreMatrix) in [Aggregates.interquartileMean(s), Aggregates.medianOfAll(s), Aggregates.mean(s)] }
+        let statistic = { (s: ScoreMatrix) in
+            [Aggregates.interquartileMean(s), Aggregates.medianOfAll(s), Aggregates.mean(s)]
+        }
         let point = statistic(scores), intervals = bootstrap.intervals(scores, statistic: statistic)
         runs = runScores.count
         interquartileMean = Estimate(value: point[0], interval: intervals[0])
@@ -45,7 +47,8 @@ public struct PerformanceProfile {
 
     /// The profile of `scores` at `thresholds` (rliable's default of 2,000 replications).
     public init(scores: ScoreMatrix, thresholds: [Double],
-                bootstrap: StratifiedBootstrap = StratifiedBootstrap(replications: StratifiedBootstrap.profileReplications)) {
+        bootstrap: StratifiedBootstrap = StratifiedBootstrap(replications: StratifiedBootstrap.profileReplications)
+    ) {
         self.thresholds = thresholds
         fractions = Aggregates.fractionsAbove(thresholds, scores)
         intervals = bootstrap.intervals(scores) { Aggregates.fractionsAbove(thresholds, $0) }

@@ -1,4 +1,5 @@
-import MBRL
+import MBRLCore
+
 
 /// Percentile confidence intervals by the stratified bootstrap, as rliable's
 /// `get_interval_estimates(..., method='percentile', task_bootstrap=False)` computes them.
@@ -36,7 +37,8 @@ public struct StratifiedBootstrap {
     /// The interval of each component of `statistic(scores)`, from this bootstrap's seeded draws.
     public func intervals(_ scores: ScoreMatrix, statistic: (ScoreMatrix) -> [Double]) -> [ClosedRange<Double>] {
         var generator = RandomGenerator(seed: seed)
-        return Self.intervals(scores, replications: replications, confidence: confidence, statistic: statistic) { indices in
+        return Self.intervals(scores, replications: replications, confidence: confidence, statistic: statistic) {
+            indices in
             for i in indices.indices { indices[i] = generator.index(below: scores.runs) }
         }
     }
@@ -45,7 +47,8 @@ public struct StratifiedBootstrap {
     /// them, run by run, each in `0..<runs`): the seeded draws above, or recorded ones (a test feeds
     /// the indices rliable drew, so both compute on the same resamples).
     public static func intervals(_ scores: ScoreMatrix, replications: Int, confidence: Double,
-                                 statistic: (ScoreMatrix) -> [Double], draw: (inout [Int]) -> Void) -> [ClosedRange<Double>] {
+        statistic: (ScoreMatrix) -> [Double], draw: (inout [Int]) -> Void
+    ) -> [ClosedRange<Double>] {
         var indices = [Int](repeating: 0, count: scores.runs * scores.tasks)
         var resample = scores
         var replicated: [[Double]] = []

@@ -17,15 +17,22 @@ public struct Grid: Equatable, Sendable {
         axes = []
         for entry in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init) {
             let fields = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            let values = fields.count == 2 ? fields[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init) : []
-            guard fields.count == 2, GridPoint.isVariable(fields[0]), !values.isEmpty, values.allSatisfy(GridPoint.isValue) else {
-                throw SweepGridError(description: "GRID entry '\(entry)' is not VAR=value,value,... (values: letters, digits, '.', '_', '-')")
+            let values =
+                fields.count == 2
+                ? fields[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init) : []
+            guard fields.count == 2, GridPoint.isVariable(fields[0]), !values.isEmpty,
+                values.allSatisfy(GridPoint.isValue)
+            else {
+                throw SweepGridError(
+                    description: "GRID entry '\(entry)' is not VAR=value,value,... (values: "
+                        + "letters, digits, '.', '_', '-')")
             }
             axes.append(Axis(variable: fields[0], values: values))
         }
         for axis in axes {
             if let variables, !variables.contains(axis.variable) {
-                throw SweepGridError(description: "GRID varies \(axis.variable), which is not a preset variable (pipelines/)")
+                throw SweepGridError(description: "GRID varies \(axis.variable), which is not a preset variable "
+                    + "(pipelines/)")
             }
             if fixed.contains(axis.variable) {
                 throw SweepGridError(description: "\(axis.variable) is both in GRID and set on the command line")

@@ -39,21 +39,25 @@ public struct GridPoint: Equatable, Sendable {
     /// sets). Throws one line saying what is wrong and what to write instead.
     public init(name: String, variables: Set<String>? = nil, fixed: Set<String> = []) throws {
         guard Self.parts(of: name) != nil else {
-            throw SweepGridError(description: "POINT '\(name)' is not a grid point's name: VAR-value joined by +, e.g. POINT=HORIZON-20+LR-3e-4")
+            throw SweepGridError(description: "POINT '\(name)' is not a grid point's name: VAR-value joined by +, "
+                + "e.g. POINT=HORIZON-20+LR-3e-4")
         }
         guard let parsed = Self.settings(ofName: name) else {
             throw SweepGridError(description: "POINT '\(name)' sets a variable twice")
         }
         self.init(settings: parsed)
         guard settings == parsed else {
-            throw SweepGridError(description: "POINT '\(name)' lists its settings out of order: write POINT=\(self.name)")
+            throw SweepGridError(description: "POINT '\(name)' lists its settings out of order: write "
+                + "POINT=\(self.name)")
         }
         for setting in settings {
             if let variables, !variables.contains(setting.variable) {
-                throw SweepGridError(description: "POINT sets \(setting.variable), which is not a preset variable (pipelines/)")
+                throw SweepGridError(description: "POINT sets \(setting.variable), which is not a preset variable "
+                    + "(pipelines/)")
             }
             if fixed.contains(setting.variable) {
-                throw SweepGridError(description: "\(setting.variable) is set both by POINT=\(name) and on the command line")
+                throw SweepGridError(description: "\(setting.variable) is set both by POINT=\(name) and on the "
+                    + "command line")
             }
         }
     }
@@ -73,13 +77,17 @@ public struct GridPoint: Equatable, Sendable {
     /// Whether `text` is a preset variable's name: a capital letter, then capitals, digits and `_`.
     public static func isVariable(_ text: String) -> Bool {
         guard let first = text.utf8.first, (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(first) else { return false }
-        return text.utf8.allSatisfy { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_") }
+        return text.utf8.allSatisfy {
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                || $0 == UInt8(ascii: "_")
+        }
     }
 
     /// Whether `text` is a grid value: one or more letters, digits, `.`, `_` and `-`.
     public static func isValue(_ text: String) -> Bool {
         !text.isEmpty && text.utf8.allSatisfy { byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                    || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "._-".utf8.contains(byte)
         }
     }

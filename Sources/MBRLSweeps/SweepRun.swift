@@ -22,7 +22,8 @@ public struct SweepRun: Equatable, Sendable {
     public static func runs(grid: Grid, seeds: [String]) throws -> [SweepRun] {
         guard !seeds.isEmpty else { throw SweepGridError(description: "SEEDS is empty") }
         for seed in seeds where !isSeed(seed) {
-            throw SweepGridError(description: "SEEDS must be whole numbers from 0 to 999999999999 without leading zeros, got '\(seed)'")
+            throw SweepGridError(description: "SEEDS must be whole numbers from 0 to 999999999999 without leading "
+                + "zeros, got '\(seed)'")
         }
         if Set(seeds).count != seeds.count {
             throw SweepGridError(description: "SEEDS lists a seed twice: '\(seeds.joined(separator: " "))'")
@@ -39,7 +40,8 @@ public struct SweepRun: Equatable, Sendable {
     /// allowed), at most 12 of them, so `SEED × 100 + iteration` and `SEED + 1000000` stay exact.
     public static func isSeed(_ text: String) -> Bool {
         let digits = text.utf8
-        return !digits.isEmpty && digits.count <= 12 && digits.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        return !digits.isEmpty && digits.count <= 12
+            && digits.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
             && (digits.first != UInt8(ascii: "0") || digits.count == 1)
     }
 }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
-import MBRL
 import MBRLCommandLine
+import MBRLCore
+import MBRLEnvironments
+import MBRLModels
 
 /// `make bench`: the planner's and the trainer's speed against this machine's own SGEMM peak, and
 /// against PyTorch on the same workloads in the same run.
@@ -33,7 +35,8 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Threads for the multi-core figures (default: all cores).", valueName: "n"))
     var threads: Int?
 
-    @Option(help: ArgumentHelp("A Python with torch, to run the PyTorch reference on the same workloads (default: none).", valueName: "path"))
+    @Option(help: ArgumentHelp("A Python with torch, to run the PyTorch reference on the same workloads "
+        + "(default: none).", valueName: "path"))
     var torchPython: String?
 
     @Option(help: ArgumentHelp("The PyTorch reference script.", valueName: "path"))
@@ -45,13 +48,17 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the JSON line to this file.", valueName: "path"))
     var jsonOut: String?
 
-    @Option(help: ArgumentHelp("Measure nothing: print the Markdown table of an earlier run's JSON file (--json-out).", valueName: "path"))
+    @Option(help: ArgumentHelp("Measure nothing: print the Markdown table of an earlier run's JSON file "
+        + "(--json-out).", valueName: "path"))
     var table: String?
 
-    @Option(help: ArgumentHelp("Measure only how often the bf16 planner's first action differs from fp32's on this single-network model (needs --initial-states; BF16Workloads.agreement).", valueName: "model"))
+    @Option(help: ArgumentHelp("Measure only how often the bf16 planner's first action differs from fp32's on this "
+        + "single-network model (needs --initial-states; BF16Workloads.agreement).", valueName: "model"))
     var bf16Agreement: String?
 
-    @Option(help: ArgumentHelp("With --bf16-agreement: HDF5 file of initial_states, one episode from each row.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "With --bf16-agreement: HDF5 file of initial_states, one episode from each row.", valueName: "file"))
     var initialStates: String?
 
     @Option(help: ArgumentHelp("With --bf16-agreement: steps per episode at most.", valueName: "n"))
@@ -63,7 +70,8 @@ struct Bench: ParsableCommand {
         }
         guard repetitions >= 3 else { throw ValidationError("--repetitions must be at least 3, got \(repetitions)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-        if bf16Agreement != nil, initialStates == nil { throw ValidationError("--bf16-agreement needs --initial-states") }
+        if bf16Agreement != nil, initialStates == nil { throw ValidationError("--bf16-agreement needs "
+            + "--initial-states") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
         if let torchPython, !FileManager.default.isExecutableFile(atPath: torchPython) {
             throw ValidationError("--torch-python '\(torchPython)' is not an executable file")
@@ -85,7 +93,7 @@ struct Bench: ParsableCommand {
 
     static let tasks = [
         Task(name: "pendulum", environment: .pendulum, hidden: 64, candidates: 1024, horizon: 15, batchSize: 128),
-        Task(name: "halfcheetah", environment: .halfcheetah, hidden: 200, candidates: 1000, horizon: 20, batchSize: 512),
+        Task(name: "halfcheetah", environment: .halfcheetah, hidden: 200, candidates: 1000, horizon: 20, batchSize: 512)
     ]
 
     func run() throws {
@@ -102,7 +110,9 @@ struct Bench: ParsableCommand {
         OpenBLASKernel.relaunch(adding: OpenBLASKernel.relaunchEnvironment)
         if let bf16Agreement, let initialStates {
             try Stage.run {
-                let json = try BF16Workloads.agreement(modelPath: bf16Agreement, startsPath: initialStates, steps: steps, seed: 0) {
+                let json = try BF16Workloads.agreement(
+                    modelPath: bf16Agreement, startsPath: initialStates, steps: steps, seed: 0
+                ) {
                     print("\($0): \($1)")
                 }
                 print(JSONValue.object(json).text)
@@ -120,8 +130,10 @@ struct Bench: ParsableCommand {
 
         // 1. SGEMM: a large square product and the Pendulum planner's own shape.
         let square = 1024
-        let sgemm1 = Workloads.sgemmGFLOPS(m: square, n: square, k: square, threads: 1, repetitions: max(repetitions / 3, 3))
-        let sgemmN = Workloads.sgemmGFLOPS(m: square, n: square, k: square, threads: cores, repetitions: max(repetitions / 3, 3))
+        let sgemm1 = Workloads.sgemmGFLOPS(
+            m: square, n: square, k: square, threads: 1, repetitions: max(repetitions / 3, 3))
+        let sgemmN = Workloads.sgemmGFLOPS(
+            m: square, n: square, k: square, threads: cores, repetitions: max(repetitions / 3, 3))
         let shape1 = Workloads.sgemmGFLOPS(m: 1024, n: 64, k: 64, threads: 1, repetitions: repetitions * 20)
         report("SGEMM \(square)³, 1 thread", String(format: "%.1f GFLOP/s", sgemm1))
         report("SGEMM \(square)³, \(cores) threads", String(format: "%.1f GFLOP/s", sgemmN))
@@ -136,15 +148,23 @@ struct Bench: ParsableCommand {
             let workloads = try Workloads(environment: task.environment, hidden: task.hidden)
             if task.environment == .pendulum { pendulumData = workloads }
             let rs = "rs, K \(task.candidates), H \(task.horizon)"
-            let plan1 = workloads.planStepSeconds(kind: .rs, candidates: task.candidates, horizon: task.horizon, iterations: 1, threads: 1, repetitions: repetitions)
-            let planN = workloads.planStepSeconds(kind: .rs, candidates: task.candidates, horizon: task.horizon, iterations: 1, threads: cores, repetitions: repetitions)
+            let plan1 = workloads.planStepSeconds(
+                kind: .rs, candidates: task.candidates, horizon: task.horizon, iterations: 1, threads: 1,
+                repetitions: repetitions)
+            let planN = workloads.planStepSeconds(
+                kind: .rs, candidates: task.candidates, horizon: task.horizon, iterations: 1, threads: cores,
+                repetitions: repetitions)
             let flops = workloads.networkFLOPs(rows: task.candidates * task.horizon)
             let percent = 100 * flops / planN / 1e9 / sgemmN
             report("\(task.environment.id), network \(workloads.model().config)", "")
-            report("  plan step (\(rs)), 1 thread", String(format: "%.3f ms, network %.1f GFLOP/s", plan1 * 1e3, flops / plan1 / 1e9))
-            report("  plan step (\(rs)), \(cores) threads", String(format: "%.3f ms, network %.1f GFLOP/s (%.0f%% of SGEMM %d threads)",
+            report(
+                "  plan step (\(rs)), 1 thread",
+                String(format: "%.3f ms, network %.1f GFLOP/s", plan1 * 1e3, flops / plan1 / 1e9))
+            report("  plan step (\(rs)), \(cores) threads", String(format: "%.3f ms, network %.1f GFLOP/s (%.0f%% "
+                + "of SGEMM %d threads)",
                                                                  planN * 1e3, flops / planN / 1e9, percent, cores))
-            let trainRate = workloads.trainingSamplesPerSecond(batchSize: task.batchSize, epochs: 30, repetitions: max(repetitions / 6, 3))
+            let trainRate = workloads.trainingSamplesPerSecond(
+                batchSize: task.batchSize, epochs: 30, repetitions: max(repetitions / 6, 3))
             report("  training (batch \(task.batchSize), Adam), 1 thread", String(format: "%.0f samples/s", trainRate))
             json["\(task.name)_plan_ms_1t"] = .double(rounded(plan1 * 1e3, 4))
             json["\(task.name)_plan_ms_mt"] = .double(rounded(planN * 1e3, 4))
@@ -152,12 +172,15 @@ struct Bench: ParsableCommand {
             json["\(task.name)_plan_sgemm_percent_mt"] = .double(rounded(percent, 1))
             json["\(task.name)_train_samples_per_s_1t"] = .double(rounded(trainRate, 0))
             json["\(task.name)_plan_sgemm_percent_1t"] = .double(rounded(100 * flops / plan1 / 1e9 / sgemm1, 1))
-            json["\(task.name)_train_sgemm_percent_1t"] = .double(rounded(100 * trainRate * workloads.trainingFLOPsPerSample / 1e9 / sgemm1, 1))
+            json["\(task.name)_train_sgemm_percent_1t"] = .double(
+                rounded(100 * trainRate * workloads.trainingFLOPsPerSample / 1e9 / sgemm1, 1))
             measured.append((task, plan1, planN, trainRate))
 
             if task.environment == .pendulum {
                 // CEM as in pipelines/methods/cem.mk's shape, population 500, horizon 30, 5 iterations.
-                let cem = workloads.planStepSeconds(kind: .cem, candidates: 500, horizon: 30, iterations: 5, threads: cores, repetitions: max(repetitions / 3, 3))
+                let cem = workloads.planStepSeconds(
+                    kind: .cem, candidates: 500, horizon: 30, iterations: 5, threads: cores,
+                    repetitions: max(repetitions / 3, 3))
                 report("  plan step (cem, 500 × H 30 × 5 it), \(cores) threads", String(format: "%.3f ms", cem * 1e3))
                 json["cem_ms_mt"] = .double(rounded(cem * 1e3, 4))
             }
@@ -165,13 +188,19 @@ struct Bench: ParsableCommand {
                 // iCEM as in pipelines/methods/icem.mk: N 300 decaying by 1.25 per iteration, 10
                 // elites, H 30, 3 iterations (300 + 240 + 192 sequences and the 3 shifted elites).
                 for threads in [1, cores] {
-                    let icem = workloads.planStepSeconds(kind: .icem, candidates: 300, horizon: 30, iterations: 3, threads: threads,
-                                                         repetitions: max(repetitions / 3, 3))
-                    report("  plan step (icem, 300 × H 30 × 3 it), \(threads) thread\(threads == 1 ? "" : "s")", String(format: "%.3f ms", icem * 1e3))
+                    let icem = workloads.planStepSeconds(
+                        kind: .icem, candidates: 300, horizon: 30, iterations: 3, threads: threads,
+                        repetitions: max(repetitions / 3, 3))
+                    report(
+                        "  plan step (icem, 300 × H 30 × 3 it), \(threads) thread\(threads == 1 ? "" : "s")",
+                        String(format: "%.3f ms", icem * 1e3))
                     json["halfcheetah_icem_ms_\(threads == 1 ? "1t" : "mt")"] = .double(rounded(icem * 1e3, 4))
                 }
                 // The opt-in bf16 path on the same step (BF16Workloads.swift).
-                json.merge(BF16Workloads(workloads: workloads, task: task).run(cores: cores, repetitions: repetitions, report: report)) { $1 }
+                json.merge(
+                    BF16Workloads(workloads: workloads, task: task).run(
+                        cores: cores, repetitions: repetitions, report: report)
+                ) { $1 }
             }
         }
 
@@ -191,9 +220,13 @@ struct Bench: ParsableCommand {
                         report("PyTorch \(name) plan step", "not measured: \(error)")
                     }
                 }
-                switch torch.measure("train", task: name, threads: 1, repetitions: max(repetitions / 6, 3), key: "train_samples_per_s") {
+                switch torch.measure(
+                    "train", task: name, threads: 1, repetitions: max(repetitions / 6, 3), key: "train_samples_per_s")
+                {
                 case .success(let rate):
-                    report("PyTorch \(name) training, 1 thread", String(format: "%.0f samples/s (this project %.1f× faster)", rate, m.train / rate))
+                    report(
+                        "PyTorch \(name) training, 1 thread",
+                        String(format: "%.0f samples/s (this project " + "%.1f× faster)", rate, m.train / rate))
                     json["torch_\(name)_train_samples_per_s_1t"] = .double(rounded(rate, 0))
                 case .failure(let error):
                     report("PyTorch \(name) training", "not measured: \(error)")
@@ -204,13 +237,15 @@ struct Bench: ParsableCommand {
         // 4. The PETS ensemble: training and one TS-∞ evaluation, beside PyTorch (EnsembleWorkloads.swift).
         if !noEnsemble, let pendulumData {
             // The ensemble brings its own network; it takes Pendulum's random transitions.
-            let ensemble = EnsembleWorkloads(base: pendulumData).run(cores: cores, sgemmOneThread: sgemm1, sgemmMultiThread: sgemmN, repetitions: repetitions,
-                                                                  torch: torch, report: report)
+            let ensemble = EnsembleWorkloads(base: pendulumData).run(
+                cores: cores, sgemmOneThread: sgemm1, sgemmMultiThread: sgemmN, repetitions: repetitions,
+                torch: torch, report: report)
             json.merge(ensemble) { $1 }
         }
 
         let width = table.map(\.0.count).max() ?? 0
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(BLAS.version) (\(OpenBLASKernel.name) kernel), HDF5 \(HDF5Library.version)")
+        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(BLAS.version) "
+            + "(\(OpenBLASKernel.name) kernel), HDF5 \(HDF5Library.version)")
         for (name, value) in table { print(name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + value) }
         json["openblas_kernel"] = .string(OpenBLASKernel.name)
         json["threads_mt"] = .int(cores)

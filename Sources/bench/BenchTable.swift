@@ -1,5 +1,7 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLEnvironments
+import MBRLModels
 
 /// The performance table of one `bench` run, in Markdown, made from the JSON object the run wrote
 /// (`bench --json-out`), so the figures in the docs are the run's figures and not retyped.
@@ -16,13 +18,13 @@ struct BenchTable {
 
     init(contentsOf path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw OutputError(path: path, "cannot be read")
+            throw FileError(path: path, "cannot be read")
         }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw OutputError(path: path, "is not a JSON object (bench --json-out writes one)")
+            throw FileError(path: path, "is not a JSON object (bench --json-out writes one)")
         }
         guard object["sgemm_gflops_1t"] is NSNumber else {
-            throw OutputError(path: path, "has no sgemm_gflops_1t: not a bench result")
+            throw FileError(path: path, "has no sgemm_gflops_1t: not a bench result")
         }
         values = object
         source = path
@@ -47,8 +49,11 @@ struct BenchTable {
         /// shown in the speed-up column instead of PyTorch's ratio.
         let speedupKey: String?
 
-        init(_ label: String, _ measure: Measure, torch: String? = nil, percent: String? = nil, percentScale: Double = 1, target: Double? = nil,
-             speedup: String? = nil) {
+        init(
+            _ label: String, _ measure: Measure, torch: String? = nil, percent: String? = nil, percentScale: Double = 1,
+            target: Double? = nil,
+            speedup: String? = nil
+        ) {
             self.label = label
             self.measure = measure
             self.speedupKey = speedup
@@ -74,25 +79,39 @@ struct BenchTable {
                 percent: "pendulum_plan_sgemm_percent_1t"),
             Row("\(pendulumPlan), \(threads)", .milliseconds("pendulum_plan_ms_mt"), torch: "torch_pendulum_plan_ms_mt",
                 percent: "pendulum_plan_sgemm_percent_mt", target: 80),
-            Row("Pendulum training (minibatch 128, Adam), 1 thread", .samplesPerSecond("pendulum_train_samples_per_s_1t"),
+            Row(
+                "Pendulum training (minibatch 128, Adam), 1 thread",
+                .samplesPerSecond("pendulum_train_samples_per_s_1t"),
                 torch: "torch_pendulum_train_samples_per_s_1t", percent: "pendulum_train_sgemm_percent_1t", target: 80),
             Row("Pendulum CEM step (500 × H 30 × 5 iterations), \(threads)", .milliseconds("cem_ms_mt")),
-            Row("\(cheetahPlan), 1 thread", .milliseconds("halfcheetah_plan_ms_1t"), torch: "torch_halfcheetah_plan_ms_1t",
+            Row(
+                "\(cheetahPlan), 1 thread", .milliseconds("halfcheetah_plan_ms_1t"),
+                torch: "torch_halfcheetah_plan_ms_1t",
                 percent: "halfcheetah_plan_sgemm_percent_1t"),
-            Row("\(cheetahPlan), \(threads)", .milliseconds("halfcheetah_plan_ms_mt"), torch: "torch_halfcheetah_plan_ms_mt",
+            Row(
+                "\(cheetahPlan), \(threads)", .milliseconds("halfcheetah_plan_ms_mt"),
+                torch: "torch_halfcheetah_plan_ms_mt",
                 percent: "halfcheetah_plan_sgemm_percent_mt"),
-            Row("HalfCheetah training (minibatch 512, Adam), 1 thread", .samplesPerSecond("halfcheetah_train_samples_per_s_1t"),
-                torch: "torch_halfcheetah_train_samples_per_s_1t", percent: "halfcheetah_train_sgemm_percent_1t", target: 80),
-            Row("\(cheetahPlan) in bf16 on AMX (`--precision bf16`), 1 thread", .milliseconds("halfcheetah_plan_ms_1t_bf16"),
+            Row(
+                "HalfCheetah training (minibatch 512, Adam), 1 thread",
+                .samplesPerSecond("halfcheetah_train_samples_per_s_1t"),
+                torch: "torch_halfcheetah_train_samples_per_s_1t", percent: "halfcheetah_train_sgemm_percent_1t",
+                target: 80),
+            Row(
+                "\(cheetahPlan) in bf16 on AMX (`--precision bf16`), 1 thread",
+                .milliseconds("halfcheetah_plan_ms_1t_bf16"),
                 speedup: "halfcheetah_plan_bf16_speedup_1t"),
             Row("\(cheetahPlan) in bf16 on AMX, \(threads)", .milliseconds("halfcheetah_plan_ms_mt_bf16"),
                 speedup: "halfcheetah_plan_bf16_speedup_mt"),
             Row("\(icem), 1 thread", .milliseconds("halfcheetah_icem_ms_1t")),
             Row("\(icem), \(threads)", .milliseconds("halfcheetah_icem_ms_mt")),
-            Row("PETS ensemble training (5 × 4 × 200 SiLU, minibatch 256, NLL), 1 thread", .samplesPerSecond("ensemble_train_samples_per_s_1t"),
+            Row(
+                "PETS ensemble training (5 × 4 × 200 SiLU, minibatch 256, NLL), 1 thread",
+                .samplesPerSecond("ensemble_train_samples_per_s_1t"),
                 torch: "torch_ensemble_train_samples_per_s_1t", percent: "ensemble_train_sgemm_percent_1t", target: 80),
             Row("PETS TS-∞ evaluation (500 × 20 particles, H 30), \(threads)", .milliseconds("ensemble_plan_ms_mt"),
-                torch: "torch_ensemble_plan_ms_mt", percent: "ensemble_plan_sgemm_fraction_mt", percentScale: 100, target: 85),
+                torch: "torch_ensemble_plan_ms_mt", percent: "ensemble_plan_sgemm_fraction_mt", percentScale: 100,
+                target: 85)
         ]
     }
 
@@ -101,8 +120,10 @@ struct BenchTable {
         var lines = [
             "Generated by `bench --table \(source)` from one `make bench` run (OpenBLAS kernel \(kernel)): SGEMM 1024³ "
                 + format(number("sgemm_gflops_1t"), "%.1f") + " GFLOP/s on 1 thread, "
-                + format(number("sgemm_gflops_mt"), "%.1f") + " GFLOP/s on " + (number("threads_mt").map { "\(Int($0)) threads" } ?? "all threads")
-                + ". Speed-up: PyTorch's time ÷ this project's (rates: ours ÷ PyTorch's); for bf16, fp32's step ÷ bf16's.",
+                + format(number("sgemm_gflops_mt"), "%.1f") + " GFLOP/s on "
+                + (number("threads_mt").map { "\(Int($0)) threads" } ?? "all threads")
+                + ". Speed-up: PyTorch's time ÷ this project's (rates: ours ÷ PyTorch's); for bf16, fp32's step "
+                    + "÷ bf16's.",
             "",
             "| workload | this project | PyTorch | speed-up | share of SGEMM peak | target |",
             "|---|---|---|---|---|---|",
@@ -123,12 +144,15 @@ struct BenchTable {
                 ratio = ours.flatMap { o in torch.map { o / $0 } }
             }
             guard ours != nil else { continue }
-            let speedup = number(row.speedupKey).map { String(format: "%.2f× fp32's (timed alternately)", $0) } ?? format(ratio, "%.2f×")
+            let speedup =
+                number(row.speedupKey).map { String(format: "%.2f× fp32's (timed alternately)", $0) }
+                ?? format(ratio, "%.2f×")
             let percent = number(row.percentKey).map { $0 * row.percentScale }
             let target = row.target.map { goal in
                 "≥ \(Int(goal))%" + (percent.map { $0 >= goal ? " — met" : " — **not met**" } ?? "")
             } ?? ""
-            lines.append("| \(row.label) | \(shown) | \(torchShown) | \(speedup) | \(format(percent, "%.0f%%")) | \(target) |")
+            lines.append("| \(row.label) | \(shown) | \(torchShown) | \(speedup) | \(format(percent, "%.0f%%")) "
+                + "| \(target) |")
         }
         return lines.joined(separator: "\n") + "\n"
     }

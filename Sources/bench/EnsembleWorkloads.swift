@@ -1,5 +1,8 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLData
+import MBRLModels
+import MBRLPlanning
 
 /// PETS's workloads (issue 13) at PETS's sizes: an ensemble of 5 Gaussian members, 4 hidden SiLU
 /// layers of 200, trained with Adam on the NLL (minibatch 256 per member over the 4,000 random
@@ -14,14 +17,16 @@ struct EnsembleWorkloads {
     /// An ensemble with mbrl-lib's initialization and the data's statistics (speed does not depend on
     /// the values).
     func model() -> EnsembleModel {
-        EnsembleModel(stats: NormalizationStats(of: [base.data]), hidden: Self.hidden, depth: Self.depth, members: Self.members,
-                      activation: .silu, seed: 0)
+        EnsembleModel(
+            stats: NormalizationStats(of: [base.data]), hidden: Self.hidden, depth: Self.depth, members: Self.members,
+            activation: .silu, seed: 0)
     }
 
     /// Multiply-adds of `rows` member rows forward: 2·rows·Σ(fan in · fan out) (4-200-200-200-200-6).
     func networkFLOPs(memberRows rows: Int) -> Double {
         let c = model().config
-        return Workloads.networkFLOPs(widths: [c.inputSize] + Array(repeating: c.hidden, count: c.depth) + [c.headWidth], rows: rows)
+        return Workloads.networkFLOPs(
+            widths: [c.inputSize] + Array(repeating: c.hidden, count: c.depth) + [c.headWidth], rows: rows)
     }
 
     /// (member, row) training samples per second of `ModelFitting.fit` (the `train --members`
@@ -45,10 +50,12 @@ struct EnsembleWorkloads {
     func tsInfEvaluation(threads: Int, repetitions: Int) -> (seconds: Double, flops: Double) {
         BLAS.threads = 1
         let rowsPerWorker = (Self.candidates + threads - 1) / threads * Self.particles
-        let dynamics = EnsembleDynamics(model(), settings: PropagationSettings(propagation: .tsInf, particles: Self.particles, prediction: .sample),
-                                        capacity: rowsPerWorker)
-        let evaluator = TrajectoryEvaluator(dynamics: dynamics, objective: PlanningObjective(environment: base.environment.make()),
-                                            capacity: Self.candidates, horizon: Self.horizon, threads: threads)
+        let dynamics = EnsembleDynamics(
+            model(), settings: PropagationSettings(propagation: .tsInf, particles: Self.particles, prediction: .sample),
+            capacity: rowsPerWorker)
+        let evaluator = TrajectoryEvaluator(
+            dynamics: dynamics, objective: PlanningObjective(environment: base.environment.make()),
+            capacity: Self.candidates, horizon: Self.horizon, threads: threads)
         var rng = RandomGenerator(seed: 0)
         let sequences = Buffer<Float>((0..<(Self.candidates * Self.horizon)).map { _ in 4 * rng.nextUnitFloat() - 2 })
         let start = Array(base.data.observations[0..<base.data.observationSize])
@@ -62,14 +69,19 @@ struct EnsembleWorkloads {
     }
 
     /// Runs the workloads, reports each line through `report`, and returns the JSON keys.
-    func run(cores: Int, sgemmOneThread: Double, sgemmMultiThread: Double, repetitions: Int, torch: TorchReference?, report: (String, String) -> Void) -> [String: JSONValue] {
+    func run(
+        cores: Int, sgemmOneThread: Double, sgemmMultiThread: Double, repetitions: Int, torch: TorchReference?,
+        report: (String, String) -> Void
+    ) -> [String: JSONValue] {
         let network = model().config
         report("workload: PETS ensemble \(network)", "")
         let trainRate = trainingSamplesPerSecond(epochs: 3, repetitions: max(repetitions / 10, 3))
         var json: [String: JSONValue] = ["ensemble_train_samples_per_s_1t": .double(trainRate.rounded())]
-        let trainingFLOPs = Workloads.trainingFLOPsPerSample(widths: [network.inputSize] + Array(repeating: network.hidden, count: network.depth)
-                                                                + [network.headWidth])
-        json["ensemble_train_sgemm_percent_1t"] = .double((1000 * trainRate * trainingFLOPs / 1e9 / sgemmOneThread).rounded() / 10)
+        let trainingFLOPs = Workloads.trainingFLOPsPerSample(
+            widths: [network.inputSize] + Array(repeating: network.hidden, count: network.depth)
+                + [network.headWidth])
+        json["ensemble_train_sgemm_percent_1t"] = .double(
+            (1000 * trainRate * trainingFLOPs / 1e9 / sgemmOneThread).rounded() / 10)
         let (seconds, flops) = tsInfEvaluation(threads: cores, repetitions: max(repetitions / 10, 3))
         let rate = flops / seconds / 1e9
         json["ensemble_plan_ms_mt"] = .double((seconds * 1e5).rounded() / 100)
@@ -83,7 +95,8 @@ struct EnsembleWorkloads {
                 case .failure(let error): StandardError.write("bench: PyTorch not measured: \(error)\n"); return nil
                 }
             }
-            torchTrain = measured(torch.measure("ensemble-train", threads: 1, repetitions: 3, key: "train_samples_per_s"))
+            torchTrain = measured(
+                torch.measure("ensemble-train", threads: 1, repetitions: 3, key: "train_samples_per_s"))
             torchPlan = measured(torch.measure("ensemble-plan", threads: cores, repetitions: 3, key: "plan_ms"))
             json["torch_ensemble_train_samples_per_s_1t"] = torchTrain.map { .double($0) } ?? .null
             json["torch_ensemble_plan_ms_mt"] = torchPlan.map { .double($0) } ?? .null
@@ -91,7 +104,9 @@ struct EnsembleWorkloads {
         report("ensemble training (5 × batch 256, Adam, NLL), 1 thread", String(format: "%.0f samples/s", trainRate)
                + (torchTrain.map { String(format: " (PyTorch %.0f: %.2f×)", $0, trainRate / $0) } ?? ""))
         report("TS-∞ evaluation (500 × 20 particles, H \(Self.horizon)), \(cores) threads",
-               String(format: "%.1f ms, network %.1f GFLOP/s (%.0f%% of SGEMM %d threads)", seconds * 1e3, rate, 100 * rate / sgemmMultiThread, cores)
+            String(
+                format: "%.1f ms, network %.1f GFLOP/s (%.0f%% of SGEMM %d threads)", seconds * 1e3, rate,
+                100 * rate / sgemmMultiThread, cores)
                + (torchPlan.map { String(format: " (PyTorch %.1f ms: %.2f×)", $0, $0 / (seconds * 1e3)) } ?? ""))
         return json
     }

@@ -1,5 +1,4 @@
 import Foundation
-import MBRL
 
 /// The PyTorch reference, `scripts/torch_bench.py`, run by a Python that has torch, on the same
 /// workloads as the Swift measurements and right after them, so the ratios compare one machine in
@@ -13,10 +12,13 @@ struct TorchReference {
     /// The reference's figure `key` (e.g. `plan_ms`, `train_samples_per_s`) for `workload` (`plan`,
     /// `train`, `ensemble-train`, `ensemble-plan`), on `task` when given, with `threads` threads, or the
     /// reason it could not be measured.
-    func measure(_ workload: String, task: String? = nil, threads: Int, repetitions: Int, key: String) -> Result<Double, ReferenceError> {
+    func measure(
+        _ workload: String, task: String? = nil, threads: Int, repetitions: Int, key: String
+    ) -> Result<Double, ReferenceError> {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, workload] + (task.map { ["--task", $0] } ?? [])
+        process.arguments =
+            [script, workload] + (task.map { ["--task", $0] } ?? [])
             + ["--threads", "\(threads)", "--repetitions", "\(repetitions)"]
         // One pipe for both streams: reading two pipes one after the other could block on a full
         // stderr pipe while waiting for stdout to end. The JSON line is still the last on success,

@@ -1,5 +1,10 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLData
+import MBRLEnvironments
+import MBRLModels
+import MBRLPlanning
+import MBRLRollouts
 
 /// The measured workloads on one environment, each returning the median over repetitions after a
 /// warm-up. The model is a batch-norm network of two blocks of width `hidden`, sized for the
@@ -53,7 +58,8 @@ struct Workloads {
     /// linear layers (for Pendulum's 4-64-64-3: 2·rows·(4·64 + 64·64 + 64·3)).
     func networkFLOPs(rows: Int) -> Double {
         let c = model().config
-        return Self.networkFLOPs(widths: [c.inputSize] + Array(repeating: c.hidden, count: c.depth) + [c.outputSize], rows: rows)
+        return Self.networkFLOPs(
+            widths: [c.inputSize] + Array(repeating: c.hidden, count: c.depth) + [c.outputSize], rows: rows)
     }
 
     /// 2·rows·Σ(fan in · fan out) for a stack of linear layers of `widths` (input, hidden..., output).
@@ -73,7 +79,8 @@ struct Workloads {
     /// `trainingFLOPsPerSample` of this workload's network.
     var trainingFLOPsPerSample: Double {
         let c = model().config
-        return Self.trainingFLOPsPerSample(widths: [c.inputSize] + Array(repeating: c.hidden, count: c.depth) + [c.outputSize])
+        return Self.trainingFLOPsPerSample(
+            widths: [c.inputSize] + Array(repeating: c.hidden, count: c.depth) + [c.outputSize])
     }
 
     /// The batch-norm model with random weights (speed does not depend on the values).
@@ -82,15 +89,18 @@ struct Workloads {
     }
 
     /// Seconds per control step of a planner on the model, from the first observation of the data.
-    func planStepSeconds(kind: PlannerKind, candidates: Int, horizon: Int, iterations: Int, threads: Int, repetitions: Int) -> Double {
+    func planStepSeconds(
+        kind: PlannerKind, candidates: Int, horizon: Int, iterations: Int, threads: Int, repetitions: Int
+    ) -> Double {
         BLAS.threads = 1
         var config = PlannerConfiguration(kind: kind)
         config.candidates = candidates
         config.horizon = horizon
         config.iterations = iterations
         config.threads = threads
-        let planner = config.make(dynamics: ModelDynamics(model(), capacity: config.rowsPerWorker),
-                                  objective: PlanningObjective(environment: environment.make()))
+        let planner = config.make(
+            dynamics: ModelDynamics(model(), capacity: config.rowsPerWorker),
+            objective: PlanningObjective(environment: environment.make()))
         var rng = RandomGenerator(seed: 0)
         let start = Array(data.observations[0..<data.observationSize])
         return Self.median(repetitions: repetitions) {

@@ -1,6 +1,9 @@
 import ArgumentParser
-import MBRL
 import MBRLCommandLine
+import MBRLCore
+import MBRLData
+import MBRLEnvironments
+import MBRLRollouts
 
 /// Step 1 of the notebook: run a policy (uniform random actions) in the environment and record every
 /// transition, as D_env for training the dynamics model.
@@ -45,12 +48,14 @@ struct Collect: ParsableCommand {
             let destination = try AtomicOutput(target: output.out, inputs: [])
             let episodes = self.episodes.count, steps = env.episodeLimit
             var rollout = Rollout(episodes: episodes, seed: seed.seed)
-            try MemoryBudget.check(rollout.byteCount(in: env), for: "--episodes \(episodes) × \(steps) steps: the transitions")
+            try MemoryBudget.check(rollout.byteCount(in: env), for: "--episodes \(episodes) × \(steps) steps: the "
+                + "transitions")
 
             let progress = ProgressReporter(stage: "collect")
             rollout.onEpisodeEnd = { episode in
                 progress.step(episode.episode + 1, of: episodes, String(
-                    format: "episode %d of %d: return %.1f, %d steps", episode.episode + 1, episodes, episode.episodeReturn, episode.steps))
+                        format: "episode %d of %d: return %.1f, %d steps", episode.episode + 1, episodes,
+                        episode.episodeReturn, episode.steps))
             }
             let data: Transitions
             do {

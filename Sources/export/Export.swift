@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-import MBRL
 import MBRLCommandLine
+import MBRLCore
+import MBRLData
 
 /// A run's transitions as a Minari dataset, so offline-RL tools (and `minari.load_dataset`) read
 /// what the pipeline collected or planned.
@@ -17,19 +18,22 @@ struct Export: ParsableCommand {
             description. An existing folder is never replaced. See docs/minari.md.
             """)
 
-    @Option(parsing: .upToNextOption, help: ArgumentHelp("Transitions files (random data, rollouts, test episodes), in episode order.", valueName: "file"))
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Transitions files (random data, rollouts, test episodes), "
+        + "in episode order.", valueName: "file"))
     var data: [String]
 
     @Option(help: ArgumentHelp("Minari dataset id: name-v<n> or namespace/name-v<n>.", valueName: "id"))
     var id: String
 
-    @Option(help: ArgumentHelp("Local Minari datasets root (MINARI_DATASETS_PATH); the dataset goes to <root>/<id>.", valueName: "folder"))
+    @Option(help: ArgumentHelp("Local Minari datasets root (MINARI_DATASETS_PATH); the dataset goes to "
+        + "<root>/<id>.", valueName: "folder"))
     var root: String
 
     @Option(help: ArgumentHelp("Minari's author field.", valueName: "name"))
     var author: String?
 
-    @Option(help: ArgumentHelp("Minari's code_permalink field (a link to the code that made the data).", valueName: "url"))
+    @Option(
+        help: ArgumentHelp("Minari's code_permalink field (a link to the code that made the data).", valueName: "url"))
     var codePermalink: String?
 
     func validate() throws {
@@ -45,7 +49,12 @@ struct Export: ParsableCommand {
                 let first = sets[0]
                 guard t.env == first.env, t.observationSize == first.observationSize, t.actionSize == first.actionSize,
                       t.qposSize == first.qposSize, t.qvelSize == first.qvelSize else {
-                    throw StageError("\(path): holds \(t.env) data of sizes \(t.observationSize)/\(t.actionSize)\(t.hasSimulatorStates ? " with" : " without") simulator states, but \(data[0]) holds \(first.env) data of sizes \(first.observationSize)/\(first.actionSize)\(first.hasSimulatorStates ? " with" : " without")")
+                    let states = t.hasSimulatorStates ? "with" : "without"
+                    let firstStates = first.hasSimulatorStates ? "with" : "without"
+                    throw StageError("\(path): holds \(t.env) data of "
+                        + "sizes \(t.observationSize)/\(t.actionSize) \(states) "
+                        + "simulator states, but \(data[0]) holds \(first.env) data of "
+                        + "sizes \(first.observationSize)/\(first.actionSize) \(firstStates)")
                 }
             }
             let all = Transitions.concatenating(sets)!
@@ -60,21 +69,25 @@ struct Export: ParsableCommand {
                 try file.close()
                 sources.append(["file": .string(path), "command": .string(command), "seed": .int(seed)])
             }
-            let inputs = try Provenance(format: "minari", seed: 0, command: Stage.commandLine, config: .null, inputPaths: data)
+            let inputs = try Provenance(
+                format: "minari", seed: 0, command: Stage.commandLine, config: .null, inputPaths: data)
             let provenance: JSONValue = [
                 "command": .string(inputs.command), "inputs": .object(inputs.inputs.mapValues { .string($0) }),
                 "sources": .array(sources), "software": Provenance.software,
             ]
             var policies: [String] = []
             for t in sets where !policies.contains(t.policy) { policies.append(t.policy) }
-            let description = "Exported by the mbrl pipeline (\(Stage.commandLine.first ?? "export") \(Provenance.projectVersion)) from "
-                + zip(data, sets).map { "\($0.0) (\($0.1.policy), \($0.1.episodeRanges.count) episodes)" }.joined(separator: ", ")
+            let description = "Exported by the mbrl pipeline "
+                + "(\(Stage.commandLine.first ?? "export") \(Provenance.projectVersion)) from "
+                + zip(data, sets).map { "\($0.0) (\($0.1.policy), \($0.1.episodeRanges.count) episodes)" }.joined(
+                    separator: ", ")
                 + ". Episode attribute mbrl_seed is the project's episode seed, not a Gymnasium seed."
             let info = MinariDataset.ExportInfo(id: id, algorithm: policies.joined(separator: "+"), author: author,
-                                                codePermalink: codePermalink, description: description, provenance: provenance)
+                codePermalink: codePermalink, description: description, provenance: provenance)
             let folder = (root as NSString).appendingPathComponent(id)
             try MinariDataset.export(all, info: info, to: folder)
-            ProgressReporter(stage: "export").milestone("wrote \(all.count) transitions in \(all.episodeRanges.count) episodes to \(folder)")
+            ProgressReporter(stage: "export").milestone("wrote \(all.count) transitions "
+                + "in \(all.episodeRanges.count) episodes to \(folder)")
         }
     }
 }

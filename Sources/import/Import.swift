@@ -1,6 +1,8 @@
 import ArgumentParser
-import MBRL
 import MBRLCommandLine
+import MBRLCore
+import MBRLData
+import MBRLEnvironments
 
 /// Offline data: a Minari dataset (the successor of D4RL) as this project's transitions, so the
 /// dynamics model trains and is evaluated on data the project did not collect.
@@ -21,10 +23,13 @@ struct Import: ParsableCommand {
         case all, train, heldout
     }
 
-    @Option(help: ArgumentHelp("The Minari dataset: its folder, its data/ folder or its main_data.hdf5.", valueName: "path"))
+    @Option(
+        help: ArgumentHelp("The Minari dataset: its folder, its data/ folder or its main_data.hdf5.", valueName: "path")
+    )
     var dataset: String
 
-    @Option(help: ArgumentHelp("The environment, when the dataset's env_spec names none the project simulates (its spaces must fit).", valueName: "name"))
+    @Option(help: ArgumentHelp("The environment, when the dataset's env_spec names none the project simulates (its "
+        + "spaces must fit).", valueName: "name"))
     var env: EnvironmentName?
 
     @Option(help: "Episodes to write: all, train (those not held out) or heldout.")
@@ -61,7 +66,8 @@ struct Import: ParsableCommand {
             case .train: indices = Array(Set(0..<episodes).subtracting(heldOut)).sorted()
             }
             guard !indices.isEmpty else {
-                throw StageError("\(dataset): no episodes to write: --select \(select.rawValue) of \(episodes) episodes with --heldout-fraction \(heldoutFraction)")
+                throw StageError("\(dataset): no episodes to write: --select \(select.rawValue) of \(episodes) "
+                    + "episodes with --heldout-fraction \(heldoutFraction)")
             }
             let data = all.episodes(indices)
 
@@ -79,7 +85,8 @@ struct Import: ParsableCommand {
             let progress = ProgressReporter(stage: "import")
             if initialStates {
                 guard let starts = data.episodeStartStates(in: name) else {
-                    throw StageError("\(minari.dataFile): its episodes' infos hold no qpos and qvel, so \(name.id)'s starting states are unknown")
+                    throw StageError("\(minari.dataFile): its episodes' infos hold no qpos and qvel, "
+                        + "so \(name.id)'s starting states are unknown")
                 }
                 let size = name.make().stateSize
                 try Stage.writeHDF5(to: destination) { root in
@@ -87,12 +94,14 @@ struct Import: ParsableCommand {
                     try root.setAttribute("env", name.id)
                     try InitialStates.write(starts, stateSize: size, to: root)
                 }
-                progress.milestone("wrote the starting states of \(starts.count) episodes of \(dataset) to \(output.out)")
+                progress.milestone("wrote the starting states of \(starts.count) episodes of \(dataset) "
+                    + "to \(output.out)")
             } else {
                 try Stage.writeHDF5(to: destination) { root in
                     try data.write(to: root, provenance: provenance)
                 }
-                progress.milestone("wrote \(data.count) transitions in \(indices.count) of \(episodes) episodes of \(dataset) to \(output.out)")
+                progress.milestone("wrote \(data.count) transitions in \(indices.count) of \(episodes) episodes "
+                    + "of \(dataset) to \(output.out)")
             }
         }
     }

@@ -1,5 +1,5 @@
 import Foundation
-import MBRL
+import MBRLReporting
 
 /// Animated test episodes: the environment's side view of the recorded motion, frame by frame, with
 /// an outline ("ghost") of the model's open-loop prediction drawn over it.
@@ -8,10 +8,11 @@ import MBRL
 /// environment's `SideView`. Each shape is one SVG element in world coordinates (the panel's group
 /// flips y); frame 0 is drawn in its attributes, and its per-frame numbers (`SideShape.parameters`)
 /// sit in `data-f` (frames separated by spaces, numbers by commas, 3 decimals; left out for a shape
-/// that never moves). A view that follows a body (`sideViewCamera`) has its shapes stored relative to
-/// the frame's camera, and a ground line whose distance marks sit in a group with the camera's x per
-/// frame (`data-shape="camera"`), so the marks slide by as the body advances. The page's one inline script (`script`) only copies those numbers into the
-/// element's attributes for the frame shown, and runs the controls.
+/// that never moves). A view that follows a body (`sideViewCamera`) has its shapes stored relative
+/// to the frame's camera, and a ground line whose distance marks sit in a group with the camera's x
+/// per frame (`data-shape="camera"`), so the marks slide by as the body advances. The page's one
+/// inline script (`script`) only copies those numbers into the element's attributes for the frame
+/// shown, and runs the controls.
 enum Animation {
     /// One panel: an episode's frames and the model's, with a short caption (which episode, its
     /// return) and the details (its row in test.h5, its first observation) as the figure's tooltip.
@@ -30,28 +31,40 @@ enum Animation {
     static func panel(_ view: any SideView, _ e: RunData.ShownEpisode, observationNames: [String]) -> Panel? {
         let zero = [Float](repeating: 0, count: e.actions.first?.count ?? 1)
         let state = { (t: Int) in e.states.flatMap { t < $0.count ? $0[t] : nil } }
-        let camera = e.observations.indices.map { t in view.sideViewCamera(observation: e.observations[t], state: state(t)) }
+        let camera = e.observations.indices.map { t in
+            view.sideViewCamera(observation: e.observations[t], state: state(t))
+        }
         func relative(_ shapes: [SidePrimitive], _ t: Int) -> [SidePrimitive] {
             camera[t] == 0 ? shapes : shapes.map { SidePrimitive($0.shape.shifted(x: -camera[t]), $0.part) }
         }
         // Frame t shows observation t and the action executed from it (none after the last step); the
         // ghost is drawn with the recorded state of its step (which supplies what the observation leaves out).
         let truth = e.observations.indices.map { t in
-            relative(view.sideView(observation: e.observations[t], state: state(t), action: t < e.actions.count ? e.actions[t] : zero), t)
+            relative(
+                view.sideView(
+                    observation: e.observations[t], state: state(t), action: t < e.actions.count ? e.actions[t] : zero),
+                t)
         }
         let ghost = e.predicted.indices.map { t in
-            relative(view.sideView(observation: e.predicted[t], state: state(min(t, camera.count - 1)), action: zero).filter { $0.part == .body }, min(t, camera.count - 1))
+            relative(
+                view.sideView(observation: e.predicted[t], state: state(min(t, camera.count - 1)), action: zero).filter
+                { $0.part == .body }, min(t, camera.count - 1))
         }
         guard let first = truth.first, truth.allSatisfy({ sameShape($0, first) }),
               let firstGhost = ghost.first, ghost.allSatisfy({ sameShape($0, firstGhost) }) else { return nil }
-        let start = zip(observationNames, e.observations[0]).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: ", ")
+        let start = zip(observationNames, e.observations[0]).map { "\($0) \(String(format: "%.2f", $1))" }.joined(
+            separator: ", ")
         let caption = "\(e.rank): start \(e.index), return \(String(format: "%.1f", e.episodeReturn))"
         let details = "test start \(e.index) (row \(e.firstRow) of test.h5); first observation: \(start)"
         return Panel(caption: caption, details: details, episode: e.index, truth: truth, ghost: ghost, camera: camera)
     }
 
     static func sameShape(_ a: [SidePrimitive], _ b: [SidePrimitive]) -> Bool {
-        a.count == b.count && zip(a, b).allSatisfy { $0.part == $1.part && $0.shape.kind == $1.shape.kind && $0.shape.parameters.count == $1.shape.parameters.count }
+        a.count == b.count
+            && zip(a, b).allSatisfy {
+                $0.part == $1.part && $0.shape.kind == $1.shape.kind
+                    && $0.shape.parameters.count == $1.shape.parameters.count
+            }
     }
 
     /// A block of panels in rows sharing one clock and one set of controls: play/pause, a scrubber
@@ -63,7 +76,8 @@ enum Animation {
         html += "<input type=\"range\" min=\"0\" max=\"\(steps)\" value=\"0\" step=\"1\" aria-label=\"time step\"/> "
         html += "<output>step 0 / \(steps)</output></div>\n"
         for row in rows {
-            html += "<div class=\"row\">" + (row.label.map { "<div class=\"rowlabel\">\(escape($0))</div>" } ?? "") + "\n"
+            html +=
+                "<div class=\"row\">" + (row.label.map { "<div class=\"rowlabel\">\(escape($0))</div>" } ?? "") + "\n"
             for panel in row.panels { html += figure(panel, view: view, size: panelSize) + "\n" }
             html += "</div>\n"
         }
@@ -73,8 +87,10 @@ enum Animation {
     static func figure(_ panel: Panel, view: any SideView, size: Int) -> String {
         let b = view.sideViewBounds
         let box = [b.minX, -b.maxY, b.maxX - b.minX, b.maxY - b.minY].map { number($0) }.joined(separator: " ")
-        var svg = "<figure class=\"panel\" data-episode=\"\(panel.episode)\" style=\"width:\(size)px\" title=\"\(escape(panel.details))\">"
-        svg += "<svg width=\"\(size)\" height=\"\(size)\" viewBox=\"\(box)\" role=\"img\" aria-label=\"\(escape(panel.caption))\"><g transform=\"scale(1 -1)\">\n"
+        var svg = "<figure class=\"panel\" data-episode=\"\(panel.episode)\" style=\"width:\(size)px\" "
+            + "title=\"\(escape(panel.details))\">"
+        svg += "<svg width=\"\(size)\" height=\"\(size)\" viewBox=\"\(box)\" role=\"img\" "
+            + "aria-label=\"\(escape(panel.caption))\"><g transform=\"scale(1 -1)\">\n"
         if let ground = view.sideViewGround { svg += groundElements(ground, camera: panel.camera, bounds: b) }
         for (layer, frames) in [("t", panel.truth), ("g", panel.ghost)] {
             for i in frames[0].indices {
@@ -88,7 +104,10 @@ enum Animation {
     /// longer one every 5) over the whole stretch the camera passes, in a group the script moves by
     /// the frame's camera (`data-shape="camera"`, one number per frame), so the marks slide by as the
     /// body moves forward.
-    static func groundElements(_ ground: (y: Double, markSpacing: Double), camera: [Double], bounds b: (minX: Double, minY: Double, maxX: Double, maxY: Double)) -> String {
+    static func groundElements(
+        _ ground: (y: Double, markSpacing: Double), camera: [Double],
+        bounds b: (minX: Double, minY: Double, maxX: Double, maxY: Double)
+    ) -> String {
         let y = ground.y, spacing = max(ground.markSpacing, 1e-3), h = (b.maxY - b.minY) * 0.03
         var html = "<path class=\"ground\" d=\"M\(number(b.minX)) \(number(y))H\(number(b.maxX))\"/>\n"
         let low = ((camera.min() ?? 0) + b.minX) / spacing, high = ((camera.max() ?? 0) + b.maxX) / spacing
@@ -99,8 +118,11 @@ enum Animation {
         }
         let tracks = camera.map { number($0) }
         let moves = tracks.contains { $0 != tracks[0] }
-        html += "<g class=\"marks\" data-shape=\"camera\"" + (moves ? " data-f=\"\(tracks.joined(separator: " "))\"" : "")
-            + " transform=\"translate(\(number(-(camera.first ?? 0))) 0)\"><path class=\"ground\" d=\"\(marks)\"/></g>\n"
+        html +=
+            "<g class=\"marks\" data-shape=\"camera\"" + (moves ? " data-f=\"\(tracks.joined(separator: " "))\"" : "")
+            + " transform=\"translate(\(number(-(camera.first ?? 0))) 0)\"><path class=\"ground\" "
+            +
+                "d=\"\(marks)\"/></g>\n"
         return html
     }
 
@@ -109,13 +131,16 @@ enum Animation {
         let first = frames[0]
         let tracks = frames.map { $0.shape.parameters.map(number).joined(separator: ",") }
         let moves = tracks.contains { $0 != tracks[0] }
-        let data = "class=\"\(layer) \(first.part.rawValue) \(first.shape.kind)\" data-shape=\"\(first.shape.kind)\" data-part=\"\(first.part.rawValue)\"" + (moves ? " data-f=\"\(tracks.joined(separator: " "))\"" : "")
+        let data = "class=\"\(layer) \(first.part.rawValue) \(first.shape.kind)\" "
+            + "data-shape=\"\(first.shape.kind)\" data-part=\"\(first.part.rawValue)\""
+            + (moves ? " data-f=\"\(tracks.joined(separator: " "))\"" : "")
         let p = first.shape.parameters.map { Double(number($0))! }
         switch first.shape {
         case .circle:
             return "<circle \(data) cx=\"\(number(p[0]))\" cy=\"\(number(p[1]))\" r=\"\(number(p[2]))\"/>"
         case .polygon:
-            return "<polygon \(data) points=\"\(stride(from: 0, to: p.count - 1, by: 2).map { "\(number(p[$0])),\(number(p[$0 + 1]))" }.joined(separator: " "))\"/>"
+            let points = stride(from: 0, to: p.count - 1, by: 2).map { "\(number(p[$0])),\(number(p[$0 + 1]))" }
+            return "<polygon \(data) points=\"\(points.joined(separator: " "))\"/>"
         case .capsule, .arc:
             return "<path \(data) d=\"\(first.shape.kind == "arc" ? arcPath(p) : capsulePath(p))\"/>"
         }
@@ -128,7 +153,8 @@ enum Animation {
         let (dx, dy) = length > 0 ? ((x2 - x1) / length, (y2 - y1) / length) : (1.0, 0.0)
         let (nx, ny) = (-dy * r, dx * r)
         let f = { (v: Double) in number(v) }
-        return "M\(f(x1 + nx)) \(f(y1 + ny))L\(f(x2 + nx)) \(f(y2 + ny))A\(f(r)) \(f(r)) 0 0 0 \(f(x2 - nx)) \(f(y2 - ny))"
+        return "M\(f(x1 + nx)) \(f(y1 + ny))L\(f(x2 + nx)) \(f(y2 + ny))A\(f(r)) \(f(r)) 0 0 "
+            + "0 \(f(x2 - nx)) \(f(y2 - ny))"
             + "L\(f(x1 - nx)) \(f(y1 - ny))A\(f(r)) \(f(r)) 0 0 0 \(f(x1 + nx)) \(f(y1 + ny))Z"
     }
 
@@ -139,7 +165,8 @@ enum Animation {
         let from = "M\(f(cx + r * cos(start))) \(f(cy + r * sin(start)))"
         if abs(sweep) < 1e-3 { return from }
         let end = start + sweep
-        return from + "A\(f(r)) \(f(r)) 0 \(abs(sweep) > .pi ? 1 : 0) \(sweep > 0 ? 1 : 0) \(f(cx + r * cos(end))) \(f(cy + r * sin(end)))"
+        return from + "A\(f(r)) \(f(r)) "
+            + "0 \(abs(sweep) > .pi ? 1 : 0) \(sweep > 0 ? 1 : 0) \(f(cx + r * cos(end))) \(f(cy + r * sin(end)))"
     }
 
     /// 3 decimals, without trailing zeros (`0.5`, `-1.25`, `0`); a non-finite value as 0.

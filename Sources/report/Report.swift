@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-import MBRL
 import MBRLCommandLine
+import MBRLCore
+import MBRLReporting
 import MBRLSweeps
 
 /// `make report`: one self-contained HTML page of plots of a run, or of several runs of a sweep.

@@ -1,5 +1,9 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLData
+import MBRLEnvironments
+import MBRLModels
+import MBRLReporting
 import MBRLSweeps
 
 /// The self-contained HTML page of a run (or of several runs of a sweep): inline CSS and SVG, and one
@@ -34,17 +38,30 @@ enum ReportPage {
         """
     }
 
-    static func kpi(_ label: String, _ value: String) -> String { "<div class=\"kpi\">\(escape(label))<b>\(escape(value))</b></div>" }
+    static func kpi(_ label: String, _ value: String) -> String {
+        "<div class=\"kpi\">\(escape(label))<b>\(escape(value))</b></div>"
+    }
 
     /// The calibration of a Gaussian ensemble's predicted variance on the held-out data (eval.h5), or
     /// nothing for a deterministic model.
     static func calibration(_ c: Calibration?) -> String {
         guard let c else { return "" }
-        var html = "<div>" + kpi("held-out targets within 1σ (mixture)", String(format: "%.1f%% (calibrated %.1f%%)", 100 * c.within1Sigma, 100 * Calibration.gaussianWithin1Sigma))
-            + kpi("within 2σ (mixture)", String(format: "%.1f%% (calibrated %.1f%%)", 100 * c.within2Sigma, 100 * Calibration.gaussianWithin2Sigma))
+        var html =
+            "<div>"
+            + kpi(
+                "held-out targets within 1σ (mixture)",
+                String(
+                    format: "%.1f%% (calibrated %.1f%%)", 100 * c.within1Sigma, 100 * Calibration.gaussianWithin1Sigma))
+            + kpi(
+                "within 2σ (mixture)",
+                String(
+                    format: "%.1f%% (calibrated %.1f%%)", 100 * c.within2Sigma, 100 * Calibration.gaussianWithin2Sigma))
             + kpi("NLL per component (mixture)", String(format: "%.3f nats", c.nll))
         if let m = c.member {
-            html += kpi("each elite: within 1σ / 2σ", String(format: "%.1f%% / %.1f%%", 100 * m.within1Sigma, 100 * m.within2Sigma))
+            html +=
+                kpi(
+                    "each elite: within 1σ / 2σ",
+                    String(format: "%.1f%% / %.1f%%", 100 * m.within1Sigma, 100 * m.within2Sigma))
                 + kpi("each elite: NLL", String(format: "%.3f nats", m.nll))
         }
         return html + "</div>\n"
@@ -54,7 +71,8 @@ enum ReportPage {
 
     static func run(_ r: RunData) -> String {
         let results = r.results
-        var body = "<h1>\(escape(r.title))</h1>\n<p class=\"sub\">Run folder <code>\(escape(results.folder))</code>; final model \(escape(results.modelFile)).</p>\n"
+        var body = "<h1>\(escape(r.title))</h1>\n<p class=\"sub\">Run folder "
+            + "<code>\(escape(results.folder))</code>; final model \(escape(results.modelFile)).</p>\n"
         let test = results.testStatistics, random = ReturnStatistics(results.randomReturns)
         body += "<div>" + kpi("test return (mean ± std)", String(format: "%.1f ± %.1f", test.mean, test.std))
             + kpi("random policy return", String(format: "%.1f ± %.1f", random.mean, random.std))
@@ -68,16 +86,23 @@ enum ReportPage {
         body += lossChart(results.trainingCurves) + "\n"
         let k = results.kStepRMSE.enumerated().map { (Double($0.offset + 1), $0.element) }
         body += SVGChart(title: "Open-loop prediction error on held-out data", xLabel: "prediction horizon k (steps)",
-                         yLabel: "RMSE (observation units)", series: [.init(name: results.modelFile, points: k, color: SVGChart.palette[0], markers: true)]).render() + "\n"
+                yLabel: "RMSE (observation units)",
+                series: [.init(name: results.modelFile, points: k, color: SVGChart.palette[0], markers: true)]
+            ).render() + "\n"
         body += "</div>\n"
         if !r.trueTrajectory.isEmpty { body += "<div>\n" + openLoopChart(r) + "\n</div>\n" }
         body += animationSection(r)
 
         body += "<h2>Parameters</h2>\n<table><tr><th>file</th><th>settings of the stage that wrote it</th></tr>\n"
-        for p in results.files { body += "<tr><td>\(escape(p.file))</td><td><code>\(escape(p.config))</code></td></tr>\n" }
-        body += "</table>\n<h2>Provenance</h2>\n<table><tr><th>file</th><th>format</th><th>seed</th><th>command</th><th>inputs (SHA-256)</th></tr>\n"
         for p in results.files {
-            body += "<tr><td>\(escape(p.file))</td><td>\(escape(p.format))</td><td class=\"num\">\(p.seed)</td><td><code>\(escape(p.command))</code></td><td><code>\(escape(shortInputs(p.inputs)))</code></td></tr>\n"
+            body += "<tr><td>\(escape(p.file))</td><td><code>\(escape(p.config))</code></td></tr>\n"
+        }
+        body += "</table>\n<h2>Provenance</h2>\n<table><tr><th>file</th><th>format</th><th>seed</th><th>command</th>"
+            + "<th>inputs (SHA-256)</th></tr>\n"
+        for p in results.files {
+            body += "<tr><td>\(escape(p.file))</td><td>\(escape(p.format))</td><td "
+                + "class=\"num\">\(p.seed)</td><td><code>\(escape(p.command))</code></td>"
+                + "<td><code>\(escape(shortInputs(p.inputs)))</code></td></tr>\n"
         }
         body += "</table>\n"
         return document(title: "\(r.title) — mbrl report", body: body)
@@ -91,15 +116,22 @@ enum ReportPage {
         for (i, curve) in curves.enumerated() {
             let color = SVGChart.sequential(i, of: curves.count)
             let epochs = (1...max(curve.train.count, 1)).map(Double.init)
-            losses.append(.init(name: "model-\(curve.iteration) validation", points: Array(zip(epochs, curve.validation)).map { ($0, $1) },
-                                color: color, legendName: "model-\(curve.iteration)"))
-            losses.append(.init(name: "model-\(curve.iteration) train", points: Array(zip(epochs, curve.train)).map { ($0, $1) },
-                                color: color, dashed: true, inLegend: false))
+            losses.append(
+                .init(
+                    name: "model-\(curve.iteration) validation",
+                    points: Array(zip(epochs, curve.validation)).map { ($0, $1) },
+                    color: color, legendName: "model-\(curve.iteration)"))
+            losses.append(
+                .init(
+                    name: "model-\(curve.iteration) train", points: Array(zip(epochs, curve.train)).map { ($0, $1) },
+                    color: color, dashed: true, inLegend: false))
         }
         let key: [SVGChart.Series] = curves.isEmpty ? [] : [.init(name: "validation", points: [], color: "#777"),
-                                                           .init(name: "train", points: [], color: "#777", dashed: true)]
+                .init(name: "train", points: [], color: "#777", dashed: true)
+            ]
         return SVGChart(title: "Training and validation loss per aggregation iteration", xLabel: "epoch",
-                        yLabel: "MSE of the normalized Δs (log)", series: losses, logY: true, width: 700, legendKey: key).render()
+            yLabel: "MSE of the normalized Δs (log)", series: losses, logY: true, width: 700, legendKey: key
+        ).render()
     }
 
     /// Test episode 0's observations against the model's open-loop prediction, one small panel per
@@ -109,12 +141,17 @@ enum ReportPage {
         let dimensions = min(r.trueTrajectory[0].count, names.count), steps = min(r.trueTrajectory.count, 101)
         let panels = (0..<dimensions).map { j in
             SmallMultiples.Panel(title: names[j], series: [
-                .init(name: "environment", points: (0..<steps).map { (Double($0), Double(r.trueTrajectory[$0][j])) }, color: SVGChart.palette[0]),
-                .init(name: "model, open loop", points: (0..<steps).map { (Double($0), Double(r.predictedTrajectory[$0][j])) },
-                      color: SVGChart.palette[1], dashed: true),
+                    .init(
+                        name: "environment", points: (0..<steps).map { (Double($0), Double(r.trueTrajectory[$0][j])) },
+                        color: SVGChart.palette[0]),
+                    .init(
+                        name: "model, open loop",
+                        points: (0..<steps).map { (Double($0), Double(r.predictedTrajectory[$0][j])) },
+                        color: SVGChart.palette[1], dashed: true)
             ])
         }
-        return SmallMultiples(title: "Test episode 0: each observation component, true against the model's open-loop prediction",
+        return SmallMultiples(title: "Test episode 0: each observation component, true against the model's "
+            + "open-loop prediction",
                               xLabel: "step", panels: panels, columns: min(dimensions, 5)).render()
     }
 
@@ -153,18 +190,26 @@ enum ReportPage {
         } else {
             html += "<p class=\"sub\">\(escape(r.results.env)) has no side view to animate.</p>\n"
         }
-        let all = SVGChart.Series(name: "every test start", points: returns.enumerated().map { (Double($0.offset), $0.element) },
-                                  color: "#9aa7b4", markers: true, line: false)
-        let shown = SVGChart.Series(name: "animated above", points: r.shownEpisodes.map { (Double($0.index), $0.episodeReturn) },
-                                    color: SVGChart.palette[1], markers: true, line: false)
-        html += SVGChart(title: "Return of every test start", xLabel: "test start (row of test-starts.h5)", yLabel: "episode return",
-                         series: [all, shown], width: 620, height: 240).render() + "\n"
+        let all = SVGChart.Series(
+            name: "every test start", points: returns.enumerated().map { (Double($0.offset), $0.element) },
+            color: "#9aa7b4", markers: true, line: false)
+        let shown = SVGChart.Series(
+            name: "animated above", points: r.shownEpisodes.map { (Double($0.index), $0.episodeReturn) },
+            color: SVGChart.palette[1], markers: true, line: false)
+        html +=
+            SVGChart(
+                title: "Return of every test start", xLabel: "test start (row of test-starts.h5)",
+                yLabel: "episode return",
+                series: [all, shown], width: 620, height: 240
+            ).render() + "\n"
         return html
     }
 
     /// `{"a.h5":"3bed…"}` as `a.h5 3bed7478…`, one per line.
     static func shortInputs(_ json: String) -> String {
-        guard let data = json.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data) as? [String: String] else { return json }
+        guard let data = json.data(using: .utf8),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: String]
+        else { return json }
         return object.keys.sorted().map { "\($0) \(object[$0]!.prefix(12))…" }.joined(separator: "; ")
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
-import MBRL
+import MBRLData
+import MBRLEnvironments
+import MBRLModels
+import MBRLReporting
 
 /// One run as the report shows it: the run's results (`RunResults`, from its HDF5 files) plus what
 /// only the report needs: the final model's open-loop prediction of the first test episode, and of
@@ -42,7 +45,9 @@ struct RunData {
     static func states(_ test: Transitions, _ rows: Range<Int>, stepSeconds: Double?) -> [[Double]]? {
         guard test.hasSimulatorStates, !rows.isEmpty, let dt = stepSeconds else { return nil }
         let nq = test.qposSize, nv = test.qvelSize
-        var states = rows.map { t in Array(test.infoQpos[(t * nq)..<((t + 1) * nq)]) + Array(test.infoQvel[(t * nv)..<((t + 1) * nv)]) }
+        var states = rows.map { t in
+            Array(test.infoQpos[(t * nq)..<((t + 1) * nq)]) + Array(test.infoQvel[(t * nv)..<((t + 1) * nv)])
+        }
         var last = states[states.count - 1]
         for i in 0..<min(3, nq, nv) { last[i] += dt * last[nq + i] }
         states.append(last)
@@ -69,11 +74,17 @@ struct RunData {
         predictedTrajectory = ModelEvaluation.openLoop(model: model, data: test, rows: ranges[0])
 
         // Best, median and worst by return (the episode's own return; ties by index).
-        let returns = ranges.indices.map { $0 < test.episodeReturns.count ? test.episodeReturns[$0] : Double(test.rewards[ranges[$0]].reduce(0, +)) }
+        let returns = ranges.indices.map {
+            $0 < test.episodeReturns.count ? test.episodeReturns[$0] : Double(test.rewards[ranges[$0]].reduce(0, +))
+        }
         let order = ranges.indices.sorted { returns[$0] != returns[$1] ? returns[$0] > returns[$1] : $0 < $1 }
         var picks: [(rank: String, index: Int)] = []
         for (rank, index) in [("best", order.first!), ("median", order[order.count / 2]), ("worst", order.last!)] {
-            if let k = picks.firstIndex(where: { $0.index == index }) { picks[k].rank += ", " + rank } else { picks.append((rank, index)) }
+            if let k = picks.firstIndex(where: { $0.index == index }) {
+                picks[k].rank += ", " + rank
+            } else {
+                picks.append((rank, index))
+            }
         }
         let stepSeconds = EnvironmentName(id: results.env)?.makeSideView()?.sideViewStepSeconds
         shownEpisodes = picks.map { rank, index in
@@ -81,7 +92,8 @@ struct RunData {
             return ShownEpisode(rank: rank, index: index, firstRow: rows.lowerBound, episodeReturn: returns[index],
                                 observations: observations(rows),
                                 actions: rows.map { t in Array(test.actions[(t * a)..<((t + 1) * a)]) },
-                                predicted: index == 0 ? predictedTrajectory : ModelEvaluation.openLoop(model: model, data: test, rows: rows),
+                predicted: index == 0
+                    ? predictedTrajectory : ModelEvaluation.openLoop(model: model, data: test, rows: rows),
                                 states: Self.states(test, rows, stepSeconds: stepSeconds))
         }
     }

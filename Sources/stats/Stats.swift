@@ -1,6 +1,7 @@
 import ArgumentParser
-import MBRL
 import MBRLCommandLine
+import MBRLCore
+import MBRLData
 
 /// The notebook's `Dataset` statistics: mean and standard deviation of states, actions and state
 /// changes, which normalize the network's inputs and targets.
@@ -32,8 +33,13 @@ struct Stats: ParsableCommand {
             let datasets = try data.map { try Transitions.read(from: $0) }
             for (path, t) in zip(data, datasets).dropFirst() {
                 let first = datasets[0]
-                guard t.observationSize == first.observationSize, t.actionSize == first.actionSize, t.env == first.env else {
-                    throw StageError("\(path): holds \(t.env) data of sizes \(t.observationSize)/\(t.actionSize), but \(data[0]) holds \(first.env) data of sizes \(first.observationSize)/\(first.actionSize)")
+                guard t.observationSize == first.observationSize, t.actionSize == first.actionSize, t.env == first.env
+                else {
+                    throw StageError(
+                        "\(path): holds \(t.env) data of sizes \(t.observationSize)/\(t.actionSize), "
+                            + "but \(data[0]) holds \(first.env) data of sizes "
+                            + "\(first.observationSize)/\(first.actionSize)"
+                    )
                 }
             }
             guard datasets.contains(where: { $0.count > 0 }) else {
@@ -41,16 +47,19 @@ struct Stats: ParsableCommand {
             }
             let stats = NormalizationStats(of: datasets)
             if let problem = stats.problem {
-                throw StageError("\(data.count == 1 ? data[0] : data.joined(separator: ", ")): cannot compute statistics: \(problem)")
+                throw StageError("\(data.count == 1 ? data[0] : data.joined(separator: ", ")): cannot compute "
+                    + "statistics: \(problem)")
             }
             let provenance = try Provenance(
-                format: FileFormat.stats.rawValue, seed: 0, command: Stage.commandLine, config: config, inputPaths: data)
+                format: FileFormat.stats.rawValue, seed: 0, command: Stage.commandLine, config: config, inputPaths: data
+            )
             try Stage.writeHDF5(to: destination) { root in
                 try provenance.write(to: root)
                 try root.setAttribute("env", datasets[0].env)
                 try stats.write(to: root)
             }
-            ProgressReporter(stage: "stats").milestone("wrote statistics of \(stats.count) transitions to \(output.out)")
+            ProgressReporter(stage: "stats").milestone("wrote statistics of \(stats.count) transitions "
+                + "to \(output.out)")
         }
     }
 

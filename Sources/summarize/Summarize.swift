@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
-import MBRL
 import MBRLCommandLine
+import MBRLCore
+import MBRLData
+import MBRLReporting
 import MBRLStatistics
 import MBRLSweeps
 
@@ -39,13 +41,20 @@ struct Summarize: ParsableCommand {
     @Option(help: ArgumentHelp("CSV file to write (not with --timing).", valueName: "file"))
     var out: String?
 
-    @Flag(help: "Print where each run's time went (wall and CPU seconds per stage and iteration, from its timing/ files) instead.")
+    @Flag(
+        help: ArgumentHelp(
+            "Print where each run's time went (wall and CPU seconds per stage and iteration, from its timing/ "
+                + "files) instead."))
     var timing = false
 
-    @Flag(help: "Print the results table in Markdown instead (one row per preset or grid point: mean, spread and each seed's test return, training steps, wall time).")
+    @Flag(
+        help: ArgumentHelp(
+            "Print the results table in Markdown instead (one row per preset or grid point: mean, spread and "
+                + "each seed's test return, training steps, wall time)."))
     var markdown = false
 
-    @Flag(help: "Print each group's learning curve in Markdown instead (per iteration: environment steps, mean and std across seeds, each seed's mean return); runs need not be finished.")
+    @Flag(help: ArgumentHelp("Print each group's learning curve in Markdown instead (per iteration: environment steps, "
+        + "mean and std across seeds, each seed's mean return); runs need not be finished."))
     var curves = false
 
     var grid: Bool { runSet.grid }
@@ -53,7 +62,8 @@ struct Summarize: ParsableCommand {
     func validate() throws {
         if timing || markdown || curves {
             guard out == nil, !grid, [timing, markdown, curves].filter({ $0 }).count == 1 else {
-                throw ValidationError("--timing, --markdown and --curves print a table: one of them, without --out and --grid")
+                throw ValidationError("--timing, --markdown and --curves print a table: one of them, without --out "
+                    + "and --grid")
             }
             return
         }
@@ -65,7 +75,9 @@ struct Summarize: ParsableCommand {
         }
     }
 
-    struct Row { var run: String; var returnMean: Double; var returnStd: Double; var oneStep: Double; var kStep: Double }
+    struct Row {
+        var run: String; var returnMean: Double; var returnStd: Double; var oneStep: Double; var kStep: Double
+    }
 
     func run() throws {
         try Stage.run {
@@ -92,21 +104,29 @@ struct Summarize: ParsableCommand {
         }
         let header = ["run", "test_return_mean", "test_return_std", "one_step_mse", "k\(k)_rmse"]
         var csv = [header.joined(separator: ",")]
-        func cell(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
-        var table = [cell("run", 12) + cell("test return (mean ± std)", 26) + cell("one-step MSE", 15) + "\(k)-step RMSE"]
+        func cell(_ text: String, _ width: Int) -> String {
+            text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0)
+        }
+        var table = [
+            cell("run", 12) + cell("test return (mean ± std)", 26) + cell("one-step MSE", 15) + "\(k)-step RMSE"
+        ]
         for r in rows {
-            csv.append([r.run, "\(r.returnMean)", "\(r.returnStd)", "\(r.oneStep)", "\(r.kStep)"].joined(separator: ","))
+            csv.append(
+                [r.run, "\(r.returnMean)", "\(r.returnStd)", "\(r.oneStep)", "\(r.kStep)"].joined(separator: ","))
             table.append(cell(r.run, 12) + cell(String(format: "%.1f ± %.1f", r.returnMean, r.returnStd), 26)
                          + cell(String(format: "%.3g", r.oneStep), 15) + String(format: "%.3g", r.kStep))
         }
-        let means = ReturnStatistics(rows.map(\.returnMean)), one = ReturnStatistics(rows.map(\.oneStep)), kk = ReturnStatistics(rows.map(\.kStep))
+        let means = ReturnStatistics(rows.map(\.returnMean)), one = ReturnStatistics(rows.map(\.oneStep)),
+            kk = ReturnStatistics(rows.map(\.kStep))
         csv.append(["mean", "\(means.mean)", "", "\(one.mean)", "\(kk.mean)"].joined(separator: ","))
         csv.append(["std", "\(means.std)", "", "\(one.std)", "\(kk.std)"].joined(separator: ","))
         table.append(cell("all", 12) + cell(String(format: "%.1f ± %.1f", means.mean, means.std), 26)
                      + cell(String(format: "%.3g", one.mean), 15) + String(format: "%.3g", kk.mean)
                      + "   (mean ± std across \(rows.count) runs of each run's mean)")
         let aggregates = RunAggregates(runScores: rows.map(\.returnMean))
-        for (name, e) in [("iqm", aggregates.interquartileMean), ("median", aggregates.median), ("mean", aggregates.mean)] {
+        for (name, e) in [
+            ("iqm", aggregates.interquartileMean), ("median", aggregates.median), ("mean", aggregates.mean)
+        ] {
             if name != "mean" { csv.append([name, "\(e.value)", "", "", ""].joined(separator: ",")) }
             csv.append([name + "_ci_low", "\(e.interval.lowerBound)", "", "", ""].joined(separator: ","))
             csv.append([name + "_ci_high", "\(e.interval.upperBound)", "", "", ""].joined(separator: ","))
@@ -114,7 +134,9 @@ struct Summarize: ParsableCommand {
         table.append("")
         table.append("test return across the \(rows.count) runs, with 95% stratified-bootstrap intervals "
                      + "(\(aggregates.bootstrap.replications) replications, seed \(aggregates.bootstrap.seed)):")
-        for (name, e) in [("IQM", aggregates.interquartileMean), ("median", aggregates.median), ("mean", aggregates.mean)] {
+        for (name, e) in [
+            ("IQM", aggregates.interquartileMean), ("median", aggregates.median), ("mean", aggregates.mean)
+        ] {
             table.append("  " + cell(name, 8) + Self.estimate(e))
         }
         try destination.write(Data((csv.joined(separator: "\n") + "\n").utf8))
@@ -135,10 +157,12 @@ struct Summarize: ParsableCommand {
     func readRow(_ folder: String) throws -> Row {
         let results = try RunResults(folder: folder)
         guard let kStep = results.kStepRMSE(at: k) else {
-            throw StageError("\(folder)/eval.h5: metrics/k_step_rmse: has \(results.kStepRMSE.count) entries, --k is \(k)")
+            throw StageError("\(folder)/eval.h5: metrics/k_step_rmse: has \(results.kStepRMSE.count) entries, "
+                + "--k is \(k)")
         }
-        return Row(run: String(results.seed), returnMean: results.testStatistics.mean, returnStd: results.testStatistics.std,
-                   oneStep: results.oneStepMSE, kStep: kStep)
+        return Row(
+            run: String(results.seed), returnMean: results.testStatistics.mean, returnStd: results.testStatistics.std,
+            oneStep: results.oneStepMSE, kStep: kStep)
     }
 
     /// The grid's table: one row per point, the best (highest mean test return across seeds) marked.
@@ -146,37 +170,60 @@ struct Summarize: ParsableCommand {
         let sweep = try SweepGrid(folders: runs)
         let rows = try sweep.points.map { point -> PointRow in
             let runs = try point.folders.map(readRow)
-            return PointRow(point: point, seeds: runs.map { Int($0.run)! }, returns: ReturnStatistics(runs.map(\.returnMean)),
-                            aggregates: RunAggregates(runScores: runs.map(\.returnMean)),
-                            oneStep: ReturnStatistics(runs.map(\.oneStep)), kStep: ReturnStatistics(runs.map(\.kStep)))
+            return PointRow(
+                point: point, seeds: runs.map { Int($0.run)! }, returns: ReturnStatistics(runs.map(\.returnMean)),
+                aggregates: RunAggregates(runScores: runs.map(\.returnMean)),
+                oneStep: ReturnStatistics(runs.map(\.oneStep)), kStep: ReturnStatistics(runs.map(\.kStep)))
         }
         let best = rows.indices.max { rows[$0].returns.mean < rows[$1].returns.mean }!  // the first of equals
 
-        var csv = [(["point"] + sweep.variables + ["seeds", "test_return_mean", "test_return_std", "one_step_mse_mean", "one_step_mse_std",
-                                                   "k\(k)_rmse_mean", "k\(k)_rmse_std", "test_return_iqm", "test_return_iqm_ci_low",
-                                                   "test_return_iqm_ci_high", "test_return_median", "test_return_median_ci_low",
-                                                   "test_return_median_ci_high", "test_return_mean_ci_low", "test_return_mean_ci_high",
-                                                   "best"]).joined(separator: ",")]
-        var cells = [["", "point"] + sweep.variables + ["seeds", "test return (mean ± std)", "IQM [95% CI]", "one-step MSE", "\(k)-step RMSE"]]
+        var csv = [
+            (["point"] + sweep.variables + [
+                "seeds", "test_return_mean", "test_return_std", "one_step_mse_mean", "one_step_mse_std",
+                "k\(k)_rmse_mean", "k\(k)_rmse_std", "test_return_iqm", "test_return_iqm_ci_low",
+                "test_return_iqm_ci_high", "test_return_median", "test_return_median_ci_low",
+                "test_return_median_ci_high", "test_return_mean_ci_low", "test_return_mean_ci_high",
+                "best"
+            ]).joined(separator: ",")
+        ]
+        var cells = [
+            ["", "point"] + sweep.variables + [
+                "seeds", "test return (mean ± std)", "IQM [95% CI]", "one-step MSE", "\(k)-step RMSE"
+            ]
+        ]
         for (i, r) in rows.enumerated() {
             let values = sweep.variables.map { r.point.value(of: $0) ?? "" }
             let a = r.aggregates
-            let intervals = [a.interquartileMean.value, a.interquartileMean.interval.lowerBound, a.interquartileMean.interval.upperBound,
-                             a.median.value, a.median.interval.lowerBound, a.median.interval.upperBound,
-                             a.mean.interval.lowerBound, a.mean.interval.upperBound]
-            csv.append(([r.point.name] + values + ["\(r.seeds.count)", "\(r.returns.mean)", "\(r.returns.std)", "\(r.oneStep.mean)",
-                                                  "\(r.oneStep.std)", "\(r.kStep.mean)", "\(r.kStep.std)"] + intervals.map { "\($0)" }
-                        + [i == best ? "yes" : ""]).joined(separator: ","))
+            let intervals = [
+                a.interquartileMean.value, a.interquartileMean.interval.lowerBound,
+                a.interquartileMean.interval.upperBound,
+                a.median.value, a.median.interval.lowerBound, a.median.interval.upperBound,
+                a.mean.interval.lowerBound, a.mean.interval.upperBound
+            ]
+            csv.append(
+                ([r.point.name] + values + [
+                    "\(r.seeds.count)", "\(r.returns.mean)", "\(r.returns.std)", "\(r.oneStep.mean)",
+                    "\(r.oneStep.std)", "\(r.kStep.mean)", "\(r.kStep.std)"
+                ] + intervals.map { "\($0)" }
+                    + [i == best ? "yes" : ""]).joined(separator: ","))
             cells.append([i == best ? "*" : "", r.point.name] + values
-                         + ["\(r.seeds.count)", String(format: "%.1f ± %.1f", r.returns.mean, r.returns.std), Self.estimate(a.interquartileMean),
-                            String(format: "%.3g", r.oneStep.mean), String(format: "%.3g", r.kStep.mean)])
+                    + [
+                        "\(r.seeds.count)", String(format: "%.1f ± %.1f", r.returns.mean, r.returns.std),
+                        Self.estimate(a.interquartileMean),
+                        String(format: "%.3g", r.oneStep.mean), String(format: "%.3g", r.kStep.mean)
+                    ])
         }
         let widths = cells[0].indices.map { c in cells.map { $0[c].count }.max()! }
-        let table = cells.map { row in row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") }
+        let table = cells.map { row in
+            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(
+                separator: "  ")
+        }
         try destination.write(Data((csv.joined(separator: "\n") + "\n").utf8))
         print(table.joined(separator: "\n"))
-        print("(mean ± std across each point's seeds of each run's mean; IQM with its 95% stratified-bootstrap interval, "
-              + "\(StratifiedBootstrap.aggregateReplications) replications, seed \(StratifiedBootstrap.defaultSeed); * best: the highest mean test return)")
+        print("(mean ± std across each point's seeds of each run's mean; IQM with its 95% stratified-bootstrap "
+            + "interval, "
+              + "\(StratifiedBootstrap.aggregateReplications) replications, "
+                  + "seed \(StratifiedBootstrap.defaultSeed); * best: the highest mean test return)")
     }
 
     /// Each run's timing table; with several runs, the mean wall seconds per stage kind across them.

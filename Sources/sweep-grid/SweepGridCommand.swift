@@ -28,12 +28,17 @@ struct VariableFiles: ParsableArguments {
 
     func words(_ path: String?) throws -> [String] {
         guard let path else { return [] }
-        guard let data = FileManager.default.contents(atPath: path) else { throw SweepGridError(description: "\(path): cannot read it") }
-        return String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SweepGridError(description: "\(path): cannot read it")
+        }
+        return String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+            .map(String.init)
     }
 
     func text(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { throw SweepGridError(description: "\(path): cannot read it") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SweepGridError(description: "\(path): cannot read it")
+        }
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -41,7 +46,8 @@ struct VariableFiles: ParsableArguments {
         let text = lines.map { $0 + "\n" }.joined()
         guard let out else { print(text, terminator: ""); return }
         let temporary = out + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)), rename(temporary, out) == 0 else {
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)), rename(temporary, out) == 0
+        else {
             unlink(temporary)
             throw SweepGridError(description: "\(out): cannot write it")
         }
@@ -59,8 +65,10 @@ func reportingErrors(_ body: () throws -> Void) throws {
 extension SweepGridCommand {
     struct Runs: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Writes a sweep's runs, one a line: its folder (<point>/seed-<n>, or seed-<n> without a grid), then the make arguments that run it (POINT=<point> SEED=<n>).",
-            discussion: "The points come in GRID's order, the last variable varying fastest; each point's seeds in SEEDS's order.")
+            abstract: "Writes a sweep's runs, one a line: its folder (<point>/seed-<n>, or seed-<n> without a "
+                + "grid), then the make arguments that run it (POINT=<point> SEED=<n>).",
+            discussion: "The points come in GRID's order, the last variable varying fastest; each point's seeds in "
+                + "SEEDS's order.")
 
         @Option(help: "A file holding GRID: VAR=value,value,... entries separated by spaces (empty: the seeds alone).")
         var gridFrom: String

@@ -8,7 +8,8 @@ import MBRLArchive
 struct VerifyArchive: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-archive",
-        abstract: "Check a run archive (.tar.gz from make archive) against its SHA256SUMS and content hash, without extracting it.",
+        abstract: "Check a run archive (.tar.gz from make archive) against its SHA256SUMS and content hash, without "
+            + "extracting it.",
         discussion: """
             Success prints one line, 'ARCHIVE: OK (N files verified, content hash H ...)'; a failure prints one \
             line, 'error: ARCHIVE: what', and exits with status 1. Nothing is written: the archive is read once, \
@@ -18,10 +19,13 @@ struct VerifyArchive: ParsableCommand {
     @Argument(help: ArgumentHelp("The archive (.tar.gz).", valueName: "archive"))
     var archive: String
 
-    @Argument(help: ArgumentHelp("The content hash recorded when the archive was made (12 to 64 hex digits).", valueName: "hash"))
+    @Argument(
+        help: ArgumentHelp(
+            "The content hash recorded when the archive was made (12 to 64 hex digits).", valueName: "hash"))
     var hash: String?
 
-    @Option(help: ArgumentHelp("Refuse an archive whose tar stream is larger than this many bytes.", valueName: "bytes"))
+    @Option(
+        help: ArgumentHelp("Refuse an archive whose tar stream is larger than this many bytes.", valueName: "bytes"))
     var maxBytes = ArchiveVerification.defaultMaxBytes
 
     func validate() throws {

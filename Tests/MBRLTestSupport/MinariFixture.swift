@@ -1,5 +1,6 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLEnvironments
 
 /// A hand-made Minari dataset (the layout of Minari 0.5's `DataCollector`, written through the
 /// project's HDF5 layer), for the cases Minari itself would not write: broken lengths, NaN, other spaces.
@@ -12,7 +13,9 @@ public struct MinariFixture {
         public var terminations: [Bool]
         public var truncations: [Bool]
 
-        public init(observations: [[Double]], actions: [[Double]], rewards: [Double], terminations: [Bool], truncations: [Bool]) {
+        public init(
+            observations: [[Double]], actions: [[Double]], rewards: [Double], terminations: [Bool], truncations: [Bool]
+        ) {
             self.observations = observations
             self.actions = actions
             self.rewards = rewards
@@ -30,8 +33,10 @@ public struct MinariFixture {
     }
 
     public var envID = "Pendulum-v1"
-    public var observationSpace = "{\"type\": \"Box\", \"dtype\": \"float32\", \"shape\": [3], \"low\": [-1.0, -1.0, -8.0], \"high\": [1.0, 1.0, 8.0]}"
-    public var actionSpace = "{\"type\": \"Box\", \"dtype\": \"float32\", \"shape\": [1], \"low\": [-2.0], \"high\": [2.0]}"
+    public var observationSpace = "{\"type\": \"Box\", \"dtype\": \"float32\", \"shape\": [3], \"low\": [-1.0, "
+        + "-1.0, -8.0], \"high\": [1.0, 1.0, 8.0]}"
+    public var actionSpace = "{\"type\": \"Box\", \"dtype\": \"float32\", \"shape\": [1], \"low\": [-2.0], "
+        + "\"high\": [2.0]}"
     public var episodes: [Episode]
     /// Discrete actions: `actions` are written as int64 of rank 1.
     public var integerActions = false
@@ -45,11 +50,15 @@ public struct MinariFixture {
         let root = try file.root
         for (i, e) in episodes.enumerated() {
             let g = try root.createGroup("episode_\(i)")
-            try g.write(e.observations.flatMap { $0 }, shape: [e.observations.count, e.observations.first?.count ?? 0], to: "observations")
+            try g.write(
+                e.observations.flatMap { $0 }, shape: [e.observations.count, e.observations.first?.count ?? 0],
+                to: "observations")
             if integerActions {
                 try g.write(e.actions.map { Int64($0[0]) }, shape: [e.actions.count], to: "actions")
             } else {
-                try g.write(e.actions.flatMap { $0 }.map { Float($0) }, shape: [e.actions.count, e.actions.first?.count ?? 0], to: "actions")
+                try g.write(
+                    e.actions.flatMap { $0 }.map { Float($0) }, shape: [e.actions.count, e.actions.first?.count ?? 0],
+                    to: "actions")
             }
             try g.write(e.rewards, shape: [e.rewards.count], to: "rewards")
             try g.write(e.terminations, shape: [e.terminations.count], to: "terminations")
@@ -61,8 +70,10 @@ public struct MinariFixture {
         try file.close()
         func quoted(_ s: String) -> String { JSONValue.string(s).text }
         let spec = "{\"id\": \"\(envID)\", \"entry_point\": \"x:Y\", \"max_episode_steps\": 200}"
-        let metadata = "{\"total_episodes\": \(episodes.count), \"total_steps\": \(episodes.map(\.rewards.count).reduce(0, +)), "
-            + "\"data_format\": \"hdf5\", \"observation_space\": \(quoted(observationSpace)), \"action_space\": \(quoted(actionSpace)), "
+        let metadata = "{\"total_episodes\": \(episodes.count), "
+            + "\"total_steps\": \(episodes.map(\.rewards.count).reduce(0, +)), "
+            + "\"data_format\": \"hdf5\", \"observation_space\": \(quoted(observationSpace)), "
+                + "\"action_space\": \(quoted(actionSpace)), "
             + "\"env_spec\": \(quoted(spec)), \"dataset_id\": \"test-v0\", \"minari_version\": \"0.5.3\"}"
         try Data(metadata.utf8).write(to: URL(fileURLWithPath: folder + "/data/metadata.json"))
     }

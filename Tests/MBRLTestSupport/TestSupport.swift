@@ -1,5 +1,4 @@
 import Foundation
-import MBRL
 
 /// Paths of the repository and its committed test data, found from this file's location so tests
 /// run from any working directory.
@@ -19,8 +18,10 @@ public enum Repository {
     }
 
     /// The programs the stage tests run.
-    public static let programs = ["collect", "stats", "train", "plan", "evaluate", "summarize", "report", "bench", "import", "export",
-                                  "verify-archive", "sweep-grid"]
+    public static let programs = [
+        "collect", "stats", "train", "plan", "evaluate", "summarize", "report", "bench", "import", "export",
+        "verify-archive", "sweep-grid"
+    ]
 
     /// Throws unless every release program exists and the last `make build` (its stamp
     /// `.build/release/programs.mk`, written after each successful build) is newer than every source
@@ -38,11 +39,13 @@ public enum Repository {
             if let d = date(sources + "/" + relative), d > newest.date { newest = (sources + "/" + relative, d) }
         }
         for program in programs where !fm.fileExists(atPath: executable(program)) {
-            throw TestSetupError(message: "\(executable(program)) is missing: run `make build` (or `make test`, which builds it) first")
+            throw TestSetupError(message: "\(executable(program)) is missing: run `make build` (or `make test`, "
+                + "which builds it) first")
         }
         let stamp = root.appendingPathComponent(".build/release/programs.mk").path
         guard let built = date(stamp), built >= newest.date else {
-            throw TestSetupError(message: "the build (\(stamp)) is older than \(newest.path): run `make build` (or `make test`) first")
+            throw TestSetupError(message: "the build (\(stamp)) is older than \(newest.path): run `make build` (or "
+                + "`make test`) first")
         }
     }
 }

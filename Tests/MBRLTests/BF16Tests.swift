@@ -1,5 +1,7 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLData
+@testable import MBRLModels
 import MBRLTestSupport
 import XCTest
 
@@ -40,7 +42,8 @@ final class BF16Tests: XCTestCase {
         }
         let vectorized = BF16Matrix.rounded(inputs)
         for i in inputs.indices {
-            XCTAssertEqual(BF16Matrix.rounded(inputs[i]).bitPattern, expected[i].bitPattern, "scalar, \(inputs[i]) (0x\(String(inputs[i].bitPattern, radix: 16)))")
+            XCTAssertEqual(BF16Matrix.rounded(inputs[i]).bitPattern, expected[i].bitPattern, "scalar, \(inputs[i]) "
+                + "(0x\(String(inputs[i].bitPattern, radix: 16)))")
             XCTAssertEqual(vectorized[i].bitPattern, expected[i].bitPattern, "vectorized, \(inputs[i])")
         }
         for nan in [Float.nan, -Float.nan, float(0x7f80_0001), float(0xff80_0001), float(0x7fff_ffff)] {
@@ -53,7 +56,8 @@ final class BF16Tests: XCTestCase {
     }
 
     private func requireAMX() throws {
-        try XCTSkipUnless(BF16Matrix.isAvailable, "this CPU (or kernel) has no AMX-BF16 (or MBRL_DISABLE_AMX is set): the bf16 product cannot run here")
+        try XCTSkipUnless(BF16Matrix.isAvailable, "this CPU (or kernel) has no AMX-BF16 (or MBRL_DISABLE_AMX is "
+            + "set): the bf16 product cannot run here")
     }
 
     /// c = x Wᵀ equals the double-precision product of the bf16-rounded operands to fp32
@@ -62,7 +66,9 @@ final class BF16Tests: XCTestCase {
     func testProductMatchesTheRoundedReference() throws {
         try requireAMX()
         var rng = RandomGenerator(seed: 12)
-        for (rows, output, input) in [(1, 1, 1), (37, 17, 23), (33, 33, 65), (50, 200, 200), (16, 16, 32), (17, 3, 40), (64, 48, 96)] {
+        for (rows, output, input) in [
+            (1, 1, 1), (37, 17, 23), (33, 33, 65), (50, 200, 200), (16, 16, 32), (17, 3, 40), (64, 48, 96)
+        ] {
             let x = (0..<(rows * input)).map { _ in Float(rng.normal()) * 3 }
             let w = (0..<(output * input)).map { _ in Float(rng.normal()) }
             let matrix = w.withUnsafeBufferPointer { BF16Matrix(weight: $0.baseAddress!, output: output, input: input) }
@@ -118,15 +124,19 @@ final class BF16Tests: XCTestCase {
         try requireAMX()
         let o = 17, a = 6, rows = 45
         var rng = RandomGenerator(seed: 14)
-        let stats = NormalizationStats(stateMean: (0..<o).map { _ in Float(rng.normal()) }, stateStd: (0..<o).map { _ in 0.5 + Float(rng.nextUnit()) },
-                                       actionMean: [Float](repeating: 0, count: a), actionStd: [Float](repeating: 0.58, count: a),
-                                       deltaStateMean: (0..<o).map { _ in 0.1 * Float(rng.normal()) },
-                                       deltaStateStd: (0..<o).map { _ in 0.2 + Float(rng.nextUnit()) }, count: 1)
+        let stats = NormalizationStats(
+            stateMean: (0..<o).map { _ in Float(rng.normal()) },
+            stateStd: (0..<o).map { _ in 0.5 + Float(rng.nextUnit()) },
+            actionMean: [Float](repeating: 0, count: a), actionStd: [Float](repeating: 0.58, count: a),
+            deltaStateMean: (0..<o).map { _ in 0.1 * Float(rng.normal()) },
+            deltaStateStd: (0..<o).map { _ in 0.2 + Float(rng.nextUnit()) }, count: 1)
         let model = DynamicsModel(stats: stats, hidden: 64, depth: 3, batchNorm: true, seed: 15)
         // Running variances in [0.5, 1.5) and running means near zero, so the hidden units are alive.
         for i in 0..<model.network.buffers.count { model.network.buffers[i] = 0.5 + Float(rng.nextUnit()) }
         let layout = model.network.layout
-        for l in 0..<3 { for j in 0..<64 { model.network.buffers[layout.meanOffset[l] + j] = 0.1 * Float(rng.normal()) } }
+        for l in 0..<3 {
+            for j in 0..<64 { model.network.buffers[layout.meanOffset[l] + j] = 0.1 * Float(rng.normal()) }
+        }
         for i in 0..<model.network.parameters.count { model.network.parameters[i] += 0.1 * Float(rng.normal()) }
         let inputs = (0..<(rows * (o + a))).map { _ in Float(rng.normal()) }
         let fp32 = FoldedNetwork(model, capacity: rows), bf16 = FoldedNetwork(model, capacity: rows, precision: .bf16)
@@ -134,7 +144,9 @@ final class BF16Tests: XCTestCase {
         XCTAssertEqual(bf16.precision, .bf16)
         // The output is the network's own buffer: read it while the network is alive.
         func predicted(_ network: FoldedNetwork) -> [Float] {
-            withExtendedLifetime(network) { Array(UnsafeBufferPointer(start: network.predictDelta(inputs: inputs, count: rows), count: rows * o)) }
+            withExtendedLifetime(network) {
+                Array(UnsafeBufferPointer(start: network.predictDelta(inputs: inputs, count: rows), count: rows * o))
+            }
         }
         let reference = predicted(fp32), reduced = predicted(bf16), copied = predicted(bf16.copy())
         let scale = Double(stats.deltaStateStd.max()!)

@@ -1,5 +1,6 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLModels
 import XCTest
 
 /// The fused SIMD passes of training (`BackwardPasses`, `NormalizePass`, Adam's Float loop) give, bit for bit, what one
@@ -25,7 +26,11 @@ final class BackwardPassesTests: XCTestCase {
             // The plain loops: mask; dγ, dβ; batch norm's input gradient; the bias sum.
             var gr = g, dGamma = [Float](repeating: 0, count: width), dBeta = dGamma, dBias = dGamma
             for i in 0..<(rows * width) { gr[i] = a[i] > 0 ? gr[i] : 0 }
-            for r in 0..<rows { for j in 0..<width { dGamma[j] += gr[r * width + j] * xhat[r * width + j]; dBeta[j] += gr[r * width + j] } }
+            for r in 0..<rows {
+                for j in 0..<width {
+                    dGamma[j] += gr[r * width + j] * xhat[r * width + j]; dBeta[j] += gr[r * width + j]
+                }
+            }
             var masked = gr
             for r in 0..<rows {
                 for j in 0..<width {
@@ -35,27 +40,32 @@ final class BackwardPassesTests: XCTestCase {
             for r in 0..<rows { for j in 0..<width { dBias[j] += gr[r * width + j] } }
 
             let fused = Buffer<Float>(g), fGamma = Buffer<Float>(count: width), fBeta = Buffer<Float>(count: width)
-            let fBias = Buffer<Float>(count: width), aa = Buffer<Float>(a), xx = Buffer<Float>(xhat), ss = Buffer<Float>(scale)
-            BackwardPasses.reluAndNormSums(gradient: fused.pointer, activations: aa.pointer, normalized: xx.pointer, rows: rows, width: width,
-                                           dGamma: fGamma.pointer, dBeta: fBeta.pointer)
+            let fBias = Buffer<Float>(count: width), aa = Buffer<Float>(a), xx = Buffer<Float>(xhat),
+                ss = Buffer<Float>(scale)
+            BackwardPasses.reluAndNormSums(
+                gradient: fused.pointer, activations: aa.pointer, normalized: xx.pointer, rows: rows, width: width,
+                dGamma: fGamma.pointer, dBeta: fBeta.pointer)
             XCTAssertEqual(fused.array.map(\.bitPattern), masked.map(\.bitPattern), "mask, width \(width)")
             XCTAssertEqual(fGamma.array.map(\.bitPattern), dGamma.map(\.bitPattern), "dγ, width \(width)")
             XCTAssertEqual(fBeta.array.map(\.bitPattern), dBeta.map(\.bitPattern), "dβ, width \(width)")
-            BackwardPasses.normInputAndBiasSum(gradient: fused.pointer, normalized: xx.pointer, scale: ss.pointer, n: n, dGamma: fGamma.pointer,
-                                               dBeta: fBeta.pointer, rows: rows, width: width, dBias: fBias.pointer)
+            BackwardPasses.normInputAndBiasSum(
+                gradient: fused.pointer, normalized: xx.pointer, scale: ss.pointer, n: n, dGamma: fGamma.pointer,
+                dBeta: fBeta.pointer, rows: rows, width: width, dBias: fBias.pointer)
             XCTAssertEqual(fused.array.map(\.bitPattern), gr.map(\.bitPattern), "dZ, width \(width)")
             XCTAssertEqual(fBias.array.map(\.bitPattern), dBias.map(\.bitPattern), "db, width \(width)")
 
             // Without batch norm: mask and bias sum; evaluation mode: a column factor and bias sum.
             let relu = Buffer<Float>(g)
-            BackwardPasses.reluAndBiasSum(gradient: relu.pointer, activations: aa.pointer, rows: rows, width: width, dBias: fBias.pointer)
+            BackwardPasses.reluAndBiasSum(
+                gradient: relu.pointer, activations: aa.pointer, rows: rows, width: width, dBias: fBias.pointer)
             masked = (0..<(rows * width)).map { a[$0] > 0 ? g[$0] : 0 }
             var sums = [Float](repeating: 0, count: width)
             for r in 0..<rows { for j in 0..<width { sums[j] += masked[r * width + j] } }
             XCTAssertEqual(relu.array.map(\.bitPattern), masked.map(\.bitPattern), "ReLU, width \(width)")
             XCTAssertEqual(fBias.array.map(\.bitPattern), sums.map(\.bitPattern), "ReLU db, width \(width)")
             let scaled = Buffer<Float>(g)
-            BackwardPasses.scaleAndBiasSum(gradient: scaled.pointer, scale: ss.pointer, rows: rows, width: width, dBias: fBias.pointer)
+            BackwardPasses.scaleAndBiasSum(
+                gradient: scaled.pointer, scale: ss.pointer, rows: rows, width: width, dBias: fBias.pointer)
             let expected = (0..<(rows * width)).map { g[$0] * scale[$0 % width] }
             sums = [Float](repeating: 0, count: width)
             for r in 0..<rows { for j in 0..<width { sums[j] += expected[r * width + j] } }
@@ -68,7 +78,8 @@ final class BackwardPassesTests: XCTestCase {
         var rng = RandomGenerator(seed: 11)
         for width in [21, 16, 5] {
             let rows = 7
-            let z = Self.values(rows * width, &rng), mean = Self.values(width, &rng), invStd = Self.values(width, &rng).map { abs($0) + 0.5 }
+            let z = Self.values(rows * width, &rng), mean = Self.values(width, &rng),
+                invStd = Self.values(width, &rng).map { abs($0) + 0.5 }
             // γ = 0 and β = −0 at some columns: the ReLU sees ±0 (max(y, 0) keeps +0 for −0).
             let gamma = Self.values(width, &rng), beta = Self.values(width, &rng).map { $0 == 0 ? -0.0 : $0 }
             var xhat = [Float](repeating: 0, count: rows * width), a = xhat
@@ -79,10 +90,12 @@ final class BackwardPassesTests: XCTestCase {
                     a[r * width + j] = max(gamma[j] * normalized + beta[j], 0)
                 }
             }
-            let zz = Buffer<Float>(z), mm = Buffer<Float>(mean), ss = Buffer<Float>(invStd), gg = Buffer<Float>(gamma), bb = Buffer<Float>(beta)
+            let zz = Buffer<Float>(z), mm = Buffer<Float>(mean), ss = Buffer<Float>(invStd), gg = Buffer<Float>(gamma),
+                bb = Buffer<Float>(beta)
             let xx = Buffer<Float>(count: rows * width), aa = Buffer<Float>(count: rows * width)
-            NormalizePass.normalizeAndReLU(zz.pointer, mean: mm.pointer, invStd: ss.pointer, gamma: gg.pointer, beta: bb.pointer,
-                                           rows: rows, width: width, normalized: xx.pointer, activations: aa.pointer)
+            NormalizePass.normalizeAndReLU(
+                zz.pointer, mean: mm.pointer, invStd: ss.pointer, gamma: gg.pointer, beta: bb.pointer,
+                rows: rows, width: width, normalized: xx.pointer, activations: aa.pointer)
             XCTAssertEqual(xx.array.map(\.bitPattern), xhat.map(\.bitPattern), "x̂, width \(width)")
             XCTAssertEqual(aa.array.map(\.bitPattern), a.map(\.bitPattern), "a, width \(width)")
         }

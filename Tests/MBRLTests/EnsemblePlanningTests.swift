@@ -1,5 +1,10 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLData
+@testable import MBRLEnvironments
+@testable import MBRLModels
+@testable import MBRLPlanning
+@testable import MBRLRollouts
 import MBRLTestSupport
 import XCTest
 
@@ -23,7 +28,8 @@ final class EnsemblePlanningTests: XCTestCase {
 
     func fitEnsemble(members: Int = 3, epochs: Int = 6) throws -> (EnsembleModel, ModelFitting.Result, Transitions) {
         let data = try pendulumData(episodes: 6, seed: 3)
-        let model = EnsembleModel(stats: NormalizationStats(of: [data]), hidden: 16, depth: 2, members: members, seed: 2)
+        let model = EnsembleModel(
+            stats: NormalizationStats(of: [data]), hidden: 16, depth: 2, members: members, seed: 2)
         var fitting = ModelFitting()
         fitting.batchSize = 64
         fitting.epochs = epochs
@@ -37,7 +43,8 @@ final class EnsemblePlanningTests: XCTestCase {
         let (model, result, data) = try trainedEnsemble()
         XCTAssertEqual(result.trainingRows, 800)
         XCTAssertEqual(result.validationRows, 400)
-        XCTAssertEqual(result.samplesSeen, 3 * 800 * result.epochsRun, "every member walks its bootstrap of 800 rows per epoch")
+        XCTAssertEqual(result.samplesSeen, 3 * 800 * result.epochsRun, "every member walks its bootstrap of 800 "
+            + "rows per epoch")
         XCTAssertLessThan(result.validationLossCurve.last!, result.validationLossCurve.first!)
         XCTAssertEqual(result.elites.count, 2)
         XCTAssertEqual(model.elites, result.elites)
@@ -60,15 +67,22 @@ final class EnsemblePlanningTests: XCTestCase {
         let n = 4, o = 3
         let obs = Array(data.observations[0..<(n * o)]), act = Array(data.actions[0..<n])
         let (means, _) = model.predictMembers(observations: obs, actions: act)
-        let tsInf = EnsembleDynamics(model, settings: PropagationSettings(propagation: .tsInf, particles: 4, prediction: .mean), capacity: 16)
+        let tsInf = EnsembleDynamics(
+            model, settings: PropagationSettings(propagation: .tsInf, particles: 4, prediction: .mean), capacity: 16)
         var next = [Float](repeating: 0, count: 16 * o)
-        tsInf.predict(observations: Array(repeating: obs, count: 4).flatMap { $0 }, actions: Array(repeating: act, count: 4).flatMap { $0 },
-                      count: 16, into: &next)
+        tsInf.predict(
+            observations: Array(repeating: obs, count: 4).flatMap { $0 },
+            actions: Array(repeating: act, count: 4).flatMap { $0 },
+            count: 16, into: &next)
         for q in 0..<4 {
             let member = model.elites[q / 2]
-            for i in 0..<(n * o) { XCTAssertEqual(next[q * n * o + i], means[member * n * o + i], accuracy: 2e-5, "particle \(q)") }
+            for i in 0..<(n * o) {
+                XCTAssertEqual(next[q * n * o + i], means[member * n * o + i], accuracy: 2e-5, "particle \(q)")
+            }
         }
-        let mean = EnsembleDynamics(model, settings: PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean), capacity: n)
+        let mean = EnsembleDynamics(
+            model, settings: PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean),
+            capacity: n)
         mean.predict(observations: obs, actions: act, count: n, into: &next)
         for i in 0..<(n * o) {
             let expected = model.elites.map { means[$0 * n * o + i] }.reduce(0, +) / Float(model.elites.count)
@@ -94,7 +108,9 @@ final class EnsemblePlanningTests: XCTestCase {
                     let dynamics = EnsembleDynamics(model, settings: settings, capacity: c.rowsPerWorker * 4)
                     let planner = c.make(dynamics: dynamics, objective: objective)
                     var rng = RandomGenerator(seed: 9)
-                    actions.append(planner.action(for: [0.6, 0.8, -1], rng: &rng) + planner.action(for: [0.5, 0.86, 0.3], rng: &rng))
+                    actions.append(
+                        planner.action(for: [0.6, 0.8, -1], rng: &rng)
+                            + planner.action(for: [0.5, 0.86, 0.3], rng: &rng))
                 }
                 // The particles' random numbers do not depend on the split; the member groups' GEMMs
                 // have other row counts, which can move MPPI's weighted average in the last bits.
@@ -111,7 +127,8 @@ final class EnsemblePlanningTests: XCTestCase {
     func testICEMIsReproducibleAndIndependentOfThreadsOnEveryModel() throws {
         let (model, _, data) = try trainedEnsemble()
         let objective = PlanningObjective(environment: Pendulum())
-        let single = DynamicsModel(stats: NormalizationStats(of: [data]), hidden: 16, depth: 2, batchNorm: false, seed: 6)
+        let single = DynamicsModel(
+            stats: NormalizationStats(of: [data]), hidden: 16, depth: 2, batchNorm: false, seed: 6)
         let cases: [(String, PropagationSettings?)] = [
             ("ts-inf", PropagationSettings(propagation: .tsInf, particles: 4, prediction: .sample)),
             ("ts-1", PropagationSettings(propagation: .ts1, particles: 4, prediction: .sample)),
@@ -127,11 +144,13 @@ final class EnsemblePlanningTests: XCTestCase {
                 c.elites = 5
                 c.iterations = 3
                 c.threads = threads
-                let dynamics: BatchDynamics = settings.map { EnsembleDynamics(model, settings: $0, capacity: c.rowsPerWorker * $0.particles) }
+                let dynamics: BatchDynamics =
+                    settings.map { EnsembleDynamics(model, settings: $0, capacity: c.rowsPerWorker * $0.particles) }
                     ?? ModelDynamics(single, capacity: c.rowsPerWorker)
                 let planner = c.make(dynamics: dynamics, objective: objective)
                 var rng = RandomGenerator(seed: 9)
-                runs.append([[0.6, 0.8, -1], [0.5, 0.86, 0.3], [0.2, 0.98, 1.1]].flatMap { planner.action(for: $0, rng: &rng) })
+                runs.append(
+                    [[0.6, 0.8, -1], [0.5, 0.86, 0.3], [0.2, 0.98, 1.1]].flatMap { planner.action(for: $0, rng: &rng) })
             }
             XCTAssertEqual(runs[0], runs[1], "\(name): 1 and 2 threads")
             XCTAssertEqual(runs[1], runs[2], "\(name): the same seed")
@@ -144,7 +163,10 @@ final class EnsemblePlanningTests: XCTestCase {
         final class Offsets: BatchDynamics {
             let observationSize = 1, actionSize = 1, capacity = 64
             var particles: Int { 4 }
-            func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int, into next: UnsafeMutablePointer<Float>) {
+            func predict(
+                observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+                into next: UnsafeMutablePointer<Float>
+            ) {
                 let n = count / 4
                 for r in 0..<count { next[r] = observations[r] + actions[r] + Float(r / n) }
             }

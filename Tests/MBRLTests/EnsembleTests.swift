@@ -1,5 +1,8 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLData
+@testable import MBRLEnvironments
+@testable import MBRLModels
 import MBRLTestSupport
 import XCTest
 
@@ -44,10 +47,14 @@ final class EnsembleTests: XCTestCase {
                     member.forward(Array(x[(b * rows * 4)..<((b + 1) * rows * 4)]), count: rows)
                     let hw = config.headWidth
                     for i in 0..<(rows * hw) {
-                        XCTAssertEqual(ensemble.head[b * rows * hw + i], member.head[i], accuracy: 1e-12, "\(activation) member \(b) head \(i)")
+                        XCTAssertEqual(
+                            ensemble.head[b * rows * hw + i], member.head[i], accuracy: 1e-12,
+                            "\(activation) member \(b) head \(i)")
                     }
                     if !deterministic {
-                        for i in 0..<(rows * 3) { XCTAssertEqual(ensemble.logvar[b * rows * 3 + i], member.logvar[i], accuracy: 1e-12) }
+                        for i in 0..<(rows * 3) {
+                            XCTAssertEqual(ensemble.logvar[b * rows * 3 + i], member.logvar[i], accuracy: 1e-12)
+                        }
                     }
                 }
             }
@@ -64,7 +71,8 @@ final class EnsembleTests: XCTestCase {
                 let network = randomized(config, seed: 7, as: Double.self)
                 var rng = RandomGenerator(seed: 8)
                 let rows = 4
-                let x = (0..<(2 * rows * 3)).map { _ in rng.normal() }, target = (0..<(2 * rows * 2)).map { _ in rng.normal() }
+                let x = (0..<(2 * rows * 3)).map { _ in rng.normal() },
+                    target = (0..<(2 * rows * 2)).map { _ in rng.normal() }
                 func loss() -> Double {
                     network.forward(x, count: rows)
                     return network.loss(target: target)
@@ -137,8 +145,10 @@ final class EnsembleTests: XCTestCase {
         try file.close()
         let root = try HDF5File.open(at: dir.file("e.h5")).root
         let shapes: [String: [Int]] = [
-            "hidden_layers.0.0.weight": [3, 4, 8], "hidden_layers.0.0.bias": [3, 1, 8], "hidden_layers.1.0.weight": [3, 8, 8],
-            "mean_and_logvar.weight": [3, 8, 6], "mean_and_logvar.bias": [3, 1, 6], "min_logvar": [1, 3], "max_logvar": [1, 3],
+            "hidden_layers.0.0.weight": [3, 4, 8], "hidden_layers.0.0.bias": [3, 1, 8],
+            "hidden_layers.1.0.weight": [3, 8, 8],
+            "mean_and_logvar.weight": [3, 8, 6], "mean_and_logvar.bias": [3, 1, 6], "min_logvar": [1, 3],
+            "max_logvar": [1, 3]
         ]
         for (name, shape) in shapes { XCTAssertEqual(try root.datasetInfo(name).shape, shape, name) }
         let (back, env) = try EnsembleModel.read(fromFile: dir.file("e.h5"))

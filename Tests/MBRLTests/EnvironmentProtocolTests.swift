@@ -1,5 +1,6 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLEnvironments
 import MBRLTestSupport
 import XCTest
 
@@ -25,11 +26,14 @@ final class EnvironmentProtocolTests: XCTestCase {
             let rewards = try XCTUnwrap(env.deltaXRewards)
             let o = env.observationSize, a = env.actionSize
             var rng = RandomGenerator(seed: 4)
-            let s = (0..<(2 * o)).map { _ in Float(rng.uniform(-1, 1)) }, next = (0..<(2 * o)).map { _ in Float(rng.uniform(-1, 1)) }
+            let s = (0..<(2 * o)).map { _ in Float(rng.uniform(-1, 1)) },
+                next = (0..<(2 * o)).map { _ in Float(rng.uniform(-1, 1)) }
             let actions = (0..<(2 * a)).map { _ in Float(rng.uniform(-1, 1)) }, residuals: [Float] = [0.01, -0.02]
             var viaProtocol = [Float](repeating: 0, count: 2), direct = viaProtocol
             rewards(s, actions, next, residuals, 2, &viaProtocol)
-            task.rewards(observations: s, actions: actions, nextObservations: next, deltaXResiduals: residuals, count: 2, into: &direct)
+            task.rewards(
+                observations: s, actions: actions, nextObservations: next, deltaXResiduals: residuals, count: 2,
+                into: &direct)
             XCTAssertEqual(viaProtocol, direct, "\(name)")
         }
     }

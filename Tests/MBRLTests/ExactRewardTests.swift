@@ -1,5 +1,10 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLData
+@testable import MBRLEnvironments
+@testable import MBRLModels
+@testable import MBRLPlanning
+@testable import MBRLRollouts
 import MBRLTestSupport
 import XCTest
 
@@ -16,7 +21,9 @@ final class ExactRewardTests: XCTestCase {
         var count: Int { rewards.count }
     }
 
-    static func realTransitions(_ make: () -> any MuJoCoEnvironment, episodes: Int = 30, steps: Int = 150, seed: UInt64 = 2025) -> RealTransitions {
+    static func realTransitions(
+        _ make: () -> any MuJoCoEnvironment, episodes: Int = 30, steps: Int = 150, seed: UInt64 = 2025
+    ) -> RealTransitions {
         var env = make()
         env.episodeLimit = steps
         var rng = RandomGenerator(seed: seed)
@@ -64,26 +71,36 @@ final class ExactRewardTests: XCTestCase {
             // written out here as the documentation states it.
             let residuals = (0..<n).map { i in t.deltaX[i] - Self.trapezoid(env, t.observations, t.next, row: i) }
             var planned = [Float](repeating: .nan, count: n)
-            objective.rewards(observations: t.observations, actions: t.actions, nextObservations: t.next, auxiliary: residuals.map { Float($0) },
-                              count: n, into: &planned)
+            objective.rewards(
+                observations: t.observations, actions: t.actions, nextObservations: t.next,
+                auxiliary: residuals.map { Float($0) },
+                count: n, into: &planned)
             var worst = 0.0, worstRatio = 0.0, worstRow = 0, inexact = 0
             for i in 0..<n {
                 let w = Self.forwardWeight(env)
-                let bound = 0x1p-24 * (abs(w * residuals[i] / env.dt) + abs(t.rewards[i])) * 1.001 + 0x1p-50 * (abs(w * t.deltaX[i] / env.dt) + 1)
+                let bound =
+                    0x1p-24 * (abs(w * residuals[i] / env.dt) + abs(t.rewards[i])) * 1.001 + 0x1p-50
+                    * (abs(w * t.deltaX[i] / env.dt) + 1)
                 let error = abs(Double(planned[i]) - t.rewards[i])
                 worst = max(worst, error)
                 if error / bound > worstRatio { (worstRatio, worstRow) = (error / bound, i) }
-                let exact = t.actions.withUnsafeBufferPointer { env.reward(deltaX: t.deltaX[i], action: $0.baseAddress! + i * a, actionSize: a) }
+                let exact = t.actions.withUnsafeBufferPointer {
+                    env.reward(deltaX: t.deltaX[i], action: $0.baseAddress! + i * a, actionSize: a)
+                }
                 if exact.bitPattern != t.rewards[i].bitPattern { inexact += 1 }
             }
-            print("\(env.id): planning reward on the true Δx against the environment's on \(n) transitions: max |error| \(worst), at most \(worstRatio) of the Float32 bound")
-            XCTAssertLessThanOrEqual(worstRatio, 1, "\(env.id) row \(worstRow): planning \(planned[worstRow]), environment \(t.rewards[worstRow])")
-            XCTAssertEqual(inexact, 0, "\(env.id): rows where the reward of the Float64 Δx is not the environment's to the bit")
+            print("\(env.id): planning reward on the true Δx against the environment's on \(n) transitions: max "
+                + "|error| \(worst), at most \(worstRatio) of the Float32 bound")
+            XCTAssertLessThanOrEqual(worstRatio, 1, "\(env.id) row \(worstRow): planning \(planned[worstRow]), "
+                + "environment \(t.rewards[worstRow])")
+            XCTAssertEqual(inexact, 0, "\(env.id): rows where the reward of the Float64 Δx is not the environment's "
+                + "to the bit")
 
             var terminal = [Bool](repeating: true, count: n)
             if let isTerminal = objective.isTerminal {
                 t.next.withUnsafeBufferPointer { isTerminal($0.baseAddress!, n, &terminal) }
-                XCTAssertGreaterThan(t.terminated.filter { $0 }.count, 5, "\(env.id): the transitions must hold terminations")
+                XCTAssertGreaterThan(t.terminated.filter { $0 }.count, 5, "\(env.id): the transitions must hold "
+                    + "terminations")
             } else {
                 XCTAssertFalse(env.canTerminate, env.id)
                 terminal = [Bool](repeating: false, count: n)
@@ -117,7 +134,9 @@ final class ExactRewardTests: XCTestCase {
             // The model's target: Δx beyond the trapezoid of the root's x velocity.
             let residuals = try XCTUnwrap(data.deltaXResiduals, task.id)
             for i in 0..<data.count {
-                XCTAssertEqual(residuals[i], derived[i] - Self.trapezoid(task, data.observations, data.nextObservations, row: i), accuracy: 1e-15, task.id)
+                XCTAssertEqual(
+                    residuals[i], derived[i] - Self.trapezoid(task, data.observations, data.nextObservations, row: i),
+                    accuracy: 1e-15, task.id)
             }
             // The true Δx: replay the episodes from their seeds with the recorded actions.
             var replay = make()
@@ -131,9 +150,12 @@ final class ExactRewardTests: XCTestCase {
                     _ = replay.step(Array(data.actions[(row * a)..<((row + 1) * a)]))
                     let truth = replay.forwardPosition - before
                     let cost = data.actions.withUnsafeBufferPointer {
-                        MuJoCoTask.controlCost($0.baseAddress! + row * a, count: a, weight: type(of: task).controlCostWeight)
+                        MuJoCoTask.controlCost(
+                            $0.baseAddress! + row * a, count: a, weight: type(of: task).controlCostWeight)
                     }
-                    let bound = task.dt * 0x1p-24 * (abs(Double(data.rewards[row])) + cost + type(of: task).healthyReward) / Self.forwardWeight(task) * 1.001
+                    let bound =
+                        task.dt * 0x1p-24 * (abs(Double(data.rewards[row])) + cost + type(of: task).healthyReward)
+                        / Self.forwardWeight(task) * 1.001
                     XCTAssertLessThanOrEqual(abs(derived[row] - truth), bound, "\(task.id) row \(row)")
                     if row + 1 < Int(length) + Int(data.episodeLengths[..<e].reduce(0, +)) {
                         let qposGap = abs((data.infoQpos[(row + 1) * nq] - data.infoQpos[row * nq]) - truth)
@@ -144,7 +166,8 @@ final class ExactRewardTests: XCTestCase {
             }
             print("\(task.id): largest |Δqpos[0] − Δx of the reward| between consecutive rows: \(worstQposGap) m")
             if task is Ant {
-                XCTAssertGreaterThan(worstQposGap, 1e-4, "Ant's reward reads the torso's xpos, not qpos[0] at the observation")
+                XCTAssertGreaterThan(worstQposGap, 1e-4, "Ant's reward reads the torso's xpos, not qpos[0] at the "
+                    + "observation")
             } else {
                 XCTAssertLessThanOrEqual(worstQposGap, 1e-12, "\(task.id): the reward's x is qpos[0]")
             }
@@ -190,7 +213,10 @@ final class ExactRewardTests: XCTestCase {
         XCTAssertEqual(ensemble.fileFormatVersion, "mbrl.ensemble/2")
         let writers: [(String, String, String, (HDF5Group) throws -> Void)] = [
             ("single.h5", single.fileFormatVersion, "mbrl.model/2", { try single.write(to: $0, env: data.env) }),
-            ("ensemble.h5", ensemble.fileFormatVersion, "mbrl.ensemble/1", { try ensemble.write(to: $0, env: data.env) }),
+            (
+                "ensemble.h5", ensemble.fileFormatVersion, "mbrl.ensemble/1",
+                { try ensemble.write(to: $0, env: data.env) }
+            )
         ]
         for (name, version, versionWithoutDeltaX, write) in writers {
             for format in [version, versionWithoutDeltaX] {
@@ -199,12 +225,16 @@ final class ExactRewardTests: XCTestCase {
                 try write(try file.root)
                 try file.close()
             }
-            let (model, env) = try ModelFile.read(fromFile: dir.file(version.replacingOccurrences(of: "/", with: "-") + name))
+            let (model, env) = try ModelFile.read(
+                fromFile: dir.file(version.replacingOccurrences(of: "/", with: "-") + name))
             XCTAssertEqual(env, "HalfCheetah-v4")
             XCTAssertTrue(model.predictsDeltaX, name)
             XCTAssertEqual(model.stats, stats, name)
             // The version without Δx on a model with Δx: refused, naming the disagreement.
-            XCTAssertThrowsError(try ModelFile.read(fromFile: dir.file(versionWithoutDeltaX.replacingOccurrences(of: "/", with: "-") + name))) { error in
+            XCTAssertThrowsError(
+                try ModelFile.read(
+                    fromFile: dir.file(versionWithoutDeltaX.replacingOccurrences(of: "/", with: "-") + name))
+            ) { error in
                 XCTAssertTrue("\(error)".contains("its statistics have Δx"), "\(error)")
             }
         }
@@ -226,19 +256,28 @@ final class ExactRewardTests: XCTestCase {
         var next = [Float](repeating: 0, count: n * o), deltaX = [Float](repeating: .nan, count: n)
         dynamics.predict(observations: observations, actions: actions, count: n, into: &next, auxiliary: &deltaX,
                          context: PredictionContext(seed: 0, step: 0, firstCandidate: 0))
-        for i in 0..<n { XCTAssertEqual(deltaX[i], expected.deltaX[i], accuracy: 1e-4 * max(1, abs(expected.deltaX[i])), "row \(i)") }
-        for i in 0..<(n * o) { XCTAssertEqual(next[i], expected.next[i], accuracy: 1e-4 * max(1, abs(expected.next[i]))) }
+        for i in 0..<n {
+            XCTAssertEqual(deltaX[i], expected.deltaX[i], accuracy: 1e-4 * max(1, abs(expected.deltaX[i])), "row \(i)")
+        }
+        for i in 0..<(n * o) {
+            XCTAssertEqual(next[i], expected.next[i], accuracy: 1e-4 * max(1, abs(expected.next[i])))
+        }
         // The ensemble: the expectation is the mean of the members' Δx (their mean outputs, unnormalized).
         let members = ensemble.predictMembersDeltaX(observations: observations, actions: actions)
-        let expectation = EnsembleDynamics(ensemble, settings: PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean), capacity: n)
+        let expectation = EnsembleDynamics(
+            ensemble, settings: PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean),
+            capacity: n)
         XCTAssertEqual(expectation.auxiliarySize, 1)
         expectation.predict(observations: observations, actions: actions, count: n, into: &next, auxiliary: &deltaX,
                             context: PredictionContext(seed: 0, step: 0, firstCandidate: 0))
         for i in 0..<n {
-            XCTAssertEqual(deltaX[i], (members[i] + members[n + i]) / 2, accuracy: 1e-4 * max(1, abs(members[i])), "row \(i)")
+            XCTAssertEqual(
+                deltaX[i], (members[i] + members[n + i]) / 2, accuracy: 1e-4 * max(1, abs(members[i])), "row \(i)")
         }
         // TS-∞ with sampled particles: each particle's Δx is its member's mean plus its member's noise.
-        let sampled = EnsembleDynamics(ensemble, settings: PropagationSettings(propagation: .tsInf, particles: 2, prediction: .sample), capacity: 2 * n)
+        let sampled = EnsembleDynamics(
+            ensemble, settings: PropagationSettings(propagation: .tsInf, particles: 2, prediction: .sample),
+            capacity: 2 * n)
         var next2 = [Float](repeating: 0, count: 2 * n * o), deltaX2 = [Float](repeating: .nan, count: 2 * n)
         let twice = observations + observations, twiceActions = actions + actions
         sampled.predict(observations: twice, actions: twiceActions, count: 2 * n, into: &next2, auxiliary: &deltaX2,
@@ -263,11 +302,16 @@ final class ExactRewardTests: XCTestCase {
         let ensemble = EnsembleModel(stats: stats, hidden: 16, depth: 2, members: 2, seed: 6)
         let cases: [(String, BatchDynamics, any LearnedModel)] = [
             ("single", ModelDynamics(single, capacity: candidates), single),
-            ("ensemble", EnsembleDynamics(ensemble, settings: PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean),
-                                          capacity: candidates), ensemble),
+            (
+                "ensemble",
+                EnsembleDynamics(
+                    ensemble, settings: PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean),
+                    capacity: candidates), ensemble
+            )
         ]
         for (name, dynamics, model) in cases {
-            let evaluator = TrajectoryEvaluator(dynamics: dynamics, objective: objective, capacity: candidates, horizon: horizon)
+            let evaluator = TrajectoryEvaluator(
+                dynamics: dynamics, objective: objective, capacity: candidates, horizon: horizon)
             evaluator.evaluate(from: start, sequences: sequences, count: candidates)
             for c in 0..<candidates {
                 var state = start, total: Float = 0
@@ -275,11 +319,14 @@ final class ExactRewardTests: XCTestCase {
                     let action = Array(sequences[((h * candidates + c) * a)..<((h * candidates + c + 1) * a)])
                     let (next, deltaX) = Self.meanPrediction(model, observation: state, action: action)
                     var reward: Float = 0
-                    env.rewards(observations: state, actions: action, nextObservations: next, deltaXResiduals: [deltaX], count: 1, into: &reward)
+                    env.rewards(
+                        observations: state, actions: action, nextObservations: next, deltaXResiduals: [deltaX],
+                        count: 1, into: &reward)
                     total += reward
                     state = next
                 }
-                XCTAssertEqual(evaluator.returns[c], total, accuracy: 1e-3 * max(1, abs(total)), "\(name) candidate \(c)")
+                XCTAssertEqual(
+                    evaluator.returns[c], total, accuracy: 1e-3 * max(1, abs(total)), "\(name) candidate \(c)")
             }
         }
     }

@@ -1,4 +1,9 @@
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLData
+@testable import MBRLEnvironments
+@testable import MBRLModels
+@testable import MBRLPlanning
+@testable import MBRLRollouts
 import MBRLTestSupport
 import XCTest
 
@@ -10,10 +15,14 @@ final class ReferenceDynamics: BatchDynamics {
     init(_ model: DynamicsModel, capacity: Int) { self.model = model; self.capacity = capacity }
     var observationSize: Int { model.observationSize }
     var actionSize: Int { model.actionSize }
-    func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int, into next: UnsafeMutablePointer<Float>) {
+    func predict(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+        into next: UnsafeMutablePointer<Float>
+    ) {
         let o = observationSize, a = actionSize
-        let result = model.predictNextObservations(observations: Array(UnsafeBufferPointer(start: observations, count: count * o)),
-                                                   actions: Array(UnsafeBufferPointer(start: actions, count: count * a)))
+        let result = model.predictNextObservations(
+            observations: Array(UnsafeBufferPointer(start: observations, count: count * o)),
+            actions: Array(UnsafeBufferPointer(start: actions, count: count * a)))
         for i in 0..<(count * o) { next[i] = result[i] }
     }
     func copy() -> BatchDynamics { ReferenceDynamics(model, capacity: capacity) }
@@ -46,7 +55,8 @@ final class FastPathTests: XCTestCase {
             var fastConfig = config
             fastConfig.threads = 2
             let objective = PlanningObjective(environment: Pendulum())
-            let fast = fastConfig.make(dynamics: ModelDynamics(model, capacity: fastConfig.rowsPerWorker), objective: objective)
+            let fast = fastConfig.make(
+                dynamics: ModelDynamics(model, capacity: fastConfig.rowsPerWorker), objective: objective)
             let reference = config.make(dynamics: ReferenceDynamics(model, capacity: 256), objective: objective)
             var fastRNG = RandomGenerator(seed: 8), referenceRNG = RandomGenerator(seed: 8)
             var env = Pendulum()
@@ -67,8 +77,10 @@ final class FastPathTests: XCTestCase {
     func testEvaluatorReturnsMatchTheReference() {
         let model = trainedModel()
         let objective = PlanningObjective(environment: Pendulum())
-        let fast = TrajectoryEvaluator(dynamics: ModelDynamics(model, capacity: 150), objective: objective, capacity: 300, horizon: 12, threads: 2)
-        let reference = TrajectoryEvaluator(dynamics: ReferenceDynamics(model, capacity: 300), objective: objective, capacity: 300, horizon: 12)
+        let fast = TrajectoryEvaluator(
+            dynamics: ModelDynamics(model, capacity: 150), objective: objective, capacity: 300, horizon: 12, threads: 2)
+        let reference = TrajectoryEvaluator(
+            dynamics: ReferenceDynamics(model, capacity: 300), objective: objective, capacity: 300, horizon: 12)
         var rng = RandomGenerator(seed: 4)
         let sequences = (0..<(300 * 12)).map { _ in Float(rng.uniform(-2, 2)) }
         fast.evaluate(from: [0.3, -0.95, 1.2], sequences: sequences, count: 300)

@@ -1,6 +1,6 @@
 import CHDF5
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
 import MBRLTestSupport
 import XCTest
 
@@ -20,7 +20,8 @@ final class HDF5DamageTests: XCTestCase {
         let fid = H5Fopen(path, mbrl_h5f_acc_rdwr(), mbrl_h5p_default())
         let did = H5Dopen2(fid, "flags", mbrl_h5p_default())
         var bytes: [UInt8] = [1, 2, 0]
-        XCTAssertGreaterThanOrEqual(H5Dwrite(did, Bool.hdf5MemoryType, mbrl_h5s_all(), mbrl_h5s_all(), mbrl_h5p_default(), &bytes), 0)
+        XCTAssertGreaterThanOrEqual(
+            H5Dwrite(did, Bool.hdf5MemoryType, mbrl_h5s_all(), mbrl_h5s_all(), mbrl_h5p_default(), &bytes), 0)
         H5Dclose(did)
         let aid = H5Aopen(fid, "on", mbrl_h5p_default())
         var two: UInt8 = 2
@@ -36,7 +37,8 @@ final class HDF5DamageTests: XCTestCase {
         let fid = H5Fopen(path, mbrl_h5f_acc_rdonly(), mbrl_h5p_default())
         let did = H5Dopen2(fid, "flags", mbrl_h5p_default())
         var bytes = [UInt8](repeating: 9, count: 3)
-        XCTAssertGreaterThanOrEqual(H5Dread(did, Bool.hdf5MemoryType, mbrl_h5s_all(), mbrl_h5s_all(), mbrl_h5p_default(), &bytes), 0)
+        XCTAssertGreaterThanOrEqual(
+            H5Dread(did, Bool.hdf5MemoryType, mbrl_h5s_all(), mbrl_h5s_all(), mbrl_h5p_default(), &bytes), 0)
         XCTAssertEqual(bytes, [1, 2, 0])
         H5Dclose(did)
         H5Fclose(fid)
@@ -85,7 +87,8 @@ final class HDF5DamageTests: XCTestCase {
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
         XCTAssertGreaterThan(size, 1_200_000_000_000)
         XCTAssertThrowsError(try HDF5File.open(at: path).root.read("x", as: Float.self)) { error in
-            XCTAssertTrue("\(error)".hasPrefix("\(path): x: the values of shape (100000000000, 3) need 1.2 TB, more than the "), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("\(path): x: the values of shape (100000000000, 3) need 1.2 TB, more "
+                + "than the "), "\(error)")
             XCTAssertTrue("\(error)".hasSuffix(" this process may use"), "\(error)")
         }
     }
@@ -105,7 +108,8 @@ final class HDF5DamageTests: XCTestCase {
         H5Pset_deflate(dcpl, 6)
         let did = H5Dcreate2(fid, "x", mbrl_h5t_ieee_f64le(), space, mbrl_h5p_default(), dcpl, mbrl_h5p_default())
         let values = (0..<1000).map { Double($0) }
-        XCTAssertGreaterThanOrEqual(H5Dwrite(did, mbrl_h5t_native_double(), mbrl_h5s_all(), mbrl_h5s_all(), mbrl_h5p_default(), values), 0)
+        XCTAssertGreaterThanOrEqual(
+            H5Dwrite(did, mbrl_h5t_native_double(), mbrl_h5s_all(), mbrl_h5s_all(), mbrl_h5p_default(), values), 0)
         H5Dclose(did); H5Pclose(dcpl); H5Sclose(space); H5Fclose(fid)
 
         let reopened = try HDF5File.open(at: path)
@@ -117,11 +121,15 @@ final class HDF5DamageTests: XCTestCase {
     /// The parse of a global heap collection that HDF5 1.10 would do, with every bound checked.
     func testGlobalHeapCollectionParse() {
         func collection(_ objects: [(index: UInt16, size: UInt64)], size: UInt64 = 4096) -> [UInt8] {
-            func le(_ value: UInt64, _ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+            func le(_ value: UInt64, _ count: Int) -> [UInt8] {
+                (0..<count).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+            }
             var bytes = Array("GCOL".utf8) + [1, 0, 0, 0] + le(size, 8)
             for (index, objectSize) in objects {
                 bytes += le(UInt64(index), 2) + [1, 0, 0, 0, 0, 0] + le(objectSize, 8)
-                if index != 0, objectSize < size { bytes += [UInt8](repeating: 0x61, count: Int((objectSize + 7) / 8 * 8)) }
+                if index != 0, objectSize < size {
+                    bytes += [UInt8](repeating: 0x61, count: Int((objectSize + 7) / 8 * 8))
+                }
             }
             return bytes + [UInt8](repeating: 0, count: max(0, Int(size) - bytes.count))
         }
@@ -142,7 +150,9 @@ final class HDF5DamageTests: XCTestCase {
 /// The watchdog's bound for an input: generous for real files, overridable for tests.
 final class InputGuardTests: XCTestCase {
     func testTimeLimitGrowsWithTheFileSize() throws {
-        try XCTSkipIf(ProcessInfo.processInfo.environment[InputGuard.timeoutVariable] != nil, "\(InputGuard.timeoutVariable) is set")
+        try XCTSkipIf(
+            ProcessInfo.processInfo.environment[InputGuard.timeoutVariable] != nil,
+            "\(InputGuard.timeoutVariable) is set")
         XCTAssertEqual(InputGuard.timeLimit(forSize: 0), 30)
         XCTAssertEqual(InputGuard.timeLimit(forSize: 28_664), 31)
         XCTAssertEqual(InputGuard.timeLimit(forSize: 5_000_000_000), 530)

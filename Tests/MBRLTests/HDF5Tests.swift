@@ -1,5 +1,6 @@
 import CHDF5
-import MBRL
+import MBRLCore
+import MBRLEnvironments
 import MBRLTestSupport
 import XCTest
 
@@ -30,7 +31,9 @@ final class HDF5Tests: XCTestCase {
         XCTAssertEqual(try r.readScalar("scalar_float", as: Float.self), 1.5)
         XCTAssertEqual(try r.read("scalar_int", as: Int64.self).shape, [])
         XCTAssertEqual(try r.read("vector_double", as: Double.self), ShapedArray(shape: [3], values: [1.0, -2.5, .pi]))
-        XCTAssertEqual(try r.read("matrix_float", as: Float.self), ShapedArray(shape: [2, 3], values: (0..<6).map { Float($0) / 3 }))
+        XCTAssertEqual(
+            try r.read("matrix_float", as: Float.self),
+            ShapedArray(shape: [2, 3], values: (0..<6).map { Float($0) / 3 }))
         XCTAssertEqual(try r.read("cube_int", as: Int64.self).shape, [2, 3, 4])
         XCTAssertEqual(try r.read("cube_int", as: Int64.self).values, (0..<24).map { Int64($0 - 12) })
         XCTAssertEqual(try r.read("flags", as: Bool.self).values, [true, false, true, true])
@@ -83,7 +86,8 @@ final class HDF5Tests: XCTestCase {
         XCTAssertThrowsError(try HDF5File.open(at: dir.file("empty.h5"))) { error in
             XCTAssertEqual("\(error)", "\(dir.file("empty.h5")): empty file, not HDF5")
         }
-        XCTAssertTrue(FileManager.default.createFile(atPath: dir.file("text.h5"), contents: Data("not hdf5 at all".utf8)))
+        XCTAssertTrue(
+            FileManager.default.createFile(atPath: dir.file("text.h5"), contents: Data("not hdf5 at all".utf8)))
         XCTAssertThrowsError(try HDF5File.open(at: dir.file("text.h5"))) { error in
             XCTAssertEqual("\(error)", "\(dir.file("text.h5")): not an HDF5 file")
         }
@@ -113,7 +117,8 @@ final class HDF5Tests: XCTestCase {
             XCTAssertTrue("\(error)".hasSuffix("small_ints: has type int8, expected bool"), "\(error)")
         }
         XCTAssertThrowsError(try root.read("switch", as: Bool.self)) { error in
-            XCTAssertTrue("\(error)".hasSuffix("switch: is an enum other than h5py's bool (FALSE = 0, TRUE = 1)"), "\(error)")
+            XCTAssertTrue(
+                "\(error)".hasSuffix("switch: is an enum other than h5py's bool (FALSE = 0, TRUE = 1)"), "\(error)")
         }
     }
 

@@ -1,5 +1,7 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLModels
+@testable import MBRLPlanning
 import MBRLTestSupport
 import XCTest
 
@@ -12,7 +14,10 @@ final class Clock: BatchDynamics {
         self.actionSize = actionSize
         self.capacity = capacity
     }
-    func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int, into next: UnsafeMutablePointer<Float>) {
+    func predict(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+        into next: UnsafeMutablePointer<Float>
+    ) {
         for r in 0..<count { next[r] = observations[r] + 1 }
     }
     func copy() -> BatchDynamics { Clock(actionSize: actionSize, capacity: capacity) }
@@ -21,17 +26,18 @@ final class Clock: BatchDynamics {
 
     static func objective(low: [Float], high: [Float]) -> PlanningObjective {
         let a = low.count
-        return PlanningObjective(observationSize: 1, actionSize: a, actionLow: low, actionHigh: high, rewardReadsNextObservation: false,
-                                 rewards: { s, actions, _, n, r in
-                                     for i in 0..<n {
-                                         var sum: Float = 0
-                                         for j in 0..<a {
-                                             let d = actions[i * a + j] - target(time: s[i], component: j)
-                                             sum += d * d
-                                         }
-                                         r[i] = -sum
-                                     }
-                                 })
+        return PlanningObjective(
+            observationSize: 1, actionSize: a, actionLow: low, actionHigh: high, rewardReadsNextObservation: false,
+            rewards: { s, actions, _, n, r in
+                for i in 0..<n {
+                    var sum: Float = 0
+                    for j in 0..<a {
+                        let d = actions[i * a + j] - target(time: s[i], component: j)
+                        sum += d * d
+                    }
+                    r[i] = -sum
+                }
+            })
     }
 }
 
@@ -57,10 +63,15 @@ final class ICEMTests: XCTestCase {
             c.keepFraction = Float(settings[7])
             c.initialStd = Float(settings[8])
             let a = Int(settings[9]), steps = Int(settings[10]), h = c.horizon, k = c.elites, rounds = c.iterations
-            let low = try group.read("action_low", as: Float.self).values, high = try group.read("action_high", as: Float.self).values
-            let planner = ICEMPlanner(dynamics: Clock(actionSize: a, capacity: c.rowsPerWorker), objective: Clock.objective(low: low, high: high),
-                                      configuration: c)
-            XCTAssertLessThan(maxRelativeError(planner.noise.basis, try group.read("basis", as: Float.self).values, floor: 1).error, 1e-6, name)
+            let low = try group.read("action_low", as: Float.self).values,
+                high = try group.read("action_high", as: Float.self).values
+            let planner = ICEMPlanner(
+                dynamics: Clock(actionSize: a, capacity: c.rowsPerWorker),
+                objective: Clock.objective(low: low, high: high),
+                configuration: c)
+            XCTAssertLessThan(
+                maxRelativeError(planner.noise.basis, try group.read("basis", as: Float.self).values, floor: 1).error,
+                1e-6, name)
 
             let normals = try group.read("normals", as: Float.self).values
             var used = 0
@@ -69,20 +80,34 @@ final class ICEMTests: XCTestCase {
             let observations = try group.read("observations", as: Float.self).values
             let actions = try group.read("actions", as: Float.self).values
             for t in 0..<steps {
-                let action = planner.plan(from: [observations[t]], normal: { defer { used += 1 }; return normals[used] }, evaluationSeed: { 0 })
-                XCTAssertLessThan(maxRelativeError(action, Array(actions[(t * a)..<((t + 1) * a)]), floor: 1).error, 1e-5, "\(name) step \(t)")
+                let action = planner.plan(
+                    from: [observations[t]],
+                    normal: {
+                        defer { used += 1 }; return normals[used]
+                    }, evaluationSeed: { 0 })
+                XCTAssertLessThan(
+                    maxRelativeError(action, Array(actions[(t * a)..<((t + 1) * a)]), floor: 1).error, 1e-5,
+                    "\(name) step \(t)")
             }
             XCTAssertEqual(used, Int(try group.readScalar("normals_used", as: Int64.self)), "\(name): normals drawn")
 
-            XCTAssertEqual(recorded.map(\.scored), try group.read("scored", as: Int64.self).values.map { Int($0) }, name)
+            XCTAssertEqual(
+                recorded.map(\.scored), try group.read("scored", as: Int64.self).values.map { Int($0) }, name)
             let eliteReturns = try group.read("elite_returns", as: Float.self).values
-            let means = try group.read("means", as: Float.self).values, stds = try group.read("stds", as: Float.self).values
+            let means = try group.read("means", as: Float.self).values,
+                stds = try group.read("stds", as: Float.self).values
             XCTAssertEqual(recorded.count, steps * rounds)
             for (r, round) in recorded.enumerated() {
                 let what = "\(name) step \(r / rounds) round \(r % rounds)"
-                XCTAssertLessThan(maxRelativeError(round.eliteReturns, Array(eliteReturns[(r * k)..<((r + 1) * k)]), floor: 1).error, 1e-5, what)
-                XCTAssertLessThan(maxRelativeError(round.mean, Array(means[(r * h * a)..<((r + 1) * h * a)]), floor: 1).error, 1e-5, what)
-                XCTAssertLessThan(maxRelativeError(round.std, Array(stds[(r * h * a)..<((r + 1) * h * a)]), floor: 1).error, 1e-5, what)
+                XCTAssertLessThan(
+                    maxRelativeError(round.eliteReturns, Array(eliteReturns[(r * k)..<((r + 1) * k)]), floor: 1).error,
+                    1e-5, what)
+                XCTAssertLessThan(
+                    maxRelativeError(round.mean, Array(means[(r * h * a)..<((r + 1) * h * a)]), floor: 1).error, 1e-5,
+                    what)
+                XCTAssertLessThan(
+                    maxRelativeError(round.std, Array(stds[(r * h * a)..<((r + 1) * h * a)]), floor: 1).error, 1e-5,
+                    what)
             }
         }
     }
@@ -117,8 +142,10 @@ final class ICEMTests: XCTestCase {
     /// The least-squares slope of log power against log frequency over 0 < k < H/2.
     func spectralSlope(_ power: [Double], horizon n: Int) -> Double {
         let points = (1..<((n + 1) / 2)).map { (log(Double($0)), log(power[$0])) }
-        let mx = points.map(\.0).reduce(0, +) / Double(points.count), my = points.map(\.1).reduce(0, +) / Double(points.count)
-        let sxy = points.map { ($0.0 - mx) * ($0.1 - my) }.reduce(0, +), sxx = points.map { ($0.0 - mx) * ($0.0 - mx) }.reduce(0, +)
+        let mx = points.map(\.0).reduce(0, +) / Double(points.count),
+            my = points.map(\.1).reduce(0, +) / Double(points.count)
+        let sxy = points.map { ($0.0 - mx) * ($0.1 - my) }.reduce(0, +),
+            sxx = points.map { ($0.0 - mx) * ($0.0 - mx) }.reduce(0, +)
         return sxy / sxx
     }
 
@@ -137,7 +164,8 @@ final class ICEMTests: XCTestCase {
             let power = meanPeriodogram(samples)
             XCTAssertEqual(spectralSlope(power, horizon: horizon), -Double(beta), accuracy: 0.1, "β \(beta)")
             lowFraction[beta] = (power[0] + power[1] + power[2]) / power.reduce(0, +)
-            correlation[beta] = samples.map { x in (0..<(horizon - 1)).map { Double(x[$0] * x[$0 + 1]) }.reduce(0, +) }.reduce(0, +)
+            correlation[beta] =
+                samples.map { x in (0..<(horizon - 1)).map { Double(x[$0] * x[$0 + 1]) }.reduce(0, +) }.reduce(0, +)
                 / Double(count * (horizon - 1))
         }
         XCTAssertEqual(correlation[0]!, 0, accuracy: 0.03, "white noise: neighbours uncorrelated")
@@ -189,7 +217,8 @@ final class ICEMTests: XCTestCase {
         c.iterations = 6
         c.beta = 1
         let low: [Float] = [-1, -0.5], high: [Float] = [1, 0.8]
-        let planner = c.make(dynamics: Clock(actionSize: 2, capacity: c.rowsPerWorker), objective: Clock.objective(low: low, high: high))
+        let planner = c.make(
+            dynamics: Clock(actionSize: 2, capacity: c.rowsPerWorker), objective: Clock.objective(low: low, high: high))
         var rng = RandomGenerator(seed: 4)
         for t in 0..<6 {
             let u = planner.action(for: [Float(t)], rng: &rng)
@@ -210,9 +239,11 @@ final class ICEMTests: XCTestCase {
         c.elites = 5
         c.iterations = 3
         c.alpha = 0.5
-        let objective = PlanningObjective(observationSize: 1, actionSize: 1, actionLow: [-1], actionHigh: [1], rewardReadsNextObservation: false,
-                                          rewards: { s, a, _, n, r in for i in 0..<n { r[i] = s[i] == 0 ? -(a[i] - 0.3) * (a[i] - 0.3) : 0 } })
-        let planner = ICEMPlanner(dynamics: Clock(actionSize: 1, capacity: c.rowsPerWorker), objective: objective, configuration: c)
+        let objective = PlanningObjective(
+            observationSize: 1, actionSize: 1, actionLow: [-1], actionHigh: [1], rewardReadsNextObservation: false,
+            rewards: { s, a, _, n, r in for i in 0..<n { r[i] = s[i] == 0 ? -(a[i] - 0.3) * (a[i] - 0.3) : 0 } })
+        let planner = ICEMPlanner(
+            dynamics: Clock(actionSize: 1, capacity: c.rowsPerWorker), objective: objective, configuration: c)
         var rounds: [ICEMPlanner.Round] = []
         planner.onRound = { rounds.append($0) }
         var rng = RandomGenerator(seed: 5)

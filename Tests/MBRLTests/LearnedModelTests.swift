@@ -1,5 +1,9 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLData
+@testable import MBRLEnvironments
+@testable import MBRLModels
+@testable import MBRLPlanning
 import MBRLTestSupport
 import XCTest
 
@@ -19,8 +23,10 @@ final class LearnedModelTests: XCTestCase {
         XCTAssertEqual(PropagationSettings(PropagationRequest(), deterministic: true).prediction, .mean)
         XCTAssertEqual(PropagationSettings(PropagationRequest(propagation: .expectation), deterministic: false),
                        PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean))
-        XCTAssertEqual(PropagationSettings(PropagationRequest(propagation: .ts1, particles: 6, prediction: .mean), deterministic: false),
-                       PropagationSettings(propagation: .ts1, particles: 6, prediction: .mean))
+        XCTAssertEqual(
+            PropagationSettings(
+                PropagationRequest(propagation: .ts1, particles: 6, prediction: .mean), deterministic: false),
+            PropagationSettings(propagation: .ts1, particles: 6, prediction: .mean))
         XCTAssertTrue(PropagationRequest().isEmpty)
         XCTAssertFalse(PropagationRequest(prediction: .mean).isEmpty)
     }
@@ -34,7 +40,8 @@ final class LearnedModelTests: XCTestCase {
         XCTAssertEqual(engine.byteCount, planner.byteCount(model: model.config, observationSize: 3, actionSize: 1))
         XCTAssertEqual(engine.dynamics.capacity, 15)
         XCTAssertTrue(engine.config.isEmpty)
-        XCTAssertThrowsError(try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 4))) { error in
+        XCTAssertThrowsError(try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 4))) {
+            error in
             XCTAssertEqual(error as? PlanningEngine.Failure, .propagationNeedsEnsemble)
         }
     }
@@ -50,14 +57,20 @@ final class LearnedModelTests: XCTestCase {
         XCTAssertEqual(engine.dynamics.particles, 4)
         XCTAssertEqual(engine.dynamics.capacity, 5 * 4)
         XCTAssertEqual(engine.config, settings.json)
-        let perWorker = try XCTUnwrap(EnsembleDynamics.byteCount(model.config, settings: settings, elites: 2, capacity: 20, observationSize: 3))
+        let perWorker = try XCTUnwrap(
+            EnsembleDynamics.byteCount(model.config, settings: settings, elites: 2, capacity: 20, observationSize: 3))
         XCTAssertEqual(engine.byteCount, try XCTUnwrap(planner.planningBytes(actionSize: 1)) + 2 * perWorker)
-        XCTAssertThrowsError(try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 3))) { error in
-            XCTAssertEqual(error as? PlanningEngine.Failure,
-                           .propagation("--particles 3 must be a multiple of the model's 2 elite members (each member takes an equal share)"))
+        XCTAssertThrowsError(try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 3))) {
+            error in
+            XCTAssertEqual(
+                error as? PlanningEngine.Failure,
+                .propagation(
+                    "--particles 3 must be a multiple of the model's 2 elite members (each "
+                        + "member takes an equal share)"))
         }
         planner.candidates = 20_000
-        XCTAssertThrowsError(try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 10_000))) { error in
+        XCTAssertThrowsError(try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 10_000)))
+        { error in
             XCTAssertEqual(error as? PlanningEngine.Failure, .tooManyRowsPerWorker(particles: 10_000))
         }
     }
@@ -82,7 +95,31 @@ final class LearnedModelTests: XCTestCase {
             let back = read.predictiveMoments(observations: observations, actions: actions)
             XCTAssertEqual(back.mean, written.mean, name)
             XCTAssertEqual(back.variance, written.variance, name)
-            XCTAssertEqual(read.elitePredictions(observations: observations, actions: actions).count, name == "ensemble.h5" ? 2 : 0)
+            XCTAssertEqual(
+                read.elitePredictions(observations: observations, actions: actions).count, name == "ensemble.h5" ? 2 : 0
+            )
+        }
+    }
+
+    /// `ModelFile.read(fromFile:single:ensemble:)` hands each kind to its own closure: the plan stage
+    /// opens either kind as a `PlanningModel`, and an ensemble's warm start refuses a single network.
+    func testEachKindOpensAsAPlanningModelAndOnlyAnEnsembleWarmStartsAnEnsemble() throws {
+        let single = DynamicsModel(stats: stats(), hidden: 8, depth: 2, seed: 2)
+        let ensemble = EnsembleModel(stats: stats(), hidden: 8, depth: 2, members: 3, seed: 2)
+        for (name, model) in [("single.h5", single as any LearnedModel), ("ensemble.h5", ensemble)] {
+            let file = try HDF5File.create(at: dir.file(name))
+            try file.root.setAttribute("format", model.fileFormatVersion)
+            try model.write(to: file.root, env: "Pendulum-v1")
+            try file.close()
+            let (read, env) = try ModelFile.readPlanningModel(fromFile: dir.file(name))
+            XCTAssertEqual(env, "Pendulum-v1")
+            XCTAssertTrue(type(of: read) == type(of: model), name)
+        }
+        let other = EnsembleModel(stats: stats(), hidden: 8, depth: 2, members: 3, seed: 5)
+        XCTAssertNoThrow(try other.loadWeights(fromFile: dir.file("ensemble.h5")))
+        XCTAssertThrowsError(try other.loadWeights(fromFile: dir.file("single.h5"))) { error in
+            XCTAssertEqual("\(error)", dir.file("single.h5") + ": is a single-network model, but this training builds "
+                           + "the ensemble \(other.config)")
         }
     }
 
@@ -94,10 +131,13 @@ final class LearnedModelTests: XCTestCase {
         let elites = ensemble.elitePredictions(observations: observations, actions: actions)
         let (mean, variance) = ensemble.predictiveMoments(observations: observations, actions: actions)
         for i in 0..<3 {
-            let m = elites.map { Double($0.mean[$0.mean.startIndex + i]) }, v = elites.map { Double($0.variance[$0.variance.startIndex + i]) }
+            let m = elites.map { Double($0.mean[$0.mean.startIndex + i]) },
+                v = elites.map { Double($0.variance[$0.variance.startIndex + i]) }
             let mu = (m[0] + m[1]) / 2
             XCTAssertEqual(mean[i], mu, accuracy: 1e-9)
-            XCTAssertEqual(variance[i], (v[0] + v[1]) / 2 + ((m[0] - mu) * (m[0] - mu) + (m[1] - mu) * (m[1] - mu)) / 2, accuracy: 1e-6)
+            XCTAssertEqual(
+                variance[i], (v[0] + v[1]) / 2 + ((m[0] - mu) * (m[0] - mu) + (m[1] - mu) * (m[1] - mu)) / 2,
+                accuracy: 1e-6)
         }
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLEnvironments
+@testable import MBRLModels
 import MBRLTestSupport
 import XCTest
 
@@ -11,7 +13,8 @@ final class MbrlLibTests: XCTestCase {
         let (model, env) = try EnsembleModel.read(fromFile: Repository.fixture("mbrl_lib_ensemble.h5"))
         XCTAssertEqual(env, "Pendulum-v1")
         let vectors = try HDF5File.open(at: Repository.fixture("mbrl_lib_vectors.h5")).root
-        let obs = try vectors.read("observations", as: Float.self).values, act = try vectors.read("actions", as: Float.self).values
+        let obs = try vectors.read("observations", as: Float.self).values,
+            act = try vectors.read("actions", as: Float.self).values
         let inputs = try vectors.read("inputs", as: Float.self).values
         let n = act.count, b = model.config.members, o = 3
         XCTAssertEqual(try vectors.read("member_mean", as: Float.self).shape, [b, n, o])
@@ -23,7 +26,8 @@ final class MbrlLibTests: XCTestCase {
         let network = model.network
         network.reserve(rows: n)
         network.forward(Array(repeating: inputs, count: b).flatMap { $0 }, count: n)
-        let mean = try vectors.read("member_mean", as: Float.self).values, logvar = try vectors.read("member_logvar", as: Float.self).values
+        let mean = try vectors.read("member_mean", as: Float.self).values,
+            logvar = try vectors.read("member_logvar", as: Float.self).values
         for i in 0..<(b * n * o) {
             XCTAssertEqual(network.head[(i / o) * 6 + i % o], mean[i], accuracy: 1e-5, "mean \(i)")
             XCTAssertEqual(network.logvar[i], logvar[i], accuracy: 1e-5, "logvar \(i)")

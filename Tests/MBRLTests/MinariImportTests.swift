@@ -1,5 +1,7 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLData
+import MBRLEnvironments
 import MBRLTestSupport
 import XCTest
 
@@ -22,7 +24,9 @@ final class MinariImportTests: XCTestCase {
         XCTAssertEqual(data.episodeLengths, [20, 20, 20, 12])
         XCTAssertEqual(data.episodeSeeds, [0, 1, 2, 3])
         // Summed in order; NumPy's pairwise np.sum may differ in the last bit.
-        for (sum, minari) in zip(data.episodeReturns, [-114.1132112324294, -111.67400615922853, -117.18542560719405, -100.65321886590112]) {
+        for (sum, minari) in zip(
+            data.episodeReturns, [-114.1132112324294, -111.67400615922853, -117.18542560719405, -100.65321886590112])
+        {
             XCTAssertEqual(sum, minari, accuracy: 1e-13 * abs(minari))
         }
         XCTAssertFalse(data.hasSimulatorStates)
@@ -36,7 +40,9 @@ final class MinariImportTests: XCTestCase {
         for (sum, minari) in zip(data.episodeReturns, [-0.028486566961455684, -5.641347581331709, -5.855662056504019]) {
             XCTAssertEqual(sum, minari, accuracy: 1e-13)
         }
-        XCTAssertEqual(Array(data.observations[0..<3]), [-0.04604265724722594, -0.09180529521276107, -0.09669447289429418].map { Float($0) })
+        XCTAssertEqual(
+            Array(data.observations[0..<3]),
+            [-0.04604265724722594, -0.09180529521276107, -0.09669447289429418].map { Float($0) })
         XCTAssertEqual(data.qposSize, 9)
         XCTAssertEqual(data.qvelSize, 9)
         try checkRows(data, against: dataset.dataFile, observationSize: 17, actionSize: 6)
@@ -44,7 +50,8 @@ final class MinariImportTests: XCTestCase {
         let root = try file.root
         var row = 0
         for e in 0..<3 {
-            let qpos = try root.read("episode_\(e)/infos/qpos", as: Double.self), qvel = try root.read("episode_\(e)/infos/qvel", as: Double.self)
+            let qpos = try root.read("episode_\(e)/infos/qpos", as: Double.self),
+                qvel = try root.read("episode_\(e)/infos/qvel", as: Double.self)
             for t in 0..<15 {
                 XCTAssertEqual(Array(data.infoQpos[(row * 9)..<((row + 1) * 9)]), Array(qpos.row(t)))
                 XCTAssertEqual(Array(data.infoQvel[(row * 9)..<((row + 1) * 9)]), Array(qvel.row(t)))
@@ -53,7 +60,10 @@ final class MinariImportTests: XCTestCase {
         }
         // The starts plan uses: (qpos, qvel) of each episode's first row, the state Gymnasium reset to.
         let starts = try XCTUnwrap(data.episodeStartStates(in: .halfcheetah))
-        XCTAssertEqual(starts[1], Array(try root.read("episode_1/infos/qpos", as: Double.self).row(0)) + Array(try root.read("episode_1/infos/qvel", as: Double.self).row(0)))
+        XCTAssertEqual(
+            starts[1],
+            Array(try root.read("episode_1/infos/qpos", as: Double.self).row(0))
+                + Array(try root.read("episode_1/infos/qvel", as: Double.self).row(0)))
         try file.close()
     }
 
@@ -69,9 +79,15 @@ final class MinariImportTests: XCTestCase {
             let rewards = try root.read("episode_\(e)/rewards", as: Double.self)
             let truncations = try root.read("episode_\(e)/truncations", as: Bool.self)
             for t in 0..<Int(length) {
-                XCTAssertEqual(Array(data.observations[(row * o)..<((row + 1) * o)]), observations.row(t).map { Float($0) }, file: file, line: line)
-                XCTAssertEqual(Array(data.nextObservations[(row * o)..<((row + 1) * o)]), observations.row(t + 1).map { Float($0) }, file: file, line: line)
-                XCTAssertEqual(Array(data.actions[(row * a)..<((row + 1) * a)]), actions.row(t).map { Float($0) }, file: file, line: line)
+                XCTAssertEqual(
+                    Array(data.observations[(row * o)..<((row + 1) * o)]), observations.row(t).map { Float($0) },
+                    file: file, line: line)
+                XCTAssertEqual(
+                    Array(data.nextObservations[(row * o)..<((row + 1) * o)]),
+                    observations.row(t + 1).map { Float($0) }, file: file, line: line)
+                XCTAssertEqual(
+                    Array(data.actions[(row * a)..<((row + 1) * a)]), actions.row(t).map { Float($0) }, file: file,
+                    line: line)
                 XCTAssertEqual(data.rewards[row], Float(rewards.values[t]), file: file, line: line)
                 XCTAssertEqual(data.timeouts[row], truncations.values[t], file: file, line: line)
                 XCTAssertFalse(data.terminals[row], file: file, line: line)
@@ -96,7 +112,8 @@ final class MinariImportTests: XCTestCase {
         let a = Transitions.heldOutEpisodes(of: 10, fraction: 0.2, seed: 7)
         XCTAssertEqual(a.count, 2)
         XCTAssertEqual(a, Transitions.heldOutEpisodes(of: 10, fraction: 0.2, seed: 7))
-        XCTAssertNotEqual((0..<20).map { Transitions.heldOutEpisodes(of: 10, fraction: 0.2, seed: UInt64($0)) }.count { $0 == a }, 20)
+        XCTAssertNotEqual(
+            (0..<20).map { Transitions.heldOutEpisodes(of: 10, fraction: 0.2, seed: UInt64($0)) }.count { $0 == a }, 20)
         XCTAssertEqual(Transitions.heldOutEpisodes(of: 2, fraction: 0.01, seed: 0).count, 1)
         XCTAssertEqual(Transitions.heldOutEpisodes(of: 1, fraction: 0.5, seed: 0), [])
         XCTAssertEqual(Transitions.heldOutEpisodes(of: 3, fraction: 0.9, seed: 0).count, 2)
@@ -130,48 +147,58 @@ final class MinariImportTests: XCTestCase {
         var f = MinariFixture(episodes: [.pendulum(steps: 3)])
         f.actionSpace = "{\"type\": \"Discrete\", \"dtype\": \"int64\", \"start\": 0, \"n\": 3}"
         f.integerActions = true
-        XCTAssertEqual(try refusal(f), "d/data/metadata.json: action space Discrete does not fit Pendulum-v1, which takes Box(float, (1,))")
+        XCTAssertEqual(try refusal(f), "d/data/metadata.json: action space Discrete does not fit Pendulum-v1, which "
+            + "takes Box(float, (1,))")
     }
 
     func testDictObservationsAreRefused() throws {
         var f = MinariFixture(episodes: [.pendulum(steps: 3)])
         f.observationSpace = "{\"type\": \"Dict\", \"subspaces\": {}}"
-        XCTAssertEqual(try refusal(f), "d/data/metadata.json: observation space Dict does not fit Pendulum-v1, which observes Box(float, (3,))")
+        XCTAssertEqual(try refusal(f), "d/data/metadata.json: observation space Dict does not fit Pendulum-v1, "
+            + "which observes Box(float, (3,))")
     }
 
     func testInconsistentLengthsAreRefused() throws {
         var e = MinariFixture.Episode.pendulum(steps: 3)
         e.observations.removeLast()
         XCTAssertEqual(try refusal(MinariFixture(episodes: [.pendulum(steps: 2), e])),
-                       "d/data/main_data.hdf5: episode_1/observations: has shape (3, 3), expected (4, 3): one more row than the episode's 3 rewards, Pendulum-v1's observation size")
+                       "d/data/main_data.hdf5: episode_1/observations: has shape (3, 3), expected (4, 3): one more "
+                           + "row than the episode's 3 rewards, Pendulum-v1's observation size")
         var f = MinariFixture.Episode.pendulum(steps: 3)
         f.actions.removeLast()
         XCTAssertEqual(try refusal(MinariFixture(episodes: [f])),
-                       "d/data/main_data.hdf5: episode_0/actions: has shape (2, 1), expected (3, 1): one row per reward, Pendulum-v1's action size")
+                       "d/data/main_data.hdf5: episode_0/actions: has shape (2, 1), expected (3, 1): one row per "
+                           + "reward, Pendulum-v1's action size")
     }
 
     func testNonFiniteValuesAreRefused() throws {
         var e = MinariFixture.Episode.pendulum(steps: 3)
         e.observations[2][1] = .nan
-        XCTAssertEqual(try refusal(MinariFixture(episodes: [e])), "d/data/main_data.hdf5: episode_0/observations: holds NaN at row 2")
+        XCTAssertEqual(try refusal(MinariFixture(episodes: [e])), "d/data/main_data.hdf5: episode_0/observations: "
+            + "holds NaN at row 2")
         var r = MinariFixture.Episode.pendulum(steps: 3)
         r.rewards[1] = 1e300
         XCTAssertEqual(try refusal(MinariFixture(episodes: [r])),
-                       "d/data/main_data.hdf5: episode_0/rewards: holds a value that is not finite in Float32 (1e+300) at row 1")
+                       "d/data/main_data.hdf5: episode_0/rewards: holds a value that is not finite in Float32 "
+                           + "(1e+300) at row 1")
     }
 
     func testSpacesThatDoNotMatchTheNamedEnvironmentAreRefused() throws {
         XCTAssertEqual(try refusal(MinariFixture(episodes: [.pendulum(steps: 3)]), as: .halfcheetah),
-                       "d/data/metadata.json: observation space Box(float32, (3,)) does not fit HalfCheetah-v4, which observes Box(float, (17,))")
+                       "d/data/metadata.json: observation space Box(float32, (3,)) does not fit HalfCheetah-v4, "
+                           + "which observes Box(float, (17,))")
         var f = MinariFixture(episodes: [.pendulum(steps: 3)])
         f.actionSpace = "{\"type\": \"Box\", \"dtype\": \"float32\", \"shape\": [1], \"low\": [-1.0], \"high\": [1.0]}"
-        XCTAssertEqual(try refusal(f), "d/data/metadata.json: action bounds [-1.0]…[1.0] are not Pendulum-v1's [-2.0]…[2.0]")
+        XCTAssertEqual(try refusal(f), "d/data/metadata.json: action bounds [-1.0]…[1.0] are not Pendulum-v1's "
+            + "[-2.0]…[2.0]")
     }
 
     func testAnEnvironmentThatIsNotSimulatedIsRefusedUnlessNamed() throws {
         var f = MinariFixture(episodes: [.pendulum(steps: 3)])
         f.envID = "Pendulum-v9"
-        XCTAssertEqual(try refusal(f), "d/data/metadata.json: environment 'Pendulum-v9' is not one the project simulates (Pendulum-v1, HalfCheetah-v4, Hopper-v4, Swimmer-v4, Ant-v4); --env names one whose spaces the data fits")
+        XCTAssertEqual(try refusal(f), "d/data/metadata.json: environment 'Pendulum-v9' is not one the project "
+            + "simulates (Pendulum-v1, HalfCheetah-v4, Hopper-v4, Swimmer-v4, Ant-v4); --env names one whose spaces "
+            + "the data fits")
         let dir = TemporaryDirectory("mbrl-minari")
         try f.write(to: dir.path + "/d")
         let dataset = try MinariDataset(at: dir.path + "/d")
@@ -182,7 +209,8 @@ final class MinariImportTests: XCTestCase {
         var e = MinariFixture.Episode.pendulum(steps: 4)
         e.terminations[1] = true
         XCTAssertEqual(try refusal(MinariFixture(episodes: [e])),
-                       "d/data/main_data.hdf5: episode_0: step 1 of 4 is flagged terminated, before the episode's last step")
+                       "d/data/main_data.hdf5: episode_0: step 1 of 4 is flagged terminated, before the episode's "
+                           + "last step")
     }
 
     func testAnUnflaggedLastStepIsACutOff() throws {

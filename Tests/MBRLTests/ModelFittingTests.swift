@@ -1,5 +1,9 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLData
+@testable import MBRLEnvironments
+@testable import MBRLModels
+@testable import MBRLRollouts
 import MBRLTestSupport
 import XCTest
 
@@ -16,25 +20,31 @@ final class ModelFittingTests: XCTestCase {
 
     /// The single network's loop before the one fitting loop: split, pools, minibatch schedule, Adam
     /// steps, validation loss, the best epoch's weights, patience.
-    static func directFit(_ model: DynamicsModel, _ f: ModelFitting, _ datasets: [Transitions]) -> (curve: [Double], validation: [Double], best: Int) {
-        let trainer = ModelTrainer(model: model, batchSize: f.bufferRows(forRows: datasets.reduce(0) { $0 + $1.count }), optimizer: f.optimizer)
+    static func directFit(
+        _ model: DynamicsModel, _ f: ModelFitting, _ datasets: [Transitions]
+    ) -> (curve: [Double], validation: [Double], best: Int) {
+        let trainer = ModelTrainer(
+            model: model, batchSize: f.bufferRows(forRows: datasets.reduce(0) { $0 + $1.count }), optimizer: f.optimizer
+        )
         var splitRNG = RandomGenerator(seed: f.seed, stream: RandomStreams.validationSplit)
         var pools = [ModelTrainer.Examples.empty], validation = ModelTrainer.Examples.empty
         if f.newDataFraction != nil { pools.append(.empty) }
         for (index, data) in datasets.enumerated() {
             let split = EpisodeSplit(data, validationFraction: f.validationFraction, rng: &splitRNG)
-            pools[f.newDataFraction != nil && index > 0 ? 1 : 0].append(trainer.examples(from: data, rows: split.trainingRows))
+            pools[f.newDataFraction != nil && index > 0 ? 1 : 0].append(
+                trainer.examples(from: data, rows: split.trainingRows))
             validation.append(trainer.examples(from: data, rows: split.validationRows))
         }
         var batchRNG = RandomGenerator(seed: f.seed, stream: RandomStreams.minibatches)
-        var schedule = MinibatchSchedule(pools: pools.map(\.count), batchSize: f.batchSize, newDataFraction: f.newDataFraction)
+        var schedule = MinibatchSchedule(
+            pools: pools.map(\.count), batchSize: f.batchSize, newDataFraction: f.newDataFraction)
         var best = (loss: Double.infinity, epoch: 0, model: model.copy())
         var curve: [Double] = [], validationCurve: [Double] = []
         for epoch in 1...f.epochs {
             var sum = 0.0, batches = 0
             for batch in schedule.epoch(using: &batchRNG) {
                 sum += batch.count == 1 ? trainer.step(on: pools[0], rows: batch[0][...])
-                                        : trainer.step(on: pools[0], rows: batch[0][...], and: pools[1], rows: batch[1][...])
+                    : trainer.step(on: pools[0], rows: batch[0][...], and: pools[1], rows: batch[1][...])
                 batches += 1
             }
             curve.append(sum / Double(batches))
@@ -53,7 +63,9 @@ final class ModelFittingTests: XCTestCase {
     func testSingleNetworkIsTheOneMemberCase() throws {
         let older = try pendulumData(episodes: 6, seed: 1), newer = try pendulumData(episodes: 3, seed: 2)
         let stats = NormalizationStats(of: [older, newer])
-        for (name, newDataFraction, validationFraction) in [("pooled", nil, 0.34), ("aggregated", 0.5, 0.34), ("no validation", nil, 0.0)] {
+        for (name, newDataFraction, validationFraction) in [
+            ("pooled", nil, 0.34), ("aggregated", 0.5, 0.34), ("no validation", nil, 0.0)
+        ] {
             var f = ModelFitting()
             f.batchSize = 32
             f.epochs = 6
@@ -79,8 +91,9 @@ final class ModelFittingTests: XCTestCase {
                                        deltaStateMean: [0, 0, 0], deltaStateStd: [1, 1, 1], count: 2)
         let single = ModelArchitecture(hidden: 8, depth: 2).make(stats: stats, seed: 0)
         XCTAssertEqual((single as? DynamicsModel)?.config.batchNorm, true)
-        XCTAssertEqual((ModelArchitecture(hidden: 8, depth: 2, batchNorm: false, members: 1, gaussian: false, activation: .relu)
-                            .make(stats: stats, seed: 0) as? DynamicsModel)?.config.batchNorm, false)
+        XCTAssertEqual(
+            (ModelArchitecture(hidden: 8, depth: 2, batchNorm: false, members: 1, gaussian: false, activation: .relu)
+                .make(stats: stats, seed: 0) as? DynamicsModel)?.config.batchNorm, false)
         for (architecture, gaussian, activation) in [
             (ModelArchitecture(hidden: 8, depth: 2, members: 3), true, Activation.silu),
             (ModelArchitecture(hidden: 8, depth: 2, gaussian: true), true, .silu),
@@ -99,14 +112,22 @@ final class ModelFittingTests: XCTestCase {
         let stats = NormalizationStats(stateMean: [0, 0, 0], stateStd: [1, 1, 1], actionMean: [0], actionStd: [1],
                                        deltaStateMean: [0, 0, 0], deltaStateStd: [1, 1, 1], count: 2)
         var f = ModelFitting()
-        let common: Set = ["batch_size", "lr", "beta1", "beta2", "weight_decay", "epochs", "val_fraction", "patience", "seed",
-                           "hidden", "depth", "data", "stats", "init"]
-        guard case .object(let single) = f.config(of: DynamicsModel(stats: stats, hidden: 8, depth: 2, seed: 0), data: ["a.h5"],
-                                                  stats: "s.h5", initialModel: nil) else { return XCTFail() }
+        let common: Set = [
+            "batch_size", "lr", "beta1", "beta2", "weight_decay", "epochs", "val_fraction", "patience", "seed",
+            "hidden", "depth", "data", "stats", "init"
+        ]
+        guard
+            case .object(let single) = f.config(
+                of: DynamicsModel(stats: stats, hidden: 8, depth: 2, seed: 0), data: ["a.h5"],
+                stats: "s.h5", initialModel: nil)
+        else { return XCTFail() }
         XCTAssertEqual(Set(single.keys), common.union(["new_data_fraction", "batch_norm"]))
         f.elites = 2
-        guard case .object(let ensemble) = f.config(of: EnsembleModel(stats: stats, hidden: 8, depth: 2, members: 3, seed: 0), data: ["a.h5"],
-                                                    stats: "s.h5", initialModel: "m.h5") else { return XCTFail() }
+        guard
+            case .object(let ensemble) = f.config(
+                of: EnsembleModel(stats: stats, hidden: 8, depth: 2, members: 3, seed: 0), data: ["a.h5"],
+                stats: "s.h5", initialModel: "m.h5")
+        else { return XCTFail() }
         XCTAssertEqual(Set(ensemble.keys), common.union(["elites", "members", "activation", "deterministic"]))
         XCTAssertEqual(ensemble["elites"], .int(2))
         XCTAssertEqual(ensemble["members"], .int(3))

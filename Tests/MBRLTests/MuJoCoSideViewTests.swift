@@ -1,5 +1,5 @@
 import Foundation
-import MBRL
+import MBRLEnvironments
 import XCTest
 
 /// The MuJoCo tasks' side view: the model's geoms through forward kinematics on qpos, projected on
@@ -50,11 +50,14 @@ final class MuJoCoSideViewTests: XCTestCase {
             qpos[0] += 1
             let moved = cheetah(qpos)
             let there = env.sideView(observation: moved.observation, state: moved.state, action: [])
-            XCTAssertEqual(env.sideViewCamera(observation: moved.observation, state: moved.state), qpos[0], accuracy: 1e-12)
+            XCTAssertEqual(
+                env.sideViewCamera(observation: moved.observation, state: moved.state), qpos[0], accuracy: 1e-12)
             XCTAssertEqual(here.map(\.shape.kind), there.map(\.shape.kind), "the list keeps its shape")
             for (p, q) in zip(here, there) {
                 XCTAssertEqual(p.shape.shifted(x: 1).parameters.count, q.shape.parameters.count)
-                for (u, v) in zip(p.shape.shifted(x: 1).parameters, q.shape.parameters) { XCTAssertEqual(u, v, accuracy: 1e-6) }
+                for (u, v) in zip(p.shape.shifted(x: 1).parameters, q.shape.parameters) {
+                    XCTAssertEqual(u, v, accuracy: 1e-6)
+                }
             }
             // The torso (on the root): centre (rootx, 0.7 + rootz), direction (cos θ, −sin θ) for rooty = θ.
             guard case let .capsule(a, b, _) = there[0].shape else { return XCTFail() }
@@ -86,7 +89,9 @@ final class MuJoCoSideViewTests: XCTestCase {
             XCTAssertFalse(view.sideViewPlacementNote.isEmpty)
         }
         XCTAssertEqual(EnvironmentName.swimmer.makeSideView()?.sideViewGround?.y, -0.1)
-        XCTAssertEqual(EnvironmentName.ant.makeSideView()?.sideView(observation: [Float](repeating: 0, count: 27), action: []).count, 13,
-                       "Ant: torso sphere and 4 legs of 3 capsules")
+        XCTAssertEqual(
+            EnvironmentName.ant.makeSideView()?.sideView(observation: [Float](repeating: 0, count: 27), action: [])
+                .count, 13,
+            "Ant: torso sphere and 4 legs of 3 capsules")
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLData
+@testable import MBRLEnvironments
+@testable import MBRLRollouts
 import MBRLTestSupport
 import XCTest
 
@@ -12,13 +15,16 @@ final class MuJoCoTests: XCTestCase {
         var maxInitialStateError = 0.0, maxStateError = 0.0, maxRewardError = 0.0, maxObservationError: Float = 0
         var description: String {
             "\(steps) steps (\(recordedStates) states compared, \(terminations) terminated, \(truncations) truncated): "
-                + "max |Δstate| \(maxStateError) (after reset(toState:) \(maxInitialStateError)), max relative |Δreward| \(maxRewardError), max |Δobservation| \(maxObservationError)"
+                + "max |Δstate| \(maxStateError) (after reset(toState:) \(maxInitialStateError)), max relative "
+                    + "|Δreward| \(maxRewardError), max |Δobservation| \(maxObservationError)"
         }
     }
 
     /// Replays every episode of `fixture` from its stored initial state with its stored actions, and
     /// compares every recorded state, every observation, reward and flag with Gymnasium's.
-    func replay<E: MuJoCoEnvironment>(_ fixture: String, _ make: () -> E, file: StaticString = #filePath, line: UInt = #line) throws -> Parity {
+    func replay<E: MuJoCoEnvironment>(
+        _ fixture: String, _ make: () -> E, file: StaticString = #filePath, line: UInt = #line
+    ) throws -> Parity {
         let root = try HDF5File.open(at: Repository.fixture(fixture)).root
         var env = make()
         XCTAssertEqual(try root.stringAttribute("env"), env.id, file: file, line: line)
@@ -46,7 +52,8 @@ final class MuJoCoTests: XCTestCase {
         for e in 0..<initialStates.rows {
             env.episodeLimit = Int(limits[e])
             let start = env.reset(toState: Array(initialStates.row(e)))
-            XCTAssertEqual(start, initialObservations.row(e).map { Float($0) }, "episode \(e) start", file: file, line: line)
+            XCTAssertEqual(
+                start, initialObservations.row(e).map { Float($0) }, "episode \(e) start", file: file, line: line)
             // The stored start is Gymnasium's qpos after `set_state`'s mj_forward, which normalizes
             // the free joint's quaternion in place; normalizing it again may move it by an ulp.
             for (j, value) in initialStates.row(e).enumerated() {
@@ -58,7 +65,8 @@ final class MuJoCoTests: XCTestCase {
                 let expected = rewards[row]
                 let rewardError = abs(result.reward - expected) / max(abs(expected), 1)
                 parity.maxRewardError = max(parity.maxRewardError, rewardError)
-                XCTAssertLessThanOrEqual(rewardError, 1e-9, "reward, \(where_): \(result.reward) vs \(expected)", file: file, line: line)
+                XCTAssertLessThanOrEqual(
+                    rewardError, 1e-9, "reward, \(where_): \(result.reward) vs \(expected)", file: file, line: line)
                 XCTAssertEqual(result.terminated, terminated[row] == 1, "terminated, \(where_)", file: file, line: line)
                 XCTAssertEqual(result.truncated, truncated[row] == 1, "truncated, \(where_)", file: file, line: line)
                 if recorded[row] == 1 {
@@ -67,7 +75,8 @@ final class MuJoCoTests: XCTestCase {
                         parity.maxStateError = max(parity.maxStateError, abs(state[j] - value))
                     }
                     for (j, value) in observations.row(stored).enumerated() {
-                        parity.maxObservationError = max(parity.maxObservationError, abs(result.observation[j] - Float(value)))
+                        parity.maxObservationError = max(
+                            parity.maxObservationError, abs(result.observation[j] - Float(value)))
                     }
                     parity.recordedStates += 1
                     stored += 1
@@ -81,8 +90,10 @@ final class MuJoCoTests: XCTestCase {
         XCTAssertEqual(row, actions.rows, file: file, line: line)
         XCTAssertEqual(stored, states.rows, file: file, line: line)
         XCTAssertLessThanOrEqual(parity.maxStateError, 1e-12, "states", file: file, line: line)
-        XCTAssertLessThanOrEqual(parity.maxInitialStateError, 1e-15, "states after reset(toState:)", file: file, line: line)
-        XCTAssertEqual(parity.maxObservationError, 0, "observations (Float32 of Gymnasium's float64)", file: file, line: line)
+        XCTAssertLessThanOrEqual(
+            parity.maxInitialStateError, 1e-15, "states after reset(toState:)", file: file, line: line)
+        XCTAssertEqual(
+            parity.maxObservationError, 0, "observations (Float32 of Gymnasium's float64)", file: file, line: line)
         print("\(env.id) parity with Gymnasium: \(parity)")
         return parity
     }
@@ -121,12 +132,15 @@ final class MuJoCoTests: XCTestCase {
             let root = try HDF5File.open(at: Repository.fixture(task.fixture)).root
             XCTAssertEqual(try root.stringAttribute("xml_file"), task.file)
             let gymnasium = try root.stringAttribute("xml_sha256")
-            let vendored = try Data(contentsOf: Repository.root.appendingPathComponent("ThirdParty/gymnasium-mujoco/\(task.file)"))
+            let vendored = try Data(
+                contentsOf: Repository.root.appendingPathComponent("ThirdParty/gymnasium-mujoco/\(task.file)"))
             var fileHash = SHA256(), embeddedHash = SHA256()
             fileHash.update(vendored)
             embeddedHash.update(Array(task.text.utf8))
-            XCTAssertEqual(fileHash.hexDigest(), gymnasium, "ThirdParty/gymnasium-mujoco/\(task.file) is not Gymnasium's file")
-            XCTAssertEqual(embeddedHash.hexDigest(), gymnasium, "the embedded \(task.file) is not the vendored file: run scripts/embed_mujoco_models.py")
+            XCTAssertEqual(fileHash.hexDigest(), gymnasium, "ThirdParty/gymnasium-mujoco/\(task.file) is not "
+                + "Gymnasium's file")
+            XCTAssertEqual(embeddedHash.hexDigest(), gymnasium, "the embedded \(task.file) is not the vendored "
+                + "file: run scripts/embed_mujoco_models.py")
         }
     }
 
@@ -196,7 +210,8 @@ final class MuJoCoTests: XCTestCase {
         for j in 0..<8 { lanes[j] += long[8 + j] }
         var expected = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
         for x in long[16...] { expected += x }
-        XCTAssertEqual(long.withUnsafeBufferPointer { MuJoCoTask.numpyPairwiseSum($0.baseAddress!, count: 21) }, expected)
+        XCTAssertEqual(
+            long.withUnsafeBufferPointer { MuJoCoTask.numpyPairwiseSum($0.baseAddress!, count: 21) }, expected)
     }
 
     /// The approximate reward on observations alone (what the planner uses for models without Δx)
@@ -238,18 +253,21 @@ final class MuJoCoTests: XCTestCase {
             }
             let n = truth.count, o = env.observationSize
             var approximate = [Float](repeating: 0, count: n)
-            env.rewards(observations: observations, actions: actions, nextObservations: next, count: n, into: &approximate)
+            env.rewards(
+                observations: observations, actions: actions, nextObservations: next, count: n, into: &approximate)
             var maxError = 0.0, sumError = 0.0, sumEndError = 0.0
             for i in 0..<n {
                 let error = abs(Double(approximate[i]) - truth[i])
                 maxError = max(maxError, error)
                 sumError += error
                 // The end-of-step velocity instead of the mean of start and end.
-                let end = Double(approximate[i]) + 0.5 * Double(next[i * o + c.velocity] - observations[i * o + c.velocity])
+                let end =
+                    Double(approximate[i]) + 0.5 * Double(next[i * o + c.velocity] - observations[i * o + c.velocity])
                 sumEndError += abs(end - truth[i])
             }
             let meanError = sumError / Double(n), meanEndError = sumEndError / Double(n)
-            let spread = (truth.map { $0 * $0 }.reduce(0, +) / Double(n) - pow(truth.reduce(0, +) / Double(n), 2)).squareRoot()
+            let spread = (truth.map { $0 * $0 }.reduce(0, +) / Double(n) - pow(truth.reduce(0, +) / Double(n), 2))
+                .squareRoot()
             print("\(env.id) batched reward on \(n) random transitions: |error| max \(maxError), mean \(meanError) "
                   + "(end-of-step velocity: mean \(meanEndError)); std of the true reward \(spread)")
             XCTAssertLessThanOrEqual(maxError, c.maxBound, env.id)
@@ -267,7 +285,8 @@ final class MuJoCoTests: XCTestCase {
     /// row's observation) through a file and back; Pendulum's carry none and its files have no infos/.
     func testTransitionsRecordSimulatorStates() throws {
         let dir = TemporaryDirectory()
-        let provenance = try Provenance(format: FileFormat.transitions.rawValue, seed: 1, command: ["collect"], config: [:], inputPaths: [])
+        let provenance = try Provenance(
+            format: FileFormat.transitions.rawValue, seed: 1, command: ["collect"], config: [:], inputPaths: [])
         for (name, positionsLeftOut) in [(EnvironmentName.ant, 2), (.hopper, 1), (.pendulum, 0)] {
             var env = name.make()
             env.episodeLimit = 60
@@ -295,8 +314,12 @@ final class MuJoCoTests: XCTestCase {
             for i in 0..<back.count {
                 let qpos = back.infoQpos[(i * nq)..<((i + 1) * nq)], qvel = back.infoQvel[(i * nv)..<((i + 1) * nv)]
                 var expected = qpos.dropFirst(positionsLeftOut).map { Float($0) } + qvel.map { Float($0) }
-                if name == .hopper { expected = qpos.dropFirst(1).map { Float($0) } + qvel.map { Float(min(max($0, -10), 10)) } }
-                XCTAssertEqual(Array(back.observations[(i * env.observationSize)..<((i + 1) * env.observationSize)]), expected, "\(name) row \(i)")
+                if name == .hopper {
+                    expected = qpos.dropFirst(1).map { Float($0) } + qvel.map { Float(min(max($0, -10), 10)) }
+                }
+                XCTAssertEqual(
+                    Array(back.observations[(i * env.observationSize)..<((i + 1) * env.observationSize)]), expected,
+                    "\(name) row \(i)")
             }
         }
     }

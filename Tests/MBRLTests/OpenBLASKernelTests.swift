@@ -1,10 +1,12 @@
-import MBRL
+import MBRLCore
 import XCTest
 
 /// The choice of OpenBLAS kernel: a generic kernel on a CPU with AVX2 or AVX-512 is replaced by the
 /// kernel for its instruction sets, and a kernel type set by the user is kept.
 final class OpenBLASKernelTests: XCTestCase {
-    let avx512: Set<String> = ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
+    let avx512: Set<String> = [
+        "sse4_2", "avx", "avx2", "fma", "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"
+    ]
     let avx2: Set<String> = ["sse4_2", "avx", "avx2", "fma"]
 
     func testAGenericKernelIsReplacedByTheOneForTheCPUsInstructions() {
@@ -22,7 +24,9 @@ final class OpenBLASKernelTests: XCTestCase {
         XCTAssertNil(OpenBLASKernel.override(chosen: "Prescott", cpuFlags: ["sse4_2", "avx"], userCoreType: nil))
         XCTAssertNil(OpenBLASKernel.override(chosen: "Prescott", cpuFlags: [], userCoreType: nil))
         // AVX-512 F alone (Knights Landing) is not the set the SkylakeX kernel needs.
-        XCTAssertEqual(OpenBLASKernel.override(chosen: "Prescott", cpuFlags: avx2.union(["avx512f"]), userCoreType: nil), "Haswell")
+        XCTAssertEqual(
+            OpenBLASKernel.override(chosen: "Prescott", cpuFlags: avx2.union(["avx512f"]), userCoreType: nil), "Haswell"
+        )
     }
 
     func testAKernelTypeTheUserSetIsKept() {

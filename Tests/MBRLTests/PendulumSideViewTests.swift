@@ -1,5 +1,6 @@
 import Foundation
-import MBRL
+import MBRLEnvironments
+import MBRLReporting
 import XCTest
 
 /// Pendulum's side view: θ = 0 is upright, θ grows counterclockwise, the torque arc turns with the
@@ -7,10 +8,13 @@ import XCTest
 final class PendulumSideViewTests: XCTestCase {
     let view = Pendulum()
 
-    func parts(_ theta: Double, _ u: Float, scale: Double = 1) -> (bob: SidePoint, rodEnd: SidePoint, sweep: Double, tip: SidePoint) {
+    func parts(
+        _ theta: Double, _ u: Float, scale: Double = 1
+    ) -> (bob: SidePoint, rodEnd: SidePoint, sweep: Double, tip: SidePoint) {
         let shapes = view.sideView(observation: [Float(cos(theta) * scale), Float(sin(theta) * scale), 0], action: [u])
         guard case let .capsule(_, rodEnd, _) = shapes[0].shape, case let .circle(bob, _) = shapes[1].shape,
-              case let .arc(_, _, _, sweep) = shapes[3].shape, case let .polygon(head) = shapes[4].shape else {
+            case let .arc(_, _, _, sweep) = shapes[3].shape, case let .polygon(head) = shapes[4].shape
+        else {
             XCTFail("unexpected shapes \(shapes)"); return (SidePoint(0, 0), SidePoint(0, 0), 0, SidePoint(0, 0))
         }
         return (bob, rodEnd, sweep, head[1])
@@ -53,7 +57,8 @@ final class PendulumSideViewTests: XCTestCase {
         XCTAssertEqual(hypot(p.bob.x, p.bob.y), Pendulum.length, accuracy: 1e-6)
         XCTAssertEqual(atan2(p.bob.y, p.bob.x), 1.0 + .pi / 2, accuracy: 1e-6)
         // Every input gives the same list shape, and finite numbers for a degenerate (0, 0) pair.
-        let a = view.sideView(observation: [0, 0, 0], action: [0]), b = view.sideView(observation: [0.3, -0.9, 4], action: [-2])
+        let a = view.sideView(observation: [0, 0, 0], action: [0]),
+            b = view.sideView(observation: [0.3, -0.9, 4], action: [-2])
         XCTAssertEqual(a.map(\.shape.kind), b.map(\.shape.kind))
         XCTAssertEqual(a.map(\.part), b.map(\.part))
         XCTAssertTrue(a.allSatisfy { $0.shape.parameters.allSatisfy(\.isFinite) })

@@ -1,4 +1,5 @@
-import MBRL
+import MBRLCore
+import MBRLEnvironments
 import MBRLTestSupport
 import XCTest
 
@@ -28,7 +29,8 @@ final class PendulumTests: XCTestCase {
                 observation = result.observation
                 let o = (e * (steps + 1) + t + 1) * 3
                 for j in 0..<3 {
-                    XCTAssertEqual(observation[j], observations.values[o + j], accuracy: 1e-5, "episode \(e) step \(t) component \(j)")
+                    XCTAssertEqual(observation[j], observations.values[o + j], accuracy: 1e-5, "episode \(e) "
+                        + "step \(t) component \(j)")
                 }
                 XCTAssertEqual(result.reward, rewards.values[e * steps + t], accuracy: 1e-5, "episode \(e) step \(t)")
                 XCTAssertEqual(result.truncated, truncated.values[e * steps + t] == 1)
@@ -55,7 +57,8 @@ final class PendulumTests: XCTestCase {
         }
         var got = [Float](repeating: 0, count: 500)
         // Pendulum's reward never reads the next observation: any buffer will do.
-        env.rewards(observations: observations, actions: actions, nextObservations: observations, count: 500, into: &got)
+        env.rewards(
+            observations: observations, actions: actions, nextObservations: observations, count: 500, into: &got)
         // The step computes θ from the Double state, the batch from the Float32 observation.
         for i in 0..<500 { XCTAssertEqual(got[i], expected[i], accuracy: 2e-4 * max(1, abs(expected[i]))) }
     }

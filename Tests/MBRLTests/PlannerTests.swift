@@ -1,5 +1,9 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLData
+@testable import MBRLEnvironments
+@testable import MBRLModels
+@testable import MBRLPlanning
 import MBRLTestSupport
 import XCTest
 
@@ -8,7 +12,10 @@ import XCTest
 final class PointMass: BatchDynamics {
     let observationSize = 1, actionSize = 1, capacity: Int
     init(capacity: Int) { self.capacity = capacity }
-    func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int, into next: UnsafeMutablePointer<Float>) {
+    func predict(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+        into next: UnsafeMutablePointer<Float>
+    ) {
         for r in 0..<count { next[r] = observations[r] + actions[r] }
     }
     func copy() -> BatchDynamics { PointMass(capacity: capacity) }
@@ -23,7 +30,10 @@ final class PointMass: BatchDynamics {
 final class TruePendulum: BatchDynamics {
     let observationSize = 3, actionSize = 1, capacity: Int
     init(capacity: Int) { self.capacity = capacity }
-    func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int, into next: UnsafeMutablePointer<Float>) {
+    func predict(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+        into next: UnsafeMutablePointer<Float>
+    ) {
         for r in 0..<count {
             let theta = atan2(Double(observations[3 * r + 1]), Double(observations[3 * r]))
             let u = Double(min(max(actions[r], -2), 2))
@@ -38,7 +48,9 @@ final class TruePendulum: BatchDynamics {
 final class PlannerTests: XCTestCase {
     /// Every planner kind; `dynamics` must hold the candidates and iCEM's shifted elites (a tenth of
     /// them, at most).
-    func planners(dynamics: BatchDynamics, objective: PlanningObjective, candidates: Int, horizon: Int, threads: Int = 1) -> [Planner] {
+    func planners(
+        dynamics: BatchDynamics, objective: PlanningObjective, candidates: Int, horizon: Int, threads: Int = 1
+    ) -> [Planner] {
         ([.rs, .cem, .mppi, .icem] as [PlannerKind]).map { kind in
             var c = PlannerConfiguration(kind: kind)
             c.candidates = candidates
@@ -54,13 +66,17 @@ final class PlannerTests: XCTestCase {
 
     func testEveryPlannerFindsThePointMassOptimum() {
         for threads in [1, 2] {
-            for planner in planners(dynamics: PointMass(capacity: 2300), objective: PointMass.objective, candidates: 2048, horizon: 3, threads: threads) {
+            for planner in planners(
+                dynamics: PointMass(capacity: 2300), objective: PointMass.objective, candidates: 2048, horizon: 3,
+                threads: threads)
+            {
                 var rng = RandomGenerator(seed: 1)
                 for start: Float in [-0.5, 0, 0.9] {
                     planner.reset()
                     let u = planner.action(for: [start], rng: &rng)[0]
                     let tolerance: Float = planner.name == "rs" ? 0.1 : 0.03
-                    XCTAssertEqual(u, 0.3 - start, accuracy: tolerance, "\(planner.name) from \(start), \(threads) threads")
+                    XCTAssertEqual(
+                        u, 0.3 - start, accuracy: tolerance, "\(planner.name) " + "from \(start), \(threads) threads")
                 }
                 // Closed loop from out of one step's reach: the state settles at the target.
                 planner.reset()
@@ -72,7 +88,9 @@ final class PlannerTests: XCTestCase {
     }
 
     func testActionsStayWithinBounds() {
-        for planner in planners(dynamics: PointMass(capacity: 300), objective: PointMass.objective, candidates: 256, horizon: 4) {
+        for planner in planners(
+            dynamics: PointMass(capacity: 300), objective: PointMass.objective, candidates: 256, horizon: 4)
+        {
             var rng = RandomGenerator(seed: 2)
             for start: Float in [-50, 50] {
                 let u = planner.action(for: [start], rng: &rng)[0]
@@ -105,19 +123,22 @@ final class PlannerTests: XCTestCase {
     /// The folded network predicts what the model predicts (batch norm, normalization folded), for
     /// every depth and for widths that leave SIMD remainders.
     func testFoldedNetworkMatchesTheModel() {
-        let stats = NormalizationStats(stateMean: [0.1, -0.2, 0.5], stateStd: [0.7, 0.6, 3], actionMean: [0.05], actionStd: [1.1],
-                                       deltaStateMean: [0.01, 0.02, -0.03], deltaStateStd: [0.2, 0.15, 0.6], count: 1)
+        let stats = NormalizationStats(
+            stateMean: [0.1, -0.2, 0.5], stateStd: [0.7, 0.6, 3], actionMean: [0.05], actionStd: [1.1],
+            deltaStateMean: [0.01, 0.02, -0.03], deltaStateStd: [0.2, 0.15, 0.6], count: 1)
         for (hidden, depth, batchNorm) in [(16, 2, true), (20, 3, true), (24, 1, false), (8, 0, true), (64, 4, false)] {
             let model = DynamicsModel(stats: stats, hidden: hidden, depth: depth, batchNorm: batchNorm, seed: 4)
             var rng = RandomGenerator(seed: 5)
             for i in 0..<model.network.buffers.count { model.network.buffers[i] = 0.5 + Float(rng.nextUnit()) }
             for i in 0..<model.network.parameters.count { model.network.parameters[i] += 0.1 * Float(rng.normal()) }
-            let observations = (0..<60).map { _ in Float(rng.normal()) }, actions = (0..<20).map { _ in Float(rng.uniform(-2, 2)) }
+            let observations = (0..<60).map { _ in Float(rng.normal()) },
+                actions = (0..<20).map { _ in Float(rng.uniform(-2, 2)) }
             let expected = model.predictNextObservations(observations: observations, actions: actions)
             let folded = ModelDynamics(model, capacity: 20)
             var got = [Float](repeating: 0, count: 60)
             folded.predict(observations: observations, actions: actions, count: 20, into: &got)
-            XCTAssertLessThan(maxRelativeError(got, expected, floor: 1).error, 1e-5, "hidden \(hidden), depth \(depth), batch norm \(batchNorm)")
+            XCTAssertLessThan(maxRelativeError(got, expected, floor: 1).error, 1e-5, "hidden \(hidden), "
+                + "depth \(depth), batch norm \(batchNorm)")
         }
     }
 
@@ -127,10 +148,12 @@ final class PlannerTests: XCTestCase {
     func testFoldedNetworkMatchesTheModelForManyInputsAndOutputs() {
         let o = 17, a = 6, rows = 30
         var rng = RandomGenerator(seed: 6)
-        let stats = NormalizationStats(stateMean: (0..<o).map { _ in Float(rng.normal()) }, stateStd: (0..<o).map { _ in 0.5 + Float(rng.nextUnit()) },
-                                       actionMean: [Float](repeating: 0, count: a), actionStd: [Float](repeating: 0.58, count: a),
-                                       deltaStateMean: (0..<o).map { _ in 0.1 * Float(rng.normal()) },
-                                       deltaStateStd: (0..<o).map { _ in 0.2 + Float(rng.nextUnit()) }, count: 1)
+        let stats = NormalizationStats(
+            stateMean: (0..<o).map { _ in Float(rng.normal()) },
+            stateStd: (0..<o).map { _ in 0.5 + Float(rng.nextUnit()) },
+            actionMean: [Float](repeating: 0, count: a), actionStd: [Float](repeating: 0.58, count: a),
+            deltaStateMean: (0..<o).map { _ in 0.1 * Float(rng.normal()) },
+            deltaStateStd: (0..<o).map { _ in 0.2 + Float(rng.nextUnit()) }, count: 1)
         XCTAssertGreaterThan(o + a, FoldedNetwork.thinInputWidth)
         XCTAssertGreaterThan(o, FoldedNetwork.thinOutputWidth)
         for (depth, batchNorm) in [(2, true), (3, false), (1, true)] {
@@ -143,7 +166,8 @@ final class PlannerTests: XCTestCase {
             let folded = ModelDynamics(model, capacity: rows)
             var got = [Float](repeating: 0, count: rows * o)
             folded.predict(observations: observations, actions: actions, count: rows, into: &got)
-            XCTAssertLessThan(maxRelativeError(got, expected, floor: 1).error, 1e-5, "depth \(depth), batch norm \(batchNorm)")
+            XCTAssertLessThan(maxRelativeError(got, expected, floor: 1).error, 1e-5, "depth \(depth), batch "
+                + "norm \(batchNorm)")
         }
     }
 
@@ -156,7 +180,7 @@ final class PlannerTests: XCTestCase {
         for _ in 0..<200 {
             let o: [Float] = [Float(rng.normal()), 0.25, Float(rng.normal())]
             data.append(observation: o, action: [Float(rng.uniform(-2, 2))], reward: 0,
-                        nextObservation: [o[0] + 0.1, 0.25, o[2] - 0.1 * Float(rng.normal())], terminal: false, timeout: false)
+                nextObservation: [o[0] + 0.1, 0.25, o[2] - 0.1 * Float(rng.normal())], terminal: false, timeout: false)
         }
         let stats = NormalizationStats(of: [data])
         XCTAssertEqual(stats.stateStd[1], 1)

@@ -1,4 +1,4 @@
-import MBRL
+import MBRLCore
 import XCTest
 
 final class RandomGeneratorTests: XCTestCase {
@@ -6,9 +6,12 @@ final class RandomGeneratorTests: XCTestCase {
     /// through SplitMix64. A change here silently changes every dataset of every seed.
     func testFixedOutputsForFixedSeeds() {
         var zero = RandomGenerator(seed: 0)
-        XCTAssertEqual([zero.next(), zero.next(), zero.next()], [0x99ec5f36cb75f2b4, 0xbf6e1f784956452a, 0x1a5f849d4933e6e0])
+        XCTAssertEqual(
+            [zero.next(), zero.next(), zero.next()], [0x99ec5f36cb75f2b4, 0xbf6e1f784956452a, 0x1a5f849d4933e6e0])
         var fortyTwo = RandomGenerator(seed: 42)
-        XCTAssertEqual([fortyTwo.next(), fortyTwo.next(), fortyTwo.next()], [0x15780b2e0c2ec716, 0x6104d9866d113a7e, 0xae17533239e499a1])
+        XCTAssertEqual(
+            [fortyTwo.next(), fortyTwo.next(), fortyTwo.next()],
+            [0x15780b2e0c2ec716, 0x6104d9866d113a7e, 0xae17533239e499a1])
     }
 
     func testStreamsAreIndependentAndReproducible() {

@@ -1,5 +1,5 @@
 import Foundation
-import MBRL
+import MBRLCore
 import MBRLStatistics
 import MBRLTestSupport
 import XCTest
@@ -37,9 +37,14 @@ final class RliableAggregateTests: XCTestCase {
             let s = try scores(g), gamma = try g.readScalar("gamma", as: Double.self)
             assertClose(Aggregates.interquartileMean(s), try g.readScalar("iqm", as: Double.self), "\(name) IQM")
             assertClose(Aggregates.mean(s), try g.readScalar("mean", as: Double.self), "\(name) mean")
-            assertClose(Aggregates.medianOfTaskMeans(s), try g.readScalar("median", as: Double.self), "\(name) median of task means")
-            assertClose(Aggregates.medianOfAll(s), try g.readScalar("median_of_all", as: Double.self), "\(name) median of all")
-            assertClose(Aggregates.optimalityGap(s, gamma: gamma), try g.readScalar("optimality_gap", as: Double.self), "\(name) optimality gap")
+            assertClose(
+                Aggregates.medianOfTaskMeans(s), try g.readScalar("median", as: Double.self),
+                "\(name) median of task means")
+            assertClose(
+                Aggregates.medianOfAll(s), try g.readScalar("median_of_all", as: Double.self), "\(name) median of all")
+            assertClose(
+                Aggregates.optimalityGap(s, gamma: gamma), try g.readScalar("optimality_gap", as: Double.self),
+                "\(name) optimality gap")
             let taus = try g.read("profile/taus", as: Double.self).values
             let profile = try g.read("profile/values", as: Double.self).values
             for (i, (swift, python)) in zip(Aggregates.fractionsAbove(taus, s), profile).enumerated() {
@@ -59,8 +64,11 @@ final class RliableAggregateTests: XCTestCase {
             let indices = try g.read("aggregates/indices", as: UInt8.self)
             XCTAssertEqual(Array(indices.shape.dropFirst()), [s.runs, s.tasks])
             let statistic = { (m: ScoreMatrix) in
-                [Aggregates.interquartileMean(m), Aggregates.mean(m), Aggregates.medianOfTaskMeans(m), Aggregates.medianOfAll(m),
-                 Aggregates.optimalityGap(m, gamma: gamma)]
+                [
+                    Aggregates.interquartileMean(m), Aggregates.mean(m), Aggregates.medianOfTaskMeans(m),
+                    Aggregates.medianOfAll(m),
+                    Aggregates.optimalityGap(m, gamma: gamma)
+                ]
             }
             let intervals = StratifiedBootstrap.intervals(s, replications: indices.shape[0], confidence: confidence,
                                                           statistic: statistic, draw: replay(indices))
@@ -76,7 +84,7 @@ final class RliableAggregateTests: XCTestCase {
             let taus = try g.read("profile/taus", as: Double.self).values
             let profileIndices = try g.read("profile/indices", as: UInt8.self)
             let band = StratifiedBootstrap.intervals(s, replications: profileIndices.shape[0], confidence: confidence,
-                                                     statistic: { Aggregates.fractionsAbove(taus, $0) }, draw: replay(profileIndices))
+                statistic: { Aggregates.fractionsAbove(taus, $0) }, draw: replay(profileIndices))
             let expectedBand = try g.read("profile/interval", as: Double.self).values
             for i in taus.indices {
                 assertClose(band[i].lowerBound, expectedBand[i], "\(name) profile lower at τ = \(taus[i])")
@@ -93,7 +101,8 @@ final class RliableAggregateTests: XCTestCase {
         XCTAssertEqual(StratifiedBootstrap.percentile(sorted: v, 100), 16)
         XCTAssertEqual(StratifiedBootstrap.percentile(sorted: v, 50), 4)
         XCTAssertEqual(StratifiedBootstrap.percentile(sorted: v, 2.5), 1.1)  // position 0.1
-        XCTAssertEqual(StratifiedBootstrap.percentile(sorted: v, 97.5), 15.2, accuracy: 1e-12)  // position 3.9: 8 + 0.9 · 8
+        // position 3.9: 8 + 0.9 · 8
+        XCTAssertEqual(StratifiedBootstrap.percentile(sorted: v, 97.5), 15.2, accuracy: 1e-12)
         XCTAssertEqual(StratifiedBootstrap.percentile(sorted: [3], 2.5), 3)
     }
 }

@@ -1,4 +1,8 @@
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLData
+@testable import MBRLEnvironments
+@testable import MBRLModels
+@testable import MBRLRollouts
 import XCTest
 
 /// A policy that returns a fixed action, or NaN from a given step on.
@@ -74,10 +78,12 @@ final class RolloutAndFittingTests: XCTestCase {
             XCTAssertEqual("\(error)", "no finite action in episode 1, step 4")
         }
         var fine = ScriptedPolicy()
-        XCTAssertThrowsError(try Rollout(episodes: 1, seed: 0, initialStates: [[0, 1e300]]).run(&fine, in: &env)) { error in
+        XCTAssertThrowsError(try Rollout(episodes: 1, seed: 0, initialStates: [[0, 1e300]]).run(&fine, in: &env)) {
+            error in
             XCTAssertEqual("\(error)", "the start of episode 1 gives a non-finite observation")
         }
-        XCTAssertThrowsError(try Rollout(episodes: 1, seed: 0, initialStates: [[0, 1e38]]).run(&fine, in: &env)) { error in
+        XCTAssertThrowsError(try Rollout(episodes: 1, seed: 0, initialStates: [[0, 1e38]]).run(&fine, in: &env)) {
+            error in
             XCTAssertEqual("\(error)", "episode 1 reaches a non-finite observation or reward at step 1")
         }
     }
@@ -105,8 +111,9 @@ final class RolloutAndFittingTests: XCTestCase {
         var splitRNG = RandomGenerator(seed: fitting.seed, stream: RandomStreams.validationSplit)
         let split = EpisodeSplit(data, validationFraction: 0.34, rng: &splitRNG)
         let trainer = ModelTrainer(model: model, batchSize: 512, optimizer: AdamConfiguration())
-        XCTAssertEqual(trainer.loss(on: trainer.examples(from: data, rows: split.validationRows)), result.validationLoss!,
-                       accuracy: 1e-6 * result.validationLoss!)
+        XCTAssertEqual(
+            trainer.loss(on: trainer.examples(from: data, rows: split.validationRows)), result.validationLoss!,
+            accuracy: 1e-6 * result.validationLoss!)
     }
 
     func testFitIsReproducibleAndRefusesTooLittleData() throws {
@@ -122,7 +129,8 @@ final class RolloutAndFittingTests: XCTestCase {
         XCTAssertEqual(try weights(), try weights(), "the same seed gives the same weights")
 
         var one = Transitions(observationSize: 3, actionSize: 1, env: "Pendulum-v1", policy: "random")
-        one.append(observation: [1, 0, 0], action: [0], reward: 0, nextObservation: [1, 0, 0], terminal: false, timeout: true)
+        one.append(
+            observation: [1, 0, 0], action: [0], reward: 0, nextObservation: [1, 0, 0], terminal: false, timeout: true)
         one.endEpisode(return: 0, length: 1, seed: 0)
         let model = DynamicsModel(stats: NormalizationStats(of: [data]), hidden: 8, seed: 1)
         XCTAssertThrowsError(try fitting.fit(model, on: [one])) { error in

@@ -1,5 +1,5 @@
 import Foundation
-import MBRL
+import MBRLReporting
 import MBRLTestSupport
 import XCTest
 
@@ -7,7 +7,9 @@ import XCTest
 final class RunTimingTests: XCTestCase {
     func write(_ lines: [String: String], in folder: String) throws {
         try FileManager.default.createDirectory(atPath: folder + "/timing", withIntermediateDirectories: true)
-        for (name, line) in lines { try (line + "\n").write(toFile: folder + "/timing/" + name, atomically: true, encoding: .utf8) }
+        for (name, line) in lines {
+            try (line + "\n").write(toFile: folder + "/timing/" + name, atomically: true, encoding: .utf8)
+        }
     }
 
     func testGroupsByStageKindAndIterationInTheLoopsOrder() throws {
@@ -25,7 +27,10 @@ final class RunTimingTests: XCTestCase {
         ], in: run.path)
         let timing = try RunTiming(folder: run.path)
         XCTAssertEqual(timing.entries.map(\.output),
-                       ["model-0.h5", "random.h5", "stats.h5", "model-1.h5", "rollouts-1.h5", "rollouts-10.h5", "eval.h5", "test.h5"])
+            [
+                "model-0.h5", "random.h5", "stats.h5", "model-1.h5", "rollouts-1.h5", "rollouts-10.h5", "eval.h5",
+                "test.h5"
+            ])
         XCTAssertEqual(timing.wall, 191)
         XCTAssertEqual(timing.byProgram.map(\.program), ["collect", "stats", "train", "plan", "evaluate"])
         XCTAssertEqual(timing.byProgram.map(\.wall), [2, 0.5, 30, 157, 1.5])

@@ -1,5 +1,5 @@
 import Foundation
-import MBRL
+import MBRLCore
 import MBRLStatistics
 import XCTest
 
@@ -21,7 +21,8 @@ final class StratifiedBootstrapTests: XCTestCase {
         XCTAssertEqual(a.interquartileMean, b.interquartileMean)
         XCTAssertEqual(a.mean, b.mean)
         XCTAssertNotEqual(a.interquartileMean.interval, c.interquartileMean.interval)
-        XCTAssertEqual(a.interquartileMean.value, c.interquartileMean.value, "the point estimate does not depend on the seed")
+        XCTAssertEqual(a.interquartileMean.value, c.interquartileMean.value, "the point estimate does not depend on "
+            + "the seed")
     }
 
     /// Every replication resamples runs within each task: a task's resampled scores are its own.
@@ -44,13 +45,16 @@ final class StratifiedBootstrapTests: XCTestCase {
     func testRunsAreDrawnUniformly() {
         let runs = 5, replications = 4000
         var counts = [Int](repeating: 0, count: runs)
-        _ = StratifiedBootstrap(replications: replications).intervals(ScoreMatrix(runScores: (0..<runs).map(Double.init))) { resample in
+        _ = StratifiedBootstrap(replications: replications).intervals(
+            ScoreMatrix(runScores: (0..<runs).map(Double.init))
+        ) { resample in
             for v in resample.values { counts[Int(v)] += 1 }
             return [0]
         }
         let expected = Double(runs * replications) / Double(runs), sd = (expected * (1 - 1 / Double(runs))).squareRoot()
         for (run, count) in counts.enumerated() {
-            XCTAssertLessThan(abs(Double(count) - expected), 5 * sd, "run \(run) drawn \(count) times, expected about \(expected)")
+            XCTAssertLessThan(abs(Double(count) - expected), 5 * sd, "run \(run) drawn \(count) times, expected "
+                + "about \(expected)")
         }
     }
 
@@ -59,7 +63,8 @@ final class StratifiedBootstrapTests: XCTestCase {
     func testIntervalsCoverTheEstimateAndShrinkWithMoreRuns() {
         var widths: [Int: Double] = [:]
         for runs in [4, 16, 64] {
-            let a = RunAggregates(runScores: normalScores(runs, seed: 3), bootstrap: StratifiedBootstrap(replications: 4000))
+            let a = RunAggregates(
+                runScores: normalScores(runs, seed: 3), bootstrap: StratifiedBootstrap(replications: 4000))
             for e in [a.interquartileMean, a.median, a.mean] {
                 XCTAssertTrue(e.interval.contains(e.value), "\(runs) runs: \(e.value) outside \(e.interval)")
                 XCTAssertLessThan(e.interval.lowerBound, e.interval.upperBound)
@@ -78,7 +83,9 @@ final class StratifiedBootstrapTests: XCTestCase {
         var covered = 0
         for e in 0..<experiments {
             let scores = normalScores(20, mean: 50, sd: 10, seed: 1000 + UInt64(e))
-            let interval = StratifiedBootstrap(replications: 500, seed: UInt64(e)).intervals(ScoreMatrix(runScores: scores)) { [Aggregates.mean($0)] }[0]
+            let interval = StratifiedBootstrap(replications: 500, seed: UInt64(e)).intervals(
+                ScoreMatrix(runScores: scores)
+            ) { [Aggregates.mean($0)] }[0]
             if interval.contains(50) { covered += 1 }
         }
         XCTAssertGreaterThan(covered, Int(0.85 * Double(experiments)), "\(covered) of \(experiments)")

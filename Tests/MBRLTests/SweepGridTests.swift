@@ -20,7 +20,8 @@ final class SweepGridTests: XCTestCase {
         XCTAssertNil(grid.points[1].value(of: "CANDIDATES"))
         XCTAssertEqual(try Grid(parsing: "", variables: variables).points, [])
         // Several spaces, tabs and a final newline (as Make writes a file) separate entries alike.
-        XCTAssertEqual(try Grid(parsing: " HORIZON=3,2\tLR=1\n").points.map(\.name), ["HORIZON-3+LR-1", "HORIZON-2+LR-1"])
+        XCTAssertEqual(
+            try Grid(parsing: " HORIZON=3,2\tLR=1\n").points.map(\.name), ["HORIZON-3+LR-1", "HORIZON-2+LR-1"])
     }
 
     /// Names sort by variable in byte order, as Make's `sort` orders `VAR-value` words: a variable that
@@ -29,13 +30,16 @@ final class SweepGridTests: XCTestCase {
         let point = GridPoint(settings: [.init(variable: "B_2", value: "x"), .init(variable: "B", value: "y"),
                                          .init(variable: "A1", value: "z")])
         XCTAssertEqual(point.name, "A1-z+B-y+B_2-x")
-        XCTAssertEqual(GridPoint(settings: [.init(variable: "LR", value: "0.1"), .init(variable: "HORIZON", value: "my-value_2.5")]).name,
-                       "HORIZON-my-value_2.5+LR-0.1")
+        XCTAssertEqual(
+            GridPoint(settings: [.init(variable: "LR", value: "0.1"), .init(variable: "HORIZON", value: "my-value_2.5")]
+            ).name,
+            "HORIZON-my-value_2.5+LR-0.1")
     }
 
     func testRunsAreEveryPointWithEverySeedAndTheirMakeArguments() throws {
         let runs = try SweepRun.runs(grid: Grid(parsing: "HORIZON=3,2"), seeds: ["0", "10"])
-        XCTAssertEqual(runs.map(\.folder), ["HORIZON-3/seed-0", "HORIZON-3/seed-10", "HORIZON-2/seed-0", "HORIZON-2/seed-10"])
+        XCTAssertEqual(
+            runs.map(\.folder), ["HORIZON-3/seed-0", "HORIZON-3/seed-10", "HORIZON-2/seed-0", "HORIZON-2/seed-10"])
         XCTAssertEqual(runs[3].makeArguments, ["POINT=HORIZON-2", "SEED=10"])
         let seeds = try SweepRun.runs(grid: Grid(parsing: ""), seeds: ["4", "3"])
         XCTAssertEqual(seeds.map(\.folder), ["seed-4", "seed-3"])
@@ -69,24 +73,32 @@ final class SweepGridTests: XCTestCase {
             ("LR=1;rm", "GRID entry 'LR=1;rm' is not VAR=value,value,... (values: letters, digits, '.', '_', '-')"),
             ("LR=1 HORIZON=2", "LR is both in GRID and set on the command line"),
         ] {
-            XCTAssertEqual(message { _ = try Grid(parsing: grid, variables: variables, fixed: grid.hasSuffix("HORIZON=2") ? ["LR"] : []) },
-                           expected, grid)
+            XCTAssertEqual(
+                message {
+                    _ = try Grid(parsing: grid, variables: variables, fixed: grid.hasSuffix("HORIZON=2") ? ["LR"] : [])
+                },
+                expected, grid)
         }
     }
 
     func testBadPointsAreOneLineEach() {
         for (name, expected) in [
-            ("LR-1e-3+HORIZON-3", "POINT 'LR-1e-3+HORIZON-3' lists its settings out of order: write POINT=HORIZON-3+LR-1e-3"),
+            ("LR-1e-3+HORIZON-3", "POINT 'LR-1e-3+HORIZON-3' lists its settings out of order: write "
+                + "POINT=HORIZON-3+LR-1e-3"),
             ("lr-3", "POINT 'lr-3' is not a grid point's name: VAR-value joined by +, e.g. POINT=HORIZON-20+LR-3e-4"),
             ("LR-", "POINT 'LR-' is not a grid point's name: VAR-value joined by +, e.g. POINT=HORIZON-20+LR-3e-4"),
             ("LR-1+", "POINT 'LR-1+' is not a grid point's name: VAR-value joined by +, e.g. POINT=HORIZON-20+LR-3e-4"),
-            ("LR-1';touch x;'", "POINT 'LR-1';touch x;'' is not a grid point's name: VAR-value joined by +, e.g. POINT=HORIZON-20+LR-3e-4"),
+            ("LR-1';touch x;'", "POINT 'LR-1';touch x;'' is not a grid point's name: VAR-value joined by +, e.g. "
+                + "POINT=HORIZON-20+LR-3e-4"),
             ("LR-1+LR-2", "POINT 'LR-1+LR-2' sets a variable twice"),
             ("NOPE-3", "POINT sets NOPE, which is not a preset variable (pipelines/)"),
             ("HORIZON-3", "HORIZON is set both by POINT=HORIZON-3 and on the command line"),
         ] {
-            XCTAssertEqual(message { _ = try GridPoint(name: name, variables: variables, fixed: name == "HORIZON-3" ? ["HORIZON"] : []) },
-                           expected, name)
+            XCTAssertEqual(
+                message {
+                    _ = try GridPoint(name: name, variables: variables, fixed: name == "HORIZON-3" ? ["HORIZON"] : [])
+                },
+                expected, name)
         }
     }
 
@@ -95,7 +107,8 @@ final class SweepGridTests: XCTestCase {
         for (seeds, expected) in [
             (["0", "0"], "SEEDS lists a seed twice: '0 0'"),
             (["1", "01"], "SEEDS must be whole numbers from 0 to 999999999999 without leading zeros, got '01'"),
-            (["1234567890123"], "SEEDS must be whole numbers from 0 to 999999999999 without leading zeros, got '1234567890123'"),
+            (["1234567890123"], "SEEDS must be whole numbers from 0 to 999999999999 without leading zeros, got "
+                + "'1234567890123'"),
             (["x"], "SEEDS must be whole numbers from 0 to 999999999999 without leading zeros, got 'x'"),
             ([], "SEEDS is empty"),
         ] {

@@ -1,5 +1,5 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
 import MBRLTestSupport
 import XCTest
 
@@ -17,7 +17,8 @@ final class TensorBoardTests: XCTestCase {
 
     func testEventFileDecodesWithValidChecksums() throws {
         let dir = TemporaryDirectory()
-        let writer = try TensorBoardWriter(directory: dir.path, program: "test", csvName: "log.csv", columns: ["train/loss", "train/val_loss"])
+        let writer = try TensorBoardWriter(
+            directory: dir.path, program: "test", csvName: "log.csv", columns: ["train/loss", "train/val_loss"])
         try writer.write(step: 1, scalars: ["train/loss": 0.5, "train/val_loss": 0.25])
         try writer.write(step: 2, scalars: ["train/loss": 0.125])
         writer.close()
@@ -27,10 +28,13 @@ final class TensorBoardTests: XCTestCase {
         var offset = 0
         while offset < bytes.count {
             let header = Array(bytes[offset..<(offset + 8)])
-            let length = Int(header.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
-            XCTAssertEqual(readUInt32(bytes, offset + 8), CRC32C.masked(header), "length CRC of record \(records.count)")
+            let length = Int(
+                header.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+            XCTAssertEqual(readUInt32(bytes, offset + 8), CRC32C.masked(header), "length CRC of "
+                + "record \(records.count)")
             let data = Array(bytes[(offset + 12)..<(offset + 12 + length)])
-            XCTAssertEqual(readUInt32(bytes, offset + 12 + length), CRC32C.masked(data), "data CRC of record \(records.count)")
+            XCTAssertEqual(readUInt32(bytes, offset + 12 + length), CRC32C.masked(data), "data CRC of "
+                + "record \(records.count)")
             records.append(try decodeEvent(data))
             offset += 16 + length
         }
@@ -55,7 +59,11 @@ final class TensorBoardTests: XCTestCase {
         var record = Record()
         try fields(data) { field, wire, payload in
             switch (field, wire) {
-            case (1, 1): record.wallTime = Double(bitPattern: payload.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+            case (1, 1):
+                record.wallTime = Double(
+                    bitPattern: payload.enumerated().reduce(UInt64(0)) {
+                        $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+                    })
             case (2, 0): record.step = Int64(bitPattern: varintValue(payload))
             case (3, 2): record.fileVersion = String(decoding: payload, as: UTF8.self)
             case (5, 2):
@@ -64,7 +72,12 @@ final class TensorBoardTests: XCTestCase {
                     var tag = "", number: Float = .nan
                     try fields(value) { vf, vw, vp in
                         if vf == 1 && vw == 2 { tag = String(decoding: vp, as: UTF8.self) }
-                        if vf == 2 && vw == 5 { number = Float(bitPattern: vp.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }) }
+                        if vf == 2 && vw == 5 {
+                            number = Float(
+                                bitPattern: vp.enumerated().reduce(UInt32(0)) {
+                                    $0 | UInt32($1.element) << (8 * UInt32($1.offset))
+                                })
+                        }
                     }
                     record.values[tag] = number
                 }

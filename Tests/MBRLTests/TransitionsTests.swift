@@ -1,12 +1,15 @@
-import MBRL
+import MBRLCore
+import MBRLData
 import MBRLTestSupport
 import XCTest
 
 final class TransitionsTests: XCTestCase {
     func sample() -> Transitions {
         var t = Transitions(observationSize: 2, actionSize: 1, env: "Test-v0", policy: "random")
-        t.append(observation: [0, 1], action: [0.5], reward: -1, nextObservation: [1, 1], terminal: false, timeout: false)
-        t.append(observation: [1, 1], action: [-0.5], reward: -2, nextObservation: [1, 3], terminal: false, timeout: true)
+        t.append(
+            observation: [0, 1], action: [0.5], reward: -1, nextObservation: [1, 1], terminal: false, timeout: false)
+        t.append(
+            observation: [1, 1], action: [-0.5], reward: -2, nextObservation: [1, 3], terminal: false, timeout: true)
         t.endEpisode(return: -3, length: 2, seed: 11)
         t.append(observation: [5, 5], action: [1], reward: -4, nextObservation: [5, 6], terminal: true, timeout: false)
         t.endEpisode(return: -4, length: 1, seed: 12)
@@ -17,7 +20,8 @@ final class TransitionsTests: XCTestCase {
         let dir = TemporaryDirectory()
         let t = sample()
         XCTAssertEqual(t.episodeRanges, [0..<2, 2..<3])
-        let provenance = try Provenance(format: FileFormat.transitions.rawValue, seed: 3, command: ["collect"], config: ["a": 1], inputPaths: [])
+        let provenance = try Provenance(
+            format: FileFormat.transitions.rawValue, seed: 3, command: ["collect"], config: ["a": 1], inputPaths: [])
         let file = try HDF5File.create(at: dir.file("t.h5"))
         try t.write(to: try file.root, provenance: provenance)
         try file.close()
@@ -50,6 +54,7 @@ final class TransitionsTests: XCTestCase {
         XCTAssertEqual(stats.deltaStateStd[0], Float((2.0 / 9).squareRoot()), accuracy: 1e-6)
         var constant = Transitions(observationSize: 1, actionSize: 1, env: "c", policy: "p")
         constant.append(observation: [1], action: [0], reward: 0, nextObservation: [1], terminal: true, timeout: false)
-        XCTAssertEqual(NormalizationStats(of: [constant]).deltaStateStd, [1], "a component that never varies gets std 1")
+        XCTAssertEqual(NormalizationStats(of: [constant]).deltaStateStd, [1], "a component that never varies "
+            + "gets std 1")
     }
 }

@@ -23,7 +23,8 @@ extension ArchiveVerificationTests {
         let started = Date()
         let refused = try runProcess(Self.scripts + "/verify-archive", ["--max-bytes", "10000000", big])
         XCTAssertEqual(refused.status, 1, refused.stdout)
-        XCTAssertEqual(refused.stderr, "error: \(big): expands to more than 10.0 MB (the bound of --max-bytes); not verified\n")
+        XCTAssertEqual(refused.stderr, "error: \(big): expands to more than 10.0 MB (the bound of --max-bytes); not "
+            + "verified\n")
         XCTAssertLessThan(Date().timeIntervalSince(started), 5)
         XCTAssertTrue(try assertVerified(big).contains("(6 files verified"), "within the default bound it verifies")
     }
@@ -34,16 +35,24 @@ extension ArchiveVerificationTests {
         let copy = folder + "/" + (archive as NSString).lastPathComponent
         try FileManager.default.copyItem(atPath: archive, toPath: copy)
         let hash = try contentHash(copy)
-        XCTAssertTrue(try assertVerified(copy, hash: String(hash.prefix(16))).hasSuffix("matching its name and the expected hash)\n"))
+        XCTAssertTrue(try assertVerified(copy, hash: String(hash.prefix(16))).hasSuffix("matching its name and the "
+            + "expected hash)\n"))
         // Through make, ARCHIVE and HASH reach the program as arguments. A value with a space or shell
         // syntax is refused by Make's check of settings before anything runs, and never executed.
-        let viaMake = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path, "verify-archive",
-                                                      "ARCHIVE=\(archive)", "HASH=\(hash.prefix(16))"])
+        let viaMake = try runProcess(
+            "/usr/bin/env",
+            [
+                "make", "--no-print-directory", "-C", Repository.root.path, "verify-archive",
+                "ARCHIVE=\(archive)", "HASH=\(hash.prefix(16))"
+            ])
         XCTAssertEqual(viaMake.status, 0, viaMake.stderr)
-        XCTAssertTrue(viaMake.stdout.contains("\(archive): OK (5 files verified, content hash \(hash), matching its name and the expected hash)"),
+        XCTAssertTrue(viaMake.stdout.contains("\(archive): OK (5 files verified, content hash \(hash), matching its "
+            + "name and the expected hash)"),
                       viaMake.stdout + viaMake.stderr)
         for value in [copy, "x;touch \(root.file("pwned"))"] {
-            let refused = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path, "verify-archive", "ARCHIVE=\(value)"])
+            let refused = try runProcess(
+                "/usr/bin/env",
+                ["make", "--no-print-directory", "-C", Repository.root.path, "verify-archive", "ARCHIVE=\(value)"])
             XCTAssertNotEqual(refused.status, 0)
             XCTAssertTrue(refused.stderr.contains("ARCHIVE="), refused.stderr)
         }
@@ -75,7 +84,8 @@ extension ArchiveVerificationTests {
         try (bytes + Data(count: 4096)).write(to: URL(fileURLWithPath: root.file("padded.tar.gz")))
         XCTAssertTrue(try assertVerified(root.file("padded.tar.gz")).contains("OK"))
         // A header whose checksum does not match.
-        try sh("gzip -dc \"$A\" > h.tar && printf 'X' | dd of=h.tar bs=1 seek=10 conv=notrunc status=none && gzip h.tar")
+        try sh("gzip -dc \"$A\" > h.tar && printf 'X' | dd of=h.tar bs=1 seek=10 conv=notrunc status=none && "
+            + "gzip h.tar")
         try assertRejected("h.tar.gz", "not a readable tar archive (a header checksum does not match)")
         // Two gzip members read as one stream, as gzip -dc reads them: a second tar after the first's end.
         try sh("mkdir -p v && echo hidden > v/hidden && { cat \"$A\"; tar -czf - -C v hidden; } > two.tar.gz")
@@ -84,7 +94,9 @@ extension ArchiveVerificationTests {
 
     func testManifestLinesAreThoseOfSha256sum() throws {
         // Names with a backslash, a newline or a carriage return are escaped and their line marked.
-        let names: [[UInt8]] = [Array("plain".utf8), Array("back\\slash".utf8), Array("new\nline".utf8), Array("cr\rname".utf8)]
+        let names: [[UInt8]] = [
+            Array("plain".utf8), Array("back\\slash".utf8), Array("new\nline".utf8), Array("cr\rname".utf8)
+        ]
         let hash = String(repeating: "0", count: 64)
         let text = String(decoding: ArchiveVerification.manifest(names.map { ($0, hash) }), as: UTF8.self)
         XCTAssertEqual(text, "\\\(hash)  back\\\\slash\n\\\(hash)  cr\\rname\n\\\(hash)  new\\nline\n\(hash)  plain\n")

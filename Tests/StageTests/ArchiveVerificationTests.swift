@@ -35,7 +35,8 @@ final class ArchiveVerificationTests: XCTestCase {
 
     /// Runs scripts/archive-run on the fake run and returns the archive's path.
     func archiveRun() throws -> String {
-        let made = try runProcess(Self.scripts + "/archive-run", [root.path + "/data", "pendulum", "0", root.path + "/archives"])
+        let made = try runProcess(
+            Self.scripts + "/archive-run", [root.path + "/data", "pendulum", "0", root.path + "/archives"])
         XCTAssertEqual(made.status, 0, made.stderr)
         return made.stdout.trimmingCharacters(in: .newlines)
     }
@@ -69,7 +70,9 @@ final class ArchiveVerificationTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains(what), "\(result.stderr) should say \(what)", file: file, line: line)
     }
 
-    func assertVerified(_ path: String, hash: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    func assertVerified(
+        _ path: String, hash: String? = nil, file: StaticString = #filePath, line: UInt = #line
+    ) throws -> String {
         let result = try verify(path, hash: hash)
         XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
         XCTAssertEqual(result.stderr, "", file: file, line: line)
@@ -91,7 +94,8 @@ final class ArchiveVerificationTests: XCTestCase {
         let output = try assertVerified(archive)
         XCTAssertEqual(output, "\(archive): OK (5 files verified, content hash \(hash), matching its name)\n")
         XCTAssertTrue(try assertVerified(archive, hash: hash).contains("matching its name and the expected hash"))
-        XCTAssertTrue(try assertVerified(archive, hash: String(hash.prefix(16)).uppercased()).contains("the expected hash"))
+        XCTAssertTrue(
+            try assertVerified(archive, hash: String(hash.prefix(16)).uppercased()).contains("the expected hash"))
 
         let manifest = try sh("tar -xzOf \"$A\" pendulum/seed-0/SHA256SUMS").stdout
         XCTAssertEqual(manifest.split(separator: "\n").map { $0.dropFirst(66) },
@@ -103,17 +107,20 @@ final class ArchiveVerificationTests: XCTestCase {
         // An unpacked archive's run archived again gives the same bytes (its ARCHIVE.md and SHA256SUMS are remade).
         try sh("rm -rf data/pendulum && tar -xzf \"$A\" -C data && rm \"$A\"")
         XCTAssertEqual(try archiveRun(), archive)
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: archive)), bytes, "the same run gives the same archive bytes")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: archive)), bytes, "the same run gives the same "
+            + "archive bytes")
     }
 
     func testFileNamesWithSpacesAndEscapedCharactersRoundTrip() throws {
         try makeRun(extra: ["model 0 (copy).h5": "a space", "tb/train 1/train.csv": "a folder with a space",
-                            "back\\slash": "a backslash", "new\nline": "a newline", " leading space": "x", "-dash": "y"])
+            "back\\slash": "a backslash", "new\nline": "a newline", " leading space": "x", "-dash": "y"
+        ])
         archive = try archiveRun()
         let output = try assertVerified(archive)
         XCTAssertTrue(output.contains("(11 files verified, content hash "), output)
         try sh(unpack)
-        for name in ["model 0 (copy).h5", "tb/train 1/train.csv", "back\\slash", "new\nline", " leading space", "-dash"] {
+        for name in ["model 0 (copy).h5", "tb/train 1/train.csv", "back\\slash", "new\nline", " leading space", "-dash"]
+        {
             XCTAssertTrue(FileManager.default.fileExists(atPath: root.path + "/u/pendulum/seed-0/" + name), name)
         }
         let manifest = try String(contentsOfFile: root.path + "/u/pendulum/seed-0/SHA256SUMS", encoding: .utf8)
@@ -132,7 +139,8 @@ final class ArchiveVerificationTests: XCTestCase {
     }
 
     func testTamperedDataFileIsRejected() throws {
-        try sh(unpack + "printf 'random dat4 placeholder' > u/pendulum/seed-0/random.h5 && tar -czf tampered.tar.gz -C u pendulum")
+        try sh(unpack + "printf 'random dat4 placeholder' > u/pendulum/seed-0/random.h5 && tar -czf tampered.tar.gz "
+            + "-C u pendulum")
         try assertRejected("tampered.tar.gz", "random.h5: FAILED")
     }
 
@@ -154,10 +162,12 @@ final class ArchiveVerificationTests: XCTestCase {
     // MARK: - members that must not be extracted
 
     func testMembersOutsideTheRunFolderAreRejected() throws {
-        try sh(unpack + "echo x > u/evil.txt && tar -czf after.tar.gz -C u pendulum evil.txt && tar -czf before.tar.gz -C u evil.txt pendulum")
+        try sh(unpack + "echo x > u/evil.txt && tar -czf after.tar.gz -C u pendulum evil.txt && tar -czf "
+            + "before.tar.gz -C u evil.txt pendulum")
         try assertRejected("after.tar.gz", "evil.txt: outside the run folder pendulum/seed-0/")
         try assertRejected("before.tar.gz", "evil.txt: a file outside a <preset>/seed-<n>/ folder")
-        try sh(unpack + "mkdir u/pendulum/seed-1 && echo x > u/pendulum/seed-1/x && tar -czf other-seed.tar.gz -C u pendulum")
+        try sh(unpack + "mkdir u/pendulum/seed-1 && echo x > u/pendulum/seed-1/x && tar -czf other-seed.tar.gz -C u "
+            + "pendulum")
         try assertRejected("other-seed.tar.gz", "pendulum/seed-1/: outside the run folder pendulum/seed-0/")
     }
 
@@ -173,7 +183,8 @@ final class ArchiveVerificationTests: XCTestCase {
     }
 
     func testHardLinkIsRejected() throws {
-        try sh(unpack + "ln u/pendulum/seed-0/eval.h5 u/pendulum/seed-0/hard.h5 && tar --sort=name -czf hard.tar.gz -C u pendulum")
+        try sh(unpack + "ln u/pendulum/seed-0/eval.h5 u/pendulum/seed-0/hard.h5 && tar --sort=name -czf hard.tar.gz "
+            + "-C u pendulum")
         try assertRejected("hard.tar.gz", "pendulum/seed-0/hard.h5 link to pendulum/seed-0/eval.h5: a hard link")
     }
 
@@ -209,7 +220,8 @@ final class ArchiveVerificationTests: XCTestCase {
     }
 
     func testMembersAfterTheEndOfTheTarArchiveAreRejected() throws {
-        try sh(unpack + "mkdir v && echo hidden > v/hidden && gzip -dc \"$A\" > t.tar && tar -cf - -C v hidden >> t.tar && gzip t.tar")
+        try sh(unpack + "mkdir v && echo hidden > v/hidden && gzip -dc \"$A\" > t.tar && tar -cf - -C v hidden >> "
+            + "t.tar && gzip t.tar")
         try assertRejected("t.tar.gz", "data after the end of the tar archive")
     }
 
@@ -251,9 +263,11 @@ final class ArchiveVerificationTests: XCTestCase {
         try assertRejected(renamed, "is not the expected \(original)", hash: original)
         // The same through make.
         let viaMake = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path,
-                                                      "verify-archive", "ARCHIVE=\(renamed)", "HASH=\(original.prefix(12))"])
+                "verify-archive", "ARCHIVE=\(renamed)", "HASH=\(original.prefix(12))"
+            ])
         XCTAssertNotEqual(viaMake.status, 0)
-        XCTAssertTrue(viaMake.stderr.hasPrefix("error: \(renamed): its content hash \(newHash) is not the expected \(original.prefix(12))\n"),
+        XCTAssertTrue(viaMake.stderr.hasPrefix("error: \(renamed): its content hash \(newHash) is not the "
+            + "expected \(original.prefix(12))\n"),
                       viaMake.stderr)
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLData
+import MBRLEnvironments
 import MBRLTestSupport
 import XCTest
 
@@ -15,7 +17,8 @@ final class CollectAndStatsTests: XCTestCase {
 
     func testCollectWritesTheTransitionsContract() throws {
         let dir = TemporaryDirectory()
-        let result = try runProcess(collect, ["--episodes", "3", "--max-steps", "50", "--seed", "4", "--out", "r.h5"], in: dir.path)
+        let result = try runProcess(
+            collect, ["--episodes", "3", "--max-steps", "50", "--seed", "4", "--out", "r.h5"], in: dir.path)
         XCTAssertEqual(result.status, 0, result.stderr)
         let t = try Transitions.read(from: dir.file("r.h5"))
         XCTAssertEqual(t.count, 150)
@@ -30,7 +33,8 @@ final class CollectAndStatsTests: XCTestCase {
         XCTAssertEqual(t.episodeReturns[0], t.rewards[0..<50].reduce(0.0) { $0 + Double($1) }, accuracy: 1e-3)
         // The recorded episode seed replays the episode's start.
         var env = Pendulum()
-        XCTAssertEqual(env.reset(seed: UInt64(bitPattern: t.episodeSeeds[1])), Array(t.observations[(50 * 3)..<(50 * 3 + 3)]))
+        XCTAssertEqual(
+            env.reset(seed: UInt64(bitPattern: t.episodeSeeds[1])), Array(t.observations[(50 * 3)..<(50 * 3 + 3)]))
 
         let root = try HDF5File.open(at: dir.file("r.h5")).root
         XCTAssertEqual(try root.stringAttribute("format"), "mbrl.transitions/1")
@@ -38,7 +42,9 @@ final class CollectAndStatsTests: XCTestCase {
         XCTAssertEqual(try root.stringAttribute("policy"), "random")
         XCTAssertEqual(try root.intAttribute("seed"), 4)
         XCTAssertEqual(try root.stringAttribute("command"), "collect --episodes 3 --max-steps 50 --seed 4 --out r.h5")
-        XCTAssertEqual(try root.stringAttribute("config"), #"{"env":"Pendulum-v1","episodes":3,"max_steps":50,"policy":"random","seed":4}"#)
+        XCTAssertEqual(
+            try root.stringAttribute("config"),
+            #"{"env":"Pendulum-v1","episodes":3,"max_steps":50,"policy":"random","seed":4}"#)
         XCTAssertEqual(try root.stringAttribute("inputs"), "{}")
         XCTAssertTrue(try root.stringAttribute("software").contains(#""hdf5":"1."#))
         let expected: [(String, [Int], Int)] = [
@@ -67,14 +73,16 @@ final class CollectAndStatsTests: XCTestCase {
             return try XCTUnwrap(software["openblas_kernel"] as? String)
         }
         let kernel = try recordedKernel(environment: [:])
-        XCTAssertGreaterThanOrEqual(OpenBLASKernel.level(ofKernel: kernel), OpenBLASKernel.level(ofCPUFlags: OpenBLASKernel.cpuFlags),
-                                    "the stage ran with \(kernel), below what this CPU offers")
+        XCTAssertGreaterThanOrEqual(
+            OpenBLASKernel.level(ofKernel: kernel), OpenBLASKernel.level(ofCPUFlags: OpenBLASKernel.cpuFlags),
+            "the stage ran with \(kernel), below what this CPU offers")
         XCTAssertEqual(try recordedKernel(environment: [OpenBLASKernel.coreTypeVariable: "Prescott"]), "Prescott")
     }
 
     func testMaxStepsBeyondTheDefaultLimitLengthensEpisodes() throws {
         let dir = TemporaryDirectory()
-        XCTAssertEqual(try runProcess(collect, ["--episodes", "1", "--max-steps", "300", "--out", "r.h5"], in: dir.path).status, 0)
+        XCTAssertEqual(
+            try runProcess(collect, ["--episodes", "1", "--max-steps", "300", "--out", "r.h5"], in: dir.path).status, 0)
         let t = try Transitions.read(from: dir.file("r.h5"))
         XCTAssertEqual(t.episodeLengths, [300])
         XCTAssertEqual(t.timeouts.firstIndex(of: true), 299)
@@ -83,22 +91,34 @@ final class CollectAndStatsTests: XCTestCase {
     func testSameSeedGivesIdenticalBytesAndAnotherSeedDoesNot() throws {
         let a = TemporaryDirectory(), b = TemporaryDirectory()
         for dir in [a, b] {
-            XCTAssertEqual(try runProcess(collect, ["--episodes", "2", "--seed", "1", "--out", "r.h5"], in: dir.path).status, 0)
+            XCTAssertEqual(
+                try runProcess(collect, ["--episodes", "2", "--seed", "1", "--out", "r.h5"], in: dir.path).status, 0)
             XCTAssertEqual(try runProcess(stats, ["--data", "r.h5", "--out", "s.h5"], in: dir.path).status, 0)
         }
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: a.file("r.h5"))), try Data(contentsOf: URL(fileURLWithPath: b.file("r.h5"))))
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: a.file("s.h5"))), try Data(contentsOf: URL(fileURLWithPath: b.file("s.h5"))))
-        XCTAssertEqual(try runProcess(collect, ["--episodes", "2", "--seed", "2", "--out", "other.h5"], in: a.path).status, 0)
-        XCTAssertNotEqual(try Transitions.read(from: a.file("r.h5")).observations, try Transitions.read(from: a.file("other.h5")).observations)
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: a.file("r.h5"))),
+            try Data(contentsOf: URL(fileURLWithPath: b.file("r.h5"))))
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: a.file("s.h5"))),
+            try Data(contentsOf: URL(fileURLWithPath: b.file("s.h5"))))
+        XCTAssertEqual(
+            try runProcess(collect, ["--episodes", "2", "--seed", "2", "--out", "other.h5"], in: a.path).status, 0)
+        XCTAssertNotEqual(
+            try Transitions.read(from: a.file("r.h5")).observations,
+            try Transitions.read(from: a.file("other.h5")).observations)
     }
 
     func testStatsPoolsFilesAndRecordsInputs() throws {
         let dir = TemporaryDirectory()
-        XCTAssertEqual(try runProcess(collect, ["--episodes", "2", "--seed", "1", "--out", "a.h5"], in: dir.path).status, 0)
-        XCTAssertEqual(try runProcess(collect, ["--episodes", "1", "--seed", "2", "--out", "b.h5"], in: dir.path).status, 0)
+        XCTAssertEqual(
+            try runProcess(collect, ["--episodes", "2", "--seed", "1", "--out", "a.h5"], in: dir.path).status, 0)
+        XCTAssertEqual(
+            try runProcess(collect, ["--episodes", "1", "--seed", "2", "--out", "b.h5"], in: dir.path).status, 0)
         let result = try runProcess(stats, ["--data", "a.h5", "b.h5", "--out", "s.h5"], in: dir.path)
         XCTAssertEqual(result.status, 0, result.stderr)
-        let expected = NormalizationStats(of: [try Transitions.read(from: dir.file("a.h5")), try Transitions.read(from: dir.file("b.h5"))])
+        let expected = NormalizationStats(of: [
+            try Transitions.read(from: dir.file("a.h5")), try Transitions.read(from: dir.file("b.h5"))
+        ])
         XCTAssertEqual(try NormalizationStats.read(fromFile: dir.file("s.h5")), expected)
         XCTAssertEqual(expected.count, 600)
         let root = try HDF5File.open(at: dir.file("s.h5")).root
@@ -109,7 +129,9 @@ final class CollectAndStatsTests: XCTestCase {
 
     func testBadInputsGiveOneLineAndNoOutput() throws {
         let dir = TemporaryDirectory()
-        XCTAssertTrue(FileManager.default.createFile(atPath: dir.file("junk.h5"), contents: Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 97) })))
+        XCTAssertTrue(
+            FileManager.default.createFile(
+                atPath: dir.file("junk.h5"), contents: Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 97) })))
         let cases: [([String], Int32, String)] = [
             (["--data", "missing.h5", "--out", "s.h5"], 1, "error: missing.h5: no such file"),
             (["--data", "junk.h5", "--out", "s.h5"], 1, "error: junk.h5: not an HDF5 file"),
@@ -125,7 +147,8 @@ final class CollectAndStatsTests: XCTestCase {
         XCTAssertTrue(usage.stderr.contains("--episodes must be at least 1"), usage.stderr)
         let env = try runProcess(collect, ["--env", "cartpole", "--out", "r.h5"], in: dir.path)
         XCTAssertEqual(env.status, 64)
-        XCTAssertTrue(env.stderr.contains("The value 'cartpole' is invalid for '--env <name>'. Please provide one of 'pendulum'"), env.stderr)
+        XCTAssertTrue(env.stderr.contains("The value 'cartpole' is invalid for '--env <name>'. Please provide one "
+            + "of 'pendulum'"), env.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["junk.h5"])
     }
 }

@@ -1,6 +1,6 @@
 import CHDF5
 import Foundation
-import MBRL
+import MBRLCore
 import MBRLTestSupport
 import XCTest
 
@@ -40,8 +40,12 @@ final class DamagedFileTests: XCTestCase {
 
     static let kinds = [
         Kind(name: "transitions", file: "r.h5", stage: "stats", arguments: ["--data", "in.h5"]),
-        Kind(name: "stats", file: "s.h5", stage: "train", arguments: ["--data", "r.h5", "--stats", "in.h5", "--epochs", "1"]),
-        Kind(name: "model", file: "m.h5", stage: "evaluate", arguments: ["--model", "in.h5", "--data", "r.h5", "--max-k", "2"]),
+        Kind(
+            name: "stats", file: "s.h5", stage: "train",
+            arguments: ["--data", "r.h5", "--stats", "in.h5", "--epochs", "1"]),
+        Kind(
+            name: "model", file: "m.h5", stage: "evaluate",
+            arguments: ["--model", "in.h5", "--data", "r.h5", "--max-k", "2"])
     ]
 
     struct Flip {
@@ -76,8 +80,10 @@ final class DamagedFileTests: XCTestCase {
             if run.result.status == 0 { return "ok" }
             guard let line = errorLines.first else { return "status \(run.result.status) without error line" }
             let message = line.dropFirst("error: in.h5: ".count)
-            if message.hasPrefix("damaged HDF5 file (the HDF5 library faulted") { return "damaged: the library faulted" }
-            if message.hasPrefix("damaged HDF5 file (reading it did not finish") { return "damaged: did not finish in time" }
+            if message.hasPrefix("damaged HDF5 file (the HDF5 library faulted") { return "damaged: the "
+                + "library faulted" }
+            if message.hasPrefix("damaged HDF5 file (reading it did not finish") { return "damaged: did not "
+                + "finish in time" }
             if message.hasPrefix("damaged HDF5 file (inconsistent global heap") { return "damaged: global heap check" }
             if message.hasPrefix("damaged HDF5 file") { return "damaged: reported by the library (checksum, bounds)" }
             var text = String(message.split(separator: ":", omittingEmptySubsequences: false).last ?? "")
@@ -123,8 +129,9 @@ final class DamagedFileTests: XCTestCase {
                 bytes[flip.offset] ^= flip.mask
                 do {
                     try Data(bytes).write(to: URL(fileURLWithPath: folder + "/in.h5"))
-                    let run = try runProcess(Repository.executable(kind.stage), kind.arguments + ["--out", "out.h5"], in: folder,
-                                             environment: Self.environment, timeout: Self.hangLimit)
+                    let run = try runProcess(
+                        Repository.executable(kind.stage), kind.arguments + ["--out", "out.h5"], in: folder,
+                        environment: Self.environment, timeout: Self.hangLimit)
                     var left = Set((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
                     left.subtract(["r.h5", "s.h5", "in.h5"])
                     if run.result.status == 0, !run.result.signaled { left.remove("out.h5") }
@@ -143,7 +150,8 @@ final class DamagedFileTests: XCTestCase {
             var tally: [String: Int] = [:]
             for outcome in mine { tally[outcome.category, default: 0] += 1 }
             let slowest = mine.map(\.run.seconds).max() ?? 0
-            print("damaged-file fuzz: \(kind.name) file (\(kind.file), \(originals[k].count) bytes) read by \(kind.stage), \(mine.count) flips:")
+            print("damaged-file fuzz: \(kind.name) file (\(kind.file), \(originals[k].count) bytes) read "
+                + "by \(kind.stage), \(mine.count) flips:")
             for (category, count) in tally.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
                 print("  \(String(count).leftPadded(4)) \(category)")
             }
@@ -151,13 +159,18 @@ final class DamagedFileTests: XCTestCase {
             for outcome in mine {
                 if let problem = outcome.problem {
                     let f = outcome.flip
-                    failures.append("\(kind.name) run \(f.run) (seed 2024 stream \(k)): byte \(f.offset) ^ 0x\(String(f.mask, radix: 16)): \(problem); stderr: \(outcome.run.result.stderr.suffix(300))")
+                    let stderr = outcome.run.result.stderr.suffix(300)
+                    failures.append("\(kind.name) run \(f.run) (seed 2024 stream \(k)): byte \(f.offset) ^ "
+                        + "0x\(String(f.mask, radix: 16)): \(problem); stderr: \(stderr)")
                 }
             }
         }
-        print("damaged-file fuzz: \(flips.count) runs in \(String(format: "%.0f", Date().timeIntervalSince(started))) s, \(failures.count) failed")
+        print("damaged-file fuzz: \(flips.count) runs "
+            + "in \(String(format: "%.0f", Date().timeIntervalSince(started))) s, \(failures.count) failed")
         XCTAssertEqual(outcomes.all.count, flips.count)
-        XCTAssertTrue(failures.isEmpty, "\(failures.count) damaged files crashed, hung or left files:\n" + failures.joined(separator: "\n"))
+        XCTAssertTrue(
+            failures.isEmpty,
+            "\(failures.count) damaged files crashed, hung or left files:\n" + failures.joined(separator: "\n"))
     }
 
     // MARK: Focused cases
@@ -172,7 +185,8 @@ final class DamagedFileTests: XCTestCase {
         let heap = try XCTUnwrap(globalHeapOffset(bytes, outside: try rawDataExtents(dir.file("r.h5"))))
         bytes[firstHeapObjectSize(bytes, heap) + 1] ^= 0x80
         try Data(bytes).write(to: URL(fileURLWithPath: dir.file("in.h5")))
-        try expectDamaged("stats", ["--data", "in.h5"], "error: in.h5: damaged HDF5 file (inconsistent global heap at byte \(heap))")
+        try expectDamaged("stats", ["--data", "in.h5"], "error: in.h5: damaged HDF5 file (inconsistent global heap "
+            + "at byte \(heap))")
     }
 
     /// A transitions file with a dataset of 4097 chunks: too many for the global heap check, so the
@@ -186,16 +200,19 @@ final class DamagedFileTests: XCTestCase {
         let space = H5Screate_simple(1, &dims, nil)
         let dcpl = H5Pcreate(mbrl_h5p_dataset_create())
         H5Pset_chunk(dcpl, 1, &chunk)
-        let did = H5Dcreate2(fid, "padding", mbrl_h5t_native_uint8(), space, mbrl_h5p_default(), dcpl, mbrl_h5p_default())
+        let did = H5Dcreate2(
+            fid, "padding", mbrl_h5t_native_uint8(), space, mbrl_h5p_default(), dcpl, mbrl_h5p_default())
         XCTAssertGreaterThanOrEqual(did, 0)
         let values = [UInt8](repeating: 7, count: 4097)
-        XCTAssertGreaterThanOrEqual(H5Dwrite(did, mbrl_h5t_native_uint8(), mbrl_h5s_all(), mbrl_h5s_all(), mbrl_h5p_default(), values), 0)
+        XCTAssertGreaterThanOrEqual(
+            H5Dwrite(did, mbrl_h5t_native_uint8(), mbrl_h5s_all(), mbrl_h5s_all(), mbrl_h5p_default(), values), 0)
         H5Dclose(did); H5Pclose(dcpl); H5Sclose(space); H5Fclose(fid)
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         let heap = try XCTUnwrap(globalHeapOffset(bytes, outside: try rawDataExtents(path)))
         // Unchanged, it is a valid transitions file.
-        let valid = try runProcess(Repository.executable("stats"), ["--data", "chunked.h5", "--out", "ok.h5"], in: dir.path,
-                                   environment: Self.environment, timeout: Self.hangLimit)
+        let valid = try runProcess(
+            Repository.executable("stats"), ["--data", "chunked.h5", "--out", "ok.h5"], in: dir.path,
+            environment: Self.environment, timeout: Self.hangLimit)
         XCTAssertEqual(valid.result.status, 0, valid.result.stderr)
         return (bytes, heap)
     }
@@ -206,7 +223,8 @@ final class DamagedFileTests: XCTestCase {
         var (bytes, heap) = try writeUncheckedTransitions()
         bytes[firstHeapObjectSize(bytes, heap) + 7] ^= 0x80
         try Data(bytes).write(to: URL(fileURLWithPath: dir.file("in.h5")))
-        try expectDamaged("stats", ["--data", "in.h5"], "error: in.h5: damaged HDF5 file (the HDF5 library faulted reading it)")
+        try expectDamaged("stats", ["--data", "in.h5"], "error: in.h5: damaged HDF5 file (the HDF5 library faulted "
+            + "reading it)")
     }
 
     /// A global heap whose first object is free space of size 0: HDF5 1.10 loops forever on it. The
@@ -215,7 +233,8 @@ final class DamagedFileTests: XCTestCase {
         var (bytes, heap) = try writeUncheckedTransitions()
         for i in (heap + 16)..<(heap + 32) { bytes[i] = 0 }
         try Data(bytes).write(to: URL(fileURLWithPath: dir.file("in.h5")))
-        let seconds = try expectDamaged("stats", ["--data", "in.h5"], "error: in.h5: damaged HDF5 file (reading it did not finish within 1 s)",
+        let seconds = try expectDamaged("stats", ["--data", "in.h5"], "error: in.h5: damaged HDF5 file (reading it "
+            + "did not finish within 1 s)",
                                         environment: ["MBRL_READ_TIMEOUT": "1"])
         XCTAssertGreaterThanOrEqual(seconds, 1)
     }
@@ -226,7 +245,9 @@ final class DamagedFileTests: XCTestCase {
         for sig in [SIGSEGV, SIGABRT] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Repository.executable("train"))
-            process.arguments = ["--data", "r.h5", "--stats", "s.h5", "--epochs", "1000000", "--val-fraction", "0", "--out", "long.h5"]
+            process.arguments = [
+                "--data", "r.h5", "--stats", "s.h5", "--epochs", "1000000", "--val-fraction", "0", "--out", "long.h5"
+            ]
             process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
             process.environment = ProcessInfo.processInfo.environment.merging(Self.environment) { _, new in new }
             let err = Pipe()
@@ -242,9 +263,11 @@ final class DamagedFileTests: XCTestCase {
             }
             kill(process.processIdentifier, sig)
             process.waitUntilExit()
-            XCTAssertEqual(process.terminationReason, .uncaughtSignal, "signal \(sig): \(String(decoding: seen, as: UTF8.self))")
+            XCTAssertEqual(
+                process.terminationReason, .uncaughtSignal, "signal \(sig): \(String(decoding: seen, as: UTF8.self))")
             XCTAssertEqual(process.terminationStatus, sig)
-            XCTAssertFalse(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("damaged"))
+            XCTAssertFalse(
+                String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("damaged"))
         }
     }
 
@@ -254,14 +277,18 @@ final class DamagedFileTests: XCTestCase {
     func expectDamaged(_ stage: String, _ arguments: [String], _ message: String, environment: [String: String] = [:],
                        file: StaticString = #filePath, line: UInt = #line) throws -> Double {
         let run = try runProcess(Repository.executable(stage), arguments + ["--out", "out.h5"], in: dir.path,
-                                 environment: Self.environment.merging(environment) { _, new in new }, timeout: Self.hangLimit)
+            environment: Self.environment.merging(environment) { _, new in new }, timeout: Self.hangLimit)
         XCTAssertFalse(run.timedOut, "\(stage) hung", file: file, line: line)
-        XCTAssertFalse(run.result.signaled, "\(stage) was killed by signal \(run.result.status): \(run.result.stderr)", file: file, line: line)
+        XCTAssertFalse(run.result.signaled, "\(stage) was killed by "
+            + "signal \(run.result.status): \(run.result.stderr)", file: file, line: line)
         XCTAssertEqual(run.result.status, 1, run.result.stderr, file: file, line: line)
         let errors = run.result.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
         XCTAssertEqual(errors, [Substring(message)], run.result.stderr, file: file, line: line)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out.h5")), "out.h5 must not exist", file: file, line: line)
-        let temporaries = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.contains(".tmp-") }
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: dir.file("out.h5")), "out.h5 must not exist", file: file, line: line)
+        let temporaries = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter {
+            $0.contains(".tmp-")
+        }
         XCTAssertEqual(temporaries, [], "temporary files left", file: file, line: line)
         return run.seconds
     }
@@ -291,7 +318,8 @@ final class DamagedFileTests: XCTestCase {
     /// The offset of the first global heap collection (`GCOL`, version 1) outside the raw data.
     func globalHeapOffset(_ bytes: [UInt8], outside raw: [Range<Int>]) -> Int? {
         let signature = Array("GCOL".utf8) + [1]
-        for i in 0..<(bytes.count - signature.count) where bytes[i] == signature[0] && !raw.contains(where: { $0.contains(i) }) {
+        for i in 0..<(bytes.count - signature.count)
+        where bytes[i] == signature[0] && !raw.contains(where: { $0.contains(i) }) {
             if Array(bytes[i..<(i + signature.count)]) == signature { return i }
         }
         return nil

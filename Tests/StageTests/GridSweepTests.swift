@@ -1,11 +1,12 @@
 import Foundation
-#if canImport(FoundationXML)
 import FoundationXML
-#endif
-import MBRL
+import MBRLData
+import MBRLEnvironments
 import MBRLStatistics
 import MBRLTestSupport
 import XCTest
+#if canImport(FoundationXML)
+#endif
 
 /// `make sweep GRID=...` run locally: every grid point in its own folder, one table and one page
 /// across the grid (mean ± std across seeds per point, the best marked), errors for grids and points
@@ -22,7 +23,8 @@ final class GridSweepTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let root = data.path + "/pendulum"
         // One folder per point, named by its settings; the plain run folders stay untouched.
-        XCTAssertNil(try Sweeps.runFiles(root)[""].map { String(decoding: $0, as: UTF8.self) }, "no file outside the runs' folders but the table")
+        XCTAssertNil(try Sweeps.runFiles(root)[""].map { String(decoding: $0, as: UTF8.self) }, "no file outside "
+            + "the runs' folders but the table")
         for point in ["HORIZON-2", "HORIZON-3"] {
             for seed in [0, 1] {
                 let run = "\(root)/\(point)/seed-\(seed)"
@@ -33,29 +35,40 @@ final class GridSweepTests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/seed-0"))
         // The same point by hand is up to date: POINT names it.
-        XCTAssertEqual(try Sweeps.make(["-q", "DATA=\(data.path)", "POINT=HORIZON-3", "SEED=1"] + Sweeps.tiny).status, 0)
+        XCTAssertEqual(
+            try Sweeps.make(["-q", "DATA=\(data.path)", "POINT=HORIZON-3", "SEED=1"] + Sweeps.tiny).status, 0)
 
         // The table: one row per point in GRID's order, settings, seeds, mean ± std across seeds, best.
-        let csv = try String(contentsOfFile: root + "/sweep.csv", encoding: .utf8).split(separator: "\n").map(String.init)
-        XCTAssertEqual(csv.first, "point,HORIZON,seeds,test_return_mean,test_return_std,one_step_mse_mean,one_step_mse_std,k10_rmse_mean,k10_rmse_std,"
-                       + "test_return_iqm,test_return_iqm_ci_low,test_return_iqm_ci_high,test_return_median,test_return_median_ci_low,"
-                       + "test_return_median_ci_high,test_return_mean_ci_low,test_return_mean_ci_high,best")
+        let csv = try String(contentsOfFile: root + "/sweep.csv", encoding: .utf8).split(separator: "\n").map(
+            String.init)
+        XCTAssertEqual(
+            csv.first,
+            "point,HORIZON,seeds,test_return_mean,test_return_std,one_step_mse_mean,one_step_mse_std,"
+                + "k10_rmse_mean,k10_rmse_std,test_return_iqm,test_return_iqm_ci_low,test_return_iqm_ci_high,"
+                + "test_return_median,test_return_median_ci_low,test_return_median_ci_high,test_return_mean_ci_low,"
+                + "test_return_mean_ci_high,best")
         XCTAssertEqual(csv.count, 3)
         var means: [Double] = []
         for (row, point) in zip(csv.dropFirst(), ["HORIZON-3", "HORIZON-2"]) {
             let cells = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             XCTAssertEqual(Array(cells.prefix(3)), [point, String(point.dropFirst(8)), "2"], row)
-            let seeds = try [0, 1].map { ReturnStatistics(try Transitions.read(from: "\(root)/\(point)/seed-\($0)/test.h5").episodeReturns).mean }
+            let seeds = try [0, 1].map {
+                ReturnStatistics(try Transitions.read(from: "\(root)/\(point)/seed-\($0)/test.h5").episodeReturns).mean
+            }
             let expected = ReturnStatistics(seeds)
             XCTAssertEqual(Double(cells[3])!, expected.mean, accuracy: 1e-9 * abs(expected.mean), row)
             XCTAssertEqual(Double(cells[4])!, expected.std, accuracy: 1e-9 * max(1, expected.std), row)
             // The aggregates of the point's seeds, from the library checked against rliable (MBRLStatistics), seeded.
             let a = RunAggregates(runScores: seeds)
-            let aggregates = [a.interquartileMean.value, a.interquartileMean.interval.lowerBound, a.interquartileMean.interval.upperBound,
-                              a.median.value, a.median.interval.lowerBound, a.median.interval.upperBound,
-                              a.mean.interval.lowerBound, a.mean.interval.upperBound]
+            let aggregates = [
+                a.interquartileMean.value, a.interquartileMean.interval.lowerBound,
+                a.interquartileMean.interval.upperBound,
+                a.median.value, a.median.interval.lowerBound, a.median.interval.upperBound,
+                a.mean.interval.lowerBound, a.mean.interval.upperBound
+            ]
             for (k, value) in aggregates.enumerated() {
-                XCTAssertEqual(Double(cells[9 + k])!, value, accuracy: 1e-9 * max(1, abs(value)), "\(row): column \(9 + k)")
+                XCTAssertEqual(
+                    Double(cells[9 + k])!, value, accuracy: 1e-9 * max(1, abs(value)), "\(row): column \(9 + k)")
             }
             XCTAssertTrue(a.interquartileMean.interval.contains(expected.mean), "two seeds: the IQM is their mean")
             means.append(expected.mean)
@@ -72,13 +85,15 @@ final class GridSweepTests: XCTestCase {
         XCTAssertTrue(parser.parse(), "not well-formed: \(parser.parserError.map { "\($0)" } ?? "")")
         XCTAssertTrue(page.contains("<h1>Pendulum-v1 — grid of 2 points × 2 seeds</h1>"), "title")
         let plotted = means.enumerated().map { "\(Float($0.offset)):\(Float($0.element))" }.joined(separator: " ")
-        XCTAssertTrue(page.contains("data-name=\"mean ± std across seeds\" data-values=\"\(plotted)\""), "the points' means")
+        XCTAssertTrue(
+            page.contains("data-name=\"mean ± std across seeds\" data-values=\"\(plotted)\""), "the points' means")
         XCTAssertTrue(page.contains("<td><b>HORIZON-\(best == 0 ? 3 : 2)</b></td>"), "the best point is marked")
         XCTAssertEqual(page.components(separatedBy: "<td>best</td>").count - 1, 1)
         // The aggregates, the performance profile of every point and the points' learning curves.
         XCTAssertTrue(page.contains("data-name=\"IQM [95% CI]\""), "the IQM per point")
         for point in ["HORIZON-3", "HORIZON-2"] {
-            XCTAssertEqual(page.components(separatedBy: "data-name=\"\(point)\"").count - 1, 3, "\(point): a learning curve, a profile and a k-step curve")
+            XCTAssertEqual(page.components(separatedBy: "data-name=\"\(point)\"").count - 1, 3, "\(point): a "
+                + "learning curve, a profile and a k-step curve")
         }
         XCTAssertTrue(page.contains("Performance profile: fraction of runs with test return above τ"))
         XCTAssertTrue(page.contains("Learning curve: return against environment steps (mean across seeds)"))
@@ -104,7 +119,8 @@ final class GridSweepTests: XCTestCase {
             (["sweep", "GRID=LR=1e-3", "POINT=LR-1e-3"], "POINT names one run; a sweep takes GRID"),
             (["sweep", "SCHEDULER=pbs"], "SCHEDULER must be local or slurm"),
             (["collect", "POINT=LR-1e-3+HORIZON-3"], "lists its settings out of order: write POINT=HORIZON-3+LR-1e-3"),
-            (["collect", "POINT=HORIZON-3", "HORIZON=4"], "HORIZON is set both by POINT=HORIZON-3 and on the command line"),
+            (["collect", "POINT=HORIZON-3", "HORIZON=4"], "HORIZON is set both by POINT=HORIZON-3 and on the "
+                + "command line"),
             (["collect", "POINT=lr-3"], "is not a grid point's name"),
             (["collect", "POINT=NOPE-3"], "POINT sets NOPE, which is not a preset variable"),
         ] {
@@ -115,7 +131,9 @@ final class GridSweepTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: data.path), [])
         // summarize and report take --grid only for grid folders.
         for program in ["summarize", "report"] {
-            let result = try runProcess(Repository.executable(program), ["--runs", data.path + "/pendulum/seed-0", "--grid", "--out", data.file("x")])
+            let result = try runProcess(
+                Repository.executable(program),
+                ["--runs", data.path + "/pendulum/seed-0", "--grid", "--out", data.file("x")])
             XCTAssertEqual(result.status, 64, result.stderr)
             XCTAssertTrue(result.stderr.contains("not a grid point's run folder"), result.stderr)
         }
@@ -147,9 +165,12 @@ enum Sweeps {
     static let tiny = ["EPISODES=2", "EPOCHS=2", "ITERS=1", "PLAN_EPISODES=1", "TEST_EPISODES=2", "HELDOUT_EPISODES=1",
                        "CANDIDATES=16", "MAX_K=10"]
 
-    static func make(_ arguments: [String], environment: [String: String]? = nil, timeout: TimeInterval = 300) throws -> ProcessResult {
-        let run = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path] + arguments,
-                                 environment: environment, timeout: timeout)
+    static func make(
+        _ arguments: [String], environment: [String: String]? = nil, timeout: TimeInterval = 300
+    ) throws -> ProcessResult {
+        let run = try runProcess(
+            "/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path] + arguments,
+            environment: environment, timeout: timeout)
         if run.timedOut { XCTFail("make \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s") }
         return run.result
     }
@@ -166,7 +187,11 @@ enum Sweeps {
             if isFolder.boolValue { continue }
             let parts = path.split(separator: "/").map(String.init)
             // Logs and timing files hold wall-clock times; everything else must be the same bytes.
-            if parts.contains("tb") || parts.contains("timing") || parts.first == "slurm" || ["sweep.csv", "report.html", "sweep-runs.txt"].contains(path) { continue }
+            if parts.contains("tb") || parts.contains("timing") || parts.first == "slurm"
+                || ["sweep.csv", "report.html", "sweep-runs.txt"].contains(path)
+            {
+                continue
+            }
             guard parts.dropLast().contains(where: { $0.hasPrefix("seed-") }) else {
                 files["", default: Data()].append(Data((path + "\n").utf8))
                 continue

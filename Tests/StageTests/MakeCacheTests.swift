@@ -1,5 +1,5 @@
 import Foundation
-import MBRL
+import MBRLCore
 import MBRLTestSupport
 import XCTest
 
@@ -28,7 +28,8 @@ final class MakeCacheTests: XCTestCase {
         let run = data.path + "/pendulum/seed-0"
         XCTAssertEqual(try make(["DATA=\(data.path)", "EPISODES=2", "collect"]).status, 0)
         try setTime(run + "/random.h5", 86_400)
-        XCTAssertEqual(try make(["-q", "DATA=\(data.path)", "EPISODES=2", "collect"]).status, 0, "the same settings are current")
+        XCTAssertEqual(try make(["-q", "DATA=\(data.path)", "EPISODES=2", "collect"]).status, 0, "the same settings "
+            + "are current")
         XCTAssertEqual(try make(["-q", "DATA=\(data.path)", "EPISODES=3", "collect"]).status, 1)
         let result = try make(["DATA=\(data.path)", "EPISODES=3", "collect"])
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -133,7 +134,8 @@ final class MakeCacheTests: XCTestCase {
             ["DATA=\(data.path)/a b", "collect"],
             ["DATA=\(data.path)/*", "collect"],
         ] {
-            let result = try make((arguments.contains { $0.hasPrefix("DATA=") } ? [] : ["DATA=\(data.path)"]) + arguments)
+            let result = try make(
+                (arguments.contains { $0.hasPrefix("DATA=") } ? [] : ["DATA=\(data.path)"]) + arguments)
             XCTAssertNotEqual(result.status, 0, "\(arguments)")
             XCTAssertTrue(result.stderr.contains("holds"), "\(arguments): \(result.stderr)")
         }
@@ -182,17 +184,24 @@ final class BuildTests: XCTestCase {
         let release = Repository.root.path + "/.build/release"
         func objects(_ target: String) -> [(String, Date)] {
             let folder = release + "/" + target + ".build"
-            return (fm.enumerator(atPath: folder)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".o") }.compactMap { name in
-                (try? fm.attributesOfItem(atPath: folder + "/" + name)[.modificationDate] as? Date).map { (target + "/" + name, $0) }
-            }
+            return (fm.enumerator(atPath: folder)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".o") }
+                .compactMap { name in
+                    (try? fm.attributesOfItem(atPath: folder + "/" + name)[.modificationDate] as? Date).map {
+                        (target + "/" + name, $0)
+                    }
+                }
         }
-        let libraries = ["MBRL", "MBRLCommandLine", "MBRLSweeps", "MBRLStatistics", "MBRLArchive"].flatMap(objects)
+        let libraries = [
+            "MBRLCore", "MBRLEnvironments", "MBRLData", "MBRLModels", "MBRLRollouts", "MBRLPlanning", "MBRLReporting",
+            "MBRLCommandLine", "MBRLSweeps", "MBRLStatistics", "MBRLArchive"
+        ].flatMap(objects)
         let newest = try XCTUnwrap(libraries.max { $0.1 < $1.1 })
         for program in Repository.programs {
             let own = objects(program.replacingOccurrences(of: "-", with: "_"))  // SwiftPM's folder of the target
             XCTAssertFalse(own.isEmpty, program)
             for (name, date) in own {
-                XCTAssertGreaterThan(date, newest.1, "\(name) was compiled before \(newest.0): make build must compile it again")
+                XCTAssertGreaterThan(date, newest.1, "\(name) was compiled before \(newest.0): make build must "
+                    + "compile it again")
             }
         }
     }

@@ -1,4 +1,7 @@
 import Foundation
+import MBRLCore
+import MBRLData
+import MBRLReporting
 import MBRLTestSupport
 import XCTest
 
@@ -77,8 +80,10 @@ final class MakeTests: XCTestCase {
         let result = try make(budget)
         XCTAssertEqual(result.status, 0, result.stderr)
         let run = data.path + "/pendulum/seed-0/"
-        for name in ["random.h5", "stats.h5", "model-0.h5", "rollouts-1.h5", "model-1.h5", "rollouts-2.h5", "model-2.h5",
-                     "heldout.h5", "test.h5", "eval.h5", "tb/train-2/train.csv", "tb/test/plan.csv"] {
+        for name in [
+            "random.h5", "stats.h5", "model-0.h5", "rollouts-1.h5", "model-1.h5", "rollouts-2.h5", "model-2.h5",
+            "heldout.h5", "test.h5", "eval.h5", "tb/train-2/train.csv", "tb/test/plan.csv"
+        ] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: run + name), name)
         }
         let model2 = try HDF5File.open(at: run + "model-2.h5").root
@@ -87,14 +92,20 @@ final class MakeTests: XCTestCase {
         XCTAssertEqual(try Transitions.read(from: run + "test.h5").episodeReturns.count, 2)
         // Where the time went: one timing file per stage's output, outside the HDF5 files.
         let timing = try RunTiming(folder: run)
-        XCTAssertEqual(Set(timing.entries.map(\.output)), ["random.h5", "stats.h5", "model-0.h5", "rollouts-1.h5", "model-1.h5",
-                                                         "rollouts-2.h5", "model-2.h5", "heldout.h5", "test.h5", "eval.h5"])
+        XCTAssertEqual(
+            Set(timing.entries.map(\.output)),
+            [
+                "random.h5", "stats.h5", "model-0.h5", "rollouts-1.h5", "model-1.h5",
+                "rollouts-2.h5", "model-2.h5", "heldout.h5", "test.h5", "eval.h5"
+            ])
         XCTAssertEqual(timing.byProgram.map(\.program), ["collect", "stats", "train", "plan", "evaluate"])
         XCTAssertEqual(timing.byIteration.map(\.iteration), [0, 1, 2, nil])
         XCTAssertEqual(try make(["-q"] + budget).status, 0)
         // Every stage's parameters count: a planner, test or held-out setting makes the run out of date.
         for change in ["CANDIDATES=17", "PLANNER=cem", "TEST_EPISODES=3", "HELDOUT_EPISODES=2", "MAX_K=6", "LR=0.002"] {
-            let changed = budget.map { $0.hasPrefix(change.split(separator: "=")[0] + "=") ? change : $0 } + (budget.contains { $0.hasPrefix(change.split(separator: "=")[0] + "=") } ? [] : [change])
+            let changed =
+                budget.map { $0.hasPrefix(change.split(separator: "=")[0] + "=") ? change : $0 }
+                + (budget.contains { $0.hasPrefix(change.split(separator: "=")[0] + "=") } ? [] : [change])
             XCTAssertEqual(try make(["-q"] + changed).status, 1, "\(change) should make the run out of date")
         }
     }
@@ -102,14 +113,19 @@ final class MakeTests: XCTestCase {
     /// `make sweep` runs every seed and writes one table across them.
     func testSweepSummarizesSeeds() throws {
         let data = TemporaryDirectory("mbrl-sweep")
-        let result = try make(["DATA=\(data.path)", "SEEDS=3 4", "-j2", "EPISODES=2", "EPOCHS=2", "ITERS=1", "PLAN_EPISODES=1",
-                               "TEST_EPISODES=2", "HELDOUT_EPISODES=1", "CANDIDATES=16", "HORIZON=3", "MAX_K=10", "sweep"])
+        let result = try make([
+            "DATA=\(data.path)", "SEEDS=3 4", "-j2", "EPISODES=2", "EPOCHS=2", "ITERS=1", "PLAN_EPISODES=1",
+            "TEST_EPISODES=2", "HELDOUT_EPISODES=1", "CANDIDATES=16", "HORIZON=3", "MAX_K=10", "sweep"
+        ])
         XCTAssertEqual(result.status, 0, result.stderr)
         let csv = try String(contentsOfFile: data.path + "/pendulum/sweep.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.first, "run,test_return_mean,test_return_std,one_step_mse,k10_rmse")
         XCTAssertEqual(csv.map { $0.split(separator: ",").first.map(String.init) ?? "" },
-                       ["run", "seed-3", "seed-4", "mean", "std", "iqm", "iqm_ci_low", "iqm_ci_high", "median", "median_ci_low", "median_ci_high",
-                        "mean_ci_low", "mean_ci_high"])
+            [
+                "run", "seed-3", "seed-4", "mean", "std", "iqm", "iqm_ci_low", "iqm_ci_high", "median", "median_ci_low",
+                "median_ci_high",
+                "mean_ci_low", "mean_ci_high"
+            ])
         let seed3 = try Transitions.read(from: data.path + "/pendulum/seed-3/test.h5").episodeReturns
         XCTAssertTrue(csv[1].hasPrefix("seed-3,\(seed3.reduce(0, +) / 2),"), String(csv[1]))
         XCTAssertTrue(result.stdout.contains("all"), result.stdout)
@@ -125,25 +141,31 @@ final class MakeTests: XCTestCase {
         // training steps (2 random episodes + 1 planned, 200 steps each) and the wall time recorded.
         let seed4 = try Transitions.read(from: data.path + "/pendulum/seed-4/test.h5").episodeReturns
         let table = try runProcess(Repository.executable("summarize"),
-                                   ["--markdown", "--runs", data.path + "/pendulum/seed-3", data.path + "/pendulum/seed-4"])
+            ["--markdown", "--runs", data.path + "/pendulum/seed-3", data.path + "/pendulum/seed-4"])
         XCTAssertEqual(table.status, 0, table.stderr)
         let lines = table.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 3, table.stdout)
         let cells = lines[2].split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
         func one(_ x: Double) -> String { String(format: "%.1f", x) }
         let m3 = seed3.reduce(0, +) / 2, m4 = seed4.reduce(0, +) / 2
-        XCTAssertEqual(cells, ["`pendulum`", "2", "**\(one((m3 + m4) / 2))**", one(abs(m3 - m4) / 2), "\(one(min(m3, m4))) to \(one(max(m3, m4)))",
-                               "3: \(one(m3)), 4: \(one(m4))", "2", "600", cells.last ?? ""])
+        XCTAssertEqual(
+            cells,
+            [
+                "`pendulum`", "2", "**\(one((m3 + m4) / 2))**", one(abs(m3 - m4) / 2),
+                "\(one(min(m3, m4))) to \(one(max(m3, m4)))",
+                "3: \(one(m3)), 4: \(one(m4))", "2", "600", cells.last ?? ""
+            ])
         // The mean wall time per run, then its CPU time: "1 s (CPU 1 s)".
         XCTAssertNotNil(try cells.last?.wholeMatch(of: Regex(#"\d+ s \(CPU \d+ s\)"#)), table.stdout)
         // Where the two runs' time went, each and on average; one folder named twice is refused.
         let timing = try runProcess(Repository.executable("summarize"),
-                                    ["--timing", "--runs", data.path + "/pendulum/seed-3", data.path + "/pendulum/seed-4"])
+            ["--timing", "--runs", data.path + "/pendulum/seed-3", data.path + "/pendulum/seed-4"])
         XCTAssertEqual(timing.status, 0, timing.stderr)
         XCTAssertTrue(timing.stdout.contains("mean wall seconds per run (2 runs): collect "), timing.stdout)
-        try FileManager.default.createSymbolicLink(atPath: data.path + "/seed-3-again", withDestinationPath: data.path + "/pendulum/seed-3")
+        try FileManager.default.createSymbolicLink(
+            atPath: data.path + "/seed-3-again", withDestinationPath: data.path + "/pendulum/seed-3")
         let twice = try runProcess(Repository.executable("summarize"),
-                                   ["--markdown", "--runs", data.path + "/pendulum/seed-3", data.path + "/seed-3-again"])
+            ["--markdown", "--runs", data.path + "/pendulum/seed-3", data.path + "/seed-3-again"])
         XCTAssertEqual(twice.status, 1, twice.stdout)
         XCTAssertTrue(twice.stderr.contains("seed-3-again: the same folder as"), twice.stderr)
         // make results-table finds the finished runs under DATA and prints the same table.
@@ -154,31 +176,44 @@ final class MakeTests: XCTestCase {
         // The learning curves, from the transitions files: iteration 0 is the random data (2 episodes of
         // 200 steps), iteration 1 the planned episode; each seed's batch mean, and their mean and std.
         let curves = try runProcess(Repository.executable("summarize"),
-                                    ["--curves", "--runs", data.path + "/pendulum/seed-3", data.path + "/pendulum/seed-4"])
+            ["--curves", "--runs", data.path + "/pendulum/seed-3", data.path + "/pendulum/seed-4"])
         XCTAssertEqual(curves.status, 0, curves.stderr)
-        let rows = curves.stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix("| ") && !$0.hasPrefix("| iteration") }
+        let rows = curves.stdout.split(separator: "\n").map(String.init).filter {
+            $0.hasPrefix("| ") && !$0.hasPrefix("| iteration")
+        }
         XCTAssertEqual(rows.count, 2, curves.stdout)
         for (row, (file, steps)) in zip(rows, [("random.h5", 400), ("rollouts-1.h5", 600)]) {
-            let means = try [3, 4].map { try Transitions.read(from: data.path + "/pendulum/seed-\($0)/" + file).episodeReturns }
+            let means = try [3, 4].map {
+                try Transitions.read(from: data.path + "/pendulum/seed-\($0)/" + file).episodeReturns
+            }
                 .map { $0.reduce(0, +) / Double($0.count) }
             let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-            XCTAssertEqual(cells, [file == "random.h5" ? "0" : "1", "\(steps)", "2", "**\(one((means[0] + means[1]) / 2))**",
-                                   one(abs(means[0] - means[1]) / 2), one(means[0]), one(means[1])], row)
+            XCTAssertEqual(
+                cells,
+                [
+                    file == "random.h5" ? "0" : "1", "\(steps)", "2", "**\(one((means[0] + means[1]) / 2))**",
+                    one(abs(means[0] - means[1]) / 2), one(means[0]), one(means[1])
+                ], row)
         }
         let foundCurves = try make(["DATA=\(data.path)", "learning-curves"])
         XCTAssertEqual(foundCurves.status, 0, foundCurves.stderr)
         XCTAssertEqual(foundCurves.stdout, curves.stdout)
         // scripts/update-results puts both into a page's generated blocks and keeps every other line.
         let page = data.path + "/RESULTS.md"
-        try "# Results\n<!-- generated: make results-table -->\nstale\n<!-- end generated -->\nprose\n<!-- generated: make learning-curves -->\n<!-- end generated -->\n"
-            .write(toFile: page, atomically: true, encoding: .utf8)
+        let stale = "# Results\n<!-- generated: make results-table -->\nstale\n<!-- end generated -->\nprose\n"
+            + "<!-- generated: make learning-curves -->\n<!-- end generated -->\n"
+        try stale.write(toFile: page, atomically: true, encoding: .utf8)
         let update = try runProcess(Repository.root.path + "/scripts/update-results", [page, data.path])
         XCTAssertEqual(update.status, 0, update.stderr)
         XCTAssertEqual(try String(contentsOfFile: page, encoding: .utf8),
-                       "# Results\n<!-- generated: make results-table -->\n" + table.stdout + "<!-- end generated -->\nprose\n"
+                       "# Results\n<!-- generated: make results-table -->\n" + table.stdout + "<!-- end generated "
+                           + "-->\nprose\n"
                        + "<!-- generated: make learning-curves -->\n" + curves.stdout + "<!-- end generated -->\n")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: data.path).filter { $0.hasPrefix("RESULTS.md") }, ["RESULTS.md"])
-        let nothing = try runProcess(Repository.executable("summarize"), ["--curves", "--runs", data.path + "/pendulum"])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: data.path).filter { $0.hasPrefix("RESULTS.md") },
+            ["RESULTS.md"])
+        let nothing = try runProcess(
+            Repository.executable("summarize"), ["--curves", "--runs", data.path + "/pendulum"])
         XCTAssertEqual(nothing.status, 1, nothing.stdout)
         XCTAssertTrue(nothing.stderr.contains("/pendulum/random.h5: no such file"), nothing.stderr)
     }
@@ -186,16 +221,19 @@ final class MakeTests: XCTestCase {
     /// Settings never come from the environment: a stray DATA or EPISODES is ignored, with a warning.
     func testSettingsFromTheEnvironmentAreIgnored() throws {
         let data = TemporaryDirectory("mbrl-env")
-        let result = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path, "-n", "collect", "DATA=\(data.path)"],
-                                    environment: ["EPISODES": "7", "SEED": "9", "PIPELINE": "nonesuch"])
+        let result = try runProcess(
+            "/usr/bin/env",
+            ["make", "--no-print-directory", "-C", Repository.root.path, "-n", "collect", "DATA=\(data.path)"],
+            environment: ["EPISODES": "7", "SEED": "9", "PIPELINE": "nonesuch"])
         XCTAssertEqual(result.status, 0, result.stderr)
         for name in ["EPISODES", "SEED", "PIPELINE"] {
             XCTAssertTrue(result.stderr.contains("ignoring \(name) from the environment"), result.stderr)
         }
         XCTAssertTrue(result.stdout.contains("collect --env pendulum --episodes 15 "), result.stdout)
         XCTAssertTrue(result.stdout.contains("--seed 0 "), result.stdout)
-        let outside = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path, "-n", "clean-runs"],
-                                     environment: ["DATA": data.path])
+        let outside = try runProcess(
+            "/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path, "-n", "clean-runs"],
+            environment: ["DATA": data.path])
         XCTAssertTrue(outside.stderr.contains("ignoring DATA from the environment"), outside.stderr)
         XCTAssertFalse(outside.stdout.contains(data.path), outside.stdout)
         // An empty DATA is refused rather than turned into the root folder.
@@ -210,7 +248,8 @@ final class MakeTests: XCTestCase {
         let fm = FileManager.default
         for folder in ["mine", "pendulum/seed-1", "pendulum/notes", "pendulum/seed-2"] {
             try fm.createDirectory(atPath: data.path + "/" + folder, withIntermediateDirectories: true)
-            XCTAssertTrue(fm.createFile(atPath: data.path + "/" + folder + "/keep.txt", contents: Data("a user's file".utf8)))
+            XCTAssertTrue(
+                fm.createFile(atPath: data.path + "/" + folder + "/keep.txt", contents: Data("a user's file".utf8)))
         }
         XCTAssertEqual(try make(["DATA=\(data.path)", "EPISODES=1", "SEED=0", "collect"]).status, 0)
         XCTAssertEqual(try make(["DATA=\(data.path)", "EPISODES=1", "SEED=2", "collect"]).status, 0)
@@ -237,7 +276,8 @@ final class MakeTests: XCTestCase {
         func start(_ arguments: [String]) throws -> (Process, Pipe) {
             let process = Process(), err = Pipe()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["make", "--no-print-directory", "-C", Repository.root.path, "DATA=\(data.path)"] + arguments
+            process.arguments =
+                ["make", "--no-print-directory", "-C", Repository.root.path, "DATA=\(data.path)"] + arguments
             process.standardOutput = FileHandle.nullDevice
             process.standardError = err
             try process.run()
@@ -252,9 +292,12 @@ final class MakeTests: XCTestCase {
         let (second, secondErr) = try start(["EPISODES=3"] + goals)
         Thread.sleep(forTimeInterval: 2)
         XCTAssertTrue(first.isRunning && second.isRunning, "both wait for the lock")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: run + "/params"), "nothing written while the folder is locked")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run + "/params"), "nothing written while the folder "
+            + "is locked")
         close(lock)
-        let messages = String(decoding: firstErr.fileHandleForReading.readDataToEndOfFile() + secondErr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let messages = String(
+            decoding: firstErr.fileHandleForReading.readDataToEndOfFile()
+                + secondErr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         first.waitUntilExit()
         second.waitUntilExit()
         XCTAssertEqual(first.terminationStatus, 0, messages)
@@ -262,10 +305,13 @@ final class MakeTests: XCTestCase {
         XCTAssertEqual(messages.components(separatedBy: "is in use by another make; waiting").count, 3, messages)
         // Whichever ran last, its parameters and its outputs agree, and make -q says so.
         let parameters = try String(contentsOfFile: run + "/params/collect", encoding: .utf8)
-        let episodes = try XCTUnwrap(parameters.split(separator: " ").first { $0.hasPrefix("episodes=") }.map { Int($0.dropFirst(9))! })
+        let episodes = try XCTUnwrap(
+            parameters.split(separator: " ").first { $0.hasPrefix("episodes=") }.map { Int($0.dropFirst(9))! })
         XCTAssertEqual(try HDF5FileSummary.rows(run + "/random.h5"), 200 * episodes)
         XCTAssertEqual(try make(["-q", "DATA=\(data.path)", "EPISODES=\(episodes)"] + goals).status, 0)
-        XCTAssertEqual(try Provenance.sha256(ofFile: run + "/test-starts.h5"), try Provenance.sha256(ofFile: Repository.root.path + "/pipelines/pendulum-test-starts.h5"))
+        XCTAssertEqual(
+            try Provenance.sha256(ofFile: run + "/test-starts.h5"),
+            try Provenance.sha256(ofFile: Repository.root.path + "/pipelines/pendulum-test-starts.h5"))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: run).filter { $0.contains(".tmp-") }
         XCTAssertEqual(leftovers, [])
     }
@@ -277,7 +323,6 @@ final class MakeTests: XCTestCase {
     }
 }
 
-import MBRL
 
 enum HDF5FileSummary {
     static func rows(_ path: String) throws -> Int { try Transitions.read(from: path).count }

@@ -1,5 +1,7 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLData
+import MBRLEnvironments
 import MBRLTestSupport
 import XCTest
 
@@ -22,7 +24,9 @@ final class MinariStageTests: XCTestCase {
     func weights(_ path: String) throws -> [[Float]] {
         let file = try HDF5File.open(at: dir.file(path))
         let root = try file.root
-        let values = try ["model.network.0.weight", "model.network.0.bias", "model.network.3.weight"].map { try root.read($0, as: Float.self).values }
+        let values = try ["model.network.0.weight", "model.network.0.bias", "model.network.3.weight"].map {
+            try root.read($0, as: Float.self).values
+        }
         try file.close()
         return values
     }
@@ -41,7 +45,9 @@ final class MinariStageTests: XCTestCase {
         XCTAssertEqual(a.infoQvel, b.infoQvel, file: file, line: line)
         // The first import sums Minari's Float64 rewards; the export stores the Float32 ones the
         // transitions hold, so the second sums those: equal within the transitions files' own rule.
-        for (x, y) in zip(a.episodeReturns, b.episodeReturns) { XCTAssertEqual(x, y, accuracy: 1e-6 * abs(x) + 1e-9, file: file, line: line) }
+        for (x, y) in zip(a.episodeReturns, b.episodeReturns) {
+            XCTAssertEqual(x, y, accuracy: 1e-6 * abs(x) + 1e-9, file: file, line: line)
+        }
     }
 
     func roundTrip(_ fixture: String, env: String, observationType: String) throws {
@@ -80,9 +86,16 @@ final class MinariStageTests: XCTestCase {
         XCTAssertEqual(metadata.totalEpisodes, a.episodeLengths.count)
         XCTAssertEqual(metadata.minariVersion, "0.5.3")
         XCTAssertEqual(metadata.observationSpace?.dtype, observationType)
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.file("datasets/mbrl/rt-v0/data/metadata.json")))) as! [String: Any]
-        XCTAssertEqual(Set(json.keys), ["total_episodes", "total_steps", "data_format", "observation_space", "action_space", "env_spec",
-                                        "dataset_id", "algorithm_name", "description", "minari_version", "mbrl_provenance", "author"])
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: dir.file("datasets/mbrl/rt-v0/data/metadata.json"))))
+            as! [String: Any]
+        XCTAssertEqual(
+            Set(json.keys),
+            [
+                "total_episodes", "total_steps", "data_format", "observation_space", "action_space", "env_spec",
+                "dataset_id", "algorithm_name", "description", "minari_version", "mbrl_provenance", "author"
+            ])
         XCTAssertEqual((json["mbrl_provenance"] as? [String: Any])?["inputs"] as? [String: String],
                        ["a.h5": try Provenance.sha256(ofFile: dir.file("a.h5"))])
     }
@@ -98,8 +111,12 @@ final class MinariStageTests: XCTestCase {
         let original = try HDF5File.open(at: Repository.fixture("minari/halfcheetah-random-v0/data/main_data.hdf5"))
         let exported = try HDF5File.open(at: dir.file("datasets/mbrl/rt-v0/data/main_data.hdf5"))
         for e in 0..<3 {
-            XCTAssertEqual(try original.root.read("episode_\(e)/infos/qpos", as: Double.self), try exported.root.read("episode_\(e)/infos/qpos", as: Double.self))
-            XCTAssertEqual(try original.root.read("episode_\(e)/infos/qvel", as: Double.self), try exported.root.read("episode_\(e)/infos/qvel", as: Double.self))
+            XCTAssertEqual(
+                try original.root.read("episode_\(e)/infos/qpos", as: Double.self),
+                try exported.root.read("episode_\(e)/infos/qpos", as: Double.self))
+            XCTAssertEqual(
+                try original.root.read("episode_\(e)/infos/qvel", as: Double.self),
+                try exported.root.read("episode_\(e)/infos/qvel", as: Double.self))
         }
         try original.close()
         try exported.close()
@@ -109,22 +126,30 @@ final class MinariStageTests: XCTestCase {
         var f = MinariFixture(episodes: [.pendulum(steps: 3)])
         f.observationSpace = "{\"type\": \"Dict\", \"subspaces\": {}}"
         try f.write(to: dir.file("dict"))
-        let result = try runProcess(Repository.executable("import"), ["--dataset", "dict", "--out", "x.h5"], in: dir.path)
+        let result = try runProcess(
+            Repository.executable("import"), ["--dataset", "dict", "--out", "x.h5"], in: dir.path)
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "error: dict/data/metadata.json: observation space Dict does not fit Pendulum-v1, which observes Box(float, (3,))\n")
+        XCTAssertEqual(result.stderr, "error: dict/data/metadata.json: observation space Dict does not fit "
+            + "Pendulum-v1, which observes Box(float, (3,))\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("x.h5")))
 
-        let missing = try runProcess(Repository.executable("import"), ["--dataset", "nowhere", "--out", "x.h5"], in: dir.path)
+        let missing = try runProcess(
+            Repository.executable("import"), ["--dataset", "nowhere", "--out", "x.h5"], in: dir.path)
         XCTAssertEqual(missing.stderr, "error: nowhere: no such file or folder\n")
-        let starts = try runProcess(Repository.executable("import"), ["--dataset", "dict", "--select", "heldout", "--out", "x.h5"], in: dir.path)
+        let starts = try runProcess(
+            Repository.executable("import"), ["--dataset", "dict", "--select", "heldout", "--out", "x.h5"], in: dir.path
+        )
         XCTAssertEqual(starts.status, 1)
 
         try run("collect", ["--episodes", "1", "--max-steps", "3", "--out", "r.h5"])
         try run("export", ["--data", "r.h5", "--id", "r-v0", "--root", "ds"])
-        let again = try runProcess(Repository.executable("export"), ["--data", "r.h5", "--id", "r-v0", "--root", "ds"], in: dir.path)
+        let again = try runProcess(
+            Repository.executable("export"), ["--data", "r.h5", "--id", "r-v0", "--root", "ds"], in: dir.path)
         XCTAssertEqual(again.status, 1)
-        XCTAssertEqual(again.stderr, "error: ds/r-v0: already exists; Minari datasets are not overwritten: remove it or choose another id\n")
-        let badID = try runProcess(Repository.executable("export"), ["--data", "r.h5", "--id", "no-version", "--root", "ds"], in: dir.path)
+        XCTAssertEqual(again.stderr, "error: ds/r-v0: already exists; Minari datasets are not overwritten: remove "
+            + "it or choose another id\n")
+        let badID = try runProcess(
+            Repository.executable("export"), ["--data", "r.h5", "--id", "no-version", "--root", "ds"], in: dir.path)
         XCTAssertEqual(badID.status, 64)
         XCTAssertTrue(badID.stderr.contains("--id 'no-version' needs a version"), badID.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.file("ds")), ["r-v0"])
@@ -134,15 +159,19 @@ final class MinariStageTests: XCTestCase {
     /// the test episode starts from the held-out episode's first state, eval.h5 measures the model
     /// on that episode, a second make does nothing, and the report is written.
     func testOfflinePresetTrainsEvaluatesAndPlansFromTheDataset() throws {
-        let settings = ["PIPELINE=offline", "DATASET=\(Repository.fixture("minari/halfcheetah-random-v0"))", "DATA=\(dir.path)",
-                        "HIDDEN=8", "DEPTH=1", "EPOCHS=2", "CANDIDATES=8", "HORIZON=2", "PLANNER_OPTIONS=--max-steps 3", "MAX_K=4"]
+        let settings = [
+            "PIPELINE=offline", "DATASET=\(Repository.fixture("minari/halfcheetah-random-v0"))", "DATA=\(dir.path)",
+            "HIDDEN=8", "DEPTH=1", "EPOCHS=2", "CANDIDATES=8", "HORIZON=2", "PLANNER_OPTIONS=--max-steps 3", "MAX_K=4"
+        ]
         func make(_ goals: [String]) throws -> ProcessResult {
-            try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path] + settings + goals)
+            try runProcess(
+                "/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path] + settings + goals)
         }
         let first = try make([])
         XCTAssertEqual(first.status, 0, first.stderr)
         let run = dir.path + "/offline/seed-0/"
-        let heldOut = try Transitions.read(from: run + "heldout.h5"), training = try Transitions.read(from: run + "random.h5")
+        let heldOut = try Transitions.read(from: run + "heldout.h5"),
+            training = try Transitions.read(from: run + "random.h5")
         XCTAssertEqual(heldOut.episodeLengths.count, 1)
         XCTAssertEqual(training.episodeLengths.count, 2)
         XCTAssertEqual(heldOut.count + training.count, 45)

@@ -1,10 +1,12 @@
 import Foundation
-#if canImport(FoundationXML)
 import FoundationXML
-#endif
-import MBRL
+import MBRLData
+import MBRLEnvironments
+import MBRLModels
 import MBRLTestSupport
 import XCTest
+#if canImport(FoundationXML)
+#endif
 
 /// The report of a tiny HalfCheetah run animates its test episodes from the recorded simulator
 /// states: the drawn geoms are the side view of `infos/qpos` (relative to the camera, which follows
@@ -26,7 +28,9 @@ final class MuJoCoReportTests: XCTestCase {
                     attributes: [String: String] = [:]) {
             if name == "figure", let e = attributes["data-episode"].flatMap(Int.init) { episodes.append(e) }
             guard let episode = episodes.last, let kind = attributes["data-shape"] else { return }
-            let frames = attributes["data-f"].map { $0.split(separator: " ").map { $0.split(separator: ",").map { Double($0)! } } }
+            let frames = attributes["data-f"].map {
+                $0.split(separator: " ").map { $0.split(separator: ",").map { Double($0)! } }
+            }
             if kind == "camera" { cameras[episode] = frames?.map { $0[0] } ?? []; return }
             let layer = attributes["class"]!.split(separator: " ").first.map(String.init)!
             elements[episode, default: []].append(Element(layer: layer, kind: kind, frames: frames))
@@ -42,26 +46,67 @@ final class MuJoCoReportTests: XCTestCase {
     func halfCheetahRun() throws -> TemporaryDirectory {
         if let run = Self.run { return run }
         let dir = TemporaryDirectory("mbrl-mujoco-report")
-        try FileManager.default.copyItem(atPath: Repository.root.path + "/pipelines/halfcheetah-test-starts.h5", toPath: dir.file("test-starts.h5"))
+        try FileManager.default.copyItem(
+            atPath: Repository.root.path + "/pipelines/halfcheetah-test-starts.h5", toPath: dir.file("test-starts.h5"))
         let steps = Self.steps
         let models = (1...10).map { i in
-            ("train", ["--data", "random.h5", "--stats", "stats.h5", "--hidden", "16", "--depth", "1", "--epochs", "2", "--seed", "\(i)",
-                       "--init", "model-\(i - 1).h5", "--out", "model-\(i).h5"])
+            (
+                "train",
+                [
+                    "--data", "random.h5", "--stats", "stats.h5", "--hidden", "16", "--depth", "1", "--epochs", "2",
+                    "--seed", "\(i)",
+                    "--init", "model-\(i - 1).h5", "--out", "model-\(i).h5"
+                ]
+            )
         }
         for (program, arguments) in [
-            ("collect", ["--env", "halfcheetah", "--episodes", "2", "--max-steps", "\(steps)", "--seed", "0", "--policy", "random", "--out", "random.h5"]),
+            (
+                "collect",
+                [
+                    "--env", "halfcheetah", "--episodes", "2", "--max-steps", "\(steps)", "--seed", "0", "--policy",
+                    "random", "--out", "random.h5"
+                ]
+            ),
             ("stats", ["--data", "random.h5", "--out", "stats.h5"]),
-            ("train", ["--data", "random.h5", "--stats", "stats.h5", "--hidden", "16", "--depth", "1", "--epochs", "2", "--seed", "0", "--out", "model-0.h5"]),
-            ("plan", ["--model", "model-0.h5", "--planner", "rs", "--candidates", "8", "--horizon", "2", "--episodes", "3", "--max-steps", "\(steps)",
-                      "--initial-states", "test-starts.h5", "--seed", "0", "--out", "test.h5"]),
-            ("collect", ["--env", "halfcheetah", "--episodes", "1", "--max-steps", "\(steps)", "--seed", "7", "--policy", "random", "--out", "heldout.h5"]),
-            ("evaluate", ["--model", "model-0.h5", "--data", "heldout.h5", "--rollouts", "test.h5", "--max-k", "5", "--out", "eval.h5"]),
+            (
+                "train",
+                [
+                    "--data", "random.h5", "--stats", "stats.h5", "--hidden", "16", "--depth", "1", "--epochs", "2",
+                    "--seed", "0", "--out", "model-0.h5"
+                ]
+            ),
+            (
+                "plan",
+                [
+                    "--model", "model-0.h5", "--planner", "rs", "--candidates", "8", "--horizon", "2", "--episodes",
+                    "3", "--max-steps", "\(steps)",
+                    "--initial-states", "test-starts.h5", "--seed", "0", "--out", "test.h5"
+                ]
+            ),
+            (
+                "collect",
+                [
+                    "--env", "halfcheetah", "--episodes", "1", "--max-steps", "\(steps)", "--seed", "7", "--policy",
+                    "random", "--out", "heldout.h5"
+                ]
+            ),
+            (
+                "evaluate",
+                [
+                    "--model", "model-0.h5", "--data", "heldout.h5", "--rollouts", "test.h5", "--max-k", "5", "--out",
+                    "eval.h5"
+                ]
+            )
         ] + models + [
             ("report", ["--runs", ".", "--out", "report.html"]),
         ] {
             let result = try runProcess(Repository.executable(program), arguments, in: dir.path)
             guard result.status == 0 else {
-                throw NSError(domain: "MuJoCoReportTests", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(program) \(arguments.joined(separator: " ")): \(result.stderr)"])
+                throw NSError(
+                    domain: "MuJoCoReportTests", code: 1,
+                    userInfo: [
+                        NSLocalizedDescriptionKey: "\(program) \(arguments.joined(separator: " ")): \(result.stderr)"
+                    ])
             }
         }
         Self.run = dir
@@ -114,7 +159,9 @@ final class MuJoCoReportTests: XCTestCase {
                 XCTAssertEqual(abs(dx * vx + dy * vy), 1, accuracy: 2e-3)
                 XCTAssertEqual(dx * vy - dy * vx, 0, accuracy: 2e-3)
                 // Every geom: the library's side view of the recorded state, moved by the camera.
-                let expected = env.sideView(observation: observation, state: state, action: []).map { $0.shape.shifted(x: -qpos[0]).parameters }
+                let expected = env.sideView(observation: observation, state: state, action: []).map {
+                    $0.shape.shifted(x: -qpos[0]).parameters
+                }
                 for (i, shape) in expected.enumerated() {
                     for (drawn, value) in zip(truth[i].frames![t], shape) {
                         XCTAssertEqual(drawn, value, accuracy: 6e-4, "episode \(e) step \(t) geom \(i)")
@@ -122,7 +169,9 @@ final class MuJoCoReportTests: XCTestCase {
                 }
                 // The ghost: the predicted observation at the real root position.
                 if t <= 10 {
-                    let ghostShapes = env.sideView(observation: predicted[t], state: state, action: []).map { $0.shape.shifted(x: -qpos[0]).parameters }
+                    let ghostShapes = env.sideView(observation: predicted[t], state: state, action: []).map {
+                        $0.shape.shifted(x: -qpos[0]).parameters
+                    }
                     for (i, shape) in ghostShapes.enumerated() {
                         for (drawn, value) in zip(ghost[i].frames![t], shape) {
                             XCTAssertEqual(drawn, value, accuracy: 6e-4, "episode \(e) step \(t) ghost geom \(i)")
@@ -130,7 +179,8 @@ final class MuJoCoReportTests: XCTestCase {
                     }
                 }
             }
-            if t0Differs(truth[0].frames!, ghost[0].frames!) == false { XCTFail("the ghost never leaves the recorded motion") }
+            if t0Differs(truth[0].frames!, ghost[0].frames!) == false { XCTFail("the ghost never leaves the "
+                + "recorded motion") }
         }
         XCTAssertTrue(page.contains("<path class=\"ground\""), "a ground line with marks")
     }
@@ -148,12 +198,15 @@ final class MuJoCoReportTests: XCTestCase {
         parser.delegate = charts
         XCTAssertTrue(parser.parse())
 
-        let loss = try XCTUnwrap(charts.charts.first { $0.title == "Training and validation loss per aggregation iteration" })
+        let loss = try XCTUnwrap(charts.charts.first { $0.title == "Training and validation loss per aggregation "
+            + "iteration" })
         for i in 0...10 {
             let entry = loss.legend.first { $0.text == "model-\(i)" }
             XCTAssertNotNil(entry, "model-\(i) has a legend entry")
-            XCTAssertLessThanOrEqual(entry?.y ?? .infinity, loss.height - 4, "model-\(i)'s legend entry is inside the chart")
-            XCTAssertEqual(loss.series.filter { $0.name.hasPrefix("model-\(i) ") }.count, 2, "model-\(i): train and validation")
+            XCTAssertLessThanOrEqual(entry?.y ?? .infinity, loss.height - 4, "model-\(i)'s legend entry is inside "
+                + "the chart")
+            XCTAssertEqual(loss.series.filter { $0.name.hasPrefix("model-\(i) ") }.count, 2, "model-\(i): train and "
+                + "validation")
         }
         let colours = (0...10).map { i in loss.series.first { $0.name == "model-\(i) validation" }?.colour ?? "" }
         XCTAssertEqual(Set(colours).count, 11, "one colour per model: \(colours)")
@@ -165,14 +218,17 @@ final class MuJoCoReportTests: XCTestCase {
         XCTAssertEqual(grids.count, 1, "the open-loop prediction is one grid")
         XCTAssertEqual(grids.first?.panels, names, "one panel per observation component, in order")
         XCTAssertFalse(page.contains("true vs open-loop model"), "no chart per component")
-        XCTAssertEqual(charts.charts.count, 5, "learning curve, losses, k-step error, the open-loop grid, returns of the test starts")
+        XCTAssertEqual(charts.charts.count, 5, "learning curve, losses, k-step error, the open-loop grid, returns "
+            + "of the test starts")
 
         XCTAssertFalse(charts.captions.isEmpty)
         for caption in charts.captions {
             XCTAssertLessThanOrEqual(caption.count, 40, caption)
             XCTAssertFalse(names.contains { caption.contains($0) }, "no observation values in the caption: \(caption)")
         }
-        XCTAssertTrue(charts.figureTitles.allSatisfy { $0.contains("first observation: qpos rootz ") }, "the values are in the tooltip")
+        XCTAssertTrue(
+            charts.figureTitles.allSatisfy { $0.contains("first observation: qpos rootz ") },
+            "the values are in the tooltip")
     }
 
     /// The charts of a page: title, height, legend entries, series, small-multiple panels; and the
@@ -193,7 +249,8 @@ final class MuJoCoReportTests: XCTestCase {
         func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                     attributes: [String: String] = [:]) {
             if name == "svg", attributes["class"]?.hasPrefix("chart") == true {
-                charts.append(Chart(title: attributes["aria-label"] ?? "", height: Double(attributes["height"] ?? "") ?? 0))
+                charts.append(
+                    Chart(title: attributes["aria-label"] ?? "", height: Double(attributes["height"] ?? "") ?? 0))
                 depth = 1
                 return
             }
@@ -202,12 +259,16 @@ final class MuJoCoReportTests: XCTestCase {
             guard depth > 0 else { return }
             if name == "svg" { depth += 1 }
             if name == "text", attributes["class"] == "legend" { legendY = Double(attributes["y"] ?? ""); text = "" }
-            if name == "g", attributes["class"] == "panel", let panel = attributes["data-panel"] { charts[charts.count - 1].panels.append(panel) }
+            if name == "g", attributes["class"] == "panel", let panel = attributes["data-panel"] {
+                charts[charts.count - 1].panels.append(panel)
+            }
             if name == "g", attributes["class"] == "series", let series = attributes["data-name"] {
                 charts[charts.count - 1].series.append((series, ""))
                 inSeries = true
             }
-            if inSeries, name == "polyline", let colour = attributes["stroke"], charts[charts.count - 1].series.last?.colour == "" {
+            if inSeries, name == "polyline", let colour = attributes["stroke"],
+                charts[charts.count - 1].series.last?.colour == ""
+            {
                 charts[charts.count - 1].series[charts[charts.count - 1].series.count - 1].colour = colour
             }
         }

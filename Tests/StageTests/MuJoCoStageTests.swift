@@ -1,5 +1,8 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLData
+import MBRLEnvironments
+import MBRLModels
 import MBRLTestSupport
 import XCTest
 
@@ -17,7 +20,9 @@ final class MuJoCoStageTests: XCTestCase {
     func testCollectOnHopperAndAnt() throws {
         let dir = TemporaryDirectory()
         for (env, nq, nv) in [("hopper", 6, 6), ("Ant-v4", 15, 14)] {
-            let result = try runProcess(collect, ["--env", env, "--episodes", "3", "--max-steps", "100", "--seed", "2", "--out", "\(env).h5"], in: dir.path)
+            let result = try runProcess(
+                collect, ["--env", env, "--episodes", "3", "--max-steps", "100", "--seed", "2", "--out", "\(env).h5"],
+                in: dir.path)
             XCTAssertEqual(result.status, 0, result.stderr)
             XCTAssertEqual(result.stdout, "")
             let t = try Transitions.read(from: dir.file("\(env).h5"))
@@ -27,9 +32,11 @@ final class MuJoCoStageTests: XCTestCase {
             XCTAssertEqual(t.qposSize, nq)
             XCTAssertEqual(t.qvelSize, nv)
             XCTAssertEqual(t.infoQpos.count, t.count * nq)
-            if env == "hopper" { XCTAssertEqual(t.terminals.filter { $0 }.count, 3, "random Hopper episodes fall within 100 steps") }
+            if env == "hopper" { XCTAssertEqual(t.terminals.filter { $0 }.count, 3, "random Hopper episodes fall "
+                + "within 100 steps") }
         }
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["Ant-v4.h5", "hopper.h5"])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["Ant-v4.h5", "hopper.h5"])
     }
 
     /// Every preset's fixed test starts are states of its own environment: the file's `env` attribute
@@ -37,15 +44,21 @@ final class MuJoCoStageTests: XCTestCase {
     /// task's nq + nv; Pendulum's 2), so `plan --initial-states` accepts them.
     func testEveryPresetsTestStartsFitItsEnvironment() throws {
         // Every pipeline name: the named pipelines and every task with every method (make print-presets).
-        let listed = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path, "-s", "print-presets"])
+        let listed = try runProcess(
+            "/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path, "-s", "print-presets"])
         let presets = listed.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
         XCTAssertTrue(["halfcheetah", "hopper", "swimmer", "ant", "halfcheetah-mppi", "halfcheetah-pets",
-                       "hopper-pets", "swimmer-pets", "ant-pets", "halfcheetah-icem", "hopper-mppi"].allSatisfy(presets.contains), listed.stdout)
+                "hopper-pets", "swimmer-pets", "ant-pets", "halfcheetah-icem", "hopper-mppi"
+            ].allSatisfy(presets.contains), listed.stdout)
         // The offline task plans from its dataset's held-out starts (import --initial-states; MinariStageTests).
         for preset in presets where preset != "offline" && !preset.hasPrefix("offline-") {
             let name = preset
-            let printed = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path, "-s",
-                                                          "PIPELINE=\(name)", "print-ENV", "print-TEST_STARTS"])
+            let printed = try runProcess(
+                "/usr/bin/env",
+                [
+                    "make", "--no-print-directory", "-C", Repository.root.path, "-s",
+                    "PIPELINE=\(name)", "print-ENV", "print-TEST_STARTS"
+                ])
             XCTAssertEqual(printed.status, 0, printed.stderr)
             let values = printed.stdout.split(separator: "\n").map(String.init)
             guard values.count == 2, let env = EnvironmentName(rawValue: values[0]) else {
@@ -68,11 +81,17 @@ final class MuJoCoStageTests: XCTestCase {
         let budget = ["DATA=\(data.path)", "EPISODES=2", "MAX_STEPS=100", "EPOCHS=2", "ITERS=1", "PLAN_EPISODES=1",
                       "TEST_EPISODES=1", "HELDOUT_EPISODES=1", "CANDIDATES=8", "HORIZON=3", "MAX_K=5"]
         // iCEM scores at least twice its elites: 2 of the 8 candidates here (the preset's other options kept).
-        let icem = ["PLANNER_OPTIONS=--elites 2 --alpha 0.1 --beta 0.25 --population-decay 1.25 --keep-fraction 0.5 --initial-std 0.5"]
-        for (preset, env) in [("halfcheetah-mppi", EnvironmentName.halfcheetah), ("halfcheetah-pets", .halfcheetah), ("hopper", .hopper),
-                              ("hopper-pets", .hopper), ("swimmer", .swimmer), ("ant", .ant), ("ant-pets", .ant), ("halfcheetah-icem", .halfcheetah)] {
+        let icem = ["PLANNER_OPTIONS=--elites 2 --alpha 0.1 --beta 0.25 --population-decay 1.25 --keep-fraction 0.5 "
+            + "--initial-std 0.5"]
+        for (preset, env) in [
+            ("halfcheetah-mppi", EnvironmentName.halfcheetah), ("halfcheetah-pets", .halfcheetah), ("hopper", .hopper),
+            ("hopper-pets", .hopper), ("swimmer", .swimmer), ("ant", .ant), ("ant-pets", .ant),
+            ("halfcheetah-icem", .halfcheetah)
+        ] {
             let extra = preset == "halfcheetah-icem" ? icem : []
-            let result = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path, "PIPELINE=\(preset)"] + budget + extra)
+            let result = try runProcess(
+                "/usr/bin/env",
+                ["make", "--no-print-directory", "-C", Repository.root.path, "PIPELINE=\(preset)"] + budget + extra)
             XCTAssertEqual(result.status, 0, "\(preset): \(result.stderr)")
             let run = data.path + "/\(preset)/seed-0/"
             let test = try Transitions.read(from: run + "test.h5")
@@ -87,14 +106,22 @@ final class MuJoCoStageTests: XCTestCase {
             let format = try HDF5File.open(at: run + "model-1.h5").root.stringAttribute("format")
             XCTAssertEqual(format, preset.hasSuffix("-pets") ? "mbrl.ensemble/2" : "mbrl.model/3", preset)
             XCTAssertTrue(try ModelFile.read(fromFile: run + "model-1.h5").model.predictsDeltaX, preset)
-            XCTAssertTrue(try HDF5File.open(at: run + "test.h5").root.stringAttribute("config").contains("\"reward\":\"exact\""), preset)
+            XCTAssertTrue(
+                try HDF5File.open(at: run + "test.h5").root.stringAttribute("config").contains("\"reward\":\"exact\""),
+                preset)
         }
         // The ablation: the same model planned on with the approximate reward, recorded in the config.
         let run = data.path + "/hopper/seed-0/"
         let plan = Repository.executable("plan")
-        let approximate = try runProcess(plan, ["--model", "model-1.h5", "--reward", "approximate", "--candidates", "8", "--horizon", "3",
-                                                "--episodes", "1", "--max-steps", "5", "--out", "approximate.h5"], in: run)
+        let approximate = try runProcess(
+            plan,
+            [
+                "--model", "model-1.h5", "--reward", "approximate", "--candidates", "8", "--horizon", "3",
+                "--episodes", "1", "--max-steps", "5", "--out", "approximate.h5"
+            ], in: run)
         XCTAssertEqual(approximate.status, 0, approximate.stderr)
-        XCTAssertTrue(try HDF5File.open(at: run + "approximate.h5").root.stringAttribute("config").contains("\"reward\":\"approximate\""))
+        XCTAssertTrue(
+            try HDF5File.open(at: run + "approximate.h5").root.stringAttribute("config").contains(
+                "\"reward\":\"approximate\""))
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLData
+import MBRLModels
 import MBRLTestSupport
 import XCTest
 
@@ -24,13 +26,17 @@ final class PlanAndEvaluateTests: XCTestCase {
     }
 
     func plan(_ arguments: [String]) throws -> ProcessResult {
-        try runProcess(Repository.executable("plan"), ["--model", "m.h5", "--candidates", "32", "--max-steps", "20"] + arguments, in: dir.path)
+        try runProcess(
+            Repository.executable("plan"), ["--model", "m.h5", "--candidates", "32", "--max-steps", "20"] + arguments,
+            in: dir.path)
     }
 
     func testPlanWritesRolloutsFromFixedStarts() throws {
         for planner in ["rs", "cem", "mppi", "icem"] {
-            let result = try plan(["--planner", planner, "--episodes", "2", "--initial-states", "starts.h5", "--iterations", "2",
-                                   "--elites", "4", "--out", "\(planner).h5"])
+            let result = try plan([
+                "--planner", planner, "--episodes", "2", "--initial-states", "starts.h5", "--iterations", "2",
+                "--elites", "4", "--out", "\(planner).h5"
+            ])
             XCTAssertEqual(result.status, 0, result.stderr)
             let t = try Transitions.read(from: dir.file("\(planner).h5"))
             XCTAssertEqual(t.policy, planner)
@@ -51,22 +57,31 @@ final class PlanAndEvaluateTests: XCTestCase {
             let options = ["--planner", planner, "--episodes", "1", "--seed", "5", "--elites", "4"]
             XCTAssertEqual(try plan(options + ["--threads", "2", "--out", "a.h5"]).status, 0)
             XCTAssertEqual(try plan(options + ["--threads", "1", "--out", "b.h5"]).status, 0)
-            XCTAssertEqual(try Transitions.read(from: dir.file("a.h5")).actions, try Transitions.read(from: dir.file("b.h5")).actions, planner)
+            XCTAssertEqual(
+                try Transitions.read(from: dir.file("a.h5")).actions,
+                try Transitions.read(from: dir.file("b.h5")).actions, planner)
         }
     }
 
     /// iCEM's settings are recorded in the rollouts' config, and each is validated (exit 64).
     func testICEMOptionsAreRecordedAndValidated() throws {
-        let result = try plan(["--planner", "icem", "--episodes", "1", "--elites", "3", "--iterations", "2", "--alpha", "0.2", "--beta", "0.25",
-                               "--population-decay", "1.5", "--keep-fraction", "0.5", "--initial-std", "0.4", "--out", "i.h5"])
+        let result = try plan([
+            "--planner", "icem", "--episodes", "1", "--elites", "3", "--iterations", "2", "--alpha", "0.2", "--beta",
+            "0.25",
+            "--population-decay", "1.5", "--keep-fraction", "0.5", "--initial-std", "0.4", "--out", "i.h5"
+        ])
         XCTAssertEqual(result.status, 0, result.stderr)
         let config = try HDF5File.open(at: dir.file("i.h5")).root.stringAttribute("config")
-        for member in [#""planner":"icem""#, #""candidates":32"#, #""elites":3"#, #""iterations":2"#, #""alpha":0.2"#, #""beta":0.25"#,
-                       #""population_decay":1.5"#, #""keep_fraction":0.5"#, #""initial_std":0.4"#] {
+        for member in [
+            #""planner":"icem""#, #""candidates":32"#, #""elites":3"#, #""iterations":2"#, #""alpha":0.2"#,
+            #""beta":0.25"#,
+            #""population_decay":1.5"#, #""keep_fraction":0.5"#, #""initial_std":0.4"#
+        ] {
             XCTAssertTrue(config.contains(member), "\(member) in \(config)")
         }
         for (options, message) in [
-            (["--elites", "17"], "--elites must be in 1...candidates/2 (every iteration scores at least twice the elites), got 17 with --candidates 32"),
+            (["--elites", "17"], "--elites must be in 1...candidates/2 (every iteration scores at least twice the "
+                + "elites), got 17 with --candidates 32"),
             (["--beta=-1"], "--beta must be in [0, 10], got -1.0"),
             (["--beta", "nan"], "--beta must be in [0, 10], got nan"),
             (["--population-decay", "0.9"], "--population-decay must be in [1, 100], got 0.9"),
@@ -83,7 +98,10 @@ final class PlanAndEvaluateTests: XCTestCase {
 
     func testEvaluateWritesMetricsAndPredictions() throws {
         XCTAssertEqual(try plan(["--episodes", "2", "--out", "roll.h5"]).status, 0)
-        let result = try runProcess(Repository.executable("evaluate"), ["--model", "m.h5", "--data", "held.h5", "--rollouts", "roll.h5", "--max-k", "5", "--out", "e.h5"], in: dir.path)
+        let result = try runProcess(
+            Repository.executable("evaluate"),
+            ["--model", "m.h5", "--data", "held.h5", "--rollouts", "roll.h5", "--max-k", "5", "--out", "e.h5"],
+            in: dir.path)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("one-step MSE"), result.stdout)
         let root = try HDF5File.open(at: dir.file("e.h5")).root
@@ -92,9 +110,14 @@ final class PlanAndEvaluateTests: XCTestCase {
         XCTAssertEqual(predictions.shape, [60, 3])
         let held = try Transitions.read(from: dir.file("held.h5"))
         let (model, _) = try DynamicsModel.read(fromFile: dir.file("m.h5"))
-        XCTAssertLessThan(maxRelativeError(predictions.values, model.predictNextObservations(observations: held.observations, actions: held.actions)).error, 1e-5)
+        XCTAssertLessThan(
+            maxRelativeError(
+                predictions.values,
+                model.predictNextObservations(observations: held.observations, actions: held.actions)
+            ).error, 1e-5)
         let mse = try root.readScalar("metrics/one_step_mse", as: Double.self)
-        let recomputed = zip(predictions.values, held.nextObservations).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +) / 180
+        let recomputed =
+            zip(predictions.values, held.nextObservations).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +) / 180
         XCTAssertEqual(mse, recomputed, accuracy: 1e-9)
         let rmse = try root.read("metrics/k_step_rmse", as: Double.self).values
         XCTAssertEqual(rmse.count, 5)
@@ -102,19 +125,22 @@ final class PlanAndEvaluateTests: XCTestCase {
         // Each episode of 30 steps has 30 − k + 1 starts for k steps.
         XCTAssertEqual(try root.read("metrics/k_step_count", as: Int64.self).values, [60, 58, 56, 54, 52])
         let returns = try root.read("rollouts/0/returns", as: Double.self).values
-        XCTAssertEqual(try root.readScalar("rollouts/0/mean", as: Double.self), returns.reduce(0, +) / 2, accuracy: 1e-9)
+        XCTAssertEqual(
+            try root.readScalar("rollouts/0/mean", as: Double.self), returns.reduce(0, +) / 2, accuracy: 1e-9)
     }
 
     func testBadPlanInputs() throws {
         let wrongKind = try plan(["--model", "r.h5", "--out", "x.h5"])
         XCTAssertEqual(wrongKind.status, 1)
-        XCTAssertEqual(wrongKind.stderr, "error: r.h5: is a transitions file (mbrl.transitions/1), expected a model file (mbrl.model/2)\n")
+        XCTAssertEqual(wrongKind.stderr, "error: r.h5: is a transitions file (mbrl.transitions/1), expected a model "
+            + "file (mbrl.model/2)\n")
         let fewStarts = try plan(["--episodes", "3", "--initial-states", "starts.h5", "--out", "x.h5"])
         XCTAssertEqual(fewStarts.status, 1)
         XCTAssertEqual(fewStarts.stderr, "error: starts.h5: initial_states: has 2 rows, 3 episodes need one each\n")
         let planner = try plan(["--planner", "ilqr", "--out", "x.h5"])
         XCTAssertEqual(planner.status, 64)
-        XCTAssertTrue(planner.stderr.contains("The value 'ilqr' is invalid for '--planner <planner>'. Please provide one of 'rs', 'cem', 'mppi' or 'icem'"), planner.stderr)
+        XCTAssertTrue(planner.stderr.contains("The value 'ilqr' is invalid for '--planner <planner>'. Please "
+            + "provide one of 'rs', 'cem', 'mppi' or 'icem'"), planner.stderr)
         let reward = try plan(["--reward", "approximate", "--out", "x.h5"])
         XCTAssertEqual(reward.status, 1)
         XCTAssertTrue(reward.stderr.hasPrefix("error: m.h5: --reward needs a model that predicts Δx"), reward.stderr)

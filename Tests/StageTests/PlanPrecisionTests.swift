@@ -1,5 +1,7 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLData
+import MBRLModels
 import MBRLTestSupport
 import XCTest
 
@@ -13,7 +15,10 @@ final class PlanPrecisionTests: XCTestCase {
         for arguments in [
             ["collect", "--episodes", "2", "--max-steps", "50", "--seed", "1", "--out", "r.h5"],
             ["stats", "--data", "r.h5", "--out", "s.h5"],
-            ["train", "--data", "r.h5", "--stats", "s.h5", "--epochs", "2", "--hidden", "16", "--depth", "2", "--out", "m.h5"],
+            [
+                "train", "--data", "r.h5", "--stats", "s.h5", "--epochs", "2", "--hidden", "16", "--depth", "2",
+                "--out", "m.h5"
+            ]
         ] {
             let result = try runProcess(Repository.executable(arguments[0]), Array(arguments.dropFirst()), in: dir.path)
             XCTAssertEqual(result.status, 0, result.stderr)
@@ -21,12 +26,18 @@ final class PlanPrecisionTests: XCTestCase {
     }
 
     func plan(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
-        try runProcess(Repository.executable("plan"), ["--model", "m.h5", "--candidates", "32", "--horizon", "5", "--max-steps", "15",
-                                                       "--episodes", "1", "--seed", "3"] + arguments,
-                       in: dir.path, environment: environment)
+        try runProcess(
+            Repository.executable("plan"),
+            [
+                "--model", "m.h5", "--candidates", "32", "--horizon", "5", "--max-steps", "15",
+                "--episodes", "1", "--seed", "3"
+            ] + arguments,
+            in: dir.path, environment: environment)
     }
 
-    func config(_ file: String) throws -> String { try HDF5File.open(at: dir.file(file)).root.stringAttribute("config") }
+    func config(_ file: String) throws -> String {
+        try HDF5File.open(at: dir.file(file)).root.stringAttribute("config")
+    }
 
     func testPrecisionIsOptInRecordedAndFallsBackToFP32() throws {
         let fp32 = try plan(["--out", "fp32.h5"])
@@ -35,9 +46,12 @@ final class PlanPrecisionTests: XCTestCase {
 
         let fallback = try plan(["--precision", "bf16", "--out", "fallback.h5"], environment: ["MBRL_DISABLE_AMX": "1"])
         XCTAssertEqual(fallback.status, 0, fallback.stderr)
-        XCTAssertTrue(fallback.stderr.contains("plan: --precision bf16 is unavailable on this CPU (it needs Intel AMX-BF16); planning in fp32"), fallback.stderr)
+        XCTAssertTrue(fallback.stderr.contains("plan: --precision bf16 is unavailable on this CPU (it needs Intel "
+            + "AMX-BF16); planning in fp32"), fallback.stderr)
         XCTAssertTrue(try config("fallback.h5").contains(#""precision":"fp32""#))
-        XCTAssertEqual(try Transitions.read(from: dir.file("fallback.h5")).actions, try Transitions.read(from: dir.file("fp32.h5")).actions)
+        XCTAssertEqual(
+            try Transitions.read(from: dir.file("fallback.h5")).actions,
+            try Transitions.read(from: dir.file("fp32.h5")).actions)
 
         let refused = try plan(["--precision", "fp16", "--out", "x.h5"])
         XCTAssertEqual(refused.status, 64)
@@ -45,7 +59,8 @@ final class PlanPrecisionTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("x.h5")))
 
         guard BF16Matrix.isAvailable else {
-            throw XCTSkip("this CPU (or kernel) has no AMX-BF16: the bf16 plan itself is not tested here (the fallback is)")
+            throw XCTSkip("this CPU (or kernel) has no AMX-BF16: the bf16 plan itself is not tested here (the "
+                + "fallback is)")
         }
         let bf16 = try plan(["--precision", "bf16", "--threads", "2", "--out", "bf16.h5"])
         XCTAssertEqual(bf16.status, 0, bf16.stderr)
@@ -54,6 +69,8 @@ final class PlanPrecisionTests: XCTestCase {
         XCTAssertEqual(try Transitions.read(from: dir.file("bf16.h5")).count, 15)
         // The thread count changes the speed only, in bf16 too.
         XCTAssertEqual(try plan(["--precision", "bf16", "--threads", "1", "--out", "bf16-1.h5"]).status, 0)
-        XCTAssertEqual(try Transitions.read(from: dir.file("bf16-1.h5")).actions, try Transitions.read(from: dir.file("bf16.h5")).actions)
+        XCTAssertEqual(
+            try Transitions.read(from: dir.file("bf16-1.h5")).actions,
+            try Transitions.read(from: dir.file("bf16.h5")).actions)
     }
 }

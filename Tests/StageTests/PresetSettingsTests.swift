@@ -9,8 +9,10 @@ import XCTest
 /// same run as PIPELINE=t-m.
 final class PresetSettingsTests: XCTestCase {
     func settings(_ arguments: [String]) throws -> [String: String] {
-        let result = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-s", "-C", Repository.root.path, "DATA=/nonexistent"]
-                                    + arguments + ["settings"])
+        let result = try runProcess(
+            "/usr/bin/env",
+            ["make", "--no-print-directory", "-s", "-C", Repository.root.path, "DATA=/nonexistent"]
+                + arguments + ["settings"])
         XCTAssertEqual(result.status, 0, "\(arguments): \(result.stderr)")
         return Self.parse(result.stdout.split(separator: "\n").map(String.init))
     }
@@ -42,17 +44,25 @@ final class PresetSettingsTests: XCTestCase {
                 XCTAssertEqual(today[key], value, "\(name): \(key)")
             }
             // Every parameters file, and no other: the cache keys are the recorded ones.
-            XCTAssertEqual(Set(today.keys.filter { $0.hasPrefix("params/") }), Set(expected.keys.filter { $0.hasPrefix("params/") }), name)
+            XCTAssertEqual(
+                Set(today.keys.filter { $0.hasPrefix("params/") }),
+                Set(expected.keys.filter { $0.hasPrefix("params/") }), name)
         }
     }
 
     func testTaskAndMethodNameTheSameRunAsThePipelineName() throws {
-        for (task, method, name) in [("pendulum", "rs", "pendulum"), ("pendulum", "pets", "pendulum-pets"), ("hopper", "pets", "hopper-pets"),
-                                     ("halfcheetah", "icem", "halfcheetah-icem"), ("swimmer", "mppi", "swimmer-mppi")] {
+        for (task, method, name) in [
+            ("pendulum", "rs", "pendulum"), ("pendulum", "pets", "pendulum-pets"), ("hopper", "pets", "hopper-pets"),
+            ("halfcheetah", "icem", "halfcheetah-icem"), ("swimmer", "mppi", "swimmer-mppi")
+        ] {
             let chosen = try settings(["TASK=\(task)", "METHOD=\(method)"])
             XCTAssertEqual(chosen, try settings(["PIPELINE=\(name)"]), "TASK=\(task) METHOD=\(method)")
-            let printed = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-s", "-C", Repository.root.path,
-                                                          "TASK=\(task)", "METHOD=\(method)", "print-PIPELINE"])
+            let printed = try runProcess(
+                "/usr/bin/env",
+                [
+                    "make", "--no-print-directory", "-s", "-C", Repository.root.path,
+                    "TASK=\(task)", "METHOD=\(method)", "print-PIPELINE"
+                ])
             XCTAssertEqual(printed.stdout, name + "\n")
         }
         XCTAssertEqual(try settings([]), try settings(["PIPELINE=pendulum"]), "the default is the notebook's pipeline")
@@ -80,7 +90,8 @@ final class PresetSettingsTests: XCTestCase {
             (["PIPELINE=tasks/hopper"], "PIPELINE 'tasks/hopper' holds '/'"),
             (["PIPELINE=hopper", "METHOD=pets"], "give PIPELINE, or TASK and METHOD, not both"),
         ] {
-            let result = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path] + arguments + ["settings"])
+            let result = try runProcess(
+                "/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path] + arguments + ["settings"])
             XCTAssertNotEqual(result.status, 0, "\(arguments)")
             XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }

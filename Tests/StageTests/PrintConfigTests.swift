@@ -1,5 +1,5 @@
 import Foundation
-import MBRL
+import MBRLCore
 import MBRLTestSupport
 import XCTest
 
@@ -18,41 +18,67 @@ final class PrintConfigTests: XCTestCase {
 
     /// Runs `program arguments --out out --print-config`, checks that it left `dir` as it was, then
     /// runs it without `--print-config` and checks that the printed line is the written `config`.
-    private func assertPrintsRecordedConfig(_ program: String, _ arguments: [String], out: String, in dir: TemporaryDirectory,
-                                            file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertPrintsRecordedConfig(
+        _ program: String, _ arguments: [String], out: String, in dir: TemporaryDirectory,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let executable = Repository.executable(program)
         let before = listing(dir.path)
         let printed = try runProcess(executable, arguments + ["--out", out, "--print-config"], in: dir.path)
         XCTAssertEqual(printed.status, 0, printed.stderr, file: file, line: line)
-        XCTAssertEqual(listing(dir.path), before, "\(program) --print-config wrote into its folder", file: file, line: line)
+        XCTAssertEqual(
+            listing(dir.path), before, "\(program) --print-config wrote into its folder", file: file, line: line)
 
         let written = try runProcess(executable, arguments + ["--out", out], in: dir.path)
         XCTAssertEqual(written.status, 0, written.stderr, file: file, line: line)
         let config = try HDF5File.open(at: dir.file(out)).root.stringAttribute("config")
-        XCTAssertEqual(printed.stdout, config + "\n", "\(program): printed and recorded config differ", file: file, line: line)
+        XCTAssertEqual(
+            printed.stdout, config + "\n", "\(program): printed and recorded config differ", file: file, line: line)
     }
 
     func testEveryStagePrintsTheConfigItRecords() throws {
         let dir = TemporaryDirectory()
-        try assertPrintsRecordedConfig("collect", ["--episodes", "2", "--max-steps", "30", "--seed", "3"], out: "new/r.h5", in: dir)
-        try assertPrintsRecordedConfig("collect", ["--env", "halfcheetah", "--episodes", "1", "--max-steps", "10"], out: "hc.h5", in: dir)
+        try assertPrintsRecordedConfig(
+            "collect", ["--episodes", "2", "--max-steps", "30", "--seed", "3"], out: "new/r.h5", in: dir)
+        try assertPrintsRecordedConfig(
+            "collect", ["--env", "halfcheetah", "--episodes", "1", "--max-steps", "10"], out: "hc.h5", in: dir)
         try assertPrintsRecordedConfig("stats", ["--data", "new/r.h5"], out: "s.h5", in: dir)
         try assertPrintsRecordedConfig("stats", ["--data", "hc.h5"], out: "hcs.h5", in: dir)
-        try assertPrintsRecordedConfig("train", ["--data", "new/r.h5", "--stats", "s.h5", "--epochs", "1", "--hidden", "8", "--lr", "3e-3",
-                                                 "--logdir", "logs"], out: "m.h5", in: dir)
-        try assertPrintsRecordedConfig("train", ["--data", "new/r.h5", "--stats", "s.h5", "--epochs", "1", "--hidden", "8", "--members", "3",
-                                                 "--elite-members", "2"], out: "e.h5", in: dir)
-        try assertPrintsRecordedConfig("train", ["--data", "new/r.h5", "--stats", "s.h5", "--epochs", "1", "--hidden", "8", "--init", "m.h5"],
-                                       out: "m2.h5", in: dir)
-        try assertPrintsRecordedConfig("train", ["--data", "hc.h5", "--stats", "hcs.h5", "--epochs", "1", "--hidden", "8"], out: "hcm.h5", in: dir)
-        try assertPrintsRecordedConfig("plan", ["--model", "m.h5", "--episodes", "1", "--max-steps", "5", "--candidates", "16", "--horizon", "3",
-                                                "--seed", "2", "--logdir", "plogs"], out: "p.h5", in: dir)
-        try assertPrintsRecordedConfig("plan", ["--model", "e.h5", "--planner", "cem", "--episodes", "1", "--max-steps", "4", "--candidates", "16",
-                                                "--elites", "4", "--iterations", "2", "--horizon", "3", "--particles", "4"], out: "pe.h5", in: dir)
-        try assertPrintsRecordedConfig("plan", ["--model", "hcm.h5", "--episodes", "1", "--max-steps", "3", "--candidates", "8", "--horizon", "2"],
-                                       out: "phc.h5", in: dir)
-        try assertPrintsRecordedConfig("evaluate", ["--model", "m.h5", "--data", "new/r.h5", "--rollouts", "p.h5", "pe.h5", "--max-k", "3"],
-                                       out: "ev.h5", in: dir)
+        try assertPrintsRecordedConfig(
+            "train",
+            [
+                "--data", "new/r.h5", "--stats", "s.h5", "--epochs", "1", "--hidden", "8", "--lr", "3e-3",
+                "--logdir", "logs"
+            ], out: "m.h5", in: dir)
+        try assertPrintsRecordedConfig(
+            "train",
+            [
+                "--data", "new/r.h5", "--stats", "s.h5", "--epochs", "1", "--hidden", "8", "--members", "3",
+                "--elite-members", "2"
+            ], out: "e.h5", in: dir)
+        try assertPrintsRecordedConfig(
+            "train", ["--data", "new/r.h5", "--stats", "s.h5", "--epochs", "1", "--hidden", "8", "--init", "m.h5"],
+            out: "m2.h5", in: dir)
+        try assertPrintsRecordedConfig(
+            "train", ["--data", "hc.h5", "--stats", "hcs.h5", "--epochs", "1", "--hidden", "8"], out: "hcm.h5", in: dir)
+        try assertPrintsRecordedConfig(
+            "plan",
+            [
+                "--model", "m.h5", "--episodes", "1", "--max-steps", "5", "--candidates", "16", "--horizon", "3",
+                "--seed", "2", "--logdir", "plogs"
+            ], out: "p.h5", in: dir)
+        try assertPrintsRecordedConfig(
+            "plan",
+            [
+                "--model", "e.h5", "--planner", "cem", "--episodes", "1", "--max-steps", "4", "--candidates", "16",
+                "--elites", "4", "--iterations", "2", "--horizon", "3", "--particles", "4"
+            ], out: "pe.h5", in: dir)
+        try assertPrintsRecordedConfig(
+            "plan", ["--model", "hcm.h5", "--episodes", "1", "--max-steps", "3", "--candidates", "8", "--horizon", "2"],
+            out: "phc.h5", in: dir)
+        try assertPrintsRecordedConfig(
+            "evaluate", ["--model", "m.h5", "--data", "new/r.h5", "--rollouts", "p.h5", "pe.h5", "--max-k", "3"],
+            out: "ev.h5", in: dir)
     }
 
     /// Inputs the config only names are not read: stats and evaluate print without their files,
@@ -69,8 +95,10 @@ final class PrintConfigTests: XCTestCase {
         for (program, arguments) in runs {
             let result = try runProcess(Repository.executable(program), arguments + ["--print-config"], in: dir.path)
             XCTAssertEqual(result.status, 0, "\(program): \(result.stderr)")
-            XCTAssertTrue(result.stdout.hasPrefix("{") && result.stdout.hasSuffix("}\n"), "\(program): \(result.stdout)")
-            XCTAssertTrue(result.stdout.contains("missing"), "\(program): the config names the files given: \(result.stdout)")
+            XCTAssertTrue(
+                result.stdout.hasPrefix("{") && result.stdout.hasSuffix("}\n"), "\(program): \(result.stdout)")
+            XCTAssertTrue(result.stdout.contains("missing"), "\(program): the config names the files "
+                + "given: \(result.stdout)")
         }
         XCTAssertEqual(listing(dir.path), ["m.h5", "r.h5", "s.h5"])
     }
@@ -79,8 +107,11 @@ final class PrintConfigTests: XCTestCase {
     /// the file, status 1, nothing printed on standard output.
     func testPrintConfigReportsAMissingNeededInput() throws {
         let dir = TemporaryDirectory()
-        for (program, arguments) in [("plan", ["--model", "missing.h5"]), ("train", ["--data", "r.h5", "--stats", "missing.h5"])] {
-            let result = try runProcess(Repository.executable(program), arguments + ["--out", "x.h5", "--print-config"], in: dir.path)
+        for (program, arguments) in [
+            ("plan", ["--model", "missing.h5"]), ("train", ["--data", "r.h5", "--stats", "missing.h5"])
+        ] {
+            let result = try runProcess(
+                Repository.executable(program), arguments + ["--out", "x.h5", "--print-config"], in: dir.path)
             XCTAssertEqual(result.status, 1, "\(program): \(result.stderr)")
             XCTAssertEqual(result.stdout, "", program)
             XCTAssertTrue(result.stderr.contains("missing.h5"), "\(program): \(result.stderr)")
@@ -102,7 +133,8 @@ final class PrintConfigTests: XCTestCase {
             ("evaluate", ["--model", "m.h5", "--data", "r.h5", "--max-k", "0"]),
         ]
         for (program, arguments) in runs {
-            let result = try runProcess(Repository.executable(program), arguments + ["--out", "x.h5", "--print-config"], in: dir.path)
+            let result = try runProcess(
+                Repository.executable(program), arguments + ["--out", "x.h5", "--print-config"], in: dir.path)
             XCTAssertEqual(result.status, 64, "\(program) \(arguments): \(result.stderr)")
             XCTAssertEqual(result.stdout, "", program)
         }

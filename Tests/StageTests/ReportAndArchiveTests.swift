@@ -1,22 +1,29 @@
 import Foundation
-#if canImport(FoundationXML)
 import FoundationXML
-#endif
-import MBRL
+import MBRLCore
+import MBRLData
+import MBRLEnvironments
+import MBRLModels
 import MBRLStatistics
 import MBRLTestSupport
 import XCTest
+#if canImport(FoundationXML)
+#endif
 
 /// `make report` and `make archive` on a tiny run: a well-formed self-contained page with the run's
 /// numbers in its plots; a reproducible archive whose manifest verifies, catches a corrupted member,
 /// and restores a run that Make finds up to date.
 final class ReportAndArchiveTests: XCTestCase {
     static var data: TemporaryDirectory!
-    static let budget = ["EPISODES=2", "EPOCHS=3", "ITERS=2", "PLAN_EPISODES=1", "TEST_EPISODES=2", "HELDOUT_EPISODES=1",
-                         "CANDIDATES=16", "HORIZON=3", "MAX_K=12"]
+    static let budget = [
+        "EPISODES=2", "EPOCHS=3", "ITERS=2", "PLAN_EPISODES=1", "TEST_EPISODES=2", "HELDOUT_EPISODES=1",
+        "CANDIDATES=16", "HORIZON=3", "MAX_K=12"
+    ]
 
     static func make(_ arguments: [String]) throws -> ProcessResult {
-        try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path, "DATA=\(data.path)"] + budget + arguments)
+        try runProcess(
+            "/usr/bin/env",
+            ["make", "--no-print-directory", "-C", Repository.root.path, "DATA=\(data.path)"] + budget + arguments)
     }
 
     override class func setUp() {
@@ -41,19 +48,22 @@ final class ReportAndArchiveTests: XCTestCase {
         XCTAssertTrue(parser.parse(), "not well-formed: \(parser.parserError.map { "\($0)" } ?? "")")
         // Self-contained: nothing is fetched. One inline script (the animation's controls), no other.
         XCTAssertEqual(page.components(separatedBy: "<script").count - 1, 1, "exactly one script")
-        XCTAssertEqual(page.components(separatedBy: "<script>//<![CDATA[").count - 1, 1, "the script is inline, without attributes")
+        XCTAssertEqual(page.components(separatedBy: "<script>//<![CDATA[").count - 1, 1, "the script is inline, "
+            + "without attributes")
         for forbidden in ["src=", "href=", "@import", "url(", "http:", "https:"] {
             XCTAssertFalse(page.contains(forbidden), "the page must not contain \(forbidden)")
         }
         XCTAssertGreaterThanOrEqual(page.components(separatedBy: "<svg").count - 1, 6)
-        for title in ["Training and validation loss per aggregation iteration", "Open-loop prediction error on held-out data",
+        for title in ["Training and validation loss per aggregation iteration", "Open-loop prediction error on "
+            + "held-out data",
                       "Learning curve: return against environment steps",
                       "Test episode 0: each observation component, true against the model's open-loop prediction"] {
             XCTAssertTrue(page.contains(title), title)
         }
         // The learning curve comes first, before the model's plots: each batch's mean return at the
         // environment steps collected so far (2 random episodes of 200 steps, then one rollout per iteration).
-        let learning = try XCTUnwrap(page.range(of: "Learning curve: return against environment steps")), model = try XCTUnwrap(page.range(of: "<h2>Model</h2>"))
+        let learning = try XCTUnwrap(page.range(of: "Learning curve: return against environment steps")),
+            model = try XCTUnwrap(page.range(of: "<h2>Model</h2>"))
         XCTAssertLessThan(learning.lowerBound, model.lowerBound)
         var steps = 0, points: [String] = []
         for file in ["random.h5", "rollouts-1.h5", "rollouts-2.h5"] {
@@ -62,13 +72,16 @@ final class ReportAndArchiveTests: XCTestCase {
             points.append("\(Float(steps)):\(Float(ReturnStatistics(batch.episodeReturns).mean))")
         }
         XCTAssertEqual(steps, 800)
-        XCTAssertTrue(page.contains("data-name=\"collected episodes (mean ± std)\" data-values=\"\(points.joined(separator: " "))\""), "learning curve")
+        XCTAssertTrue(page.contains("data-name=\"collected episodes (mean ± std)\" "
+            + "data-values=\"\(points.joined(separator: " "))\""), "learning curve")
         // The open-loop prediction: one grid of small panels, one per observation component, each
         // with test episode 0's true values.
         XCTAssertEqual(page.components(separatedBy: "<svg class=\"chart multiples\"").count - 1, 1, "one grid")
         XCTAssertEqual(page.components(separatedBy: "<g class=\"panel\"").count - 1, 3)
         let test = try Transitions.read(from: run + "/test.h5"), first = test.episodeRanges[0]
-        let truth = ([test.observations[first.lowerBound * 3 + 2]] + (first.lowerBound..<(first.lowerBound + 100)).map { test.nextObservations[$0 * 3 + 2] })
+        let truth =
+            ([test.observations[first.lowerBound * 3 + 2]]
+            + (first.lowerBound..<(first.lowerBound + 100)).map { test.nextObservations[$0 * 3 + 2] })
             .enumerated().map { "\(Float($0.offset)):\($0.element)" }.joined(separator: " ")
         XCTAssertTrue(page.contains("<g class=\"panel\" data-panel=\"θ̇\">"), "panels are named by component")
         XCTAssertTrue(page.contains("data-name=\"environment\" data-values=\"\(truth)\""), "θ̇ of test episode 0")
@@ -78,7 +91,8 @@ final class ReportAndArchiveTests: XCTestCase {
         let kValues = rmse.enumerated().map { "\(Float($0.offset + 1)):\(Float($0.element))" }.joined(separator: " ")
         XCTAssertTrue(page.contains("data-values=\"\(kValues)\""), "k-step series")
         let curve = try XCTUnwrap(try DynamicsModel.readTrainingCurve(fromFile: run + "/model-0.h5"))
-        let losses = curve.train.enumerated().map { "\(Float($0.offset + 1)):\(Float($0.element))" }.joined(separator: " ")
+        let losses = curve.train.enumerated().map { "\(Float($0.offset + 1)):\(Float($0.element))" }.joined(
+            separator: " ")
         XCTAssertTrue(page.contains("data-name=\"model-0 train\" data-values=\"\(losses)\""), "training loss series")
         XCTAssertTrue(page.contains("<h1>Pendulum-v1 · rs · seed 0</h1>"), "the title comes from the files")
         // Provenance: every file's command and input hashes.
@@ -104,8 +118,12 @@ final class ReportAndArchiveTests: XCTestCase {
         let test = try Transitions.read(from: run + "/test.h5")
         let ranges = test.episodeRanges
         XCTAssertEqual(ranges.count, 2)
-        let order = ranges.indices.sorted { test.episodeReturns[$0] != test.episodeReturns[$1] ? test.episodeReturns[$0] > test.episodeReturns[$1] : $0 < $1 }
-        XCTAssertEqual(Set(shapes.episodes), Set([order.first!, order[order.count / 2], order.last!]), "best, median and worst")
+        let order = ranges.indices.sorted {
+            test.episodeReturns[$0] != test.episodeReturns[$1]
+                ? test.episodeReturns[$0] > test.episodeReturns[$1] : $0 < $1
+        }
+        XCTAssertEqual(
+            Set(shapes.episodes), Set([order.first!, order[order.count / 2], order.last!]), "best, median and worst")
         let modelFile = try HDF5File.open(at: run + "/eval.h5").root.stringAttribute("model")
         let (model, _) = try DynamicsModel.read(fromFile: run + "/" + modelFile)
         for e in shapes.episodes {
@@ -137,15 +155,18 @@ final class ReportAndArchiveTests: XCTestCase {
                     XCTAssertEqual(ghost[t][1], gy, accuracy: 6e-4, "episode \(e) step \(t): ghost y")
                 }
                 let u = t < rows.count ? Double(min(max(test.actions[rows.lowerBound + t], -2), 2)) : 0
-                XCTAssertEqual(torque[t][4], u / 2 * Pendulum.torqueArc, accuracy: 6e-4, "episode \(e) step \(t): torque arc")
+                XCTAssertEqual(torque[t][4], u / 2 * Pendulum.torqueArc, accuracy: 6e-4, "episode \(e) step \(t): "
+                    + "torque arc")
             }
             // Frame 0 is drawn in the element's own attributes.
             let drawn = try XCTUnwrap(shapes.firstFrame[ShapeKey(episode: e, layer: "t", part: "body", kind: "circle")])
             XCTAssertEqual(drawn, Array(real[0]))
         }
         // The returns of every test start, plotted.
-        let returns = test.episodeReturns.enumerated().map { "\(Float($0.offset)):\(Float($0.element))" }.joined(separator: " ")
-        XCTAssertTrue(page.contains("data-name=\"every test start\" data-values=\"\(returns)\""), "returns of every test start")
+        let returns = test.episodeReturns.enumerated().map { "\(Float($0.offset)):\(Float($0.element))" }.joined(
+            separator: " ")
+        XCTAssertTrue(page.contains("data-name=\"every test start\" data-values=\"\(returns)\""), "returns of every "
+            + "test start")
     }
 
     /// The page of several runs animates one row per run (its best, median and worst test episodes)
@@ -172,19 +193,28 @@ final class ReportAndArchiveTests: XCTestCase {
 
         // Across the seeds: the IQM, median and mean with their intervals (two runs: the IQM and
         // median are the mean), a performance profile with its band, and the learning curves.
-        let scores = try [run, other].map { ReturnStatistics(try Transitions.read(from: $0 + "/test.h5").episodeReturns).mean }
+        let scores = try [run, other].map {
+            ReturnStatistics(try Transitions.read(from: $0 + "/test.h5").episodeReturns).mean
+        }
         let a = RunAggregates(runScores: scores)
-        for (label, e) in [("IQM of test return [95% CI]", a.interquartileMean), ("median [95% CI]", a.median), ("mean [95% CI]", a.mean)] {
+        for (label, e) in [
+            ("IQM of test return [95% CI]", a.interquartileMean), ("median [95% CI]", a.median),
+            ("mean [95% CI]", a.mean)
+        ] {
             let shown = String(format: "%.1f [%.1f, %.1f]", e.value, e.interval.lowerBound, e.interval.upperBound)
             XCTAssertTrue(page.contains("\(label)<b>\(shown)</b>"), "\(label) \(shown)")
         }
         XCTAssertEqual(a.interquartileMean.interval, scores.min()!...scores.max()!)
         let taus = PerformanceProfile.thresholds(covering: scores)
-        let profile = zip(taus, Aggregates.fractionsAbove(taus, ScoreMatrix(runScores: scores))).map { "\(Float($0)):\(Float($1))" }.joined(separator: " ")
+        let profile = zip(taus, Aggregates.fractionsAbove(taus, ScoreMatrix(runScores: scores))).map {
+            "\(Float($0)):\(Float($1))"
+        }.joined(separator: " ")
         XCTAssertTrue(page.contains("data-name=\"2 seeds\" data-values=\"\(profile)\""), "the performance profile")
         XCTAssertTrue(page.contains("<polygon class=\"band\""), "with its band")
         let curves = try XCTUnwrap(page.range(of: "Learning curve: return against environment steps, across seeds"))
-        XCTAssertLessThan(curves.lowerBound, try XCTUnwrap(page.range(of: "Final test return per seed")).lowerBound, "the learning curve comes first")
+        XCTAssertLessThan(
+            curves.lowerBound, try XCTUnwrap(page.range(of: "Final test return per seed")).lowerBound,
+            "the learning curve comes first")
     }
 
     /// The report needs nothing but the run's HDF5 files: a copy of them alone, in a folder of
@@ -203,13 +233,16 @@ final class ReportAndArchiveTests: XCTestCase {
         for name in try FileManager.default.contentsOfDirectory(atPath: run) where name.hasSuffix(".h5") {
             try FileManager.default.copyItem(atPath: run + "/" + name, toPath: moved + "/" + name)
         }
-        let result = try runProcess(Repository.executable("report"), ["--runs", moved, "--out", Self.data.path + "/moved.html"])
+        let result = try runProcess(
+            Repository.executable("report"), ["--runs", moved, "--out", Self.data.path + "/moved.html"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let original = try String(contentsOfFile: run + "/report.html", encoding: .utf8)
         let copy = try String(contentsOfFile: Self.data.path + "/moved.html", encoding: .utf8)
-        XCTAssertEqual(copy.replacingOccurrences(of: moved, with: "RUN"), original.replacingOccurrences(of: run, with: "RUN"))
+        XCTAssertEqual(
+            copy.replacingOccurrences(of: moved, with: "RUN"), original.replacingOccurrences(of: run, with: "RUN"))
         // summarize reads the same numbers from the moved folder.
-        let summary = try runProcess(Repository.executable("summarize"), ["--runs", moved, "--out", Self.data.path + "/moved.csv"])
+        let summary = try runProcess(
+            Repository.executable("summarize"), ["--runs", moved, "--out", Self.data.path + "/moved.csv"])
         XCTAssertEqual(summary.status, 0, summary.stderr)
         let test = try Transitions.read(from: moved + "/test.h5").episodeReturns
         let row = try String(contentsOfFile: Self.data.path + "/moved.csv", encoding: .utf8).split(separator: "\n")[1]
@@ -220,12 +253,16 @@ final class ReportAndArchiveTests: XCTestCase {
         let archives = Self.data.path + "/archives"
         let first = try Self.make(["archive", "ARCHIVES=\(archives)"])
         XCTAssertEqual(first.status, 0, first.stderr)
-        let name = first.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").last.map(String.init) ?? ""
-        XCTAssertTrue(name.range(of: #"/pendulum-seed-0-[0-9a-f]{12}\.tar\.gz$"#, options: .regularExpression) != nil, name)
+        let name =
+            first.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").last.map(String.init)
+            ?? ""
+        XCTAssertTrue(
+            name.range(of: #"/pendulum-seed-0-[0-9a-f]{12}\.tar\.gz$"#, options: .regularExpression) != nil, name)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: name))
         let second = try Self.make(["archive", "ARCHIVES=\(archives)"])
         XCTAssertEqual(second.status, 0, second.stderr)
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: name)), bytes, "the same run gives the same archive bytes")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: name)), bytes, "the same run gives the same "
+            + "archive bytes")
 
         let verified = try runProcess(Repository.root.path + "/scripts/verify-archive", [name])
         XCTAssertEqual(verified.status, 0, verified.stderr)
@@ -236,7 +273,8 @@ final class ReportAndArchiveTests: XCTestCase {
         try FileManager.default.copyItem(atPath: name, toPath: renamed)
         let mismatch = try runProcess(Repository.root.path + "/scripts/verify-archive", [renamed])
         XCTAssertEqual(mismatch.status, 1)
-        XCTAssertTrue(mismatch.stderr.hasPrefix("error: \(renamed): the hash in its name, 000000000000, is not its content hash "),
+        XCTAssertTrue(mismatch.stderr.hasPrefix("error: \(renamed): the hash in its name, 000000000000, is not its "
+            + "content hash "),
                       mismatch.stderr)
 
         // Unpacked into a new DATA folder, the run is up to date for Make.
@@ -244,7 +282,8 @@ final class ReportAndArchiveTests: XCTestCase {
         XCTAssertEqual(try runProcess("/bin/tar", ["-xzf", name, "-C", restored.path]).status, 0)
         XCTAssertTrue(FileManager.default.fileExists(atPath: restored.path + "/pendulum/seed-0/model-2.h5"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: restored.path + "/pendulum/seed-0/ARCHIVE.md"))
-        let upToDate = try runProcess("/usr/bin/env", ["make", "-q", "-C", Repository.root.path, "DATA=\(restored.path)"] + Self.budget)
+        let upToDate = try runProcess(
+            "/usr/bin/env", ["make", "-q", "-C", Repository.root.path, "DATA=\(restored.path)"] + Self.budget)
         XCTAssertEqual(upToDate.status, 0, "a restored run must be up to date: \(upToDate.stdout)\(upToDate.stderr)")
 
         // A corrupted member fails verification, naming it.

@@ -1,5 +1,4 @@
 import Foundation
-import MBRL
 import MBRLTestSupport
 import XCTest
 
@@ -20,7 +19,8 @@ final class SlurmSweepTests: XCTestCase {
             !["/usr/sbin/", "/usr/bin/"].contains { FileManager.default.isExecutableFile(atPath: $0 + name) }
         }
         guard !missing.isEmpty else { return }
-        try XCTSkipIf(getuid() != 0, "SLURM is not installed (missing \(missing.joined(separator: ", "))): run `sudo scripts/slurm-local-cluster install` or `make test` as root")
+        try XCTSkipIf(getuid() != 0, "SLURM is not installed (missing \(missing.joined(separator: ", "))): run "
+            + "`sudo scripts/slurm-local-cluster install` or `make test` as root")
         let install = try runProcess(script, ["install"], timeout: 600)
         XCTAssertEqual(install.result.status, 0, install.result.stderr)
     }
@@ -43,10 +43,16 @@ final class SlurmSweepTests: XCTestCase {
         let local = TemporaryDirectory("mbrl-sweep-local"), shared = TemporaryDirectory("mbrl-sweep-slurm")
         let sweep = Sweeps.tiny + ["SEEDS=0 1", "GRID=HORIZON=2,3"]
         // TARGET_CPU=native: the same programs as the local sweep (the portable build is the default).
-        let slurm = ["DATA=\(shared.path)", "SCHEDULER=slurm", "TARGET_CPU=native", "SLURM_CPUS=1", "SLURM_MEM=500M", "SLURM_TIME=10:00"]
-        func submit() throws -> ProcessResult { try Sweeps.make(["sweep"] + slurm + sweep, environment: slurmEnvironment) }
+        let slurm = [
+            "DATA=\(shared.path)", "SCHEDULER=slurm", "TARGET_CPU=native", "SLURM_CPUS=1", "SLURM_MEM=500M",
+            "SLURM_TIME=10:00"
+        ]
+        func submit() throws -> ProcessResult {
+            try Sweeps.make(["sweep"] + slurm + sweep, environment: slurmEnvironment)
+        }
         func wait() throws -> ProcessResult {
-            try Sweeps.make(["sweep-wait", "DATA=\(shared.path)", "SLURM_POLL=1"], environment: slurmEnvironment, timeout: 240)
+            try Sweeps.make(
+                ["sweep-wait", "DATA=\(shared.path)", "SLURM_POLL=1"], environment: slurmEnvironment, timeout: 240)
         }
 
         let reference = try Sweeps.make(["-j2", "sweep", "DATA=\(local.path)"] + sweep)
@@ -62,7 +68,8 @@ final class SlurmSweepTests: XCTestCase {
         XCTAssertTrue(submitted.stdout.contains("4 of 4 runs to do"), submitted.stdout)
         XCTAssertTrue(submitted.stdout.contains("(tasks 1-4, listed in"), submitted.stdout)
         let finished = try wait()
-        print("SlurmSweepTests: the sweep through SLURM took \(String(format: "%.1f", Date().timeIntervalSince(clock))) s")
+        print("SlurmSweepTests: the sweep through SLURM "
+            + "took \(String(format: "%.1f", Date().timeIntervalSince(clock))) s")
         XCTAssertEqual(finished.status, 0, finished.stdout + finished.stderr)
         XCTAssertTrue(finished.stdout.contains(": 4 done; summary job"), finished.stdout)
         let root = shared.path + "/pendulum"
@@ -92,9 +99,11 @@ final class SlurmSweepTests: XCTestCase {
         let failed = try wait()
         XCTAssertNotEqual(failed.status, 0, failed.stdout)
         XCTAssertTrue(failed.stdout.contains("4      FAILED (exit 2)"), failed.stdout)
-        XCTAssertTrue(failed.stdout.contains("--- task 4 (\(broken)) failed; its log, \(root)/slurm/logs/task-4.log:"), failed.stdout)
+        XCTAssertTrue(failed.stdout.contains("--- task 4 (\(broken)) failed; its "
+            + "log, \(root)/slurm/logs/task-4.log:"), failed.stdout)
         XCTAssertTrue(failed.stdout.contains("File exists"), "the log's lines: \(failed.stdout)")
-        XCTAssertTrue(failed.stdout.contains("summary job") && failed.stdout.contains("not run: a task failed"), failed.stdout)
+        XCTAssertTrue(
+            failed.stdout.contains("summary job") && failed.stdout.contains("not run: a task failed"), failed.stdout)
         let status = try Sweeps.make(["sweep-status", "DATA=\(shared.path)"], environment: slurmEnvironment)
         XCTAssertNotEqual(status.status, 0)
         XCTAssertTrue(status.stdout.contains("1 FAILED, 3 up-to-date"), status.stdout)
@@ -104,13 +113,17 @@ final class SlurmSweepTests: XCTestCase {
         clock = Date()
         let rerun = try submit()
         XCTAssertEqual(rerun.status, 0, rerun.stderr)
-        XCTAssertTrue(rerun.stdout.contains("1 of 4 runs to do (3 up to date)") && rerun.stdout.contains("(tasks 4, listed in"), rerun.stdout)
+        XCTAssertTrue(
+            rerun.stdout.contains("1 of 4 runs to do (3 up to date)") && rerun.stdout.contains("(tasks 4, listed in"),
+            rerun.stdout)
         let repaired = try wait()
-        print("SlurmSweepTests: the rerun of one task took \(String(format: "%.1f", Date().timeIntervalSince(clock))) s")
+        print("SlurmSweepTests: the rerun of one task "
+            + "took \(String(format: "%.1f", Date().timeIntervalSince(clock))) s")
         XCTAssertEqual(repaired.status, 0, repaired.stdout + repaired.stderr)
         XCTAssertEqual(try Sweeps.runFiles(root), expected)
         let done = try submit()
-        XCTAssertTrue(done.stdout.contains("0 of 4 runs to do") && done.stdout.contains("nothing to submit"), done.stdout)
+        XCTAssertTrue(
+            done.stdout.contains("0 of 4 runs to do") && done.stdout.contains("nothing to submit"), done.stdout)
 
         // clean-runs takes the grid's folders and the SLURM folder.
         XCTAssertEqual(try Sweeps.make(["clean-runs", "DATA=\(shared.path)"]).status, 0)

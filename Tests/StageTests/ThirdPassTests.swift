@@ -1,5 +1,8 @@
 import Foundation
-@testable import MBRL
+@testable import MBRLCore
+@testable import MBRLData
+@testable import MBRLEnvironments
+@testable import MBRLModels
 import MBRLTestSupport
 import XCTest
 
@@ -28,10 +31,15 @@ extension ReliabilityTests {
         try fm.createDirectory(atPath: dir.file("tb"), withIntermediateDirectories: true)
         let foreign = "events.out.tfevents.1700000000.host.123.0"
         try "PyTorch's events".write(toFile: dir.file("tb/" + foreign), atomically: false, encoding: .utf8)
-        func events() throws -> [String] { try fm.contentsOfDirectory(atPath: dir.file("tb")).filter { $0.hasPrefix("events.out.tfevents.") }.sorted() }
+        func events() throws -> [String] {
+            try fm.contentsOfDirectory(atPath: dir.file("tb")).filter { $0.hasPrefix("events.out.tfevents.") }.sorted()
+        }
         // A rerun (as Make does after a change) replaces its own curve: one event file of train's, not two.
         for epochs in ["3", "2"] {
-            let run = try runProcess(Repository.executable("train"), ["--data", "r.h5", "--stats", "s.h5", "--epochs", epochs, "--logdir", "tb", "--out", "mt.h5"], in: dir.path)
+            let run = try runProcess(
+                Repository.executable("train"),
+                ["--data", "r.h5", "--stats", "s.h5", "--epochs", epochs, "--logdir", "tb", "--out", "mt.h5"],
+                in: dir.path)
             XCTAssertEqual(run.status, 0, run.stderr)
         }
         var names = try events()
@@ -39,9 +47,13 @@ extension ReliabilityTests {
         XCTAssertTrue(names.contains(foreign), "another program's event file is kept: \(names)")
         XCTAssertEqual(names.filter { $0.hasSuffix(".mbrl-train") }.count, 1, "\(names)")
         XCTAssertEqual(try String(contentsOfFile: dir.file("tb/" + foreign), encoding: .utf8), "PyTorch's events")
-        XCTAssertEqual(try String(contentsOfFile: dir.file("tb/train.csv"), encoding: .utf8).split(separator: "\n").count, 3, "the CSV of the last run")
+        XCTAssertEqual(
+            try String(contentsOfFile: dir.file("tb/train.csv"), encoding: .utf8).split(separator: "\n").count, 3,
+            "the CSV of the last run")
         // plan's log in the same folder replaces neither train's nor the other program's.
-        let plan = try runProcess(Repository.executable("plan"), ["--model", "m.h5", "--episodes", "1", "--max-steps", "5", "--logdir", "tb", "--out", "p.h5"], in: dir.path)
+        let plan = try runProcess(
+            Repository.executable("plan"),
+            ["--model", "m.h5", "--episodes", "1", "--max-steps", "5", "--logdir", "tb", "--out", "p.h5"], in: dir.path)
         XCTAssertEqual(plan.status, 0, plan.stderr)
         names = try events()
         XCTAssertEqual(names.count, 3, "\(names)")
@@ -59,15 +71,19 @@ extension ReliabilityTests {
         // One training observation of 1e20: batch norm's running variance overflows Float32.
         try writePoisoned("poisoned.h5", row: 5, column: 0, value: 1e20)
         try expectFailure("train", ["--data", "poisoned.h5", "--stats", "s.h5", "--epochs", "2"],
-                          message: "error: out.h5: not written: the trained model.network.1.running_var holds an infinity at row 0", prefix: true)
+                          message: "error: out.h5: not written: the trained model.network.1.running_var holds an "
+                              + "infinity at row 0", prefix: true)
         // The rule is the reader's own: the same network read back is refused with the same words.
-        let model = DynamicsModel(stats: try NormalizationStats.read(fromFile: dir.file("s.h5")), hidden: 4, depth: 1, batchNorm: true, seed: 0)
+        let model = DynamicsModel(
+            stats: try NormalizationStats.read(fromFile: dir.file("s.h5")), hidden: 4, depth: 1, batchNorm: true,
+            seed: 0)
         XCTAssertNil(model.stateDictProblem)
         model.network.buffers[model.network.layout.buffers[1].offset] = .infinity
         XCTAssertEqual(model.stateDictProblem, "model.network.1.running_var holds an infinity at row 0")
         let file = try HDF5File.create(at: dir.file("direct.h5"))
         XCTAssertThrowsError(try model.write(to: try file.root, env: "Pendulum-v1")) {
-            XCTAssertTrue("\($0)".hasSuffix("not written: model.network.1.running_var holds an infinity at row 0"), "\($0)")
+            XCTAssertTrue(
+                "\($0)".hasSuffix("not written: model.network.1.running_var holds an infinity at row 0"), "\($0)")
         }
     }
 
@@ -75,7 +91,10 @@ extension ReliabilityTests {
         for arguments in [
             ["collect", "--env", "halfcheetah", "--episodes", "1", "--max-steps", "20", "--out", "hc.h5"],
             ["stats", "--data", "hc.h5", "--out", "hcs.h5"],
-            ["train", "--data", "hc.h5", "--stats", "hcs.h5", "--epochs", "1", "--val-fraction", "0", "--hidden", "16", "--out", "hcm.h5"],
+            [
+                "train", "--data", "hc.h5", "--stats", "hcs.h5", "--epochs", "1", "--val-fraction", "0", "--hidden",
+                "16", "--out", "hcm.h5"
+            ]
         ] {
             let result = try runProcess(Repository.executable(arguments[0]), Array(arguments.dropFirst()), in: dir.path)
             XCTAssertEqual(result.status, 0, result.stderr)
@@ -95,7 +114,8 @@ extension ReliabilityTests {
         // A velocity beyond MuJoCo's bound (1e10): the first step warns and resets mid-step.
         try starts("speed.h5", index: 10, value: 1e11)
         try expectFailure("plan", plan + ["--initial-states", "speed.h5"],
-                          message: "error: speed.h5: episode 1, step 1: the simulator warns: Nan, Inf or huge value in QVEL", prefix: true)
+                          message: "error: speed.h5: episode 1, step 1: the simulator warns: Nan, Inf or huge "
+                              + "value in QVEL", prefix: true)
     }
 
     func testStagesUnderAnAddressSpaceLimitFinishOrFailAtOnce() throws {
@@ -107,7 +127,8 @@ extension ReliabilityTests {
         // 300 MB: too little for the program and OpenBLAS's buffer (OpenBLAS used to spin here); 800 MB: enough.
         for kilobytes in [300_000, 800_000] {
             for (stage, arguments) in stages {
-                let command = "ulimit -v \(kilobytes) && exec \(Repository.executable(stage)) \(arguments.joined(separator: " ")) --out limited.h5"
+                let command = "ulimit -v \(kilobytes) && "
+                    + "exec \(Repository.executable(stage)) \(arguments.joined(separator: " ")) --out limited.h5"
                 let run = try runProcess("/bin/bash", ["-c", command], in: dir.path, timeout: 20)
                 XCTAssertFalse(run.timedOut, "\(stage) under ulimit -v \(kilobytes) hung")
                 XCTAssertFalse(run.result.signaled, "\(stage) under ulimit -v \(kilobytes): \(run.result.stderr)")
@@ -115,8 +136,10 @@ extension ReliabilityTests {
                     XCTAssertEqual(run.result.status, 1, "\(stage): \(run.result.stderr)")
                     XCTAssertLessThan(run.seconds, 10, stage)
                     XCTAssertEqual(run.result.stderr.split(separator: "\n").count, 1, run.result.stderr)
-                    XCTAssertTrue(run.result.stderr.hasPrefix("error: this stage needs at least ") && run.result.stderr.contains("MB of address space"),
-                                  run.result.stderr)
+                    XCTAssertTrue(
+                        run.result.stderr.hasPrefix("error: this stage needs at least ")
+                            && run.result.stderr.contains("MB of address space"),
+                        run.result.stderr)
                     XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("limited.h5")))
                 } else {
                     XCTAssertEqual(run.result.status, 0, "\(stage): \(run.result.stderr)")
@@ -131,22 +154,27 @@ extension ReliabilityTests {
         // `new/../r.h5` names r.h5 only after `new` is made: checked after the folder exists, and the
         // folders made for it are removed again.
         let before = try sha("r.h5")
-        try expectFailure("stats", ["--data", "r.h5"], message: "error: new/../r.h5: is also an input of this stage (as r.h5)",
+        try expectFailure("stats", ["--data", "r.h5"], message: "error: new/../r.h5: is also an input of this stage "
+            + "(as r.h5)",
                           prefix: true, out: "new/../r.h5", keepsOut: true)
-        try expectFailure("train", ["--data", "r.h5", "--stats", "s.h5", "--epochs", "1"], message: "error: a/b/../../s.h5: is also an input",
-                          prefix: true, out: "a/b/../../s.h5", keepsOut: true)
+        try expectFailure(
+            "train", ["--data", "r.h5", "--stats", "s.h5", "--epochs", "1"],
+            message: "error: a/b/../../s.h5: is also an input",
+            prefix: true, out: "a/b/../../s.h5", keepsOut: true)
         XCTAssertEqual(try sha("r.h5"), before)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("new")))
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("a")))
         // A new folder for a new file stays, with the file in it.
-        let made = try runProcess(Repository.executable("stats"), ["--data", "r.h5", "--out", "fresh/x/../s2.h5"], in: dir.path)
+        let made = try runProcess(
+            Repository.executable("stats"), ["--data", "r.h5", "--out", "fresh/x/../s2.h5"], in: dir.path)
         XCTAssertEqual(made.status, 0, made.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.file("fresh/s2.h5")))
     }
 
     func testAnErrorOnATerminalIsALineOfItsOwn() throws {
         // A status line on a terminal has no newline; the error line clears it instead of continuing it.
-        let command = "script -qec '\(Repository.executable("train")) --data missing.h5 --stats s.h5 --out x.h5' /dev/null"
+        let command = "script -qec '\(Repository.executable("train")) --data missing.h5 --stats s.h5 --out x.h5' "
+            + "/dev/null"
         let run = try runProcess("/bin/bash", ["-c", command], in: dir.path)
         XCTAssertTrue(run.stdout.hasPrefix("\r\u{1B}[Kerror: missing.h5: "), run.stdout.debugDescription)
     }

@@ -1,5 +1,8 @@
 import Foundation
-import MBRL
+import MBRLCore
+import MBRLData
+import MBRLEnvironments
+import MBRLModels
 import MBRLTestSupport
 import XCTest
 
@@ -11,13 +14,19 @@ final class TrainTests: XCTestCase {
     override func setUpWithError() throws {
         try Repository.requireCurrentPrograms()
         for (name, seed) in [("a.h5", "1"), ("b.h5", "2")] {
-            XCTAssertEqual(try runProcess(Repository.executable("collect"), ["--episodes", "6", "--seed", seed, "--out", name], in: dir.path).status, 0)
+            XCTAssertEqual(
+                try runProcess(
+                    Repository.executable("collect"), ["--episodes", "6", "--seed", seed, "--out", name], in: dir.path
+                ).status, 0)
         }
-        XCTAssertEqual(try runProcess(Repository.executable("stats"), ["--data", "a.h5", "--out", "s.h5"], in: dir.path).status, 0)
+        XCTAssertEqual(
+            try runProcess(Repository.executable("stats"), ["--data", "a.h5", "--out", "s.h5"], in: dir.path).status, 0)
     }
 
     func train(_ arguments: [String]) throws -> ProcessResult {
-        try runProcess(Repository.executable("train"), ["--data", "a.h5", "--stats", "s.h5", "--epochs", "8"] + arguments, in: dir.path)
+        try runProcess(
+            Repository.executable("train"), ["--data", "a.h5", "--stats", "s.h5", "--epochs", "8"] + arguments,
+            in: dir.path)
     }
 
     func testModelFileHoldsTheStateDictAndTrainingAttributes() throws {
@@ -29,7 +38,8 @@ final class TrainTests: XCTestCase {
             "model.network.0.weight": [64, 4], "model.network.0.bias": [64], "model.network.1.weight": [64],
             "model.network.1.running_var": [64], "model.network.1.num_batches_tracked": [],
             "model.network.3.weight": [64, 64], "model.network.4.running_mean": [64],
-            "model.network.6.weight": [3, 64], "model.network.6.bias": [3], "stats/state_mean": [3], "stats/action_std": [1],
+            "model.network.6.weight": [3, 64], "model.network.6.bias": [3], "stats/state_mean": [3],
+            "stats/action_std": [1]
         ]
         for (name, shape) in expectedShapes { XCTAssertEqual(try root.datasetInfo(name).shape, shape, name) }
         XCTAssertGreaterThan(try root.readScalar("model.network.1.num_batches_tracked", as: Int64.self), 0)
@@ -54,7 +64,8 @@ final class TrainTests: XCTestCase {
         let data = try Transitions.read(from: dir.file("a.h5"))
         let predicted = model.predictNextObservations(observations: data.observations, actions: data.actions)
         let modelError = zip(predicted, data.nextObservations).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +)
-        let stillError = zip(data.observations, data.nextObservations).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +)
+        let stillError = zip(data.observations, data.nextObservations).map { Double($0 - $1) * Double($0 - $1) }.reduce(
+            0, +)
         XCTAssertLessThan(modelError, stillError / 5)
 
         // Logs: one event file and the CSV with a row per epoch.
@@ -91,14 +102,16 @@ final class TrainTests: XCTestCase {
 
         let mismatch = try train(["--init", "m0.h5", "--hidden", "32", "--out", "m2.h5"])
         XCTAssertEqual(mismatch.status, 1)
-        XCTAssertEqual(mismatch.stderr, "error: m0.h5: model is 4-64-64-3 with batch norm, but this training builds 4-32-32-3 with batch norm\n")
+        XCTAssertEqual(mismatch.stderr, "error: m0.h5: model is 4-64-64-3 with batch norm, but this training builds "
+            + "4-32-32-3 with batch norm\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("m2.h5")))
     }
 
     func testInvalidOptionsAreUsageErrors() throws {
         for (arguments, message) in [
             (["--lr", "0"], "--lr must be positive"), (["--batch-size", "1"], "--batch-size must be at least 2"),
-            (["--epochs", "0"], "--epochs must be at least 1"), (["--val-fraction", "1"], "--val-fraction must be in [0, 1)"),
+            (["--epochs", "0"], "--epochs must be at least 1"), (["--val-fraction", "1"], "--val-fraction must be "
+                + "in [0, 1)"),
             (["--new-data-fraction", "0.5"], "--new-data-fraction needs a second --data file"),
         ] {
             let result = try train(arguments + ["--out", "bad.h5"])

@@ -10,18 +10,8 @@ ENV ?= halfcheetah
 EPISODES ?= 10
 MAX_STEPS ?=
 
-# train: two Linear-BatchNorm-ReLU blocks of width 200 with Adam, larger minibatches than Pendulum's.
-HIDDEN ?= 200
-DEPTH ?= 2
-BATCH_NORM ?= yes
-BATCH_SIZE ?= 512
-LR ?= 0.001
-BETA1 ?= 0.9
-BETA2 ?= 0.999
-WEIGHT_DECAY ?= 0
-EPOCHS ?= 60
-PATIENCE ?= 10
-VAL_FRACTION ?= 0.1
+# train: the MuJoCo tasks' network, minibatches of 512.
+include pipelines/common/mujoco-network.mk
 
 # The loop: 2 MPC episodes of 1,000 steps per iteration, 10 iterations (30,000 transitions in all).
 ITERS ?= 10

@@ -15,18 +15,9 @@ ENV ?=
 # import: the share of the dataset's episodes held out for evaluation, drawn with SEED.
 HELDOUT_FRACTION ?= 0.2
 
-# train: two Linear-BatchNorm-ReLU blocks of width 200 with Adam (the MuJoCo presets' network).
-HIDDEN ?= 200
-DEPTH ?= 2
-BATCH_NORM ?= yes
+# train: the MuJoCo tasks' network, minibatches of 256.
 BATCH_SIZE ?= 256
-LR ?= 0.001
-BETA1 ?= 0.9
-BETA2 ?= 0.999
-WEIGHT_DECAY ?= 0
-EPOCHS ?= 60
-PATIENCE ?= 10
-VAL_FRACTION ?= 0.1
+include pipelines/common/mujoco-network.mk
 
 # No planning loop: the model learns from the dataset alone (the Makefile refuses another ITERS).
 ITERS ?= 0

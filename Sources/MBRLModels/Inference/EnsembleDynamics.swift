@@ -1,0 +1,321 @@
+import Foundation
+import MBRLCore
+
+/// A trained `EnsembleModel` as planning dynamics: particles propagated through the elite members
+/// (`Propagation`), the next observation s + Δs with Δs the member's mean or a draw from its Gaussian;
+/// for an ensemble that predicts Δx, its Δx output (ρ) the same way, as the auxiliary value.
+///
+/// The elites' weights are folded once (`LayerFolding`, as `FoldedNetwork` folds its own): the
+/// input normalization into the first layer (W ← diag(1/σₓ)·W, b ← b − (μₓ/σₓ)·W, with W (in, out))
+/// and the output unnormalization into the head's mean columns (×σ_Δ, +μ_Δ, Δx's σ and μ for its
+/// column); the raw log-variance columns stay, bounded softly after the head and turned into the
+/// variance σ_Δ²·e^logvar.
+///
+/// Rows are gathered member-major, E groups of equal size m, so every hidden layer is one batched
+/// product for all elites (`gemmBatched`, weights (E, in, out) contiguous) followed by one fused
+/// bias-and-activation pass. TS-∞ needs no shuffling (particle q's rows are contiguous, and particle
+/// blocks are dealt to members in order); TS-1 permutes each candidate's particles every step; the
+/// expectation feeds every row to every elite (m = rows) and averages the means.
+///
+/// Buffers for `capacity` rows are allocated once; `predict` allocates nothing. Use one instance per
+/// thread (`copy()`).
+public final class EnsembleDynamics: AuxiliaryOutputDynamics {
+    public let observationSize: Int
+    public let actionSize: Int
+    public let capacity: Int
+    /// 1 when the members predict Δx after the state change, else 0.
+    public let auxiliarySize: Int
+    public let settings: PropagationSettings
+    let config: EnsembleConfiguration
+    /// E, the elites propagated.
+    let members: Int
+    let weights: [Buffer<Float>]   // per layer, (E, in, out)
+    let biases: [Buffer<Float>]    // per layer, (E, out)
+    let minLogvar: [Float], maxLogvar: [Float], deltaStd: [Float]
+    // Working memory.
+    let inputs: Buffer<Float>      // member-major rows × in (E·capacity rows for the expectation)
+    let hiddenA: Buffer<Float>, hiddenB: Buffer<Float>
+    let head: Buffer<Float>
+    let slots: Buffer<Int>         // row → member-major slot (TS-1)
+    let permutation: Buffer<Int>
+    /// The head's weights padded to 8 columns, (E, hidden, 8), when the head has at most 8 outputs.
+    let paddedHead: Buffer<Float>
+
+    public init(_ model: EnsembleModel, settings: PropagationSettings, capacity: Int) {
+        precondition(settings.problem(elites: model.elites.count, deterministic: model.config.deterministic) == nil)
+        let c = model.config, stats = model.stats, layout = model.layout, p = model.network.parameters
+        observationSize = model.observationSize
+        actionSize = model.actionSize
+        auxiliarySize = c.outputSize - model.observationSize
+        self.capacity = capacity
+        self.settings = settings
+        config = c
+        members = model.elites.count
+        var weights: [[Float]] = [], biases: [[Float]] = []
+        for l in 0...c.depth {
+            let (input, output) = c.layerShape(l)
+            let folding = LayerFolding.inputMajor(inputs: input, outputs: output)
+            var w = [Float](), bias = [Float]()
+            for e in model.elites {
+                var we = (0..<(input * output)).map { p[layout.weightOffset[l] + e * input * output + $0] }
+                var be = (0..<output).map { p[layout.biasOffset[l] + e * output + $0] }
+                if l == 0 {
+                    folding.foldInputNormalization(weight: &we, bias: &be, mean: stats.stateMean + stats.actionMean,
+                                                   std: stats.stateStd + stats.actionStd)
+                }
+                if l == c.depth {
+                    // The mean columns only; the log-variance columns stay raw.
+                    folding.foldOutputUnnormalization(
+                        weight: &we, bias: &be, mean: stats.targetMean, std: stats.targetStd)
+                }
+                w += we
+                bias += be
+            }
+            weights.append(w)
+            biases.append(bias)
+        }
+        self.weights = weights.map { Buffer($0) }
+        self.biases = biases.map { Buffer($0) }
+        minLogvar = c.deterministic ? [] : (0..<c.outputSize).map { p[layout.minLogvarOffset + $0] }
+        maxLogvar = c.deterministic ? [] : (0..<c.outputSize).map { p[layout.maxLogvarOffset + $0] }
+        deltaStd = stats.targetStd
+        let rows = settings.propagation == .expectation ? members * capacity : capacity
+        inputs = Buffer(count: rows * c.inputSize)
+        hiddenA = Buffer(count: rows * c.hidden)
+        hiddenB = Buffer(count: rows * c.hidden)
+        head = Buffer(count: rows * c.headWidth)
+        slots = Buffer(count: capacity)
+        permutation = Buffer(count: settings.particles)
+        paddedHead = Self.pad(self.weights[c.depth], members: members, input: c.hidden, output: c.headWidth)
+    }
+
+    static func pad(_ w: Buffer<Float>, members: Int, input: Int, output: Int) -> Buffer<Float> {
+        guard output <= 8 else { return Buffer(count: 0) }
+        let padded = Buffer<Float>(count: members * input * 8)
+        for g in 0..<members {
+            for i in 0..<input {
+                for j in 0..<output { padded[(g * input + i) * 8 + j] = w[(g * input + i) * output + j] }
+            }
+        }
+        return padded
+    }
+
+    private init(copying other: EnsembleDynamics) {
+        observationSize = other.observationSize
+        actionSize = other.actionSize
+        auxiliarySize = other.auxiliarySize
+        capacity = other.capacity
+        settings = other.settings
+        config = other.config
+        members = other.members
+        weights = other.weights.map { Buffer($0.array) }
+        biases = other.biases.map { Buffer($0.array) }
+        minLogvar = other.minLogvar
+        maxLogvar = other.maxLogvar
+        deltaStd = other.deltaStd
+        inputs = Buffer(count: other.inputs.count)
+        hiddenA = Buffer(count: other.hiddenA.count)
+        hiddenB = Buffer(count: other.hiddenB.count)
+        head = Buffer(count: other.head.count)
+        slots = Buffer(count: other.slots.count)
+        permutation = Buffer(count: other.permutation.count)
+        paddedHead = Buffer(other.paddedHead.array)
+    }
+
+    public func copy() -> BatchDynamics { EnsembleDynamics(copying: self) }
+
+    /// Bytes one instance and its trajectory evaluator's worker allocate for `capacity` rows (Float32
+    /// activations, inputs and heads per member row, states, actions and returns per row), or nil on
+    /// overflow. Checked with `MemoryBudget` before planning starts.
+    public static func byteCount(_ c: EnsembleConfiguration, settings: PropagationSettings, elites: Int, capacity: Int,
+                                 observationSize: Int) -> Int? {
+        let memberRows = MemoryBudget.product([settings.propagation == .expectation ? elites : 1, capacity])
+        let perMemberRow = 2 * c.hidden + c.inputSize + c.headWidth
+        let perRow = 3 * observationSize + 2 * c.inputSize + 6
+        return MemoryBudget.sum([
+            MemoryBudget.product([memberRows ?? -1, perMemberRow, 4]), MemoryBudget.product([capacity, perRow, 8])
+        ])
+    }
+
+    public var particles: Int { settings.particles }
+    public var isStochastic: Bool {
+        settings.propagation == .ts1 || (settings.prediction == .sample && settings.propagation != .expectation)
+    }
+
+    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+        into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext
+    ) {
+        precondition(count <= capacity, "\(count) rows exceed the capacity \(capacity)")
+        let o = observationSize, a = actionSize, width = o + a, x = inputs.pointer
+        let e = members, expectation = settings.propagation == .expectation
+        // Gather: slot of each row in the member-major layout.
+        let m = expectation ? count : count / e
+        precondition(expectation || m * e == count, "\(count) rows do not split into \(e) equal member groups")
+        let slot = slots.pointer
+        switch settings.propagation {
+        case .tsInf, .expectation:
+            for r in 0..<count { slot[r] = r }
+        case .ts1:
+            let p = settings.particles, n = count / p, share = p / e, perm = permutation.pointer
+            for c in 0..<n {
+                var rng = ParticleRandom.generator(context.seed, context.firstCandidate + c, -1, context.step)
+                for q in 0..<p { perm[q] = q }
+                for q in stride(from: p - 1, to: 0, by: -1) {
+                    let j = rng.index(below: q + 1)
+                    (perm[q], perm[j]) = (perm[j], perm[q])
+                }
+                // Particle q takes position perm[q]: member perm[q] / share, place (perm[q] % share)·n + c.
+                for q in 0..<p { slot[q * n + c] = (perm[q] / share) * m + (perm[q] % share) * n + c }
+            }
+        }
+        for r in 0..<count {
+            let row = x + slot[r] * width
+            for j in 0..<o { row[j] = observations[r * o + j] }
+            for j in 0..<a { row[o + j] = actions[r * a + j] }
+        }
+        if expectation {
+            for g in 1..<e { (x + g * count * width).update(from: x, count: count * width) }
+        }
+        let out = forward(rowsPerMember: m)
+        // Scatter: next = s + Δ (the mean, a draw, or the mean over elites); Δx the same way.
+        let hw = config.headWidth, gaussian = !config.deterministic
+        let outputs = config.outputSize, extra = auxiliarySize
+        for r in 0..<count {
+            let base = r * o
+            if expectation {
+                for j in 0..<outputs {
+                    var sum: Float = 0
+                    for g in 0..<e { sum += out[(g * count + r) * hw + j] }
+                    if j < o {
+                        next[base + j] = observations[base + j] + sum / Float(e)
+                    } else {
+                        auxiliary?[r * extra + j - o] = sum / Float(e)
+                    }
+                }
+                continue
+            }
+            let h = out + slot[r] * hw
+            if gaussian && settings.prediction == .sample {
+                let n = count / settings.particles
+                var rng = ParticleRandom.generator(context.seed, context.firstCandidate + r % n, r / n, context.step)
+                for j in 0..<outputs {
+                    let upper = maxLogvar[j] - Self.softplus(maxLogvar[j] - h[outputs + j])
+                    let logvar = minLogvar[j] + Self.softplus(upper - minLogvar[j])
+                    let sigma = deltaStd[j] * FastMath.exp(logvar / 2)
+                    let noise = sigma * Float(rng.normal())
+                    if j < o {
+                        next[base + j] = observations[base + j] + h[j] + noise
+                    } else {
+                        auxiliary?[r * extra + j - o] = h[j] + noise
+                    }
+                }
+            } else {
+                for j in 0..<o { next[base + j] = observations[base + j] + h[j] }
+                if let auxiliary { for k in 0..<extra { auxiliary[r * extra + k] = h[o + k] } }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func softplus(_ x: Float) -> Float { max(x, 0) + log1p(FastMath.exp(-abs(x))) }
+
+    /// The elites on their member-major rows (E × m × in in `inputs`); returns the heads (E·m × head).
+    private func forward(rowsPerMember m: Int) -> UnsafePointer<Float> {
+        let e = members, c = config, rows = e * m, activation = c.activation
+        var source = hiddenA.pointer, spare = hiddenB.pointer
+        // Layer 0: a handful of inputs, as SIMD loops per member; then bias and activation in one pass.
+        for g in 0..<e {
+            Self.thinLayer(inputs.pointer + g * m * c.inputSize, rows: m, input: c.inputSize, output: c.hidden,
+                weight: weights[0].pointer + g * c.inputSize * c.hidden, bias: biases[0].pointer + g * c.hidden,
+                           into: source + g * m * c.hidden)
+        }
+        activation.applyFloat(UnsafePointer(source), bias: nil, width: c.hidden, rows: rows, into: source)
+        for l in 1..<c.depth {
+            Float.gemmBatched(count: e, m: m, n: c.hidden, k: c.hidden, a: source, strideA: m * c.hidden,
+                              b: weights[l].pointer, strideB: c.hidden * c.hidden, c: spare, strideC: m * c.hidden)
+            for g in 0..<e {
+                activation.applyFloat(
+                    UnsafePointer(spare + g * m * c.hidden), bias: biases[l].pointer + g * c.hidden, width: c.hidden,
+                    rows: m, into: spare + g * m * c.hidden)
+            }
+            swap(&source, &spare)
+        }
+        // The head: few outputs, as SIMD rows of the (padded) weight.
+        let hw = c.headWidth
+        for g in 0..<e {
+            Self.headLayer(source + g * m * c.hidden, rows: m, input: c.hidden, output: hw,
+                weight: weights[c.depth].pointer + g * c.hidden * hw,
+                padded: hw <= 8 ? paddedHead.pointer + g * c.hidden * 8 : nil,
+                           bias: biases[c.depth].pointer + g * hw, into: head.pointer + g * m * hw)
+        }
+        return UnsafePointer(head.pointer)
+    }
+
+    /// `out = x·W + b` for a layer with few inputs, W (input, output): each output row is the bias
+    /// plus `input` scaled rows of W, 16 outputs at a time.
+    @inline(__always)
+    static func thinLayer(_ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int, weight w: UnsafePointer<Float>,
+                          bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        let vectorEnd = output & ~15
+        let wr = UnsafeRawPointer(w), br = UnsafeRawPointer(bias), or = UnsafeMutableRawPointer(out)
+        for r in 0..<rows {
+            let xr = x + r * input
+            var j = 0
+            while j < vectorEnd {
+                var acc = br.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
+                for i in 0..<input {
+                    acc +=
+                        SIMD16(repeating: xr[i])
+                        * wr.loadUnaligned(fromByteOffset: (i * output + j) * 4, as: SIMD16<Float>.self)
+                }
+                or.storeBytes(of: acc, toByteOffset: (r * output + j) * 4, as: SIMD16<Float>.self)
+                j += 16
+            }
+            while j < output {
+                var sum = bias[j]
+                for i in 0..<input { sum += xr[i] * w[i * output + j] }
+                out[r * output + j] = sum
+                j += 1
+            }
+        }
+    }
+
+    /// `out = x·W + b` for a layer with few outputs, W (input, output) row-major: per row, the outputs
+    /// accumulate `input` scaled rows of W, in SIMD registers when W is given padded to 8 columns.
+    @inline(__always)
+    static func headLayer(_ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int, weight w: UnsafePointer<Float>,
+        padded: UnsafePointer<Float>?, bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
+    ) {
+        if let padded {
+            let zero = SIMD8<Float>(repeating: 0), wr = UnsafeRawPointer(padded)
+            var b = zero
+            for j in 0..<output { b[j] = bias[j] }
+            for r in 0..<rows {
+                var acc0 = b, acc1 = zero
+                let xr = x + r * input
+                var i = 0
+                while i + 1 < input {
+                    acc0 += SIMD8(repeating: xr[i]) * wr.loadUnaligned(fromByteOffset: i * 32, as: SIMD8<Float>.self)
+                    acc1 +=
+                        SIMD8(repeating: xr[i + 1])
+                        * wr.loadUnaligned(fromByteOffset: (i + 1) * 32, as: SIMD8<Float>.self)
+                    i += 2
+                }
+                if i < input {
+                    acc0 += SIMD8(repeating: xr[i]) * wr.loadUnaligned(fromByteOffset: i * 32, as: SIMD8<Float>.self)
+                }
+                let acc = acc0 + acc1
+                for j in 0..<output { out[r * output + j] = acc[j] }
+            }
+            return
+        }
+        for r in 0..<rows {
+            let row = out + r * output
+            row.update(from: bias, count: output)
+            for i in 0..<input {
+                let xi = x[r * input + i], wi = w + i * output
+                for j in 0..<output { row[j] += xi * wi[j] }
+            }
+        }
+    }
+}

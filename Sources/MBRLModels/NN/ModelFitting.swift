@@ -1,0 +1,175 @@
+import Foundation
+import MBRLCore
+import MBRLData
+
+/// How a dynamics model is fitted to transitions, and the fit itself: the one training loop of the
+/// project, for the single network and the PETS ensemble alike (mbrl-lib's `ModelTrainer`), used by
+/// `train`, the tests and the bench. The model's side of it, the minibatch steps of an epoch and how
+/// each member is scored, is its `FittingSession` (`TrainableModel`); the single network is the
+/// one-member case.
+///
+/// Each transitions set is split by whole episodes into training and validation rows (seeded). Each
+/// epoch is one pass of minibatch steps with Adam (`FittingSession.trainEpoch`); after it every member
+/// is scored on the validation rows (the single network: its validation loss; an ensemble member: the
+/// MSE of its mean, mbrl-lib's validation score), and every member keeps the weights of its own best
+/// epoch. Training stops early when no member improved for `patience` epochs. Without validation rows
+/// each member's training score of the epoch takes the place of its validation score, and every epoch
+/// runs. The `elites` members with the lowest score are the elites (the planner propagates them).
+public struct ModelFitting: Equatable {
+    /// Minibatch rows; a minibatch holds at most the training rows there are.
+    public var batchSize = 128
+    public var optimizer = AdamConfiguration()
+    /// Epochs at most.
+    public var epochs = 100
+    /// Epochs without a better validation score of any member before stopping.
+    public var patience = 15
+    /// Share of each set's episodes held out for validation, in [0, 1).
+    public var validationFraction = 0.1
+    /// The single network: share of each minibatch from the sets after the first, in (0, 1), or nil:
+    /// rows are pooled. Ensembles always pool (and bootstrap).
+    public var newDataFraction: Double?
+    /// Ensembles: the members kept as elites, in 1...members, or nil: all. Nil for the single network.
+    public var elites: Int?
+    /// Seeds the validation split, the minibatch order and an ensemble's bootstraps.
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    /// What one epoch did, for logs.
+    public struct Epoch {
+        /// 1-based.
+        public var epoch: Int
+        /// Mean minibatch loss of the epoch (an ensemble's: per member).
+        public var trainLoss: Double
+        /// Mean over the members of their validation score, nil without validation.
+        public var validationLoss: Double?
+        /// Training rows (member rows for an ensemble) per second of wall-clock time in this epoch.
+        public var samplesPerSecond: Double
+        /// Estimated seconds until `epochs` epochs would be done.
+        public var secondsLeft: Double
+    }
+
+    /// The outcome of a fit: every member holds the weights of its best epoch.
+    public struct Result {
+        public var epochsRun: Int
+        /// Whether training stopped before `epochs` for lack of progress.
+        public var stoppedEarly: Bool
+        /// Per member: the 1-based epoch whose weights it keeps, and its score there (its validation
+        /// score, or its training score without validation).
+        public var bestEpochs: [Int]
+        public var memberLosses: [Double]
+        /// The elite members, lowest score first ([0] for the single network).
+        public var elites: [Int]
+        /// Mean over the elites of their scores, nil without validation.
+        public var validationLoss: Double?
+        public var samplesSeen: Int
+        public var trainingRows: Int
+        public var validationRows: Int
+        /// Per epoch run: the training loss, and the mean validation score (NaN without validation).
+        public var trainLossCurve: [Double]
+        public var validationLossCurve: [Double]
+
+        /// The latest epoch some member keeps (the single network's best epoch).
+        public var bestEpoch: Int { bestEpochs.max() ?? 0 }
+        /// The training loss of `bestEpoch`.
+        public var trainLoss: Double { bestEpoch > 0 ? trainLossCurve[bestEpoch - 1] : .nan }
+        /// The training loss of the last epoch run.
+        public var lastTrainLoss: Double { trainLossCurve.last ?? .nan }
+    }
+
+    /// Why a fit could not run or produced no model.
+    public enum Failure: Error, Equatable {
+        /// The first set has fewer than two training rows for the older pool.
+        case tooFewOlderRows(Int)
+        /// The newer sets have no training row for the newer pool.
+        case noNewerRows
+        /// Fewer than two training rows in all.
+        case tooFewRows(Int)
+        /// Some member's validation score was never finite.
+        case diverged
+    }
+
+    /// Rows the single network's minibatch buffers hold for `rows` rows of data: a pooled batch never
+    /// holds more rows than there are (as PyTorch's DataLoader), an aggregated one always holds
+    /// `batchSize` rows.
+    public func bufferRows(forRows rows: Int) -> Int {
+        newDataFraction == nil ? min(batchSize, max(rows, 2)) : batchSize
+    }
+
+    /// Every setting, for the `config` attribute of a model file: `elites` for an ensemble,
+    /// `new_data_fraction` for the single network.
+    public var json: [String: JSONValue] {
+        var json: [String: JSONValue] = [
+            "batch_size": .int(batchSize), "lr": .float(optimizer.learningRate), "beta1": .float(optimizer.beta1),
+            "beta2": .float(optimizer.beta2), "weight_decay": .float(optimizer.weightDecay), "epochs": .int(epochs),
+            "val_fraction": .double(validationFraction), "patience": .int(patience),
+            "seed": .int(Int(truncatingIfNeeded: seed))
+        ]
+        if let elites {
+            json["elites"] = .int(elites)
+        } else {
+            json["new_data_fraction"] = newDataFraction.map { .double($0) } ?? .null
+        }
+        return json
+    }
+
+    /// Fits `model` (whose statistics normalize the data) on `datasets`, calling `onEpoch` after every
+    /// epoch (an error it throws ends the fit), and leaves every member's best weights, and the
+    /// elites, in `model`.
+    public func fit(_ model: some TrainableModel, on datasets: [Transitions],
+                    onEpoch: (Epoch) throws -> Void = { _ in }) throws -> Result {
+        precondition(!datasets.isEmpty && epochs >= 1 && patience >= 1)
+        // Episode-wise validation split of every set.
+        var splitRNG = RandomGenerator(seed: seed, stream: RandomStreams.validationSplit)
+        var training: [ModelTrainer.Examples] = [], validation = ModelTrainer.Examples.empty
+        for data in datasets {
+            let split = EpisodeSplit(data, validationFraction: validationFraction, rng: &splitRNG)
+            training.append(ModelTrainer.Examples(normalizing: data, rows: split.trainingRows, stats: model.stats))
+            validation.append(ModelTrainer.Examples(normalizing: data, rows: split.validationRows, stats: model.stats))
+        }
+        let session = try model.fittingSession(self, training: training, validation: validation,
+                                                totalRows: datasets.reduce(0) { $0 + $1.count })
+        let b = model.memberCount, validating = validation.count > 0
+        precondition(elites.map { $0 >= 1 && $0 <= b } ?? true)
+
+        // Epochs of minibatch steps, scores, each member's best weights, early stopping.
+        var batchRNG = RandomGenerator(seed: seed, stream: RandomStreams.minibatches)
+        var bestLoss = [Double](repeating: .infinity, count: b), bestEpoch = [Int](repeating: 0, count: b)
+        var result = Result(
+            epochsRun: 0, stoppedEarly: false, bestEpochs: [], memberLosses: [], elites: [], validationLoss: nil,
+            samplesSeen: 0, trainingRows: session.trainingRows, validationRows: validation.count,
+            trainLossCurve: [], validationLossCurve: [])
+        let started = Date()
+        for epoch in 1...epochs {
+            let epochStart = Date()
+            let trained = session.trainEpoch(using: &batchRNG, scoringMembers: !validating)
+            result.samplesSeen += trained.samples
+            result.epochsRun = epoch
+            let scores = validating ? session.validationScores(validation) : trained.memberScores
+            result.trainLossCurve.append(trained.loss)
+            let meanScore = scores.reduce(0, +) / Double(b)
+            result.validationLossCurve.append(validating ? meanScore : .nan)
+            for m in 0..<b where scores[m] < bestLoss[m] {
+                bestLoss[m] = scores[m]
+                bestEpoch[m] = epoch
+                session.keepBest(member: m)
+            }
+            let elapsed = Date().timeIntervalSince(started)
+            try onEpoch(Epoch(epoch: epoch, trainLoss: trained.loss, validationLoss: validating ? meanScore : nil,
+                    samplesPerSecond: Double(session.samplesPerEpoch) / max(Date().timeIntervalSince(epochStart), 1e-9),
+                              secondsLeft: elapsed / Double(epoch) * Double(epochs - epoch)))
+            if validating && epoch - (bestEpoch.max() ?? 0) >= patience {
+                result.stoppedEarly = true
+                break
+            }
+        }
+        guard bestEpoch.allSatisfy({ $0 > 0 }) else { throw Failure.diverged }
+        let elites = Array((0..<b).sorted { (bestLoss[$0], $0) < (bestLoss[$1], $1) }.prefix(self.elites ?? b))
+        session.restoreBest(elites: elites)
+        result.bestEpochs = bestEpoch
+        result.memberLosses = bestLoss
+        result.elites = elites
+        result.validationLoss = validating ? elites.map { bestLoss[$0] }.reduce(0, +) / Double(elites.count) : nil
+        return result
+    }
+}

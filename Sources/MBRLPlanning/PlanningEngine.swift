@@ -1,0 +1,59 @@
+import MBRLCore
+import MBRLModels
+
+/// What a model gives the planner (`LearnedModel.planningEngine`): the dynamics candidates are scored
+/// on, the bytes planning allocates, and the settings the rollouts' file records.
+public struct PlanningEngine {
+    /// The dynamics of one worker, holding `PlannerConfiguration.rowsPerWorker` candidate rows (times
+    /// the particles on an ensemble); each worker uses a copy.
+    public var dynamics: BatchDynamics
+    /// Bytes the planner and the dynamics of all its workers allocate (Float32 buffers), or nil when the
+    /// count overflows: what `MemoryBudget.check` is asked about before planning starts.
+    public var byteCount: Int?
+    /// The model-specific settings of the plan, for the rollouts' `config`: an ensemble's propagation
+    /// (`PropagationSettings.json`); nothing for the single network.
+    public var config: [String: JSONValue]
+
+    /// Why a planning request does not fit the model.
+    public enum Failure: Error, Equatable {
+        /// Propagation settings were given for a model without members (the single network).
+        case propagationNeedsEnsemble
+        /// The propagation settings do not fit the ensemble (`PropagationSettings.problem`).
+        case propagation(String)
+        /// The candidates per worker times the particles exceed `maxRowsPerWorker`.
+        case tooManyRowsPerWorker(particles: Int)
+        /// A reduced precision was asked for a model that plans in fp32 only (an ensemble).
+        case precisionNeedsSingleNetwork
+    }
+
+    /// The most rows (candidates × particles) one worker's ensemble dynamics may hold.
+    public static let maxRowsPerWorker = 50_000_000
+}
+
+/// The propagation settings asked for when planning on an ensemble, each nil when left to its default
+/// (`PropagationSettings.init(_:deterministic:)`).
+public struct PropagationRequest: Equatable {
+    public var propagation: Propagation?
+    public var particles: Int?
+    public var prediction: ParticlePrediction?
+
+    public init(propagation: Propagation? = nil, particles: Int? = nil, prediction: ParticlePrediction? = nil) {
+        self.propagation = propagation
+        self.particles = particles
+        self.prediction = prediction
+    }
+
+    /// Whether nothing was asked for.
+    public var isEmpty: Bool { propagation == nil && particles == nil && prediction == nil }
+}
+
+extension PropagationSettings {
+    /// The settings `request` asks for with the defaults filled in: TS-∞; 20 particles (1 for the
+    /// expectation, which is deterministic); each particle's next state a draw from its member's
+    /// Gaussian, or its mean for deterministic members and the expectation.
+    public init(_ request: PropagationRequest, deterministic: Bool) {
+        let kind = request.propagation ?? .tsInf
+        self.init(propagation: kind, particles: request.particles ?? (kind == .expectation ? 1 : 20),
+                  prediction: request.prediction ?? (deterministic || kind == .expectation ? .mean : .sample))
+    }
+}

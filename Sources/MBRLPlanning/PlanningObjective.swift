@@ -1,0 +1,90 @@
+import MBRLEnvironments
+
+/// What a planner maximizes, from the environment: Σₕ γʰ · r(sₕ, aₕ, sₕ₊₁) over the horizon on the
+/// model's predicted observations, with no reward after a predicted terminal state, and actions in
+/// the bounds. (The discount γ is the planner's setting, `PlannerConfiguration.discount`.)
+///
+/// A reward may also read values the model predicts besides the observation (`auxiliarySize` per
+/// row, `BatchDynamics.auxiliarySize`): the MuJoCo tasks' exact reward reads the predicted Δx, the
+/// change of the x position their forward reward is made of, which no observation holds.
+public struct PlanningObjective {
+    /// Rewards of `count` (observation, action, next observation) rows (see `Environment.rewards`).
+    public typealias RewardFunction = (_ observations: UnsafePointer<Float>, _ actions: UnsafePointer<Float>,
+                                       _ nextObservations: UnsafePointer<Float>, _ count: Int,
+                                       _ rewards: UnsafeMutablePointer<Float>) -> Void
+    /// Terminal flags of `count` next observations (see `Environment.isTerminal`).
+    public typealias TerminationFunction = (_ nextObservations: UnsafePointer<Float>, _ count: Int,
+                                            _ terminal: UnsafeMutablePointer<Bool>) -> Void
+
+    public var observationSize: Int
+    public var actionSize: Int
+    public var actionLow: [Float]
+    public var actionHigh: [Float]
+    public var rewards: RewardFunction
+    /// Whether `rewards` reads its next observations; when false the planner may pass a buffer of
+    /// unspecified content there (and skips the prediction only that reward would need).
+    public var rewardReadsNextObservation: Bool
+    public var isTerminal: TerminationFunction?
+    /// Rewards of `count` rows that also read `auxiliary` (count × `auxiliarySize`, the model's
+    /// auxiliary predictions for the step, e.g. Δx).
+    public typealias AuxiliaryRewardFunction = (_ observations: UnsafePointer<Float>, _ actions: UnsafePointer<Float>,
+        _ nextObservations: UnsafePointer<Float>, _ auxiliary: UnsafePointer<Float>,
+                                                _ count: Int, _ rewards: UnsafeMutablePointer<Float>) -> Void
+    /// Auxiliary values per row that `auxiliaryRewards` reads; 0 when the rewards read none.
+    public private(set) var auxiliarySize = 0
+    /// The reward that reads the auxiliary values, used instead of `rewards` when `auxiliarySize` > 0.
+    public private(set) var auxiliaryRewards: AuxiliaryRewardFunction?
+
+    public init(observationSize: Int, actionSize: Int, actionLow: [Float], actionHigh: [Float],
+                rewardReadsNextObservation: Bool = true, rewards: @escaping RewardFunction,
+                isTerminal: TerminationFunction? = nil) {
+        precondition(actionLow.count == actionSize && actionHigh.count == actionSize)
+        self.observationSize = observationSize
+        self.actionSize = actionSize
+        self.actionLow = actionLow
+        self.actionHigh = actionHigh
+        self.rewardReadsNextObservation = rewardReadsNextObservation
+        self.rewards = rewards
+        self.isTerminal = isTerminal
+    }
+
+    /// The objective of an environment: its batched reward and termination functions and action
+    /// bounds. An environment that never terminates (`canTerminate` false) skips the termination check.
+    public init(environment env: any Environment) {
+        self.init(observationSize: env.observationSize, actionSize: env.actionSize, actionLow: env.actionLow,
+                  actionHigh: env.actionHigh, rewardReadsNextObservation: env.rewardReadsNextObservation,
+            rewards: { o, a, next, n, r in
+                env.rewards(observations: o, actions: a, nextObservations: next, count: n, into: r)
+            },
+            isTerminal: env.canTerminate
+                ? { next, n, t in env.isTerminal(nextObservations: next, count: n, into: t) } : nil)
+    }
+
+    /// The objective of an environment for a model that predicts Δx (`predictsDeltaX`): a MuJoCo
+    /// task's exact reward on the predicted Δx, the trapezoid of the root's x velocity in the
+    /// observation and the predicted next one plus the model's auxiliary value (the residual,
+    /// `MuJoCoEnvironment.rewards(observations:actions:nextObservations:deltaXResiduals:…)`); its
+    /// termination on the predicted observations as before. Without Δx, `init(environment:)`.
+    public init(environment env: any Environment, predictsDeltaX: Bool) {
+        self.init(environment: env)
+        guard predictsDeltaX else { return }
+        guard let rewards = env.deltaXRewards else { preconditionFailure("\(env.id) has no reward on Δx") }
+        auxiliarySize = 1
+        auxiliaryRewards = rewards
+    }
+
+    /// The rewards of `count` rows, written to `rewards`: `auxiliaryRewards` on `auxiliary` (which must
+    /// then be given) when the objective reads auxiliary values, else `rewards`.
+    @inline(__always)
+    public func rewards(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
+        auxiliary: UnsafePointer<Float>?, count: Int, into rewards: UnsafeMutablePointer<Float>
+    ) {
+        if let auxiliaryRewards {
+            guard let auxiliary else { preconditionFailure("this objective's rewards read auxiliary predictions") }
+            auxiliaryRewards(observations, actions, nextObservations, auxiliary, count, rewards)
+        } else {
+            self.rewards(observations, actions, nextObservations, count, rewards)
+        }
+    }
+}
