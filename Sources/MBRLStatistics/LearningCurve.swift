@@ -35,9 +35,9 @@ public struct LearningCurve: Equatable {
         self.points = points
     }
 
-    /// Reads the run in `folder`; throws naming the file when a transitions file is invalid, or when the
-    /// folder holds neither `random.h5` nor `rollouts-1.h5`. A folder without `random.h5` starts at
-    /// iteration 1 (a run on imported data).
+    /// Reads the run in `folder`; throws naming the file when a transitions file is invalid. A folder
+    /// without `random.h5` starts at iteration 1 (a run on imported data); one with neither `random.h5`
+    /// nor `rollouts-1.h5` has no points.
     public init(folder: String) throws {
         var points: [Point] = []
         var steps = 0
@@ -52,10 +52,6 @@ public struct LearningCurve: Equatable {
         while manager.fileExists(atPath: "\(folder)/rollouts-\(iteration).h5") {
             try add("rollouts-\(iteration).h5", iteration: iteration)
             iteration += 1
-        }
-        guard !points.isEmpty else {
-            throw HDF5Error(path: folder + "/random.h5", "no such file, and no rollouts-1.h5: the run has collected "
-                + "nothing yet")
         }
         self.points = points
     }

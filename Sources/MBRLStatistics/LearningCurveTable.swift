@@ -1,4 +1,5 @@
 import Foundation
+import MBRLCore
 import MBRLData
 
 /// The learning curves of groups of runs (the seeds of one preset or grid point, grouped by the folder
@@ -14,7 +15,8 @@ public struct LearningCurveTable {
 
     public var groups: [(name: String, runs: [Run])]
 
-    /// Reads every folder; the groups keep the order of their first run.
+    /// Reads every folder; the groups keep the order of their first run. Throws naming the file when a
+    /// transitions file is invalid or a folder has collected nothing.
     public init(folders: [String]) throws {
         var groups: [(name: String, runs: [Run])] = []
         let parents = folders.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
@@ -24,6 +26,10 @@ public struct LearningCurveTable {
             let run = Run(
                 seed: base.hasPrefix("seed-") ? String(base.dropFirst(5)) : base,
                 curve: try LearningCurve(folder: folder))
+            guard !run.curve.points.isEmpty else {
+                throw HDF5Error(path: folder + "/random.h5", "no such file, and no rollouts-1.h5: the run has collected "
+                    + "nothing yet")
+            }
             var name = String(parent.dropFirst(root.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
             if name.isEmpty { name = URL(fileURLWithPath: parent).lastPathComponent }
             if let i = groups.firstIndex(where: { $0.name == name }) {

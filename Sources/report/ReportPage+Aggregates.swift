@@ -12,19 +12,9 @@ extension ReportPage {
         var returns: ReturnStatistics
     }
 
-    /// A run's learning curve: the random data at its own steps, then each iteration's rollouts at
-    /// the steps collected so far (random data and every earlier iteration's rollouts included).
+    /// A run's learning curve (`LearningCurve`): each batch at the steps collected up to and including it.
     static func learningCurve(_ run: RunData) -> [CurvePoint] {
-        var total = run.randomSteps
-        let results = run.results
-        var points =
-            results.randomReturns.isEmpty
-            ? [] : [CurvePoint(steps: Double(total), returns: ReturnStatistics(results.randomReturns))]
-        for (batch, steps) in zip(results.rolloutReturns, run.rolloutSteps) {
-            total += steps
-            points.append(CurvePoint(steps: Double(total), returns: ReturnStatistics(batch.returns)))
-        }
-        return points
+        run.curve.points.map { CurvePoint(steps: Double($0.steps), returns: ReturnStatistics($0.returns)) }
     }
 
     static let learningCurveTitle = "Learning curve: return against environment steps"

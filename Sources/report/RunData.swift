@@ -3,6 +3,7 @@ import MBRLData
 import MBRLEnvironments
 import MBRLModels
 import MBRLReporting
+import MBRLStatistics
 
 /// One run as the report shows it: the run's results (`RunResults`, from its HDF5 files) plus what
 /// only the report needs: the final model's open-loop prediction of the first test episode, and of
@@ -16,10 +17,8 @@ struct RunData {
     var observationNames: [String]
     /// The best, median and worst test episodes by return (fewer when episodes coincide).
     var shownEpisodes: [ShownEpisode] = []
-    /// Environment steps (transitions) of random.h5 and of each iteration's rollouts file, in the
-    /// order of `results.rolloutReturns`: the learning curve's x. Taken from the files' shapes.
-    var randomSteps = 0
-    var rolloutSteps: [Int] = []
+    /// The returns of the episodes the run collected against the environment steps collected so far.
+    var curve: LearningCurve
 
     /// A test episode as the animation shows it.
     struct ShownEpisode {
@@ -56,9 +55,7 @@ struct RunData {
 
     init(folder: String) throws {
         results = try RunResults(folder: folder)
-        func steps(_ name: String) throws -> Int { try RunResults.transitionCount(file: folder + "/" + name) }
-        randomSteps = FileManager.default.fileExists(atPath: folder + "/random.h5") ? try steps("random.h5") : 0
-        rolloutSteps = try results.rolloutReturns.map { try steps("rollouts-\($0.iteration).h5") }
+        curve = try LearningCurve(folder: folder)
         let test = results.test
         observationNames = EnvironmentName(id: results.env)?.make().observationNames
             ?? (0..<test.observationSize).map { "x\($0)" }
