@@ -197,16 +197,15 @@ struct Plan: ParsableCommand {
         do {
             let engine = try learned.planningEngine(
                 for: settings, propagation: propagationRequest, precision: precision)
-            if precision == .bf16, case .string(let used) = engine.config["precision"],
-                used != PlanningPrecision.bf16.rawValue
-            {
+            switch engine.precision.fallback {
+            case nil: break
+            case .noAMX:
                 StandardError.write(
-                    BF16Matrix.isAvailable
-                        ? "plan: \(model) has one hidden layer, no product between hidden layers for bf16; planning "
-                            + "in fp32\n"
-                        : "plan: --precision bf16 is unavailable on this CPU (it needs Intel AMX-BF16); planning in "
-                            + "fp32\n"
-                )
+                    "plan: --precision bf16 is unavailable on this CPU (it needs Intel AMX-BF16); planning in fp32\n")
+            case .noHiddenToHiddenProduct:
+                StandardError.write(
+                    "plan: \(model) has one hidden layer, no product between hidden layers for bf16; planning in "
+                        + "fp32\n")
             }
             return engine
         } catch let failure as PlanningEngine.Failure {
