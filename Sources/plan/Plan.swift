@@ -229,23 +229,25 @@ struct Plan: ParsableCommand {
 
     func run() throws {
         try Stage.run {
-            if printConfig.requested { return Stage.printConfig(try setup().config) }
+            if printConfig.requested {
+                // The run's refusals first (BLAS buffers, the memory budget), then the config it records.
+                try OpenBLASMemory.prepare(concurrentCallers: plannerConfiguration.threads)
+                let plan = try setup()
+                try checkMemory(plan, Rollout(episodes: episodes, seed: seed.seed))
+                return Stage.printConfig(plan.config)
+            }
             let destination = try AtomicOutput(target: output.out, inputs: inputs)
             // Each worker calls BLAS (single-threaded) with a work buffer of its own.
             try OpenBLASMemory.prepare(concurrentCallers: plannerConfiguration.threads)
             let plan = try setup()
             var env = plan.env
-            let steps = env.episodeLimit
             let starts = try initialStates.map {
                 try InitialStates.read(from: $0, stateSize: env.stateSize, needed: episodes)
             }
 
             // The planner on the model's planning engine (BLAS single-threaded inside each of `threads` workers).
             var rollout = Rollout(episodes: episodes, seed: seed.seed, initialStates: starts)
-            try MemoryBudget.check(
-                MemoryBudget.sum([plan.engine.byteCount, rollout.byteCount(in: env)]),
-                for: "--candidates \(plan.settings.candidates) × --horizon \(plan.settings.horizon) and "
-                    + "--episodes \(episodes) × \(steps) steps: the planner and the transitions")
+            try checkMemory(plan, rollout)
             let objective = PlanningObjective(environment: env, predictsDeltaX: plan.reward == .exact)
             var controller = PlannerPolicy(
                 plan.settings.make(dynamics: plan.engine.dynamics, objective: objective), seed: seed.seed)
@@ -271,6 +273,16 @@ struct Plan: ParsableCommand {
                     format: "wrote %@: %d episodes, mean return %.1f", output.out, returns.count,
                     returns.reduce(0, +) / Double(returns.count)))
         }
+    }
+
+    /// Refuses (`MemoryError`, one line naming the options) a plan whose planner and `rollout`'s
+    /// transitions, every episode at its step limit, exceed the memory this process may use: the
+    /// run's check before it starts, which `--print-config` makes too, so both refuse the same settings.
+    func checkMemory(_ plan: Setup, _ rollout: Rollout) throws {
+        try MemoryBudget.check(
+            MemoryBudget.sum([plan.engine.byteCount, rollout.byteCount(in: plan.env)]),
+            for: "--candidates \(plan.settings.candidates) × --horizon \(plan.settings.horizon) and "
+                + "--episodes \(episodes) × \(plan.env.episodeLimit) steps: the planner and the transitions")
     }
 
     /// What a run plans with, resolved from the options and the model file (`setup()`).
