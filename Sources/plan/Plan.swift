@@ -231,26 +231,19 @@ struct Plan: ParsableCommand {
         try Stage.run {
             if printConfig.requested {
                 // The run's refusals first (BLAS buffers, the memory budget), then the config it records.
-                try OpenBLASMemory.prepare(concurrentCallers: plannerConfiguration.threads)
-                let plan = try setup()
+                let plan = try preparedSetup()
                 try checkMemory(plan, Rollout(episodes: episodes, seed: seed.seed))
                 return Stage.printConfig(plan.config)
             }
             let destination = try AtomicOutput(target: output.out, inputs: inputs)
-            // Each worker calls BLAS (single-threaded) with a work buffer of its own.
-            try OpenBLASMemory.prepare(concurrentCallers: plannerConfiguration.threads)
-            let plan = try setup()
+            let plan = try preparedSetup()
             var env = plan.env
-            let starts = try initialStates.map {
-                try InitialStates.read(from: $0, stateSize: env.stateSize, needed: episodes)
-            }
+            let starts = try initialStates.map { try InitialStates.read(from: $0, stateSize: env.stateSize, needed: episodes) }
 
             // The planner on the model's planning engine (BLAS single-threaded inside each of `threads` workers).
             var rollout = Rollout(episodes: episodes, seed: seed.seed, initialStates: starts)
             try checkMemory(plan, rollout)
-            let objective = PlanningObjective(environment: env, predictsDeltaX: plan.reward == .exact)
-            var controller = PlannerPolicy(
-                plan.settings.make(dynamics: plan.engine.dynamics, objective: objective), seed: seed.seed)
+            var controller = controller(plan)
 
             // The control loop: one planner call per step, episodes from fixed or seeded starts.
             let progress = ProgressReporter(stage: "plan")
@@ -268,11 +261,24 @@ struct Plan: ParsableCommand {
                 try data.write(to: root, provenance: provenance)
             }
             let returns = data.episodeReturns
-            progress.milestone(
-                String(
-                    format: "wrote %@: %d episodes, mean return %.1f", output.out, returns.count,
-                    returns.reduce(0, +) / Double(returns.count)))
+            let mean = returns.reduce(0, +) / Double(returns.count)
+            progress.milestone(String(format: "wrote %@: %d episodes, mean return %.1f", output.out, returns.count,
+                                      mean))
         }
+    }
+
+    /// `setup()` after OpenBLAS is made ready for the planner's workers: each calls BLAS
+    /// (single-threaded) with a work buffer of its own, checked to fit the address space first.
+    func preparedSetup() throws -> Setup {
+        try OpenBLASMemory.prepare(concurrentCallers: plannerConfiguration.threads)
+        return try setup()
+    }
+
+    /// The planner `plan` asks for on the model's planning engine, scoring with the task's planning
+    /// objective (the exact reward on Δx when `plan.reward` is `.exact`), seeded from the run's seed.
+    func controller(_ plan: Setup) -> PlannerPolicy {
+        let objective = PlanningObjective(environment: plan.env, predictsDeltaX: plan.reward == .exact)
+        return PlannerPolicy(plan.settings.make(dynamics: plan.engine.dynamics, objective: objective), seed: seed.seed)
     }
 
     /// Refuses (`MemoryError`, one line naming the options) a plan whose planner and `rollout`'s
