@@ -238,8 +238,9 @@ struct Plan: ParsableCommand {
             let destination = try AtomicOutput(target: output.out, inputs: inputs)
             let plan = try preparedSetup()
             var env = plan.env
-            let starts = try initialStates.map { try InitialStates.read(from: $0, stateSize: env.stateSize, needed: episodes) }
-
+            let starts = try initialStates.map {
+                try InitialStates.read(from: $0, stateSize: env.stateSize, needed: episodes)
+            }
             // The planner on the model's planning engine (BLAS single-threaded inside each of `threads` workers).
             var rollout = Rollout(episodes: episodes, seed: seed.seed, initialStates: starts)
             try checkMemory(plan, rollout)
@@ -253,7 +254,6 @@ struct Plan: ParsableCommand {
                 throw stageError(failure)
             }
             logs?.close()
-
             let provenance = try Provenance(
                 format: FileFormat.transitions.rawValue, seed: seed.seed, command: Stage.commandLine,
                 config: plan.config, inputPaths: inputs)
