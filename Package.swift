@@ -101,7 +101,7 @@ let package = Package(
         // What only the programs that read finished runs need: a run folder's results and timings, and
         // the environments' side views the report animates.
         .target(
-            name: "MBRLReporting", dependencies: ["MBRLCore", "MBRLEnvironments", "MBRLData", "MBRLModels", "CMuJoCo"],
+            name: "MBRLReporting", dependencies: ["MBRLCore", "MBRLEnvironments", "MBRLData", "MBRLModels"],
             swiftSettings: [.unsafeFlags(targetCPUFlags, .when(configuration: .release))]),
 
         // Option groups and the error/exit-status convention shared by every stage.

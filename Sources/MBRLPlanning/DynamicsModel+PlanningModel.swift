@@ -5,8 +5,9 @@ import MBRLModels
 extension DynamicsModel: PlanningModel {
     /// The folded network for the planner's rows per worker. A propagation request is refused: the
     /// single network has no members to carry particles. bf16 is used where the CPU has AMX-BF16 and
-    /// the network has a product between two hidden layers; the config records `precision` (the
-    /// arithmetic used) only when bf16 was asked for, so fp32 plans keep their bytes.
+    /// the network has a product between two hidden layers, and the engine's `precision` says which
+    /// of the two was missing otherwise; the config records `precision` (the arithmetic used) only
+    /// when bf16 was asked for, so fp32 plans keep their bytes.
     public func planningEngine(
         for planner: PlannerConfiguration, propagation: PropagationRequest, precision: PlanningPrecision
     ) throws -> PlanningEngine {
@@ -14,8 +15,12 @@ extension DynamicsModel: PlanningModel {
         let bytes = planner.byteCount(model: config, observationSize: observationSize, actionSize: actionSize)
         let arithmetic: PlanningPrecision = precision == .bf16 && BF16Matrix.isAvailable ? .bf16 : .fp32
         let dynamics = ModelDynamics(self, capacity: planner.rowsPerWorker, precision: arithmetic)
-        let config: [String: JSONValue] =
-            precision == .bf16 ? ["precision": .string(dynamics.network.precision.rawValue)] : [:]
-        return PlanningEngine(dynamics: dynamics, byteCount: bytes, config: config)
+        let used = dynamics.network.precision
+        let fallback: PrecisionDecision.Fallback? =
+            used == precision ? nil : arithmetic == .fp32 ? .noAMX : .noHiddenToHiddenProduct
+        let config: [String: JSONValue] = precision == .bf16 ? ["precision": .string(used.rawValue)] : [:]
+        return PlanningEngine(
+            dynamics: dynamics, byteCount: bytes, config: config,
+            precision: PrecisionDecision(requested: precision, used: used, fallback: fallback))
     }
 }

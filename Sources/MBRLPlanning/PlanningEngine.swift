@@ -13,6 +13,17 @@ public struct PlanningEngine {
     /// The model-specific settings of the plan, for the rollouts' `config`: an ensemble's propagation
     /// (`PropagationSettings.json`); nothing for the single network.
     public var config: [String: JSONValue]
+    /// The arithmetic the dynamics compute in, and why it is not the one asked for when it is not.
+    public var precision: PrecisionDecision
+
+    public init(
+        dynamics: BatchDynamics, byteCount: Int?, config: [String: JSONValue], precision: PrecisionDecision = .fp32
+    ) {
+        self.dynamics = dynamics
+        self.byteCount = byteCount
+        self.config = config
+        self.precision = precision
+    }
 
     /// Why a planning request does not fit the model.
     public enum Failure: Error, Equatable {

@@ -7,7 +7,8 @@ public protocol PlanningModel: LearnedModel {
     /// The dynamics `planner` scores its candidates on, with the ensemble `propagation` asked for (its
     /// defaults resolved by the model) and the arithmetic `precision` asked for (bf16: a single
     /// network's hidden-to-hidden products on AMX where the CPU has it, fp32 otherwise; the arithmetic
-    /// used is in the engine's `config` whenever bf16 was asked for), and the bytes planning allocates.
+    /// used is in the engine's `config` whenever bf16 was asked for, and in its `precision` with the
+    /// reason for a fallback), and the bytes planning allocates.
     /// Throws `PlanningEngine.Failure` when the request does not fit this model.
     func planningEngine(for planner: PlannerConfiguration, propagation: PropagationRequest,
                         precision: PlanningPrecision) throws -> PlanningEngine

@@ -90,10 +90,7 @@ struct BF16Workloads {
         return 2 * Double(m * n * k) / seconds / 1e9
     }
 
-    private func rounded(_ x: Double, _ digits: Int = 2) -> Double {
-        let scale = pow(10, Double(digits))
-        return (x * scale).rounded() / scale
-    }
+    private func rounded(_ x: Double, _ digits: Int = 2) -> Double { BenchResults.rounded(x, digits) }
 }
 
 extension BF16Workloads {

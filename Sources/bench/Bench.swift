@@ -97,164 +97,30 @@ struct Bench: ParsableCommand {
     ]
 
     func run() throws {
-        if let table {
-            do {
-                print(try BenchTable(contentsOf: table).markdown, terminator: "")
-            } catch {
-                StandardError.write("error: \(error)\n")
-                throw ExitCode.failure
-            }
-            return
-        }
+        if let table { return try Self.printTable(ofFile: table) }
         // On a CPU newer than OpenBLAS's table, run again with the kernel for its instruction sets.
         OpenBLASKernel.relaunch(adding: OpenBLASKernel.relaunchEnvironment)
         if let bf16Agreement, let initialStates {
-            try Stage.run {
-                let json = try BF16Workloads.agreement(
-                    modelPath: bf16Agreement, startsPath: initialStates, steps: steps, seed: 0
-                ) {
-                    print("\($0): \($1)")
-                }
-                print(JSONValue.object(json).text)
+            return try Stage.run {
+                try Self.measureAgreement(modelPath: bf16Agreement, startsPath: initialStates, steps: steps)
             }
-            return
         }
         let cores = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let results = BenchResults()
+        // 1. SGEMM; 2. per task, the planners' steps and training; 3. PyTorch on the same workloads,
+        // now; 4. the PETS ensemble, training and one TS-∞ evaluation, beside PyTorch.
+        let sgemm = measureSGEMM(cores: cores, into: results)
+        let measured = try Self.tasks.map { try measure($0, cores: cores, sgemm: sgemm, into: results) }
         let torch = torchPython.map { TorchReference(python: $0, script: torchScript) }
-        var table: [(String, String)] = []
-        var json: [String: JSONValue] = [:]
-        func report(_ name: String, _ value: String) {
-            table.append((name, value))
-            StandardError.write("bench: \(name): \(value)\n")
-        }
-
-        // 1. SGEMM: a large square product and the Pendulum planner's own shape.
-        let square = 1024
-        let sgemm1 = Workloads.sgemmGFLOPS(
-            m: square, n: square, k: square, threads: 1, repetitions: max(repetitions / 3, 3))
-        let sgemmN = Workloads.sgemmGFLOPS(
-            m: square, n: square, k: square, threads: cores, repetitions: max(repetitions / 3, 3))
-        let shape1 = Workloads.sgemmGFLOPS(m: 1024, n: 64, k: 64, threads: 1, repetitions: repetitions * 20)
-        report("SGEMM \(square)³, 1 thread", String(format: "%.1f GFLOP/s", sgemm1))
-        report("SGEMM \(square)³, \(cores) threads", String(format: "%.1f GFLOP/s", sgemmN))
-        report("SGEMM 1024×64 · 64×64, 1 thread", String(format: "%.1f GFLOP/s", shape1))
-        json["sgemm_gflops_1t"] = .double(rounded(sgemm1))
-        json["sgemm_gflops_mt"] = .double(rounded(sgemmN))
-
-        // 2. Per task: one random-shooting MPC step on 1 and on all threads, and training on 1 thread.
-        var measured: [(task: Task, plan1: Double, planN: Double, train: Double)] = []
-        var pendulumData: Workloads?
-        for task in Self.tasks {
-            let workloads = try Workloads(environment: task.environment, hidden: task.hidden)
-            if task.environment == .pendulum { pendulumData = workloads }
-            let rs = "rs, K \(task.candidates), H \(task.horizon)"
-            let plan1 = workloads.planStepSeconds(
-                kind: .rs, candidates: task.candidates, horizon: task.horizon, iterations: 1, threads: 1,
-                repetitions: repetitions)
-            let planN = workloads.planStepSeconds(
-                kind: .rs, candidates: task.candidates, horizon: task.horizon, iterations: 1, threads: cores,
-                repetitions: repetitions)
-            let flops = workloads.networkFLOPs(rows: task.candidates * task.horizon)
-            let percent = 100 * flops / planN / 1e9 / sgemmN
-            report("\(task.environment.id), network \(workloads.model().config)", "")
-            report(
-                "  plan step (\(rs)), 1 thread",
-                String(format: "%.3f ms, network %.1f GFLOP/s", plan1 * 1e3, flops / plan1 / 1e9))
-            report("  plan step (\(rs)), \(cores) threads", String(format: "%.3f ms, network %.1f GFLOP/s (%.0f%% "
-                + "of SGEMM %d threads)",
-                                                                 planN * 1e3, flops / planN / 1e9, percent, cores))
-            let trainRate = workloads.trainingSamplesPerSecond(
-                batchSize: task.batchSize, epochs: 30, repetitions: max(repetitions / 6, 3))
-            report("  training (batch \(task.batchSize), Adam), 1 thread", String(format: "%.0f samples/s", trainRate))
-            json["\(task.name)_plan_ms_1t"] = .double(rounded(plan1 * 1e3, 4))
-            json["\(task.name)_plan_ms_mt"] = .double(rounded(planN * 1e3, 4))
-            json["\(task.name)_plan_gflops_mt"] = .double(rounded(flops / planN / 1e9))
-            json["\(task.name)_plan_sgemm_percent_mt"] = .double(rounded(percent, 1))
-            json["\(task.name)_train_samples_per_s_1t"] = .double(rounded(trainRate, 0))
-            json["\(task.name)_plan_sgemm_percent_1t"] = .double(rounded(100 * flops / plan1 / 1e9 / sgemm1, 1))
-            json["\(task.name)_train_sgemm_percent_1t"] = .double(
-                rounded(100 * trainRate * workloads.trainingFLOPsPerSample / 1e9 / sgemm1, 1))
-            measured.append((task, plan1, planN, trainRate))
-
-            if task.environment == .pendulum {
-                // CEM as in pipelines/methods/cem.mk's shape, population 500, horizon 30, 5 iterations.
-                let cem = workloads.planStepSeconds(
-                    kind: .cem, candidates: 500, horizon: 30, iterations: 5, threads: cores,
-                    repetitions: max(repetitions / 3, 3))
-                report("  plan step (cem, 500 × H 30 × 5 it), \(cores) threads", String(format: "%.3f ms", cem * 1e3))
-                json["cem_ms_mt"] = .double(rounded(cem * 1e3, 4))
-            }
-            if task.environment == .halfcheetah {
-                // iCEM as in pipelines/methods/icem.mk: N 300 decaying by 1.25 per iteration, 10
-                // elites, H 30, 3 iterations (300 + 240 + 192 sequences and the 3 shifted elites).
-                for threads in [1, cores] {
-                    let icem = workloads.planStepSeconds(
-                        kind: .icem, candidates: 300, horizon: 30, iterations: 3, threads: threads,
-                        repetitions: max(repetitions / 3, 3))
-                    report(
-                        "  plan step (icem, 300 × H 30 × 3 it), \(threads) thread\(threads == 1 ? "" : "s")",
-                        String(format: "%.3f ms", icem * 1e3))
-                    json["halfcheetah_icem_ms_\(threads == 1 ? "1t" : "mt")"] = .double(rounded(icem * 1e3, 4))
-                }
-                // The opt-in bf16 path on the same step (BF16Workloads.swift).
-                json.merge(
-                    BF16Workloads(workloads: workloads, task: task).run(
-                        cores: cores, repetitions: repetitions, report: report)
-                ) { $1 }
-            }
-        }
-
-        // 3. The PyTorch reference on the same workloads, now.
-        if let torch {
-            let runs = max(repetitions / 3, 5)
-            for m in measured {
-                let name = m.task.name
-                let plans: [(threads: Int, ours: Double, key: String)] = [(1, m.plan1, "1t"), (cores, m.planN, "mt")]
-                for p in plans {
-                    switch torch.measure("plan", task: name, threads: p.threads, repetitions: runs, key: "plan_ms") {
-                    case .success(let ms):
-                        report("PyTorch \(name) plan step, \(p.threads) thread\(p.threads == 1 ? "" : "s")",
-                               String(format: "%.3f ms (this project %.1f× faster)", ms, ms / (p.ours * 1e3)))
-                        json["torch_\(name)_plan_ms_\(p.key)"] = .double(rounded(ms, 4))
-                    case .failure(let error):
-                        report("PyTorch \(name) plan step", "not measured: \(error)")
-                    }
-                }
-                switch torch.measure(
-                    "train", task: name, threads: 1, repetitions: max(repetitions / 6, 3), key: "train_samples_per_s")
-                {
-                case .success(let rate):
-                    report(
-                        "PyTorch \(name) training, 1 thread",
-                        String(format: "%.0f samples/s (this project " + "%.1f× faster)", rate, m.train / rate))
-                    json["torch_\(name)_train_samples_per_s_1t"] = .double(rounded(rate, 0))
-                case .failure(let error):
-                    report("PyTorch \(name) training", "not measured: \(error)")
-                }
-            }
-        }
-
-        // 4. The PETS ensemble: training and one TS-∞ evaluation, beside PyTorch (EnsembleWorkloads.swift).
-        if !noEnsemble, let pendulumData {
+        if let torch { measurePyTorch(torch, against: measured, cores: cores, into: results) }
+        if !noEnsemble, let pendulum = measured.first(where: { $0.task.environment == .pendulum }) {
             // The ensemble brings its own network; it takes Pendulum's random transitions.
-            let ensemble = EnsembleWorkloads(base: pendulumData).run(
-                cores: cores, sgemmOneThread: sgemm1, sgemmMultiThread: sgemmN, repetitions: repetitions,
-                torch: torch, report: report)
-            json.merge(ensemble) { $1 }
+            let ensemble = EnsembleWorkloads(base: pendulum.workloads).run(
+                cores: cores, sgemmOneThread: sgemm.oneThread, sgemmMultiThread: sgemm.threads,
+                repetitions: repetitions, torch: torch, report: results.report)
+            results.json.merge(ensemble) { $1 }
         }
-
-        let width = table.map(\.0.count).max() ?? 0
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(BLAS.version) "
-            + "(\(OpenBLASKernel.name) kernel), HDF5 \(HDF5Library.version)")
-        for (name, value) in table { print(name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + value) }
-        json["openblas_kernel"] = .string(OpenBLASKernel.name)
-        json["threads_mt"] = .int(cores)
-        print(JSONValue.object(json).text)
-        if let jsonOut { try AtomicOutput(target: jsonOut).write(Data((JSONValue.object(json).text + "\n").utf8)) }
-    }
-
-    func rounded(_ x: Double, _ digits: Int = 2) -> Double {
-        let scale = pow(10, Double(digits))
-        return (x * scale).rounded() / scale
+        let line = results.printTable(threads: cores)
+        if let jsonOut { try AtomicOutput(target: jsonOut).write(Data((line + "\n").utf8)) }
     }
 }

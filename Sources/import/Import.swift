@@ -58,44 +58,17 @@ struct Import: ParsableCommand {
             let name = try minari.environment(override: env)
             let all = try minari.transitions(as: name)
             let episodes = all.episodeRanges.count
-            let heldOut = Transitions.heldOutEpisodes(of: episodes, fraction: heldoutFraction, seed: seed.seed)
-            let indices: [Int]
-            switch select {
-            case .all: indices = Array(0..<episodes)
-            case .heldout: indices = heldOut
-            case .train: indices = Array(Set(0..<episodes).subtracting(heldOut)).sorted()
-            }
-            guard !indices.isEmpty else {
-                throw StageError("\(dataset): no episodes to write: --select \(select.rawValue) of \(episodes) "
-                    + "episodes with --heldout-fraction \(heldoutFraction)")
-            }
+            let indices = try selectedEpisodes(of: episodes)
             let data = all.episodes(indices)
-
-            let config: JSONValue = [
-                "dataset": .string(dataset), "dataset_id": .string(minari.metadata.datasetID), "env": .string(name.id),
-                "minari_env": minari.metadata.envID.map { .string($0) } ?? .null,
-                "algorithm_name": minari.metadata.algorithmName.map { .string($0) } ?? .null,
-                "select": .string(select.rawValue), "heldout_fraction": .double(heldoutFraction),
-                "episodes": .array(indices.map { .int($0) }), "initial_states": .bool(initialStates),
-                "seed": .int(Int(truncatingIfNeeded: seed.seed)),
-            ]
             let provenance = try Provenance(
                 format: initialStates ? "mbrl.initial-states/1" : FileFormat.transitions.rawValue, seed: seed.seed,
-                command: Stage.commandLine, config: config, inputPaths: [minari.dataFile, minari.metadataFile])
+                command: Stage.commandLine, config: config(of: minari, environment: name, episodes: indices),
+                inputPaths: [minari.dataFile, minari.metadataFile])
             let progress = ProgressReporter(stage: "import")
             if initialStates {
-                guard let starts = data.episodeStartStates(in: name) else {
-                    throw StageError("\(minari.dataFile): its episodes' infos hold no qpos and qvel, "
-                        + "so \(name.id)'s starting states are unknown")
-                }
-                let size = name.make().stateSize
-                try Stage.writeHDF5(to: destination) { root in
-                    try provenance.write(to: root)
-                    try root.setAttribute("env", name.id)
-                    try InitialStates.write(starts, stateSize: size, to: root)
-                }
-                progress.milestone("wrote the starting states of \(starts.count) episodes of \(dataset) "
-                    + "to \(output.out)")
+                let count = try writeInitialStates(
+                    of: data, in: name, dataFile: minari.dataFile, provenance: provenance, to: destination)
+                progress.milestone("wrote the starting states of \(count) episodes of \(dataset) to \(output.out)")
             } else {
                 try Stage.writeHDF5(to: destination) { root in
                     try data.write(to: root, provenance: provenance)
@@ -104,5 +77,57 @@ struct Import: ParsableCommand {
                     + "of \(dataset) to \(output.out)")
             }
         }
+    }
+
+    /// The indices of the `--select`'ed episodes among the dataset's `episodes`, ascending: all, the
+    /// held-out ones (`Transitions.heldOutEpisodes` with `--heldout-fraction` and `--seed`) or the
+    /// rest. None is an error naming the dataset and the settings.
+    func selectedEpisodes(of episodes: Int) throws -> [Int] {
+        let heldOut = Transitions.heldOutEpisodes(of: episodes, fraction: heldoutFraction, seed: seed.seed)
+        let indices: [Int]
+        switch select {
+        case .all: indices = Array(0..<episodes)
+        case .heldout: indices = heldOut
+        case .train: indices = Array(Set(0..<episodes).subtracting(heldOut)).sorted()
+        }
+        guard !indices.isEmpty else {
+            throw StageError("\(dataset): no episodes to write: --select \(select.rawValue) of \(episodes) "
+                + "episodes with --heldout-fraction \(heldoutFraction)")
+        }
+        return indices
+    }
+
+    /// The `config` attribute of the output: the dataset (path, Minari id, its environment and the
+    /// algorithm that collected it), the environment simulated, the selection and the written
+    /// episodes' indices in the dataset.
+    func config(of minari: MinariDataset, environment name: EnvironmentName, episodes indices: [Int]) -> JSONValue {
+        [
+            "dataset": .string(dataset), "dataset_id": .string(minari.metadata.datasetID), "env": .string(name.id),
+            "minari_env": minari.metadata.envID.map { .string($0) } ?? .null,
+            "algorithm_name": minari.metadata.algorithmName.map { .string($0) } ?? .null,
+            "select": .string(select.rawValue), "heldout_fraction": .double(heldoutFraction),
+            "episodes": .array(indices.map { .int($0) }), "initial_states": .bool(initialStates),
+            "seed": .int(Int(truncatingIfNeeded: seed.seed)),
+        ]
+    }
+
+    /// Writes the state each episode of `data` starts from (`mbrl.initial-states/1`, for `plan
+    /// --initial-states`) and returns how many. Episodes whose infos hold no qpos and qvel are an
+    /// error naming `dataFile`: the starting states are then unknown.
+    func writeInitialStates(
+        of data: Transitions, in name: EnvironmentName, dataFile: String, provenance: Provenance,
+        to destination: AtomicOutput
+    ) throws -> Int {
+        guard let starts = data.episodeStartStates(in: name) else {
+            throw StageError("\(dataFile): its episodes' infos hold no qpos and qvel, "
+                + "so \(name.id)'s starting states are unknown")
+        }
+        let size = name.make().stateSize
+        try Stage.writeHDF5(to: destination) { root in
+            try provenance.write(to: root)
+            try root.setAttribute("env", name.id)
+            try InitialStates.write(starts, stateSize: size, to: root)
+        }
+        return starts.count
     }
 }

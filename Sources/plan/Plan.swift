@@ -197,16 +197,15 @@ struct Plan: ParsableCommand {
         do {
             let engine = try learned.planningEngine(
                 for: settings, propagation: propagationRequest, precision: precision)
-            if precision == .bf16, case .string(let used) = engine.config["precision"],
-                used != PlanningPrecision.bf16.rawValue
-            {
+            switch engine.precision.fallback {
+            case nil: break
+            case .noAMX:
                 StandardError.write(
-                    BF16Matrix.isAvailable
-                        ? "plan: \(model) has one hidden layer, no product between hidden layers for bf16; planning "
-                            + "in fp32\n"
-                        : "plan: --precision bf16 is unavailable on this CPU (it needs Intel AMX-BF16); planning in "
-                            + "fp32\n"
-                )
+                    "plan: --precision bf16 is unavailable on this CPU (it needs Intel AMX-BF16); planning in fp32\n")
+            case .noHiddenToHiddenProduct:
+                StandardError.write(
+                    "plan: \(model) has one hidden layer, no product between hidden layers for bf16; planning in "
+                        + "fp32\n")
             }
             return engine
         } catch let failure as PlanningEngine.Failure {
@@ -230,26 +229,22 @@ struct Plan: ParsableCommand {
 
     func run() throws {
         try Stage.run {
-            if printConfig.requested { return Stage.printConfig(try setup().config) }
+            if printConfig.requested {
+                // The run's refusals first (BLAS buffers, the memory budget), then the config it records.
+                let plan = try preparedSetup()
+                try checkMemory(plan, Rollout(episodes: episodes, seed: seed.seed))
+                return Stage.printConfig(plan.config)
+            }
             let destination = try AtomicOutput(target: output.out, inputs: inputs)
-            // Each worker calls BLAS (single-threaded) with a work buffer of its own.
-            try OpenBLASMemory.prepare(concurrentCallers: plannerConfiguration.threads)
-            let plan = try setup()
+            let plan = try preparedSetup()
             var env = plan.env
-            let steps = env.episodeLimit
             let starts = try initialStates.map {
                 try InitialStates.read(from: $0, stateSize: env.stateSize, needed: episodes)
             }
-
             // The planner on the model's planning engine (BLAS single-threaded inside each of `threads` workers).
             var rollout = Rollout(episodes: episodes, seed: seed.seed, initialStates: starts)
-            try MemoryBudget.check(
-                MemoryBudget.sum([plan.engine.byteCount, rollout.byteCount(in: env)]),
-                for: "--candidates \(plan.settings.candidates) × --horizon \(plan.settings.horizon) and "
-                    + "--episodes \(episodes) × \(steps) steps: the planner and the transitions")
-            let objective = PlanningObjective(environment: env, predictsDeltaX: plan.reward == .exact)
-            var controller = PlannerPolicy(
-                plan.settings.make(dynamics: plan.engine.dynamics, objective: objective), seed: seed.seed)
+            try checkMemory(plan, rollout)
+            var controller = controller(plan)
 
             // The control loop: one planner call per step, episodes from fixed or seeded starts.
             let progress = ProgressReporter(stage: "plan")
@@ -259,7 +254,6 @@ struct Plan: ParsableCommand {
                 throw stageError(failure)
             }
             logs?.close()
-
             let provenance = try Provenance(
                 format: FileFormat.transitions.rawValue, seed: seed.seed, command: Stage.commandLine,
                 config: plan.config, inputPaths: inputs)
@@ -267,11 +261,34 @@ struct Plan: ParsableCommand {
                 try data.write(to: root, provenance: provenance)
             }
             let returns = data.episodeReturns
-            progress.milestone(
-                String(
-                    format: "wrote %@: %d episodes, mean return %.1f", output.out, returns.count,
-                    returns.reduce(0, +) / Double(returns.count)))
+            let mean = returns.reduce(0, +) / Double(returns.count)
+            progress.milestone(String(format: "wrote %@: %d episodes, mean return %.1f", output.out, returns.count,
+                                      mean))
         }
+    }
+
+    /// `setup()` after OpenBLAS is made ready for the planner's workers: each calls BLAS
+    /// (single-threaded) with a work buffer of its own, checked to fit the address space first.
+    func preparedSetup() throws -> Setup {
+        try OpenBLASMemory.prepare(concurrentCallers: plannerConfiguration.threads)
+        return try setup()
+    }
+
+    /// The planner `plan` asks for on the model's planning engine, scoring with the task's planning
+    /// objective (the exact reward on Δx when `plan.reward` is `.exact`), seeded from the run's seed.
+    func controller(_ plan: Setup) -> PlannerPolicy {
+        let objective = PlanningObjective(environment: plan.env, predictsDeltaX: plan.reward == .exact)
+        return PlannerPolicy(plan.settings.make(dynamics: plan.engine.dynamics, objective: objective), seed: seed.seed)
+    }
+
+    /// Refuses (`MemoryError`, one line naming the options) a plan whose planner and `rollout`'s
+    /// transitions, every episode at its step limit, exceed the memory this process may use: the
+    /// run's check before it starts, which `--print-config` makes too, so both refuse the same settings.
+    func checkMemory(_ plan: Setup, _ rollout: Rollout) throws {
+        try MemoryBudget.check(
+            MemoryBudget.sum([plan.engine.byteCount, rollout.byteCount(in: plan.env)]),
+            for: "--candidates \(plan.settings.candidates) × --horizon \(plan.settings.horizon) and "
+                + "--episodes \(episodes) × \(plan.env.episodeLimit) steps: the planner and the transitions")
     }
 
     /// What a run plans with, resolved from the options and the model file (`setup()`).

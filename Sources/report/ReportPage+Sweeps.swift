@@ -30,17 +30,10 @@ extension ReportPage {
             ).render() + "\n"
         body += profileChart([(name: "\(runs.count) seeds", scores: means)], bands: true) + "\n"
         body += "</div>\n<h2>Model</h2>\n<div class=\"grid\">\n"
-        let curves = runs.enumerated().map { i, r in
-            SVGChart.Series(
-                name: "seed \(r.results.seed)",
-                points: r.results.kStepRMSE.enumerated().map { (Double($0.offset + 1), $0.element) },
-                color: SVGChart.palette[i % SVGChart.palette.count], dashed: i >= SVGChart.palette.count)
-        }
         body +=
-            SVGChart(
-                title: "Open-loop prediction error per seed", xLabel: "prediction horizon k (steps)", yLabel: "RMSE",
-                series: curves
-            ).render() + "\n"
+            predictionErrorChart(
+                title: "Open-loop prediction error per seed",
+                runs.map { (name: "seed \($0.results.seed)", rmse: $0.results.kStepRMSE) }) + "\n"
         body += "</div>\n<table><tr><th>#</th><th>run</th><th>test return</th><th>random policy</th><th>one-step "
             + "MSE</th><th>10-step RMSE</th></tr>\n"
         for (i, r) in runs.enumerated() {
@@ -124,20 +117,11 @@ extension ReportPage {
                 points.map { (name: $0.point.name, scores: $0.runs.map(\.results.testStatistics.mean)) }, bands: false)
             + "\n"
         body += "</div>\n<h2>Model</h2>\n<div class=\"grid\">\n"
-        let curves = points.enumerated().map { i, p in
-            SVGChart.Series(
-                name: p.point.name,
-                points: meanCurve(p.runs.map(\.results.kStepRMSE)).enumerated().map {
-                    (Double($0.offset + 1), $0.element)
-                },
-                color: SVGChart.palette[i % SVGChart.palette.count], dashed: i >= SVGChart.palette.count)
-        }
         body +=
-            SVGChart(
+            predictionErrorChart(
                 title: "Open-loop prediction error per grid point (mean across seeds)",
-                xLabel: "prediction horizon k (steps)",
-                yLabel: "RMSE", series: curves, width: 700
-            ).render() + "\n</div>\n"
+                points.map { (name: $0.point.name, rmse: meanCurve($0.runs.map(\.results.kStepRMSE))) }, width: 700)
+            + "\n</div>\n"
 
         body += "<h2>Grid points</h2>\n<table><tr><th>#</th><th>point</th>"
             + grid.variables.map { "<th>\(escape($0))</th>" }.joined()
@@ -196,3 +180,25 @@ extension ReportPage {
         return (0..<length).map { k in curves.map { $0[k] }.reduce(0, +) / Double(curves.count) }
     }
 }
+
+// MARK: Charts of several runs
+
+extension ReportPage {
+    /// The open-loop prediction error chart of several runs or grid points: one curve per entry of
+    /// `curves`, its k-step RMSE against k = 1, 2, …, coloured from the palette in order and dashed
+    /// once the palette's colours are used up.
+    static func predictionErrorChart(
+        title: String, _ curves: [(name: String, rmse: [Double])], width: Double? = nil
+    ) -> String {
+        let series = curves.enumerated().map { i, curve in
+            SVGChart.Series(
+                name: curve.name, points: curve.rmse.enumerated().map { (Double($0.offset + 1), $0.element) },
+                color: SVGChart.palette[i % SVGChart.palette.count], dashed: i >= SVGChart.palette.count)
+        }
+        var chart = SVGChart(
+            title: title, xLabel: "prediction horizon k (steps)", yLabel: "RMSE", series: series)
+        if let width { chart.width = width }
+        return chart.render()
+    }
+}
+

@@ -191,15 +191,21 @@ struct Train: ParsableCommand {
                 try model.write(to: root, env: datasets[0].env)
                 try model.writeTraining(result, to: root)
             }
-            progress.milestone(isEnsemble
-                    ? String(
-                        format: "wrote %@ (elites %@, val_mse %.5f)", output.out,
-                        result.elites.map(String.init).joined(separator: ","),
-                        result.validationLoss ?? .nan)
-                    : String(
-                        format: "wrote %@ (best epoch %d, val_loss %.5f)", output.out, result.bestEpoch,
-                        result.validationLoss ?? result.trainLoss))
+            progress.milestone(summary(of: result))
         }
+    }
+
+    /// The line that ends a run: the file written and the model kept, an ensemble's elites and their
+    /// validation MSE (nan without validation), or the single network's best epoch and its validation
+    /// loss (its training loss without validation).
+    func summary(of result: ModelFitting.Result) -> String {
+        isEnsemble
+            ? String(
+                format: "wrote %@ (elites %@, val_mse %.5f)", output.out,
+                result.elites.map(String.init).joined(separator: ","), result.validationLoss ?? .nan)
+            : String(
+                format: "wrote %@ (best epoch %d, val_loss %.5f)", output.out, result.bestEpoch,
+                result.validationLoss ?? result.trainLoss)
     }
 
     /// The model file's `config`: every fitting setting, `model`'s architecture and the input files.

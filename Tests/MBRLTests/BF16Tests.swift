@@ -2,6 +2,7 @@ import Foundation
 @testable import MBRLCore
 @testable import MBRLData
 @testable import MBRLModels
+import MBRLPlanning
 import MBRLTestSupport
 import XCTest
 
@@ -154,5 +155,34 @@ final class BF16Tests: XCTestCase {
         XCTAssertLessThan(error, 2e-2, "bf16 far from fp32")
         XCTAssertGreaterThan(error, 1e-6, "bf16 equal to fp32: the reduced product is not used")
         XCTAssertEqual(reduced, copied)
+    }
+
+    /// The planning engine reports the precision it computes in and why it is not the one asked for:
+    /// bf16 where the CPU has AMX-BF16 and the network a product between two hidden layers; without
+    /// AMX-BF16 (this CPU, or MBRL_DISABLE_AMX), that reason for either network; with it, the
+    /// one-hidden-layer network's. Whatever the CPU, the reported values follow `BF16Matrix.isAvailable`.
+    func testPlanningEngineReportsItsPrecisionAndTheReasonForAFallback() throws {
+        let stats = NormalizationStats(
+            stateMean: [0, 0, 0], stateStd: [1, 1, 1], actionMean: [0], actionStd: [1],
+            deltaStateMean: [0, 0, 0], deltaStateStd: [1, 1, 1], count: 1)
+        var settings = PlannerConfiguration(kind: .rs)
+        settings.candidates = 8
+        settings.horizon = 3
+        func decision(depth: Int, _ precision: PlanningPrecision) throws -> PrecisionDecision {
+            let model = DynamicsModel(stats: stats, hidden: 16, depth: depth, batchNorm: false, seed: 1)
+            return try model.planningEngine(for: settings, propagation: PropagationRequest(), precision: precision)
+                .precision
+        }
+        let amx = BF16Matrix.isAvailable
+        XCTAssertEqual(
+            try decision(depth: 2, .bf16),
+            amx
+                ? PrecisionDecision(requested: .bf16, used: .bf16, fallback: nil)
+                : PrecisionDecision(requested: .bf16, used: .fp32, fallback: .noAMX))
+        XCTAssertEqual(
+            try decision(depth: 1, .bf16),
+            PrecisionDecision(requested: .bf16, used: .fp32, fallback: amx ? .noHiddenToHiddenProduct : .noAMX))
+        XCTAssertEqual(try decision(depth: 2, .fp32), .fp32)
+        XCTAssertEqual(try decision(depth: 0, .fp32), .fp32)
     }
 }

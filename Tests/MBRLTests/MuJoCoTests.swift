@@ -323,4 +323,41 @@ final class MuJoCoTests: XCTestCase {
             }
         }
     }
+
+    /// `visibleGeoms(qpos:)`, the geometry the report's side view draws: the same geoms (kinds, sizes)
+    /// whatever the pose; unit, orthogonal axes; a root moved along x moves every centre by as much;
+    /// non-finite values read as the reference pose's; Ant's free-joint quaternion read as a rotation
+    /// whatever its length.
+    func testVisibleGeomsArePlacedByForwardKinematics() throws {
+        let ant = Ant(), q0 = ant.referenceQpos
+        let reference = ant.visibleGeoms(qpos: q0)
+        XCTAssertFalse(reference.isEmpty)
+        for geom in reference {
+            for i in 0..<3 {
+                for j in 0..<3 {
+                    let dot = (0..<3).map { geom.axes[i][$0] * geom.axes[j][$0] }.reduce(0, +)
+                    XCTAssertEqual(dot, i == j ? 1 : 0, accuracy: 1e-9)
+                }
+            }
+        }
+        var moved = q0
+        moved[0] += 1.5
+        for (a, b) in zip(ant.visibleGeoms(qpos: moved), reference) {
+            XCTAssertEqual(a.kind, b.kind)
+            XCTAssertEqual(a.size, b.size)
+            XCTAssertEqual(a.center[0], b.center[0] + 1.5, accuracy: 1e-12)
+            XCTAssertEqual(a.center[2], b.center[2], accuracy: 1e-12)
+        }
+        var turned = q0
+        turned[3...6] = [0.8, 0, 0.6, 0]  // a rotation about y, as a unit quaternion...
+        var scaled = turned
+        scaled[3...6] = [2.4, 0, 1.8, 0]  // ...and three times it
+        let unit = ant.visibleGeoms(qpos: turned)
+        XCTAssertNotEqual(unit.map(\.center), reference.map(\.center))
+        for (a, b) in zip(ant.visibleGeoms(qpos: scaled), unit) {
+            for k in 0..<3 { XCTAssertEqual(a.center[k], b.center[k], accuracy: 1e-12) }
+        }
+        XCTAssertEqual(ant.visibleGeoms(qpos: q0.map { _ in .nan }), reference)
+        XCTAssertEqual(HalfCheetah().floorHeight, 0)
+    }
 }

@@ -72,5 +72,17 @@ final class PlanPrecisionTests: XCTestCase {
         XCTAssertEqual(
             try Transitions.read(from: dir.file("bf16-1.h5")).actions,
             try Transitions.read(from: dir.file("bf16.h5")).actions)
+
+        // A network with one hidden layer has no product for bf16: the engine's reason, then fp32.
+        let shallow = try runProcess(
+            Repository.executable("train"),
+            ["--data", "r.h5", "--stats", "s.h5", "--epochs", "1", "--hidden", "16", "--depth", "1", "--out", "m1.h5"],
+            in: dir.path)
+        XCTAssertEqual(shallow.status, 0, shallow.stderr)
+        let oneLayer = try plan(["--model", "m1.h5", "--precision", "bf16", "--out", "one.h5"])
+        XCTAssertEqual(oneLayer.status, 0, oneLayer.stderr)
+        XCTAssertTrue(oneLayer.stderr.contains("plan: m1.h5 has one hidden layer, no product between hidden layers "
+            + "for bf16; planning in fp32"), oneLayer.stderr)
+        XCTAssertTrue(try config("one.h5").contains(#""precision":"fp32""#))
     }
 }

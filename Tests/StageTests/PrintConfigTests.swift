@@ -120,6 +120,31 @@ final class PrintConfigTests: XCTestCase {
         XCTAssertEqual(listing(dir.path), [])
     }
 
+    /// `plan --print-config` refuses the settings the run refuses for memory: under an address-space
+    /// limit, a planner too large for it is the run's one-line error and status, nothing printed, no file.
+    func testPlanPrintConfigRefusesWhatTheRunRefusesForMemory() throws {
+        let dir = TemporaryDirectory()
+        try makeSmallRun(in: dir.path, epochs: 1)
+        let arguments = ["--model", "m.h5", "--candidates", "100000", "--horizon", "4000", "--episodes", "1"]
+        // The limit is set by bash; the program and its arguments are passed as arguments, not as text.
+        func limited(_ extra: [String]) throws -> ProcessResult {
+            try runProcess(
+                "/bin/bash", ["-c", "ulimit -v 4000000; exec \"$@\"", "bash", Repository.executable("plan")]
+                    + arguments + ["--out", "p.h5"] + extra, in: dir.path)
+        }
+        let run = try limited([]), printed = try limited(["--print-config"])
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertTrue(run.stderr.contains("the planner and the transitions need"), run.stderr)
+        XCTAssertEqual(printed.status, run.status, printed.stderr)
+        // The same line; the limit it names is the address space left, which may differ by a rounding.
+        func withoutLimit(_ text: String) -> String {
+            text.replacingOccurrences(of: #"more than the [0-9.]+ [kMGT]?B"#, with: "…", options: .regularExpression)
+        }
+        XCTAssertEqual(withoutLimit(printed.stderr), withoutLimit(run.stderr))
+        XCTAssertEqual(printed.stdout, "")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("p.h5")))
+    }
+
     /// Options are validated before anything is printed: a bad value is a usage error (64).
     func testABadOptionIsStillAUsageError() throws {
         let dir = TemporaryDirectory()

@@ -124,7 +124,8 @@ public enum InputGuard {
     // MARK: Watched inputs
 
     /// The bound on the time an input of `size` bytes may stay open, in seconds: 30 s plus 1 s per
-    /// 10 MB (rounded up; reading runs at hundreds of MB/s), or the value of `MBRL_READ_TIMEOUT`.
+    /// 10 MB (rounded up; a generous bound, 10 MB/s being far below the rate a disk reads at), or the
+    /// value of `MBRL_READ_TIMEOUT`.
     static func timeLimit(forSize size: Int) -> Double {
         if let text = ProcessInfo.processInfo.environment[timeoutVariable], let seconds = Double(text),
            seconds.isFinite, seconds > 0 {

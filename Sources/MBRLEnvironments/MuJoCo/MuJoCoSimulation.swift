@@ -3,21 +3,21 @@ import Foundation
 import MBRLCore
 
 /// One MJCF file's text, embedded in the program (`MuJoCoModelFiles`).
-package struct MuJoCoModelFile {
-    package var name: String
-    package var text: String
+struct MuJoCoModelFile {
+    var name: String
+    var text: String
 }
 
 /// A compiled MuJoCo model (`mjModel`), read-only once loaded, shared by every simulation of its task.
 ///
 /// Models are compiled from the embedded MJCF text through MuJoCo's virtual file system, so nothing is
 /// read from disk. Each task's model is compiled once per process (`MuJoCoModel.halfCheetah`, ...).
-package final class MuJoCoModel: @unchecked Sendable {
-    package let pointer: UnsafeMutablePointer<mjModel>
-    package let file: MuJoCoModelFile
-    /// A data the side view runs forward kinematics on (`sideShapes`), one caller at a time.
-    package let scratchLock = NSLock()
-    package var scratchData: UnsafeMutablePointer<mjData>?
+final class MuJoCoModel: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<mjModel>
+    let file: MuJoCoModelFile
+    /// A data `visibleGeoms(qpos:)` runs forward kinematics on, one caller at a time.
+    let scratchLock = NSLock()
+    var scratchData: UnsafeMutablePointer<mjData>?
 
     /// Compiles `file`; a model that does not compile is a broken build, so this stops the program.
     init(_ file: MuJoCoModelFile) {
@@ -41,18 +41,18 @@ package final class MuJoCoModel: @unchecked Sendable {
         mj_deleteModel(pointer)
     }
 
-    package static let halfCheetah = MuJoCoModel(MuJoCoModelFiles.halfCheetah)
-    package static let hopper = MuJoCoModel(MuJoCoModelFiles.hopper)
-    package static let swimmer = MuJoCoModel(MuJoCoModelFiles.swimmer)
-    package static let ant = MuJoCoModel(MuJoCoModelFiles.ant)
+    static let halfCheetah = MuJoCoModel(MuJoCoModelFiles.halfCheetah)
+    static let hopper = MuJoCoModel(MuJoCoModelFiles.hopper)
+    static let swimmer = MuJoCoModel(MuJoCoModelFiles.swimmer)
+    static let ant = MuJoCoModel(MuJoCoModelFiles.ant)
 
-    package var nq: Int { Int(pointer.pointee.nq) }
+    var nq: Int { Int(pointer.pointee.nq) }
     var nv: Int { Int(pointer.pointee.nv) }
     var nu: Int { Int(pointer.pointee.nu) }
     /// The physics time step, `opt.timestep`.
     var timestep: Double { pointer.pointee.opt.timestep }
     /// The model's reference configuration `qpos0` (Gymnasium's `init_qpos`).
-    package var qpos0: [Double] { Array(UnsafeBufferPointer(start: pointer.pointee.qpos0, count: nq)) }
+    var qpos0: [Double] { Array(UnsafeBufferPointer(start: pointer.pointee.qpos0, count: nq)) }
 
     /// The lower and upper control bounds of each actuator (`actuator_ctrlrange`).
     var controlRange: (low: [Float], high: [Float]) {

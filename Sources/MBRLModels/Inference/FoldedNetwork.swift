@@ -105,9 +105,9 @@ public final class FoldedNetwork {
     /// The hidden layers between two hidden widths are one SGEMM each plus a fused bias-and-ReLU pass.
     /// A first layer of a handful of inputs and a last of a handful of outputs (Pendulum's) are too thin
     /// for SGEMM to reach speed (its packing dominates), so they are written as loops that vectorize:
-    /// the first over output columns, the last as SIMD dot products along the hidden width. (Measured
-    /// on `make bench` on one thread: 2.45 ms per step with these layers through SGEMM, 1.85 ms as
-    /// loops.) Wider ones (the MuJoCo tasks') are SGEMMs: see `thinInputWidth`, `thinOutputWidth`.
+    /// the first over output columns, the last as SIMD dot products along the hidden width (timings in
+    /// docs/PERFORMANCE.md). Wider ones (the MuJoCo tasks') are SGEMMs: see `thinInputWidth`,
+    /// `thinOutputWidth`.
     @inline(__always)
     public func predictDelta(inputs: UnsafePointer<Float>, count: Int) -> UnsafePointer<Float> {
         precondition(count <= capacity, "\(count) rows exceed the capacity \(capacity)")
@@ -167,13 +167,13 @@ public final class FoldedNetwork {
     }
 
     /// Up to this many outputs, the last layer is written as SIMD dot products (`affine`); beyond, it
-    /// is an SGEMM. (Measured with `make bench`, one thread, alternating builds: Pendulum's 3 outputs
-    /// are faster as dot products; HalfCheetah's planning step took 36.5–40.6 ms with its 23 inputs
-    /// and 17 outputs as loops, 27.0–35.4 ms with both as SGEMMs.)
+    /// is an SGEMM. The bound was chosen by timing both forms with `make bench`: a few outputs
+    /// (Pendulum's 3) leave SGEMM's packing dominant, so dot products win; at HalfCheetah's 17 outputs
+    /// (and 23 inputs) the SGEMMs win (docs/PERFORMANCE.md).
     public static let thinOutputWidth = 8
 
     /// Up to this many inputs, the first layer is written as SIMD loops (`thinInputLayer`); beyond, it
-    /// is an SGEMM (measured with `thinOutputWidth`).
+    /// is an SGEMM (chosen with `thinOutputWidth`).
     public static let thinInputWidth = 8
 
     /// `x = relu(x + bias)` in place, for `rows` rows of `width` values.

@@ -1,0 +1,179 @@
+import ArgumentParser
+import Foundation
+import MBRLCommandLine
+import MBRLCore
+import MBRLEnvironments
+import MBRLModels
+
+/// The parts of a `bench` run, in the order `run()` calls them; each adds its rows and JSON keys to
+/// the run's `BenchResults`.
+extension Bench {
+    /// One task's figures that the PyTorch comparison needs, with the task's workloads (the ensemble
+    /// takes Pendulum's data).
+    struct TaskFigures {
+        let task: Task
+        let workloads: Workloads
+        /// Seconds per random-shooting step on 1 thread and on the run's threads.
+        let planOneThread: Double, planThreads: Double
+        /// Training samples per second on 1 thread.
+        let training: Double
+    }
+
+    /// `--table`: prints the Markdown table of an earlier run's JSON file; an unreadable file is one
+    /// line on standard error and exit status 1.
+    static func printTable(ofFile path: String) throws {
+        do {
+            print(try BenchTable(contentsOf: path).markdown, terminator: "")
+        } catch {
+            StandardError.write("error: \(error)\n")
+            throw ExitCode.failure
+        }
+    }
+
+    /// `--bf16-agreement`: how often the bf16 planner's first action differs from fp32's on the model
+    /// at `modelPath`, one episode of at most `steps` steps from each row of `startsPath`; prints each
+    /// figure as it comes, then the JSON line.
+    static func measureAgreement(modelPath: String, startsPath: String, steps: Int) throws {
+        let json = try BF16Workloads.agreement(modelPath: modelPath, startsPath: startsPath, steps: steps, seed: 0) {
+            print("\($0): \($1)")
+        }
+        print(JSONValue.object(json).text)
+    }
+
+    /// SGEMM rates in GFLOP/s: a 1024³ product on 1 thread and on `cores` threads (returned, and
+    /// recorded as sgemm_gflops_1t and _mt), and the Pendulum planner's own shape on 1 thread (shown
+    /// only).
+    func measureSGEMM(cores: Int, into results: BenchResults) -> (oneThread: Double, threads: Double) {
+        let square = 1024
+        let sgemm1 = Workloads.sgemmGFLOPS(
+            m: square, n: square, k: square, threads: 1, repetitions: max(repetitions / 3, 3))
+        let sgemmN = Workloads.sgemmGFLOPS(
+            m: square, n: square, k: square, threads: cores, repetitions: max(repetitions / 3, 3))
+        let shape1 = Workloads.sgemmGFLOPS(m: 1024, n: 64, k: 64, threads: 1, repetitions: repetitions * 20)
+        results.report("SGEMM \(square)³, 1 thread", String(format: "%.1f GFLOP/s", sgemm1))
+        results.report("SGEMM \(square)³, \(cores) threads", String(format: "%.1f GFLOP/s", sgemmN))
+        results.report("SGEMM 1024×64 · 64×64, 1 thread", String(format: "%.1f GFLOP/s", shape1))
+        results.json["sgemm_gflops_1t"] = .double(BenchResults.rounded(sgemm1))
+        results.json["sgemm_gflops_mt"] = .double(BenchResults.rounded(sgemmN))
+        return (sgemm1, sgemmN)
+    }
+
+    /// One task's workloads: a random-shooting MPC step on 1 and on `cores` threads, training on 1
+    /// thread (each also as a share of `sgemm`'s rates), then the task's planners beyond random
+    /// shooting (CEM for Pendulum; iCEM and the bf16 path for HalfCheetah).
+    func measure(
+        _ task: Task, cores: Int, sgemm: (oneThread: Double, threads: Double), into results: BenchResults
+    ) throws -> TaskFigures {
+        let rounded = BenchResults.rounded
+        let workloads = try Workloads(environment: task.environment, hidden: task.hidden)
+        let rs = "rs, K \(task.candidates), H \(task.horizon)"
+        let plan1 = workloads.planStepSeconds(
+            kind: .rs, candidates: task.candidates, horizon: task.horizon, iterations: 1, threads: 1,
+            repetitions: repetitions)
+        let planN = workloads.planStepSeconds(
+            kind: .rs, candidates: task.candidates, horizon: task.horizon, iterations: 1, threads: cores,
+            repetitions: repetitions)
+        let flops = workloads.networkFLOPs(rows: task.candidates * task.horizon)
+        let percent = 100 * flops / planN / 1e9 / sgemm.threads
+        results.report("\(task.environment.id), network \(workloads.model().config)", "")
+        results.report(
+            "  plan step (\(rs)), 1 thread",
+            String(format: "%.3f ms, network %.1f GFLOP/s", plan1 * 1e3, flops / plan1 / 1e9))
+        results.report(
+            "  plan step (\(rs)), \(cores) threads",
+            String(
+                format: "%.3f ms, network %.1f GFLOP/s (%.0f%% of SGEMM %d threads)", planN * 1e3,
+                flops / planN / 1e9, percent, cores))
+        let trainRate = workloads.trainingSamplesPerSecond(
+            batchSize: task.batchSize, epochs: 30, repetitions: max(repetitions / 6, 3))
+        results.report(
+            "  training (batch \(task.batchSize), Adam), 1 thread", String(format: "%.0f samples/s", trainRate))
+        results.json["\(task.name)_plan_ms_1t"] = .double(rounded(plan1 * 1e3, 4))
+        results.json["\(task.name)_plan_ms_mt"] = .double(rounded(planN * 1e3, 4))
+        results.json["\(task.name)_plan_gflops_mt"] = .double(rounded(flops / planN / 1e9, 2))
+        results.json["\(task.name)_plan_sgemm_percent_mt"] = .double(rounded(percent, 1))
+        results.json["\(task.name)_train_samples_per_s_1t"] = .double(rounded(trainRate, 0))
+        results.json["\(task.name)_plan_sgemm_percent_1t"] = .double(
+            rounded(100 * flops / plan1 / 1e9 / sgemm.oneThread, 1))
+        results.json["\(task.name)_train_sgemm_percent_1t"] = .double(
+            rounded(100 * trainRate * workloads.trainingFLOPsPerSample / 1e9 / sgemm.oneThread, 1))
+
+        switch task.environment {
+        case .pendulum: measureCEM(workloads, cores: cores, into: results)
+        case .halfcheetah:
+            measureICEM(workloads, cores: cores, into: results)
+            // The opt-in bf16 path on the same step (BF16Workloads.swift).
+            results.json.merge(
+                BF16Workloads(workloads: workloads, task: task).run(
+                    cores: cores, repetitions: repetitions, report: results.report)
+            ) { $1 }
+        default: break
+        }
+        return TaskFigures(
+            task: task, workloads: workloads, planOneThread: plan1, planThreads: planN, training: trainRate)
+    }
+
+    /// CEM's step as in pipelines/methods/cem.mk's shape: population 500, horizon 30, 5 iterations,
+    /// on `cores` threads (cem_ms_mt).
+    func measureCEM(_ workloads: Workloads, cores: Int, into results: BenchResults) {
+        let cem = workloads.planStepSeconds(
+            kind: .cem, candidates: 500, horizon: 30, iterations: 5, threads: cores,
+            repetitions: max(repetitions / 3, 3))
+        results.report("  plan step (cem, 500 × H 30 × 5 it), \(cores) threads", String(format: "%.3f ms", cem * 1e3))
+        results.json["cem_ms_mt"] = .double(BenchResults.rounded(cem * 1e3, 4))
+    }
+
+    /// iCEM's step as in pipelines/methods/icem.mk: N 300 decaying by 1.25 per iteration, 10 elites,
+    /// H 30, 3 iterations (300 + 240 + 192 sequences and the 3 shifted elites), on 1 and on `cores`
+    /// threads (halfcheetah_icem_ms_1t and _mt).
+    func measureICEM(_ workloads: Workloads, cores: Int, into results: BenchResults) {
+        for threads in [1, cores] {
+            let icem = workloads.planStepSeconds(
+                kind: .icem, candidates: 300, horizon: 30, iterations: 3, threads: threads,
+                repetitions: max(repetitions / 3, 3))
+            results.report(
+                "  plan step (icem, 300 × H 30 × 3 it), \(threads) thread\(threads == 1 ? "" : "s")",
+                String(format: "%.3f ms", icem * 1e3))
+            results.json["halfcheetah_icem_ms_\(threads == 1 ? "1t" : "mt")"] = .double(
+                BenchResults.rounded(icem * 1e3, 4))
+        }
+    }
+
+    /// The PyTorch reference on the tasks' workloads, right after ours: each task's planning step on 1
+    /// and on `cores` threads and its training on 1 thread, with the ratio to `measured`'s figures
+    /// (torch_<task>_plan_ms_1t and _mt, torch_<task>_train_samples_per_s_1t). A figure the reference
+    /// cannot give is a row saying why, and no key.
+    func measurePyTorch(
+        _ torch: TorchReference, against measured: [TaskFigures], cores: Int, into results: BenchResults
+    ) {
+        let runs = max(repetitions / 3, 5)
+        for m in measured {
+            let name = m.task.name
+            let plans: [(threads: Int, ours: Double, key: String)] = [
+                (1, m.planOneThread, "1t"), (cores, m.planThreads, "mt"),
+            ]
+            for p in plans {
+                switch torch.measure("plan", task: name, threads: p.threads, repetitions: runs, key: "plan_ms") {
+                case .success(let ms):
+                    results.report(
+                        "PyTorch \(name) plan step, \(p.threads) thread\(p.threads == 1 ? "" : "s")",
+                        String(format: "%.3f ms (this project %.1f× faster)", ms, ms / (p.ours * 1e3)))
+                    results.json["torch_\(name)_plan_ms_\(p.key)"] = .double(BenchResults.rounded(ms, 4))
+                case .failure(let error):
+                    results.report("PyTorch \(name) plan step", "not measured: \(error)")
+                }
+            }
+            switch torch.measure(
+                "train", task: name, threads: 1, repetitions: max(repetitions / 6, 3), key: "train_samples_per_s")
+            {
+            case .success(let rate):
+                results.report(
+                    "PyTorch \(name) training, 1 thread",
+                    String(format: "%.0f samples/s (this project %.1f× faster)", rate, m.training / rate))
+                results.json["torch_\(name)_train_samples_per_s_1t"] = .double(BenchResults.rounded(rate, 0))
+            case .failure(let error):
+                results.report("PyTorch \(name) training", "not measured: \(error)")
+            }
+        }
+    }
+}
