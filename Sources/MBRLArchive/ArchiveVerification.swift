@@ -82,8 +82,9 @@ public struct ArchiveVerification {
         } catch GzipReader.Failure.unreadable {
             throw Failure("not a readable .tar.gz archive")
         } catch GzipReader.Failure.tooLarge {
-            throw Failure("expands to more than \(MemoryBudget.format(maxBytes)) (the bound of --max-bytes); not "
-                + "verified")
+            throw Failure(
+                "expands to more than \(MemoryBudget.format(maxBytes)) (the bound of --max-bytes); not "
+                    + "verified")
         } catch TarReader.Failure.unreadable(let what) {
             throw Failure("not a readable tar archive (\(what))")
         }
@@ -98,14 +99,18 @@ public struct ArchiveVerification {
         if let range = name.range(of: #"-[0-9a-f]{12}\.tar\.gz$"#, options: .regularExpression) {
             let inName = String(name[range].dropFirst().prefix(12))
             guard inName == hash.prefix(12) else {
-                throw Failure("the hash in its name, \(inName), is not its content hash \(hash.prefix(12)) "
-                    + "(renamed, or edited with a new SHA256SUMS)")
+                throw Failure(
+                    "the hash in its name, \(inName), is not its content hash \(hash.prefix(12)) "
+                        + "(renamed, or edited with a new SHA256SUMS)")
             }
             matched.append("its name")
         }
         if let expectedHash {
-            guard hash.hasPrefix(expectedHash) else { throw Failure("its content hash \(hash) is not the "
-                + "expected \(expectedHash)") }
+            guard hash.hasPrefix(expectedHash) else {
+                throw Failure(
+                    "its content hash \(hash) is not the "
+                        + "expected \(expectedHash)")
+            }
             matched.append("the expected hash")
         }
         return Result(files: files, contentHash: hash, matched: matched)
@@ -130,22 +135,33 @@ public struct ArchiveVerification {
             let shown = Self.shown(member.name)
             switch member.type {
             case UInt8(ascii: "0"), 0, UInt8(ascii: "5"): break
-            case UInt8(ascii: "2"): throw Failure("\(shown) -> \(Self.shown(member.linkName)): a symbolic link (an "
-                + "archive holds regular files and folders only)")
-            case UInt8(ascii: "1"): throw Failure("\(shown) link to \(Self.shown(member.linkName)): a hard link (an "
-                + "archive holds regular files and folders only)")
-            case UInt8(ascii: "3"), UInt8(ascii: "4"): throw Failure("\(shown): a device (an archive holds regular "
-                + "files and folders only)")
+            case UInt8(ascii: "2"):
+                throw Failure(
+                    "\(shown) -> \(Self.shown(member.linkName)): a symbolic link (an "
+                        + "archive holds regular files and folders only)")
+            case UInt8(ascii: "1"):
+                throw Failure(
+                    "\(shown) link to \(Self.shown(member.linkName)): a hard link (an "
+                        + "archive holds regular files and folders only)")
+            case UInt8(ascii: "3"), UInt8(ascii: "4"):
+                throw Failure(
+                    "\(shown): a device (an archive holds regular "
+                        + "files and folders only)")
             case UInt8(ascii: "6"): throw Failure("\(shown): a fifo (an archive holds regular files and folders only)")
-            default: throw Failure("\(shown): a member of type '\(Self.shown([member.type]))' (an archive holds "
-                + "regular files and folders only)")
+            default:
+                throw Failure(
+                    "\(shown): a member of type '\(Self.shown([member.type]))' (an archive holds "
+                        + "regular files and folders only)")
             }
             guard member.name.first != slash else { throw Failure("\(shown): an absolute member name") }
             var path = member.name
             if member.isFolder, path.last == slash { path.removeLast() }
             let components = path.split(separator: slash, omittingEmptySubsequences: false)
-            if components.contains(where: { $0.elementsEqual("..".utf8) }) { throw Failure("\(shown): a '..' "
-                + "component in a member name") }
+            if components.contains(where: { $0.elementsEqual("..".utf8) }) {
+                throw Failure(
+                    "\(shown): a '..' "
+                        + "component in a member name")
+            }
             if components.contains(where: { $0.isEmpty || $0.elementsEqual(".".utf8) }) {
                 throw Failure("\(shown): a member name that is not canonical")
             }
@@ -156,8 +172,11 @@ public struct ArchiveVerification {
                 components.count >= 2 ? Array(components[0]) + [slash] + Array(components[1]) : nil
             if let memberFolder, folder == nil {
                 folder = memberFolder
-                guard Self.isRunFolder(memberFolder) else { throw Failure("\(shown): not inside a "
-                    + "<preset>/seed-<n>/ folder") }
+                guard Self.isRunFolder(memberFolder) else {
+                    throw Failure(
+                        "\(shown): not inside a "
+                            + "<preset>/seed-<n>/ folder")
+                }
             }
             if first != top || (memberFolder != nil && memberFolder != folder) {
                 throw Failure("\(shown): outside the run folder \(Self.shown(folder ?? top ?? []))/")
@@ -171,8 +190,11 @@ public struct ArchiveVerification {
             let relative = Array(path.dropFirst(folder.count + 1))
             if relative.elementsEqual("SHA256SUMS".utf8) {
                 hasManifest = true
-                guard member.size <= Self.maxManifestBytes else { throw Failure("\(shown): a manifest "
-                    + "of \(member.size) bytes") }
+                guard member.size <= Self.maxManifestBytes else {
+                    throw Failure(
+                        "\(shown): a manifest "
+                            + "of \(member.size) bytes")
+                }
                 try tar.readData { found.manifest.append(contentsOf: $0) }
             } else {
                 var hasher = SHA256()

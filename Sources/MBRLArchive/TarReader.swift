@@ -177,7 +177,8 @@ final class TarReader {
             guard let space = data[i...].firstIndex(of: UInt8(ascii: " ")),
                 let length = Int(String(decoding: data[i..<space], as: UTF8.self)), length > 0,
                 i + length <= data.count,
-                  let equals = data[space..<(i + length)].firstIndex(of: UInt8(ascii: "=")) else {
+                let equals = data[space..<(i + length)].firstIndex(of: UInt8(ascii: "="))
+            else {
                 throw Failure.unreadable("an extended header is malformed")
             }
             let key = String(decoding: data[(space + 1)..<equals], as: UTF8.self)

@@ -51,8 +51,10 @@ public struct RunFolderOptions: ParsableArguments {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Run folders, e.g. data/pendulum/seed-0.", valueName: "dir"))
     public var runs: [String] = []
 
-    @Option(name: .customLong("runs-from"),
-            help: ArgumentHelp("A file naming more run folders, one per line (for sweeps too large for a "
+    @Option(
+        name: .customLong("runs-from"),
+        help: ArgumentHelp(
+            "A file naming more run folders, one per line (for sweeps too large for a "
                 + "command line).", valueName: "file"))
     public var runsFrom: String?
 
@@ -62,8 +64,11 @@ public struct RunFolderOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        guard !runs.isEmpty || runsFrom != nil else { throw ValidationError("give at least one --runs folder (or "
-            + "--runs-from a file)") }
+        guard !runs.isEmpty || runsFrom != nil else {
+            throw ValidationError(
+                "give at least one --runs folder (or "
+                    + "--runs-from a file)")
+        }
     }
 
     /// Every run folder, `--runs` first, then the lines of `--runs-from` (empty lines skipped). Throws

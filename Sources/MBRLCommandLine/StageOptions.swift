@@ -9,7 +9,8 @@ import MBRLEnvironments
 /// exits 0 without creating its output, its folder or its logs. It reads an input file only when a
 /// recorded value depends on it; each stage's `--help` says which.
 public struct PrintConfigOptions: ParsableArguments {
-    @Flag(name: .customLong("print-config"),
+    @Flag(
+        name: .customLong("print-config"),
         help: ArgumentHelp(
             "Print the configuration this command would record in its output's `config` (JSON, one line) and "
                 + "exit without writing anything."))
@@ -57,8 +58,10 @@ public struct EpisodeOptions<Defaults: EpisodeDefaults>: ParsableArguments {
 /// `--logdir`: the folder a stage writes its TensorBoard events and CSV log to (`train`, `plan`).
 /// Logs carry wall-clock times and speeds, so they are not part of the stage's recorded output.
 public struct LogOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Folder for TensorBoard events and the stage's CSV log, train.csv or plan.csv "
-        + "(replaces only what an earlier run of the same stage wrote there).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Folder for TensorBoard events and the stage's CSV log, train.csv or plan.csv "
+                + "(replaces only what an earlier run of the same stage wrote there).", valueName: "dir"))
     public var logdir: String?
 
     public init() {}

@@ -11,13 +11,17 @@ public enum InitialStates {
         let root = try file.root
         let states = try root.read("initial_states", as: Double.self)
         guard states.rank == 2, states.shape[1] == stateSize else {
-            throw HDF5Error(path: path, object: "initial_states", "has shape \(HDF5Group.shapeText(states.shape)), "
-                + "expected (E, \(stateSize))")
+            throw HDF5Error(
+                path: path, object: "initial_states",
+                "has shape \(HDF5Group.shapeText(states.shape)), "
+                    + "expected (E, \(stateSize))")
         }
         try root.checkFinite(states.values, columns: stateSize, "initial_states")
         guard states.rows >= needed else {
-            throw HDF5Error(path: path, object: "initial_states", "has \(states.rows) rows, \(needed) episodes need "
-                + "one each")
+            throw HDF5Error(
+                path: path, object: "initial_states",
+                "has \(states.rows) rows, \(needed) episodes need "
+                    + "one each")
         }
         try file.close()
         return (0..<states.rows).map { Array(states.row($0)) }

@@ -50,8 +50,10 @@ extension NormalizationStats {
         let withDeltaX = group.contains(deltaXNames[0]) || group.contains(deltaXNames[1])
         for name in datasetNames + (withDeltaX ? deltaXNames : []) {
             if deltaXNames.contains(name), !group.contains(name) {
-                throw group.error(name, "missing (statistics with Δx have both delta_x_residual_mean and "
-                    + "delta_x_residual_std)")
+                throw group.error(
+                    name,
+                    "missing (statistics with Δx have both delta_x_residual_mean and "
+                        + "delta_x_residual_std)")
             }
             let a = try group.readMatrix(name, columns: nil)
             guard !a.values.isEmpty else { throw group.error(name, "is empty") }
@@ -64,7 +66,8 @@ extension NormalizationStats {
         for name in datasetNames + (withDeltaX ? deltaXNames : []) {
             let expected = name.hasPrefix("action") ? act : name.hasPrefix("delta_x") ? 1 : obs
             guard v[name]!.count == expected else {
-                let like = name.hasPrefix("delta_x")
+                let like =
+                    name.hasPrefix("delta_x")
                     ? "" : name.hasPrefix("action") ? " like action_mean" : " like state_mean"
                 throw group.error(name, "has \(v[name]!.count) values, expected \(expected)\(like)")
             }

@@ -29,7 +29,8 @@ public struct NormalizationStats: Equatable {
     /// 10⁶ and cost Float32 precision). Readers never see a 0.
     public static let stdFloor: Float = 1e-6
 
-    public init(stateMean: [Float], stateStd: [Float], actionMean: [Float], actionStd: [Float],
+    public init(
+        stateMean: [Float], stateStd: [Float], actionMean: [Float], actionStd: [Float],
         deltaStateMean: [Float], deltaStateStd: [Float], deltaXMean: [Float] = [], deltaXStd: [Float] = [], count: Int
     ) {
         precondition(deltaXMean.count == deltaXStd.count && deltaXMean.count <= 1)
@@ -126,8 +127,10 @@ struct MeanVariance {
 extension NormalizationStats {
     /// Writes the network inputs of `count` (observation, action) rows into `inputs`
     /// (count × (obs + act)): `(s − state_mean)/state_std`, then `(a − action_mean)/action_std`.
-    public func normalizeInputs(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-                                into inputs: UnsafeMutablePointer<Float>) {
+    public func normalizeInputs(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+        into inputs: UnsafeMutablePointer<Float>
+    ) {
         let o = stateMean.count, a = actionMean.count, width = o + a
         for r in 0..<count {
             for j in 0..<o { inputs[r * width + j] = (observations[r * o + j] - stateMean[j]) / stateStd[j] }
@@ -138,7 +141,8 @@ extension NormalizationStats {
     /// Writes the training targets of `count` rows into `targets` (count × `targetSize`):
     /// `(s' − s − delta_mean)/delta_std`, then, with Δx, `(ρ − delta_x_residual_mean)/delta_x_residual_std`
     /// from `deltaX`, the rows' Δx targets ρ (count values, required exactly when the statistics have Δx).
-    public func normalizeTargets(observations: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
+    public func normalizeTargets(
+        observations: UnsafePointer<Float>, nextObservations: UnsafePointer<Float>,
         deltaX: UnsafePointer<Float>? = nil, count: Int, into targets: UnsafeMutablePointer<Float>
     ) {
         precondition((deltaX != nil) == hasDeltaX, "Δx values exactly when the statistics have Δx")

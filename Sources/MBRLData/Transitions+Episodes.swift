@@ -24,8 +24,9 @@ extension Transitions {
     /// and simulator states, in that order.
     public func episodes(_ indices: [Int]) -> Transitions {
         let ranges = episodeRanges
-        var subset = Transitions(observationSize: observationSize, actionSize: actionSize, env: env, policy: policy,
-                                 qposSize: qposSize, qvelSize: qvelSize)
+        var subset = Transitions(
+            observationSize: observationSize, actionSize: actionSize, env: env, policy: policy,
+            qposSize: qposSize, qvelSize: qvelSize)
         for i in indices {
             let rows = ranges[i]
             subset.observations +=

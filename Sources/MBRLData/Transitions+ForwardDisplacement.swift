@@ -13,7 +13,8 @@ extension Transitions {
     /// task, files without `infos/` included.)
     public var forwardDisplacements: [Double]? {
         guard let environment = EnvironmentName(id: env)?.make(), let task = environment.forwardReward,
-              environment.observationSize == observationSize, environment.actionSize == actionSize else { return nil }
+            environment.observationSize == observationSize, environment.actionSize == actionSize
+        else { return nil }
         guard count > 0 else { return [] }
         return rewards.withUnsafeBufferPointer { r in
             actions.withUnsafeBufferPointer { a in

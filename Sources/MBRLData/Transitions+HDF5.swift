@@ -51,8 +51,10 @@ extension Transitions {
         let n = observations.rows
         let actions = try root.read("actions", as: Float.self)
         guard actions.rank == 2, actions.shape[1] > 0 else {
-            throw HDF5Error(path: path, object: "actions", "has shape \(HDF5Group.shapeText(actions.shape)), "
-                + "expected (N, act_dim)")
+            throw HDF5Error(
+                path: path, object: "actions",
+                "has shape \(HDF5Group.shapeText(actions.shape)), "
+                    + "expected (N, act_dim)")
         }
         guard actions.rows == n else {
             throw HDF5Error(path: path, object: "actions", "has \(actions.rows) rows, expected \(n) like observations")
@@ -64,8 +66,10 @@ extension Transitions {
         let timeouts = try root.read("timeouts", as: Bool.self)
         for (name, flags) in [("terminals", terminals), ("timeouts", timeouts)] {
             guard flags.rank == 1, flags.rows == n else {
-                throw HDF5Error(path: path, object: name, "has shape \(HDF5Group.shapeText(flags.shape)), "
-                    + "expected (\(n),)")
+                throw HDF5Error(
+                    path: path, object: name,
+                    "has shape \(HDF5Group.shapeText(flags.shape)), "
+                        + "expected (\(n),)")
             }
         }
 
@@ -81,8 +85,10 @@ extension Transitions {
                         "has shape \(HDF5Group.shapeText(values.shape)), expected (\(n), n\(name.dropFirst()))")
                 }
                 if let bad = values.values.firstIndex(where: { !$0.isFinite }) {
-                    throw HDF5Error(path: path, object: "infos/\(name)", "holds a non-finite value at "
-                        + "row \(bad / values.columns)")
+                    throw HDF5Error(
+                        path: path, object: "infos/\(name)",
+                        "holds a non-finite value at "
+                            + "row \(bad / values.columns)")
                 }
                 if name == "qpos" { qpos = values } else { qvel = values }
             }

@@ -61,8 +61,10 @@ public struct Transitions {
     ) {
         precondition(observation.count == observationSize && nextObservation.count == observationSize)
         precondition(action.count == actionSize)
-        precondition((state?.count ?? 0) == qposSize + qvelSize, "a simulator state exactly when the transitions "
-            + "record one")
+        precondition(
+            (state?.count ?? 0) == qposSize + qvelSize,
+            "a simulator state exactly when the transitions "
+                + "record one")
         if let state {
             infoQpos += state[..<qposSize]
             infoQvel += state[qposSize...]
@@ -100,8 +102,10 @@ public struct Transitions {
     /// count overflows: what `collect` and `plan` check before they start.
     public static func byteCount(rows: Int, observationSize: Int, actionSize: Int, stateSize: Int = 0) -> Int? {
         let floatsPerRow = MemoryBudget.sum([MemoryBudget.product([2, observationSize]), actionSize, 1])
-        return MemoryBudget.sum([MemoryBudget.product([rows, floatsPerRow ?? -1, 4]), MemoryBudget.product([rows, 2]),
-                                 MemoryBudget.product([rows, stateSize, 8])])
+        return MemoryBudget.sum([
+            MemoryBudget.product([rows, floatsPerRow ?? -1, 4]), MemoryBudget.product([rows, 2]),
+            MemoryBudget.product([rows, stateSize, 8])
+        ])
     }
 
     /// Why the episode summaries disagree with the rows, or nil when they agree.
@@ -148,7 +152,8 @@ public struct Transitions {
     /// that disagree with the rows), or nil: the same rules `read(from:)` enforces, checked by the
     /// writer so that no stage writes a file the next one refuses.
     public var problem: String? {
-        for (name, values, width) in [("observations", observations, observationSize), ("actions", actions, actionSize),
+        for (name, values, width) in [
+            ("observations", observations, observationSize), ("actions", actions, actionSize),
             ("next_observations", nextObservations, observationSize), ("rewards", rewards, 1)
         ] {
             if let bad = values.firstIndex(where: { !$0.isFinite }) {
@@ -157,8 +162,10 @@ public struct Transitions {
         }
         if hasSimulatorStates {
             for (name, values, width) in [("infos/qpos", infoQpos, qposSize), ("infos/qvel", infoQvel, qvelSize)] {
-                guard values.count == count * width else { return "\(name) has \(values.count / width) rows, "
-                    + "not \(count)" }
+                guard values.count == count * width else {
+                    return "\(name) has \(values.count / width) rows, "
+                        + "not \(count)"
+                }
                 if let bad = values.firstIndex(where: { !$0.isFinite }) {
                     return "\(name) would hold \(values[bad].isNaN ? "NaN" : "an infinity") at row \(bad / width)"
                 }

@@ -90,9 +90,11 @@ public protocol ForwardReward {
 
 /// Rewards of `count` rows from their observations, actions, predicted next observations and
 /// predicted Δx targets (`Environment.deltaXRewards`), written to `rewards[0..<count]`.
-public typealias DeltaXRewardFunction = (_ observations: UnsafePointer<Float>, _ actions: UnsafePointer<Float>,
+public typealias DeltaXRewardFunction = (
+    _ observations: UnsafePointer<Float>, _ actions: UnsafePointer<Float>,
     _ nextObservations: UnsafePointer<Float>, _ deltaXResiduals: UnsafePointer<Float>,
-                                         _ count: Int, _ rewards: UnsafeMutablePointer<Float>) -> Void
+    _ count: Int, _ rewards: UnsafeMutablePointer<Float>
+) -> Void
 
 extension Environment {
     /// Environments computed here in closed form have no simulator to warn, no simulator state to

@@ -42,7 +42,6 @@ public struct Pendulum: Environment {
         self.episodeLimit = episodeLimit
     }
 
-
     public var observation: [Float] {
         [Float(cos(theta)), Float(sin(theta)), Float(thetaDot)]
     }

@@ -29,7 +29,8 @@ public final class CEMPlanner: Planner {
         self.elites = elites
         self.iterations = iterations
         self.alpha = alpha
-        evaluator = TrajectoryEvaluator(dynamics: dynamics, objective: objective, capacity: settings.candidates,
+        evaluator = TrajectoryEvaluator(
+            dynamics: dynamics, objective: objective, capacity: settings.candidates,
             horizon: settings.horizon, discount: settings.discount, threads: settings.threads)
         let n = settings.horizon * objective.actionSize
         sequences = Buffer(count: settings.candidates * n)

@@ -6,8 +6,10 @@ extension EnsembleModel: PlanningModel {
     /// The elites' particles (`EnsembleDynamics`) for the planner's rows per worker times the particles,
     /// with `propagation`'s defaults resolved for this ensemble's output.
     /// Ensembles plan in fp32: bf16 is refused (`PlanningEngine.Failure.precisionNeedsSingleNetwork`).
-    public func planningEngine(for planner: PlannerConfiguration, propagation request: PropagationRequest,
-                               precision: PlanningPrecision) throws -> PlanningEngine {
+    public func planningEngine(
+        for planner: PlannerConfiguration, propagation request: PropagationRequest,
+        precision: PlanningPrecision
+    ) throws -> PlanningEngine {
         guard precision == .fp32 else { throw PlanningEngine.Failure.precisionNeedsSingleNetwork }
         let settings = PropagationSettings(request, deterministic: config.deterministic)
         if let problem = settings.problem(elites: elites.count, deterministic: config.deterministic) {

@@ -78,8 +78,9 @@ public final class ICEMPlanner: Planner {
         populationSizes = settings.populationSizes
         keptElites = settings.keptElites
         noise = ColoredNoise(horizon: horizon, beta: settings.beta)
-        evaluator = TrajectoryEvaluator(dynamics: dynamics, objective: objective, capacity: settings.population,
-                                        horizon: horizon, discount: settings.discount, threads: settings.threads)
+        evaluator = TrajectoryEvaluator(
+            dynamics: dynamics, objective: objective, capacity: settings.population,
+            horizon: horizon, discount: settings.discount, threads: settings.threads)
         sequences = Buffer(count: settings.population * horizon * a)
         mean = Buffer(count: horizon * a)
         std = Buffer(count: horizon * a)

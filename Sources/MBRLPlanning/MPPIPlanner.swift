@@ -29,7 +29,8 @@ public final class MPPIPlanner: Planner {
         self.temperature = temperature
         self.noise = noise
         self.iterations = iterations
-        evaluator = TrajectoryEvaluator(dynamics: dynamics, objective: objective, capacity: settings.candidates,
+        evaluator = TrajectoryEvaluator(
+            dynamics: dynamics, objective: objective, capacity: settings.candidates,
             horizon: settings.horizon, discount: settings.discount, threads: settings.threads)
         sequences = Buffer(count: settings.candidates * settings.horizon * objective.actionSize)
         nominal = NominalSequence(horizon: settings.horizon, objective: objective)

@@ -65,7 +65,7 @@ public struct PlannerConfiguration: Equatable {
     public var json: JSONValue {
         var members: [String: JSONValue] = [
             "planner": .string(kind.rawValue), "candidates": .int(candidates), "horizon": .int(horizon),
-            "discount": .float(discount),
+            "discount": .float(discount)
         ]
         switch kind {
         case .rs: break

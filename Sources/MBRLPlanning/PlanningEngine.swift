@@ -64,7 +64,8 @@ extension PropagationSettings {
     /// Gaussian, or its mean for deterministic members and the expectation.
     public init(_ request: PropagationRequest, deterministic: Bool) {
         let kind = request.propagation ?? .tsInf
-        self.init(propagation: kind, particles: request.particles ?? (kind == .expectation ? 1 : 20),
-                  prediction: request.prediction ?? (deterministic || kind == .expectation ? .mean : .sample))
+        self.init(
+            propagation: kind, particles: request.particles ?? (kind == .expectation ? 1 : 20),
+            prediction: request.prediction ?? (deterministic || kind == .expectation ? .mean : .sample))
     }
 }

@@ -10,8 +10,10 @@ public protocol PlanningModel: LearnedModel {
     /// used is in the engine's `config` whenever bf16 was asked for, and in its `precision` with the
     /// reason for a fallback), and the bytes planning allocates.
     /// Throws `PlanningEngine.Failure` when the request does not fit this model.
-    func planningEngine(for planner: PlannerConfiguration, propagation: PropagationRequest,
-                        precision: PlanningPrecision) throws -> PlanningEngine
+    func planningEngine(
+        for planner: PlannerConfiguration, propagation: PropagationRequest,
+        precision: PlanningPrecision
+    ) throws -> PlanningEngine
 }
 
 extension PlanningModel {

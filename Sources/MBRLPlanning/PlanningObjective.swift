@@ -9,12 +9,16 @@ import MBRLEnvironments
 /// change of the x position their forward reward is made of, which no observation holds.
 public struct PlanningObjective {
     /// Rewards of `count` (observation, action, next observation) rows (see `Environment.rewards`).
-    public typealias RewardFunction = (_ observations: UnsafePointer<Float>, _ actions: UnsafePointer<Float>,
-                                       _ nextObservations: UnsafePointer<Float>, _ count: Int,
-                                       _ rewards: UnsafeMutablePointer<Float>) -> Void
+    public typealias RewardFunction = (
+        _ observations: UnsafePointer<Float>, _ actions: UnsafePointer<Float>,
+        _ nextObservations: UnsafePointer<Float>, _ count: Int,
+        _ rewards: UnsafeMutablePointer<Float>
+    ) -> Void
     /// Terminal flags of `count` next observations (see `Environment.isTerminal`).
-    public typealias TerminationFunction = (_ nextObservations: UnsafePointer<Float>, _ count: Int,
-                                            _ terminal: UnsafeMutablePointer<Bool>) -> Void
+    public typealias TerminationFunction = (
+        _ nextObservations: UnsafePointer<Float>, _ count: Int,
+        _ terminal: UnsafeMutablePointer<Bool>
+    ) -> Void
 
     public var observationSize: Int
     public var actionSize: Int
@@ -27,17 +31,21 @@ public struct PlanningObjective {
     public var isTerminal: TerminationFunction?
     /// Rewards of `count` rows that also read `auxiliary` (count × `auxiliarySize`, the model's
     /// auxiliary predictions for the step, e.g. Δx).
-    public typealias AuxiliaryRewardFunction = (_ observations: UnsafePointer<Float>, _ actions: UnsafePointer<Float>,
+    public typealias AuxiliaryRewardFunction = (
+        _ observations: UnsafePointer<Float>, _ actions: UnsafePointer<Float>,
         _ nextObservations: UnsafePointer<Float>, _ auxiliary: UnsafePointer<Float>,
-                                                _ count: Int, _ rewards: UnsafeMutablePointer<Float>) -> Void
+        _ count: Int, _ rewards: UnsafeMutablePointer<Float>
+    ) -> Void
     /// Auxiliary values per row that `auxiliaryRewards` reads; 0 when the rewards read none.
     public private(set) var auxiliarySize = 0
     /// The reward that reads the auxiliary values, used instead of `rewards` when `auxiliarySize` > 0.
     public private(set) var auxiliaryRewards: AuxiliaryRewardFunction?
 
-    public init(observationSize: Int, actionSize: Int, actionLow: [Float], actionHigh: [Float],
-                rewardReadsNextObservation: Bool = true, rewards: @escaping RewardFunction,
-                isTerminal: TerminationFunction? = nil) {
+    public init(
+        observationSize: Int, actionSize: Int, actionLow: [Float], actionHigh: [Float],
+        rewardReadsNextObservation: Bool = true, rewards: @escaping RewardFunction,
+        isTerminal: TerminationFunction? = nil
+    ) {
         precondition(actionLow.count == actionSize && actionHigh.count == actionSize)
         self.observationSize = observationSize
         self.actionSize = actionSize
@@ -51,8 +59,9 @@ public struct PlanningObjective {
     /// The objective of an environment: its batched reward and termination functions and action
     /// bounds. An environment that never terminates (`canTerminate` false) skips the termination check.
     public init(environment env: any Environment) {
-        self.init(observationSize: env.observationSize, actionSize: env.actionSize, actionLow: env.actionLow,
-                  actionHigh: env.actionHigh, rewardReadsNextObservation: env.rewardReadsNextObservation,
+        self.init(
+            observationSize: env.observationSize, actionSize: env.actionSize, actionLow: env.actionLow,
+            actionHigh: env.actionHigh, rewardReadsNextObservation: env.rewardReadsNextObservation,
             rewards: { o, a, next, n, r in
                 env.rewards(observations: o, actions: a, nextObservations: next, count: n, into: r)
             },

@@ -17,7 +17,8 @@ public final class RandomShootingPlanner: Planner {
     public init(dynamics: BatchDynamics, objective: PlanningObjective, configuration settings: PlannerConfiguration) {
         common = settings
         self.objective = objective
-        evaluator = TrajectoryEvaluator(dynamics: dynamics, objective: objective, capacity: settings.candidates,
+        evaluator = TrajectoryEvaluator(
+            dynamics: dynamics, objective: objective, capacity: settings.candidates,
             horizon: settings.horizon, discount: settings.discount, threads: settings.threads)
         sequences = Buffer(count: settings.candidates * settings.horizon * objective.actionSize)
         low = objective.actionLow

@@ -56,8 +56,10 @@ public final class TrajectoryEvaluator {
     ///   - capacity: the most candidates one call scores.
     ///   - discount: γ of the rewards along the horizon.
     ///   - threads: workers to split the candidates across (1 or more).
-    public init(dynamics: BatchDynamics, objective: PlanningObjective, capacity: Int, horizon: Int, discount: Float = 1,
-                threads: Int = 1) {
+    public init(
+        dynamics: BatchDynamics, objective: PlanningObjective, capacity: Int, horizon: Int, discount: Float = 1,
+        threads: Int = 1
+    ) {
         precondition(capacity > 0 && horizon > 0 && threads > 0 && discount > 0 && discount <= 1)
         self.objective = objective
         self.discount = discount
@@ -68,11 +70,14 @@ public final class TrajectoryEvaluator {
         let chunk = (capacity + threads - 1) / threads
         let particles = dynamics.particles
         self.particles = particles
-        precondition(dynamics.capacity >= chunk * particles, "the dynamics hold \(dynamics.capacity) rows, a worker "
-            + "needs \(chunk * particles)")
-        precondition(objective.auxiliarySize == 0 || objective.auxiliarySize == dynamics.auxiliarySize,
-                     "the objective reads \(objective.auxiliarySize) auxiliary values per row, the dynamics "
-                         + "predict \(dynamics.auxiliarySize)")
+        precondition(
+            dynamics.capacity >= chunk * particles,
+            "the dynamics hold \(dynamics.capacity) rows, a worker "
+                + "needs \(chunk * particles)")
+        precondition(
+            objective.auxiliarySize == 0 || objective.auxiliarySize == dynamics.auxiliarySize,
+            "the objective reads \(objective.auxiliarySize) auxiliary values per row, the dynamics "
+                + "predict \(dynamics.auxiliarySize)")
         workers = (0..<threads).map { t in
             Worker(dynamics: t == 0 ? dynamics : dynamics.copy(), rows: chunk * particles, objective: objective)
         }

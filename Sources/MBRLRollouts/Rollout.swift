@@ -40,12 +40,15 @@ public struct Rollout {
             switch self {
             case .nonFiniteStart(let e): return "the start of episode \(e + 1) gives a non-finite observation"
             case .nonFiniteAction(let e, let s): return "no finite action in episode \(e + 1), step \(s)"
-            case .nonFiniteStep(let e, let s): return "episode \(e + 1) reaches a non-finite observation or reward "
-                + "at step \(s)"
-            case .simulatorWarning(let e, 0, let message): return "the start of episode \(e + 1) makes the "
-                + "simulator warn: \(message)"
-            case .simulatorWarning(let e, let s, let message): return "episode \(e + 1), step \(s): the simulator "
-                + "warns: \(message)"
+            case .nonFiniteStep(let e, let s):
+                return "episode \(e + 1) reaches a non-finite observation or reward "
+                    + "at step \(s)"
+            case .simulatorWarning(let e, 0, let message):
+                return "the start of episode \(e + 1) makes the "
+                    + "simulator warn: \(message)"
+            case .simulatorWarning(let e, let s, let message):
+                return "episode \(e + 1), step \(s): the simulator "
+                    + "warns: \(message)"
             }
         }
     }
@@ -70,8 +73,9 @@ public struct Rollout {
     public func run<P: Policy>(_ policy: inout P, in environment: inout any Environment) throws -> Transitions {
         // MuJoCo tasks also record the simulator state at each row's observation (infos/qpos, infos/qvel).
         let (qposSize, qvelSize) = environment.simulatorStateSizes
-        var data = Transitions(observationSize: environment.observationSize, actionSize: environment.actionSize,
-                               env: environment.id, policy: policy.name, qposSize: qposSize, qvelSize: qvelSize)
+        var data = Transitions(
+            observationSize: environment.observationSize, actionSize: environment.actionSize,
+            env: environment.id, policy: policy.name, qposSize: qposSize, qvelSize: qvelSize)
         var seeds = RandomGenerator(seed: seed, stream: RandomStreams.episodeSeeds)
         let limit = environment.episodeLimit
         for episode in 0..<episodes {
@@ -107,14 +111,16 @@ public struct Rollout {
                 progress.episodeReturn += result.reward
                 progress.seconds = Date().timeIntervalSince(started)
                 let cutOff = (result.truncated || progress.steps == limit) && !result.terminated
-                data.append(observation: observation, state: state, action: action, reward: result.reward,
-                            nextObservation: result.observation, terminal: result.terminated, timeout: cutOff)
+                data.append(
+                    observation: observation, state: state, action: action, reward: result.reward,
+                    nextObservation: result.observation, terminal: result.terminated, timeout: cutOff)
                 observation = result.observation
                 onStep?(progress)
                 if result.terminated || cutOff { break }
             }
-            data.endEpisode(return: progress.episodeReturn, length: progress.steps,
-                            seed: initialStates == nil ? episodeSeed : UInt64(episode))
+            data.endEpisode(
+                return: progress.episodeReturn, length: progress.steps,
+                seed: initialStates == nil ? episodeSeed : UInt64(episode))
             try onEpisodeEnd?(progress)
         }
         return data

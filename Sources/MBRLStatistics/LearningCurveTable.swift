@@ -27,8 +27,10 @@ public struct LearningCurveTable {
                 seed: base.hasPrefix("seed-") ? String(base.dropFirst(5)) : base,
                 curve: try LearningCurve(folder: folder))
             guard !run.curve.points.isEmpty else {
-                throw HDF5Error(path: folder + "/random.h5", "no such file, and no rollouts-1.h5: the run has collected "
-                    + "nothing yet")
+                throw HDF5Error(
+                    path: folder + "/random.h5",
+                    "no such file, and no rollouts-1.h5: the run has collected "
+                        + "nothing yet")
             }
             var name = String(parent.dropFirst(root.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
             if name.isEmpty { name = URL(fileURLWithPath: parent).lastPathComponent }
@@ -53,16 +55,17 @@ public struct LearningCurveTable {
                 "",
                 "| iteration | environment steps | seeds | mean across seeds | std across seeds | "
                     + runs.map { "seed \($0.seed)" }.joined(separator: " | ") + " |",
-                "|---|---|---|---|---|" + String(repeating: "---|", count: runs.count),
+                "|---|---|---|---|---|" + String(repeating: "---|", count: runs.count)
             ]
             for iteration in iterations {
                 let points = runs.map { run in run.curve.points.first { $0.iteration == iteration } }
                 let reached = points.compactMap { $0 }
                 let across = ReturnStatistics(reached.map(\.meanReturn))
                 let steps = Set(reached.map(\.steps)).sorted().map(String.init).joined(separator: "/")
-                lines.append("| \(iteration) | \(steps) | \(reached.count) | **\(one(across.mean))** "
-                    + "| \(one(across.std)) | "
-                             + points.map { $0.map { one($0.meanReturn) } ?? "" }.joined(separator: " | ") + " |")
+                lines.append(
+                    "| \(iteration) | \(steps) | \(reached.count) | **\(one(across.mean))** "
+                        + "| \(one(across.std)) | "
+                        + points.map { $0.map { one($0.meanReturn) } ?? "" }.joined(separator: " | ") + " |")
             }
             blocks.append(lines.joined(separator: "\n"))
         }

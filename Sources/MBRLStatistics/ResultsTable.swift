@@ -62,7 +62,7 @@ public struct ResultsTable {
         var lines = [
             "| runs | seeds | test return: mean across seeds | std across seeds | range | each seed (seed: return) "
                 + "| test episodes per seed | training steps | wall time per run (CPU time) |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|---|"
         ]
         func one(_ x: Double) -> String { String(format: "%.1f", x) }
         for row in rows {
@@ -73,12 +73,14 @@ public struct ResultsTable {
             let steps = Set(row.runs.map(\.trainingSteps)).sorted().map(String.init).joined(separator: "/")
             let walls = row.runs.compactMap(\.wallSeconds), cpus = row.runs.compactMap(\.cpuSeconds)
             let wallMean = walls.reduce(0, +) / Double(walls.count), cpuMean = cpus.reduce(0, +) / Double(cpus.count)
-            let wall = walls.count == row.runs.count && cpus.count == row.runs.count
+            let wall =
+                walls.count == row.runs.count && cpus.count == row.runs.count
                 ? "\(Self.duration(wallMean)) (CPU \(Self.duration(cpuMean)))"
                 : "not recorded"
-            lines.append("| `\(row.name)` | \(row.runs.count) | **\(one(statistics.mean))** | \(one(statistics.std)) | "
-                         + "\(one(statistics.min)) to \(one(statistics.max)) | \(seeds) | \(episodes) | \(steps) "
-                             + "| \(wall) |")
+            lines.append(
+                "| `\(row.name)` | \(row.runs.count) | **\(one(statistics.mean))** | \(one(statistics.std)) | "
+                    + "\(one(statistics.min)) to \(one(statistics.max)) | \(seeds) | \(episodes) | \(steps) "
+                    + "| \(wall) |")
         }
         return lines.joined(separator: "\n")
     }

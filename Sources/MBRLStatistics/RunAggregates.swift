@@ -46,7 +46,8 @@ public struct PerformanceProfile {
     public var intervals: [ClosedRange<Double>]
 
     /// The profile of `scores` at `thresholds` (rliable's default of 2,000 replications).
-    public init(scores: ScoreMatrix, thresholds: [Double],
+    public init(
+        scores: ScoreMatrix, thresholds: [Double],
         bootstrap: StratifiedBootstrap = StratifiedBootstrap(replications: StratifiedBootstrap.profileReplications)
     ) {
         self.thresholds = thresholds

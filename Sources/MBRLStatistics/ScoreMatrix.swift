@@ -28,8 +28,10 @@ public struct ScoreMatrix: Equatable {
 
     /// `runs × tasks` scores, run by run.
     public init(runs: Int, tasks: Int, values: [Double]) {
-        precondition(runs >= 1 && tasks >= 1 && values.count == runs * tasks, "\(values.count) scores for \(runs) "
-            + "× \(tasks)")
+        precondition(
+            runs >= 1 && tasks >= 1 && values.count == runs * tasks,
+            "\(values.count) scores for \(runs) "
+                + "× \(tasks)")
         self.runs = runs
         self.tasks = tasks
         self.values = values

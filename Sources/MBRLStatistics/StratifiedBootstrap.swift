@@ -1,6 +1,5 @@
 import MBRLCore
 
-
 /// Percentile confidence intervals by the stratified bootstrap, as rliable's
 /// `get_interval_estimates(..., method='percentile', task_bootstrap=False)` computes them.
 ///
@@ -26,8 +25,10 @@ public struct StratifiedBootstrap {
     public var confidence: Double
     public var seed: UInt64
 
-    public init(replications: Int = StratifiedBootstrap.aggregateReplications, confidence: Double = 0.95,
-                seed: UInt64 = StratifiedBootstrap.defaultSeed) {
+    public init(
+        replications: Int = StratifiedBootstrap.aggregateReplications, confidence: Double = 0.95,
+        seed: UInt64 = StratifiedBootstrap.defaultSeed
+    ) {
         precondition(replications >= 1 && confidence > 0 && confidence < 1)
         self.replications = replications
         self.confidence = confidence
@@ -46,7 +47,8 @@ public struct StratifiedBootstrap {
     /// The intervals from the run indices `draw` writes for each replication (`runs × tasks` of
     /// them, run by run, each in `0..<runs`): the seeded draws above, or recorded ones (a test feeds
     /// the indices rliable drew, so both compute on the same resamples).
-    public static func intervals(_ scores: ScoreMatrix, replications: Int, confidence: Double,
+    public static func intervals(
+        _ scores: ScoreMatrix, replications: Int, confidence: Double,
         statistic: (ScoreMatrix) -> [Double], draw: (inout [Int]) -> Void
     ) -> [ClosedRange<Double>] {
         var indices = [Int](repeating: 0, count: scores.runs * scores.tasks)

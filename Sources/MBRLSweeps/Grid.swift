@@ -31,8 +31,9 @@ public struct Grid: Equatable, Sendable {
         }
         for axis in axes {
             if let variables, !variables.contains(axis.variable) {
-                throw SweepGridError(description: "GRID varies \(axis.variable), which is not a preset variable "
-                    + "(pipelines/)")
+                throw SweepGridError(
+                    description: "GRID varies \(axis.variable), which is not a preset variable "
+                        + "(pipelines/)")
             }
             if fixed.contains(axis.variable) {
                 throw SweepGridError(description: "\(axis.variable) is both in GRID and set on the command line")

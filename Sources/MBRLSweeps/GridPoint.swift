@@ -39,25 +39,29 @@ public struct GridPoint: Equatable, Sendable {
     /// sets). Throws one line saying what is wrong and what to write instead.
     public init(name: String, variables: Set<String>? = nil, fixed: Set<String> = []) throws {
         guard Self.parts(of: name) != nil else {
-            throw SweepGridError(description: "POINT '\(name)' is not a grid point's name: VAR-value joined by +, "
-                + "e.g. POINT=HORIZON-20+LR-3e-4")
+            throw SweepGridError(
+                description: "POINT '\(name)' is not a grid point's name: VAR-value joined by +, "
+                    + "e.g. POINT=HORIZON-20+LR-3e-4")
         }
         guard let parsed = Self.settings(ofName: name) else {
             throw SweepGridError(description: "POINT '\(name)' sets a variable twice")
         }
         self.init(settings: parsed)
         guard settings == parsed else {
-            throw SweepGridError(description: "POINT '\(name)' lists its settings out of order: write "
-                + "POINT=\(self.name)")
+            throw SweepGridError(
+                description: "POINT '\(name)' lists its settings out of order: write "
+                    + "POINT=\(self.name)")
         }
         for setting in settings {
             if let variables, !variables.contains(setting.variable) {
-                throw SweepGridError(description: "POINT sets \(setting.variable), which is not a preset variable "
-                    + "(pipelines/)")
+                throw SweepGridError(
+                    description: "POINT sets \(setting.variable), which is not a preset variable "
+                        + "(pipelines/)")
             }
             if fixed.contains(setting.variable) {
-                throw SweepGridError(description: "\(setting.variable) is set both by POINT=\(name) and on the "
-                    + "command line")
+                throw SweepGridError(
+                    description: "\(setting.variable) is set both by POINT=\(name) and on the "
+                        + "command line")
             }
         }
     }
@@ -85,10 +89,11 @@ public struct GridPoint: Equatable, Sendable {
 
     /// Whether `text` is a grid value: one or more letters, digits, `.`, `_` and `-`.
     public static func isValue(_ text: String) -> Bool {
-        !text.isEmpty && text.utf8.allSatisfy { byte in
+        !text.isEmpty
+            && text.utf8.allSatisfy { byte in
                 (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
                     || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "._-".utf8.contains(byte)
-        }
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "._-".utf8.contains(byte)
+            }
     }
 }

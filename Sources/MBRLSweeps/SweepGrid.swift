@@ -37,8 +37,9 @@ public struct SweepGrid {
             let url = URL(fileURLWithPath: folder).standardized
             let name = url.deletingLastPathComponent().lastPathComponent
             guard url.lastPathComponent.hasPrefix("seed-"), let settings = Self.settings(ofPoint: name) else {
-                throw SweepGridError(description: "\(folder): not a grid point's run folder <point>/seed-<n>, where "
-                    + "<point> is VAR-value joined by + (e.g. HORIZON-20+LR-3e-4/seed-0)")
+                throw SweepGridError(
+                    description: "\(folder): not a grid point's run folder <point>/seed-<n>, where "
+                        + "<point> is VAR-value joined by + (e.g. HORIZON-20+LR-3e-4/seed-0)")
             }
             if let i = points.firstIndex(where: { $0.name == name }) {
                 points[i].folders.append(folder)

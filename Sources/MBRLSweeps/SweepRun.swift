@@ -22,8 +22,9 @@ public struct SweepRun: Equatable, Sendable {
     public static func runs(grid: Grid, seeds: [String]) throws -> [SweepRun] {
         guard !seeds.isEmpty else { throw SweepGridError(description: "SEEDS is empty") }
         for seed in seeds where !isSeed(seed) {
-            throw SweepGridError(description: "SEEDS must be whole numbers from 0 to 999999999999 without leading "
-                + "zeros, got '\(seed)'")
+            throw SweepGridError(
+                description: "SEEDS must be whole numbers from 0 to 999999999999 without leading "
+                    + "zeros, got '\(seed)'")
         }
         if Set(seeds).count != seeds.count {
             throw SweepGridError(description: "SEEDS lists a seed twice: '\(seeds.joined(separator: " "))'")

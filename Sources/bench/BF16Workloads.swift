@@ -33,15 +33,19 @@ struct BF16Workloads {
         let (m, n, k) = (task.candidates, task.hidden, task.hidden)
         let bf16 = Self.bf16GFLOPS(m: m, n: n, k: k, repetitions: repetitions * 10)
         let sgemm = Workloads.sgemmGFLOPS(m: m, n: n, k: k, threads: 1, repetitions: repetitions * 10)
-        report("GEMM \(m)×\(k) · \(k)×\(n), 1 thread", String(format: "bf16 (AMX) %.1f GFLOP/s, fp32 SGEMM %.1f "
-            + "GFLOP/s (%.1f×)", bf16, sgemm, bf16 / sgemm))
+        report(
+            "GEMM \(m)×\(k) · \(k)×\(n), 1 thread",
+            String(
+                format: "bf16 (AMX) %.1f GFLOP/s, fp32 SGEMM %.1f "
+                    + "GFLOP/s (%.1f×)", bf16, sgemm, bf16 / sgemm))
         var json: [String: JSONValue] = [
             "bf16_gemm_gflops_1t": .double(rounded(bf16)), "sgemm_gflops_1t_planner_shape": .double(rounded(sgemm))
         ]
         for (threads, key) in [(1, "1t"), (cores, "mt")] {
             let (fp32, seconds) = alternatingPlanSeconds(threads: threads, repetitions: repetitions)
-            report("  plan step (rs, K \(task.candidates), H \(task.horizon)), bf16, \(threads) "
-                + "thread\(threads == 1 ? "" : "s")",
+            report(
+                "  plan step (rs, K \(task.candidates), H \(task.horizon)), bf16, \(threads) "
+                    + "thread\(threads == 1 ? "" : "s")",
                 String(format: "%.3f ms (fp32 %.3f ms alternately, %.2f×)", seconds * 1e3, fp32 * 1e3, fp32 / seconds))
             json["\(task.name)_plan_ms_\(key)_bf16"] = .double(rounded(seconds * 1e3, 4))
             json["\(task.name)_plan_bf16_speedup_\(key)"] = .double(rounded(fp32 / seconds))
@@ -101,16 +105,27 @@ extension BF16Workloads {
     /// their first actions are compared. Prints the fraction of steps that differ and the mean
     /// absolute difference of the actions; returns them as bf16_first_action_differs_fraction and
     /// bf16_first_action_mean_abs_difference.
-    static func agreement(modelPath: String, startsPath: String, steps: Int, seed: UInt64,
-                          report: (String, String) -> Void) throws -> [String: JSONValue] {
+    static func agreement(
+        modelPath: String, startsPath: String, steps: Int, seed: UInt64,
+        report: (String, String) -> Void
+    ) throws -> [String: JSONValue] {
         let single: (DynamicsModel) -> DynamicsModel? = { $0 }
         let (read, envID) = try ModelFile.read(fromFile: modelPath, single: single, ensemble: { _ in nil })
-        guard let model = read else { throw StageError("\(modelPath): bf16 planning is for a "
-            + "single network; this is an ensemble") }
-        guard let name = EnvironmentName(id: envID) else { throw StageError("\(modelPath): unknown environment "
-            + "'\(envID)'") }
-        guard BF16Matrix.isAvailable else { throw StageError("bf16 is unavailable on this CPU (it needs Intel "
-            + "AMX-BF16)") }
+        guard let model = read else {
+            throw StageError(
+                "\(modelPath): bf16 planning is for a "
+                    + "single network; this is an ensemble")
+        }
+        guard let name = EnvironmentName(id: envID) else {
+            throw StageError(
+                "\(modelPath): unknown environment "
+                    + "'\(envID)'")
+        }
+        guard BF16Matrix.isAvailable else {
+            throw StageError(
+                "bf16 is unavailable on this CPU (it needs Intel "
+                    + "AMX-BF16)")
+        }
         var env = name.make()
         let starts = try InitialStates.read(from: startsPath, stateSize: env.stateSize, needed: 1)
         var config = PlannerConfiguration(kind: .rs)
@@ -141,8 +156,9 @@ extension BF16Workloads {
             }
         }
         let fraction = Double(differing) / Double(total), meanDifference = absoluteDifference / Double(total)
-        report("bf16 vs fp32 first action (rs, K 1000, H 20), \(total) steps from \(starts.count) starts",
-               String(format: "differs at %.1f%% of steps, mean |Δa| %.4f", 100 * fraction, meanDifference))
+        report(
+            "bf16 vs fp32 first action (rs, K 1000, H 20), \(total) steps from \(starts.count) starts",
+            String(format: "differs at %.1f%% of steps, mean |Δa| %.4f", 100 * fraction, meanDifference))
         return [
             "bf16_first_action_differs_fraction": .double(fraction),
             "bf16_first_action_mean_abs_difference": .double(meanDifference)

@@ -150,7 +150,7 @@ extension Bench {
         for m in measured {
             let name = m.task.name
             let plans: [(threads: Int, ours: Double, key: String)] = [
-                (1, m.planOneThread, "1t"), (cores, m.planThreads, "mt"),
+                (1, m.planOneThread, "1t"), (cores, m.planThreads, "mt")
             ]
             for p in plans {
                 switch torch.measure("plan", task: name, threads: p.threads, repetitions: runs, key: "plan_ms") {

@@ -35,8 +35,10 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Threads for the multi-core figures (default: all cores).", valueName: "n"))
     var threads: Int?
 
-    @Option(help: ArgumentHelp("A Python with torch, to run the PyTorch reference on the same workloads "
-        + "(default: none).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "A Python with torch, to run the PyTorch reference on the same workloads "
+                + "(default: none).", valueName: "path"))
     var torchPython: String?
 
     @Option(help: ArgumentHelp("The PyTorch reference script.", valueName: "path"))
@@ -48,12 +50,16 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the JSON line to this file.", valueName: "path"))
     var jsonOut: String?
 
-    @Option(help: ArgumentHelp("Measure nothing: print the Markdown table of an earlier run's JSON file "
-        + "(--json-out).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Measure nothing: print the Markdown table of an earlier run's JSON file "
+                + "(--json-out).", valueName: "path"))
     var table: String?
 
-    @Option(help: ArgumentHelp("Measure only how often the bf16 planner's first action differs from fp32's on this "
-        + "single-network model (needs --initial-states; BF16Workloads.agreement).", valueName: "model"))
+    @Option(
+        help: ArgumentHelp(
+            "Measure only how often the bf16 planner's first action differs from fp32's on this "
+                + "single-network model (needs --initial-states; BF16Workloads.agreement).", valueName: "model"))
     var bf16Agreement: String?
 
     @Option(
@@ -70,8 +76,11 @@ struct Bench: ParsableCommand {
         }
         guard repetitions >= 3 else { throw ValidationError("--repetitions must be at least 3, got \(repetitions)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-        if bf16Agreement != nil, initialStates == nil { throw ValidationError("--bf16-agreement needs "
-            + "--initial-states") }
+        if bf16Agreement != nil, initialStates == nil {
+            throw ValidationError(
+                "--bf16-agreement needs "
+                    + "--initial-states")
+        }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
         if let torchPython, !FileManager.default.isExecutableFile(atPath: torchPython) {
             throw ValidationError("--torch-python '\(torchPython)' is not an executable file")

@@ -23,8 +23,9 @@ final class BenchResults {
     /// Returns the JSON line.
     func printTable(threads: Int) -> String {
         let width = rows.map(\.label.count).max() ?? 0
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(BLAS.version) "
-            + "(\(OpenBLASKernel.name) kernel), HDF5 \(HDF5Library.version)")
+        print(
+            "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(BLAS.version) "
+                + "(\(OpenBLASKernel.name) kernel), HDF5 \(HDF5Library.version)")
         for (label, value) in rows { print(label.padding(toLength: width + 2, withPad: " ", startingAt: 0) + value) }
         json["openblas_kernel"] = .string(OpenBLASKernel.name)
         json["threads_mt"] = .int(threads)

@@ -75,9 +75,11 @@ struct BenchTable {
         let cheetahPlan = "HalfCheetah MPC step (rs, K 1000, H 20, 23-200-200-18 + BN)"
         let icem = "HalfCheetah iCEM step (300 × H 30 × 3 iterations)"
         return [
-            Row("\(pendulumPlan), 1 thread", .milliseconds("pendulum_plan_ms_1t"), torch: "torch_pendulum_plan_ms_1t",
+            Row(
+                "\(pendulumPlan), 1 thread", .milliseconds("pendulum_plan_ms_1t"), torch: "torch_pendulum_plan_ms_1t",
                 percent: "pendulum_plan_sgemm_percent_1t"),
-            Row("\(pendulumPlan), \(threads)", .milliseconds("pendulum_plan_ms_mt"), torch: "torch_pendulum_plan_ms_mt",
+            Row(
+                "\(pendulumPlan), \(threads)", .milliseconds("pendulum_plan_ms_mt"), torch: "torch_pendulum_plan_ms_mt",
                 percent: "pendulum_plan_sgemm_percent_mt", target: 80),
             Row(
                 "Pendulum training (minibatch 128, Adam), 1 thread",
@@ -101,7 +103,8 @@ struct BenchTable {
                 "\(cheetahPlan) in bf16 on AMX (`--precision bf16`), 1 thread",
                 .milliseconds("halfcheetah_plan_ms_1t_bf16"),
                 speedup: "halfcheetah_plan_bf16_speedup_1t"),
-            Row("\(cheetahPlan) in bf16 on AMX, \(threads)", .milliseconds("halfcheetah_plan_ms_mt_bf16"),
+            Row(
+                "\(cheetahPlan) in bf16 on AMX, \(threads)", .milliseconds("halfcheetah_plan_ms_mt_bf16"),
                 speedup: "halfcheetah_plan_bf16_speedup_mt"),
             Row("\(icem), 1 thread", .milliseconds("halfcheetah_icem_ms_1t")),
             Row("\(icem), \(threads)", .milliseconds("halfcheetah_icem_ms_mt")),
@@ -109,7 +112,8 @@ struct BenchTable {
                 "PETS ensemble training (5 × 4 × 200 SiLU, minibatch 256, NLL), 1 thread",
                 .samplesPerSecond("ensemble_train_samples_per_s_1t"),
                 torch: "torch_ensemble_train_samples_per_s_1t", percent: "ensemble_train_sgemm_percent_1t", target: 80),
-            Row("PETS TS-∞ evaluation (500 × 20 particles, H 30), \(threads)", .milliseconds("ensemble_plan_ms_mt"),
+            Row(
+                "PETS TS-∞ evaluation (500 × 20 particles, H 30), \(threads)", .milliseconds("ensemble_plan_ms_mt"),
                 torch: "torch_ensemble_plan_ms_mt", percent: "ensemble_plan_sgemm_fraction_mt", percentScale: 100,
                 target: 85)
         ]
@@ -123,10 +127,10 @@ struct BenchTable {
                 + format(number("sgemm_gflops_mt"), "%.1f") + " GFLOP/s on "
                 + (number("threads_mt").map { "\(Int($0)) threads" } ?? "all threads")
                 + ". Speed-up: PyTorch's time ÷ this project's (rates: ours ÷ PyTorch's); for bf16, fp32's step "
-                    + "÷ bf16's.",
+                + "÷ bf16's.",
             "",
             "| workload | this project | PyTorch | speed-up | share of SGEMM peak | target |",
-            "|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|"
         ]
         for row in rows {
             let ours: Double?, torch = number(row.torchKey)
@@ -148,11 +152,13 @@ struct BenchTable {
                 number(row.speedupKey).map { String(format: "%.2f× fp32's (timed alternately)", $0) }
                 ?? format(ratio, "%.2f×")
             let percent = number(row.percentKey).map { $0 * row.percentScale }
-            let target = row.target.map { goal in
-                "≥ \(Int(goal))%" + (percent.map { $0 >= goal ? " — met" : " — **not met**" } ?? "")
-            } ?? ""
-            lines.append("| \(row.label) | \(shown) | \(torchShown) | \(speedup) | \(format(percent, "%.0f%%")) "
-                + "| \(target) |")
+            let target =
+                row.target.map { goal in
+                    "≥ \(Int(goal))%" + (percent.map { $0 >= goal ? " — met" : " — **not met**" } ?? "")
+                } ?? ""
+            lines.append(
+                "| \(row.label) | \(shown) | \(torchShown) | \(speedup) | \(format(percent, "%.0f%%")) "
+                    + "| \(target) |")
         }
         return lines.joined(separator: "\n") + "\n"
     }

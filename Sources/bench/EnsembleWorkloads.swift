@@ -101,13 +101,16 @@ struct EnsembleWorkloads {
             json["torch_ensemble_train_samples_per_s_1t"] = torchTrain.map { .double($0) } ?? .null
             json["torch_ensemble_plan_ms_mt"] = torchPlan.map { .double($0) } ?? .null
         }
-        report("ensemble training (5 × batch 256, Adam, NLL), 1 thread", String(format: "%.0f samples/s", trainRate)
-               + (torchTrain.map { String(format: " (PyTorch %.0f: %.2f×)", $0, trainRate / $0) } ?? ""))
-        report("TS-∞ evaluation (500 × 20 particles, H \(Self.horizon)), \(cores) threads",
+        report(
+            "ensemble training (5 × batch 256, Adam, NLL), 1 thread",
+            String(format: "%.0f samples/s", trainRate)
+                + (torchTrain.map { String(format: " (PyTorch %.0f: %.2f×)", $0, trainRate / $0) } ?? ""))
+        report(
+            "TS-∞ evaluation (500 × 20 particles, H \(Self.horizon)), \(cores) threads",
             String(
                 format: "%.1f ms, network %.1f GFLOP/s (%.0f%% of SGEMM %d threads)", seconds * 1e3, rate,
                 100 * rate / sgemmMultiThread, cores)
-               + (torchPlan.map { String(format: " (PyTorch %.1f ms: %.2f×)", $0, $0 / (seconds * 1e3)) } ?? ""))
+                + (torchPlan.map { String(format: " (PyTorch %.1f ms: %.2f×)", $0, $0 / (seconds * 1e3)) } ?? ""))
         return json
     }
 }

@@ -37,8 +37,8 @@ struct TorchReference {
         }
         // The last line is one JSON object.
         guard let line = text.split(separator: "\n").last,
-              let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-              let value = (object[key] as? NSNumber)?.doubleValue
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            let value = (object[key] as? NSNumber)?.doubleValue
         else { return .failure(ReferenceError("\(script) \(workload): no '\(key)' in its JSON line")) }
         return .success(value)
     }

@@ -48,12 +48,16 @@ struct Collect: ParsableCommand {
             let destination = try AtomicOutput(target: output.out, inputs: [])
             let episodes = self.episodes.count, steps = env.episodeLimit
             var rollout = Rollout(episodes: episodes, seed: seed.seed)
-            try MemoryBudget.check(rollout.byteCount(in: env), for: "--episodes \(episodes) × \(steps) steps: the "
-                + "transitions")
+            try MemoryBudget.check(
+                rollout.byteCount(in: env),
+                for: "--episodes \(episodes) × \(steps) steps: the "
+                    + "transitions")
 
             let progress = ProgressReporter(stage: "collect")
             rollout.onEpisodeEnd = { episode in
-                progress.step(episode.episode + 1, of: episodes, String(
+                progress.step(
+                    episode.episode + 1, of: episodes,
+                    String(
                         format: "episode %d of %d: return %.1f, %d steps", episode.episode + 1, episodes,
                         episode.episodeReturn, episode.steps))
             }
@@ -79,7 +83,7 @@ struct Collect: ParsableCommand {
     func config(env: any Environment, policy: String) -> JSONValue {
         [
             "env": .string(env.id), "episodes": .int(episodes.count), "max_steps": .int(env.episodeLimit),
-            "policy": .string(policy), "seed": .int(Int(truncatingIfNeeded: seed.seed)),
+            "policy": .string(policy), "seed": .int(Int(truncatingIfNeeded: seed.seed))
         ]
     }
 }

@@ -23,8 +23,11 @@ struct Evaluate: ParsableCommand {
     @Option(help: ArgumentHelp("Held-out transitions to measure prediction error on.", valueName: "file"))
     var data: String
 
-    @Option(parsing: .upToNextOption, help: ArgumentHelp("Transitions files of controller rollouts (from `plan`) to "
-        + "summarize.", valueName: "file"))
+    @Option(
+        parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Transitions files of controller rollouts (from `plan`) to "
+                + "summarize.", valueName: "file"))
     var rollouts: [String] = []
 
     @Option(help: "Longest open-loop prediction, in steps.")
@@ -69,8 +72,10 @@ struct Evaluate: ParsableCommand {
                 try evaluation.write(
                     to: root, model: model, data: data, env: env, heldOut: heldOut, rollouts: summaries)
             }
-            print(EvaluationTable.render(model: model, data: data, heldOut: heldOut, evaluation: evaluation,
-                                         rollouts: summaries.map { ($0.path, ($0.transitions.policy, $0.returns)) }))
+            print(
+                EvaluationTable.render(
+                    model: model, data: data, heldOut: heldOut, evaluation: evaluation,
+                    rollouts: summaries.map { ($0.path, ($0.transitions.policy, $0.returns)) }))
         }
     }
 
@@ -85,22 +90,30 @@ struct Evaluate: ParsableCommand {
 
 /// The printed summary.
 enum EvaluationTable {
-    static func render(model: String, data: String, heldOut: Transitions, evaluation e: ModelEvaluation,
-                       rollouts: [(String, (String, ReturnStatistics))]) -> String {
-        var lines = ["model \(model) on \(data) (\(heldOut.count) transitions, \(heldOut.episodeRanges.count) "
-            + "episodes)"]
+    static func render(
+        model: String, data: String, heldOut: Transitions, evaluation e: ModelEvaluation,
+        rollouts: [(String, (String, ReturnStatistics))]
+    ) -> String {
+        var lines = [
+            "model \(model) on \(data) (\(heldOut.count) transitions, \(heldOut.episodeRanges.count) "
+                + "episodes)"
+        ]
         lines.append(
             String(format: "  one-step MSE      %.3g   (normalized %.3g)", e.oneStepMSE, e.oneStepMSENormalized))
         let ks =
             [1, 5, 10, 20, 30].filter { $0 <= e.kStepRMSE.count } + (e.kStepRMSE.count > 30 ? [e.kStepRMSE.count] : [])
         if let c = e.calibration {
-            lines.append(String(format: "  calibration (mixture)  within 1σ %.3f (Gaussian %.3f)   within 2σ %.3f "
-                + "(%.3f)   NLL %.3f nats",
+            lines.append(
+                String(
+                    format: "  calibration (mixture)  within 1σ %.3f (Gaussian %.3f)   within 2σ %.3f "
+                        + "(%.3f)   NLL %.3f nats",
                     c.within1Sigma, Calibration.gaussianWithin1Sigma, c.within2Sigma, Calibration.gaussianWithin2Sigma,
                     c.nll))
             if let m = c.member {
-                lines.append(String(format: "    each elite      within 1σ %.3f   within 2σ %.3f   NLL %.3f nats "
-                    + "(mean over the elites)", m.within1Sigma, m.within2Sigma, m.nll))
+                lines.append(
+                    String(
+                        format: "    each elite      within 1σ %.3f   within 2σ %.3f   NLL %.3f nats "
+                            + "(mean over the elites)", m.within1Sigma, m.within2Sigma, m.nll))
             }
         }
         lines.append(

@@ -18,15 +18,20 @@ struct Export: ParsableCommand {
             description. An existing folder is never replaced. See docs/minari.md.
             """)
 
-    @Option(parsing: .upToNextOption, help: ArgumentHelp("Transitions files (random data, rollouts, test episodes), "
-        + "in episode order.", valueName: "file"))
+    @Option(
+        parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Transitions files (random data, rollouts, test episodes), "
+                + "in episode order.", valueName: "file"))
     var data: [String]
 
     @Option(help: ArgumentHelp("Minari dataset id: name-v<n> or namespace/name-v<n>.", valueName: "id"))
     var id: String
 
-    @Option(help: ArgumentHelp("Local Minari datasets root (MINARI_DATASETS_PATH); the dataset goes to "
-        + "<root>/<id>.", valueName: "folder"))
+    @Option(
+        help: ArgumentHelp(
+            "Local Minari datasets root (MINARI_DATASETS_PATH); the dataset goes to "
+                + "<root>/<id>.", valueName: "folder"))
     var root: String
 
     @Option(help: ArgumentHelp("Minari's author field.", valueName: "name"))
@@ -54,8 +59,9 @@ struct Export: ParsableCommand {
                 description: description(of: sets), provenance: try provenance())
             let folder = (root as NSString).appendingPathComponent(id)
             try MinariDataset.export(all, info: info, to: folder)
-            ProgressReporter(stage: "export").milestone("wrote \(all.count) transitions "
-                + "in \(all.episodeRanges.count) episodes to \(folder)")
+            ProgressReporter(stage: "export").milestone(
+                "wrote \(all.count) transitions "
+                    + "in \(all.episodeRanges.count) episodes to \(folder)")
         }
     }
 
@@ -66,13 +72,15 @@ struct Export: ParsableCommand {
         for (path, t) in zip(data, sets).dropFirst() {
             let first = sets[0]
             guard t.env == first.env, t.observationSize == first.observationSize, t.actionSize == first.actionSize,
-                  t.qposSize == first.qposSize, t.qvelSize == first.qvelSize else {
+                t.qposSize == first.qposSize, t.qvelSize == first.qvelSize
+            else {
                 let states = t.hasSimulatorStates ? "with" : "without"
                 let firstStates = first.hasSimulatorStates ? "with" : "without"
-                throw StageError("\(path): holds \(t.env) data of "
-                    + "sizes \(t.observationSize)/\(t.actionSize) \(states) "
-                    + "simulator states, but \(data[0]) holds \(first.env) data of "
-                    + "sizes \(first.observationSize)/\(first.actionSize) \(firstStates)")
+                throw StageError(
+                    "\(path): holds \(t.env) data of "
+                        + "sizes \(t.observationSize)/\(t.actionSize) \(states) "
+                        + "simulator states, but \(data[0]) holds \(first.env) data of "
+                        + "sizes \(first.observationSize)/\(first.actionSize) \(firstStates)")
             }
         }
         return sets
@@ -94,7 +102,7 @@ struct Export: ParsableCommand {
             format: "minari", seed: 0, command: Stage.commandLine, config: .null, inputPaths: data)
         return [
             "command": .string(inputs.command), "inputs": .object(inputs.inputs.mapValues { .string($0) }),
-            "sources": .array(sources), "software": Provenance.software,
+            "sources": .array(sources), "software": Provenance.software
         ]
     }
 

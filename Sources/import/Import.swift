@@ -28,8 +28,10 @@ struct Import: ParsableCommand {
     )
     var dataset: String
 
-    @Option(help: ArgumentHelp("The environment, when the dataset's env_spec names none the project simulates (its "
-        + "spaces must fit).", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "The environment, when the dataset's env_spec names none the project simulates (its "
+                + "spaces must fit).", valueName: "name"))
     var env: EnvironmentName?
 
     @Option(help: "Episodes to write: all, train (those not held out) or heldout.")
@@ -73,8 +75,9 @@ struct Import: ParsableCommand {
                 try Stage.writeHDF5(to: destination) { root in
                     try data.write(to: root, provenance: provenance)
                 }
-                progress.milestone("wrote \(data.count) transitions in \(indices.count) of \(episodes) episodes "
-                    + "of \(dataset) to \(output.out)")
+                progress.milestone(
+                    "wrote \(data.count) transitions in \(indices.count) of \(episodes) episodes "
+                        + "of \(dataset) to \(output.out)")
             }
         }
     }
@@ -91,8 +94,9 @@ struct Import: ParsableCommand {
         case .train: indices = Array(Set(0..<episodes).subtracting(heldOut)).sorted()
         }
         guard !indices.isEmpty else {
-            throw StageError("\(dataset): no episodes to write: --select \(select.rawValue) of \(episodes) "
-                + "episodes with --heldout-fraction \(heldoutFraction)")
+            throw StageError(
+                "\(dataset): no episodes to write: --select \(select.rawValue) of \(episodes) "
+                    + "episodes with --heldout-fraction \(heldoutFraction)")
         }
         return indices
     }
@@ -107,7 +111,7 @@ struct Import: ParsableCommand {
             "algorithm_name": minari.metadata.algorithmName.map { .string($0) } ?? .null,
             "select": .string(select.rawValue), "heldout_fraction": .double(heldoutFraction),
             "episodes": .array(indices.map { .int($0) }), "initial_states": .bool(initialStates),
-            "seed": .int(Int(truncatingIfNeeded: seed.seed)),
+            "seed": .int(Int(truncatingIfNeeded: seed.seed))
         ]
     }
 
@@ -119,8 +123,9 @@ struct Import: ParsableCommand {
         to destination: AtomicOutput
     ) throws -> Int {
         guard let starts = data.episodeStartStates(in: name) else {
-            throw StageError("\(dataFile): its episodes' infos hold no qpos and qvel, "
-                + "so \(name.id)'s starting states are unknown")
+            throw StageError(
+                "\(dataFile): its episodes' infos hold no qpos and qvel, "
+                    + "so \(name.id)'s starting states are unknown")
         }
         let size = name.make().stateSize
         try Stage.writeHDF5(to: destination) { root in

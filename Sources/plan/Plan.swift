@@ -34,12 +34,16 @@ struct Plan: ParsableCommand {
     @Option(help: "Planner.")
     var planner: PlannerKind = .rs
 
-    @Option(help: ArgumentHelp("Candidate sequences per iteration; iCEM: in the first iteration (default: rs, "
-        + "mppi \(rs.candidates); cem \(cem.candidates); icem \(icem.candidates)).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Candidate sequences per iteration; iCEM: in the first iteration (default: rs, "
+                + "mppi \(rs.candidates); cem \(cem.candidates); icem \(icem.candidates)).", valueName: "n"))
     var candidates: Int?
 
-    @Option(help: ArgumentHelp("Planning horizon in steps (default: rs, mppi \(rs.horizon); cem, "
-        + "icem \(cem.horizon)).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Planning horizon in steps (default: rs, mppi \(rs.horizon); cem, "
+                + "icem \(cem.horizon)).", valueName: "n"))
     var horizon: Int?
 
     @Option(
@@ -47,32 +51,46 @@ struct Plan: ParsableCommand {
             "Discount γ of rewards along the horizon, in (0, 1] (default: \(rs.discount)).", valueName: "γ"))
     var discount: Float?
 
-    @Option(help: ArgumentHelp("Optimization iterations per step (default: cem \(cem.iterations), "
-        + "mppi \(rs.iterations), icem \(icem.iterations)).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Optimization iterations per step (default: cem \(cem.iterations), "
+                + "mppi \(rs.iterations), icem \(icem.iterations)).", valueName: "n"))
     var iterations: Int?
 
-    @Option(help: ArgumentHelp("CEM, iCEM: elite sequences per iteration; iCEM: at most half the candidates "
-        + "(default: cem \(cem.elites), icem \(icem.elites)).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "CEM, iCEM: elite sequences per iteration; iCEM: at most half the candidates "
+                + "(default: cem \(cem.elites), icem \(icem.elites)).", valueName: "n"))
     var elites: Int?
 
-    @Option(help: ArgumentHelp("CEM, iCEM: smoothing α of mean and variance (iCEM: standard deviation), new = α·old "
-        + "+ (1−α)·elites (default: \(cem.alpha)).", valueName: "α"))
+    @Option(
+        help: ArgumentHelp(
+            "CEM, iCEM: smoothing α of mean and variance (iCEM: standard deviation), new = α·old "
+                + "+ (1−α)·elites (default: \(cem.alpha)).", valueName: "α"))
     var alpha: Float?
 
-    @Option(help: ArgumentHelp("iCEM: exponent β of the colored noise, power spectrum 1/f^β along the horizon, in "
-        + "[0, 10]; 0 is white noise, larger is smoother (default: \(icem.beta)).", valueName: "β"))
+    @Option(
+        help: ArgumentHelp(
+            "iCEM: exponent β of the colored noise, power spectrum 1/f^β along the horizon, in "
+                + "[0, 10]; 0 is white noise, larger is smoother (default: \(icem.beta)).", valueName: "β"))
     var beta: Float?
 
-    @Option(help: ArgumentHelp("iCEM: population decay γ in [1, 100]; iteration i scores max(candidates·γ^−i, "
-        + "2·elites) samples (default: \(icem.populationDecay)).", valueName: "factor"))
+    @Option(
+        help: ArgumentHelp(
+            "iCEM: population decay γ in [1, 100]; iteration i scores max(candidates·γ^−i, "
+                + "2·elites) samples (default: \(icem.populationDecay)).", valueName: "factor"))
     var populationDecay: Float?
 
-    @Option(help: ArgumentHelp("iCEM: fraction ξ in [0, 1] of the elites kept for the next iteration and, shifted "
-        + "by one step, for the next control step (default: \(icem.keepFraction)).", valueName: "ξ"))
+    @Option(
+        help: ArgumentHelp(
+            "iCEM: fraction ξ in [0, 1] of the elites kept for the next iteration and, shifted "
+                + "by one step, for the next control step (default: \(icem.keepFraction)).", valueName: "ξ"))
     var keepFraction: Float?
 
-    @Option(help: ArgumentHelp("iCEM: the standard deviation each control step starts from, as a fraction of half "
-        + "the action bounds' width, in (0, 10] (default: \(icem.initialStd)).", valueName: "σ"))
+    @Option(
+        help: ArgumentHelp(
+            "iCEM: the standard deviation each control step starts from, as a fraction of half "
+                + "the action bounds' width, in (0, 10] (default: \(icem.initialStd)).", valueName: "σ"))
     var initialStd: Float?
 
     @Option(
@@ -85,26 +103,37 @@ struct Plan: ParsableCommand {
             "MPPI: standard deviation of the action perturbations (default: \(rs.noise)).", valueName: "σ"))
     var noise: Float?
 
-    @Option(help: ArgumentHelp("Ensembles: ts-inf (particles fixed to members), ts-1 (resampled every step) or "
-        + "expectation (the mean of the members' means) (default: ts-inf).", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "Ensembles: ts-inf (particles fixed to members), ts-1 (resampled every step) or "
+                + "expectation (the mean of the members' means) (default: ts-inf).", valueName: "name"))
     var propagation: Propagation?
 
-    @Option(help: ArgumentHelp("Ensembles: particles per candidate, a multiple of the elite members; a candidate's "
-        + "return is the mean over its particles (default: 20; expectation 1).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Ensembles: particles per candidate, a multiple of the elite members; a candidate's "
+                + "return is the mean over its particles (default: 20; expectation 1).", valueName: "n"))
     var particles: Int?
 
-    @Option(help: ArgumentHelp("Ensembles: each particle's next state is a draw from its member's Gaussian (sample) "
-        + "or its mean (mean) (default: sample for Gaussian members).", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "Ensembles: each particle's next state is a draw from its member's Gaussian (sample) "
+                + "or its mean (mean) (default: sample for Gaussian members).", valueName: "name"))
     var prediction: ParticlePrediction?
 
-    @Option(help: ArgumentHelp("MuJoCo models that predict Δx: the task's reward on the predicted Δx (exact), or "
-        + "the mean of the root's x velocities before and after the step in place of Δx/dt (approximate, what models "
-        + "without Δx get) (default: exact).", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "MuJoCo models that predict Δx: the task's reward on the predicted Δx (exact), or "
+                + "the mean of the root's x velocities before and after the step in place of Δx/dt (approximate, what models "
+                + "without Δx get) (default: exact).", valueName: "name"))
     var reward: PlanningReward?
 
-    @Option(help: ArgumentHelp("Single networks: the products between hidden layers in fp32, or in bf16 on Intel "
-        + "AMX (faster; predictions to bf16's precision; docs/PERFORMANCE.md, \"Reduced precision\"). Without "
-        + "AMX-BF16, plan says so and uses fp32. Recorded in the config when bf16 is asked for.", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "Single networks: the products between hidden layers in fp32, or in bf16 on Intel "
+                + "AMX (faster; predictions to bf16's precision; docs/PERFORMANCE.md, \"Reduced precision\"). Without "
+                + "AMX-BF16, plan says so and uses fp32. Recorded in the config when bf16 is asked for.",
+            valueName: "name"))
     var precision: PlanningPrecision = .fp32
 
     /// `plan` runs 5 episodes unless told otherwise.
@@ -115,12 +144,16 @@ struct Plan: ParsableCommand {
 
     @OptionGroup var seed: SeedOptions
 
-    @Option(help: ArgumentHelp("HDF5 file with dataset initial_states (E, state size), float64: episode i starts "
-        + "from row i.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "HDF5 file with dataset initial_states (E, state size), float64: episode i starts "
+                + "from row i.", valueName: "file"))
     var initialStates: String?
 
-    @Option(help: ArgumentHelp("Worker threads that split the candidates (default: all cores, fewer under a ulimit "
-        + "-v too small for their buffers); speed only, not recorded.", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Worker threads that split the candidates (default: all cores, fewer under a ulimit "
+                + "-v too small for their buffers); speed only, not recorded.", valueName: "n"))
     var threads: Int?
 
     @OptionGroup var logs: LogOptions
@@ -152,39 +185,67 @@ struct Plan: ParsableCommand {
 
     func validate() throws {
         let c = plannerConfiguration
-        guard c.candidates >= 2, c.candidates <= 1_000_000 else { throw ValidationError("--candidates must be in "
-            + "2...1000000, got \(c.candidates)") }
-        guard c.horizon >= 1, c.horizon <= 10_000 else { throw ValidationError("--horizon must be in 1...10000, "
-            + "got \(c.horizon)") }
+        guard c.candidates >= 2, c.candidates <= 1_000_000 else {
+            throw ValidationError(
+                "--candidates must be in "
+                    + "2...1000000, got \(c.candidates)")
+        }
+        guard c.horizon >= 1, c.horizon <= 10_000 else {
+            throw ValidationError(
+                "--horizon must be in 1...10000, "
+                    + "got \(c.horizon)")
+        }
         guard c.iterations >= 1 else { throw ValidationError("--iterations must be at least 1, got \(c.iterations)") }
-        guard c.discount > 0, c.discount <= 1 else { throw ValidationError("--discount must be in (0, 1], "
-            + "got \(c.discount)") }
+        guard c.discount > 0, c.discount <= 1 else {
+            throw ValidationError(
+                "--discount must be in (0, 1], "
+                    + "got \(c.discount)")
+        }
         if planner == .cem {
-            guard c.elites >= 1, c.elites <= c.candidates else { throw ValidationError("--elites must be in "
-                + "1...candidates, got \(c.elites)") }
+            guard c.elites >= 1, c.elites <= c.candidates else {
+                throw ValidationError(
+                    "--elites must be in "
+                        + "1...candidates, got \(c.elites)")
+            }
         }
         if planner == .icem {
             guard c.elites >= 1, 2 * c.elites <= c.candidates else {
-                throw ValidationError("--elites must be in 1...candidates/2 (every iteration scores at least twice "
-                    + "the elites), got \(c.elites) with --candidates \(c.candidates)")
+                throw ValidationError(
+                    "--elites must be in 1...candidates/2 (every iteration scores at least twice "
+                        + "the elites), got \(c.elites) with --candidates \(c.candidates)")
             }
             guard c.beta >= 0, c.beta <= 10 else { throw ValidationError("--beta must be in [0, 10], got \(c.beta)") }
-            guard c.populationDecay >= 1, c.populationDecay <= 100 else { throw ValidationError("--population-decay "
-                + "must be in [1, 100], got \(c.populationDecay)") }
-            guard c.keepFraction >= 0, c.keepFraction <= 1 else { throw ValidationError("--keep-fraction must be in "
-                + "[0, 1], got \(c.keepFraction)") }
-            guard c.initialStd > 0, c.initialStd <= 10 else { throw ValidationError("--initial-std must be in (0, "
-                + "10], got \(c.initialStd)") }
+            guard c.populationDecay >= 1, c.populationDecay <= 100 else {
+                throw ValidationError(
+                    "--population-decay "
+                        + "must be in [1, 100], got \(c.populationDecay)")
+            }
+            guard c.keepFraction >= 0, c.keepFraction <= 1 else {
+                throw ValidationError(
+                    "--keep-fraction must be in "
+                        + "[0, 1], got \(c.keepFraction)")
+            }
+            guard c.initialStd > 0, c.initialStd <= 10 else {
+                throw ValidationError(
+                    "--initial-std must be in (0, "
+                        + "10], got \(c.initialStd)")
+            }
         }
         if planner == .cem || planner == .icem {
             guard c.alpha >= 0, c.alpha < 1 else { throw ValidationError("--alpha must be in [0, 1), got \(c.alpha)") }
         }
         guard c.temperature > 0 else { throw ValidationError("--temperature must be positive, got \(c.temperature)") }
         guard c.noise > 0 else { throw ValidationError("--noise must be positive, got \(c.noise)") }
-        if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256, "
-            + "got \(threads)") }
-        if let particles, particles < 1 || particles > 10_000 { throw ValidationError("--particles must be in "
-            + "1...10000, got \(particles)") }
+        if let threads, threads < 1 || threads > 256 {
+            throw ValidationError(
+                "--threads must be in 1...256, "
+                    + "got \(threads)")
+        }
+        if let particles, particles < 1 || particles > 10_000 {
+            throw ValidationError(
+                "--particles must be in "
+                    + "1...10000, got \(particles)")
+        }
     }
 
     /// The propagation options given (an ensemble's; the model fills in the defaults).
@@ -211,13 +272,15 @@ struct Plan: ParsableCommand {
         } catch let failure as PlanningEngine.Failure {
             switch failure {
             case .propagationNeedsEnsemble:
-                throw StageError("\(model): --propagation, --particles and --prediction need an ensemble model "
-                    + "(train --members); this is the single network \(learned.description)")
+                throw StageError(
+                    "\(model): --propagation, --particles and --prediction need an ensemble model "
+                        + "(train --members); this is the single network \(learned.description)")
             case .propagation(let problem):
                 throw StageError("\(model): \(problem)")
             case .tooManyRowsPerWorker(let particles):
-                throw StageError("--candidates \(settings.candidates) × --particles \(particles): too many rows "
-                    + "per worker")
+                throw StageError(
+                    "--candidates \(settings.candidates) × --particles \(particles): too many rows "
+                        + "per worker")
             case .precisionNeedsSingleNetwork:
                 throw StageError("\(model): --precision bf16 is for a single network; an ensemble plans in fp32")
             }
@@ -262,8 +325,10 @@ struct Plan: ParsableCommand {
             }
             let returns = data.episodeReturns
             let mean = returns.reduce(0, +) / Double(returns.count)
-            progress.milestone(String(format: "wrote %@: %d episodes, mean return %.1f", output.out, returns.count,
-                                      mean))
+            progress.milestone(
+                String(
+                    format: "wrote %@: %d episodes, mean return %.1f", output.out, returns.count,
+                    mean))
         }
     }
 
@@ -311,7 +376,8 @@ struct Plan: ParsableCommand {
         let settings = plannerConfiguration
         let engine = try planningEngine(learned, settings)
         let reward = try planningReward(learned, env)
-        return Setup(env: env, settings: settings, engine: engine, reward: reward,
+        return Setup(
+            env: env, settings: settings, engine: engine, reward: reward,
             config: config(env: env.id, steps: env.episodeLimit, settings: settings, engine: engine, reward: reward))
     }
 
@@ -330,12 +396,14 @@ struct Plan: ParsableCommand {
     /// (MuJoCo tasks), unless --reward asks for the approximate one; nil for models without Δx.
     func planningReward(_ learned: any LearnedModel, _ env: any Environment) throws -> PlanningReward? {
         guard !learned.predictsDeltaX || env.deltaXRewards != nil else {
-            throw StageError("\(model): model predicts Δx, a MuJoCo task's forward displacement, but \(env.id) has "
-                + "no reward on it")
+            throw StageError(
+                "\(model): model predicts Δx, a MuJoCo task's forward displacement, but \(env.id) has "
+                    + "no reward on it")
         }
         if reward != nil && !learned.predictsDeltaX {
-            throw StageError("\(model): --reward needs a model that predicts Δx (a MuJoCo task's mbrl.model/3 or "
-                + "mbrl.ensemble/2); this one gets the approximate reward")
+            throw StageError(
+                "\(model): --reward needs a model that predicts Δx (a MuJoCo task's mbrl.model/3 or "
+                    + "mbrl.ensemble/2); this one gets the approximate reward")
         }
         return learned.predictsDeltaX ? (reward ?? .exact) : nil
     }
@@ -357,7 +425,9 @@ struct Plan: ParsableCommand {
             try logs?.write(
                 step: episode.episode + 1,
                 scalars: ["plan/episode_return": episode.episodeReturn, "plan/ms_per_step": ms])
-            progress.step(episode.episode + 1, of: episodes, String(
+            progress.step(
+                episode.episode + 1, of: episodes,
+                String(
                     format: "episode %d/%d  return %.1f  %.2f ms/step", episode.episode + 1, episodes,
                     episode.episodeReturn, ms))
         }
@@ -368,22 +438,26 @@ struct Plan: ParsableCommand {
     func stageError(_ failure: Rollout.Failure) -> StageError {
         switch failure {
         case .nonFiniteStart(let episode):
-            return StageError("\(initialStates ?? model): initial_states: row \(episode) gives a non-finite "
-                + "observation")
+            return StageError(
+                "\(initialStates ?? model): initial_states: row \(episode) gives a non-finite "
+                    + "observation")
         case .nonFiniteAction:
             return StageError("\(model): the planner found \(failure) (the model's predictions diverge)")
         case .nonFiniteStep(let episode, _):
             let start = initialStates.map { "from row \(episode) of \($0)" } ?? "from its seeded start"
-            return StageError("\(initialStates ?? output.out): \(failure) (\(start)); the environment cannot "
-                + "continue from that state")
+            return StageError(
+                "\(initialStates ?? output.out): \(failure) (\(start)); the environment cannot "
+                    + "continue from that state")
         case .simulatorWarning(let episode, 0, let message):
-            let start = initialStates == nil
+            let start =
+                initialStates == nil
                 ? "the seeded start of episode \(episode + 1)" : "initial_states: row \(episode)"
             return StageError("\(initialStates ?? output.out): \(start) makes the simulator warn: \(message)")
         case .simulatorWarning(let episode, _, _):
             let start = initialStates.map { "from row \(episode) of \($0)" } ?? "from its seeded start"
-            return StageError("\(initialStates ?? output.out): \(failure) (\(start)); the simulation is not valid "
-                + "from there")
+            return StageError(
+                "\(initialStates ?? output.out): \(failure) (\(start)); the simulation is not valid "
+                    + "from there")
         }
     }
 

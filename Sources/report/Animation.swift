@@ -51,7 +51,8 @@ enum Animation {
                 { $0.part == .body }, min(t, camera.count - 1))
         }
         guard let first = truth.first, truth.allSatisfy({ sameShape($0, first) }),
-              let firstGhost = ghost.first, ghost.allSatisfy({ sameShape($0, firstGhost) }) else { return nil }
+            let firstGhost = ghost.first, ghost.allSatisfy({ sameShape($0, firstGhost) })
+        else { return nil }
         let start = zip(observationNames, e.observations[0]).map { "\($0) \(String(format: "%.2f", $1))" }.joined(
             separator: ", ")
         let caption = "\(e.rank): start \(e.index), return \(String(format: "%.1f", e.episodeReturn))"
@@ -87,9 +88,11 @@ enum Animation {
     static func figure(_ panel: Panel, view: any SideView, size: Int) -> String {
         let b = view.sideViewBounds
         let box = [b.minX, -b.maxY, b.maxX - b.minX, b.maxY - b.minY].map { number($0) }.joined(separator: " ")
-        var svg = "<figure class=\"panel\" data-episode=\"\(panel.episode)\" style=\"width:\(size)px\" "
+        var svg =
+            "<figure class=\"panel\" data-episode=\"\(panel.episode)\" style=\"width:\(size)px\" "
             + "title=\"\(escape(panel.details))\">"
-        svg += "<svg width=\"\(size)\" height=\"\(size)\" viewBox=\"\(box)\" role=\"img\" "
+        svg +=
+            "<svg width=\"\(size)\" height=\"\(size)\" viewBox=\"\(box)\" role=\"img\" "
             + "aria-label=\"\(escape(panel.caption))\"><g transform=\"scale(1 -1)\">\n"
         if let ground = view.sideViewGround { svg += groundElements(ground, camera: panel.camera, bounds: b) }
         for (layer, frames) in [("t", panel.truth), ("g", panel.ghost)] {
@@ -121,8 +124,7 @@ enum Animation {
         html +=
             "<g class=\"marks\" data-shape=\"camera\"" + (moves ? " data-f=\"\(tracks.joined(separator: " "))\"" : "")
             + " transform=\"translate(\(number(-(camera.first ?? 0))) 0)\"><path class=\"ground\" "
-            +
-                "d=\"\(marks)\"/></g>\n"
+            + "d=\"\(marks)\"/></g>\n"
         return html
     }
 
@@ -131,7 +133,8 @@ enum Animation {
         let first = frames[0]
         let tracks = frames.map { $0.shape.parameters.map(number).joined(separator: ",") }
         let moves = tracks.contains { $0 != tracks[0] }
-        let data = "class=\"\(layer) \(first.part.rawValue) \(first.shape.kind)\" "
+        let data =
+            "class=\"\(layer) \(first.part.rawValue) \(first.shape.kind)\" "
             + "data-shape=\"\(first.shape.kind)\" data-part=\"\(first.part.rawValue)\""
             + (moves ? " data-f=\"\(tracks.joined(separator: " "))\"" : "")
         let p = first.shape.parameters.map { Double(number($0))! }

@@ -46,7 +46,9 @@ struct Report: ParsableCommand {
             let destination = try AtomicOutput(target: out, inputs: runs.flatMap { RunResults.inputFiles(folder: $0) })
             try OpenBLASMemory.prepare(concurrentCallers: 1)  // the open-loop predictions
             let data = try runs.map { try RunData(folder: $0) }
-            let page = grid ? ReportPage.grid(try SweepGrid(folders: runs), data)
+            let page =
+                grid
+                ? ReportPage.grid(try SweepGrid(folders: runs), data)
                 : data.count == 1 ? ReportPage.run(data[0]) : ReportPage.sweep(data)
             try destination.write(Data(page.utf8))
             ProgressReporter(stage: "report").milestone("wrote \(out)")

@@ -116,7 +116,7 @@ extension ReportPage {
         "<p class=\"sub\">\(escape(across)), each run scored by its mean test return. IQM: the mean of the middle "
             + "50% of the runs' scores; "
             + "intervals: 95% percentile intervals of a stratified bootstrap over runs "
-                + "(\(StratifiedBootstrap.aggregateReplications) replications, "
+            + "(\(StratifiedBootstrap.aggregateReplications) replications, "
             + "seed \(StratifiedBootstrap.defaultSeed)), as rliable computes them (docs/STATISTICS.md).</p>\n"
     }
 
@@ -126,7 +126,8 @@ extension ReportPage {
         let taus = PerformanceProfile.thresholds(covering: sets.flatMap(\.scores))
         let series = sets.enumerated().map { i, set -> SVGChart.Series in
             let profile = PerformanceProfile(scores: ScoreMatrix(runScores: set.scores), thresholds: taus)
-            return SVGChart.Series(name: set.name, points: Array(zip(taus, profile.fractions)).map { ($0, $1) },
+            return SVGChart.Series(
+                name: set.name, points: Array(zip(taus, profile.fractions)).map { ($0, $1) },
                 color: SVGChart.palette[i % SVGChart.palette.count], dashed: i >= SVGChart.palette.count,
                 band: bands ? profile.intervals : nil, legendName: bands ? set.name + " (95% band)" : nil)
         }

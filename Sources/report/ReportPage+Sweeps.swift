@@ -10,17 +10,20 @@ extension ReportPage {
     static func sweep(_ runs: [RunData]) -> String {
         let first = runs[0].results
         let preset = "\(first.env) · \(first.policy)"
-        var body = "<h1>\(escape(preset)) — \(runs.count) seeds</h1>\n<p "
+        var body =
+            "<h1>\(escape(preset)) — \(runs.count) seeds</h1>\n<p "
             + "class=\"sub\">\(escape(runs.map(\.results.folder).joined(separator: ", ")))</p>\n"
         let means = runs.map { $0.results.testStatistics.mean }
         let all = ReturnStatistics(means)
-        body += aggregateFigures(RunAggregates(runScores: means))
+        body +=
+            aggregateFigures(RunAggregates(runScores: means))
             + "<div>" + kpi("test return across seeds (mean ± std)", String(format: "%.1f ± %.1f", all.mean, all.std))
             + "</div>\n"
             + aggregatesNote("Across \(runs.count) runs")
         body += "<h2>Learning curve</h2>\n<div class=\"grid\">\n" + learningCurvesChart(runs) + "\n</div>\n"
         body += "<h2>Final test return</h2>\n<div class=\"grid\">\n"
-        let perSeed = SVGChart.Series(name: "mean ± std over episodes",
+        let perSeed = SVGChart.Series(
+            name: "mean ± std over episodes",
             points: runs.enumerated().map { (Double($0.offset), $0.element.results.testStatistics.mean) },
             color: SVGChart.palette[0], markers: true, errors: runs.map { $0.results.testStatistics.std })
         body +=
@@ -34,11 +37,13 @@ extension ReportPage {
             predictionErrorChart(
                 title: "Open-loop prediction error per seed",
                 runs.map { (name: "seed \($0.results.seed)", rmse: $0.results.kStepRMSE) }) + "\n"
-        body += "</div>\n<table><tr><th>#</th><th>run</th><th>test return</th><th>random policy</th><th>one-step "
+        body +=
+            "</div>\n<table><tr><th>#</th><th>run</th><th>test return</th><th>random policy</th><th>one-step "
             + "MSE</th><th>10-step RMSE</th></tr>\n"
         for (i, r) in runs.enumerated() {
             let t = r.results.testStatistics, rnd = ReturnStatistics(r.results.randomReturns)
-            body += "<tr><td class=\"num\">\(i)</td><td>\(escape(r.results.folder))</td><td "
+            body +=
+                "<tr><td class=\"num\">\(i)</td><td>\(escape(r.results.folder))</td><td "
                 + "class=\"num\">\(String(format: "%.1f ± %.1f", t.mean, t.std))</td><td "
                 + "class=\"num\">\(String(format: "%.1f", rnd.mean))</td><td "
                 + "class=\"num\">\(String(format: "%.3g", r.results.oneStepMSE))</td><td "
@@ -53,7 +58,8 @@ extension ReportPage {
                 return panels.isEmpty ? nil : ("#\(i) seed \(r.results.seed)", panels)
             }
             if !rows.isEmpty {
-                body += "<h2>Test episodes per seed, animated</h2>\n" + legend(view)
+                body +=
+                    "<h2>Test episodes per seed, animated</h2>\n" + legend(view)
                     + "<p class=\"sub\">One row per run: its best, median and worst test episode by return.</p>\n"
                     + Animation.render(rows: rows, view: view, panelSize: 180)
             }
@@ -77,18 +83,21 @@ extension ReportPage {
         let best = stats.indices.max { stats[$0].mean < stats[$1].mean }!
         let first = runs[0].results
         let title = "\(first.env) — grid of \(points.count) points × \(runs.count / max(points.count, 1)) seeds"
-        var body = "<h1>\(escape(title))</h1>\n<p "
+        var body =
+            "<h1>\(escape(title))</h1>\n<p "
             + "class=\"sub\">Varied: \(escape(grid.variables.joined(separator: ", "))); "
             + "each point's test return is the mean across its seeds of each run's mean over its test episodes (± "
-                + "the population std across seeds).</p>\n"
-        body += "<div>" + kpi("best point", points[best].point.name)
+            + "the population std across seeds).</p>\n"
+        body +=
+            "<div>" + kpi("best point", points[best].point.name)
             + kpi(
                 "its test return (mean ± std across seeds)",
                 String(format: "%.1f ± %.1f", stats[best].mean, stats[best].std))
             + kpi("its IQM [95% CI]", estimate(aggregates[best].interquartileMean)) + "</div>\n"
             + aggregatesNote("Per point, across its seeds")
 
-        body += "<h2>Learning curves</h2>\n<div class=\"grid\">\n"
+        body +=
+            "<h2>Learning curves</h2>\n<div class=\"grid\">\n"
             + learningCurvesChart(points: points.map { (name: $0.point.name, runs: $0.runs) }) + "\n</div>\n"
         body += "<h2>Final test return</h2>\n<div class=\"grid\">\n"
         let perPoint = SVGChart.Series(
@@ -123,33 +132,37 @@ extension ReportPage {
                 points.map { (name: $0.point.name, rmse: meanCurve($0.runs.map(\.results.kStepRMSE))) }, width: 700)
             + "\n</div>\n"
 
-        body += "<h2>Grid points</h2>\n<table><tr><th>#</th><th>point</th>"
+        body +=
+            "<h2>Grid points</h2>\n<table><tr><th>#</th><th>point</th>"
             + grid.variables.map { "<th>\(escape($0))</th>" }.joined()
             + "<th>seeds</th><th>test return (mean ± std across seeds)</th><th>IQM [95% CI]</th><th>median [95% "
-                + "CI]</th><th>mean [95% CI]</th>"
+            + "CI]</th><th>mean [95% CI]</th>"
             + "<th>one-step MSE (mean)</th><th>10-step RMSE (mean)</th><th></th></tr>\n"
         for (i, p) in points.enumerated() {
             let one = ReturnStatistics(p.runs.map(\.results.oneStepMSE))
             let ten = ReturnStatistics(p.runs.compactMap { $0.results.kStepRMSE(at: 10) })
             let open = i == best ? "<b>" : "", close = i == best ? "</b>" : ""
-            body += "<tr><td class=\"num\">\(i)</td><td>\(open)\(escape(p.point.name))\(close)</td>"
+            body +=
+                "<tr><td class=\"num\">\(i)</td><td>\(open)\(escape(p.point.name))\(close)</td>"
                 + grid.variables.map { "<td>\(escape(p.point.value(of: $0) ?? ""))</td>" }.joined()
                 + "<td class=\"num\">\(p.runs.count)</td><td "
-                    + "class=\"num\">\(open)\(String(format: "%.1f ± %.1f", stats[i].mean, stats[i].std))\(close)</td>"
+                + "class=\"num\">\(open)\(String(format: "%.1f ± %.1f", stats[i].mean, stats[i].std))\(close)</td>"
                 + [aggregates[i].interquartileMean, aggregates[i].median, aggregates[i].mean].map {
                     "<td class=\"num\">\(estimate($0))</td>"
                 }.joined()
                 + "<td class=\"num\">\(String(format: "%.3g", one.mean))</td><td "
-                    + "class=\"num\">\(ten.episodes > 0 ? String(format: "%.3g", ten.mean) : "n/a")</td>"
+                + "class=\"num\">\(ten.episodes > 0 ? String(format: "%.3g", ten.mean) : "n/a")</td>"
                 + "<td>\(i == best ? "best" : "")</td></tr>\n"
         }
-        body += "</table>\n<h2>Every run</h2>\n<table><tr><th>point</th><th>seed</th><th>run</th><th>test return "
+        body +=
+            "</table>\n<h2>Every run</h2>\n<table><tr><th>point</th><th>seed</th><th>run</th><th>test return "
             + "(mean ± std over episodes)</th><th>one-step MSE</th><th>10-step RMSE</th></tr>\n"
         for p in points {
             for r in p.runs {
                 let t = r.results.testStatistics
                 let k10 = r.results.kStepRMSE(at: 10).map { String(format: "%.3g", $0) } ?? "n/a"
-                body += "<tr><td>\(escape(p.point.name))</td><td "
+                body +=
+                    "<tr><td>\(escape(p.point.name))</td><td "
                     + "class=\"num\">\(r.results.seed)</td><td>\(escape(r.results.folder))</td>"
                     + "<td class=\"num\">\(String(format: "%.1f ± %.1f", t.mean, t.std))</td><td "
                     + "class=\"num\">\(String(format: "%.3g", r.results.oneStepMSE))</td>"
@@ -165,9 +178,10 @@ extension ReportPage {
                 return panels.isEmpty ? nil : ("seed \(r.results.seed)", panels)
             }
             if !rows.isEmpty {
-                body += "<h2>The best point's test episodes, animated</h2>\n" + legend(view)
+                body +=
+                    "<h2>The best point's test episodes, animated</h2>\n" + legend(view)
                     + "<p class=\"sub\">\(escape(points[best].point.name)): one row per seed, its best, median and "
-                        + "worst test episode by return.</p>\n"
+                    + "worst test episode by return.</p>\n"
                     + Animation.render(rows: rows, view: view, panelSize: 180)
             }
         }
@@ -201,4 +215,3 @@ extension ReportPage {
         return chart.render()
     }
 }
-

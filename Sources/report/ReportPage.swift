@@ -71,10 +71,12 @@ enum ReportPage {
 
     static func run(_ r: RunData) -> String {
         let results = r.results
-        var body = "<h1>\(escape(r.title))</h1>\n<p class=\"sub\">Run folder "
+        var body =
+            "<h1>\(escape(r.title))</h1>\n<p class=\"sub\">Run folder "
             + "<code>\(escape(results.folder))</code>; final model \(escape(results.modelFile)).</p>\n"
         let test = results.testStatistics, random = ReturnStatistics(results.randomReturns)
-        body += "<div>" + kpi("test return (mean ± std)", String(format: "%.1f ± %.1f", test.mean, test.std))
+        body +=
+            "<div>" + kpi("test return (mean ± std)", String(format: "%.1f ± %.1f", test.mean, test.std))
             + kpi("random policy return", String(format: "%.1f ± %.1f", random.mean, random.std))
             + kpi("one-step MSE", String(format: "%.3g", results.oneStepMSE))
             + kpi("10-step RMSE", results.kStepRMSE(at: 10).map { String(format: "%.3g", $0) } ?? "n/a") + "</div>\n"
@@ -85,7 +87,9 @@ enum ReportPage {
         body += "<h2>Model</h2>\n<div class=\"grid\">\n"
         body += lossChart(results.trainingCurves) + "\n"
         let k = results.kStepRMSE.enumerated().map { (Double($0.offset + 1), $0.element) }
-        body += SVGChart(title: "Open-loop prediction error on held-out data", xLabel: "prediction horizon k (steps)",
+        body +=
+            SVGChart(
+                title: "Open-loop prediction error on held-out data", xLabel: "prediction horizon k (steps)",
                 yLabel: "RMSE (observation units)",
                 series: [.init(name: results.modelFile, points: k, color: SVGChart.palette[0], markers: true)]
             ).render() + "\n"
@@ -97,10 +101,12 @@ enum ReportPage {
         for p in results.files {
             body += "<tr><td>\(escape(p.file))</td><td><code>\(escape(p.config))</code></td></tr>\n"
         }
-        body += "</table>\n<h2>Provenance</h2>\n<table><tr><th>file</th><th>format</th><th>seed</th><th>command</th>"
+        body +=
+            "</table>\n<h2>Provenance</h2>\n<table><tr><th>file</th><th>format</th><th>seed</th><th>command</th>"
             + "<th>inputs (SHA-256)</th></tr>\n"
         for p in results.files {
-            body += "<tr><td>\(escape(p.file))</td><td>\(escape(p.format))</td><td "
+            body +=
+                "<tr><td>\(escape(p.file))</td><td>\(escape(p.format))</td><td "
                 + "class=\"num\">\(p.seed)</td><td><code>\(escape(p.command))</code></td>"
                 + "<td><code>\(escape(shortInputs(p.inputs)))</code></td></tr>\n"
         }
@@ -126,10 +132,15 @@ enum ReportPage {
                     name: "model-\(curve.iteration) train", points: Array(zip(epochs, curve.train)).map { ($0, $1) },
                     color: color, dashed: true, inLegend: false))
         }
-        let key: [SVGChart.Series] = curves.isEmpty ? [] : [.init(name: "validation", points: [], color: "#777"),
+        let key: [SVGChart.Series] =
+            curves.isEmpty
+            ? []
+            : [
+                .init(name: "validation", points: [], color: "#777"),
                 .init(name: "train", points: [], color: "#777", dashed: true)
             ]
-        return SVGChart(title: "Training and validation loss per aggregation iteration", xLabel: "epoch",
+        return SVGChart(
+            title: "Training and validation loss per aggregation iteration", xLabel: "epoch",
             yLabel: "MSE of the normalized Δs (log)", series: losses, logY: true, width: 700, legendKey: key
         ).render()
     }
@@ -140,7 +151,9 @@ enum ReportPage {
         let names = r.observationNames.map(shortName)
         let dimensions = min(r.trueTrajectory[0].count, names.count), steps = min(r.trueTrajectory.count, 101)
         let panels = (0..<dimensions).map { j in
-            SmallMultiples.Panel(title: names[j], series: [
+            SmallMultiples.Panel(
+                title: names[j],
+                series: [
                     .init(
                         name: "environment", points: (0..<steps).map { (Double($0), Double(r.trueTrajectory[$0][j])) },
                         color: SVGChart.palette[0]),
@@ -148,11 +161,13 @@ enum ReportPage {
                         name: "model, open loop",
                         points: (0..<steps).map { (Double($0), Double(r.predictedTrajectory[$0][j])) },
                         color: SVGChart.palette[1], dashed: true)
-            ])
+                ])
         }
-        return SmallMultiples(title: "Test episode 0: each observation component, true against the model's "
-            + "open-loop prediction",
-                              xLabel: "step", panels: panels, columns: min(dimensions, 5)).render()
+        return SmallMultiples(
+            title: "Test episode 0: each observation component, true against the model's "
+                + "open-loop prediction",
+            xLabel: "step", panels: panels, columns: min(dimensions, 5)
+        ).render()
     }
 
     /// An observation component's name for a small label: without a parenthesized remark

@@ -57,7 +57,8 @@ struct RunData {
         results = try RunResults(folder: folder)
         curve = try LearningCurve(folder: folder)
         let test = results.test
-        observationNames = EnvironmentName(id: results.env)?.make().observationNames
+        observationNames =
+            EnvironmentName(id: results.env)?.make().observationNames
             ?? (0..<test.observationSize).map { "x\($0)" }
         let ranges = test.episodeRanges
         guard !ranges.isEmpty else { return }
@@ -86,12 +87,13 @@ struct RunData {
         let stepSeconds = EnvironmentName(id: results.env)?.makeSideView()?.sideViewStepSeconds
         shownEpisodes = picks.map { rank, index in
             let rows = ranges[index]
-            return ShownEpisode(rank: rank, index: index, firstRow: rows.lowerBound, episodeReturn: returns[index],
-                                observations: observations(rows),
-                                actions: rows.map { t in Array(test.actions[(t * a)..<((t + 1) * a)]) },
+            return ShownEpisode(
+                rank: rank, index: index, firstRow: rows.lowerBound, episodeReturn: returns[index],
+                observations: observations(rows),
+                actions: rows.map { t in Array(test.actions[(t * a)..<((t + 1) * a)]) },
                 predicted: index == 0
                     ? predictedTrajectory : ModelEvaluation.openLoop(model: model, data: test, rows: rows),
-                                states: Self.states(test, rows, stepSeconds: stepSeconds))
+                states: Self.states(test, rows, stepSeconds: stepSeconds))
         }
     }
 

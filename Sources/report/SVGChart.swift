@@ -77,11 +77,14 @@ struct SVGChart {
 
     func render() -> String {
         let height = fullHeight
-        let finite = series.flatMap { s in s.points.enumerated().flatMap { i, p -> [(Double, Double)] in
-            let (low, high) = s.extent(i)
-            return [(p.x, low), (p.x, high)]
-        } }.filter { $0.0.isFinite && $0.1.isFinite && (!logY || $0.1 > 0) }
-        var svg = "<svg class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 "
+        let finite = series.flatMap { s in
+            s.points.enumerated().flatMap { i, p -> [(Double, Double)] in
+                let (low, high) = s.extent(i)
+                return [(p.x, low), (p.x, high)]
+            }
+        }.filter { $0.0.isFinite && $0.1.isFinite && (!logY || $0.1 > 0) }
+        var svg =
+            "<svg class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 "
             + "0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(escape(title))\">\n"
         svg += "<text x=\"\(fmt(width / 2))\" y=\"18\" text-anchor=\"middle\" class=\"title\">\(escape(title))</text>\n"
         guard !finite.isEmpty else {
@@ -107,27 +110,36 @@ struct SVGChart {
         }
         // Grid, ticks and axis labels.
         for t in yTicks {
-            svg += "<line x1=\"\(fmt(plot.x0))\" x2=\"\(fmt(plot.x1))\" y1=\"\(fmt(py(t)))\" y2=\"\(fmt(py(t)))\" "
+            svg +=
+                "<line x1=\"\(fmt(plot.x0))\" x2=\"\(fmt(plot.x1))\" y1=\"\(fmt(py(t)))\" y2=\"\(fmt(py(t)))\" "
                 + "class=\"grid\"/>"
-            svg += "<text x=\"\(fmt(plot.x0 - 6))\" y=\"\(fmt(py(t) + 4))\" text-anchor=\"end\" "
+            svg +=
+                "<text x=\"\(fmt(plot.x0 - 6))\" y=\"\(fmt(py(t) + 4))\" text-anchor=\"end\" "
                 + "class=\"tick\">\(Self.label(t))</text>\n"
         }
         for t in xTicks {
-            svg += "<line x1=\"\(fmt(px(t)))\" x2=\"\(fmt(px(t)))\" y1=\"\(fmt(plot.y0))\" "
+            svg +=
+                "<line x1=\"\(fmt(px(t)))\" x2=\"\(fmt(px(t)))\" y1=\"\(fmt(plot.y0))\" "
                 + "y2=\"\(fmt(plot.y0 + 4))\" class=\"axis\"/>"
-            svg += "<text x=\"\(fmt(px(t)))\" y=\"\(fmt(plot.y0 + 17))\" text-anchor=\"middle\" "
+            svg +=
+                "<text x=\"\(fmt(px(t)))\" y=\"\(fmt(plot.y0 + 17))\" text-anchor=\"middle\" "
                 + "class=\"tick\">\(Self.label(t))</text>\n"
         }
-        svg += "<rect x=\"\(fmt(plot.x0))\" y=\"\(fmt(plot.y1))\" width=\"\(fmt(plot.x1 - plot.x0))\" "
+        svg +=
+            "<rect x=\"\(fmt(plot.x0))\" y=\"\(fmt(plot.y1))\" width=\"\(fmt(plot.x1 - plot.x0))\" "
             + "height=\"\(fmt(plot.y0 - plot.y1))\" class=\"frame\"/>\n"
-        svg += "<text x=\"\(fmt((plot.x0 + plot.x1) / 2))\" y=\"\(fmt(height - 8))\" text-anchor=\"middle\" "
+        svg +=
+            "<text x=\"\(fmt((plot.x0 + plot.x1) / 2))\" y=\"\(fmt(height - 8))\" text-anchor=\"middle\" "
             + "class=\"label\">\(escape(xLabel))</text>\n"
-        svg += "<text transform=\"translate(16 \(fmt((plot.y0 + plot.y1) / 2))) rotate(-90)\" "
+        svg +=
+            "<text transform=\"translate(16 \(fmt((plot.y0 + plot.y1) / 2))) rotate(-90)\" "
             + "text-anchor=\"middle\" class=\"label\">\(escape(yLabel))</text>\n"
         for r in references where r.y.isFinite {
-            svg += "<line x1=\"\(fmt(plot.x0))\" x2=\"\(fmt(plot.x1))\" y1=\"\(fmt(py(r.y)))\" "
+            svg +=
+                "<line x1=\"\(fmt(plot.x0))\" x2=\"\(fmt(plot.x1))\" y1=\"\(fmt(py(r.y)))\" "
                 + "y2=\"\(fmt(py(r.y)))\" stroke=\"\(r.color)\" stroke-dasharray=\"6 4\" stroke-width=\"1.5\"/>"
-            svg += "<text x=\"\(fmt(plot.x1 - 4))\" y=\"\(fmt(py(r.y) - 5))\" text-anchor=\"end\" class=\"tick\" "
+            svg +=
+                "<text x=\"\(fmt(plot.x1 - 4))\" y=\"\(fmt(py(r.y) - 5))\" text-anchor=\"end\" class=\"tick\" "
                 + "fill=\"\(r.color)\">\(escape(r.label))</text>\n"
         }
         // Series.
@@ -142,28 +154,37 @@ struct SVGChart {
                 }
                 let upper = shown.map { "\(fmt(px(s.points[$0].x))),\(fmt(py(band[$0].upperBound)))" }
                 let lower = shown.reversed().map { "\(fmt(px(s.points[$0].x))),\(fmt(py(band[$0].lowerBound)))" }
-                if shown.count > 1 { svg += "<polygon class=\"band\" "
-                    + "points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(s.color)\" fill-opacity=\"0.18\" "
-                    + "stroke=\"none\"/>" }
+                if shown.count > 1 {
+                    svg +=
+                        "<polygon class=\"band\" "
+                        + "points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(s.color)\" fill-opacity=\"0.18\" "
+                        + "stroke=\"none\"/>"
+                }
             }
             if s.line && (visible.count > 1 || !s.markers) {
                 let path = visible.map { "\(fmt(px($0.x))),\(fmt(py($0.y)))" }.joined(separator: " ")
-                svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" "
+                svg +=
+                    "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" "
                     + "stroke-width=\"1.8\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "")/>"
             }
             for (i, p) in s.points.enumerated() where p.x.isFinite && p.y.isFinite && (!logY || p.y > 0) {
                 if let e = s.errors?[i], e > 0 {
                     let lo = logY ? max(p.y - e, p.y / 100) : p.y - e
-                    svg += "<line x1=\"\(fmt(px(p.x)))\" x2=\"\(fmt(px(p.x)))\" y1=\"\(fmt(py(lo)))\" "
+                    svg +=
+                        "<line x1=\"\(fmt(px(p.x)))\" x2=\"\(fmt(px(p.x)))\" y1=\"\(fmt(py(lo)))\" "
                         + "y2=\"\(fmt(py(p.y + e)))\" stroke=\"\(s.color)\" stroke-width=\"1.5\"/>"
                 }
                 if let r = s.intervals?[i], r.lowerBound.isFinite, r.upperBound.isFinite, !logY || r.lowerBound > 0 {
-                    svg += "<line class=\"interval\" x1=\"\(fmt(px(p.x)))\" x2=\"\(fmt(px(p.x)))\" "
+                    svg +=
+                        "<line class=\"interval\" x1=\"\(fmt(px(p.x)))\" x2=\"\(fmt(px(p.x)))\" "
                         + "y1=\"\(fmt(py(r.lowerBound)))\" y2=\"\(fmt(py(r.upperBound)))\" stroke=\"\(s.color)\" "
                         + "stroke-width=\"1.5\"/>"
                 }
-                if s.markers { svg += "<circle cx=\"\(fmt(px(p.x)))\" cy=\"\(fmt(py(p.y)))\" r=\"3.5\" "
-                    + "fill=\"\(s.color)\"/>" }
+                if s.markers {
+                    svg +=
+                        "<circle cx=\"\(fmt(px(p.x)))\" cy=\"\(fmt(py(p.y)))\" r=\"3.5\" "
+                        + "fill=\"\(s.color)\"/>"
+                }
             }
             svg += "</g>\n"
         }
@@ -171,12 +192,14 @@ struct SVGChart {
         for (i, s) in legendEntries.enumerated() {
             let y = plot.y1 + 10 + Double(i) * 16, x = plot.x1 + 12
             if s.line {
-                svg += "<line x1=\"\(fmt(x))\" x2=\"\(fmt(x + 22))\" y1=\"\(fmt(y - 4))\" y2=\"\(fmt(y - 4))\" "
+                svg +=
+                    "<line x1=\"\(fmt(x))\" x2=\"\(fmt(x + 22))\" y1=\"\(fmt(y - 4))\" y2=\"\(fmt(y - 4))\" "
                     + "stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "")/>"
             } else {
                 svg += "<circle cx=\"\(fmt(x + 11))\" cy=\"\(fmt(y - 4))\" r=\"3.5\" fill=\"\(s.color)\"/>"
             }
-            svg += "<text x=\"\(fmt(x + 28))\" y=\"\(fmt(y))\" "
+            svg +=
+                "<text x=\"\(fmt(x + 28))\" y=\"\(fmt(y))\" "
                 + "class=\"legend\">\(escape(s.legendName ?? s.name))</text>\n"
         }
         return svg + "</svg>"

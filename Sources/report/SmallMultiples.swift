@@ -29,13 +29,15 @@ struct SmallMultiples {
         let rows = max(1, (panels.count + columns - 1) / columns)
         let width = left + Double(columns) * panelWidth + Double(columns - 1) * gap.x + 12
         let height = top + Double(rows) * panelHeight + Double(rows - 1) * gap.y + bottom
-        var svg = "<svg class=\"chart multiples\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 "
+        var svg =
+            "<svg class=\"chart multiples\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 "
             + "0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(escape(title))\">\n"
         svg += "<text x=\"\(fmt(width / 2))\" y=\"18\" text-anchor=\"middle\" class=\"title\">\(escape(title))</text>\n"
         // One legend for every panel, in a line under the title: the first panel's series.
         var x = left
         for s in panels.first?.series ?? [] {
-            svg += "<line x1=\"\(fmt(x))\" x2=\"\(fmt(x + 22))\" y1=\"34\" y2=\"34\" stroke=\"\(s.color)\" "
+            svg +=
+                "<line x1=\"\(fmt(x))\" x2=\"\(fmt(x + 22))\" y1=\"34\" y2=\"34\" stroke=\"\(s.color)\" "
                 + "stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "")/>"
             svg += "<text x=\"\(fmt(x + 28))\" y=\"38\" class=\"legend\">\(escape(s.name))</text>\n"
             x += 40 + 6.2 * Double(s.name.count) + 16
@@ -46,7 +48,8 @@ struct SmallMultiples {
             let lastInColumn = i + columns >= panels.count
             svg += self.panel(panel, x0: x0, y0: y0, xTickLabels: lastInColumn)
         }
-        svg += "<text x=\"\(fmt(width / 2))\" y=\"\(fmt(height - 8))\" text-anchor=\"middle\" "
+        svg +=
+            "<text x=\"\(fmt(width / 2))\" y=\"\(fmt(height - 8))\" text-anchor=\"middle\" "
             + "class=\"label\">\(escape(xLabel))</text>\n"
         return svg + "</svg>"
     }
@@ -56,9 +59,11 @@ struct SmallMultiples {
     private func panel(_ panel: Panel, x0: Double, y0: Double, xTickLabels: Bool) -> String {
         let finite = panel.series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
         var svg = "<g class=\"panel\" data-panel=\"\(escape(panel.title))\">"
-        svg += "<text x=\"\(fmt(x0 + 4))\" y=\"\(fmt(y0 - 5))\" class=\"tick\" "
+        svg +=
+            "<text x=\"\(fmt(x0 + 4))\" y=\"\(fmt(y0 - 5))\" class=\"tick\" "
             + "font-weight=\"600\">\(escape(panel.title))</text>"
-        svg += "<rect x=\"\(fmt(x0))\" y=\"\(fmt(y0))\" width=\"\(fmt(panelWidth))\" height=\"\(fmt(panelHeight))\" "
+        svg +=
+            "<rect x=\"\(fmt(x0))\" y=\"\(fmt(y0))\" width=\"\(fmt(panelWidth))\" height=\"\(fmt(panelHeight))\" "
             + "class=\"frame\"/>\n"
         guard !finite.isEmpty else { return svg + "</g>\n" }
         var xs = (finite.map(\.x).min()!, finite.map(\.x).max()!), ys = (finite.map(\.y).min()!, finite.map(\.y).max()!)
@@ -69,16 +74,22 @@ struct SmallMultiples {
         func px(_ x: Double) -> Double { x0 + (x - xs.0) / (xs.1 - xs.0) * panelWidth }
         func py(_ y: Double) -> Double { y0 + panelHeight - (y - ys.0) / (ys.1 - ys.0) * panelHeight }
         for t in [ys.0 + pad, (ys.0 + ys.1) / 2, ys.1 - pad] {
-            svg += "<line x1=\"\(fmt(x0))\" x2=\"\(fmt(x0 + panelWidth))\" y1=\"\(fmt(py(t)))\" "
+            svg +=
+                "<line x1=\"\(fmt(x0))\" x2=\"\(fmt(x0 + panelWidth))\" y1=\"\(fmt(py(t)))\" "
                 + "y2=\"\(fmt(py(t)))\" class=\"grid\"/>"
-            svg += "<text x=\"\(fmt(x0 - 4))\" y=\"\(fmt(py(t) + 4))\" text-anchor=\"end\" "
+            svg +=
+                "<text x=\"\(fmt(x0 - 4))\" y=\"\(fmt(py(t) + 4))\" text-anchor=\"end\" "
                 + "class=\"tick\">\(String(format: "%.2g", t))</text>\n"
         }
         for t in SVGChart.niceTicks(xs.0, xs.1) where t >= xs.0 && t <= xs.1 {
-            svg += "<line x1=\"\(fmt(px(t)))\" x2=\"\(fmt(px(t)))\" y1=\"\(fmt(y0 + panelHeight))\" "
+            svg +=
+                "<line x1=\"\(fmt(px(t)))\" x2=\"\(fmt(px(t)))\" y1=\"\(fmt(y0 + panelHeight))\" "
                 + "y2=\"\(fmt(y0 + panelHeight + 3))\" class=\"axis\"/>"
-            if xTickLabels { svg += "<text x=\"\(fmt(px(t)))\" y=\"\(fmt(y0 + panelHeight + 14))\" "
-                + "text-anchor=\"middle\" class=\"tick\">\(SVGChart.label(t))</text>" }
+            if xTickLabels {
+                svg +=
+                    "<text x=\"\(fmt(px(t)))\" y=\"\(fmt(y0 + panelHeight + 14))\" "
+                    + "text-anchor=\"middle\" class=\"tick\">\(SVGChart.label(t))</text>"
+            }
         }
         for s in panel.series {
             let values = s.points.map {
@@ -86,7 +97,8 @@ struct SmallMultiples {
             }.joined(separator: " ")
             let path = s.points.filter { $0.x.isFinite && $0.y.isFinite }.map { "\(fmt(px($0.x))),\(fmt(py($0.y)))" }
                 .joined(separator: " ")
-            svg += "<g class=\"series\" data-name=\"\(escape(s.name))\" data-values=\"\(values)\"><polyline "
+            svg +=
+                "<g class=\"series\" data-name=\"\(escape(s.name))\" data-values=\"\(values)\"><polyline "
                 + "points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" "
                 + "stroke-width=\"1.4\"\(s.dashed ? " stroke-dasharray=\"4 2\"" : "")/></g>\n"
         }

@@ -47,8 +47,9 @@ struct Stats: ParsableCommand {
             }
             let stats = NormalizationStats(of: datasets)
             if let problem = stats.problem {
-                throw StageError("\(data.count == 1 ? data[0] : data.joined(separator: ", ")): cannot compute "
-                    + "statistics: \(problem)")
+                throw StageError(
+                    "\(data.count == 1 ? data[0] : data.joined(separator: ", ")): cannot compute "
+                        + "statistics: \(problem)")
             }
             let provenance = try Provenance(
                 format: FileFormat.stats.rawValue, seed: 0, command: Stage.commandLine, config: config, inputPaths: data
@@ -58,8 +59,9 @@ struct Stats: ParsableCommand {
                 try root.setAttribute("env", datasets[0].env)
                 try stats.write(to: root)
             }
-            ProgressReporter(stage: "stats").milestone("wrote statistics of \(stats.count) transitions "
-                + "to \(output.out)")
+            ProgressReporter(stage: "stats").milestone(
+                "wrote statistics of \(stats.count) transitions "
+                    + "to \(output.out)")
         }
     }
 

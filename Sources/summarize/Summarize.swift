@@ -53,8 +53,10 @@ struct Summarize: ParsableCommand {
                 + "each seed's test return, training steps, wall time)."))
     var markdown = false
 
-    @Flag(help: ArgumentHelp("Print each group's learning curve in Markdown instead (per iteration: environment steps, "
-        + "mean and std across seeds, each seed's mean return); runs need not be finished."))
+    @Flag(
+        help: ArgumentHelp(
+            "Print each group's learning curve in Markdown instead (per iteration: environment steps, "
+                + "mean and std across seeds, each seed's mean return); runs need not be finished."))
     var curves = false
 
     var grid: Bool { runSet.grid }
@@ -62,8 +64,9 @@ struct Summarize: ParsableCommand {
     func validate() throws {
         if timing || markdown || curves {
             guard out == nil, !grid, [timing, markdown, curves].filter({ $0 }).count == 1 else {
-                throw ValidationError("--timing, --markdown and --curves print a table: one of them, without --out "
-                    + "and --grid")
+                throw ValidationError(
+                    "--timing, --markdown and --curves print a table: one of them, without --out "
+                        + "and --grid")
             }
             return
         }
@@ -113,16 +116,18 @@ struct Summarize: ParsableCommand {
         for r in rows {
             csv.append(
                 [r.run, "\(r.returnMean)", "\(r.returnStd)", "\(r.oneStep)", "\(r.kStep)"].joined(separator: ","))
-            table.append(cell(r.run, 12) + cell(String(format: "%.1f ± %.1f", r.returnMean, r.returnStd), 26)
-                         + cell(String(format: "%.3g", r.oneStep), 15) + String(format: "%.3g", r.kStep))
+            table.append(
+                cell(r.run, 12) + cell(String(format: "%.1f ± %.1f", r.returnMean, r.returnStd), 26)
+                    + cell(String(format: "%.3g", r.oneStep), 15) + String(format: "%.3g", r.kStep))
         }
         let means = ReturnStatistics(rows.map(\.returnMean)), one = ReturnStatistics(rows.map(\.oneStep)),
             kk = ReturnStatistics(rows.map(\.kStep))
         csv.append(["mean", "\(means.mean)", "", "\(one.mean)", "\(kk.mean)"].joined(separator: ","))
         csv.append(["std", "\(means.std)", "", "\(one.std)", "\(kk.std)"].joined(separator: ","))
-        table.append(cell("all", 12) + cell(String(format: "%.1f ± %.1f", means.mean, means.std), 26)
-                     + cell(String(format: "%.3g", one.mean), 15) + String(format: "%.3g", kk.mean)
-                     + "   (mean ± std across \(rows.count) runs of each run's mean)")
+        table.append(
+            cell("all", 12) + cell(String(format: "%.1f ± %.1f", means.mean, means.std), 26)
+                + cell(String(format: "%.3g", one.mean), 15) + String(format: "%.3g", kk.mean)
+                + "   (mean ± std across \(rows.count) runs of each run's mean)")
         let aggregates = RunAggregates(runScores: rows.map(\.returnMean))
         for (name, e) in [
             ("iqm", aggregates.interquartileMean), ("median", aggregates.median), ("mean", aggregates.mean)
@@ -132,8 +137,9 @@ struct Summarize: ParsableCommand {
             csv.append([name + "_ci_high", "\(e.interval.upperBound)", "", "", ""].joined(separator: ","))
         }
         table.append("")
-        table.append("test return across the \(rows.count) runs, with 95% stratified-bootstrap intervals "
-                     + "(\(aggregates.bootstrap.replications) replications, seed \(aggregates.bootstrap.seed)):")
+        table.append(
+            "test return across the \(rows.count) runs, with 95% stratified-bootstrap intervals "
+                + "(\(aggregates.bootstrap.replications) replications, seed \(aggregates.bootstrap.seed)):")
         for (name, e) in [
             ("IQM", aggregates.interquartileMean), ("median", aggregates.median), ("mean", aggregates.mean)
         ] {
@@ -157,8 +163,9 @@ struct Summarize: ParsableCommand {
     func readRow(_ folder: String) throws -> Row {
         let results = try RunResults(folder: folder)
         guard let kStep = results.kStepRMSE(at: k) else {
-            throw StageError("\(folder)/eval.h5: metrics/k_step_rmse: has \(results.kStepRMSE.count) entries, "
-                + "--k is \(k)")
+            throw StageError(
+                "\(folder)/eval.h5: metrics/k_step_rmse: has \(results.kStepRMSE.count) entries, "
+                    + "--k is \(k)")
         }
         return Row(
             run: String(results.seed), returnMean: results.testStatistics.mean, returnStd: results.testStatistics.std,
@@ -206,7 +213,8 @@ struct Summarize: ParsableCommand {
                     "\(r.oneStep.std)", "\(r.kStep.mean)", "\(r.kStep.std)"
                 ] + intervals.map { "\($0)" }
                     + [i == best ? "yes" : ""]).joined(separator: ","))
-            cells.append([i == best ? "*" : "", r.point.name] + values
+            cells.append(
+                [i == best ? "*" : "", r.point.name] + values
                     + [
                         "\(r.seeds.count)", String(format: "%.1f ± %.1f", r.returns.mean, r.returns.std),
                         Self.estimate(a.interquartileMean),
@@ -220,10 +228,11 @@ struct Summarize: ParsableCommand {
         }
         try destination.write(Data((csv.joined(separator: "\n") + "\n").utf8))
         print(table.joined(separator: "\n"))
-        print("(mean ± std across each point's seeds of each run's mean; IQM with its 95% stratified-bootstrap "
-            + "interval, "
-              + "\(StratifiedBootstrap.aggregateReplications) replications, "
-                  + "seed \(StratifiedBootstrap.defaultSeed); * best: the highest mean test return)")
+        print(
+            "(mean ± std across each point's seeds of each run's mean; IQM with its 95% stratified-bootstrap "
+                + "interval, "
+                + "\(StratifiedBootstrap.aggregateReplications) replications, "
+                + "seed \(StratifiedBootstrap.defaultSeed); * best: the highest mean test return)")
     }
 
     /// Each run's timing table; with several runs, the mean wall seconds per stage kind across them.
@@ -238,8 +247,10 @@ struct Summarize: ParsableCommand {
         guard timed.count > 1 else { return }
         // All runs' stages together, in RunTiming's order of stage kinds, divided by the runs timed.
         let together = RunTiming(entries: timed.flatMap(\.entries))
-        print("mean wall seconds per run (\(timed.count) runs): " + together.byProgram.map {
-            String(format: "%@ %.1f", $0.program, $0.wall / Double(timed.count))
-        }.joined(separator: ", "))
+        print(
+            "mean wall seconds per run (\(timed.count) runs): "
+                + together.byProgram.map {
+                    String(format: "%@ %.1f", $0.program, $0.wall / Double(timed.count))
+                }.joined(separator: ", "))
     }
 }

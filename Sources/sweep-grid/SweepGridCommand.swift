@@ -80,8 +80,9 @@ extension SweepGridCommand {
 
         func run() throws {
             try reportingErrors {
-                let grid = try Grid(parsing: files.text(gridFrom), variables: Set(files.words(files.variablesFrom)),
-                                    fixed: Set(files.words(files.commandLineFrom)))
+                let grid = try Grid(
+                    parsing: files.text(gridFrom), variables: Set(files.words(files.variablesFrom)),
+                    fixed: Set(files.words(files.commandLineFrom)))
                 let runs = try SweepRun.runs(grid: grid, seeds: files.words(seedsFrom))
                 try files.write(runs.map { ([$0.folder] + $0.makeArguments).joined(separator: " ") })
             }
@@ -100,8 +101,9 @@ extension SweepGridCommand {
         func run() throws {
             try reportingErrors {
                 let name = try files.text(pointFrom).trimmingCharacters(in: .whitespacesAndNewlines)
-                let point = try GridPoint(name: name, variables: Set(files.words(files.variablesFrom)),
-                                          fixed: Set(files.words(files.commandLineFrom)))
+                let point = try GridPoint(
+                    name: name, variables: Set(files.words(files.variablesFrom)),
+                    fixed: Set(files.words(files.commandLineFrom)))
                 try files.write(point.settings.map { "\($0.variable)=\($0.value)" })
             }
         }

@@ -18,8 +18,11 @@ struct Train: ParsableCommand {
             (the model whose settings it prints is built on it), no --data or --init.
             """)
 
-    @Option(parsing: .upToNextOption, help: ArgumentHelp("Transitions files; files after the first are newer "
-        + "(on-policy) data.", valueName: "file"))
+    @Option(
+        parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Transitions files; files after the first are newer "
+                + "(on-policy) data.", valueName: "file"))
     var data: [String]
 
     @Option(help: ArgumentHelp("Normalization statistics (from `stats`).", valueName: "file"))
@@ -44,8 +47,10 @@ struct Train: ParsableCommand {
                 + "single network; ensembles have none)."))
     var batchNorm: Bool?
 
-    @Option(help: ArgumentHelp("Ensemble members B (PETS uses 5); 1 with a deterministic ReLU network is the single "
-        + "network of mbrl.model/2.", valueName: "B"))
+    @Option(
+        help: ArgumentHelp(
+            "Ensemble members B (PETS uses 5); 1 with a deterministic ReLU network is the single "
+                + "network of mbrl.model/2.", valueName: "B"))
     var members = 1
 
     @Flag(
@@ -54,12 +59,16 @@ struct Train: ParsableCommand {
                 + "(MSE). Default: deterministic for one member, Gaussian for more."))
     var outputKind: ModelOutputKind?
 
-    @Option(help: ArgumentHelp("Hidden activation: relu (the notebook's) or silu (PETS's). Default: relu for the "
-        + "single network, silu for an ensemble.", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "Hidden activation: relu (the notebook's) or silu (PETS's). Default: relu for the "
+                + "single network, silu for an ensemble.", valueName: "name"))
     var activation: Activation?
 
-    @Option(help: ArgumentHelp("Elite members kept for planning, the best by validation error (default: all "
-        + "members).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Elite members kept for planning, the best by validation error (default: all "
+                + "members).", valueName: "n"))
     var eliteMembers: Int?
 
     @Option(help: "Minibatch size (a pooled minibatch holds at most the rows there are).")
@@ -86,14 +95,19 @@ struct Train: ParsableCommand {
     @Option(help: "Stop after this many epochs without a better validation loss.")
     var patience = Train.fitting.patience
 
-    @Option(help: ArgumentHelp("Share of each minibatch drawn from the files after the first (the paper uses 0.9); "
-        + "default: rows are pooled.", valueName: "fraction"))
+    @Option(
+        help: ArgumentHelp(
+            "Share of each minibatch drawn from the files after the first (the paper uses 0.9); "
+                + "default: rows are pooled.", valueName: "fraction"))
     var newDataFraction: Double?
 
     @OptionGroup var seed: SeedOptions
 
-    @Option(name: .customLong("init"), help: ArgumentHelp("Start from the weights of this model file (same "
-        + "architecture).", valueName: "file"))
+    @Option(
+        name: .customLong("init"),
+        help: ArgumentHelp(
+            "Start from the weights of this model file (same "
+                + "architecture).", valueName: "file"))
     var initialModel: String?
 
     @OptionGroup var logs: LogOptions
@@ -104,26 +118,44 @@ struct Train: ParsableCommand {
         guard !data.isEmpty else { throw ValidationError("give at least one --data file") }
         guard hidden > 0, hidden <= 4096 else { throw ValidationError("--hidden must be in 1...4096, got \(hidden)") }
         guard depth >= 0, depth <= 16 else { throw ValidationError("--depth must be in 0...16, got \(depth)") }
-        guard batchSize >= 2 else { throw ValidationError("--batch-size must be at least 2 (batch norm needs two "
-            + "rows), got \(batchSize)") }
+        guard batchSize >= 2 else {
+            throw ValidationError(
+                "--batch-size must be at least 2 (batch norm needs two "
+                    + "rows), got \(batchSize)")
+        }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive, got \(lr)") }
         guard beta1 >= 0, beta1 < 1 else { throw ValidationError("--beta1 must be in [0, 1), got \(beta1)") }
         guard beta2 >= 0, beta2 < 1 else { throw ValidationError("--beta2 must be in [0, 1), got \(beta2)") }
         guard weightDecay >= 0 else { throw ValidationError("--weight-decay must be ≥ 0, got \(weightDecay)") }
         guard epochs > 0 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-        guard valFraction >= 0, valFraction < 1 else { throw ValidationError("--val-fraction must be in [0, 1), "
-            + "got \(valFraction)") }
+        guard valFraction >= 0, valFraction < 1 else {
+            throw ValidationError(
+                "--val-fraction must be in [0, 1), "
+                    + "got \(valFraction)")
+        }
         guard patience > 0 else { throw ValidationError("--patience must be at least 1, got \(patience)") }
         guard members >= 1, members <= 64 else { throw ValidationError("--members must be in 1...64, got \(members)") }
         if isEnsemble {
-            guard depth >= 1 else { throw ValidationError("--depth must be at least 1 for an ensemble (mbrl-lib's "
-                + "GaussianMLP), got \(depth)") }
-            guard batchNorm != true else { throw ValidationError("--batch-norm is only for the single deterministic "
-                + "ReLU network; ensemble members have no batch norm") }
-            guard newDataFraction == nil else { throw ValidationError("--new-data-fraction is not supported for "
-                + "ensembles (their rows are pooled and bootstrapped)") }
-            if let e = eliteMembers, e < 1 || e > members { throw ValidationError("--elite-members must be in "
-                + "1...\(members), got \(e)") }
+            guard depth >= 1 else {
+                throw ValidationError(
+                    "--depth must be at least 1 for an ensemble (mbrl-lib's "
+                        + "GaussianMLP), got \(depth)")
+            }
+            guard batchNorm != true else {
+                throw ValidationError(
+                    "--batch-norm is only for the single deterministic "
+                        + "ReLU network; ensemble members have no batch norm")
+            }
+            guard newDataFraction == nil else {
+                throw ValidationError(
+                    "--new-data-fraction is not supported for "
+                        + "ensembles (their rows are pooled and bootstrapped)")
+            }
+            if let e = eliteMembers, e < 1 || e > members {
+                throw ValidationError(
+                    "--elite-members must be in "
+                        + "1...\(members), got \(e)")
+            }
         } else if eliteMembers != nil {
             throw ValidationError("--elite-members needs an ensemble (--members > 1, --gaussian or --activation silu)")
         }
@@ -135,8 +167,9 @@ struct Train: ParsableCommand {
 
     /// What the options build: the single network or a PETS ensemble (the kind follows from them).
     var architecture: ModelArchitecture {
-        ModelArchitecture(hidden: hidden, depth: depth, batchNorm: batchNorm, members: members,
-                          gaussian: outputKind.map { $0 == .gaussian }, activation: activation)
+        ModelArchitecture(
+            hidden: hidden, depth: depth, batchNorm: batchNorm, members: members,
+            gaussian: outputKind.map { $0 == .gaussian }, activation: activation)
     }
     var isEnsemble: Bool { architecture.isEnsemble }
 
@@ -173,15 +206,18 @@ struct Train: ParsableCommand {
             if let initialModel { try model.loadWeights(fromFile: initialModel) }
             let fitting = self.fitting
             let bufferRows = model.trainingBufferRows(fitting, rows: datasets.reduce(0) { $0 + $1.count })
-            try MemoryBudget.check(model.trainingBytes(bufferRows: bufferRows), for: isEnsemble
-                ? "--batch-size \(batchSize) × --members \(members): the training buffers"
-                : "--batch-size \(batchSize): the training buffers of \(bufferRows) rows")
+            try MemoryBudget.check(
+                model.trainingBytes(bufferRows: bufferRows),
+                for: isEnsemble
+                    ? "--batch-size \(batchSize) × --members \(members): the training buffers"
+                    : "--batch-size \(batchSize): the training buffers of \(bufferRows) rows")
             let result = try fit(model, fitting, on: datasets, progress: progress)
 
             // The model its readers would refuse is an error, not a file (the same check as theirs).
             if let problem = model.stateDictProblem {
-                throw StageError("\(output.out): not written: the trained \(problem) (a training value or an --init "
-                    + "weight too large for Float32?)")
+                throw StageError(
+                    "\(output.out): not written: the trained \(problem) (a training value or an --init "
+                        + "weight too large for Float32?)")
             }
             let provenance = try Provenance(
                 format: model.fileFormatVersion, seed: seed.seed, command: Stage.commandLine,
@@ -224,8 +260,9 @@ struct Train: ParsableCommand {
                 throw StageError("\(path): holds \(t.env) data, but \(data[0]) holds \(datasets[0].env)")
             }
             if statistics.hasDeltaX && t.deltaXResiduals == nil {
-                throw StageError("\(stats): statistics have Δx (delta_x_residual_mean), a MuJoCo task's target, "
-                    + "but \(path) holds \(t.env) data")
+                throw StageError(
+                    "\(stats): statistics have Δx (delta_x_residual_mean), a MuJoCo task's target, "
+                        + "but \(path) holds \(t.env) data")
             }
         }
         return (datasets, statistics)
@@ -254,24 +291,32 @@ struct Train: ParsableCommand {
             }
         } catch let failure as ModelFitting.Failure {
             switch failure {
-            case .tooFewOlderRows(let n): throw StageError("\(data[0]): too few training transitions (\(n)) for the "
-                + "older pool of --new-data-fraction")
-            case .noNewerRows: throw StageError("\(data[1]): no training transitions for the newer pool of "
-                + "--new-data-fraction")
+            case .tooFewOlderRows(let n):
+                throw StageError(
+                    "\(data[0]): too few training transitions (\(n)) for the "
+                        + "older pool of --new-data-fraction")
+            case .noNewerRows:
+                throw StageError(
+                    "\(data[1]): no training transitions for the newer pool of "
+                        + "--new-data-fraction")
             case .tooFewRows(let n): throw StageError("\(data[0]): too few transitions to train on (\(n))")
             case .diverged:
-                throw StageError(isEnsemble ? "\(output.out): training diverged: a member's validation error was "
-                    + "never finite (try a lower --lr)"
-                                            : "\(output.out): training diverged: the validation loss was never "
-                                                + "finite (try a lower --lr)")
+                throw StageError(
+                    isEnsemble
+                        ? "\(output.out): training diverged: a member's validation error was "
+                            + "never finite (try a lower --lr)"
+                        : "\(output.out): training diverged: the validation loss was never "
+                            + "finite (try a lower --lr)")
             }
         }
         logs?.close()
         if result.stoppedEarly {
-            progress.milestone(isEnsemble ? "no member improved for \(patience) epochs: stopping after "
-                + "epoch \(result.epochsRun)"
-                                          : "no better validation loss for \(patience) epochs: stopping, keeping "
-                                              + "epoch \(result.bestEpoch)")
+            progress.milestone(
+                isEnsemble
+                    ? "no member improved for \(patience) epochs: stopping after "
+                        + "epoch \(result.epochsRun)"
+                    : "no better validation loss for \(patience) epochs: stopping, keeping "
+                        + "epoch \(result.bestEpoch)")
         }
         return result
     }

@@ -25,17 +25,20 @@ public struct MinariFixture {
 
         /// A Pendulum-shaped episode of `steps` steps ending in a truncation.
         public static func pendulum(steps: Int) -> Episode {
-            Episode(observations: (0...steps).map { t in [cos(Double(t) / 10), sin(Double(t) / 10), 0.5] },
-                    actions: (0..<steps).map { t in [Double(t) / Double(steps) - 0.5] },
-                    rewards: (0..<steps).map { -Double($0) / 3 }, terminations: Array(repeating: false, count: steps),
-                    truncations: (0..<steps).map { $0 == steps - 1 })
+            Episode(
+                observations: (0...steps).map { t in [cos(Double(t) / 10), sin(Double(t) / 10), 0.5] },
+                actions: (0..<steps).map { t in [Double(t) / Double(steps) - 0.5] },
+                rewards: (0..<steps).map { -Double($0) / 3 }, terminations: Array(repeating: false, count: steps),
+                truncations: (0..<steps).map { $0 == steps - 1 })
         }
     }
 
     public var envID = "Pendulum-v1"
-    public var observationSpace = "{\"type\": \"Box\", \"dtype\": \"float32\", \"shape\": [3], \"low\": [-1.0, "
+    public var observationSpace =
+        "{\"type\": \"Box\", \"dtype\": \"float32\", \"shape\": [3], \"low\": [-1.0, "
         + "-1.0, -8.0], \"high\": [1.0, 1.0, 8.0]}"
-    public var actionSpace = "{\"type\": \"Box\", \"dtype\": \"float32\", \"shape\": [1], \"low\": [-2.0], "
+    public var actionSpace =
+        "{\"type\": \"Box\", \"dtype\": \"float32\", \"shape\": [1], \"low\": [-2.0], "
         + "\"high\": [2.0]}"
     public var episodes: [Episode]
     /// Discrete actions: `actions` are written as int64 of rank 1.
@@ -70,10 +73,11 @@ public struct MinariFixture {
         try file.close()
         func quoted(_ s: String) -> String { JSONValue.string(s).text }
         let spec = "{\"id\": \"\(envID)\", \"entry_point\": \"x:Y\", \"max_episode_steps\": 200}"
-        let metadata = "{\"total_episodes\": \(episodes.count), "
+        let metadata =
+            "{\"total_episodes\": \(episodes.count), "
             + "\"total_steps\": \(episodes.map(\.rewards.count).reduce(0, +)), "
             + "\"data_format\": \"hdf5\", \"observation_space\": \(quoted(observationSpace)), "
-                + "\"action_space\": \(quoted(actionSpace)), "
+            + "\"action_space\": \(quoted(actionSpace)), "
             + "\"env_spec\": \(quoted(spec)), \"dataset_id\": \"test-v0\", \"minari_version\": \"0.5.3\"}"
         try Data(metadata.utf8).write(to: URL(fileURLWithPath: folder + "/data/metadata.json"))
     }

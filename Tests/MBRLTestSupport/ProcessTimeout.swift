@@ -11,8 +11,10 @@ public struct TimedProcessResult {
 
 /// Runs `executable` with `arguments` in `directory` and waits, killing it (SIGKILL) when it has run
 /// for `timeout` seconds (`.infinity`: no limit); `timedOut` then says so (and `result.signaled` is true).
-public func runProcess(_ executable: String, _ arguments: [String], in directory: String? = nil,
-                       environment: [String: String]? = nil, timeout: TimeInterval) throws -> TimedProcessResult {
+public func runProcess(
+    _ executable: String, _ arguments: [String], in directory: String? = nil,
+    environment: [String: String]? = nil, timeout: TimeInterval
+) throws -> TimedProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments

@@ -39,13 +39,15 @@ public enum Repository {
             if let d = date(sources + "/" + relative), d > newest.date { newest = (sources + "/" + relative, d) }
         }
         for program in programs where !fm.fileExists(atPath: executable(program)) {
-            throw TestSetupError(message: "\(executable(program)) is missing: run `make build` (or `make test`, "
-                + "which builds it) first")
+            throw TestSetupError(
+                message: "\(executable(program)) is missing: run `make build` (or `make test`, "
+                    + "which builds it) first")
         }
         let stamp = root.appendingPathComponent(".build/release/programs.mk").path
         guard let built = date(stamp), built >= newest.date else {
-            throw TestSetupError(message: "the build (\(stamp)) is older than \(newest.path): run `make build` (or "
-                + "`make test`) first")
+            throw TestSetupError(
+                message: "the build (\(stamp)) is older than \(newest.path): run `make build` (or "
+                    + "`make test`) first")
         }
     }
 }
@@ -56,7 +58,7 @@ public func makeSmallRun(in directory: String, epochs: Int) throws {
     for arguments in [
         ["collect", "--episodes", "3", "--seed", "1", "--out", "r.h5"],
         ["stats", "--data", "r.h5", "--out", "s.h5"],
-        ["train", "--data", "r.h5", "--stats", "s.h5", "--epochs", String(epochs), "--out", "m.h5"],
+        ["train", "--data", "r.h5", "--stats", "s.h5", "--epochs", String(epochs), "--out", "m.h5"]
     ] {
         let result = try runProcess(Repository.executable(arguments[0]), Array(arguments.dropFirst()), in: directory)
         guard result.status == 0 else {
@@ -112,7 +114,9 @@ public struct ProcessResult {
 
 /// Runs `executable` with `arguments` in `directory`, waits, and returns its status and output.
 @discardableResult
-public func runProcess(_ executable: String, _ arguments: [String], in directory: String? = nil,
-                       environment: [String: String]? = nil) throws -> ProcessResult {
+public func runProcess(
+    _ executable: String, _ arguments: [String], in directory: String? = nil,
+    environment: [String: String]? = nil
+) throws -> ProcessResult {
     try runProcess(executable, arguments, in: directory, environment: environment, timeout: .infinity).result
 }

@@ -18,18 +18,18 @@ final class BF16Tests: XCTestCase {
     func testRoundingIsToNearestWithTiesToEven() {
         let cases: [(Float, Float)] = [
             (1, 1),
-            (float(0x3f80_8000), 1),                          // 1 + 2⁻⁸: a tie, to the even 1
-            (float(0x3f81_8000), float(0x3f82_0000)),         // 1 + 3·2⁻⁸: a tie, to the even 1 + 2⁻⁶
-            (float(0x3f80_8001), float(0x3f81_0000)),         // just above the tie: up
-            (float(0x3f80_7fff), 1),                          // just below: down
-            (-float(0x3f80_8001), -float(0x3f81_0000)),       // the same with a sign
+            (float(0x3f80_8000), 1),  // 1 + 2⁻⁸: a tie, to the even 1
+            (float(0x3f81_8000), float(0x3f82_0000)),  // 1 + 3·2⁻⁸: a tie, to the even 1 + 2⁻⁶
+            (float(0x3f80_8001), float(0x3f81_0000)),  // just above the tie: up
+            (float(0x3f80_7fff), 1),  // just below: down
+            (-float(0x3f80_8001), -float(0x3f81_0000)),  // the same with a sign
             (.infinity, .infinity), (-.infinity, -.infinity),
-            (.greatestFiniteMagnitude, .infinity),            // rounds past the largest bf16
-            (float(0x7f7f_0000), float(0x7f7f_0000)),         // the largest bf16 itself
-            (float(0x0000_8000), 0),                          // a subnormal tie, to the even 0
-            (float(0x0001_8000), float(0x0002_0000)),         // a subnormal tie, up to the even
-            (float(0x0000_c000), float(0x0001_0000)),         // a subnormal above the tie
-            (-0.0, -0.0),
+            (.greatestFiniteMagnitude, .infinity),  // rounds past the largest bf16
+            (float(0x7f7f_0000), float(0x7f7f_0000)),  // the largest bf16 itself
+            (float(0x0000_8000), 0),  // a subnormal tie, to the even 0
+            (float(0x0001_8000), float(0x0002_0000)),  // a subnormal tie, up to the even
+            (float(0x0000_c000), float(0x0001_0000)),  // a subnormal above the tie
+            (-0.0, -0.0)
         ]
         var inputs = cases.map(\.0), expected = cases.map(\.1)
         var rng = RandomGenerator(seed: 11)
@@ -43,8 +43,10 @@ final class BF16Tests: XCTestCase {
         }
         let vectorized = BF16Matrix.rounded(inputs)
         for i in inputs.indices {
-            XCTAssertEqual(BF16Matrix.rounded(inputs[i]).bitPattern, expected[i].bitPattern, "scalar, \(inputs[i]) "
-                + "(0x\(String(inputs[i].bitPattern, radix: 16)))")
+            XCTAssertEqual(
+                BF16Matrix.rounded(inputs[i]).bitPattern, expected[i].bitPattern,
+                "scalar, \(inputs[i]) "
+                    + "(0x\(String(inputs[i].bitPattern, radix: 16)))")
             XCTAssertEqual(vectorized[i].bitPattern, expected[i].bitPattern, "vectorized, \(inputs[i])")
         }
         for nan in [Float.nan, -Float.nan, float(0x7f80_0001), float(0xff80_0001), float(0x7fff_ffff)] {
@@ -57,8 +59,10 @@ final class BF16Tests: XCTestCase {
     }
 
     private func requireAMX() throws {
-        try XCTSkipUnless(BF16Matrix.isAvailable, "this CPU (or kernel) has no AMX-BF16 (or MBRL_DISABLE_AMX is "
-            + "set): the bf16 product cannot run here")
+        try XCTSkipUnless(
+            BF16Matrix.isAvailable,
+            "this CPU (or kernel) has no AMX-BF16 (or MBRL_DISABLE_AMX is "
+                + "set): the bf16 product cannot run here")
     }
 
     /// c = x Wᵀ equals the double-precision product of the bf16-rounded operands to fp32
@@ -85,8 +89,9 @@ final class BF16Tests: XCTestCase {
                     }
                     // fp32 sums of `input` exact products: within input · 2⁻²⁴ of the sum of magnitudes.
                     let tolerance = Double(input + 1) * 0x1p-24 * magnitude
-                    XCTAssertLessThanOrEqual(abs(Double(c[r * output + o]) - sum), tolerance,
-                                             "\(rows)×\(output)×\(input), row \(r), column \(o)")
+                    XCTAssertLessThanOrEqual(
+                        abs(Double(c[r * output + o]) - sum), tolerance,
+                        "\(rows)×\(output)×\(input), row \(r), column \(o)")
                 }
             }
         }

@@ -43,8 +43,10 @@ final class EnsemblePlanningTests: XCTestCase {
         let (model, result, data) = try trainedEnsemble()
         XCTAssertEqual(result.trainingRows, 800)
         XCTAssertEqual(result.validationRows, 400)
-        XCTAssertEqual(result.samplesSeen, 3 * 800 * result.epochsRun, "every member walks its bootstrap of 800 "
-            + "rows per epoch")
+        XCTAssertEqual(
+            result.samplesSeen, 3 * 800 * result.epochsRun,
+            "every member walks its bootstrap of 800 "
+                + "rows per epoch")
         XCTAssertLessThan(result.validationLossCurve.last!, result.validationLossCurve.first!)
         XCTAssertEqual(result.elites.count, 2)
         XCTAssertEqual(model.elites, result.elites)
@@ -133,7 +135,7 @@ final class EnsemblePlanningTests: XCTestCase {
             ("ts-inf", PropagationSettings(propagation: .tsInf, particles: 4, prediction: .sample)),
             ("ts-1", PropagationSettings(propagation: .ts1, particles: 4, prediction: .sample)),
             ("expectation", PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean)),
-            ("single network", nil),
+            ("single network", nil)
         ]
         for (name, settings) in cases {
             var runs: [[Float]] = []
@@ -172,8 +174,9 @@ final class EnsemblePlanningTests: XCTestCase {
             }
             func copy() -> BatchDynamics { Offsets() }
         }
-        let objective = PlanningObjective(observationSize: 1, actionSize: 1, actionLow: [-1], actionHigh: [1],
-                                          rewards: { _, _, next, n, r in for i in 0..<n { r[i] = next[i] } })
+        let objective = PlanningObjective(
+            observationSize: 1, actionSize: 1, actionLow: [-1], actionHigh: [1],
+            rewards: { _, _, next, n, r in for i in 0..<n { r[i] = next[i] } })
         let evaluator = TrajectoryEvaluator(dynamics: Offsets(), objective: objective, capacity: 3, horizon: 1)
         let sequences: [Float] = [0, 0.5, -1]
         evaluator.evaluate(from: [1], sequences: sequences, count: 3)

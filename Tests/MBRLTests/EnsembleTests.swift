@@ -28,8 +28,9 @@ final class EnsembleTests: XCTestCase {
     func testBatchedEnsembleEqualsSeparateNetworks() {
         for activation in Activation.allCases {
             for deterministic in [false, true] {
-                let config = EnsembleConfiguration(inputSize: 4, outputSize: 3, hidden: 12, depth: 3, members: 4,
-                                                   activation: activation, deterministic: deterministic)
+                let config = EnsembleConfiguration(
+                    inputSize: 4, outputSize: 3, hidden: 12, depth: 3, members: 4,
+                    activation: activation, deterministic: deterministic)
                 let ensemble = randomized(config, seed: 3, as: Double.self)
                 var rng = RandomGenerator(seed: 4)
                 let rows = 5
@@ -66,8 +67,9 @@ final class EnsembleTests: XCTestCase {
     func testLossGradientsMatchFiniteDifferences() {
         for activation in Activation.allCases {
             for deterministic in [false, true] {
-                let config = EnsembleConfiguration(inputSize: 3, outputSize: 2, hidden: 5, depth: 2, members: 2,
-                                                   activation: activation, deterministic: deterministic)
+                let config = EnsembleConfiguration(
+                    inputSize: 3, outputSize: 2, hidden: 5, depth: 2, members: 2,
+                    activation: activation, deterministic: deterministic)
                 let network = randomized(config, seed: 7, as: Double.self)
                 var rng = RandomGenerator(seed: 8)
                 let rows = 4
@@ -89,8 +91,9 @@ final class EnsembleTests: XCTestCase {
                     let minus = loss()
                     network.parameters[i] = saved
                     let numeric = (plus - minus) / (2 * h)
-                    XCTAssertEqual(analytic[i], numeric, accuracy: 1e-6 + 1e-5 * abs(numeric),
-                                   "parameter \(i) (\(activation), deterministic \(deterministic))")
+                    XCTAssertEqual(
+                        analytic[i], numeric, accuracy: 1e-6 + 1e-5 * abs(numeric),
+                        "parameter \(i) (\(activation), deterministic \(deterministic))")
                 }
             }
         }
@@ -130,8 +133,9 @@ final class EnsembleTests: XCTestCase {
     }
 
     func stats() -> NormalizationStats {
-        NormalizationStats(stateMean: [0.1, -0.2, 0.3], stateStd: [0.7, 0.6, 3], actionMean: [0.05], actionStd: [1.1],
-                           deltaStateMean: [0.01, 0, -0.02], deltaStateStd: [0.1, 0.2, 0.5], count: 10)
+        NormalizationStats(
+            stateMean: [0.1, -0.2, 0.3], stateStd: [0.7, 0.6, 3], actionMean: [0.05], actionStd: [1.1],
+            deltaStateMean: [0.01, 0, -0.02], deltaStateStd: [0.1, 0.2, 0.5], count: 10)
     }
 
     /// The file holds mbrl-lib's state_dict names and shapes, and reads back bit for bit.

@@ -89,18 +89,25 @@ final class ExactRewardTests: XCTestCase {
                 }
                 if exact.bitPattern != t.rewards[i].bitPattern { inexact += 1 }
             }
-            print("\(env.id): planning reward on the true Δx against the environment's on \(n) transitions: max "
-                + "|error| \(worst), at most \(worstRatio) of the Float32 bound")
-            XCTAssertLessThanOrEqual(worstRatio, 1, "\(env.id) row \(worstRow): planning \(planned[worstRow]), "
-                + "environment \(t.rewards[worstRow])")
-            XCTAssertEqual(inexact, 0, "\(env.id): rows where the reward of the Float64 Δx is not the environment's "
-                + "to the bit")
+            print(
+                "\(env.id): planning reward on the true Δx against the environment's on \(n) transitions: max "
+                    + "|error| \(worst), at most \(worstRatio) of the Float32 bound")
+            XCTAssertLessThanOrEqual(
+                worstRatio, 1,
+                "\(env.id) row \(worstRow): planning \(planned[worstRow]), "
+                    + "environment \(t.rewards[worstRow])")
+            XCTAssertEqual(
+                inexact, 0,
+                "\(env.id): rows where the reward of the Float64 Δx is not the environment's "
+                    + "to the bit")
 
             var terminal = [Bool](repeating: true, count: n)
             if let isTerminal = objective.isTerminal {
                 t.next.withUnsafeBufferPointer { isTerminal($0.baseAddress!, n, &terminal) }
-                XCTAssertGreaterThan(t.terminated.filter { $0 }.count, 5, "\(env.id): the transitions must hold "
-                    + "terminations")
+                XCTAssertGreaterThan(
+                    t.terminated.filter { $0 }.count, 5,
+                    "\(env.id): the transitions must hold "
+                        + "terminations")
             } else {
                 XCTAssertFalse(env.canTerminate, env.id)
                 terminal = [Bool](repeating: false, count: n)
@@ -166,8 +173,10 @@ final class ExactRewardTests: XCTestCase {
             }
             print("\(task.id): largest |Δqpos[0] − Δx of the reward| between consecutive rows: \(worstQposGap) m")
             if task is Ant {
-                XCTAssertGreaterThan(worstQposGap, 1e-4, "Ant's reward reads the torso's xpos, not qpos[0] at the "
-                    + "observation")
+                XCTAssertGreaterThan(
+                    worstQposGap, 1e-4,
+                    "Ant's reward reads the torso's xpos, not qpos[0] at the "
+                        + "observation")
             } else {
                 XCTAssertLessThanOrEqual(worstQposGap, 1e-12, "\(task.id): the reward's x is qpos[0]")
             }
@@ -254,8 +263,9 @@ final class ExactRewardTests: XCTestCase {
         let dynamics = ModelDynamics(single, capacity: n)
         XCTAssertEqual(dynamics.auxiliarySize, 1)
         var next = [Float](repeating: 0, count: n * o), deltaX = [Float](repeating: .nan, count: n)
-        dynamics.predict(observations: observations, actions: actions, count: n, into: &next, auxiliary: &deltaX,
-                         context: PredictionContext(seed: 0, step: 0, firstCandidate: 0))
+        dynamics.predict(
+            observations: observations, actions: actions, count: n, into: &next, auxiliary: &deltaX,
+            context: PredictionContext(seed: 0, step: 0, firstCandidate: 0))
         for i in 0..<n {
             XCTAssertEqual(deltaX[i], expected.deltaX[i], accuracy: 1e-4 * max(1, abs(expected.deltaX[i])), "row \(i)")
         }
@@ -268,8 +278,9 @@ final class ExactRewardTests: XCTestCase {
             ensemble, settings: PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean),
             capacity: n)
         XCTAssertEqual(expectation.auxiliarySize, 1)
-        expectation.predict(observations: observations, actions: actions, count: n, into: &next, auxiliary: &deltaX,
-                            context: PredictionContext(seed: 0, step: 0, firstCandidate: 0))
+        expectation.predict(
+            observations: observations, actions: actions, count: n, into: &next, auxiliary: &deltaX,
+            context: PredictionContext(seed: 0, step: 0, firstCandidate: 0))
         for i in 0..<n {
             XCTAssertEqual(
                 deltaX[i], (members[i] + members[n + i]) / 2, accuracy: 1e-4 * max(1, abs(members[i])), "row \(i)")
@@ -280,8 +291,9 @@ final class ExactRewardTests: XCTestCase {
             capacity: 2 * n)
         var next2 = [Float](repeating: 0, count: 2 * n * o), deltaX2 = [Float](repeating: .nan, count: 2 * n)
         let twice = observations + observations, twiceActions = actions + actions
-        sampled.predict(observations: twice, actions: twiceActions, count: 2 * n, into: &next2, auxiliary: &deltaX2,
-                        context: PredictionContext(seed: 9, step: 0, firstCandidate: 0))
+        sampled.predict(
+            observations: twice, actions: twiceActions, count: 2 * n, into: &next2, auxiliary: &deltaX2,
+            context: PredictionContext(seed: 9, step: 0, firstCandidate: 0))
         XCTAssertTrue(deltaX2.allSatisfy(\.isFinite))
         XCTAssertNotEqual(Array(deltaX2[..<n]), Array(members[..<n]), "sampled, not the mean")
     }

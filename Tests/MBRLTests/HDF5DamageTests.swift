@@ -87,8 +87,10 @@ final class HDF5DamageTests: XCTestCase {
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
         XCTAssertGreaterThan(size, 1_200_000_000_000)
         XCTAssertThrowsError(try HDF5File.open(at: path).root.read("x", as: Float.self)) { error in
-            XCTAssertTrue("\(error)".hasPrefix("\(path): x: the values of shape (100000000000, 3) need 1.2 TB, more "
-                + "than the "), "\(error)")
+            XCTAssertTrue(
+                "\(error)".hasPrefix(
+                    "\(path): x: the values of shape (100000000000, 3) need 1.2 TB, more "
+                        + "than the "), "\(error)")
             XCTAssertTrue("\(error)".hasSuffix(" this process may use"), "\(error)")
         }
     }

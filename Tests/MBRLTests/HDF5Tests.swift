@@ -132,7 +132,7 @@ final class HDF5Tests: XCTestCase {
         var dims: [hsize_t] = [2]
         let space = H5Screate_simple(1, &dims, nil)
         let aid = H5Acreate2(fid, "format", type, space, mbrl_h5p_default(), mbrl_h5p_default())
-        var bytes = [UInt8]("mbrl.tra" .utf8) + [UInt8]("other\0\0\0".utf8)
+        var bytes = [UInt8]("mbrl.tra".utf8) + [UInt8]("other\0\0\0".utf8)
         H5Awrite(aid, type, &bytes)
         H5Aclose(aid); H5Sclose(space); H5Tclose(type); H5Fclose(fid)
         let root = try HDF5File.open(at: dir.file("a.h5")).root

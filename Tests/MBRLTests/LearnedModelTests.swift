@@ -13,16 +13,18 @@ final class LearnedModelTests: XCTestCase {
     let dir = TemporaryDirectory("mbrl-learned-model")
 
     func stats() -> NormalizationStats {
-        NormalizationStats(stateMean: [0.1, -0.2, 0.3], stateStd: [0.7, 0.6, 3], actionMean: [0.05], actionStd: [1.1],
-                           deltaStateMean: [0.01, 0, -0.02], deltaStateStd: [0.1, 0.2, 0.5], count: 10)
+        NormalizationStats(
+            stateMean: [0.1, -0.2, 0.3], stateStd: [0.7, 0.6, 3], actionMean: [0.05], actionStd: [1.1],
+            deltaStateMean: [0.01, 0, -0.02], deltaStateStd: [0.1, 0.2, 0.5], count: 10)
     }
 
     func testPropagationDefaults() {
         let gaussian = PropagationSettings(PropagationRequest(), deterministic: false)
         XCTAssertEqual(gaussian, PropagationSettings(propagation: .tsInf, particles: 20, prediction: .sample))
         XCTAssertEqual(PropagationSettings(PropagationRequest(), deterministic: true).prediction, .mean)
-        XCTAssertEqual(PropagationSettings(PropagationRequest(propagation: .expectation), deterministic: false),
-                       PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean))
+        XCTAssertEqual(
+            PropagationSettings(PropagationRequest(propagation: .expectation), deterministic: false),
+            PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean))
         XCTAssertEqual(
             PropagationSettings(
                 PropagationRequest(propagation: .ts1, particles: 6, prediction: .mean), deterministic: false),
@@ -118,8 +120,10 @@ final class LearnedModelTests: XCTestCase {
         let other = EnsembleModel(stats: stats(), hidden: 8, depth: 2, members: 3, seed: 5)
         XCTAssertNoThrow(try other.loadWeights(fromFile: dir.file("ensemble.h5")))
         XCTAssertThrowsError(try other.loadWeights(fromFile: dir.file("single.h5"))) { error in
-            XCTAssertEqual("\(error)", dir.file("single.h5") + ": is a single-network model, but this training builds "
-                           + "the ensemble \(other.config)")
+            XCTAssertEqual(
+                "\(error)",
+                dir.file("single.h5") + ": is a single-network model, but this training builds "
+                    + "the ensemble \(other.config)")
         }
     }
 

@@ -68,8 +68,10 @@ final class MinariImportTests: XCTestCase {
     }
 
     /// Also each return, the Float64 sum of the Float64 rewards, in order.
-    func checkRows(_ data: Transitions, against path: String, observationSize o: Int, actionSize a: Int,
-                   file: StaticString = #filePath, line: UInt = #line) throws {
+    func checkRows(
+        _ data: Transitions, against path: String, observationSize o: Int, actionSize a: Int,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let h5 = try HDF5File.open(at: path)
         let root = try h5.root
         var row = 0
@@ -147,58 +149,72 @@ final class MinariImportTests: XCTestCase {
         var f = MinariFixture(episodes: [.pendulum(steps: 3)])
         f.actionSpace = "{\"type\": \"Discrete\", \"dtype\": \"int64\", \"start\": 0, \"n\": 3}"
         f.integerActions = true
-        XCTAssertEqual(try refusal(f), "d/data/metadata.json: action space Discrete does not fit Pendulum-v1, which "
-            + "takes Box(float, (1,))")
+        XCTAssertEqual(
+            try refusal(f),
+            "d/data/metadata.json: action space Discrete does not fit Pendulum-v1, which "
+                + "takes Box(float, (1,))")
     }
 
     func testDictObservationsAreRefused() throws {
         var f = MinariFixture(episodes: [.pendulum(steps: 3)])
         f.observationSpace = "{\"type\": \"Dict\", \"subspaces\": {}}"
-        XCTAssertEqual(try refusal(f), "d/data/metadata.json: observation space Dict does not fit Pendulum-v1, "
-            + "which observes Box(float, (3,))")
+        XCTAssertEqual(
+            try refusal(f),
+            "d/data/metadata.json: observation space Dict does not fit Pendulum-v1, "
+                + "which observes Box(float, (3,))")
     }
 
     func testInconsistentLengthsAreRefused() throws {
         var e = MinariFixture.Episode.pendulum(steps: 3)
         e.observations.removeLast()
-        XCTAssertEqual(try refusal(MinariFixture(episodes: [.pendulum(steps: 2), e])),
-                       "d/data/main_data.hdf5: episode_1/observations: has shape (3, 3), expected (4, 3): one more "
-                           + "row than the episode's 3 rewards, Pendulum-v1's observation size")
+        XCTAssertEqual(
+            try refusal(MinariFixture(episodes: [.pendulum(steps: 2), e])),
+            "d/data/main_data.hdf5: episode_1/observations: has shape (3, 3), expected (4, 3): one more "
+                + "row than the episode's 3 rewards, Pendulum-v1's observation size")
         var f = MinariFixture.Episode.pendulum(steps: 3)
         f.actions.removeLast()
-        XCTAssertEqual(try refusal(MinariFixture(episodes: [f])),
-                       "d/data/main_data.hdf5: episode_0/actions: has shape (2, 1), expected (3, 1): one row per "
-                           + "reward, Pendulum-v1's action size")
+        XCTAssertEqual(
+            try refusal(MinariFixture(episodes: [f])),
+            "d/data/main_data.hdf5: episode_0/actions: has shape (2, 1), expected (3, 1): one row per "
+                + "reward, Pendulum-v1's action size")
     }
 
     func testNonFiniteValuesAreRefused() throws {
         var e = MinariFixture.Episode.pendulum(steps: 3)
         e.observations[2][1] = .nan
-        XCTAssertEqual(try refusal(MinariFixture(episodes: [e])), "d/data/main_data.hdf5: episode_0/observations: "
-            + "holds NaN at row 2")
+        XCTAssertEqual(
+            try refusal(MinariFixture(episodes: [e])),
+            "d/data/main_data.hdf5: episode_0/observations: "
+                + "holds NaN at row 2")
         var r = MinariFixture.Episode.pendulum(steps: 3)
         r.rewards[1] = 1e300
-        XCTAssertEqual(try refusal(MinariFixture(episodes: [r])),
-                       "d/data/main_data.hdf5: episode_0/rewards: holds a value that is not finite in Float32 "
-                           + "(1e+300) at row 1")
+        XCTAssertEqual(
+            try refusal(MinariFixture(episodes: [r])),
+            "d/data/main_data.hdf5: episode_0/rewards: holds a value that is not finite in Float32 "
+                + "(1e+300) at row 1")
     }
 
     func testSpacesThatDoNotMatchTheNamedEnvironmentAreRefused() throws {
-        XCTAssertEqual(try refusal(MinariFixture(episodes: [.pendulum(steps: 3)]), as: .halfcheetah),
-                       "d/data/metadata.json: observation space Box(float32, (3,)) does not fit HalfCheetah-v4, "
-                           + "which observes Box(float, (17,))")
+        XCTAssertEqual(
+            try refusal(MinariFixture(episodes: [.pendulum(steps: 3)]), as: .halfcheetah),
+            "d/data/metadata.json: observation space Box(float32, (3,)) does not fit HalfCheetah-v4, "
+                + "which observes Box(float, (17,))")
         var f = MinariFixture(episodes: [.pendulum(steps: 3)])
         f.actionSpace = "{\"type\": \"Box\", \"dtype\": \"float32\", \"shape\": [1], \"low\": [-1.0], \"high\": [1.0]}"
-        XCTAssertEqual(try refusal(f), "d/data/metadata.json: action bounds [-1.0]…[1.0] are not Pendulum-v1's "
-            + "[-2.0]…[2.0]")
+        XCTAssertEqual(
+            try refusal(f),
+            "d/data/metadata.json: action bounds [-1.0]…[1.0] are not Pendulum-v1's "
+                + "[-2.0]…[2.0]")
     }
 
     func testAnEnvironmentThatIsNotSimulatedIsRefusedUnlessNamed() throws {
         var f = MinariFixture(episodes: [.pendulum(steps: 3)])
         f.envID = "Pendulum-v9"
-        XCTAssertEqual(try refusal(f), "d/data/metadata.json: environment 'Pendulum-v9' is not one the project "
-            + "simulates (Pendulum-v1, HalfCheetah-v4, Hopper-v4, Swimmer-v4, Ant-v4); --env names one whose spaces "
-            + "the data fits")
+        XCTAssertEqual(
+            try refusal(f),
+            "d/data/metadata.json: environment 'Pendulum-v9' is not one the project "
+                + "simulates (Pendulum-v1, HalfCheetah-v4, Hopper-v4, Swimmer-v4, Ant-v4); --env names one whose spaces "
+                + "the data fits")
         let dir = TemporaryDirectory("mbrl-minari")
         try f.write(to: dir.path + "/d")
         let dataset = try MinariDataset(at: dir.path + "/d")
@@ -208,9 +224,10 @@ final class MinariImportTests: XCTestCase {
     func testAnEndFlagBeforeTheLastStepIsRefused() throws {
         var e = MinariFixture.Episode.pendulum(steps: 4)
         e.terminations[1] = true
-        XCTAssertEqual(try refusal(MinariFixture(episodes: [e])),
-                       "d/data/main_data.hdf5: episode_0: step 1 of 4 is flagged terminated, before the episode's "
-                           + "last step")
+        XCTAssertEqual(
+            try refusal(MinariFixture(episodes: [e])),
+            "d/data/main_data.hdf5: episode_0: step 1 of 4 is flagged terminated, before the episode's "
+                + "last step")
     }
 
     func testAnUnflaggedLastStepIsACutOff() throws {

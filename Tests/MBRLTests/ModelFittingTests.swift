@@ -43,7 +43,9 @@ final class ModelFittingTests: XCTestCase {
         for epoch in 1...f.epochs {
             var sum = 0.0, batches = 0
             for batch in schedule.epoch(using: &batchRNG) {
-                sum += batch.count == 1 ? trainer.step(on: pools[0], rows: batch[0][...])
+                sum +=
+                    batch.count == 1
+                    ? trainer.step(on: pools[0], rows: batch[0][...])
                     : trainer.step(on: pools[0], rows: batch[0][...], and: pools[1], rows: batch[1][...])
                 batches += 1
             }
@@ -87,8 +89,9 @@ final class ModelFittingTests: XCTestCase {
     }
 
     func testArchitectureDecidesTheKind() {
-        let stats = NormalizationStats(stateMean: [0, 0, 0], stateStd: [1, 1, 1], actionMean: [0], actionStd: [1],
-                                       deltaStateMean: [0, 0, 0], deltaStateStd: [1, 1, 1], count: 2)
+        let stats = NormalizationStats(
+            stateMean: [0, 0, 0], stateStd: [1, 1, 1], actionMean: [0], actionStd: [1],
+            deltaStateMean: [0, 0, 0], deltaStateStd: [1, 1, 1], count: 2)
         let single = ModelArchitecture(hidden: 8, depth: 2).make(stats: stats, seed: 0)
         XCTAssertEqual((single as? DynamicsModel)?.config.batchNorm, true)
         XCTAssertEqual(
@@ -98,7 +101,7 @@ final class ModelFittingTests: XCTestCase {
             (ModelArchitecture(hidden: 8, depth: 2, members: 3), true, Activation.silu),
             (ModelArchitecture(hidden: 8, depth: 2, gaussian: true), true, .silu),
             (ModelArchitecture(hidden: 8, depth: 2, activation: .silu), false, .silu),
-            (ModelArchitecture(hidden: 8, depth: 2, members: 2, gaussian: false, activation: .relu), false, .relu),
+            (ModelArchitecture(hidden: 8, depth: 2, members: 2, gaussian: false, activation: .relu), false, .relu)
         ] {
             XCTAssertTrue(architecture.isEnsemble)
             let ensemble = architecture.make(stats: stats, seed: 0) as? EnsembleModel
@@ -109,8 +112,9 @@ final class ModelFittingTests: XCTestCase {
     }
 
     func testConfigListsEachKindsSettings() {
-        let stats = NormalizationStats(stateMean: [0, 0, 0], stateStd: [1, 1, 1], actionMean: [0], actionStd: [1],
-                                       deltaStateMean: [0, 0, 0], deltaStateStd: [1, 1, 1], count: 2)
+        let stats = NormalizationStats(
+            stateMean: [0, 0, 0], stateStd: [1, 1, 1], actionMean: [0], actionStd: [1],
+            deltaStateMean: [0, 0, 0], deltaStateStd: [1, 1, 1], count: 2)
         var f = ModelFitting()
         let common: Set = [
             "batch_size", "lr", "beta1", "beta2", "weight_decay", "epochs", "val_fraction", "patience", "seed",

@@ -16,7 +16,7 @@ final class MuJoCoTests: XCTestCase {
         var description: String {
             "\(steps) steps (\(recordedStates) states compared, \(terminations) terminated, \(truncations) truncated): "
                 + "max |Δstate| \(maxStateError) (after reset(toState:) \(maxInitialStateError)), max relative "
-                    + "|Δreward| \(maxRewardError), max |Δobservation| \(maxObservationError)"
+                + "|Δreward| \(maxRewardError), max |Δobservation| \(maxObservationError)"
         }
     }
 
@@ -126,7 +126,7 @@ final class MuJoCoTests: XCTestCase {
             ("mujoco_halfcheetah.h5", HalfCheetah.modelFileName, HalfCheetah.modelText),
             ("mujoco_hopper.h5", Hopper.modelFileName, Hopper.modelText),
             ("mujoco_swimmer.h5", Swimmer.modelFileName, Swimmer.modelText),
-            ("mujoco_ant.h5", Ant.modelFileName, Ant.modelText),
+            ("mujoco_ant.h5", Ant.modelFileName, Ant.modelText)
         ]
         for task in tasks {
             let root = try HDF5File.open(at: Repository.fixture(task.fixture)).root
@@ -137,10 +137,14 @@ final class MuJoCoTests: XCTestCase {
             var fileHash = SHA256(), embeddedHash = SHA256()
             fileHash.update(vendored)
             embeddedHash.update(Array(task.text.utf8))
-            XCTAssertEqual(fileHash.hexDigest(), gymnasium, "ThirdParty/gymnasium-mujoco/\(task.file) is not "
-                + "Gymnasium's file")
-            XCTAssertEqual(embeddedHash.hexDigest(), gymnasium, "the embedded \(task.file) is not the vendored "
-                + "file: run scripts/embed_mujoco_models.py")
+            XCTAssertEqual(
+                fileHash.hexDigest(), gymnasium,
+                "ThirdParty/gymnasium-mujoco/\(task.file) is not "
+                    + "Gymnasium's file")
+            XCTAssertEqual(
+                embeddedHash.hexDigest(), gymnasium,
+                "the embedded \(task.file) is not the vendored "
+                    + "file: run scripts/embed_mujoco_models.py")
         }
     }
 
@@ -148,7 +152,7 @@ final class MuJoCoTests: XCTestCase {
     func testEnvironmentNames() {
         let expected: [(EnvironmentName, String, Int, Int, Int)] = [
             (.halfcheetah, "HalfCheetah-v4", 17, 6, 18), (.hopper, "Hopper-v4", 11, 3, 12),
-            (.swimmer, "Swimmer-v4", 8, 2, 10), (.ant, "Ant-v4", 27, 8, 29),
+            (.swimmer, "Swimmer-v4", 8, 2, 10), (.ant, "Ant-v4", 27, 8, 29)
         ]
         for (name, id, observationSize, actionSize, stateSize) in expected {
             XCTAssertEqual(EnvironmentName(id: id), name)
@@ -202,8 +206,9 @@ final class MuJoCoTests: XCTestCase {
         let pairwise = ((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]))
         XCTAssertNotEqual(sequential, pairwise)
         XCTAssertEqual(MuJoCoTask.controlCost(action, weight: 0.5), 0.5 * Double(pairwise))
-        XCTAssertEqual(MuJoCoTask.controlCost(Array(action.prefix(6)), weight: 0.1),
-                       0.1 * Double(q.prefix(6).reduce(Float(0), +)))
+        XCTAssertEqual(
+            MuJoCoTask.controlCost(Array(action.prefix(6)), weight: 0.1),
+            0.1 * Double(q.prefix(6).reduce(Float(0), +)))
         // Beyond 8: blocks of 8 accumulated lane by lane, then the remainder left to right.
         let long = (0..<21).map { Float($0) * 0.37 }
         var lanes = Array(long.prefix(8))
@@ -229,7 +234,7 @@ final class MuJoCoTests: XCTestCase {
             // Measured: max 0.249, mean 0.0050 (std 0.32).
             ({ Swimmer() }, Swimmer.xVelocityIndex, 0.3, 0.006),
             // Measured: max 0.658, mean 0.059 (std 0.91).
-            ({ Ant() }, Ant.xVelocityIndex, 0.75, 0.07),
+            ({ Ant() }, Ant.xVelocityIndex, 0.75, 0.07)
         ]
         for c in cases {
             var env = c.make()
@@ -268,8 +273,9 @@ final class MuJoCoTests: XCTestCase {
             let meanError = sumError / Double(n), meanEndError = sumEndError / Double(n)
             let spread = (truth.map { $0 * $0 }.reduce(0, +) / Double(n) - pow(truth.reduce(0, +) / Double(n), 2))
                 .squareRoot()
-            print("\(env.id) batched reward on \(n) random transitions: |error| max \(maxError), mean \(meanError) "
-                  + "(end-of-step velocity: mean \(meanEndError)); std of the true reward \(spread)")
+            print(
+                "\(env.id) batched reward on \(n) random transitions: |error| max \(maxError), mean \(meanError) "
+                    + "(end-of-step velocity: mean \(meanEndError)); std of the true reward \(spread)")
             XCTAssertLessThanOrEqual(maxError, c.maxBound, env.id)
             XCTAssertLessThanOrEqual(meanError, c.meanBound, env.id)
             XCTAssertLessThan(meanError, meanEndError, env.id)

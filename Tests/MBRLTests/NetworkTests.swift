@@ -16,11 +16,15 @@ final class NetworkTests: XCTestCase {
         return (network, root)
     }
 
-    func assertClose(_ got: [Float], _ expected: [Float], _ tolerance: Double = 1e-5, _ what: String,
-                     file: StaticString = #filePath, line: UInt = #line) {
+    func assertClose(
+        _ got: [Float], _ expected: [Float], _ tolerance: Double = 1e-5, _ what: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         let (error, index) = maxRelativeError(got, expected, floor: 1)
-        XCTAssertLessThanOrEqual(error, tolerance, "\(what): index \(index): \(index >= 0 ? got[index] : 0) "
-            + "vs \(index >= 0 ? expected[index] : 0)", file: file, line: line)
+        XCTAssertLessThanOrEqual(
+            error, tolerance,
+            "\(what): index \(index): \(index >= 0 ? got[index] : 0) "
+                + "vs \(index >= 0 ? expected[index] : 0)", file: file, line: line)
     }
 
     func testForwardMatchesPyTorchInBothModes() throws {
@@ -57,7 +61,8 @@ final class NetworkTests: XCTestCase {
     func testAdamStepsMatchPyTorch() throws {
         let (network, root) = try torchNetwork(batchNorm: true, group: "initial")
         let x = try root.read("x", as: Float.self).values, target = try root.read("target", as: Float.self).values
-        let adam = Adam<Float>(parameterCount: network.layout.parameterCount,
+        let adam = Adam<Float>(
+            parameterCount: network.layout.parameterCount,
             config: AdamConfiguration(learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 1e-3))
         let losses = try root.read("losses", as: Double.self).values
         for step in 1...3 {
@@ -77,8 +82,10 @@ final class NetworkTests: XCTestCase {
             for entry in network.layout.parameters {
                 let got = Array(network.parameters.array[entry.range]),
                     want = Array(expected.parameters.array[entry.range])
-                assertClose(got, want, preNormBiases.contains(entry.name) ? 1e-4 : 1e-5, "\(entry.name) after "
-                    + "step \(step)")
+                assertClose(
+                    got, want, preNormBiases.contains(entry.name) ? 1e-4 : 1e-5,
+                    "\(entry.name) after "
+                        + "step \(step)")
             }
             assertClose(network.buffers.array, expected.buffers.array, 1e-5, "running statistics after step \(step)")
             XCTAssertEqual(network.batchesTracked, expected.batchesTracked)
@@ -117,8 +124,9 @@ final class NetworkTests: XCTestCase {
                     let minus = loss()
                     network.parameters[i] = saved
                     let numeric = (plus - minus) / (2 * h)
-                    XCTAssertEqual(analytic[i], numeric, accuracy: 1e-6 + 1e-5 * abs(numeric),
-                                   "parameter \(i) (batch norm \(batchNorm), training \(training))")
+                    XCTAssertEqual(
+                        analytic[i], numeric, accuracy: 1e-6 + 1e-5 * abs(numeric),
+                        "parameter \(i) (batch norm \(batchNorm), training \(training))")
                 }
             }
         }
@@ -142,15 +150,17 @@ final class NetworkTests: XCTestCase {
 
     func testStateDictKeysFollowTheNotebooksModel() {
         let layout = ParameterLayout(MLPConfiguration(inputSize: 4, outputSize: 3))
-        XCTAssertEqual(layout.stateDictKeys, [
-            "model.network.0.weight", "model.network.0.bias",
+        XCTAssertEqual(
+            layout.stateDictKeys,
+            [
+                "model.network.0.weight", "model.network.0.bias",
                 "model.network.1.weight", "model.network.1.bias", "model.network.1.running_mean",
                 "model.network.1.running_var", "model.network.1.num_batches_tracked",
-            "model.network.3.weight", "model.network.3.bias",
+                "model.network.3.weight", "model.network.3.bias",
                 "model.network.4.weight", "model.network.4.bias", "model.network.4.running_mean",
                 "model.network.4.running_var", "model.network.4.num_batches_tracked",
-            "model.network.6.weight", "model.network.6.bias",
-        ])
+                "model.network.6.weight", "model.network.6.bias"
+            ])
         XCTAssertEqual(layout.parameters.first?.shape, [64, 4])
         XCTAssertEqual(layout.parameters.last?.shape, [3])
     }

@@ -36,7 +36,7 @@ final class OpenBLASKernelTests: XCTestCase {
 
     func testThisMachinesFlagsAreRead() {
         #if os(Linux) && arch(x86_64)
-        XCTAssertTrue(OpenBLASKernel.cpuFlags.contains("sse2"), "no flags line read from /proc/cpuinfo")
+            XCTAssertTrue(OpenBLASKernel.cpuFlags.contains("sse2"), "no flags line read from /proc/cpuinfo")
         #endif
     }
 }

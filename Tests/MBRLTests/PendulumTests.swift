@@ -29,8 +29,10 @@ final class PendulumTests: XCTestCase {
                 observation = result.observation
                 let o = (e * (steps + 1) + t + 1) * 3
                 for j in 0..<3 {
-                    XCTAssertEqual(observation[j], observations.values[o + j], accuracy: 1e-5, "episode \(e) "
-                        + "step \(t) component \(j)")
+                    XCTAssertEqual(
+                        observation[j], observations.values[o + j], accuracy: 1e-5,
+                        "episode \(e) "
+                            + "step \(t) component \(j)")
                 }
                 XCTAssertEqual(result.reward, rewards.values[e * steps + t], accuracy: 1e-5, "episode \(e) step \(t)")
                 XCTAssertEqual(result.truncated, truncated.values[e * steps + t] == 1)

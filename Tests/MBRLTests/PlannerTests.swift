@@ -137,8 +137,10 @@ final class PlannerTests: XCTestCase {
             let folded = ModelDynamics(model, capacity: 20)
             var got = [Float](repeating: 0, count: 60)
             folded.predict(observations: observations, actions: actions, count: 20, into: &got)
-            XCTAssertLessThan(maxRelativeError(got, expected, floor: 1).error, 1e-5, "hidden \(hidden), "
-                + "depth \(depth), batch norm \(batchNorm)")
+            XCTAssertLessThan(
+                maxRelativeError(got, expected, floor: 1).error, 1e-5,
+                "hidden \(hidden), "
+                    + "depth \(depth), batch norm \(batchNorm)")
         }
     }
 
@@ -166,8 +168,10 @@ final class PlannerTests: XCTestCase {
             let folded = ModelDynamics(model, capacity: rows)
             var got = [Float](repeating: 0, count: rows * o)
             folded.predict(observations: observations, actions: actions, count: rows, into: &got)
-            XCTAssertLessThan(maxRelativeError(got, expected, floor: 1).error, 1e-5, "depth \(depth), batch "
-                + "norm \(batchNorm)")
+            XCTAssertLessThan(
+                maxRelativeError(got, expected, floor: 1).error, 1e-5,
+                "depth \(depth), batch "
+                    + "norm \(batchNorm)")
         }
     }
 
@@ -179,7 +183,8 @@ final class PlannerTests: XCTestCase {
         var rng = RandomGenerator(seed: 8)
         for _ in 0..<200 {
             let o: [Float] = [Float(rng.normal()), 0.25, Float(rng.normal())]
-            data.append(observation: o, action: [Float(rng.uniform(-2, 2))], reward: 0,
+            data.append(
+                observation: o, action: [Float(rng.uniform(-2, 2))], reward: 0,
                 nextObservation: [o[0] + 0.1, 0.25, o[2] - 0.1 * Float(rng.normal())], terminal: false, timeout: false)
         }
         let stats = NormalizationStats(of: [data])

@@ -70,8 +70,9 @@ final class RliableAggregateTests: XCTestCase {
                     Aggregates.optimalityGap(m, gamma: gamma)
                 ]
             }
-            let intervals = StratifiedBootstrap.intervals(s, replications: indices.shape[0], confidence: confidence,
-                                                          statistic: statistic, draw: replay(indices))
+            let intervals = StratifiedBootstrap.intervals(
+                s, replications: indices.shape[0], confidence: confidence,
+                statistic: statistic, draw: replay(indices))
             let expected = try g.read("aggregates/interval", as: Double.self)
             XCTAssertEqual(expected.shape, [2, 5])
             for (k, metric) in ["IQM", "mean", "median of task means", "median of all", "optimality gap"].enumerated() {
@@ -83,7 +84,8 @@ final class RliableAggregateTests: XCTestCase {
 
             let taus = try g.read("profile/taus", as: Double.self).values
             let profileIndices = try g.read("profile/indices", as: UInt8.self)
-            let band = StratifiedBootstrap.intervals(s, replications: profileIndices.shape[0], confidence: confidence,
+            let band = StratifiedBootstrap.intervals(
+                s, replications: profileIndices.shape[0], confidence: confidence,
                 statistic: { Aggregates.fractionsAbove(taus, $0) }, draw: replay(profileIndices))
             let expectedBand = try g.read("profile/interval", as: Double.self).values
             for i in taus.indices {

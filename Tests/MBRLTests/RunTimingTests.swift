@@ -14,19 +14,21 @@ final class RunTimingTests: XCTestCase {
 
     func testGroupsByStageKindAndIterationInTheLoopsOrder() throws {
         let run = TemporaryDirectory("mbrl-timing")
-        try write([
-            "eval.h5.tsv": "evaluate\teval.h5\t1.5\t1.4",
-            "model-1.h5.tsv": "train\tmodel-1.h5\t20\t19",
-            "rollouts-1.h5.tsv": "plan\trollouts-1.h5\t100\t180",
-            "model-0.h5.tsv": "train\tmodel-0.h5\t10\t9.5",
-            "random.h5.tsv": "collect\trandom.h5\t2\t1",
-            "stats.h5.tsv": "stats\tstats.h5\t0.5\t0.3",
-            "test.h5.tsv": "plan\ttest.h5\t50\t90",
-            "rollouts-10.h5.tsv": "plan\trollouts-10.h5\t7\t7",
-            ".model-2.h5.tsv.tmp-12": "train\tmodel-2.h5\t99\t99",
-        ], in: run.path)
+        try write(
+            [
+                "eval.h5.tsv": "evaluate\teval.h5\t1.5\t1.4",
+                "model-1.h5.tsv": "train\tmodel-1.h5\t20\t19",
+                "rollouts-1.h5.tsv": "plan\trollouts-1.h5\t100\t180",
+                "model-0.h5.tsv": "train\tmodel-0.h5\t10\t9.5",
+                "random.h5.tsv": "collect\trandom.h5\t2\t1",
+                "stats.h5.tsv": "stats\tstats.h5\t0.5\t0.3",
+                "test.h5.tsv": "plan\ttest.h5\t50\t90",
+                "rollouts-10.h5.tsv": "plan\trollouts-10.h5\t7\t7",
+                ".model-2.h5.tsv.tmp-12": "train\tmodel-2.h5\t99\t99"
+            ], in: run.path)
         let timing = try RunTiming(folder: run.path)
-        XCTAssertEqual(timing.entries.map(\.output),
+        XCTAssertEqual(
+            timing.entries.map(\.output),
             [
                 "model-0.h5", "random.h5", "stats.h5", "model-1.h5", "rollouts-1.h5", "rollouts-10.h5", "eval.h5",
                 "test.h5"

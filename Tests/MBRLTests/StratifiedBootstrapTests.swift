@@ -21,8 +21,10 @@ final class StratifiedBootstrapTests: XCTestCase {
         XCTAssertEqual(a.interquartileMean, b.interquartileMean)
         XCTAssertEqual(a.mean, b.mean)
         XCTAssertNotEqual(a.interquartileMean.interval, c.interquartileMean.interval)
-        XCTAssertEqual(a.interquartileMean.value, c.interquartileMean.value, "the point estimate does not depend on "
-            + "the seed")
+        XCTAssertEqual(
+            a.interquartileMean.value, c.interquartileMean.value,
+            "the point estimate does not depend on "
+                + "the seed")
     }
 
     /// Every replication resamples runs within each task: a task's resampled scores are its own.
@@ -53,8 +55,10 @@ final class StratifiedBootstrapTests: XCTestCase {
         }
         let expected = Double(runs * replications) / Double(runs), sd = (expected * (1 - 1 / Double(runs))).squareRoot()
         for (run, count) in counts.enumerated() {
-            XCTAssertLessThan(abs(Double(count) - expected), 5 * sd, "run \(run) drawn \(count) times, expected "
-                + "about \(expected)")
+            XCTAssertLessThan(
+                abs(Double(count) - expected), 5 * sd,
+                "run \(run) drawn \(count) times, expected "
+                    + "about \(expected)")
         }
     }
 

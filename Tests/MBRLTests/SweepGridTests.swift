@@ -14,8 +14,12 @@ final class SweepGridTests: XCTestCase {
 
     func testPointsComeInTheGridsOrderLastVariableFastestEachNameSorted() throws {
         let grid = try Grid(parsing: "LR=1e-3,3e-4 HORIZON=15,20 PLANNER=rs", variables: variables)
-        XCTAssertEqual(grid.points.map(\.name), ["HORIZON-15+LR-1e-3+PLANNER-rs", "HORIZON-20+LR-1e-3+PLANNER-rs",
-                                                 "HORIZON-15+LR-3e-4+PLANNER-rs", "HORIZON-20+LR-3e-4+PLANNER-rs"])
+        XCTAssertEqual(
+            grid.points.map(\.name),
+            [
+                "HORIZON-15+LR-1e-3+PLANNER-rs", "HORIZON-20+LR-1e-3+PLANNER-rs",
+                "HORIZON-15+LR-3e-4+PLANNER-rs", "HORIZON-20+LR-3e-4+PLANNER-rs"
+            ])
         XCTAssertEqual(grid.points[1].value(of: "HORIZON"), "20")
         XCTAssertNil(grid.points[1].value(of: "CANDIDATES"))
         XCTAssertEqual(try Grid(parsing: "", variables: variables).points, [])
@@ -27,8 +31,10 @@ final class SweepGridTests: XCTestCase {
     /// Names sort by variable in byte order, as Make's `sort` orders `VAR-value` words: a variable that
     /// is a prefix of another comes first, `_` after digits and capitals.
     func testNamesSortByVariableInByteOrder() {
-        let point = GridPoint(settings: [.init(variable: "B_2", value: "x"), .init(variable: "B", value: "y"),
-                                         .init(variable: "A1", value: "z")])
+        let point = GridPoint(settings: [
+            .init(variable: "B_2", value: "x"), .init(variable: "B", value: "y"),
+            .init(variable: "A1", value: "z")
+        ])
         XCTAssertEqual(point.name, "A1-z+B-y+B_2-x")
         XCTAssertEqual(
             GridPoint(settings: [.init(variable: "LR", value: "0.1"), .init(variable: "HORIZON", value: "my-value_2.5")]
@@ -71,7 +77,7 @@ final class SweepGridTests: XCTestCase {
             ("lr=1", "GRID entry 'lr=1' is not VAR=value,value,... (values: letters, digits, '.', '_', '-')"),
             ("LR", "GRID entry 'LR' is not VAR=value,value,... (values: letters, digits, '.', '_', '-')"),
             ("LR=1;rm", "GRID entry 'LR=1;rm' is not VAR=value,value,... (values: letters, digits, '.', '_', '-')"),
-            ("LR=1 HORIZON=2", "LR is both in GRID and set on the command line"),
+            ("LR=1 HORIZON=2", "LR is both in GRID and set on the command line")
         ] {
             XCTAssertEqual(
                 message {
@@ -83,16 +89,22 @@ final class SweepGridTests: XCTestCase {
 
     func testBadPointsAreOneLineEach() {
         for (name, expected) in [
-            ("LR-1e-3+HORIZON-3", "POINT 'LR-1e-3+HORIZON-3' lists its settings out of order: write "
-                + "POINT=HORIZON-3+LR-1e-3"),
+            (
+                "LR-1e-3+HORIZON-3",
+                "POINT 'LR-1e-3+HORIZON-3' lists its settings out of order: write "
+                    + "POINT=HORIZON-3+LR-1e-3"
+            ),
             ("lr-3", "POINT 'lr-3' is not a grid point's name: VAR-value joined by +, e.g. POINT=HORIZON-20+LR-3e-4"),
             ("LR-", "POINT 'LR-' is not a grid point's name: VAR-value joined by +, e.g. POINT=HORIZON-20+LR-3e-4"),
             ("LR-1+", "POINT 'LR-1+' is not a grid point's name: VAR-value joined by +, e.g. POINT=HORIZON-20+LR-3e-4"),
-            ("LR-1';touch x;'", "POINT 'LR-1';touch x;'' is not a grid point's name: VAR-value joined by +, e.g. "
-                + "POINT=HORIZON-20+LR-3e-4"),
+            (
+                "LR-1';touch x;'",
+                "POINT 'LR-1';touch x;'' is not a grid point's name: VAR-value joined by +, e.g. "
+                    + "POINT=HORIZON-20+LR-3e-4"
+            ),
             ("LR-1+LR-2", "POINT 'LR-1+LR-2' sets a variable twice"),
             ("NOPE-3", "POINT sets NOPE, which is not a preset variable (pipelines/)"),
-            ("HORIZON-3", "HORIZON is set both by POINT=HORIZON-3 and on the command line"),
+            ("HORIZON-3", "HORIZON is set both by POINT=HORIZON-3 and on the command line")
         ] {
             XCTAssertEqual(
                 message {
@@ -107,10 +119,13 @@ final class SweepGridTests: XCTestCase {
         for (seeds, expected) in [
             (["0", "0"], "SEEDS lists a seed twice: '0 0'"),
             (["1", "01"], "SEEDS must be whole numbers from 0 to 999999999999 without leading zeros, got '01'"),
-            (["1234567890123"], "SEEDS must be whole numbers from 0 to 999999999999 without leading zeros, got "
-                + "'1234567890123'"),
+            (
+                ["1234567890123"],
+                "SEEDS must be whole numbers from 0 to 999999999999 without leading zeros, got "
+                    + "'1234567890123'"
+            ),
             (["x"], "SEEDS must be whole numbers from 0 to 999999999999 without leading zeros, got 'x'"),
-            ([], "SEEDS is empty"),
+            ([], "SEEDS is empty")
         ] {
             XCTAssertEqual(message { _ = try SweepRun.runs(grid: grid, seeds: seeds) }, expected, "\(seeds)")
         }

@@ -30,11 +30,15 @@ final class TensorBoardTests: XCTestCase {
             let header = Array(bytes[offset..<(offset + 8)])
             let length = Int(
                 header.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
-            XCTAssertEqual(readUInt32(bytes, offset + 8), CRC32C.masked(header), "length CRC of "
-                + "record \(records.count)")
+            XCTAssertEqual(
+                readUInt32(bytes, offset + 8), CRC32C.masked(header),
+                "length CRC of "
+                    + "record \(records.count)")
             let data = Array(bytes[(offset + 12)..<(offset + 12 + length)])
-            XCTAssertEqual(readUInt32(bytes, offset + 12 + length), CRC32C.masked(data), "data CRC of "
-                + "record \(records.count)")
+            XCTAssertEqual(
+                readUInt32(bytes, offset + 12 + length), CRC32C.masked(data),
+                "data CRC of "
+                    + "record \(records.count)")
             records.append(try decodeEvent(data))
             offset += 16 + length
         }

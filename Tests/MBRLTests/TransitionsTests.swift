@@ -54,7 +54,9 @@ final class TransitionsTests: XCTestCase {
         XCTAssertEqual(stats.deltaStateStd[0], Float((2.0 / 9).squareRoot()), accuracy: 1e-6)
         var constant = Transitions(observationSize: 1, actionSize: 1, env: "c", policy: "p")
         constant.append(observation: [1], action: [0], reward: 0, nextObservation: [1], terminal: true, timeout: false)
-        XCTAssertEqual(NormalizationStats(of: [constant]).deltaStateStd, [1], "a component that never varies "
-            + "gets std 1")
+        XCTAssertEqual(
+            NormalizationStats(of: [constant]).deltaStateStd, [1],
+            "a component that never varies "
+                + "gets std 1")
     }
 }

@@ -23,8 +23,10 @@ extension ArchiveVerificationTests {
         let started = Date()
         let refused = try runProcess(Self.scripts + "/verify-archive", ["--max-bytes", "10000000", big])
         XCTAssertEqual(refused.status, 1, refused.stdout)
-        XCTAssertEqual(refused.stderr, "error: \(big): expands to more than 10.0 MB (the bound of --max-bytes); not "
-            + "verified\n")
+        XCTAssertEqual(
+            refused.stderr,
+            "error: \(big): expands to more than 10.0 MB (the bound of --max-bytes); not "
+                + "verified\n")
         XCTAssertLessThan(Date().timeIntervalSince(started), 5)
         XCTAssertTrue(try assertVerified(big).contains("(6 files verified"), "within the default bound it verifies")
     }
@@ -35,8 +37,10 @@ extension ArchiveVerificationTests {
         let copy = folder + "/" + (archive as NSString).lastPathComponent
         try FileManager.default.copyItem(atPath: archive, toPath: copy)
         let hash = try contentHash(copy)
-        XCTAssertTrue(try assertVerified(copy, hash: String(hash.prefix(16))).hasSuffix("matching its name and the "
-            + "expected hash)\n"))
+        XCTAssertTrue(
+            try assertVerified(copy, hash: String(hash.prefix(16))).hasSuffix(
+                "matching its name and the "
+                    + "expected hash)\n"))
         // Through make, ARCHIVE and HASH reach the program as arguments. A value with a space or shell
         // syntax is refused by Make's check of settings before anything runs, and never executed.
         let viaMake = try runProcess(
@@ -46,9 +50,11 @@ extension ArchiveVerificationTests {
                 "ARCHIVE=\(archive)", "HASH=\(hash.prefix(16))"
             ])
         XCTAssertEqual(viaMake.status, 0, viaMake.stderr)
-        XCTAssertTrue(viaMake.stdout.contains("\(archive): OK (5 files verified, content hash \(hash), matching its "
-            + "name and the expected hash)"),
-                      viaMake.stdout + viaMake.stderr)
+        XCTAssertTrue(
+            viaMake.stdout.contains(
+                "\(archive): OK (5 files verified, content hash \(hash), matching its "
+                    + "name and the expected hash)"),
+            viaMake.stdout + viaMake.stderr)
         for value in [copy, "x;touch \(root.file("pwned"))"] {
             let refused = try runProcess(
                 "/usr/bin/env",
@@ -84,8 +90,9 @@ extension ArchiveVerificationTests {
         try (bytes + Data(count: 4096)).write(to: URL(fileURLWithPath: root.file("padded.tar.gz")))
         XCTAssertTrue(try assertVerified(root.file("padded.tar.gz")).contains("OK"))
         // A header whose checksum does not match.
-        try sh("gzip -dc \"$A\" > h.tar && printf 'X' | dd of=h.tar bs=1 seek=10 conv=notrunc status=none && "
-            + "gzip h.tar")
+        try sh(
+            "gzip -dc \"$A\" > h.tar && printf 'X' | dd of=h.tar bs=1 seek=10 conv=notrunc status=none && "
+                + "gzip h.tar")
         try assertRejected("h.tar.gz", "not a readable tar archive (a header checksum does not match)")
         // Two gzip members read as one stream, as gzip -dc reads them: a second tar after the first's end.
         try sh("mkdir -p v && echo hidden > v/hidden && { cat \"$A\"; tar -czf - -C v hidden; } > two.tar.gz")

@@ -23,12 +23,15 @@ final class ArchiveVerificationTests: XCTestCase {
 
     /// A finished-looking run: archive-run needs eval.h5; the rest stands for datasets, parameters and logs.
     func makeRun(extra: [String: String] = [:]) throws {
-        let files = ["eval.h5": "evaluation placeholder", "random.h5": "random data placeholder",
-                     "params/collect": "--env pendulum --episodes 2", "tb/train-0/train.csv": "epoch,loss\n1,0.5\n"]
+        let files = [
+            "eval.h5": "evaluation placeholder", "random.h5": "random data placeholder",
+            "params/collect": "--env pendulum --episodes 2", "tb/train-0/train.csv": "epoch,loss\n1,0.5\n"
+        ]
         for (name, content) in files.merging(extra, uniquingKeysWith: { $1 }) {
             let path = run + "/" + name
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true)
             try content.write(toFile: path, atomically: false, encoding: .utf8)
         }
     }
@@ -44,8 +47,9 @@ final class ArchiveVerificationTests: XCTestCase {
     /// Runs a bash script in the temporary folder, with $A the good archive and $SCRIPTS the scripts folder.
     @discardableResult
     func sh(_ script: String, file: StaticString = #filePath, line: UInt = #line) throws -> ProcessResult {
-        let result = try runProcess("/bin/bash", ["-euo", "pipefail", "-c", script], in: root.path,
-                                    environment: ["A": archive, "SCRIPTS": Self.scripts])
+        let result = try runProcess(
+            "/bin/bash", ["-euo", "pipefail", "-c", script], in: root.path,
+            environment: ["A": archive, "SCRIPTS": Self.scripts])
         XCTAssertEqual(result.status, 0, "building the test archive failed: \(result.stderr)", file: file, line: line)
         return result
     }
@@ -58,15 +62,18 @@ final class ArchiveVerificationTests: XCTestCase {
     }
 
     /// The archive fails with status 1 and exactly one line on stderr, naming it and containing `what`.
-    func assertRejected(_ name: String, _ what: String, hash: String? = nil,
-                        file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertRejected(
+        _ name: String, _ what: String, hash: String? = nil,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let path = name.hasPrefix("/") ? name : root.file(name)
         let result = try verify(path, hash: hash)
         XCTAssertEqual(result.status, 1, "must be rejected: \(result.stdout)\(result.stderr)", file: file, line: line)
         XCTAssertEqual(result.stdout, "", file: file, line: line)
         XCTAssertTrue(result.stderr.hasPrefix("error: \(path): "), result.stderr, file: file, line: line)
-        XCTAssertTrue(result.stderr.hasSuffix("\n") && result.stderr.dropLast().firstIndex(of: "\n") == nil,
-                      "one line: \(result.stderr)", file: file, line: line)
+        XCTAssertTrue(
+            result.stderr.hasSuffix("\n") && result.stderr.dropLast().firstIndex(of: "\n") == nil,
+            "one line: \(result.stderr)", file: file, line: line)
         XCTAssertTrue(result.stderr.contains(what), "\(result.stderr) should say \(what)", file: file, line: line)
     }
 
@@ -98,8 +105,9 @@ final class ArchiveVerificationTests: XCTestCase {
             try assertVerified(archive, hash: String(hash.prefix(16)).uppercased()).contains("the expected hash"))
 
         let manifest = try sh("tar -xzOf \"$A\" pendulum/seed-0/SHA256SUMS").stdout
-        XCTAssertEqual(manifest.split(separator: "\n").map { $0.dropFirst(66) },
-                       ["ARCHIVE.md", "eval.h5", "params/collect", "random.h5", "tb/train-0/train.csv"])
+        XCTAssertEqual(
+            manifest.split(separator: "\n").map { $0.dropFirst(66) },
+            ["ARCHIVE.md", "eval.h5", "params/collect", "random.h5", "tb/train-0/train.csv"])
         let listing = try sh("tar -tvzf \"$A\" --numeric-owner").stdout
         XCTAssertTrue(listing.split(separator: "\n").allSatisfy { $0.hasPrefix("d") || $0.hasPrefix("-") }, listing)
 
@@ -107,12 +115,15 @@ final class ArchiveVerificationTests: XCTestCase {
         // An unpacked archive's run archived again gives the same bytes (its ARCHIVE.md and SHA256SUMS are remade).
         try sh("rm -rf data/pendulum && tar -xzf \"$A\" -C data && rm \"$A\"")
         XCTAssertEqual(try archiveRun(), archive)
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: archive)), bytes, "the same run gives the same "
-            + "archive bytes")
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: archive)), bytes,
+            "the same run gives the same "
+                + "archive bytes")
     }
 
     func testFileNamesWithSpacesAndEscapedCharactersRoundTrip() throws {
-        try makeRun(extra: ["model 0 (copy).h5": "a space", "tb/train 1/train.csv": "a folder with a space",
+        try makeRun(extra: [
+            "model 0 (copy).h5": "a space", "tb/train 1/train.csv": "a folder with a space",
             "back\\slash": "a backslash", "new\nline": "a newline", " leading space": "x", "-dash": "y"
         ])
         archive = try archiveRun()
@@ -139,8 +150,9 @@ final class ArchiveVerificationTests: XCTestCase {
     }
 
     func testTamperedDataFileIsRejected() throws {
-        try sh(unpack + "printf 'random dat4 placeholder' > u/pendulum/seed-0/random.h5 && tar -czf tampered.tar.gz "
-            + "-C u pendulum")
+        try sh(
+            unpack + "printf 'random dat4 placeholder' > u/pendulum/seed-0/random.h5 && tar -czf tampered.tar.gz "
+                + "-C u pendulum")
         try assertRejected("tampered.tar.gz", "random.h5: FAILED")
     }
 
@@ -162,29 +174,33 @@ final class ArchiveVerificationTests: XCTestCase {
     // MARK: - members that must not be extracted
 
     func testMembersOutsideTheRunFolderAreRejected() throws {
-        try sh(unpack + "echo x > u/evil.txt && tar -czf after.tar.gz -C u pendulum evil.txt && tar -czf "
-            + "before.tar.gz -C u evil.txt pendulum")
+        try sh(
+            unpack + "echo x > u/evil.txt && tar -czf after.tar.gz -C u pendulum evil.txt && tar -czf "
+                + "before.tar.gz -C u evil.txt pendulum")
         try assertRejected("after.tar.gz", "evil.txt: outside the run folder pendulum/seed-0/")
         try assertRejected("before.tar.gz", "evil.txt: a file outside a <preset>/seed-<n>/ folder")
-        try sh(unpack + "mkdir u/pendulum/seed-1 && echo x > u/pendulum/seed-1/x && tar -czf other-seed.tar.gz -C u "
-            + "pendulum")
+        try sh(
+            unpack + "mkdir u/pendulum/seed-1 && echo x > u/pendulum/seed-1/x && tar -czf other-seed.tar.gz -C u "
+                + "pendulum")
         try assertRejected("other-seed.tar.gz", "pendulum/seed-1/: outside the run folder pendulum/seed-0/")
     }
 
     func testSymbolicLinkIsRejectedBeforeAnythingIsExtracted() throws {
         // A link to a folder outside, then a file written through it: extracting would write outside.
-        try sh(unpack + """
-            mkdir outside && ln -s "$PWD/outside" u/pendulum/seed-0/escape && tar -cf link.tar -C u pendulum
-            rm u/pendulum/seed-0/escape && mkdir u/pendulum/seed-0/escape && echo pwned > u/pendulum/seed-0/escape/pwned
-            tar -rf link.tar -C u pendulum/seed-0/escape/pwned && gzip link.tar
-            """)
+        try sh(
+            unpack + """
+                mkdir outside && ln -s "$PWD/outside" u/pendulum/seed-0/escape && tar -cf link.tar -C u pendulum
+                rm u/pendulum/seed-0/escape && mkdir u/pendulum/seed-0/escape && echo pwned > u/pendulum/seed-0/escape/pwned
+                tar -rf link.tar -C u pendulum/seed-0/escape/pwned && gzip link.tar
+                """)
         try assertRejected("link.tar.gz", "pendulum/seed-0/escape -> \(root.path)/outside: a symbolic link")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root.file("outside")), [])
     }
 
     func testHardLinkIsRejected() throws {
-        try sh(unpack + "ln u/pendulum/seed-0/eval.h5 u/pendulum/seed-0/hard.h5 && tar --sort=name -czf hard.tar.gz "
-            + "-C u pendulum")
+        try sh(
+            unpack + "ln u/pendulum/seed-0/eval.h5 u/pendulum/seed-0/hard.h5 && tar --sort=name -czf hard.tar.gz "
+                + "-C u pendulum")
         try assertRejected("hard.tar.gz", "pendulum/seed-0/hard.h5 link to pendulum/seed-0/eval.h5: a hard link")
     }
 
@@ -195,33 +211,37 @@ final class ArchiveVerificationTests: XCTestCase {
 
     func testDotDotMemberIsRejected() throws {
         // tar itself would drop the '../' on extraction; the listing must reject the archive first.
-        try sh(unpack + """
-            echo x > u/evil && tar -czf dotdot.tar.gz -C u --transform 's|^evil$|pendulum/seed-0/../../evil|' pendulum evil
-            tar -tzvf dotdot.tar.gz | grep -q ' pendulum/seed-0/\\.\\./\\.\\./evil$'
-            """)
+        try sh(
+            unpack + """
+                echo x > u/evil && tar -czf dotdot.tar.gz -C u --transform 's|^evil$|pendulum/seed-0/../../evil|' pendulum evil
+                tar -tzvf dotdot.tar.gz | grep -q ' pendulum/seed-0/\\.\\./\\.\\./evil$'
+                """)
         try assertRejected("dotdot.tar.gz", "pendulum/seed-0/../../evil: a '..' component")
     }
 
     func testAbsoluteMemberIsRejected() throws {
-        try sh(unpack + """
-            echo x > u/evil && tar -czf absolute.tar.gz -C u --absolute-names --transform 's|^evil$|/tmp/evil|' pendulum evil
-            tar -tzvf absolute.tar.gz --absolute-names | grep -q ' /tmp/evil$'
-            """)
+        try sh(
+            unpack + """
+                echo x > u/evil && tar -czf absolute.tar.gz -C u --absolute-names --transform 's|^evil$|/tmp/evil|' pendulum evil
+                tar -tzvf absolute.tar.gz --absolute-names | grep -q ' /tmp/evil$'
+                """)
         try assertRejected("absolute.tar.gz", "/tmp/evil: an absolute member name")
     }
 
     func testDuplicateMemberIsRejected() throws {
         // The second eval.h5 would silently replace the first on extraction.
-        try sh(unpack + """
-            tar -cf twice.tar -C u pendulum && echo other > u/pendulum/seed-0/eval.h5
-            tar -rf twice.tar -C u pendulum/seed-0/eval.h5 && gzip twice.tar
-            """)
+        try sh(
+            unpack + """
+                tar -cf twice.tar -C u pendulum && echo other > u/pendulum/seed-0/eval.h5
+                tar -rf twice.tar -C u pendulum/seed-0/eval.h5 && gzip twice.tar
+                """)
         try assertRejected("twice.tar.gz", "pendulum/seed-0/eval.h5: more than one member with this name")
     }
 
     func testMembersAfterTheEndOfTheTarArchiveAreRejected() throws {
-        try sh(unpack + "mkdir v && echo hidden > v/hidden && gzip -dc \"$A\" > t.tar && tar -cf - -C v hidden >> "
-            + "t.tar && gzip t.tar")
+        try sh(
+            unpack + "mkdir v && echo hidden > v/hidden && gzip -dc \"$A\" > t.tar && tar -cf - -C v hidden >> "
+                + "t.tar && gzip t.tar")
         try assertRejected("t.tar.gz", "data after the end of the tar archive")
     }
 
@@ -247,11 +267,12 @@ final class ArchiveVerificationTests: XCTestCase {
 
     func testRegeneratedManifestIsCaughtOnlyByTheNameOrAnExpectedHash() throws {
         let original = try contentHash(archive)
-        try sh(unpack + """
-            echo forged > u/pendulum/seed-0/eval.h5
-            "$SCRIPTS/archive-manifest" u/pendulum/seed-0 > m && mv m u/pendulum/seed-0/SHA256SUMS
-            tar -czf "$(basename "$A")" -C u pendulum && tar -czf forged.tar.gz -C u pendulum
-            """)
+        try sh(
+            unpack + """
+                echo forged > u/pendulum/seed-0/eval.h5
+                "$SCRIPTS/archive-manifest" u/pendulum/seed-0 > m && mv m u/pendulum/seed-0/SHA256SUMS
+                tar -czf "$(basename "$A")" -C u pendulum && tar -czf forged.tar.gz -C u pendulum
+                """)
         let forged = root.file("forged.tar.gz"), keptName = root.file((archive as NSString).lastPathComponent)
         // Under the original name the name's hash catches it.
         try assertRejected(keptName, "is not its content hash")
@@ -262,12 +283,17 @@ final class ArchiveVerificationTests: XCTestCase {
         XCTAssertTrue(try assertVerified(renamed).contains("content hash \(newHash), matching its name"))
         try assertRejected(renamed, "is not the expected \(original)", hash: original)
         // The same through make.
-        let viaMake = try runProcess("/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path,
+        let viaMake = try runProcess(
+            "/usr/bin/env",
+            [
+                "make", "--no-print-directory", "-C", Repository.root.path,
                 "verify-archive", "ARCHIVE=\(renamed)", "HASH=\(original.prefix(12))"
             ])
         XCTAssertNotEqual(viaMake.status, 0)
-        XCTAssertTrue(viaMake.stderr.hasPrefix("error: \(renamed): its content hash \(newHash) is not the "
-            + "expected \(original.prefix(12))\n"),
-                      viaMake.stderr)
+        XCTAssertTrue(
+            viaMake.stderr.hasPrefix(
+                "error: \(renamed): its content hash \(newHash) is not the "
+                    + "expected \(original.prefix(12))\n"),
+            viaMake.stderr)
     }
 }

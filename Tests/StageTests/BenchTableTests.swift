@@ -24,20 +24,32 @@ final class BenchTableTests: XCTestCase {
         let result = try runProcess(bench, ["--table", "b.json"], in: dir.path)
         XCTAssertEqual(result.status, 0, result.stderr)
         let lines = result.stdout.split(separator: "\n").map(String.init)
-        XCTAssertTrue(lines[0].contains("OpenBLAS kernel SkylakeX") && lines[0].contains("100.0 GFLOP/s on "
-            + "1 thread"), lines[0])
-        XCTAssertTrue(lines.contains("| HalfCheetah MPC step (rs, K 1000, H 20, 23-200-200-18 + BN), 2 threads | "
-            + "11.00 ms | 19.80 ms | 1.80× | 88% |  |"),
-                      result.stdout)
-        XCTAssertTrue(lines.contains("| HalfCheetah training (minibatch 512, Adam), 1 thread | 250 k samples/s | "
-            + "125 k samples/s | 2.00× | 72% | ≥ 80% — **not met** |"),
-                      result.stdout)
-        XCTAssertTrue(lines.contains("| PETS TS-∞ evaluation (500 × 20 particles, H 30), 2 threads | 400.00 ms |  | "
-            + " | 90% | ≥ 85% — met |"),
-                      result.stdout)
-        XCTAssertTrue(lines.contains("| HalfCheetah MPC step (rs, K 1000, H 20, 23-200-200-18 + BN) in bf16 on AMX "
-            + "(`--precision bf16`), 1 thread "
-                                     + "| 14.60 ms |  | 1.89× fp32's (timed alternately) |  |  |"), result.stdout)
+        XCTAssertTrue(
+            lines[0].contains("OpenBLAS kernel SkylakeX")
+                && lines[0].contains(
+                    "100.0 GFLOP/s on "
+                        + "1 thread"),
+            lines[0])
+        XCTAssertTrue(
+            lines.contains(
+                "| HalfCheetah MPC step (rs, K 1000, H 20, 23-200-200-18 + BN), 2 threads | "
+                    + "11.00 ms | 19.80 ms | 1.80× | 88% |  |"),
+            result.stdout)
+        XCTAssertTrue(
+            lines.contains(
+                "| HalfCheetah training (minibatch 512, Adam), 1 thread | 250 k samples/s | "
+                    + "125 k samples/s | 2.00× | 72% | ≥ 80% — **not met** |"),
+            result.stdout)
+        XCTAssertTrue(
+            lines.contains(
+                "| PETS TS-∞ evaluation (500 × 20 particles, H 30), 2 threads | 400.00 ms |  | "
+                    + " | 90% | ≥ 85% — met |"),
+            result.stdout)
+        XCTAssertTrue(
+            lines.contains(
+                "| HalfCheetah MPC step (rs, K 1000, H 20, 23-200-200-18 + BN) in bf16 on AMX "
+                    + "(`--precision bf16`), 1 thread "
+                    + "| 14.60 ms |  | 1.89× fp32's (timed alternately) |  |  |"), result.stdout)
         // Workloads the file does not have, or has as null (not measured), are left out: the header,
         // its rule and four rows.
         XCTAssertEqual(lines.filter { $0.hasPrefix("|") }.count, 6, result.stdout)
@@ -47,7 +59,8 @@ final class BenchTableTests: XCTestCase {
         let dir = TemporaryDirectory()
         try "[1, 2]".write(toFile: dir.file("list.json"), atomically: true, encoding: .utf8)
         try #"{"plan_ms": 3}"#.write(toFile: dir.file("other.json"), atomically: true, encoding: .utf8)
-        let problems = [("list.json", "is not a JSON object (bench --json-out writes one)"),
+        let problems = [
+            ("list.json", "is not a JSON object (bench --json-out writes one)"),
             ("other.json", "has no sgemm_gflops_1t: not a bench result"), ("missing.json", "cannot be read")
         ]
         for (name, problem) in problems {

@@ -50,7 +50,7 @@ final class CollectAndStatsTests: XCTestCase {
         let expected: [(String, [Int], Int)] = [
             ("observations", [150, 3], 4), ("actions", [150, 1], 4), ("next_observations", [150, 3], 4),
             ("rewards", [150], 4), ("terminals", [150], 1), ("timeouts", [150], 1),
-            ("episodes/returns", [3], 8), ("episodes/lengths", [3], 8), ("episodes/seeds", [3], 8),
+            ("episodes/returns", [3], 8), ("episodes/lengths", [3], 8), ("episodes/seeds", [3], 8)
         ]
         for (name, shape, bytes) in expected {
             let info = try root.datasetInfo(name)
@@ -64,8 +64,9 @@ final class CollectAndStatsTests: XCTestCase {
     func testStagesUseAndRecordTheKernelForThisCPU() throws {
         let dir = TemporaryDirectory()
         func recordedKernel(environment: [String: String]) throws -> String {
-            let result = try runProcess(collect, ["--episodes", "1", "--max-steps", "5", "--out", "r.h5"], in: dir.path,
-                                        environment: environment)
+            let result = try runProcess(
+                collect, ["--episodes", "1", "--max-steps", "5", "--out", "r.h5"], in: dir.path,
+                environment: environment)
             XCTAssertEqual(result.status, 0, result.stderr)
             defer { try? FileManager.default.removeItem(atPath: dir.file("r.h5")) }
             let text = try HDF5File.open(at: dir.file("r.h5")).root.stringAttribute("software")
@@ -134,7 +135,7 @@ final class CollectAndStatsTests: XCTestCase {
                 atPath: dir.file("junk.h5"), contents: Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 97) })))
         let cases: [([String], Int32, String)] = [
             (["--data", "missing.h5", "--out", "s.h5"], 1, "error: missing.h5: no such file"),
-            (["--data", "junk.h5", "--out", "s.h5"], 1, "error: junk.h5: not an HDF5 file"),
+            (["--data", "junk.h5", "--out", "s.h5"], 1, "error: junk.h5: not an HDF5 file")
         ]
         for (arguments, status, message) in cases {
             let result = try runProcess(stats, arguments, in: dir.path)
@@ -147,8 +148,10 @@ final class CollectAndStatsTests: XCTestCase {
         XCTAssertTrue(usage.stderr.contains("--episodes must be at least 1"), usage.stderr)
         let env = try runProcess(collect, ["--env", "cartpole", "--out", "r.h5"], in: dir.path)
         XCTAssertEqual(env.status, 64)
-        XCTAssertTrue(env.stderr.contains("The value 'cartpole' is invalid for '--env <name>'. Please provide one "
-            + "of 'pendulum'"), env.stderr)
+        XCTAssertTrue(
+            env.stderr.contains(
+                "The value 'cartpole' is invalid for '--env <name>'. Please provide one "
+                    + "of 'pendulum'"), env.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["junk.h5"])
     }
 }

@@ -80,10 +80,14 @@ final class DamagedFileTests: XCTestCase {
             if run.result.status == 0 { return "ok" }
             guard let line = errorLines.first else { return "status \(run.result.status) without error line" }
             let message = line.dropFirst("error: in.h5: ".count)
-            if message.hasPrefix("damaged HDF5 file (the HDF5 library faulted") { return "damaged: the "
-                + "library faulted" }
-            if message.hasPrefix("damaged HDF5 file (reading it did not finish") { return "damaged: did not "
-                + "finish in time" }
+            if message.hasPrefix("damaged HDF5 file (the HDF5 library faulted") {
+                return "damaged: the "
+                    + "library faulted"
+            }
+            if message.hasPrefix("damaged HDF5 file (reading it did not finish") {
+                return "damaged: did not "
+                    + "finish in time"
+            }
             if message.hasPrefix("damaged HDF5 file (inconsistent global heap") { return "damaged: global heap check" }
             if message.hasPrefix("damaged HDF5 file") { return "damaged: reported by the library (checksum, bounds)" }
             var text = String(message.split(separator: ":", omittingEmptySubsequences: false).last ?? "")
@@ -150,8 +154,9 @@ final class DamagedFileTests: XCTestCase {
             var tally: [String: Int] = [:]
             for outcome in mine { tally[outcome.category, default: 0] += 1 }
             let slowest = mine.map(\.run.seconds).max() ?? 0
-            print("damaged-file fuzz: \(kind.name) file (\(kind.file), \(originals[k].count) bytes) read "
-                + "by \(kind.stage), \(mine.count) flips:")
+            print(
+                "damaged-file fuzz: \(kind.name) file (\(kind.file), \(originals[k].count) bytes) read "
+                    + "by \(kind.stage), \(mine.count) flips:")
             for (category, count) in tally.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
                 print("  \(String(count).leftPadded(4)) \(category)")
             }
@@ -160,13 +165,15 @@ final class DamagedFileTests: XCTestCase {
                 if let problem = outcome.problem {
                     let f = outcome.flip
                     let stderr = outcome.run.result.stderr.suffix(300)
-                    failures.append("\(kind.name) run \(f.run) (seed 2024 stream \(k)): byte \(f.offset) ^ "
-                        + "0x\(String(f.mask, radix: 16)): \(problem); stderr: \(stderr)")
+                    failures.append(
+                        "\(kind.name) run \(f.run) (seed 2024 stream \(k)): byte \(f.offset) ^ "
+                            + "0x\(String(f.mask, radix: 16)): \(problem); stderr: \(stderr)")
                 }
             }
         }
-        print("damaged-file fuzz: \(flips.count) runs "
-            + "in \(String(format: "%.0f", Date().timeIntervalSince(started))) s, \(failures.count) failed")
+        print(
+            "damaged-file fuzz: \(flips.count) runs "
+                + "in \(String(format: "%.0f", Date().timeIntervalSince(started))) s, \(failures.count) failed")
         XCTAssertEqual(outcomes.all.count, flips.count)
         XCTAssertTrue(
             failures.isEmpty,
@@ -185,8 +192,10 @@ final class DamagedFileTests: XCTestCase {
         let heap = try XCTUnwrap(globalHeapOffset(bytes, outside: try rawDataExtents(dir.file("r.h5"))))
         bytes[firstHeapObjectSize(bytes, heap) + 1] ^= 0x80
         try Data(bytes).write(to: URL(fileURLWithPath: dir.file("in.h5")))
-        try expectDamaged("stats", ["--data", "in.h5"], "error: in.h5: damaged HDF5 file (inconsistent global heap "
-            + "at byte \(heap))")
+        try expectDamaged(
+            "stats", ["--data", "in.h5"],
+            "error: in.h5: damaged HDF5 file (inconsistent global heap "
+                + "at byte \(heap))")
     }
 
     /// A transitions file with a dataset of 4097 chunks: too many for the global heap check, so the
@@ -223,8 +232,10 @@ final class DamagedFileTests: XCTestCase {
         var (bytes, heap) = try writeUncheckedTransitions()
         bytes[firstHeapObjectSize(bytes, heap) + 7] ^= 0x80
         try Data(bytes).write(to: URL(fileURLWithPath: dir.file("in.h5")))
-        try expectDamaged("stats", ["--data", "in.h5"], "error: in.h5: damaged HDF5 file (the HDF5 library faulted "
-            + "reading it)")
+        try expectDamaged(
+            "stats", ["--data", "in.h5"],
+            "error: in.h5: damaged HDF5 file (the HDF5 library faulted "
+                + "reading it)")
     }
 
     /// A global heap whose first object is free space of size 0: HDF5 1.10 loops forever on it. The
@@ -233,9 +244,11 @@ final class DamagedFileTests: XCTestCase {
         var (bytes, heap) = try writeUncheckedTransitions()
         for i in (heap + 16)..<(heap + 32) { bytes[i] = 0 }
         try Data(bytes).write(to: URL(fileURLWithPath: dir.file("in.h5")))
-        let seconds = try expectDamaged("stats", ["--data", "in.h5"], "error: in.h5: damaged HDF5 file (reading it "
-            + "did not finish within 1 s)",
-                                        environment: ["MBRL_READ_TIMEOUT": "1"])
+        let seconds = try expectDamaged(
+            "stats", ["--data", "in.h5"],
+            "error: in.h5: damaged HDF5 file (reading it "
+                + "did not finish within 1 s)",
+            environment: ["MBRL_READ_TIMEOUT": "1"])
         XCTAssertGreaterThanOrEqual(seconds, 1)
     }
 
@@ -274,13 +287,18 @@ final class DamagedFileTests: XCTestCase {
     /// Runs a stage that must fail with exactly `message` (its last line, the only `error:` line), leaving
     /// no output or temporary file; returns its duration in seconds.
     @discardableResult
-    func expectDamaged(_ stage: String, _ arguments: [String], _ message: String, environment: [String: String] = [:],
-                       file: StaticString = #filePath, line: UInt = #line) throws -> Double {
-        let run = try runProcess(Repository.executable(stage), arguments + ["--out", "out.h5"], in: dir.path,
+    func expectDamaged(
+        _ stage: String, _ arguments: [String], _ message: String, environment: [String: String] = [:],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> Double {
+        let run = try runProcess(
+            Repository.executable(stage), arguments + ["--out", "out.h5"], in: dir.path,
             environment: Self.environment.merging(environment) { _, new in new }, timeout: Self.hangLimit)
         XCTAssertFalse(run.timedOut, "\(stage) hung", file: file, line: line)
-        XCTAssertFalse(run.result.signaled, "\(stage) was killed by "
-            + "signal \(run.result.status): \(run.result.stderr)", file: file, line: line)
+        XCTAssertFalse(
+            run.result.signaled,
+            "\(stage) was killed by "
+                + "signal \(run.result.status): \(run.result.stderr)", file: file, line: line)
         XCTAssertEqual(run.result.status, 1, run.result.stderr, file: file, line: line)
         let errors = run.result.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
         XCTAssertEqual(errors, [Substring(message)], run.result.stderr, file: file, line: line)
@@ -302,15 +320,17 @@ final class DamagedFileTests: XCTestCase {
         let fid = H5Fopen(path, mbrl_h5f_acc_rdonly(), mbrl_h5p_default())
         XCTAssertGreaterThanOrEqual(fid, 0)
         defer { H5Fclose(fid) }
-        let status = H5Ovisit2(fid, H5_INDEX_NAME, H5_ITER_NATIVE, { obj, name, info, data in
-            guard let name, let info, info.pointee.type == H5O_TYPE_DATASET else { return 0 }
-            let box = Unmanaged<Box>.fromOpaque(data!).takeUnretainedValue()
-            let did = H5Dopen2(obj, name, mbrl_h5p_default())
-            defer { H5Dclose(did) }
-            let offset = H5Dget_offset(did), size = H5Dget_storage_size(did)
-            if offset != haddr_t.max, size > 0 { box.extents.append(Int(offset)..<Int(offset) + Int(size)) }
-            return 0
-        }, Unmanaged.passUnretained(box).toOpaque(), UInt32(H5O_INFO_BASIC))
+        let status = H5Ovisit2(
+            fid, H5_INDEX_NAME, H5_ITER_NATIVE,
+            { obj, name, info, data in
+                guard let name, let info, info.pointee.type == H5O_TYPE_DATASET else { return 0 }
+                let box = Unmanaged<Box>.fromOpaque(data!).takeUnretainedValue()
+                let did = H5Dopen2(obj, name, mbrl_h5p_default())
+                defer { H5Dclose(did) }
+                let offset = H5Dget_offset(did), size = H5Dget_storage_size(did)
+                if offset != haddr_t.max, size > 0 { box.extents.append(Int(offset)..<Int(offset) + Int(size)) }
+                return 0
+            }, Unmanaged.passUnretained(box).toOpaque(), UInt32(H5O_INFO_BASIC))
         XCTAssertGreaterThanOrEqual(status, 0)
         return box.extents
     }

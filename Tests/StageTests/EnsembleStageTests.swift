@@ -61,8 +61,10 @@ final class EnsembleStageTests: XCTestCase {
                 "--out", "bad.h5"
             ])
         XCTAssertEqual(uneven.status, 1)
-        XCTAssertEqual(uneven.stderr, "error: e.h5: --particles 3 must be a multiple of the model's 2 elite members "
-            + "(each member takes an equal share)\n")
+        XCTAssertEqual(
+            uneven.stderr,
+            "error: e.h5: --particles 3 must be a multiple of the model's 2 elite members "
+                + "(each member takes an equal share)\n")
 
         let evaluated = try run(
             "evaluate", ["--model", "e.h5", "--data", "a.h5", "--rollouts", "r.h5", "--max-k", "3", "--out", "eval.h5"])
@@ -104,7 +106,7 @@ final class EnsembleStageTests: XCTestCase {
             (["--members", "3", "--batch-norm"], "--batch-norm is only for the single deterministic ReLU network"),
             (["--members", "3", "--elite-members", "4"], "--elite-members must be in 1...3"),
             (["--elite-members", "1"], "--elite-members needs an ensemble"),
-            (["--members", "0"], "--members must be in 1...64"),
+            (["--members", "0"], "--members must be in 1...64")
         ] {
             let result = try train(arguments + ["--out", "bad.h5"])
             XCTAssertEqual(result.status, 64, "\(arguments)")

@@ -23,8 +23,10 @@ final class GridSweepTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let root = data.path + "/pendulum"
         // One folder per point, named by its settings; the plain run folders stay untouched.
-        XCTAssertNil(try Sweeps.runFiles(root)[""].map { String(decoding: $0, as: UTF8.self) }, "no file outside "
-            + "the runs' folders but the table")
+        XCTAssertNil(
+            try Sweeps.runFiles(root)[""].map { String(decoding: $0, as: UTF8.self) },
+            "no file outside "
+                + "the runs' folders but the table")
         for point in ["HORIZON-2", "HORIZON-3"] {
             for seed in [0, 1] {
                 let run = "\(root)/\(point)/seed-\(seed)"
@@ -92,8 +94,10 @@ final class GridSweepTests: XCTestCase {
         // The aggregates, the performance profile of every point and the points' learning curves.
         XCTAssertTrue(page.contains("data-name=\"IQM [95% CI]\""), "the IQM per point")
         for point in ["HORIZON-3", "HORIZON-2"] {
-            XCTAssertEqual(page.components(separatedBy: "data-name=\"\(point)\"").count - 1, 3, "\(point): a "
-                + "learning curve, a profile and a k-step curve")
+            XCTAssertEqual(
+                page.components(separatedBy: "data-name=\"\(point)\"").count - 1, 3,
+                "\(point): a "
+                    + "learning curve, a profile and a k-step curve")
         }
         XCTAssertTrue(page.contains("Performance profile: fraction of runs with test return above τ"))
         XCTAssertTrue(page.contains("Learning curve: return against environment steps (mean across seeds)"))
@@ -119,10 +123,13 @@ final class GridSweepTests: XCTestCase {
             (["sweep", "GRID=LR=1e-3", "POINT=LR-1e-3"], "POINT names one run; a sweep takes GRID"),
             (["sweep", "SCHEDULER=pbs"], "SCHEDULER must be local or slurm"),
             (["collect", "POINT=LR-1e-3+HORIZON-3"], "lists its settings out of order: write POINT=HORIZON-3+LR-1e-3"),
-            (["collect", "POINT=HORIZON-3", "HORIZON=4"], "HORIZON is set both by POINT=HORIZON-3 and on the "
-                + "command line"),
+            (
+                ["collect", "POINT=HORIZON-3", "HORIZON=4"],
+                "HORIZON is set both by POINT=HORIZON-3 and on the "
+                    + "command line"
+            ),
             (["collect", "POINT=lr-3"], "is not a grid point's name"),
-            (["collect", "POINT=NOPE-3"], "POINT sets NOPE, which is not a preset variable"),
+            (["collect", "POINT=NOPE-3"], "POINT sets NOPE, which is not a preset variable")
         ] {
             let result = try Sweeps.make(["-n", "DATA=\(data.path)"] + arguments)
             XCTAssertNotEqual(result.status, 0, "\(arguments)")
@@ -150,7 +157,7 @@ final class GridSweepTests: XCTestCase {
         }
         XCTAssertEqual(try bin([]), ".build/release native")
         #if arch(x86_64)
-        XCTAssertEqual(try bin(["SCHEDULER=slurm"]), ".build/cpu-x86-64-v3/release x86-64-v3")
+            XCTAssertEqual(try bin(["SCHEDULER=slurm"]), ".build/cpu-x86-64-v3/release x86-64-v3")
         #endif
         XCTAssertEqual(try bin(["SCHEDULER=slurm", "TARGET_CPU=native"]), ".build/release native")
         XCTAssertEqual(try bin(["TARGET_CPU=x86-64-v2"]), ".build/cpu-x86-64-v2/release x86-64-v2")
@@ -162,8 +169,10 @@ final class GridSweepTests: XCTestCase {
 /// What the sweep tests share: a tiny budget, make, and the files of a sweep's runs.
 enum Sweeps {
     /// A run of a few seconds: 2 random episodes, 2 epochs, one iteration, 2 test episodes.
-    static let tiny = ["EPISODES=2", "EPOCHS=2", "ITERS=1", "PLAN_EPISODES=1", "TEST_EPISODES=2", "HELDOUT_EPISODES=1",
-                       "CANDIDATES=16", "MAX_K=10"]
+    static let tiny = [
+        "EPISODES=2", "EPOCHS=2", "ITERS=1", "PLAN_EPISODES=1", "TEST_EPISODES=2", "HELDOUT_EPISODES=1",
+        "CANDIDATES=16", "MAX_K=10"
+    ]
 
     static func make(
         _ arguments: [String], environment: [String: String]? = nil, timeout: TimeInterval = 300

@@ -66,19 +66,22 @@ extension ReliabilityTests {
     }
 
     func testSizesBeyondMemoryFailBeforeTheWork() throws {
-        try expectFailure("collect", ["--episodes", "1000000000"],
-                          message: "error: --episodes 1000000000 × 200 steps: the transitions need 6.8 TB, more "
-                              + "than the ", prefix: true)
-        try expectFailure("plan", ["--model", "m.h5", "--candidates", "1000000", "--horizon", "10000"],
-                          message: "error: --candidates 1000000 × --horizon 10000 and --episodes 5 × 200 steps: the "
-                              + "planner and the transitions need ", prefix: true)
+        try expectFailure(
+            "collect", ["--episodes", "1000000000"],
+            message: "error: --episodes 1000000000 × 200 steps: the transitions need 6.8 TB, more "
+                + "than the ", prefix: true)
+        try expectFailure(
+            "plan", ["--model", "m.h5", "--candidates", "1000000", "--horizon", "10000"],
+            message: "error: --candidates 1000000 × --horizon 10000 and --episodes 5 × 200 steps: the "
+                + "planner and the transitions need ", prefix: true)
         try expectFailure(
             "plan", ["--model", "m.h5", "--planner", "icem", "--candidates", "1000000", "--horizon", "10000"],
             message: "error: --candidates 1000000 × --horizon 10000 and --episodes 5 × 200 steps: the "
                 + "planner and the transitions need ", prefix: true)
-        try expectFailure("collect", ["--episodes", "4611686018427387904", "--max-steps", "1000"],
-                          message: "error: --episodes 4611686018427387904 × 1000 steps: the transitions need more "
-                              + "than 2^63 bytes", prefix: true)
+        try expectFailure(
+            "collect", ["--episodes", "4611686018427387904", "--max-steps", "1000"],
+            message: "error: --episodes 4611686018427387904 × 1000 steps: the transitions need more "
+                + "than 2^63 bytes", prefix: true)
         // Aggregated minibatches hold --batch-size rows: beyond memory, an error.
         try expectFailure(
             "train",
@@ -89,8 +92,13 @@ extension ReliabilityTests {
             message: "error: --batch-size 1000000000000: the training buffers of 1000000000000 " + "rows need ",
             prefix: true)
         // Under an address-space limit the same plan that fits the machine is refused before it starts.
-        let limited = try runProcess("/bin/bash", ["-c", "ulimit -v 4000000; exec \(Repository.executable("plan")) "
-            + "--model m.h5 --candidates 100000 --horizon 4000 --episodes 1 --out p.h5"], in: dir.path)
+        let limited = try runProcess(
+            "/bin/bash",
+            [
+                "-c",
+                "ulimit -v 4000000; exec \(Repository.executable("plan")) "
+                    + "--model m.h5 --candidates 100000 --horizon 4000 --episodes 1 --out p.h5"
+            ], in: dir.path)
         XCTAssertFalse(limited.signaled, limited.stderr)
         XCTAssertEqual(limited.status, 1, limited.stderr)
         XCTAssertTrue(limited.stderr.contains("this process may use"), limited.stderr)
@@ -114,8 +122,13 @@ extension ReliabilityTests {
     func testUnwritableStandardErrorNeverFailsAStage() throws {
         let stats = Repository.executable("stats")
         for (label, redirect) in [("full disk", "2>/dev/full"), ("closed", "2>&-")] {
-            let ok = try runProcess("/bin/bash", ["-c", "\(stats) --data r.h5 --out "
-                + "s-\(label.count).h5 \(redirect)"], in: dir.path)
+            let ok = try runProcess(
+                "/bin/bash",
+                [
+                    "-c",
+                    "\(stats) --data r.h5 --out "
+                        + "s-\(label.count).h5 \(redirect)"
+                ], in: dir.path)
             XCTAssertFalse(ok.signaled, label)
             XCTAssertEqual(ok.status, 0, "\(label): \(ok.stderr)")
             XCTAssertNoThrow(try NormalizationStats.read(fromFile: dir.file("s-\(label.count).h5")), label)
@@ -125,8 +138,13 @@ extension ReliabilityTests {
             XCTAssertEqual(failing.status, 1, label)
         }
         // Standard error a pipe whose reader has gone: progress lines fail with EPIPE, not SIGPIPE.
-        let piped = try runProcess("/bin/bash", ["-c", "{ \(Repository.executable("train")) --data r.h5 --stats "
-            + "s.h5 --epochs 30 --out mp.h5; echo $? > status; } 2>&1 >/dev/null | head -c 0"], in: dir.path)
+        let piped = try runProcess(
+            "/bin/bash",
+            [
+                "-c",
+                "{ \(Repository.executable("train")) --data r.h5 --stats "
+                    + "s.h5 --epochs 30 --out mp.h5; echo $? > status; } 2>&1 >/dev/null | head -c 0"
+            ], in: dir.path)
         XCTAssertEqual(piped.status, 0, piped.stderr)
         XCTAssertEqual(try String(contentsOfFile: dir.file("status"), encoding: .utf8), "0\n")
         XCTAssertNoThrow(try DynamicsModel.read(fromFile: dir.file("mp.h5")))
@@ -137,23 +155,28 @@ extension ReliabilityTests {
         let extreme = ShapedArray(shape: [10, 3], values: (0..<30).map { $0 % 2 == 0 ? Float(3e38) : -Float(3e38) })
         let flipped = ShapedArray(shape: [10, 3], values: extreme.values.map { -$0 })
         try writeTransitions("extreme.h5", replace: ["observations": extreme, "next_observations": flipped])
-        try expectFailure("stats", ["--data", "extreme.h5"],
+        try expectFailure(
+            "stats", ["--data", "extreme.h5"],
             message: "error: extreme.h5: cannot compute statistics: delta_state_std[0] is infinite", prefix: true)
         // Evaluating on that data: the model's predictions or errors overflow.
-        try expectFailure("evaluate", ["--model", "m.h5", "--data", "extreme.h5"], message: "error: m.h5: on "
-            + "extreme.h5, ", prefix: true)
+        try expectFailure(
+            "evaluate", ["--model", "m.h5", "--data", "extreme.h5"],
+            message: "error: m.h5: on "
+                + "extreme.h5, ", prefix: true)
         // A start the environment cannot step from (θ̇ beyond Float32 range).
         let starts = try HDF5File.create(at: dir.file("starts.h5"))
         try InitialStates.write([[0, 1e300]], stateSize: 2, to: try starts.root)
         try starts.close()
-        try expectFailure("plan", ["--model", "m.h5", "--episodes", "1", "--initial-states", "starts.h5"],
-                          message: "error: starts.h5: initial_states: row 0 gives a non-finite observation")
+        try expectFailure(
+            "plan", ["--model", "m.h5", "--episodes", "1", "--initial-states", "starts.h5"],
+            message: "error: starts.h5: initial_states: row 0 gives a non-finite observation")
         let large = try HDF5File.create(at: dir.file("large.h5"))
         try InitialStates.write([[0, 1e38]], stateSize: 2, to: try large.root)
         try large.close()
-        try expectFailure("plan", ["--model", "m.h5", "--episodes", "1", "--initial-states", "large.h5"],
-                          message: "error: large.h5: episode 1 reaches a non-finite observation or reward at step 1 "
-                              + "(from row 0 of large.h5)", prefix: true)
+        try expectFailure(
+            "plan", ["--model", "m.h5", "--episodes", "1", "--initial-states", "large.h5"],
+            message: "error: large.h5: episode 1 reaches a non-finite observation or reward at step 1 "
+                + "(from row 0 of large.h5)", prefix: true)
     }
 
     func testEpisodeSummariesMustAgreeWithTheRows() throws {
@@ -180,19 +203,25 @@ extension ReliabilityTests {
         }
         // Lengths that add up but cut episodes where no flag is: k-step windows would cross them.
         try rewrite("shifted.h5") { $0.episodeLengths = [150, 250, 200] }
-        try expectFailure("evaluate", ["--model", "m.h5", "--data", "shifted.h5"],
-                          message: "error: shifted.h5: episodes: lengths disagree with terminals/timeouts: episode "
-                              + "0 ends at row 149, which has no end flag")
+        try expectFailure(
+            "evaluate", ["--model", "m.h5", "--data", "shifted.h5"],
+            message: "error: shifted.h5: episodes: lengths disagree with terminals/timeouts: episode "
+                + "0 ends at row 149, which has no end flag")
         try rewrite("early.h5") { $0.timeouts[10] = true }
-        try expectFailure("stats", ["--data", "early.h5"],
-                          message: "error: early.h5: episodes: lengths disagree with terminals/timeouts: episode 0 "
-                              + "(rows 0..<200) has an end flag at row 10")
+        try expectFailure(
+            "stats", ["--data", "early.h5"],
+            message: "error: early.h5: episodes: lengths disagree with terminals/timeouts: episode 0 "
+                + "(rows 0..<200) has an end flag at row 10")
         try rewrite("returns.h5") { $0.episodeReturns[1] += 100 }
-        try expectFailure("stats", ["--data", "returns.h5"], message: "error: returns.h5: episodes: the return of "
-            + "episode 1 (", prefix: true)
+        try expectFailure(
+            "stats", ["--data", "returns.h5"],
+            message: "error: returns.h5: episodes: the return of "
+                + "episode 1 (", prefix: true)
         // Without episodes/, the summaries come from the flags and the rewards: no NaN statistics.
         let original = try Transitions.read(from: dir.file("r.h5"))
-        try rewrite("bare.h5") { $0.episodeLengths = []; $0.episodeReturns = []; $0.episodeSeeds = [] }
+        try rewrite("bare.h5") {
+            $0.episodeLengths = []; $0.episodeReturns = []; $0.episodeSeeds = []
+        }
         let bare = try Transitions.read(from: dir.file("bare.h5"))
         XCTAssertEqual(bare.episodeLengths, original.episodeLengths)
         XCTAssertEqual(bare.episodeSeeds, [-1, -1, -1])
@@ -219,7 +248,8 @@ extension ReliabilityTests {
             hashes.append(try sha(folder + "/p.h5"))
         }
         XCTAssertEqual(Set(hashes).count, 1, "the same plan with 1, 2 and all threads gives the same bytes")
-        XCTAssertEqual(try HDF5File.open(at: dir.file("two/p.h5")).root.stringAttribute("command"),
-                       "plan --model ../m.h5 --episodes 1 --max-steps 20 --out p.h5")
+        XCTAssertEqual(
+            try HDF5File.open(at: dir.file("two/p.h5")).root.stringAttribute("command"),
+            "plan --model ../m.h5 --episodes 1 --max-steps 20 --out p.h5")
     }
 }

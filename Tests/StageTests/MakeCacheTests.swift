@@ -28,8 +28,10 @@ final class MakeCacheTests: XCTestCase {
         let run = data.path + "/pendulum/seed-0"
         XCTAssertEqual(try make(["DATA=\(data.path)", "EPISODES=2", "collect"]).status, 0)
         try setTime(run + "/random.h5", 86_400)
-        XCTAssertEqual(try make(["-q", "DATA=\(data.path)", "EPISODES=2", "collect"]).status, 0, "the same settings "
-            + "are current")
+        XCTAssertEqual(
+            try make(["-q", "DATA=\(data.path)", "EPISODES=2", "collect"]).status, 0,
+            "the same settings "
+                + "are current")
         XCTAssertEqual(try make(["-q", "DATA=\(data.path)", "EPISODES=3", "collect"]).status, 1)
         let result = try make(["DATA=\(data.path)", "EPISODES=3", "collect"])
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -105,7 +107,7 @@ final class MakeCacheTests: XCTestCase {
             (["SEEDS=0 0", "sweep"], "SEEDS lists a seed twice"),
             (["SEEDS=1 01", "sweep"], "SEEDS must be whole numbers"),
             (["ITERS=101", "all"], "ITERS must be a whole number from 0 to 100"),
-            (["ITERS=3x", "all"], "ITERS must be a whole number from 0 to 100"),
+            (["ITERS=3x", "all"], "ITERS must be a whole number from 0 to 100")
         ] {
             let result = try make(["DATA=\(data.path)"] + arguments)
             XCTAssertNotEqual(result.status, 0, "\(arguments)")
@@ -132,7 +134,7 @@ final class MakeCacheTests: XCTestCase {
             ["-n", "SCHEDULER=slurm", "SLURM_OPTIONS=--account=x;touch \(marker)", "sweep"],
             ["clean-runs", "DATA=\(data.path)/notes.txt \(data.path)"],
             ["DATA=\(data.path)/a b", "collect"],
-            ["DATA=\(data.path)/*", "collect"],
+            ["DATA=\(data.path)/*", "collect"]
         ] {
             let result = try make(
                 (arguments.contains { $0.hasPrefix("DATA=") } ? [] : ["DATA=\(data.path)"]) + arguments)
@@ -151,10 +153,13 @@ final class MakeCacheTests: XCTestCase {
         let run = data.path + "/pendulum/seed-0"
         XCTAssertEqual(try make(["DATA=\(data.path)", "EPISODES=2", "collect"]).status, 0)
         // A process id that is not running: one above the largest the kernel hands out.
-        let dead = (try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))
+        let dead =
+            (try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))
             .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }.map { $0 + 1 } ?? 4_194_305
-        let leftovers = [run + "/.test-starts.h5.tmp-\(dead)", run + "/params/.collect.tmp-\(dead)",
-                         run + "/stamps/.random.h5.params.tmp-\(dead)"]
+        let leftovers = [
+            run + "/.test-starts.h5.tmp-\(dead)", run + "/params/.collect.tmp-\(dead)",
+            run + "/stamps/.random.h5.params.tmp-\(dead)"
+        ]
         for path in leftovers { XCTAssertTrue(fm.createFile(atPath: path, contents: Data("half".utf8))) }
         let alive = run + "/.random.h5.tmp-\(getpid())"
         XCTAssertTrue(fm.createFile(atPath: alive, contents: Data()))
@@ -200,8 +205,10 @@ final class BuildTests: XCTestCase {
             let own = objects(program.replacingOccurrences(of: "-", with: "_"))  // SwiftPM's folder of the target
             XCTAssertFalse(own.isEmpty, program)
             for (name, date) in own {
-                XCTAssertGreaterThan(date, newest.1, "\(name) was compiled before \(newest.0): make build must "
-                    + "compile it again")
+                XCTAssertGreaterThan(
+                    date, newest.1,
+                    "\(name) was compiled before \(newest.0): make build must "
+                        + "compile it again")
             }
         }
     }

@@ -75,8 +75,10 @@ final class MakeTests: XCTestCase {
     /// The whole loop on a tiny budget: every stage's file, then nothing left to do.
     func testTheWholeLoopOnATinyBudget() throws {
         let data = TemporaryDirectory("mbrl-loop")
-        let budget = ["DATA=\(data.path)", "EPISODES=2", "EPOCHS=2", "ITERS=2", "PLAN_EPISODES=1", "TEST_EPISODES=2",
-                      "HELDOUT_EPISODES=1", "CANDIDATES=16", "HORIZON=3", "MAX_K=5"]
+        let budget = [
+            "DATA=\(data.path)", "EPISODES=2", "EPOCHS=2", "ITERS=2", "PLAN_EPISODES=1", "TEST_EPISODES=2",
+            "HELDOUT_EPISODES=1", "CANDIDATES=16", "HORIZON=3", "MAX_K=5"
+        ]
         let result = try make(budget)
         XCTAssertEqual(result.status, 0, result.stderr)
         let run = data.path + "/pendulum/seed-0/"
@@ -120,7 +122,8 @@ final class MakeTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let csv = try String(contentsOfFile: data.path + "/pendulum/sweep.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.first, "run,test_return_mean,test_return_std,one_step_mse,k10_rmse")
-        XCTAssertEqual(csv.map { $0.split(separator: ",").first.map(String.init) ?? "" },
+        XCTAssertEqual(
+            csv.map { $0.split(separator: ",").first.map(String.init) ?? "" },
             [
                 "run", "seed-3", "seed-4", "mean", "std", "iqm", "iqm_ci_low", "iqm_ci_high", "median", "median_ci_low",
                 "median_ci_high",
@@ -140,7 +143,8 @@ final class MakeTests: XCTestCase {
         // The results table, generated from the same run folders: one row, every seed's value, the
         // training steps (2 random episodes + 1 planned, 200 steps each) and the wall time recorded.
         let seed4 = try Transitions.read(from: data.path + "/pendulum/seed-4/test.h5").episodeReturns
-        let table = try runProcess(Repository.executable("summarize"),
+        let table = try runProcess(
+            Repository.executable("summarize"),
             ["--markdown", "--runs", data.path + "/pendulum/seed-3", data.path + "/pendulum/seed-4"])
         XCTAssertEqual(table.status, 0, table.stderr)
         let lines = table.stdout.split(separator: "\n").map(String.init)
@@ -158,13 +162,15 @@ final class MakeTests: XCTestCase {
         // The mean wall time per run, then its CPU time: "1 s (CPU 1 s)".
         XCTAssertNotNil(try cells.last?.wholeMatch(of: Regex(#"\d+ s \(CPU \d+ s\)"#)), table.stdout)
         // Where the two runs' time went, each and on average; one folder named twice is refused.
-        let timing = try runProcess(Repository.executable("summarize"),
+        let timing = try runProcess(
+            Repository.executable("summarize"),
             ["--timing", "--runs", data.path + "/pendulum/seed-3", data.path + "/pendulum/seed-4"])
         XCTAssertEqual(timing.status, 0, timing.stderr)
         XCTAssertTrue(timing.stdout.contains("mean wall seconds per run (2 runs): collect "), timing.stdout)
         try FileManager.default.createSymbolicLink(
             atPath: data.path + "/seed-3-again", withDestinationPath: data.path + "/pendulum/seed-3")
-        let twice = try runProcess(Repository.executable("summarize"),
+        let twice = try runProcess(
+            Repository.executable("summarize"),
             ["--markdown", "--runs", data.path + "/pendulum/seed-3", data.path + "/seed-3-again"])
         XCTAssertEqual(twice.status, 1, twice.stdout)
         XCTAssertTrue(twice.stderr.contains("seed-3-again: the same folder as"), twice.stderr)
@@ -175,7 +181,8 @@ final class MakeTests: XCTestCase {
 
         // The learning curves, from the transitions files: iteration 0 is the random data (2 episodes of
         // 200 steps), iteration 1 the planned episode; each seed's batch mean, and their mean and std.
-        let curves = try runProcess(Repository.executable("summarize"),
+        let curves = try runProcess(
+            Repository.executable("summarize"),
             ["--curves", "--runs", data.path + "/pendulum/seed-3", data.path + "/pendulum/seed-4"])
         XCTAssertEqual(curves.status, 0, curves.stderr)
         let rows = curves.stdout.split(separator: "\n").map(String.init).filter {
@@ -186,7 +193,7 @@ final class MakeTests: XCTestCase {
             let means = try [3, 4].map {
                 try Transitions.read(from: data.path + "/pendulum/seed-\($0)/" + file).episodeReturns
             }
-                .map { $0.reduce(0, +) / Double($0.count) }
+            .map { $0.reduce(0, +) / Double($0.count) }
             let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
             XCTAssertEqual(
                 cells,
@@ -200,15 +207,17 @@ final class MakeTests: XCTestCase {
         XCTAssertEqual(foundCurves.stdout, curves.stdout)
         // scripts/update-results puts both into a page's generated blocks and keeps every other line.
         let page = data.path + "/RESULTS.md"
-        let stale = "# Results\n<!-- generated: make results-table -->\nstale\n<!-- end generated -->\nprose\n"
+        let stale =
+            "# Results\n<!-- generated: make results-table -->\nstale\n<!-- end generated -->\nprose\n"
             + "<!-- generated: make learning-curves -->\n<!-- end generated -->\n"
         try stale.write(toFile: page, atomically: true, encoding: .utf8)
         let update = try runProcess(Repository.root.path + "/scripts/update-results", [page, data.path])
         XCTAssertEqual(update.status, 0, update.stderr)
-        XCTAssertEqual(try String(contentsOfFile: page, encoding: .utf8),
-                       "# Results\n<!-- generated: make results-table -->\n" + table.stdout + "<!-- end generated "
-                           + "-->\nprose\n"
-                       + "<!-- generated: make learning-curves -->\n" + curves.stdout + "<!-- end generated -->\n")
+        XCTAssertEqual(
+            try String(contentsOfFile: page, encoding: .utf8),
+            "# Results\n<!-- generated: make results-table -->\n" + table.stdout + "<!-- end generated "
+                + "-->\nprose\n"
+                + "<!-- generated: make learning-curves -->\n" + curves.stdout + "<!-- end generated -->\n")
         XCTAssertEqual(
             try FileManager.default.contentsOfDirectory(atPath: data.path).filter { $0.hasPrefix("RESULTS.md") },
             ["RESULTS.md"])
@@ -292,8 +301,10 @@ final class MakeTests: XCTestCase {
         let (second, secondErr) = try start(["EPISODES=3"] + goals)
         Thread.sleep(forTimeInterval: 2)
         XCTAssertTrue(first.isRunning && second.isRunning, "both wait for the lock")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: run + "/params"), "nothing written while the folder "
-            + "is locked")
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: run + "/params"),
+            "nothing written while the folder "
+                + "is locked")
         close(lock)
         let messages = String(
             decoding: firstErr.fileHandleForReading.readDataToEndOfFile()
@@ -322,7 +333,6 @@ final class MakeTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("unknown PIPELINE 'nonesuch'"), result.stderr)
     }
 }
-
 
 enum HDF5FileSummary {
     static func rows(_ path: String) throws -> Int { try Transitions.read(from: path).count }

@@ -96,8 +96,9 @@ final class MinariStageTests: XCTestCase {
                 "total_episodes", "total_steps", "data_format", "observation_space", "action_space", "env_spec",
                 "dataset_id", "algorithm_name", "description", "minari_version", "mbrl_provenance", "author"
             ])
-        XCTAssertEqual((json["mbrl_provenance"] as? [String: Any])?["inputs"] as? [String: String],
-                       ["a.h5": try Provenance.sha256(ofFile: dir.file("a.h5"))])
+        XCTAssertEqual(
+            (json["mbrl_provenance"] as? [String: Any])?["inputs"] as? [String: String],
+            ["a.h5": try Provenance.sha256(ofFile: dir.file("a.h5"))])
     }
 
     func testPendulumRoundTripGivesTheSameNumbersAndModel() throws {
@@ -129,8 +130,10 @@ final class MinariStageTests: XCTestCase {
         let result = try runProcess(
             Repository.executable("import"), ["--dataset", "dict", "--out", "x.h5"], in: dir.path)
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "error: dict/data/metadata.json: observation space Dict does not fit "
-            + "Pendulum-v1, which observes Box(float, (3,))\n")
+        XCTAssertEqual(
+            result.stderr,
+            "error: dict/data/metadata.json: observation space Dict does not fit "
+                + "Pendulum-v1, which observes Box(float, (3,))\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("x.h5")))
 
         let missing = try runProcess(
@@ -146,8 +149,10 @@ final class MinariStageTests: XCTestCase {
         let again = try runProcess(
             Repository.executable("export"), ["--data", "r.h5", "--id", "r-v0", "--root", "ds"], in: dir.path)
         XCTAssertEqual(again.status, 1)
-        XCTAssertEqual(again.stderr, "error: ds/r-v0: already exists; Minari datasets are not overwritten: remove "
-            + "it or choose another id\n")
+        XCTAssertEqual(
+            again.stderr,
+            "error: ds/r-v0: already exists; Minari datasets are not overwritten: remove "
+                + "it or choose another id\n")
         let badID = try runProcess(
             Repository.executable("export"), ["--data", "r.h5", "--id", "no-version", "--root", "ds"], in: dir.path)
         XCTAssertEqual(badID.status, 64)

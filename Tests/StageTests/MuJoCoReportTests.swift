@@ -24,8 +24,10 @@ final class MuJoCoReportTests: XCTestCase {
         var elements: [Int: [Element]] = [:]
         var cameras: [Int: [Double]] = [:]
 
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
             if name == "figure", let e = attributes["data-episode"].flatMap(Int.init) { episodes.append(e) }
             guard let episode = episodes.last, let kind = attributes["data-shape"] else { return }
             let frames = attributes["data-f"].map {
@@ -98,7 +100,7 @@ final class MuJoCoReportTests: XCTestCase {
                 ]
             )
         ] + models + [
-            ("report", ["--runs", ".", "--out", "report.html"]),
+            ("report", ["--runs", ".", "--out", "report.html"])
         ] {
             let result = try runProcess(Repository.executable(program), arguments, in: dir.path)
             guard result.status == 0 else {
@@ -179,8 +181,11 @@ final class MuJoCoReportTests: XCTestCase {
                     }
                 }
             }
-            if t0Differs(truth[0].frames!, ghost[0].frames!) == false { XCTFail("the ghost never leaves the "
-                + "recorded motion") }
+            if t0Differs(truth[0].frames!, ghost[0].frames!) == false {
+                XCTFail(
+                    "the ghost never leaves the "
+                        + "recorded motion")
+            }
         }
         XCTAssertTrue(page.contains("<path class=\"ground\""), "a ground line with marks")
     }
@@ -198,15 +203,22 @@ final class MuJoCoReportTests: XCTestCase {
         parser.delegate = charts
         XCTAssertTrue(parser.parse())
 
-        let loss = try XCTUnwrap(charts.charts.first { $0.title == "Training and validation loss per aggregation "
-            + "iteration" })
+        let loss = try XCTUnwrap(
+            charts.charts.first {
+                $0.title == "Training and validation loss per aggregation "
+                    + "iteration"
+            })
         for i in 0...10 {
             let entry = loss.legend.first { $0.text == "model-\(i)" }
             XCTAssertNotNil(entry, "model-\(i) has a legend entry")
-            XCTAssertLessThanOrEqual(entry?.y ?? .infinity, loss.height - 4, "model-\(i)'s legend entry is inside "
-                + "the chart")
-            XCTAssertEqual(loss.series.filter { $0.name.hasPrefix("model-\(i) ") }.count, 2, "model-\(i): train and "
-                + "validation")
+            XCTAssertLessThanOrEqual(
+                entry?.y ?? .infinity, loss.height - 4,
+                "model-\(i)'s legend entry is inside "
+                    + "the chart")
+            XCTAssertEqual(
+                loss.series.filter { $0.name.hasPrefix("model-\(i) ") }.count, 2,
+                "model-\(i): train and "
+                    + "validation")
         }
         let colours = (0...10).map { i in loss.series.first { $0.name == "model-\(i) validation" }?.colour ?? "" }
         XCTAssertEqual(Set(colours).count, 11, "one colour per model: \(colours)")
@@ -218,8 +230,10 @@ final class MuJoCoReportTests: XCTestCase {
         XCTAssertEqual(grids.count, 1, "the open-loop prediction is one grid")
         XCTAssertEqual(grids.first?.panels, names, "one panel per observation component, in order")
         XCTAssertFalse(page.contains("true vs open-loop model"), "no chart per component")
-        XCTAssertEqual(charts.charts.count, 5, "learning curve, losses, k-step error, the open-loop grid, returns "
-            + "of the test starts")
+        XCTAssertEqual(
+            charts.charts.count, 5,
+            "learning curve, losses, k-step error, the open-loop grid, returns "
+                + "of the test starts")
 
         XCTAssertFalse(charts.captions.isEmpty)
         for caption in charts.captions {
@@ -246,8 +260,10 @@ final class MuJoCoReportTests: XCTestCase {
         var figureTitles: [String] = []
         private var depth = 0, legendY: Double?, text: String?, inSeries = false
 
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
             if name == "svg", attributes["class"]?.hasPrefix("chart") == true {
                 charts.append(
                     Chart(title: attributes["aria-label"] ?? "", height: Double(attributes["height"] ?? "") ?? 0))

@@ -32,8 +32,12 @@ final class MuJoCoStageTests: XCTestCase {
             XCTAssertEqual(t.qposSize, nq)
             XCTAssertEqual(t.qvelSize, nv)
             XCTAssertEqual(t.infoQpos.count, t.count * nq)
-            if env == "hopper" { XCTAssertEqual(t.terminals.filter { $0 }.count, 3, "random Hopper episodes fall "
-                + "within 100 steps") }
+            if env == "hopper" {
+                XCTAssertEqual(
+                    t.terminals.filter { $0 }.count, 3,
+                    "random Hopper episodes fall "
+                        + "within 100 steps")
+            }
         }
         XCTAssertEqual(
             try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["Ant-v4.h5", "hopper.h5"])
@@ -47,7 +51,9 @@ final class MuJoCoStageTests: XCTestCase {
         let listed = try runProcess(
             "/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path, "-s", "print-presets"])
         let presets = listed.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
-        XCTAssertTrue(["halfcheetah", "hopper", "swimmer", "ant", "halfcheetah-mppi", "halfcheetah-pets",
+        XCTAssertTrue(
+            [
+                "halfcheetah", "hopper", "swimmer", "ant", "halfcheetah-mppi", "halfcheetah-pets",
                 "hopper-pets", "swimmer-pets", "ant-pets", "halfcheetah-icem", "hopper-mppi"
             ].allSatisfy(presets.contains), listed.stdout)
         // The offline task plans from its dataset's held-out starts (import --initial-states; MinariStageTests).
@@ -68,8 +74,10 @@ final class MuJoCoStageTests: XCTestCase {
             XCTAssertEqual(try file.root.stringAttribute("env"), env.id, preset)
             // Throws (failing the test) unless the rows have the environment's state size and there
             // are at least 5 of them.
-            XCTAssertNoThrow(try InitialStates.read(from: Repository.root.appendingPathComponent(values[1]).path,
-                                                    stateSize: env.make().stateSize, needed: 5), preset)
+            XCTAssertNoThrow(
+                try InitialStates.read(
+                    from: Repository.root.appendingPathComponent(values[1]).path,
+                    stateSize: env.make().stateSize, needed: 5), preset)
         }
     }
 
@@ -78,11 +86,15 @@ final class MuJoCoStageTests: XCTestCase {
     /// the task ended them (Hopper and Ant), the task's id in the files, and models that predict Δx.
     func testMuJoCoPresetsRunEndToEndOnATinyBudget() throws {
         let data = TemporaryDirectory("mbrl-mujoco-presets")
-        let budget = ["DATA=\(data.path)", "EPISODES=2", "MAX_STEPS=100", "EPOCHS=2", "ITERS=1", "PLAN_EPISODES=1",
-                      "TEST_EPISODES=1", "HELDOUT_EPISODES=1", "CANDIDATES=8", "HORIZON=3", "MAX_K=5"]
+        let budget = [
+            "DATA=\(data.path)", "EPISODES=2", "MAX_STEPS=100", "EPOCHS=2", "ITERS=1", "PLAN_EPISODES=1",
+            "TEST_EPISODES=1", "HELDOUT_EPISODES=1", "CANDIDATES=8", "HORIZON=3", "MAX_K=5"
+        ]
         // iCEM scores at least twice its elites: 2 of the 8 candidates here (the preset's other options kept).
-        let icem = ["PLANNER_OPTIONS=--elites 2 --alpha 0.1 --beta 0.25 --population-decay 1.25 --keep-fraction 0.5 "
-            + "--initial-std 0.5"]
+        let icem = [
+            "PLANNER_OPTIONS=--elites 2 --alpha 0.1 --beta 0.25 --population-decay 1.25 --keep-fraction 0.5 "
+                + "--initial-std 0.5"
+        ]
         for (preset, env) in [
             ("halfcheetah-mppi", EnvironmentName.halfcheetah), ("halfcheetah-pets", .halfcheetah), ("hopper", .hopper),
             ("hopper-pets", .hopper), ("swimmer", .swimmer), ("ant", .ant), ("ant-pets", .ant),

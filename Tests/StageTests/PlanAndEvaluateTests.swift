@@ -15,7 +15,7 @@ final class PlanAndEvaluateTests: XCTestCase {
             ["collect", "--episodes", "4", "--seed", "1", "--out", "r.h5"],
             ["collect", "--episodes", "2", "--max-steps", "30", "--seed", "2", "--out", "held.h5"],
             ["stats", "--data", "r.h5", "--out", "s.h5"],
-            ["train", "--data", "r.h5", "--stats", "s.h5", "--epochs", "3", "--hidden", "16", "--out", "m.h5"],
+            ["train", "--data", "r.h5", "--stats", "s.h5", "--epochs", "3", "--hidden", "16", "--out", "m.h5"]
         ] {
             let result = try runProcess(Repository.executable(arguments[0]), Array(arguments.dropFirst()), in: dir.path)
             XCTAssertEqual(result.status, 0, result.stderr)
@@ -80,14 +80,17 @@ final class PlanAndEvaluateTests: XCTestCase {
             XCTAssertTrue(config.contains(member), "\(member) in \(config)")
         }
         for (options, message) in [
-            (["--elites", "17"], "--elites must be in 1...candidates/2 (every iteration scores at least twice the "
-                + "elites), got 17 with --candidates 32"),
+            (
+                ["--elites", "17"],
+                "--elites must be in 1...candidates/2 (every iteration scores at least twice the "
+                    + "elites), got 17 with --candidates 32"
+            ),
             (["--beta=-1"], "--beta must be in [0, 10], got -1.0"),
             (["--beta", "nan"], "--beta must be in [0, 10], got nan"),
             (["--population-decay", "0.9"], "--population-decay must be in [1, 100], got 0.9"),
             (["--keep-fraction", "1.5"], "--keep-fraction must be in [0, 1], got 1.5"),
             (["--initial-std", "0"], "--initial-std must be in (0, 10], got 0.0"),
-            (["--alpha", "1"], "--alpha must be in [0, 1), got 1.0"),
+            (["--alpha", "1"], "--alpha must be in [0, 1), got 1.0")
         ] {
             let refused = try plan(["--planner", "icem"] + options + ["--out", "x.h5"])
             XCTAssertEqual(refused.status, 64, "\(options)")
@@ -132,15 +135,19 @@ final class PlanAndEvaluateTests: XCTestCase {
     func testBadPlanInputs() throws {
         let wrongKind = try plan(["--model", "r.h5", "--out", "x.h5"])
         XCTAssertEqual(wrongKind.status, 1)
-        XCTAssertEqual(wrongKind.stderr, "error: r.h5: is a transitions file (mbrl.transitions/1), expected a model "
-            + "file (mbrl.model/2)\n")
+        XCTAssertEqual(
+            wrongKind.stderr,
+            "error: r.h5: is a transitions file (mbrl.transitions/1), expected a model "
+                + "file (mbrl.model/2)\n")
         let fewStarts = try plan(["--episodes", "3", "--initial-states", "starts.h5", "--out", "x.h5"])
         XCTAssertEqual(fewStarts.status, 1)
         XCTAssertEqual(fewStarts.stderr, "error: starts.h5: initial_states: has 2 rows, 3 episodes need one each\n")
         let planner = try plan(["--planner", "ilqr", "--out", "x.h5"])
         XCTAssertEqual(planner.status, 64)
-        XCTAssertTrue(planner.stderr.contains("The value 'ilqr' is invalid for '--planner <planner>'. Please "
-            + "provide one of 'rs', 'cem', 'mppi' or 'icem'"), planner.stderr)
+        XCTAssertTrue(
+            planner.stderr.contains(
+                "The value 'ilqr' is invalid for '--planner <planner>'. Please "
+                    + "provide one of 'rs', 'cem', 'mppi' or 'icem'"), planner.stderr)
         let reward = try plan(["--reward", "approximate", "--out", "x.h5"])
         XCTAssertEqual(reward.status, 1)
         XCTAssertTrue(reward.stderr.hasPrefix("error: m.h5: --reward needs a model that predicts Δx"), reward.stderr)

@@ -46,8 +46,10 @@ final class PlanPrecisionTests: XCTestCase {
 
         let fallback = try plan(["--precision", "bf16", "--out", "fallback.h5"], environment: ["MBRL_DISABLE_AMX": "1"])
         XCTAssertEqual(fallback.status, 0, fallback.stderr)
-        XCTAssertTrue(fallback.stderr.contains("plan: --precision bf16 is unavailable on this CPU (it needs Intel "
-            + "AMX-BF16); planning in fp32"), fallback.stderr)
+        XCTAssertTrue(
+            fallback.stderr.contains(
+                "plan: --precision bf16 is unavailable on this CPU (it needs Intel "
+                    + "AMX-BF16); planning in fp32"), fallback.stderr)
         XCTAssertTrue(try config("fallback.h5").contains(#""precision":"fp32""#))
         XCTAssertEqual(
             try Transitions.read(from: dir.file("fallback.h5")).actions,
@@ -59,8 +61,9 @@ final class PlanPrecisionTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("x.h5")))
 
         guard BF16Matrix.isAvailable else {
-            throw XCTSkip("this CPU (or kernel) has no AMX-BF16: the bf16 plan itself is not tested here (the "
-                + "fallback is)")
+            throw XCTSkip(
+                "this CPU (or kernel) has no AMX-BF16: the bf16 plan itself is not tested here (the "
+                    + "fallback is)")
         }
         let bf16 = try plan(["--precision", "bf16", "--threads", "2", "--out", "bf16.h5"])
         XCTAssertEqual(bf16.status, 0, bf16.stderr)
@@ -81,8 +84,10 @@ final class PlanPrecisionTests: XCTestCase {
         XCTAssertEqual(shallow.status, 0, shallow.stderr)
         let oneLayer = try plan(["--model", "m1.h5", "--precision", "bf16", "--out", "one.h5"])
         XCTAssertEqual(oneLayer.status, 0, oneLayer.stderr)
-        XCTAssertTrue(oneLayer.stderr.contains("plan: m1.h5 has one hidden layer, no product between hidden layers "
-            + "for bf16; planning in fp32"), oneLayer.stderr)
+        XCTAssertTrue(
+            oneLayer.stderr.contains(
+                "plan: m1.h5 has one hidden layer, no product between hidden layers "
+                    + "for bf16; planning in fp32"), oneLayer.stderr)
         XCTAssertTrue(try config("one.h5").contains(#""precision":"fp32""#))
     }
 }

@@ -18,9 +18,10 @@ final class PresetSettingsTests: XCTestCase {
     }
 
     static func parse(_ lines: [String]) -> [String: String] {
-        Dictionary(lines.compactMap { line in
-            line.firstIndex(of: "=").map { (String(line[..<$0]), String(line[line.index(after: $0)...])) }
-        }, uniquingKeysWith: { $1 })
+        Dictionary(
+            lines.compactMap { line in
+                line.firstIndex(of: "=").map { (String(line[..<$0]), String(line[line.index(after: $0)...])) }
+            }, uniquingKeysWith: { $1 })
     }
 
     /// The recorded pipelines, each with its lines.
@@ -28,8 +29,11 @@ final class PresetSettingsTests: XCTestCase {
         let text = try String(contentsOfFile: Repository.fixture("preset-settings.txt"), encoding: .utf8)
         var blocks: [(String, [String])] = []
         for line in text.split(separator: "\n").map(String.init) {
-            if line.hasPrefix("[") && line.hasSuffix("]") { blocks.append((String(line.dropFirst().dropLast()), [])) }
-            else { blocks[blocks.count - 1].1.append(line) }
+            if line.hasPrefix("[") && line.hasSuffix("]") {
+                blocks.append((String(line.dropFirst().dropLast()), []))
+            } else {
+                blocks[blocks.count - 1].1.append(line)
+            }
         }
         return blocks.map { ($0.0, Self.parse($0.1)) }
     }
@@ -88,7 +92,7 @@ final class PresetSettingsTests: XCTestCase {
             (["METHOD=nope"], "unknown METHOD 'nope': no pipelines/methods/nope.mk"),
             (["PIPELINE=hopper-nope"], "unknown PIPELINE 'hopper-nope'"),
             (["PIPELINE=tasks/hopper"], "PIPELINE 'tasks/hopper' holds '/'"),
-            (["PIPELINE=hopper", "METHOD=pets"], "give PIPELINE, or TASK and METHOD, not both"),
+            (["PIPELINE=hopper", "METHOD=pets"], "give PIPELINE, or TASK and METHOD, not both")
         ] {
             let result = try runProcess(
                 "/usr/bin/env", ["make", "--no-print-directory", "-C", Repository.root.path] + arguments + ["settings"])

@@ -90,15 +90,17 @@ final class PrintConfigTests: XCTestCase {
             ("stats", ["--data", "missing.h5", "--out", "s2.h5"]),
             ("evaluate", ["--model", "missing.h5", "--data", "missing-too.h5", "--out", "ev.h5"]),
             ("train", ["--data", "missing.h5", "--stats", "s.h5", "--init", "missing-model.h5", "--out", "m2.h5"]),
-            ("plan", ["--model", "m.h5", "--initial-states", "missing.h5", "--episodes", "1", "--out", "p.h5"]),
+            ("plan", ["--model", "m.h5", "--initial-states", "missing.h5", "--episodes", "1", "--out", "p.h5"])
         ]
         for (program, arguments) in runs {
             let result = try runProcess(Repository.executable(program), arguments + ["--print-config"], in: dir.path)
             XCTAssertEqual(result.status, 0, "\(program): \(result.stderr)")
             XCTAssertTrue(
                 result.stdout.hasPrefix("{") && result.stdout.hasSuffix("}\n"), "\(program): \(result.stdout)")
-            XCTAssertTrue(result.stdout.contains("missing"), "\(program): the config names the files "
-                + "given: \(result.stdout)")
+            XCTAssertTrue(
+                result.stdout.contains("missing"),
+                "\(program): the config names the files "
+                    + "given: \(result.stdout)")
         }
         XCTAssertEqual(listing(dir.path), ["m.h5", "r.h5", "s.h5"])
     }
@@ -129,7 +131,8 @@ final class PrintConfigTests: XCTestCase {
         // The limit is set by bash; the program and its arguments are passed as arguments, not as text.
         func limited(_ extra: [String]) throws -> ProcessResult {
             try runProcess(
-                "/bin/bash", ["-c", "ulimit -v 4000000; exec \"$@\"", "bash", Repository.executable("plan")]
+                "/bin/bash",
+                ["-c", "ulimit -v 4000000; exec \"$@\"", "bash", Repository.executable("plan")]
                     + arguments + ["--out", "p.h5"] + extra, in: dir.path)
         }
         let run = try limited([]), printed = try limited(["--print-config"])
@@ -155,7 +158,7 @@ final class PrintConfigTests: XCTestCase {
             ("train", ["--data", "r.h5", "--stats", "s.h5", "--depth", "99"]),
             ("plan", ["--model", "m.h5", "--episodes", "0"]),
             ("plan", ["--model", "m.h5", "--candidates", "1"]),
-            ("evaluate", ["--model", "m.h5", "--data", "r.h5", "--max-k", "0"]),
+            ("evaluate", ["--model", "m.h5", "--data", "r.h5", "--max-k", "0"])
         ]
         for (program, arguments) in runs {
             let result = try runProcess(

@@ -20,7 +20,8 @@ final class ReliabilityTests: XCTestCase {
     /// Runs a stage in the test folder and checks: exited (not killed), `status`, a single stderr line
     /// equal to `message` (or starting with it when `prefix`), and that `out` was not written.
     /// `keepsOut`: `out` names an existing file (an input) that must still exist afterwards.
-    func expectFailure(_ stage: String, _ arguments: [String], status: Int32 = 1, message: String, prefix: Bool = false,
+    func expectFailure(
+        _ stage: String, _ arguments: [String], status: Int32 = 1, message: String, prefix: Bool = false,
         out: String = "out.h5", keepsOut: Bool = false, file: StaticString = #filePath, line: UInt = #line
     ) throws {
         let result = try runProcess(Repository.executable(stage), arguments + ["--out", out], in: dir.path)
@@ -96,22 +97,34 @@ final class ReliabilityTests: XCTestCase {
         try expectFailure("stats", ["--data", "noise.h5"], message: "error: noise.h5: not an HDF5 file")
         try expectFailure("stats", ["--data", "truncated.h5"], message: "error: truncated.h5: ", prefix: true)
         try expectFailure("stats", ["--data", "nodata.h5"], message: "error: nodata.h5: actions: missing dataset")
-        try expectFailure("stats", ["--data", "shape.h5"], message: "error: shape.h5: observations: has shape "
-            + "(10,), expected (N, obs_dim)")
+        try expectFailure(
+            "stats", ["--data", "shape.h5"],
+            message: "error: shape.h5: observations: has shape "
+                + "(10,), expected (N, obs_dim)")
         try expectFailure("stats", ["--data", "nan.h5"], message: "error: nan.h5: rewards: holds NaN at row 4")
-        try expectFailure("stats", ["--data", "rows.h5"], message: "error: rows.h5: actions: has 9 rows, expected "
-            + "10 like observations")
-        try expectFailure("stats", ["--data", "s.h5"], message: "error: s.h5: is a stats file (mbrl.stats/1), "
-            + "expected a transitions file (mbrl.transitions/1)")
-        try expectFailure("stats", ["--data", "kind.h5"], message: "error: kind.h5: is a model file (mbrl.model/1), "
-            + "expected a transitions file (mbrl.transitions/1)")
-        try expectFailure("train", ["--data", "nan.h5", "--stats", "s.h5"], message: "error: nan.h5: rewards: holds "
-            + "NaN at row 4")
+        try expectFailure(
+            "stats", ["--data", "rows.h5"],
+            message: "error: rows.h5: actions: has 9 rows, expected "
+                + "10 like observations")
+        try expectFailure(
+            "stats", ["--data", "s.h5"],
+            message: "error: s.h5: is a stats file (mbrl.stats/1), "
+                + "expected a transitions file (mbrl.transitions/1)")
+        try expectFailure(
+            "stats", ["--data", "kind.h5"],
+            message: "error: kind.h5: is a model file (mbrl.model/1), "
+                + "expected a transitions file (mbrl.transitions/1)")
+        try expectFailure(
+            "train", ["--data", "nan.h5", "--stats", "s.h5"],
+            message: "error: nan.h5: rewards: holds "
+                + "NaN at row 4")
         try expectFailure(
             "evaluate", ["--model", "m.h5", "--data", "truncated.h5"], message: "error: truncated.h5: ", prefix: true)
         try writeTransitions("zero.h5", rows: 0)
-        try expectFailure("evaluate", ["--model", "m.h5", "--data", "zero.h5"], message: "error: zero.h5: no "
-            + "transitions to evaluate the model on")
+        try expectFailure(
+            "evaluate", ["--model", "m.h5", "--data", "zero.h5"],
+            message: "error: zero.h5: no "
+                + "transitions to evaluate the model on")
     }
 
     /// A dataset whose dataspace claims far more than its (never written, chunked) storage.
@@ -129,8 +142,10 @@ final class ReliabilityTests: XCTestCase {
             fid, "observations", mbrl_h5t_native_float(), space, mbrl_h5p_default(), dcpl, mbrl_h5p_default())
         XCTAssertGreaterThanOrEqual(did, 0)
         H5Dclose(did); H5Pclose(dcpl); H5Sclose(space); H5Fclose(fid)
-        try expectFailure("stats", ["--data", "huge.h5"], message: "error: huge.h5: observations: claims shape "
-            + "(10000000000, 3), more data than the file can hold")
+        try expectFailure(
+            "stats", ["--data", "huge.h5"],
+            message: "error: huge.h5: observations: claims shape "
+                + "(10000000000, 3), more data than the file can hold")
 
         // A model file whose attributes claim a network far larger than its weights.
         let (model, _) = try DynamicsModel.read(fromFile: dir.file("m.h5"))
@@ -141,9 +156,11 @@ final class ReliabilityTests: XCTestCase {
         try root.setAttribute("hidden", 4096)
         try root.setAttribute("depth", 16)
         try big.close()
-        try expectFailure("plan", ["--model", "big.h5"], message: "error: big.h5: claims a network "
-            + "4-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-3 with batch "
-            + "norm of ", prefix: true)
+        try expectFailure(
+            "plan", ["--model", "big.h5"],
+            message: "error: big.h5: claims a network "
+                + "4-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-3 with batch "
+                + "norm of ", prefix: true)
     }
 
     func testMismatchedSizesAndBadModels() throws {
@@ -156,9 +173,10 @@ final class ReliabilityTests: XCTestCase {
             deltaStateStd: [1, 1], count: 1
         ).write(to: root)
         try stats.close()
-        try expectFailure("train", ["--data", "r.h5", "--stats", "s2.h5"],
-                          message: "error: s2.h5: statistics are for observations of size 2 and actions of size 1, "
-                              + "but r.h5 has 3 and 1")
+        try expectFailure(
+            "train", ["--data", "r.h5", "--stats", "s2.h5"],
+            message: "error: s2.h5: statistics are for observations of size 2 and actions of size 1, "
+                + "but r.h5 has 3 and 1")
 
         // Model files with a missing and a wrongly shaped weight.
         let (model, _) = try DynamicsModel.read(fromFile: dir.file("m.h5"))
@@ -176,8 +194,9 @@ final class ReliabilityTests: XCTestCase {
             for key in model.layout.stateDictKeys where key != "model.network.3.weight" {
                 if key.hasSuffix("num_batches_tracked") {
                     try c.writeScalar(try source.readScalar(key, as: Int64.self), to: key)
+                } else {
+                    try c.write(try source.read(key, as: Float.self), to: key)
                 }
-                else { try c.write(try source.read(key, as: Float.self), to: key) }
             }
             if change == "shape" {
                 try c.write([Float](repeating: 0, count: 64 * 65), shape: [64, 65], to: "model.network.3.weight")
@@ -192,18 +211,22 @@ final class ReliabilityTests: XCTestCase {
             try FileManager.default.removeItem(atPath: dir.file(name))
             try FileManager.default.moveItem(atPath: dir.file(name + ".new"), toPath: dir.file(name))
         }
-        try expectFailure("plan", ["--model", "m-missing.h5"],
-                          message: "error: m-missing.h5: model.network.3.weight: missing weight (the network "
-                              + "4-64-64-3 with batch norm needs it)")
-        try expectFailure("plan", ["--model", "m-shape.h5"],
-                          message: "error: m-shape.h5: model.network.3.weight: has shape (64, 65), expected (64, "
-                              + "64) for the network 4-64-64-3 with batch norm")
-        try expectFailure("evaluate", ["--model", "m-shape.h5", "--data", "r.h5"],
-                          message: "error: m-shape.h5: model.network.3.weight: has shape (64, 65), expected (64, "
-                              + "64) for the network 4-64-64-3 with batch norm")
-        try expectFailure("train", ["--data", "r.h5", "--stats", "s.h5", "--init", "m-missing.h5"],
-                          message: "error: m-missing.h5: model.network.3.weight: missing weight (the network "
-                              + "4-64-64-3 with batch norm needs it)")
+        try expectFailure(
+            "plan", ["--model", "m-missing.h5"],
+            message: "error: m-missing.h5: model.network.3.weight: missing weight (the network "
+                + "4-64-64-3 with batch norm needs it)")
+        try expectFailure(
+            "plan", ["--model", "m-shape.h5"],
+            message: "error: m-shape.h5: model.network.3.weight: has shape (64, 65), expected (64, "
+                + "64) for the network 4-64-64-3 with batch norm")
+        try expectFailure(
+            "evaluate", ["--model", "m-shape.h5", "--data", "r.h5"],
+            message: "error: m-shape.h5: model.network.3.weight: has shape (64, 65), expected (64, "
+                + "64) for the network 4-64-64-3 with batch norm")
+        try expectFailure(
+            "train", ["--data", "r.h5", "--stats", "s.h5", "--init", "m-missing.h5"],
+            message: "error: m-missing.h5: model.network.3.weight: missing weight (the network "
+                + "4-64-64-3 with batch norm needs it)")
     }
 
     func testInvalidOptionsAreUsageErrors() throws {
@@ -224,7 +247,7 @@ final class ReliabilityTests: XCTestCase {
             ("plan", ["--model", "m.h5", "--planner", "cem", "--elites", "0"], "--elites must be in 1...candidates"),
             ("plan", ["--model", "m.h5", "--discount", "1.5"], "--discount must be in (0, 1]"),
             ("plan", ["--model", "m.h5", "--threads", "0"], "--threads must be in 1...256"),
-            ("evaluate", ["--model", "m.h5", "--data", "r.h5", "--max-k", "0"], "--max-k must be in 1...10000"),
+            ("evaluate", ["--model", "m.h5", "--data", "r.h5", "--max-k", "0"], "--max-k must be in 1...10000")
         ]
         for (stage, arguments, message) in cases {
             try expectFailure(stage, arguments, status: 64, message: message)
@@ -233,21 +256,33 @@ final class ReliabilityTests: XCTestCase {
 
     func testUnwritableOutputLeavesTargetUntouched() throws {
         XCTAssertTrue(FileManager.default.createFile(atPath: dir.file("plainfile"), contents: Data("x".utf8)))
-        try expectFailure("collect", ["--episodes", "1"], message: "error: plainfile/r.h5: cannot create its folder "
-            + "plainfile", out: "plainfile/r.h5")
+        try expectFailure(
+            "collect", ["--episodes", "1"],
+            message: "error: plainfile/r.h5: cannot create its folder "
+                + "plainfile", out: "plainfile/r.h5")
         // A full disk, as a file-size limit: the write fails, the old target stays as it was.
         let old = Data("the previous result".utf8)
         XCTAssertTrue(FileManager.default.createFile(atPath: dir.file("keep.h5"), contents: old))
-        let result = try runProcess("/bin/bash", ["-c", "ulimit -f 20; exec \(Repository.executable("collect")) "
-            + "--episodes 5 --out keep.h5"], in: dir.path)
+        let result = try runProcess(
+            "/bin/bash",
+            [
+                "-c",
+                "ulimit -f 20; exec \(Repository.executable("collect")) "
+                    + "--episodes 5 --out keep.h5"
+            ], in: dir.path)
         XCTAssertFalse(result.signaled)
         XCTAssertEqual(result.status, 1, result.stderr)
         XCTAssertTrue(result.stderr.split(separator: "\n").last!.hasPrefix("error: keep.h5: "), result.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir.file("keep.h5"))), old)
         XCTAssertEqual(temporaries(), [])
         // The same for train, whose TensorBoard log fills up first.
-        let train = try runProcess("/bin/bash", ["-c", "ulimit -f 4; exec \(Repository.executable("train")) --data "
-            + "r.h5 --stats s.h5 --epochs 500 --val-fraction 0 --logdir tb --out keep.h5"], in: dir.path)
+        let train = try runProcess(
+            "/bin/bash",
+            [
+                "-c",
+                "ulimit -f 4; exec \(Repository.executable("train")) --data "
+                    + "r.h5 --stats s.h5 --epochs 500 --val-fraction 0 --logdir tb --out keep.h5"
+            ], in: dir.path)
         XCTAssertFalse(train.signaled, train.stderr)
         XCTAssertEqual(train.status, 1, train.stderr)
         XCTAssertTrue(

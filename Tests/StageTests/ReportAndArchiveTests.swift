@@ -48,16 +48,21 @@ final class ReportAndArchiveTests: XCTestCase {
         XCTAssertTrue(parser.parse(), "not well-formed: \(parser.parserError.map { "\($0)" } ?? "")")
         // Self-contained: nothing is fetched. One inline script (the animation's controls), no other.
         XCTAssertEqual(page.components(separatedBy: "<script").count - 1, 1, "exactly one script")
-        XCTAssertEqual(page.components(separatedBy: "<script>//<![CDATA[").count - 1, 1, "the script is inline, "
-            + "without attributes")
+        XCTAssertEqual(
+            page.components(separatedBy: "<script>//<![CDATA[").count - 1, 1,
+            "the script is inline, "
+                + "without attributes")
         for forbidden in ["src=", "href=", "@import", "url(", "http:", "https:"] {
             XCTAssertFalse(page.contains(forbidden), "the page must not contain \(forbidden)")
         }
         XCTAssertGreaterThanOrEqual(page.components(separatedBy: "<svg").count - 1, 6)
-        for title in ["Training and validation loss per aggregation iteration", "Open-loop prediction error on "
-            + "held-out data",
-                      "Learning curve: return against environment steps",
-                      "Test episode 0: each observation component, true against the model's open-loop prediction"] {
+        for title in [
+            "Training and validation loss per aggregation iteration",
+            "Open-loop prediction error on "
+                + "held-out data",
+            "Learning curve: return against environment steps",
+            "Test episode 0: each observation component, true against the model's open-loop prediction"
+        ] {
             XCTAssertTrue(page.contains(title), title)
         }
         // The learning curve comes first, before the model's plots: each batch's mean return at the
@@ -72,8 +77,10 @@ final class ReportAndArchiveTests: XCTestCase {
             points.append("\(Float(steps)):\(Float(ReturnStatistics(batch.episodeReturns).mean))")
         }
         XCTAssertEqual(steps, 800)
-        XCTAssertTrue(page.contains("data-name=\"collected episodes (mean ± std)\" "
-            + "data-values=\"\(points.joined(separator: " "))\""), "learning curve")
+        XCTAssertTrue(
+            page.contains(
+                "data-name=\"collected episodes (mean ± std)\" "
+                    + "data-values=\"\(points.joined(separator: " "))\""), "learning curve")
         // The open-loop prediction: one grid of small panels, one per observation component, each
         // with test episode 0's true values.
         XCTAssertEqual(page.components(separatedBy: "<svg class=\"chart multiples\"").count - 1, 1, "one grid")
@@ -155,8 +162,10 @@ final class ReportAndArchiveTests: XCTestCase {
                     XCTAssertEqual(ghost[t][1], gy, accuracy: 6e-4, "episode \(e) step \(t): ghost y")
                 }
                 let u = t < rows.count ? Double(min(max(test.actions[rows.lowerBound + t], -2), 2)) : 0
-                XCTAssertEqual(torque[t][4], u / 2 * Pendulum.torqueArc, accuracy: 6e-4, "episode \(e) step \(t): "
-                    + "torque arc")
+                XCTAssertEqual(
+                    torque[t][4], u / 2 * Pendulum.torqueArc, accuracy: 6e-4,
+                    "episode \(e) step \(t): "
+                        + "torque arc")
             }
             // Frame 0 is drawn in the element's own attributes.
             let drawn = try XCTUnwrap(shapes.firstFrame[ShapeKey(episode: e, layer: "t", part: "body", kind: "circle")])
@@ -165,8 +174,10 @@ final class ReportAndArchiveTests: XCTestCase {
         // The returns of every test start, plotted.
         let returns = test.episodeReturns.enumerated().map { "\(Float($0.offset)):\(Float($0.element))" }.joined(
             separator: " ")
-        XCTAssertTrue(page.contains("data-name=\"every test start\" data-values=\"\(returns)\""), "returns of every "
-            + "test start")
+        XCTAssertTrue(
+            page.contains("data-name=\"every test start\" data-values=\"\(returns)\""),
+            "returns of every "
+                + "test start")
     }
 
     /// The page of several runs animates one row per run (its best, median and worst test episodes)
@@ -261,8 +272,10 @@ final class ReportAndArchiveTests: XCTestCase {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: name))
         let second = try Self.make(["archive", "ARCHIVES=\(archives)"])
         XCTAssertEqual(second.status, 0, second.stderr)
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: name)), bytes, "the same run gives the same "
-            + "archive bytes")
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: name)), bytes,
+            "the same run gives the same "
+                + "archive bytes")
 
         let verified = try runProcess(Repository.root.path + "/scripts/verify-archive", [name])
         XCTAssertEqual(verified.status, 0, verified.stderr)
@@ -273,9 +286,11 @@ final class ReportAndArchiveTests: XCTestCase {
         try FileManager.default.copyItem(atPath: name, toPath: renamed)
         let mismatch = try runProcess(Repository.root.path + "/scripts/verify-archive", [renamed])
         XCTAssertEqual(mismatch.status, 1)
-        XCTAssertTrue(mismatch.stderr.hasPrefix("error: \(renamed): the hash in its name, 000000000000, is not its "
-            + "content hash "),
-                      mismatch.stderr)
+        XCTAssertTrue(
+            mismatch.stderr.hasPrefix(
+                "error: \(renamed): the hash in its name, 000000000000, is not its "
+                    + "content hash "),
+            mismatch.stderr)
 
         // Unpacked into a new DATA folder, the run is up to date for Make.
         let restored = TemporaryDirectory("mbrl-restore")
@@ -313,11 +328,14 @@ final class AnimationShapes: NSObject, XMLParserDelegate {
     var frames: [ShapeKey: [[Double]]] = [:]
     var firstFrame: [ShapeKey: [Double]] = [:]
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         if name == "figure", let e = attributes["data-episode"].flatMap(Int.init) { episodes.append(e) }
         guard let kind = attributes["data-shape"], let part = attributes["data-part"], let episode = episodes.last,
-              let layer = attributes["class"]?.split(separator: " ").first.map(String.init) else { return }
+            let layer = attributes["class"]?.split(separator: " ").first.map(String.init)
+        else { return }
         let key = ShapeKey(episode: episode, layer: layer, part: part, kind: kind)
         if frames[key] == nil, let f = attributes["data-f"] {
             frames[key] = f.split(separator: " ").map { $0.split(separator: ",").map { Double($0)! } }

@@ -19,8 +19,10 @@ final class SlurmSweepTests: XCTestCase {
             !["/usr/sbin/", "/usr/bin/"].contains { FileManager.default.isExecutableFile(atPath: $0 + name) }
         }
         guard !missing.isEmpty else { return }
-        try XCTSkipIf(getuid() != 0, "SLURM is not installed (missing \(missing.joined(separator: ", "))): run "
-            + "`sudo scripts/slurm-local-cluster install` or `make test` as root")
+        try XCTSkipIf(
+            getuid() != 0,
+            "SLURM is not installed (missing \(missing.joined(separator: ", "))): run "
+                + "`sudo scripts/slurm-local-cluster install` or `make test` as root")
         let install = try runProcess(script, ["install"], timeout: 600)
         XCTAssertEqual(install.result.status, 0, install.result.stderr)
     }
@@ -68,19 +70,22 @@ final class SlurmSweepTests: XCTestCase {
         XCTAssertTrue(submitted.stdout.contains("4 of 4 runs to do"), submitted.stdout)
         XCTAssertTrue(submitted.stdout.contains("(tasks 1-4, listed in"), submitted.stdout)
         let finished = try wait()
-        print("SlurmSweepTests: the sweep through SLURM "
-            + "took \(String(format: "%.1f", Date().timeIntervalSince(clock))) s")
+        print(
+            "SlurmSweepTests: the sweep through SLURM "
+                + "took \(String(format: "%.1f", Date().timeIntervalSince(clock))) s")
         XCTAssertEqual(finished.status, 0, finished.stdout + finished.stderr)
         XCTAssertTrue(finished.stdout.contains(": 4 done; summary job"), finished.stdout)
         let root = shared.path + "/pendulum"
         XCTAssertEqual(try Sweeps.runFiles(root), expected, "the runs' files through SLURM are the local sweep's")
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: root + "/sweep.csv")),
-                       try Data(contentsOf: URL(fileURLWithPath: local.path + "/pendulum/sweep.csv")))
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: root + "/sweep.csv")),
+            try Data(contentsOf: URL(fileURLWithPath: local.path + "/pendulum/sweep.csv")))
         XCTAssertTrue(finished.stdout.contains("HORIZON-3  3"), "the table at the end: \(finished.stdout)")
         // Per-task logs in a predictable place, listed by task with the make arguments sweep-grid gave it.
-        XCTAssertEqual(try String(contentsOfFile: root + "/slurm/tasks", encoding: .utf8),
-                       "1 HORIZON-2/seed-0 POINT=HORIZON-2 SEED=0\n2 HORIZON-2/seed-1 POINT=HORIZON-2 SEED=1\n"
-                       + "3 HORIZON-3/seed-0 POINT=HORIZON-3 SEED=0\n4 HORIZON-3/seed-1 POINT=HORIZON-3 SEED=1\n")
+        XCTAssertEqual(
+            try String(contentsOfFile: root + "/slurm/tasks", encoding: .utf8),
+            "1 HORIZON-2/seed-0 POINT=HORIZON-2 SEED=0\n2 HORIZON-2/seed-1 POINT=HORIZON-2 SEED=1\n"
+                + "3 HORIZON-3/seed-0 POINT=HORIZON-3 SEED=0\n4 HORIZON-3/seed-1 POINT=HORIZON-3 SEED=1\n")
         for task in 1...4 {
             let log = try String(contentsOfFile: root + "/slurm/logs/task-\(task).log", encoding: .utf8)
             XCTAssertTrue(log.hasSuffix("mbrl-sweep-exit 0\n"), log)
@@ -99,8 +104,10 @@ final class SlurmSweepTests: XCTestCase {
         let failed = try wait()
         XCTAssertNotEqual(failed.status, 0, failed.stdout)
         XCTAssertTrue(failed.stdout.contains("4      FAILED (exit 2)"), failed.stdout)
-        XCTAssertTrue(failed.stdout.contains("--- task 4 (\(broken)) failed; its "
-            + "log, \(root)/slurm/logs/task-4.log:"), failed.stdout)
+        XCTAssertTrue(
+            failed.stdout.contains(
+                "--- task 4 (\(broken)) failed; its "
+                    + "log, \(root)/slurm/logs/task-4.log:"), failed.stdout)
         XCTAssertTrue(failed.stdout.contains("File exists"), "the log's lines: \(failed.stdout)")
         XCTAssertTrue(
             failed.stdout.contains("summary job") && failed.stdout.contains("not run: a task failed"), failed.stdout)
@@ -117,8 +124,9 @@ final class SlurmSweepTests: XCTestCase {
             rerun.stdout.contains("1 of 4 runs to do (3 up to date)") && rerun.stdout.contains("(tasks 4, listed in"),
             rerun.stdout)
         let repaired = try wait()
-        print("SlurmSweepTests: the rerun of one task "
-            + "took \(String(format: "%.1f", Date().timeIntervalSince(clock))) s")
+        print(
+            "SlurmSweepTests: the rerun of one task "
+                + "took \(String(format: "%.1f", Date().timeIntervalSince(clock))) s")
         XCTAssertEqual(repaired.status, 0, repaired.stdout + repaired.stderr)
         XCTAssertEqual(try Sweeps.runFiles(root), expected)
         let done = try submit()

@@ -61,8 +61,9 @@ extension ReliabilityTests {
         // A train.csv this program did not write is an error, before anything is written.
         try fm.createDirectory(atPath: dir.file("mine"), withIntermediateDirectories: true)
         try "epoch,loss\n1,0.5\n".write(toFile: dir.file("mine/train.csv"), atomically: false, encoding: .utf8)
-        try expectFailure("train", ["--data", "r.h5", "--stats", "s.h5", "--epochs", "1", "--logdir", "mine"],
-                          message: "error: mine/train.csv: is not a log this program wrote", prefix: true)
+        try expectFailure(
+            "train", ["--data", "r.h5", "--stats", "s.h5", "--epochs", "1", "--logdir", "mine"],
+            message: "error: mine/train.csv: is not a log this program wrote", prefix: true)
         XCTAssertEqual(try String(contentsOfFile: dir.file("mine/train.csv"), encoding: .utf8), "epoch,loss\n1,0.5\n")
         XCTAssertEqual(try fm.contentsOfDirectory(atPath: dir.file("mine")), ["train.csv"])
     }
@@ -70,9 +71,10 @@ extension ReliabilityTests {
     func testTrainRefusesAModelItsReadersWouldRefuse() throws {
         // One training observation of 1e20: batch norm's running variance overflows Float32.
         try writePoisoned("poisoned.h5", row: 5, column: 0, value: 1e20)
-        try expectFailure("train", ["--data", "poisoned.h5", "--stats", "s.h5", "--epochs", "2"],
-                          message: "error: out.h5: not written: the trained model.network.1.running_var holds an "
-                              + "infinity at row 0", prefix: true)
+        try expectFailure(
+            "train", ["--data", "poisoned.h5", "--stats", "s.h5", "--epochs", "2"],
+            message: "error: out.h5: not written: the trained model.network.1.running_var holds an "
+                + "infinity at row 0", prefix: true)
         // The rule is the reader's own: the same network read back is refused with the same words.
         let model = DynamicsModel(
             stats: try NormalizationStats.read(fromFile: dir.file("s.h5")), hidden: 4, depth: 1, batchNorm: true,
@@ -109,25 +111,28 @@ extension ReliabilityTests {
         let plan = ["--model", "hcm.h5", "--episodes", "1", "--max-steps", "5", "--candidates", "20", "--horizon", "3"]
         // A height of 1e30: MuJoCo warns and resets to its reference pose before the first step.
         try starts("height.h5", index: 1, value: 1e30)
-        try expectFailure("plan", plan + ["--initial-states", "height.h5"],
-                          message: "error: height.h5: initial_states: row 0 makes the simulator warn: ", prefix: true)
+        try expectFailure(
+            "plan", plan + ["--initial-states", "height.h5"],
+            message: "error: height.h5: initial_states: row 0 makes the simulator warn: ", prefix: true)
         // A velocity beyond MuJoCo's bound (1e10): the first step warns and resets mid-step.
         try starts("speed.h5", index: 10, value: 1e11)
-        try expectFailure("plan", plan + ["--initial-states", "speed.h5"],
-                          message: "error: speed.h5: episode 1, step 1: the simulator warns: Nan, Inf or huge "
-                              + "value in QVEL", prefix: true)
+        try expectFailure(
+            "plan", plan + ["--initial-states", "speed.h5"],
+            message: "error: speed.h5: episode 1, step 1: the simulator warns: Nan, Inf or huge "
+                + "value in QVEL", prefix: true)
     }
 
     func testStagesUnderAnAddressSpaceLimitFinishOrFailAtOnce() throws {
         let stages: [(String, [String])] = [
             ("train", ["--data", "r.h5", "--stats", "s.h5", "--epochs", "1"]),
             ("plan", ["--model", "m.h5", "--episodes", "1", "--max-steps", "5"]),
-            ("evaluate", ["--model", "m.h5", "--data", "r.h5", "--max-k", "2"]),
+            ("evaluate", ["--model", "m.h5", "--data", "r.h5", "--max-k", "2"])
         ]
         // 300 MB: too little for the program and OpenBLAS's buffer (OpenBLAS used to spin here); 800 MB: enough.
         for kilobytes in [300_000, 800_000] {
             for (stage, arguments) in stages {
-                let command = "ulimit -v \(kilobytes) && "
+                let command =
+                    "ulimit -v \(kilobytes) && "
                     + "exec \(Repository.executable(stage)) \(arguments.joined(separator: " ")) --out limited.h5"
                 let run = try runProcess("/bin/bash", ["-c", command], in: dir.path, timeout: 20)
                 XCTAssertFalse(run.timedOut, "\(stage) under ulimit -v \(kilobytes) hung")
@@ -154,9 +159,11 @@ extension ReliabilityTests {
         // `new/../r.h5` names r.h5 only after `new` is made: checked after the folder exists, and the
         // folders made for it are removed again.
         let before = try sha("r.h5")
-        try expectFailure("stats", ["--data", "r.h5"], message: "error: new/../r.h5: is also an input of this stage "
-            + "(as r.h5)",
-                          prefix: true, out: "new/../r.h5", keepsOut: true)
+        try expectFailure(
+            "stats", ["--data", "r.h5"],
+            message: "error: new/../r.h5: is also an input of this stage "
+                + "(as r.h5)",
+            prefix: true, out: "new/../r.h5", keepsOut: true)
         try expectFailure(
             "train", ["--data", "r.h5", "--stats", "s.h5", "--epochs", "1"],
             message: "error: a/b/../../s.h5: is also an input",
@@ -173,7 +180,8 @@ extension ReliabilityTests {
 
     func testAnErrorOnATerminalIsALineOfItsOwn() throws {
         // A status line on a terminal has no newline; the error line clears it instead of continuing it.
-        let command = "script -qec '\(Repository.executable("train")) --data missing.h5 --stats s.h5 --out x.h5' "
+        let command =
+            "script -qec '\(Repository.executable("train")) --data missing.h5 --stats s.h5 --out x.h5' "
             + "/dev/null"
         let run = try runProcess("/bin/bash", ["-c", command], in: dir.path)
         XCTAssertTrue(run.stdout.hasPrefix("\r\u{1B}[Kerror: missing.h5: "), run.stdout.debugDescription)

@@ -102,17 +102,23 @@ final class TrainTests: XCTestCase {
 
         let mismatch = try train(["--init", "m0.h5", "--hidden", "32", "--out", "m2.h5"])
         XCTAssertEqual(mismatch.status, 1)
-        XCTAssertEqual(mismatch.stderr, "error: m0.h5: model is 4-64-64-3 with batch norm, but this training builds "
-            + "4-32-32-3 with batch norm\n")
+        XCTAssertEqual(
+            mismatch.stderr,
+            "error: m0.h5: model is 4-64-64-3 with batch norm, but this training builds "
+                + "4-32-32-3 with batch norm\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("m2.h5")))
     }
 
     func testInvalidOptionsAreUsageErrors() throws {
         for (arguments, message) in [
             (["--lr", "0"], "--lr must be positive"), (["--batch-size", "1"], "--batch-size must be at least 2"),
-            (["--epochs", "0"], "--epochs must be at least 1"), (["--val-fraction", "1"], "--val-fraction must be "
-                + "in [0, 1)"),
-            (["--new-data-fraction", "0.5"], "--new-data-fraction needs a second --data file"),
+            (["--epochs", "0"], "--epochs must be at least 1"),
+            (
+                ["--val-fraction", "1"],
+                "--val-fraction must be "
+                    + "in [0, 1)"
+            ),
+            (["--new-data-fraction", "0.5"], "--new-data-fraction needs a second --data file")
         ] {
             let result = try train(arguments + ["--out", "bad.h5"])
             XCTAssertEqual(result.status, 64, "\(arguments)")

@@ -42,7 +42,8 @@ extension HDF5File {
         var i = 0
         while i + 16 <= bytes.count {
             if bytes[i] == signature[0], bytes[i + 1] == signature[1], bytes[i + 2] == signature[2],
-               bytes[i + 3] == signature[3], bytes[i + 4] == signature[4] {
+                bytes[i + 3] == signature[3], bytes[i + 4] == signature[4]
+            {
                 guard Self.isConsistentCollection(bytes, at: i) else {
                     throw damaged("inconsistent global heap at byte \(gap.lowerBound + i)")
                 }
@@ -101,50 +102,53 @@ extension HDF5File {
             var failed: String?
         }
         let visit = Visit()
-        let status = H5Ovisit2(id, H5_INDEX_NAME, H5_ITER_NATIVE, { obj, name, info, data in
-            let visit = Unmanaged<Visit>.fromOpaque(data!).takeUnretainedValue()
-            guard let info, let name, info.pointee.type == H5O_TYPE_DATASET else { return 0 }
-            let did = H5Dopen2(obj, name, mbrl_h5p_default())
-            guard did >= 0 else { visit.failed = String(cString: name); return -1 }
-            defer { H5Dclose(did) }
-            let dcpl = H5Dget_create_plist(did)
-            guard dcpl >= 0 else { visit.failed = String(cString: name); return -1 }
-            defer { H5Pclose(dcpl) }
-            func add(_ address: haddr_t, _ size: hsize_t) {
-                let start = UInt64(address), limit = UInt64(Int.max)
-                guard address != haddr_t.max, size > 0, start < limit, size < limit - start else { return }
-                visit.extents.append(Int(start)..<Int(start + size))
-            }
-            switch H5Pget_layout(dcpl) {
-            case H5D_CONTIGUOUS:
-                add(H5Dget_offset(did), H5Dget_storage_size(did))
-            case H5D_CHUNKED:
-                // The 1.10 library wants the dataset's own dataspace here (H5S_ALL fails).
-                let space = H5Dget_space(did)
-                guard space >= 0 else { visit.failed = String(cString: name); return -1 }
-                defer { H5Sclose(space) }
-                var count: hsize_t = 0
+        let status = H5Ovisit2(
+            id, H5_INDEX_NAME, H5_ITER_NATIVE,
+            { obj, name, info, data in
+                let visit = Unmanaged<Visit>.fromOpaque(data!).takeUnretainedValue()
+                guard let info, let name, info.pointee.type == H5O_TYPE_DATASET else { return 0 }
+                let did = H5Dopen2(obj, name, mbrl_h5p_default())
+                guard did >= 0 else { visit.failed = String(cString: name); return -1 }
+                defer { H5Dclose(did) }
+                let dcpl = H5Dget_create_plist(did)
+                guard dcpl >= 0 else { visit.failed = String(cString: name); return -1 }
+                defer { H5Pclose(dcpl) }
+                func add(_ address: haddr_t, _ size: hsize_t) {
+                    let start = UInt64(address), limit = UInt64(Int.max)
+                    guard address != haddr_t.max, size > 0, start < limit, size < limit - start else { return }
+                    visit.extents.append(Int(start)..<Int(start + size))
+                }
+                switch H5Pget_layout(dcpl) {
+                case H5D_CONTIGUOUS:
+                    add(H5Dget_offset(did), H5Dget_storage_size(did))
+                case H5D_CHUNKED:
+                    // The 1.10 library wants the dataset's own dataspace here (H5S_ALL fails).
+                    let space = H5Dget_space(did)
+                    guard space >= 0 else { visit.failed = String(cString: name); return -1 }
+                    defer { H5Sclose(space) }
+                    var count: hsize_t = 0
                     guard H5Dget_num_chunks(did, space, &count) >= 0 else {
                         visit.failed = String(cString: name); return -1
                     }
-                guard count <= 4096 else { visit.tooManyChunks = true; return 1 }
-                for k in 0..<count {
-                    var address: haddr_t = 0, size: hsize_t = 0, mask: UInt32 = 0
-                    guard H5Dget_chunk_info(did, space, k, nil, &mask, &address, &size) >= 0 else {
-                        visit.failed = String(cString: name); return -1
+                    guard count <= 4096 else { visit.tooManyChunks = true; return 1 }
+                    for k in 0..<count {
+                        var address: haddr_t = 0, size: hsize_t = 0, mask: UInt32 = 0
+                        guard H5Dget_chunk_info(did, space, k, nil, &mask, &address, &size) >= 0 else {
+                            visit.failed = String(cString: name); return -1
+                        }
+                        add(address, size)
                     }
-                    add(address, size)
+                default:
+                    break  // compact data lies in the object header; virtual data in other files
                 }
-            default:
-                break  // compact data lies in the object header; virtual data in other files
-            }
-            return 0
-        }, Unmanaged.passUnretained(visit).toOpaque(), UInt32(H5O_INFO_BASIC))
+                return 0
+            }, Unmanaged.passUnretained(visit).toOpaque(), UInt32(H5O_INFO_BASIC))
         withExtendedLifetime(visit) {}
         if visit.tooManyChunks { return nil }
         guard status >= 0 else {
-            throw damaged(visit.failed.map { "cannot read the storage of '\($0)'" } ?? "cannot read the headers and "
-                + "links of all its objects")
+            throw damaged(
+                visit.failed.map { "cannot read the storage of '\($0)'" } ?? "cannot read the headers and "
+                    + "links of all its objects")
         }
         return visit.extents.sorted { $0.lowerBound < $1.lowerBound }
     }

@@ -104,8 +104,12 @@ extension HDF5Group {
     /// Reads a boolean attribute (h5py's bool enum), through its byte: only 0 and 1 are valid.
     public func boolAttribute(_ attribute: String) throws -> Bool {
         let raw = try readScalarAttribute(attribute, as: HDF5BoolByte.self)
-        guard let value = raw.value else { throw attributeError(attribute, "holds \(raw.byte), not a bool (FALSE = "
-            + "0 or TRUE = 1)") }
+        guard let value = raw.value else {
+            throw attributeError(
+                attribute,
+                "holds \(raw.byte), not a bool (FALSE = "
+                    + "0 or TRUE = 1)")
+        }
         return value
     }
 
@@ -149,8 +153,10 @@ extension HDF5Group {
         defer { H5Tclose(fileType) }
         let found = H5Tget_class(fileType)
         guard found == T.hdf5Class else {
-            throw attributeError(attribute, "has type \(Self.className(found, H5Tget_size(fileType))), "
-                + "expected \(T.dtypeName)")
+            throw attributeError(
+                attribute,
+                "has type \(Self.className(found, H5Tget_size(fileType))), "
+                    + "expected \(T.dtypeName)")
         }
         if found == H5T_ENUM, H5Tequal(fileType, T.hdf5FileType) <= 0 {
             throw attributeError(attribute, "is an enum other than h5py's bool (FALSE = 0, TRUE = 1)")

@@ -53,8 +53,9 @@ public final class HDF5Group {
             if found < 0 {
                 // Also the answer when the parent is a dataset, not a group: then there is no such object.
                 if !parent.isEmpty, try objectType(parent) != H5O_TYPE_GROUP { return false }
-                throw file.damaged("cannot read the links of "
-                    + "'\(parent.isEmpty ? (name.isEmpty ? "/" : name) : qualified(parent))'")
+                throw file.damaged(
+                    "cannot read the links of "
+                        + "'\(parent.isEmpty ? (name.isEmpty ? "/" : name) : qualified(parent))'")
             }
         }
         return !prefix.isEmpty
@@ -166,11 +167,15 @@ public final class HDF5Group {
             guard type >= 0 else { throw damaged("cannot read the datatype of", member) }
             defer { H5Tclose(type) }
             guard H5Tequal(type, T.hdf5FileType) > 0 else {
-                throw error(member, "is an enum other than h5py's bool "
-                + "(FALSE = 0, TRUE = 1)") }
+                throw error(
+                    member,
+                    "is an enum other than h5py's bool "
+                        + "(FALSE = 0, TRUE = 1)")
+            }
         }
-        let count = try checkDeclaredSize(did, member, shape: shape, valueSize: byteSize,
-                                          memoryPerValue: MemoryLayout<T>.stride + extraBytesPerValue)
+        let count = try checkDeclaredSize(
+            did, member, shape: shape, valueSize: byteSize,
+            memoryPerValue: MemoryLayout<T>.stride + extraBytesPerValue)
         var values = [T](repeating: T.zero, count: count)
         if count > 0 {
             let status = values.withUnsafeMutableBytes { raw in
@@ -213,8 +218,10 @@ public final class HDF5Group {
             guard declared <= fileSize else { throw claims }
         }
         do {
-            try MemoryBudget.check(MemoryBudget.product([count, memoryPerValue]), for: "the values of "
-                + "shape \(Self.shapeText(shape))")
+            try MemoryBudget.check(
+                MemoryBudget.product([count, memoryPerValue]),
+                for: "the values of "
+                    + "shape \(Self.shapeText(shape))")
         } catch let memory as MemoryError {
             throw error(member, memory.description)
         }
@@ -244,8 +251,11 @@ public final class HDF5Group {
         let rank = Int(H5Sget_simple_extent_ndims(space))
         guard rank >= 0, rank <= 32 else { throw damaged("invalid dataspace of", member) }
         var dims = [hsize_t](repeating: 0, count: rank)
-        if rank > 0, H5Sget_simple_extent_dims(space, &dims, nil) < 0 { throw damaged("cannot read the "
-            + "dataspace of", member) }
+        if rank > 0, H5Sget_simple_extent_dims(space, &dims, nil) < 0 {
+            throw damaged(
+                "cannot read the "
+                    + "dataspace of", member)
+        }
         let type = H5Dget_type(did)
         guard type >= 0 else { throw damaged("cannot read the datatype of", member) }
         defer { H5Tclose(type) }

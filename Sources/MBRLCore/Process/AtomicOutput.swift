@@ -65,8 +65,12 @@ public final class AtomicOutput {
     private static func checkTarget(_ target: String, folder: String, inputs: [String]) throws {
         var status = stat()
         if stat(target, &status) == 0 {
-            if (status.st_mode & S_IFMT) == S_IFDIR { throw FileError(path: target, "is a folder, expected a "
-                + "file name") }
+            if (status.st_mode & S_IFMT) == S_IFDIR {
+                throw FileError(
+                    path: target,
+                    "is a folder, expected a "
+                        + "file name")
+            }
             // Never rename over a device or other special file (e.g. /dev/null as root).
             guard (status.st_mode & S_IFMT) == S_IFREG else {
                 throw FileError(path: target, "exists and is not a regular file")
@@ -75,8 +79,10 @@ public final class AtomicOutput {
                 var other = stat()
                 if stat(input, &other) == 0, other.st_dev == status.st_dev, other.st_ino == status.st_ino {
                     let spelling = input == target ? "" : " (as \(input))"
-                    throw FileError(path: target, "is also an input of this stage\(spelling); writing it would "
-                        + "replace the input: choose another output name")
+                    throw FileError(
+                        path: target,
+                        "is also an input of this stage\(spelling); writing it would "
+                            + "replace the input: choose another output name")
                 }
             }
         }

@@ -128,7 +128,8 @@ public enum InputGuard {
     /// value of `MBRL_READ_TIMEOUT`.
     static func timeLimit(forSize size: Int) -> Double {
         if let text = ProcessInfo.processInfo.environment[timeoutVariable], let seconds = Double(text),
-           seconds.isFinite, seconds > 0 {
+            seconds.isFinite, seconds > 0
+        {
             return seconds
         }
         return (30 + Double(max(size, 0)) / 10_000_000).rounded(.up)
@@ -151,8 +152,9 @@ public enum InputGuard {
         let timeoutLength = compose(into: base + messageCapacity, path: path, message: timeout)
         let now = monotonicNanoseconds()
         let (sum, overflow) = now.addingReportingOverflow(Int64(clamping: Int(min(seconds * 1e9, 9e18))))
-        storage.slots[i] = Slot(inUse: false, sequence: lastSequence, deadline: overflow ? .max : sum,
-                                faultLength: faultLength, timeoutLength: timeoutLength)
+        storage.slots[i] = Slot(
+            inUse: false, sequence: lastSequence, deadline: overflow ? .max : sum,
+            faultLength: faultLength, timeoutLength: timeoutLength)
         storage.slots[i].inUse = true
         pthread_cond_signal(storage.condition)
         return Token(slot: i, sequence: lastSequence)

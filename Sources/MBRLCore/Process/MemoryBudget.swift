@@ -32,7 +32,8 @@ public enum MemoryBudget {
     /// Bytes of address space this process maps now (the first field of `/proc/self/statm`, in pages).
     public static var addressSpaceInUse: Int {
         guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
-              let pages = Int(text.split(separator: " ").first ?? "") else { return 0 }
+            let pages = Int(text.split(separator: " ").first ?? "")
+        else { return 0 }
         return pages * max(sysconf(Int32(_SC_PAGESIZE)), 1)
     }
 
@@ -76,8 +77,9 @@ public enum MemoryBudget {
         let limit = self.limit
         guard let bytes, bytes <= limit else {
             let needed = bytes.map(format) ?? "more than 2^63 bytes"
-            throw MemoryError(description: "\(what) need \(needed), more than the \(format(limit)) this "
-                + "process may use")
+            throw MemoryError(
+                description: "\(what) need \(needed), more than the \(format(limit)) this "
+                    + "process may use")
         }
     }
 
@@ -100,7 +102,8 @@ public enum MemoryBudget {
     private static var cgroupLimit: Int? {
         for path in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"] {
             if let text = try? String(contentsOfFile: path, encoding: .utf8),
-               let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), value > 0 {
+                let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), value > 0
+            {
                 return value
             }
         }

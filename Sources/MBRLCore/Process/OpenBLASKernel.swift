@@ -75,8 +75,8 @@ public enum OpenBLASKernel {
     /// The flags of the first processor in `/proc/cpuinfo` (empty where that file does not exist).
     public static var cpuFlags: Set<String> {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":")
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+            let colon = line.firstIndex(of: ":")
         else { return [] }
         return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
     }

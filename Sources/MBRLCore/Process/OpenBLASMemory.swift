@@ -67,15 +67,19 @@ public enum OpenBLASMemory {
             let blas = MemoryBudget.product([concurrentCallers, bytesPerThread])
             let needed = MemoryBudget.sum([before, blas, MemoryBudget.headroomBytes])
             if needed.map({ $0 > limit }) ?? true {
-                let threads = concurrentCallers == 1 ? "1 thread" : "\(concurrentCallers) threads (fewer with "
-                    + "--threads)"
-                throw MemoryError(description: "this stage needs at "
-                    + "least \(needed.map(MemoryBudget.format) ?? "more than 2^63 bytes") of address space "
-                                  + "(the program \(MemoryBudget.format(before)), OpenBLAS's work "
-                                      + "buffers \(blas.map(MemoryBudget.format) ?? "?") for \(threads), "
-                                  + "headroom \(MemoryBudget.format(MemoryBudget.headroomBytes))) before its own "
-                                      + "arrays, "
-                                  + "more than the \(MemoryBudget.format(limit)) that ulimit -v allows")
+                let threads =
+                    concurrentCallers == 1
+                    ? "1 thread"
+                    : "\(concurrentCallers) threads (fewer with "
+                        + "--threads)"
+                throw MemoryError(
+                    description: "this stage needs at "
+                        + "least \(needed.map(MemoryBudget.format) ?? "more than 2^63 bytes") of address space "
+                        + "(the program \(MemoryBudget.format(before)), OpenBLAS's work "
+                        + "buffers \(blas.map(MemoryBudget.format) ?? "?") for \(threads), "
+                        + "headroom \(MemoryBudget.format(MemoryBudget.headroomBytes))) before its own "
+                        + "arrays, "
+                        + "more than the \(MemoryBudget.format(limit)) that ulimit -v allows")
             }
         }
         // A 1×1 product maps this thread's buffer now, while the limit is known to hold it.

@@ -34,7 +34,8 @@ public enum JSONValue: Equatable, ExpressibleByStringLiteral, ExpressibleByInteg
         case .null: return "null"
         case .array(let items): return "[" + items.map(\.text).joined(separator: ",") + "]"
         case .object(let members):
-            return "{" + members.keys.sorted().map { JSONValue.quote($0) + ":" + members[$0]!.text }
+            return "{"
+                + members.keys.sorted().map { JSONValue.quote($0) + ":" + members[$0]!.text }
                 .joined(separator: ",") + "}"
         }
     }

@@ -32,8 +32,10 @@ public struct Provenance {
     /// computed the products (kernels sum in different orders, so it explains last-bit differences
     /// between machines).
     public static var software: JSONValue {
-        ["mbrl": .string(projectVersion), "hdf5": .string(HDF5Library.version), "openblas": .string(BLAS.version),
-         "openblas_kernel": .string(OpenBLASKernel.name)]
+        [
+            "mbrl": .string(projectVersion), "hdf5": .string(HDF5Library.version), "openblas": .string(BLAS.version),
+            "openblas_kernel": .string(OpenBLASKernel.name)
+        ]
     }
 
     /// Writes the attributes on `group` (normally the root group).

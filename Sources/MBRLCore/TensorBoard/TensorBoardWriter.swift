@@ -31,8 +31,10 @@ public final class TensorBoardWriter {
         if fm.fileExists(atPath: csvPath) {
             let first = TensorBoardWriter.firstLine(ofFile: csvPath)
             guard first == header || first == "" else {
-                throw FileError(path: csvPath, "is not a log this program wrote (its first line is not "
-                    + "`\(header)`); give another --logdir")
+                throw FileError(
+                    path: csvPath,
+                    "is not a log this program wrote (its first line is not "
+                        + "`\(header)`); give another --logdir")
             }
         }
         do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
@@ -74,8 +76,12 @@ public final class TensorBoardWriter {
 
     /// Writes through FileHandle's throwing API (its plain `write` traps on a full disk).
     private func append(_ data: Data, to handle: FileHandle, _ path: String) throws {
-        do { try handle.write(contentsOf: data) } catch { throw FileError(path: path, "cannot be written "
-            + "(disk full?)") }
+        do { try handle.write(contentsOf: data) } catch {
+            throw FileError(
+                path: path,
+                "cannot be written "
+                    + "(disk full?)")
+        }
     }
 
     deinit { close() }

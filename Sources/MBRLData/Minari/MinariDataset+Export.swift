@@ -70,13 +70,17 @@ extension MinariDataset {
     /// (a next observation that is not the next row's observation) or `folder` exists.
     public static func export(_ data: Transitions, info: ExportInfo, to folder: String) throws {
         guard let name = EnvironmentName(id: data.env) else {
-            throw FileError(path: folder, "the data's environment '\(data.env)' is not one the project simulates, "
-                + "so its spaces are unknown")
+            throw FileError(
+                path: folder,
+                "the data's environment '\(data.env)' is not one the project simulates, "
+                    + "so its spaces are unknown")
         }
         let env = name.make()
         guard data.observationSize == env.observationSize, data.actionSize == env.actionSize else {
-            throw FileError(path: folder, "the data's sizes \(data.observationSize)/\(data.actionSize) are "
-                + "not \(data.env)'s \(env.observationSize)/\(env.actionSize)")
+            throw FileError(
+                path: folder,
+                "the data's sizes \(data.observationSize)/\(data.actionSize) are "
+                    + "not \(data.env)'s \(env.observationSize)/\(env.actionSize)")
         }
         let ranges = data.episodeRanges
         let o = data.observationSize
@@ -92,24 +96,29 @@ extension MinariDataset {
         let finalStates = try data.hasSimulatorStates ? simulatedFinalStates(of: data, in: name, folder: folder) : []
 
         guard !FileManager.default.fileExists(atPath: folder) else {
-            throw FileError(path: folder, "already exists; Minari datasets are not overwritten: remove it or choose "
-                + "another id")
+            throw FileError(
+                path: folder,
+                "already exists; Minari datasets are not overwritten: remove it or choose "
+                    + "another id")
         }
         let parent = (folder as NSString).deletingLastPathComponent
         let staging = (parent.isEmpty ? "." : parent) + "/.\((folder as NSString).lastPathComponent).tmp-\(getpid())"
         try? FileManager.default.removeItem(atPath: staging)
         do {
             try FileManager.default.createDirectory(atPath: staging + "/data", withIntermediateDirectories: true)
-            try writeEpisodes(data, ranges: ranges, finalStates: finalStates, observationsAsDouble: name != .pendulum,
-                              to: staging + "/data/main_data.hdf5", displayPath: folder + "/data/main_data.hdf5")
+            try writeEpisodes(
+                data, ranges: ranges, finalStates: finalStates, observationsAsDouble: name != .pendulum,
+                to: staging + "/data/main_data.hdf5", displayPath: folder + "/data/main_data.hdf5")
             let text = metadataText(data, name: name, env: env, info: info, episodes: ranges.count)
             guard FileManager.default.createFile(atPath: staging + "/data/metadata.json", contents: Data(text.utf8))
             else {
                 throw FileError(path: folder + "/data/metadata.json", "cannot be written (disk full?)")
             }
             guard rename(staging, folder) == 0 else {
-                throw FileError(path: folder, "cannot move the finished dataset into "
-                    + "place: \(String(cString: strerror(errno)))")
+                throw FileError(
+                    path: folder,
+                    "cannot move the finished dataset into "
+                        + "place: \(String(cString: strerror(errno)))")
             }
         } catch {
             try? FileManager.default.removeItem(atPath: staging)
@@ -200,7 +209,7 @@ extension MinariDataset {
             ("observation_space", .string(observation)), ("action_space", .string(action)),
             ("env_spec", .string(gymnasiumSpec(name))), ("dataset_id", .string(info.id)),
             ("algorithm_name", .string(info.algorithm)), ("description", .string(info.description)),
-            ("minari_version", .string(exportedMinariVersion)), ("mbrl_provenance", info.provenance),
+            ("minari_version", .string(exportedMinariVersion)), ("mbrl_provenance", info.provenance)
         ]
         if let author = info.author { members.append(("author", [.string(author)])) }
         if let link = info.codePermalink { members.append(("code_permalink", .string(link))) }
@@ -221,7 +230,7 @@ extension MinariDataset {
         return "{\"id\": \"\(name.id)\", \"entry_point\": \"\(entry)\", \"reward_threshold\": \(threshold), "
             + "\"nondeterministic\": false, "
             + "\"max_episode_steps\": \(steps), \"order_enforce\": true, \"disable_env_checker\": false, "
-                + "\"kwargs\": {}, "
+            + "\"kwargs\": {}, "
             + "\"additional_wrappers\": [], \"vector_entry_point\": null}"
     }
 }

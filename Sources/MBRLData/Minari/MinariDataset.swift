@@ -41,8 +41,10 @@ public struct MinariDataset {
         }
         metadata = try MinariMetadata.read(from: metadataFile)
         guard metadata.dataFormat == "hdf5" else {
-            throw FileError(path: metadataFile, "data_format is '\(metadata.dataFormat)'; only Minari's hdf5 format "
-                + "can be read")
+            throw FileError(
+                path: metadataFile,
+                "data_format is '\(metadata.dataFormat)'; only Minari's hdf5 format "
+                    + "can be read")
         }
     }
 
@@ -52,12 +54,16 @@ public struct MinariDataset {
         if let override { return override }
         let known = EnvironmentName.allCases.map(\.id).joined(separator: ", ")
         guard let id = metadata.envID else {
-            throw FileError(path: metadataFile, "has no env_spec, so the environment is unknown; name it with --env "
-                + "(\(known))")
+            throw FileError(
+                path: metadataFile,
+                "has no env_spec, so the environment is unknown; name it with --env "
+                    + "(\(known))")
         }
         guard let name = EnvironmentName(id: id) else {
-            throw FileError(path: metadataFile, "environment '\(id)' is not one the project simulates (\(known)); "
-                + "--env names one whose spaces the data fits")
+            throw FileError(
+                path: metadataFile,
+                "environment '\(id)' is not one the project simulates (\(known)); "
+                    + "--env names one whose spaces the data fits")
         }
         return name
     }
@@ -77,9 +83,11 @@ public struct MinariDataset {
         let env = name.make()
         try checkSpaces(of: env)
         let (nq, nv) = env.simulatorStateSizes
-        try MemoryBudget.check(Transitions.byteCount(rows: metadata.totalSteps, observationSize: env.observationSize,
-                                                     actionSize: env.actionSize, stateSize: nq + nv),
-                               for: "the \(metadata.totalSteps) steps of \(dataFile)")
+        try MemoryBudget.check(
+            Transitions.byteCount(
+                rows: metadata.totalSteps, observationSize: env.observationSize,
+                actionSize: env.actionSize, stateSize: nq + nv),
+            for: "the \(metadata.totalSteps) steps of \(dataFile)")
 
         let file = try HDF5File.open(at: dataFile)
         let root = try file.root
@@ -90,19 +98,25 @@ public struct MinariDataset {
         for index in 0..<metadata.totalEpisodes {
             let member = "episode_\(index)"
             guard root.contains(member) else {
-                throw HDF5Error(path: dataFile, object: member, "missing group; metadata.json says the dataset "
-                    + "has \(metadata.totalEpisodes) episodes")
+                throw HDF5Error(
+                    path: dataFile, object: member,
+                    "missing group; metadata.json says the dataset "
+                        + "has \(metadata.totalEpisodes) episodes")
             }
             let episode = try root.openGroup(member)
             try read(episode, index: index, env: env, states: withStates ? (nq, nv) : nil, into: &data)
         }
         guard data.count == metadata.totalSteps else {
-            throw FileError(path: metadataFile, "total_steps is \(metadata.totalSteps), but the episodes "
-                + "hold \(data.count) steps")
+            throw FileError(
+                path: metadataFile,
+                "total_steps is \(metadata.totalSteps), but the episodes "
+                    + "hold \(data.count) steps")
         }
         if root.contains("episode_\(metadata.totalEpisodes)") {
-            throw HDF5Error(path: dataFile, object: "episode_\(metadata.totalEpisodes)", "is one episode more than "
-                + "metadata.json's total_episodes (\(metadata.totalEpisodes))")
+            throw HDF5Error(
+                path: dataFile, object: "episode_\(metadata.totalEpisodes)",
+                "is one episode more than "
+                    + "metadata.json's total_episodes (\(metadata.totalEpisodes))")
         }
         try file.close()
         if let problem = data.problem { throw FileError(path: dataFile, problem) }
@@ -112,25 +126,33 @@ public struct MinariDataset {
     /// Throws unless the declared spaces (when the metadata has them) fit `env`.
     private func checkSpaces(of env: any Environment) throws {
         if let space = metadata.observationSpace, !space.isFlatFloatBox(size: env.observationSize) {
-            throw FileError(path: metadataFile, "observation space \(space.summary) does not fit \(env.id), which "
-                + "observes Box(float, (\(env.observationSize),))")
+            throw FileError(
+                path: metadataFile,
+                "observation space \(space.summary) does not fit \(env.id), which "
+                    + "observes Box(float, (\(env.observationSize),))")
         }
         if let space = metadata.actionSpace {
             guard space.isFlatFloatBox(size: env.actionSize) else {
-                throw FileError(path: metadataFile, "action space \(space.summary) does not fit \(env.id), which "
-                    + "takes Box(float, (\(env.actionSize),))")
+                throw FileError(
+                    path: metadataFile,
+                    "action space \(space.summary) does not fit \(env.id), which "
+                        + "takes Box(float, (\(env.actionSize),))")
             }
             let low = space.low.map { Float($0) }, high = space.high.map { Float($0) }
             guard low == env.actionLow, high == env.actionHigh else {
-                throw FileError(path: metadataFile, "action bounds \(low)…\(high) are "
-                    + "not \(env.id)'s \(env.actionLow)…\(env.actionHigh)")
+                throw FileError(
+                    path: metadataFile,
+                    "action bounds \(low)…\(high) are "
+                        + "not \(env.id)'s \(env.actionLow)…\(env.actionHigh)")
             }
         }
     }
 
     /// Appends one episode's steps to `data`.
-    private func read(_ episode: HDF5Group, index: Int, env: any Environment, states: (nq: Int, nv: Int)?,
-                      into data: inout Transitions) throws {
+    private func read(
+        _ episode: HDF5Group, index: Int, env: any Environment, states: (nq: Int, nv: Int)?,
+        into data: inout Transitions
+    ) throws {
         let member = episode.name
         func fail(_ object: String?, _ message: String) -> HDF5Error {
             HDF5Error(path: dataFile, object: object.map { "\(member)/\($0)" } ?? member, message)
@@ -156,16 +178,20 @@ public struct MinariDataset {
                     + "rewards, \(env.id)'s observation size")
         }
         guard actions.rank == 2, actions.shape[1] == env.actionSize, actions.rows == steps else {
-            throw fail("actions", "has shape \(HDF5Group.shapeText(actions.shape)), expected "
-                + "(\(steps), \(env.actionSize)): one row per reward, \(env.id)'s action size")
+            throw fail(
+                "actions",
+                "has shape \(HDF5Group.shapeText(actions.shape)), expected "
+                    + "(\(steps), \(env.actionSize)): one row per reward, \(env.id)'s action size")
         }
         for (name, flags) in [("terminations", terminations), ("truncations", truncations)] where flags.shape != [steps]
         {
             throw fail(name, "has shape \(HDF5Group.shapeText(flags.shape)), expected (\(steps),) like rewards")
         }
         if episode.hasAttribute("total_steps"), try episode.intAttribute("total_steps") != steps {
-            throw fail("@total_steps", "is \(try episode.intAttribute("total_steps")), but the episode "
-                + "has \(steps) rewards")
+            throw fail(
+                "@total_steps",
+                "is \(try episode.intAttribute("total_steps")), but the episode "
+                    + "has \(steps) rewards")
         }
         let obs = observations.values.map { Float($0) }, act = actions.values.map { Float($0) }
         for (name, values, raw, width) in [
@@ -184,21 +210,28 @@ public struct MinariDataset {
             throw fail("rewards", "holds a value that is not finite in Float32 (\(rewards.values[bad])) at row \(bad)")
         }
         if let early = (0..<(steps - 1)).first(where: { terminations.values[$0] || truncations.values[$0] }) {
-            throw fail(nil, "step \(early) of \(steps) is "
-                + "flagged \(terminations.values[early] ? "terminated" : "truncated"), before the episode's last step")
+            throw fail(
+                nil,
+                "step \(early) of \(steps) is "
+                    + "flagged \(terminations.values[early] ? "terminated" : "truncated"), before the episode's last step"
+            )
         }
 
         var qpos: [Double] = [], qvel: [Double] = []
         if let (nq, nv) = states {
             for (name, width) in [("qpos", nq), ("qvel", nv)] {
                 guard episode.contains("infos/\(name)") else {
-                    throw fail("infos/\(name)", "missing, but episode_0's infos hold it: every episode needs "
-                        + "it, or none")
+                    throw fail(
+                        "infos/\(name)",
+                        "missing, but episode_0's infos hold it: every episode needs "
+                            + "it, or none")
                 }
                 let values = try episode.read("infos/\(name)", as: Double.self)
                 guard values.rank == 2, values.shape[1] == width, values.rows == steps + 1 else {
-                    throw fail("infos/\(name)", "has shape \(HDF5Group.shapeText(values.shape)), expected "
-                        + "(\(steps + 1), \(width)) for \(env.id)")
+                    throw fail(
+                        "infos/\(name)",
+                        "has shape \(HDF5Group.shapeText(values.shape)), expected "
+                            + "(\(steps + 1), \(width)) for \(env.id)")
                 }
                 if let bad = values.values.firstIndex(where: { !$0.isFinite }) {
                     throw fail("infos/\(name)", "holds a value that is not finite at row \(bad / width)")
@@ -222,7 +255,9 @@ public struct MinariDataset {
                 terminal: terminal, timeout: truncations.values[t] || (last && !terminal))
             episodeReturn += rewards.values[t]
         }
-        let seed: Int64 = episode.hasAttribute("mbrl_seed") ? try episode.integerAttributeBitPattern("mbrl_seed")
+        let seed: Int64 =
+            episode.hasAttribute("mbrl_seed")
+            ? try episode.integerAttributeBitPattern("mbrl_seed")
             : episode.hasAttribute("seed") ? try episode.integerAttributeBitPattern("seed") : -1
         data.endEpisode(return: episodeReturn, length: steps, seed: UInt64(bitPattern: seed))
     }

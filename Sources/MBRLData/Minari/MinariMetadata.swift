@@ -33,8 +33,9 @@ public struct MinariMetadata {
 
         /// How a message names it: `Box(float32, (3,))`, `Discrete`.
         public var summary: String {
-            type == "Box" ? "Box(\(dtype), "
-                + "(\(shape.map(String.init).joined(separator: ", "))\(shape.count == 1 ? "," : "")))" : type
+            type == "Box"
+                ? "Box(\(dtype), "
+                    + "(\(shape.map(String.init).joined(separator: ", "))\(shape.count == 1 ? "," : "")))" : type
         }
 
         /// Minari's serialization (`minari.serialization.serialize_space` of a Box), JSON with
@@ -95,8 +96,10 @@ public struct MinariMetadata {
                 throw FileError(path: path, "\(name) is not a serialized Gymnasium space (\(Self.reason(error)))")
             }
             if space.type == "Box", space.low.count != space.shape.reduce(1, *) || space.high.count != space.low.count {
-                throw FileError(path: path, "\(name) is a Box of shape \(space.shape) with \(space.low.count) lower "
-                    + "and \(space.high.count) upper bounds")
+                throw FileError(
+                    path: path,
+                    "\(name) is a Box of shape \(space.shape) with \(space.low.count) lower "
+                        + "and \(space.high.count) upper bounds")
             }
             if name == "observation_space" { metadata.observationSpace = space } else { metadata.actionSpace = space }
         }

@@ -56,7 +56,8 @@ public struct Ant: MuJoCoEnvironment {
 
     /// Gymnasium's `is_healthy` on the current state.
     public var isHealthy: Bool {
-        let finite = (0..<core.simulation.nq).allSatisfy { core.simulation.qpos($0).isFinite }
+        let finite =
+            (0..<core.simulation.nq).allSatisfy { core.simulation.qpos($0).isFinite }
             && (0..<core.simulation.nv).allSatisfy { core.simulation.qvel($0).isFinite }
         let z = core.simulation.qpos(2)
         return finite && Self.healthyZRange.0 <= z && z <= Self.healthyZRange.1

@@ -56,8 +56,9 @@ extension MuJoCoEnvironment {
             self.reward(deltaX: deltaX, action: $0.baseAddress!, actionSize: actionSize)
         }
         core.elapsedSteps += 1
-        return StepResult(observation: observation, reward: stepReward,
-                          terminated: canTerminate && !isHealthy, truncated: core.elapsedSteps >= episodeLimit)
+        return StepResult(
+            observation: observation, reward: stepReward,
+            terminated: canTerminate && !isHealthy, truncated: core.elapsedSteps >= episodeLimit)
     }
 
     /// The task's reward for a step that moved the forward position by `deltaX` (metres) under `action`:

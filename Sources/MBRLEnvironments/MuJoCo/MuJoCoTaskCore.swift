@@ -38,7 +38,8 @@ public struct MuJoCoTaskCore {
         let model = simulation.model
         let qpos = MuJoCoTask.uniformNoise(model.qpos0, scale: scale, &rng)
         let zero = [Double](repeating: 0, count: model.nv)
-        let qvel = velocities == .normal
+        let qvel =
+            velocities == .normal
             ? MuJoCoTask.normalNoise(zero, scale: scale, &rng) : MuJoCoTask.uniformNoise(zero, scale: scale, &rng)
         return qpos + qvel
     }

@@ -46,8 +46,9 @@ public struct Calibration: Equatable {
         let (within1, within2, perDimension) = Self.measure(
             mean: mean, variance: variance, targets: data.nextObservations, components: o)
         let count = Double(max(n * o, 1))
-        self.init(within1Sigma: within1, within2Sigma: within2,
-                  nll: perDimension.reduce(0, +) / count, nllPerDimension: perDimension.map { $0 / Double(max(n, 1)) })
+        self.init(
+            within1Sigma: within1, within2Sigma: within2,
+            nll: perDimension.reduce(0, +) / count, nllPerDimension: perDimension.map { $0 / Double(max(n, 1)) })
         let elites = model.elitePredictions(observations: data.observations, actions: data.actions)
         if !elites.isEmpty {
             var sums = (0.0, 0.0, 0.0)

@@ -6,8 +6,9 @@ public protocol BatchDynamics: AnyObject {
     /// The largest `count` one call accepts.
     var capacity: Int { get }
     /// Writes `next[r] = f(observations[r], actions[r])` for r < count (each row-major).
-    func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-                 into next: UnsafeMutablePointer<Float>)
+    func predict(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+        into next: UnsafeMutablePointer<Float>)
     /// An independent instance for another thread.
     func copy() -> BatchDynamics
     /// Rows per candidate: the particles a candidate is scored on (1 for a deterministic model).
@@ -18,8 +19,9 @@ public protocol BatchDynamics: AnyObject {
     /// out particle-major (row q·n + c is particle q of candidate c, n = count / particles), for the
     /// candidates starting at global index `firstCandidate`, at step `step` of an evaluation seeded
     /// `seed`. Deterministic models ignore the context.
-    func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-                 into next: UnsafeMutablePointer<Float>, context: PredictionContext)
+    func predict(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+        into next: UnsafeMutablePointer<Float>, context: PredictionContext)
     /// Values the model predicts per row besides the next observation, which a reward may read
     /// (`PlanningObjective.auxiliarySize`): 1 for a model that predicts Δx, the change of the x
     /// position of a MuJoCo task's forward reward (its output ρ, Δx beyond the trapezoid of the
@@ -27,7 +29,8 @@ public protocol BatchDynamics: AnyObject {
     var auxiliarySize: Int { get }
     /// `predict(…context:)` that also writes the auxiliary predictions of every row to
     /// `auxiliary[0..<count · auxiliarySize]` (rows in the order of `next`) when `auxiliary` is given.
-    func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+    func predict(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
         into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext)
 }
 
@@ -47,17 +50,22 @@ public struct PredictionContext {
 extension BatchDynamics {
     public var particles: Int { 1 }
     public var isStochastic: Bool { false }
-    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-                        into next: UnsafeMutablePointer<Float>, context: PredictionContext) {
+    public func predict(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+        into next: UnsafeMutablePointer<Float>, context: PredictionContext
+    ) {
         predict(observations: observations, actions: actions, count: count, into: next)
     }
     public var auxiliarySize: Int { 0 }
     /// Dynamics without auxiliary predictions: the plain prediction (`auxiliary` must be nil).
-    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+    public func predict(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
         into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext
     ) {
-        precondition(auxiliary == nil || auxiliarySize == 0, "dynamics with auxiliary predictions implement "
-            + "predict(…auxiliary:context:)")
+        precondition(
+            auxiliary == nil || auxiliarySize == 0,
+            "dynamics with auxiliary predictions implement "
+                + "predict(…auxiliary:context:)")
         predict(observations: observations, actions: actions, count: count, into: next, context: context)
     }
 }
@@ -70,14 +78,19 @@ extension BatchDynamics {
 public protocol AuxiliaryOutputDynamics: BatchDynamics {}
 
 extension AuxiliaryOutputDynamics {
-    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-                        into next: UnsafeMutablePointer<Float>) {
-        predict(observations: observations, actions: actions, count: count, into: next, auxiliary: nil,
-                context: PredictionContext(seed: 0, step: 0, firstCandidate: 0))
+    public func predict(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+        into next: UnsafeMutablePointer<Float>
+    ) {
+        predict(
+            observations: observations, actions: actions, count: count, into: next, auxiliary: nil,
+            context: PredictionContext(seed: 0, step: 0, firstCandidate: 0))
     }
 
-    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-                        into next: UnsafeMutablePointer<Float>, context: PredictionContext) {
+    public func predict(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+        into next: UnsafeMutablePointer<Float>, context: PredictionContext
+    ) {
         predict(
             observations: observations, actions: actions, count: count, into: next, auxiliary: nil, context: context)
     }
@@ -104,7 +117,8 @@ public final class ModelDynamics: AuxiliaryOutputDynamics {
     public var capacity: Int { network.capacity }
     public var auxiliarySize: Int { network.outputSize - network.observationSize }
 
-    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+    public func predict(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
         into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext
     ) {
         let o = observationSize, a = actionSize, width = o + a, x = inputs.pointer

@@ -29,14 +29,14 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
     let config: EnsembleConfiguration
     /// E, the elites propagated.
     let members: Int
-    let weights: [Buffer<Float>]   // per layer, (E, in, out)
-    let biases: [Buffer<Float>]    // per layer, (E, out)
+    let weights: [Buffer<Float>]  // per layer, (E, in, out)
+    let biases: [Buffer<Float>]  // per layer, (E, out)
     let minLogvar: [Float], maxLogvar: [Float], deltaStd: [Float]
     // Working memory.
-    let inputs: Buffer<Float>      // member-major rows × in (E·capacity rows for the expectation)
+    let inputs: Buffer<Float>  // member-major rows × in (E·capacity rows for the expectation)
     let hiddenA: Buffer<Float>, hiddenB: Buffer<Float>
     let head: Buffer<Float>
-    let slots: Buffer<Int>         // row → member-major slot (TS-1)
+    let slots: Buffer<Int>  // row → member-major slot (TS-1)
     let permutation: Buffer<Int>
     /// The head's weights padded to 8 columns, (E, hidden, 8), when the head has at most 8 outputs.
     let paddedHead: Buffer<Float>
@@ -60,8 +60,9 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
                 var we = (0..<(input * output)).map { p[layout.weightOffset[l] + e * input * output + $0] }
                 var be = (0..<output).map { p[layout.biasOffset[l] + e * output + $0] }
                 if l == 0 {
-                    folding.foldInputNormalization(weight: &we, bias: &be, mean: stats.stateMean + stats.actionMean,
-                                                   std: stats.stateStd + stats.actionStd)
+                    folding.foldInputNormalization(
+                        weight: &we, bias: &be, mean: stats.stateMean + stats.actionMean,
+                        std: stats.stateStd + stats.actionStd)
                 }
                 if l == c.depth {
                     // The mean columns only; the log-variance columns stay raw.
@@ -127,8 +128,10 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
     /// Bytes one instance and its trajectory evaluator's worker allocate for `capacity` rows (Float32
     /// activations, inputs and heads per member row, states, actions and returns per row), or nil on
     /// overflow. Checked with `MemoryBudget` before planning starts.
-    public static func byteCount(_ c: EnsembleConfiguration, settings: PropagationSettings, elites: Int, capacity: Int,
-                                 observationSize: Int) -> Int? {
+    public static func byteCount(
+        _ c: EnsembleConfiguration, settings: PropagationSettings, elites: Int, capacity: Int,
+        observationSize: Int
+    ) -> Int? {
         let memberRows = MemoryBudget.product([settings.propagation == .expectation ? elites : 1, capacity])
         let perMemberRow = 2 * c.hidden + c.inputSize + c.headWidth
         let perRow = 3 * observationSize + 2 * c.inputSize + 6
@@ -142,7 +145,8 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         settings.propagation == .ts1 || (settings.prediction == .sample && settings.propagation != .expectation)
     }
 
-    public func predict(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+    public func predict(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
         into next: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>?, context: PredictionContext
     ) {
         precondition(count <= capacity, "\(count) rows exceed the capacity \(capacity)")
@@ -225,14 +229,16 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         var source = hiddenA.pointer, spare = hiddenB.pointer
         // Layer 0: a handful of inputs, as SIMD loops per member; then bias and activation in one pass.
         for g in 0..<e {
-            Self.thinLayer(inputs.pointer + g * m * c.inputSize, rows: m, input: c.inputSize, output: c.hidden,
+            Self.thinLayer(
+                inputs.pointer + g * m * c.inputSize, rows: m, input: c.inputSize, output: c.hidden,
                 weight: weights[0].pointer + g * c.inputSize * c.hidden, bias: biases[0].pointer + g * c.hidden,
-                           into: source + g * m * c.hidden)
+                into: source + g * m * c.hidden)
         }
         activation.applyFloat(UnsafePointer(source), bias: nil, width: c.hidden, rows: rows, into: source)
         for l in 1..<c.depth {
-            Float.gemmBatched(count: e, m: m, n: c.hidden, k: c.hidden, a: source, strideA: m * c.hidden,
-                              b: weights[l].pointer, strideB: c.hidden * c.hidden, c: spare, strideC: m * c.hidden)
+            Float.gemmBatched(
+                count: e, m: m, n: c.hidden, k: c.hidden, a: source, strideA: m * c.hidden,
+                b: weights[l].pointer, strideB: c.hidden * c.hidden, c: spare, strideC: m * c.hidden)
             for g in 0..<e {
                 activation.applyFloat(
                     UnsafePointer(spare + g * m * c.hidden), bias: biases[l].pointer + g * c.hidden, width: c.hidden,
@@ -243,10 +249,11 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         // The head: few outputs, as SIMD rows of the (padded) weight.
         let hw = c.headWidth
         for g in 0..<e {
-            Self.headLayer(source + g * m * c.hidden, rows: m, input: c.hidden, output: hw,
+            Self.headLayer(
+                source + g * m * c.hidden, rows: m, input: c.hidden, output: hw,
                 weight: weights[c.depth].pointer + g * c.hidden * hw,
                 padded: hw <= 8 ? paddedHead.pointer + g * c.hidden * 8 : nil,
-                           bias: biases[c.depth].pointer + g * hw, into: head.pointer + g * m * hw)
+                bias: biases[c.depth].pointer + g * hw, into: head.pointer + g * m * hw)
         }
         return UnsafePointer(head.pointer)
     }
@@ -254,8 +261,10 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
     /// `out = x·W + b` for a layer with few inputs, W (input, output): each output row is the bias
     /// plus `input` scaled rows of W, 16 outputs at a time.
     @inline(__always)
-    static func thinLayer(_ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int, weight w: UnsafePointer<Float>,
-                          bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+    static func thinLayer(
+        _ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int, weight w: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
+    ) {
         let vectorEnd = output & ~15
         let wr = UnsafeRawPointer(w), br = UnsafeRawPointer(bias), or = UnsafeMutableRawPointer(out)
         for r in 0..<rows {
@@ -283,7 +292,8 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
     /// `out = x·W + b` for a layer with few outputs, W (input, output) row-major: per row, the outputs
     /// accumulate `input` scaled rows of W, in SIMD registers when W is given padded to 8 columns.
     @inline(__always)
-    static func headLayer(_ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int, weight w: UnsafePointer<Float>,
+    static func headLayer(
+        _ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int, weight w: UnsafePointer<Float>,
         padded: UnsafePointer<Float>?, bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
     ) {
         if let padded {

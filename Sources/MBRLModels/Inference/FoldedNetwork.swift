@@ -19,7 +19,7 @@ public final class FoldedNetwork {
     /// Outputs per row: the state change, then Δx when the model predicts it.
     public let outputSize: Int
     public let capacity: Int
-    let widths: [Int]             // input, hidden..., output
+    let widths: [Int]  // input, hidden..., output
     let weights: [Buffer<Float>]  // per layer, (out, in) row-major
     let biases: [Buffer<Float>]
     let activations: [Buffer<Float>]  // per layer output, capacity × width
@@ -45,8 +45,9 @@ public final class FoldedNetwork {
             var bias = (0..<output).map { p[layout.biasOffset[l] + $0] }
             let folding = LayerFolding.outputMajor(inputs: input, outputs: output)
             if l == 0 {
-                folding.foldInputNormalization(weight: &w, bias: &bias, mean: stats.stateMean + stats.actionMean,
-                                               std: stats.stateStd + stats.actionStd)
+                folding.foldInputNormalization(
+                    weight: &w, bias: &bias, mean: stats.stateMean + stats.actionMean,
+                    std: stats.stateStd + stats.actionStd)
             }
             if l < config.depth && config.batchNorm {
                 for o in 0..<output {
@@ -114,8 +115,9 @@ public final class FoldedNetwork {
         let layers = widths.count - 1
         guard layers >= 2 else {
             // No hidden layer: the whole network is one affine map.
-            Self.affine(inputs, rows: count, input: widths[0], output: widths[1], weight: weights[0].pointer,
-                        bias: biases[0].pointer, into: activations[0].pointer)
+            Self.affine(
+                inputs, rows: count, input: widths[0], output: widths[1], weight: weights[0].pointer,
+                bias: biases[0].pointer, into: activations[0].pointer)
             return UnsafePointer(activations[0].pointer)
         }
         if widths[0] <= Self.thinInputWidth {
@@ -125,8 +127,9 @@ public final class FoldedNetwork {
                 bias: biases[0].pointer, into: activations[0].pointer)
         } else {
             // Many inputs (HalfCheetah's 23, Ant's 35): one SGEMM, then the bias and ReLU.
-            BLAS.gemm(transposeA: false, transposeB: true, m: count, n: widths[1], k: widths[0],
-                      a: inputs, b: weights[0].pointer, beta: 0, c: activations[0].pointer)
+            BLAS.gemm(
+                transposeA: false, transposeB: true, m: count, n: widths[1], k: widths[0],
+                a: inputs, b: weights[0].pointer, beta: 0, c: activations[0].pointer)
             Self.addBiasAndReLU(activations[0].pointer, rows: count, width: widths[1], bias: biases[0].pointer)
         }
         var source = activations[0].pointer
@@ -140,8 +143,9 @@ public final class FoldedNetwork {
             if let reduced = reducedWeights[l] {
                 reduced.multiply(source, rows: count, into: out)
             } else {
-                BLAS.gemm(transposeA: false, transposeB: true, m: count, n: output, k: input,
-                          a: source, b: weights[l].pointer, beta: 0, c: out)
+                BLAS.gemm(
+                    transposeA: false, transposeB: true, m: count, n: output, k: input,
+                    a: source, b: weights[l].pointer, beta: 0, c: out)
             }
             source = out
             pendingBias = UnsafePointer(bias)
@@ -149,14 +153,16 @@ public final class FoldedNetwork {
         let last = layers - 1, input = widths[last], output = widths[last + 1]
         let out = activations[last].pointer
         if output <= Self.thinOutputWidth {
-            Self.affine(source, rows: count, input: input, output: output, weight: weights[last].pointer,
-                        bias: biases[last].pointer, inputBias: pendingBias, into: out)
+            Self.affine(
+                source, rows: count, input: input, output: output, weight: weights[last].pointer,
+                bias: biases[last].pointer, inputBias: pendingBias, into: out)
         } else {
             // Many outputs (HalfCheetah's 17, Ant's 27): one SGEMM after one pass of the pending bias
             // and ReLU; dot products per output would redo that pass once per output.
             if let pending = pendingBias { Self.addBiasAndReLU(source, rows: count, width: input, bias: pending) }
-            BLAS.gemm(transposeA: false, transposeB: true, m: count, n: output, k: input,
-                      a: source, b: weights[last].pointer, beta: 0, c: out)
+            BLAS.gemm(
+                transposeA: false, transposeB: true, m: count, n: output, k: input,
+                a: source, b: weights[last].pointer, beta: 0, c: out)
             let bias = biases[last].pointer
             for r in 0..<count {
                 let row = out + r * output
@@ -189,9 +195,11 @@ public final class FoldedNetwork {
     /// output row is the bias plus `input` scaled rows of Wᵀ, accumulated in SIMD registers 16 outputs
     /// at a time (one store per output, no reloads), then clamped at zero.
     @inline(__always)
-    static func thinInputLayer(_ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int,
-                               transposedWeight wt: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                               into out: UnsafeMutablePointer<Float>) {
+    static func thinInputLayer(
+        _ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int,
+        transposedWeight wt: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        into out: UnsafeMutablePointer<Float>
+    ) {
         let vectorEnd = output & ~15
         let wtRaw = UnsafeRawPointer(wt), biasRaw = UnsafeRawPointer(bias), outRaw = UnsafeMutableRawPointer(out)
         let zero = SIMD16<Float>(repeating: 0)
@@ -222,9 +230,11 @@ public final class FoldedNetwork {
     /// `out = x' Wᵀ + b` with W (output × input), as SIMD dot products along `input` (for few
     /// outputs), where x' = relu(x + inputBias) when `inputBias` is given and x otherwise.
     @inline(__always)
-    static func affine(_ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int,
+    static func affine(
+        _ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int,
         weight w: UnsafePointer<Float>, bias: UnsafePointer<Float>, inputBias: UnsafePointer<Float>? = nil,
-                       into out: UnsafeMutablePointer<Float>) {
+        into out: UnsafeMutablePointer<Float>
+    ) {
         let vectorEnd = input & ~7
         let xRaw = UnsafeRawPointer(x), wRaw = UnsafeRawPointer(w)
         let zero = SIMD8<Float>(repeating: 0)

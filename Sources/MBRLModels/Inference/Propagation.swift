@@ -38,16 +38,20 @@ public struct PropagationSettings: Equatable {
     public func problem(elites: Int, deterministic: Bool) -> String? {
         switch propagation {
         case .expectation:
-            if particles != 1 { return "--propagation expectation is deterministic and needs --particles 1, "
-                + "got \(particles)" }
+            if particles != 1 {
+                return "--propagation expectation is deterministic and needs --particles 1, "
+                    + "got \(particles)"
+            }
         case .tsInf, .ts1:
             if particles % elites != 0 {
                 return "--particles \(particles) must be a multiple of the model's \(elites) elite members (each "
                     + "member takes an equal share)"
             }
         }
-        if deterministic && prediction == .sample { return "--prediction sample needs a Gaussian model; this "
-            + "ensemble is deterministic (use --prediction mean)" }
+        if deterministic && prediction == .sample {
+            return "--prediction sample needs a Gaussian model; this "
+                + "ensemble is deterministic (use --prediction mean)"
+        }
         return nil
     }
 

@@ -15,8 +15,10 @@ public struct AdamConfiguration: Equatable {
     public var epsilon: Float
     public var weightDecay: Float
 
-    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                epsilon: Float = 1e-8, weightDecay: Float = 0) {
+    public init(
+        learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0
+    ) {
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2

@@ -39,28 +39,37 @@ extension DynamicsModel {
             outputSize = try ModelTensors.positiveAttribute(root, "output_size")
         let hidden = try ModelTensors.positiveAttribute(root, "hidden"), depth = try root.intAttribute("depth")
         guard depth >= 0, depth <= 16, hidden <= 4096, inputSize <= 4096, outputSize <= 4096 else {
-            throw HDF5Error(path: path, "architecture attributes are out of range (depth \(depth), "
-                + "hidden \(hidden), sizes \(inputSize)/\(outputSize))")
+            throw HDF5Error(
+                path: path,
+                "architecture attributes are out of range (depth \(depth), "
+                    + "hidden \(hidden), sizes \(inputSize)/\(outputSize))")
         }
-        let config = MLPConfiguration(inputSize: inputSize, outputSize: outputSize, hidden: hidden, depth: depth,
-                                      batchNorm: try root.boolAttribute("batch_norm"))
+        let config = MLPConfiguration(
+            inputSize: inputSize, outputSize: outputSize, hidden: hidden, depth: depth,
+            batchNorm: try root.boolAttribute("batch_norm"))
         // The weights must roughly fit in the file: refuse before allocating for an architecture it
         // cannot hold (a missing weight or two still gets its own precise message below).
         let parameterBytes = 4 * ParameterLayout(config).parameterCount
         guard parameterBytes <= max(1 << 26, 16 * file.sizeOnDisk) else {
-            throw HDF5Error(path: path, "claims a network \(config) of \(parameterBytes) bytes of weights, more "
-                + "than the file holds")
+            throw HDF5Error(
+                path: path,
+                "claims a network \(config) of \(parameterBytes) bytes of weights, more "
+                    + "than the file holds")
         }
         let stats = try NormalizationStats.read(from: try root.openGroup("stats"))
         guard stats.observationSize + stats.actionSize == config.inputSize, stats.targetSize == config.outputSize else {
-            throw HDF5Error(path: path, object: "stats", "statistics for observations of "
-                + "size \(stats.observationSize) and actions of "
-                + "size \(stats.actionSize)\(stats.hasDeltaX ? " with Δx" : "") do not fit the network \(config)")
+            throw HDF5Error(
+                path: path, object: "stats",
+                "statistics for observations of "
+                    + "size \(stats.observationSize) and actions of "
+                    + "size \(stats.actionSize)\(stats.hasDeltaX ? " with Δx" : "") do not fit the network \(config)")
         }
         guard (version == FileFormat.model.deltaXVersion) == stats.hasDeltaX else {
-            throw HDF5Error(path: path, "is \(version), but its statistics \(stats.hasDeltaX ? "have" : "lack") Δx "
-                + "(delta_x_residual_mean, delta_x_residual_std), which \(FileFormat.model.deltaXVersion!) and "
-                + "only it has")
+            throw HDF5Error(
+                path: path,
+                "is \(version), but its statistics \(stats.hasDeltaX ? "have" : "lack") Δx "
+                    + "(delta_x_residual_mean, delta_x_residual_std), which \(FileFormat.model.deltaXVersion!) and "
+                    + "only it has")
         }
         let network = MLP<Float>(config)
         try network.loadStateDict(from: root)

@@ -56,8 +56,10 @@ public final class DynamicsModel {
 
     /// The network inputs of `count` (observation, action) rows (count × (obs + act)), normalized
     /// with the model's statistics (`NormalizationStats.normalizeInputs`).
-    public func normalizedInputs(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-                                 into inputs: UnsafeMutablePointer<Float>) {
+    public func normalizedInputs(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+        into inputs: UnsafeMutablePointer<Float>
+    ) {
         stats.normalizeInputs(observations: observations, actions: actions, count: count, into: inputs)
     }
 
@@ -85,8 +87,9 @@ public final class DynamicsModel {
             let n = min(chunk, count - start)
             observations.withUnsafeBufferPointer { obs in
                 actions.withUnsafeBufferPointer { act in
-                    normalizedInputs(observations: obs.baseAddress! + start * o, actions: act.baseAddress! + start * a,
-                                     count: n, into: &inputs)
+                    normalizedInputs(
+                        observations: obs.baseAddress! + start * o, actions: act.baseAddress! + start * a,
+                        count: n, into: &inputs)
                 }
             }
             network.forward(inputs, count: n, training: false)

@@ -65,8 +65,10 @@ public enum ModelFile {
     /// `read(fromFile:)` for a caller that needs more of a model than `LearnedModel` says: each kind
     /// is handed to its own closure, which returns it as the protocol the caller extends both kinds
     /// with (MBRLPlanning's `PlanningModel`), so the compiler checks that every kind conforms.
-    public static func read<Model>(fromFile path: String, single: (DynamicsModel) -> Model,
-                                   ensemble: (EnsembleModel) -> Model) throws -> (model: Model, env: String) {
+    public static func read<Model>(
+        fromFile path: String, single: (DynamicsModel) -> Model,
+        ensemble: (EnsembleModel) -> Model
+    ) throws -> (model: Model, env: String) {
         let file = try HDF5File.open(at: path)
         let root = try file.root
         let isEnsemble =

@@ -31,8 +31,12 @@ extension MLP {
         for entry in layout.parameters { try load(entry, into: parameters) }
         for entry in layout.buffers { try load(entry, into: buffers) }
         if let counter = layout.batchCounterNames.first {
-            guard group.contains(counter) else { throw group.error(counter, "missing counter (the network \(config) "
-                + "needs it)") }
+            guard group.contains(counter) else {
+                throw group.error(
+                    counter,
+                    "missing counter (the network \(config) "
+                        + "needs it)")
+            }
             batchesTracked = try group.readScalar(counter, as: Int64.self)
         }
     }
@@ -42,8 +46,10 @@ extension MLP {
     /// negative running variance. Returns what is wrong (e.g. `holds an infinity at row 0`), or nil.
     static func valueProblem<C: Collection>(_ entry: TensorEntry, _ values: C) -> String? where C.Element == Scalar {
         if let problem = ModelTensors.nonFiniteProblem(values, shape: entry.shape) { return problem }
-        if entry.name.hasSuffix("running_var"), values.contains(where: { $0 < 0 }) { return "holds a negative "
-            + "variance" }
+        if entry.name.hasSuffix("running_var"), values.contains(where: { $0 < 0 }) {
+            return "holds a negative "
+                + "variance"
+        }
         return nil
     }
 

@@ -39,16 +39,16 @@ final class MLP<Scalar: NetworkScalar> {
 
     /// Working memory for `capacity` rows.
     private final class Workspace {
-        let input: Buffer<Scalar>                 // B × inputSize
-        let output: Buffer<Scalar>                // B × outputSize
-        let z: [Buffer<Scalar>]                   // per hidden layer, B × hidden, before batch norm
-        let xhat: [Buffer<Scalar>]                // per hidden layer, B × hidden, normalized
-        let activations: [Buffer<Scalar>]         // per hidden layer, B × hidden, after ReLU
-        let inverseStd: [Buffer<Scalar>]          // per hidden layer, hidden: 1/√(σ²+ε) used
-        let mean: [Buffer<Scalar>]                // per hidden layer, hidden: μ used
-        let gradient: Buffer<Scalar>              // backward: dL/d(current layer output)
-        let spare: Buffer<Scalar>                 // backward: dL/d(current layer input)
-        let columns: Buffer<Scalar>               // backward: a per-column factor of batch norm
+        let input: Buffer<Scalar>  // B × inputSize
+        let output: Buffer<Scalar>  // B × outputSize
+        let z: [Buffer<Scalar>]  // per hidden layer, B × hidden, before batch norm
+        let xhat: [Buffer<Scalar>]  // per hidden layer, B × hidden, normalized
+        let activations: [Buffer<Scalar>]  // per hidden layer, B × hidden, after ReLU
+        let inverseStd: [Buffer<Scalar>]  // per hidden layer, hidden: 1/√(σ²+ε) used
+        let mean: [Buffer<Scalar>]  // per hidden layer, hidden: μ used
+        let gradient: Buffer<Scalar>  // backward: dL/d(current layer output)
+        let spare: Buffer<Scalar>  // backward: dL/d(current layer input)
+        let columns: Buffer<Scalar>  // backward: a per-column factor of batch norm
 
         init(_ c: MLPConfiguration, rows: Int) {
             let h = c.hidden * rows, wide = max(c.hidden, c.outputSize, c.inputSize) * rows
@@ -121,8 +121,9 @@ final class MLP<Scalar: NetworkScalar> {
         for l in 0...config.depth {
             let (inputWidth, outputWidth) = config.linearShape(l)
             let destination = l == config.depth ? w.output.pointer : w.z[l].pointer
-            linear(source, rows: count, inputWidth: inputWidth, outputWidth: outputWidth,
-                   weight: p + layout.weightOffset[l], bias: p + layout.biasOffset[l], into: destination)
+            linear(
+                source, rows: count, inputWidth: inputWidth, outputWidth: outputWidth,
+                weight: p + layout.weightOffset[l], bias: p + layout.biasOffset[l], into: destination)
             if l < config.depth {
                 if config.batchNorm {
                     normalizeAndActivate(layer: l, training: training)
@@ -136,12 +137,14 @@ final class MLP<Scalar: NetworkScalar> {
     }
 
     /// `out = x Wᵀ + b` for `rows` rows.
-    private func linear(_ x: UnsafePointer<Scalar>, rows: Int, inputWidth: Int, outputWidth: Int,
+    private func linear(
+        _ x: UnsafePointer<Scalar>, rows: Int, inputWidth: Int, outputWidth: Int,
         weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>, into out: UnsafeMutablePointer<Scalar>
     ) {
         for r in 0..<rows { (out + r * outputWidth).update(from: bias, count: outputWidth) }
-        Scalar.gemm(transposeA: false, transposeB: true, m: rows, n: outputWidth, k: inputWidth,
-                    alpha: 1, a: x, b: weight, beta: 1, c: out)
+        Scalar.gemm(
+            transposeA: false, transposeB: true, m: rows, n: outputWidth, k: inputWidth,
+            alpha: 1, a: x, b: weight, beta: 1, c: out)
     }
 
     /// Batch norm and ReLU of hidden layer `l`: from Z into X̂ and A.
@@ -182,8 +185,9 @@ final class MLP<Scalar: NetworkScalar> {
                 invStd[j] = 1 / (runningVar[j] + epsilon).squareRoot()
             }
         }
-        NormalizePass.normalizeAndReLU(z, mean: mean, invStd: invStd, gamma: gamma, beta: beta, rows: count, width: h,
-                                       normalized: xhat, activations: a)
+        NormalizePass.normalizeAndReLU(
+            z, mean: mean, invStd: invStd, gamma: gamma, beta: beta, rows: count, width: h,
+            normalized: xhat, activations: a)
     }
 
     // MARK: Loss and backward
@@ -219,7 +223,7 @@ final class MLP<Scalar: NetworkScalar> {
     /// mode) and overwrites `gradients` with dLoss/dParameters.
     func backward() {
         let count = rows, w = workspace, g = gradients.pointer, p = parameters.pointer
-        var current = w.gradient.pointer   // dL/dZ of layer l (dL/d output for the last layer)
+        var current = w.gradient.pointer  // dL/dZ of layer l (dL/d output for the last layer)
         var spare = w.spare.pointer
         // db = Σ_rows dZ: here for the last layer, for the hidden ones in the pass that makes their dZ.
         BackwardPasses.columnSums(
@@ -228,12 +232,14 @@ final class MLP<Scalar: NetworkScalar> {
             let (inputWidth, outputWidth) = config.linearShape(l)
             let layerInput = UnsafePointer(l == 0 ? w.input.pointer : w.activations[l - 1].pointer)
             // dW = dZᵀ X (out × in).
-            Scalar.gemm(transposeA: true, transposeB: false, m: outputWidth, n: inputWidth, k: count,
-                        alpha: 1, a: current, b: layerInput, beta: 0, c: g + layout.weightOffset[l])
+            Scalar.gemm(
+                transposeA: true, transposeB: false, m: outputWidth, n: inputWidth, k: count,
+                alpha: 1, a: current, b: layerInput, beta: 0, c: g + layout.weightOffset[l])
             guard l > 0 else { break }
             // dA of the previous block = dZ W (rows × in).
-            Scalar.gemm(transposeA: false, transposeB: false, m: count, n: inputWidth, k: outputWidth,
-                        alpha: 1, a: current, b: p + layout.weightOffset[l], beta: 0, c: spare)
+            Scalar.gemm(
+                transposeA: false, transposeB: false, m: count, n: inputWidth, k: outputWidth,
+                alpha: 1, a: current, b: p + layout.weightOffset[l], beta: 0, c: spare)
             swap(&current, &spare)
             backwardThroughBlock(l - 1, gradient: current)
         }

@@ -43,7 +43,8 @@ public struct ModelArchitecture: Equatable {
                 stats: stats, hidden: hidden, depth: depth, members: members, activation: resolvedActivation,
                 deterministic: !resolvedGaussian, seed: seed)
         }
-        return DynamicsModel(stats: stats, hidden: hidden, depth: depth,
+        return DynamicsModel(
+            stats: stats, hidden: hidden, depth: depth,
             batchNorm: batchNorm ?? MLPConfiguration(inputSize: 1, outputSize: 1).batchNorm, seed: seed)
     }
 }

@@ -116,8 +116,10 @@ public struct ModelFitting: Equatable {
     /// Fits `model` (whose statistics normalize the data) on `datasets`, calling `onEpoch` after every
     /// epoch (an error it throws ends the fit), and leaves every member's best weights, and the
     /// elites, in `model`.
-    public func fit(_ model: some TrainableModel, on datasets: [Transitions],
-                    onEpoch: (Epoch) throws -> Void = { _ in }) throws -> Result {
+    public func fit(
+        _ model: some TrainableModel, on datasets: [Transitions],
+        onEpoch: (Epoch) throws -> Void = { _ in }
+    ) throws -> Result {
         precondition(!datasets.isEmpty && epochs >= 1 && patience >= 1)
         // Episode-wise validation split of every set.
         var splitRNG = RandomGenerator(seed: seed, stream: RandomStreams.validationSplit)
@@ -127,8 +129,9 @@ public struct ModelFitting: Equatable {
             training.append(ModelTrainer.Examples(normalizing: data, rows: split.trainingRows, stats: model.stats))
             validation.append(ModelTrainer.Examples(normalizing: data, rows: split.validationRows, stats: model.stats))
         }
-        let session = try model.fittingSession(self, training: training, validation: validation,
-                                                totalRows: datasets.reduce(0) { $0 + $1.count })
+        let session = try model.fittingSession(
+            self, training: training, validation: validation,
+            totalRows: datasets.reduce(0) { $0 + $1.count })
         let b = model.memberCount, validating = validation.count > 0
         precondition(elites.map { $0 >= 1 && $0 <= b } ?? true)
 
@@ -155,9 +158,11 @@ public struct ModelFitting: Equatable {
                 session.keepBest(member: m)
             }
             let elapsed = Date().timeIntervalSince(started)
-            try onEpoch(Epoch(epoch: epoch, trainLoss: trained.loss, validationLoss: validating ? meanScore : nil,
+            try onEpoch(
+                Epoch(
+                    epoch: epoch, trainLoss: trained.loss, validationLoss: validating ? meanScore : nil,
                     samplesPerSecond: Double(session.samplesPerEpoch) / max(Date().timeIntervalSince(epochStart), 1e-9),
-                              secondsLeft: elapsed / Double(epoch) * Double(epochs - epoch)))
+                    secondsLeft: elapsed / Double(epoch) * Double(epochs - epoch)))
             if validating && epoch - (bestEpoch.max() ?? 0) >= patience {
                 result.stoppedEarly = true
                 break

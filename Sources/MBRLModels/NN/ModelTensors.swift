@@ -23,13 +23,17 @@ enum ModelTensors {
     /// Reads the dataset `entry.name` of `group` into `buffer` at `entry.offset`, after checking that it
     /// exists, has exactly `entry.shape` and that `problem` finds nothing wrong with its values. Errors
     /// name the dataset and what `owner` (e.g. `the network 4-64-64-3 with batch norm`) expects.
-    static func read<S: HDF5Element>(_ entry: TensorEntry, from group: HDF5Group, into buffer: Buffer<S>, owner: String,
-                                     problem: ([S]) -> String?) throws {
+    static func read<S: HDF5Element>(
+        _ entry: TensorEntry, from group: HDF5Group, into buffer: Buffer<S>, owner: String,
+        problem: ([S]) -> String?
+    ) throws {
         guard group.contains(entry.name) else { throw group.error(entry.name, "missing weight (\(owner) needs it)") }
         let array = try group.read(entry.name, as: S.self)
         guard array.shape == entry.shape else {
-            throw group.error(entry.name, "has shape \(HDF5Group.shapeText(array.shape)), "
-                + "expected \(HDF5Group.shapeText(entry.shape)) for \(owner)")
+            throw group.error(
+                entry.name,
+                "has shape \(HDF5Group.shapeText(array.shape)), "
+                    + "expected \(HDF5Group.shapeText(entry.shape)) for \(owner)")
         }
         if let problem = problem(array.values) { throw group.error(entry.name, problem) }
         for (i, v) in array.values.enumerated() { buffer[entry.offset + i] = v }
@@ -48,8 +52,12 @@ enum ModelTensors {
     /// The integer attribute `name` of `root`, which must be positive.
     static func positiveAttribute(_ root: HDF5Group, _ name: String) throws -> Int {
         let value = try root.intAttribute(name)
-        guard value > 0 else { throw HDF5Error(path: root.file.displayPath, object: "@" + name, "must be positive, "
-            + "is \(value)") }
+        guard value > 0 else {
+            throw HDF5Error(
+                path: root.file.displayPath, object: "@" + name,
+                "must be positive, "
+                    + "is \(value)")
+        }
         return value
     }
 }

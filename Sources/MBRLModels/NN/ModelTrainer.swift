@@ -45,8 +45,11 @@ public final class ModelTrainer {
             var targets = [Float](repeating: 0, count: rows.count * stats.targetSize)
             stats.normalizeInputs(observations: obs, actions: act, count: rows.count, into: &inputs)
             if stats.hasDeltaX {
-                guard let displacements = data.deltaXResiduals else { preconditionFailure("Δx targets need a MuJoCo "
-                    + "task's transitions") }
+                guard let displacements = data.deltaXResiduals else {
+                    preconditionFailure(
+                        "Δx targets need a MuJoCo "
+                            + "task's transitions")
+                }
                 let deltaX = rows.map { Float(displacements[$0]) }
                 stats.normalizeTargets(
                     observations: obs, nextObservations: next, deltaX: deltaX, count: rows.count, into: &targets)

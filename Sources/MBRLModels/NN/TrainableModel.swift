@@ -19,8 +19,10 @@ public protocol TrainableModel: LearnedModel {
     /// The model's side of a fit on the split examples (`training`: one entry per transitions set, in
     /// order; `totalRows`: the rows of all sets). Throws `ModelFitting.Failure` when the examples
     /// cannot be trained on.
-    func fittingSession(_ fitting: ModelFitting, training: [ModelTrainer.Examples], validation: ModelTrainer.Examples,
-                        totalRows: Int) throws -> FittingSession
+    func fittingSession(
+        _ fitting: ModelFitting, training: [ModelTrainer.Examples], validation: ModelTrainer.Examples,
+        totalRows: Int
+    ) throws -> FittingSession
 
     /// Copies the weights of the model file at `path`, which must hold a model of this kind and
     /// architecture (a warm start); errors name the file and the difference.

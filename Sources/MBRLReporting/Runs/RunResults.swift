@@ -59,14 +59,17 @@ public struct RunResults {
         oneStepMSE = try eval.readScalar("metrics/one_step_mse", as: Double.self)
         modelFile = try eval.stringAttribute("model")
         if eval.contains("metrics/nll") {
-            calibration = Calibration(within1Sigma: try eval.readScalar("metrics/within_1sigma", as: Double.self),
-                                      within2Sigma: try eval.readScalar("metrics/within_2sigma", as: Double.self),
-                                      nll: try eval.readScalar("metrics/nll", as: Double.self),
-                                      nllPerDimension: try eval.read("metrics/nll_per_dim", as: Double.self).values)
+            calibration = Calibration(
+                within1Sigma: try eval.readScalar("metrics/within_1sigma", as: Double.self),
+                within2Sigma: try eval.readScalar("metrics/within_2sigma", as: Double.self),
+                nll: try eval.readScalar("metrics/nll", as: Double.self),
+                nllPerDimension: try eval.read("metrics/nll_per_dim", as: Double.self).values)
             if eval.contains("metrics/member_nll") {
-                calibration?.member = (try eval.readScalar("metrics/member_within_1sigma", as: Double.self),
-                                       try eval.readScalar("metrics/member_within_2sigma", as: Double.self),
-                                       try eval.readScalar("metrics/member_nll", as: Double.self))
+                calibration?.member = (
+                    try eval.readScalar("metrics/member_within_1sigma", as: Double.self),
+                    try eval.readScalar("metrics/member_within_2sigma", as: Double.self),
+                    try eval.readScalar("metrics/member_nll", as: Double.self)
+                )
             }
         }
         try evalFile.close()
@@ -94,8 +97,10 @@ public struct RunResults {
             let file = try HDF5File.open(at: "\(folder)/\(name)")
             let root = try file.root
             func text(_ attribute: String) -> String { (try? root.stringAttribute(attribute)) ?? "" }
-            files.append(FileProvenance(file: name, format: text("format"), seed: (try? root.intAttribute("seed")) ?? 0,
-                                        command: text("command"), config: text("config"), inputs: text("inputs")))
+            files.append(
+                FileProvenance(
+                    file: name, format: text("format"), seed: (try? root.intAttribute("seed")) ?? 0,
+                    command: text("command"), config: text("config"), inputs: text("inputs")))
             try file.close()
         }
         seed = (files.first { $0.file == "random.h5" } ?? files.first { $0.file == "test.h5" })?.seed ?? 0

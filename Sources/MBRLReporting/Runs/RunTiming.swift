@@ -61,9 +61,12 @@ public struct RunTiming: Equatable {
             for line in text.split(separator: "\n") {
                 let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
                 guard fields.count == 4, let wall = Double(fields[2]), let cpu = Double(fields[3]),
-                      wall.isFinite, cpu.isFinite, wall >= 0, cpu >= 0
-                else { throw FileError(description: "\(path): not a timing line (program, output, wall and CPU "
-                    + "seconds): '\(line)'") }
+                    wall.isFinite, cpu.isFinite, wall >= 0, cpu >= 0
+                else {
+                    throw FileError(
+                        description: "\(path): not a timing line (program, output, wall and CPU "
+                            + "seconds): '\(line)'")
+                }
                 entries.append(Entry(program: String(fields[0]), output: String(fields[1]), wall: wall, cpu: cpu))
             }
         }
@@ -106,8 +109,9 @@ public struct RunTiming: Equatable {
         func seconds(_ x: Double) -> String { String(format: "%.1f", x) }
         for step in byIteration {
             let label = step.iteration.map { "iteration \($0)" } ?? "test + evaluate"
-            rows.append([label] + programs.map { step.wall[$0].map(seconds) ?? "" }
-                        + [seconds(step.wall.values.reduce(0, +))])
+            rows.append(
+                [label] + programs.map { step.wall[$0].map(seconds) ?? "" }
+                    + [seconds(step.wall.values.reduce(0, +))])
         }
         let totals = byProgram
         rows.append(["wall (s)"] + totals.map { seconds($0.wall) } + [seconds(totals.reduce(0) { $0 + $1.wall })])
@@ -115,7 +119,8 @@ public struct RunTiming: Equatable {
         let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { c, cell in
-                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                c == 0
+                    ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[c] - cell.count) + cell
             }.joined(separator: "  ")
         }

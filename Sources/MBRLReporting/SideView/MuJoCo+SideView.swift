@@ -88,10 +88,10 @@ extension SideView where Self: MuJoCoEnvironment {
     public var sideViewPlacementNote: String {
         "The model predicts no root position (the observation leaves out the root's "
             + (sideViewOmittedCoordinates > 1 ? "x and y" : "x") + "), so the ghost is placed at the real root "
-                + "position of each step: "
+            + "position of each step: "
             + "it shows the predicted pose and height, not the predicted forward progress. "
             + "The view follows the real root; the ground has a mark every \(Int(sideViewGround?.markSpacing ?? 1)) "
-                + "m (a longer one every 5 m)."
+            + "m (a longer one every 5 m)."
     }
     public var sideViewGround: (y: Double, markSpacing: Double)? { (floorHeight, 1) }
 

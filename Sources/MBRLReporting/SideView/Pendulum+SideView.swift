@@ -53,7 +53,7 @@ extension Pendulum: SideView {
             SidePrimitive(.circle(center: bob, radius: Pendulum.bobRadius), .body),
             SidePrimitive(.circle(center: pivot, radius: Pendulum.pivotRadius), .fixed),
             SidePrimitive(.arc(center: pivot, radius: r, start: rodAngle, sweep: sweep), .action),
-            SidePrimitive(.polygon([outer, tip, inner]), .action),
+            SidePrimitive(.polygon([outer, tip, inner]), .action)
         ]
     }
 }

@@ -9,8 +9,10 @@ public enum Activation: String, CaseIterable, Sendable {
 
     /// `y[i] = f(z[i] + bias[i % width])` for `count` values (rows of `width`); `y` may be `z`.
     @inline(__always)
-    func apply<Scalar: NetworkScalar>(_ z: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?, width: Int, rows: Int,
-                                      into y: UnsafeMutablePointer<Scalar>) {
+    func apply<Scalar: NetworkScalar>(
+        _ z: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?, width: Int, rows: Int,
+        into y: UnsafeMutablePointer<Scalar>
+    ) {
         if Scalar.self == Float.self {
             let zf = UnsafeRawPointer(z).assumingMemoryBound(to: Float.self)
             let yf = UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self)

@@ -13,12 +13,15 @@
 /// Replacing the loop below by a library's strided batch call changes nothing else.
 extension NetworkScalar {
     @inline(__always)
-    static func gemmBatched(count: Int, transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
-                            alpha: Self = 1, a: UnsafePointer<Self>, strideA: Int, b: UnsafePointer<Self>, strideB: Int,
-                            beta: Self = 0, c: UnsafeMutablePointer<Self>, strideC: Int) {
+    static func gemmBatched(
+        count: Int, transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
+        alpha: Self = 1, a: UnsafePointer<Self>, strideA: Int, b: UnsafePointer<Self>, strideB: Int,
+        beta: Self = 0, c: UnsafeMutablePointer<Self>, strideC: Int
+    ) {
         for i in 0..<count {
-            gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                 a: a + i * strideA, b: b + i * strideB, beta: beta, c: c + i * strideC)
+            gemm(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                a: a + i * strideA, b: b + i * strideB, beta: beta, c: c + i * strideC)
         }
     }
 }

@@ -16,8 +16,10 @@ public struct EnsembleConfiguration: Equatable, CustomStringConvertible {
     /// Whether the last layer gives only a mean (MSE training, no log-variance bounds).
     public var deterministic: Bool
 
-    public init(inputSize: Int, outputSize: Int, hidden: Int = 200, depth: Int = 4, members: Int = 5,
-                activation: Activation = .silu, deterministic: Bool = false) {
+    public init(
+        inputSize: Int, outputSize: Int, hidden: Int = 200, depth: Int = 4, members: Int = 5,
+        activation: Activation = .silu, deterministic: Bool = false
+    ) {
         precondition(inputSize > 0 && outputSize > 0 && hidden > 0 && depth >= 1 && members >= 1)
         self.inputSize = inputSize
         self.outputSize = outputSize

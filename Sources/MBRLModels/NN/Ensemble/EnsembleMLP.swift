@@ -34,12 +34,12 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
     private var workspace: Workspace
 
     private final class Workspace {
-        let input: Buffer<Scalar>          // B × R × in
-        let z: [Buffer<Scalar>]            // per hidden layer, B × R × hidden, before the activation
+        let input: Buffer<Scalar>  // B × R × in
+        let z: [Buffer<Scalar>]  // per hidden layer, B × R × hidden, before the activation
         let activations: [Buffer<Scalar>]  // per hidden layer, B × R × hidden
-        let head: Buffer<Scalar>           // B × R × headWidth: mean, raw log-variance
-        let logvar: Buffer<Scalar>         // B × R × out: bounded log-variance (Gaussian)
-        let gradient: Buffer<Scalar>       // backward: dL/d(current layer output)
+        let head: Buffer<Scalar>  // B × R × headWidth: mean, raw log-variance
+        let logvar: Buffer<Scalar>  // B × R × out: bounded log-variance (Gaussian)
+        let gradient: Buffer<Scalar>  // backward: dL/d(current layer output)
         let spare: Buffer<Scalar>
 
         init(_ c: EnsembleConfiguration, rows: Int) {
@@ -107,7 +107,8 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
         for l in 0...config.depth {
             let (input, output) = config.layerShape(l)
             let destination = l == config.depth ? w.head.pointer : w.z[l].pointer
-            Scalar.gemmBatched(count: b, m: count, n: output, k: input, a: source, strideA: count * input,
+            Scalar.gemmBatched(
+                count: b, m: count, n: output, k: input, a: source, strideA: count * input,
                 b: p + layout.weightOffset[l], strideB: input * output, c: destination, strideC: count * output)
             // z keeps the biased pre-activation (for backward), `activations` the activation.
             for m in 0..<b {

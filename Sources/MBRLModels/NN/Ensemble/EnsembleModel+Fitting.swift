@@ -7,8 +7,10 @@ extension EnsembleModel: TrainableModel {
     public var memberCount: Int { config.members }
 
     public var architectureJSON: [String: JSONValue] {
-        ["hidden": .int(config.hidden), "depth": .int(config.depth), "members": .int(config.members),
-         "activation": .string(config.activation.rawValue), "deterministic": .bool(config.deterministic)]
+        [
+            "hidden": .int(config.hidden), "depth": .int(config.depth), "members": .int(config.members),
+            "activation": .string(config.activation.rawValue), "deterministic": .bool(config.deterministic)
+        ]
     }
 
     public func trainingBufferRows(_ fitting: ModelFitting, rows: Int) -> Int { min(fitting.batchSize, max(rows, 1)) }

@@ -47,32 +47,42 @@ extension EnsembleModel {
             hidden = try positive("hidden")
         let depth = try positive("depth"), members = try positive("members")
         guard depth <= 16, hidden <= 4096, inputSize <= 4096, outputSize <= 4096, members <= 64 else {
-            throw HDF5Error(path: path, "architecture attributes are out of range (depth \(depth), "
-                + "hidden \(hidden), sizes \(inputSize)/\(outputSize), members \(members))")
+            throw HDF5Error(
+                path: path,
+                "architecture attributes are out of range (depth \(depth), "
+                    + "hidden \(hidden), sizes \(inputSize)/\(outputSize), members \(members))")
         }
         let name = try root.stringAttribute("activation")
         guard let activation = Activation(rawValue: name) else {
-            throw HDF5Error(path: path, object: "@activation", "is '\(name)', expected one "
-                + "of \(Activation.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw HDF5Error(
+                path: path, object: "@activation",
+                "is '\(name)', expected one "
+                    + "of \(Activation.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let config = EnsembleConfiguration(
             inputSize: inputSize, outputSize: outputSize, hidden: hidden, depth: depth, members: members,
             activation: activation, deterministic: try root.boolAttribute("deterministic"))
         let network = EnsembleMLP<Float>(config, capacity: 1)
         guard 4 * network.layout.parameterCount <= max(1 << 26, 16 * file.sizeOnDisk) else {
-            throw HDF5Error(path: path, "claims an ensemble \(config) of \(4 * network.layout.parameterCount) bytes "
-                + "of weights, more than the file holds")
+            throw HDF5Error(
+                path: path,
+                "claims an ensemble \(config) of \(4 * network.layout.parameterCount) bytes "
+                    + "of weights, more than the file holds")
         }
         let stats = try NormalizationStats.read(from: try root.openGroup("stats"))
         guard stats.observationSize + stats.actionSize == inputSize, stats.targetSize == outputSize else {
-            throw HDF5Error(path: path, object: "stats", "statistics for observations of "
-                + "size \(stats.observationSize) and actions of "
-                + "size \(stats.actionSize)\(stats.hasDeltaX ? " with Δx" : "") do not fit the ensemble \(config)")
+            throw HDF5Error(
+                path: path, object: "stats",
+                "statistics for observations of "
+                    + "size \(stats.observationSize) and actions of "
+                    + "size \(stats.actionSize)\(stats.hasDeltaX ? " with Δx" : "") do not fit the ensemble \(config)")
         }
         guard (version == FileFormat.ensemble.deltaXVersion) == stats.hasDeltaX else {
-            throw HDF5Error(path: path, "is \(version), but its statistics \(stats.hasDeltaX ? "have" : "lack") Δx "
-                + "(delta_x_residual_mean, delta_x_residual_std), which \(FileFormat.ensemble.deltaXVersion!) and "
-                + "only it has")
+            throw HDF5Error(
+                path: path,
+                "is \(version), but its statistics \(stats.hasDeltaX ? "have" : "lack") Δx "
+                    + "(delta_x_residual_mean, delta_x_residual_std), which \(FileFormat.ensemble.deltaXVersion!) and "
+                    + "only it has")
         }
         for entry in network.layout.entries {
             try ModelTensors.read(entry, from: root, into: network.parameters, owner: "the ensemble \(config)") {
@@ -81,7 +91,8 @@ extension EnsembleModel {
         }
         let elites = try root.read("members/elites", as: Int64.self)
         guard elites.rank == 1, !elites.values.isEmpty, Set(elites.values).count == elites.values.count,
-              elites.values.allSatisfy({ $0 >= 0 && $0 < members }) else {
+            elites.values.allSatisfy({ $0 >= 0 && $0 < members })
+        else {
             throw HDF5Error(path: path, object: "members/elites", "must list distinct member indices in 0..<\(members)")
         }
         let env = root.hasAttribute("env") ? try root.stringAttribute("env") : "unknown"

@@ -14,8 +14,10 @@ public final class EnsembleModel {
     public var elites: [Int]
 
     /// A freshly initialized ensemble (mbrl-lib's initialization, drawn from `seed`).
-    public init(stats: NormalizationStats, hidden: Int = 200, depth: Int = 4, members: Int = 5,
-                activation: Activation = .silu, deterministic: Bool = false, seed: UInt64) {
+    public init(
+        stats: NormalizationStats, hidden: Int = 200, depth: Int = 4, members: Int = 5,
+        activation: Activation = .silu, deterministic: Bool = false, seed: UInt64
+    ) {
         self.stats = stats
         config = EnsembleConfiguration(
             inputSize: stats.observationSize + stats.actionSize, outputSize: stats.targetSize,
@@ -65,8 +67,10 @@ public final class EnsembleModel {
 
     /// The network inputs of `count` (observation, action) rows (count × (obs + act)), normalized
     /// with the model's statistics (`NormalizationStats.normalizeInputs`).
-    public func normalizedInputs(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-                                 into inputs: UnsafeMutablePointer<Float>) {
+    public func normalizedInputs(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+        into inputs: UnsafeMutablePointer<Float>
+    ) {
         stats.normalizeInputs(observations: observations, actions: actions, count: count, into: inputs)
     }
 
