@@ -153,4 +153,42 @@ final class PlanAndEvaluateTests: XCTestCase {
         XCTAssertTrue(reward.stderr.hasPrefix("error: m.h5: --reward needs a model that predicts Δx"), reward.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("x.h5")))
     }
+
+    /// scripts/planner-ablation plans each setting on the same model and starts and tabulates what the
+    /// episodes returned; a setting's options reach `plan` as arguments, never through a shell.
+    func testPlannerAblationTabulatesEachSettingOnTheSameModel() throws {
+        try """
+        # a comment, then two settings and a blank line
+        rs-h3 --planner rs --candidates 16 --horizon 3
+
+        mppi-h3 --planner mppi --candidates 16 --horizon 3 --seed 4
+        """.write(toFile: dir.file("variants.txt"), atomically: true, encoding: .utf8)
+        let script = Repository.root.path + "/scripts/planner-ablation"
+        let arguments = ["m.h5", "starts.h5", "2", "10", "variants.txt", "ablation"]
+        let result = try runProcess(script, arguments, in: dir.path)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let rows = result.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(rows.count, 4, result.stdout)
+        for (row, name) in zip(rows.dropFirst(2), ["rs-h3", "mppi-h3"]) {
+            let t = try Transitions.read(from: dir.file("ablation/\(name).h5"))
+            XCTAssertEqual(t.episodeLengths, [10, 10])
+            let each = t.episodeReturns.map { String(format: "%.1f", $0) }.joined(separator: ", ")
+            let mean = String(format: "%.1f", t.episodeReturns.reduce(0, +) / 2)
+            XCTAssertTrue(row.hasPrefix("| \(name) | `--planner"), row)
+            XCTAssertTrue(row.hasSuffix("| \(each) | **\(mean)** |"), "\(row) against \(each), \(mean)")
+        }
+        let mppi = try HDF5File.open(at: dir.file("ablation/mppi-h3.h5")).root.stringAttribute("config")
+        XCTAssertTrue(mppi.contains(#""seed":4"#), mppi)
+        // A second call plans nothing again and prints the same table.
+        XCTAssertEqual(try runProcess(script, arguments, in: dir.path).stdout, result.stdout)
+
+        // Options are data: a command substitution is an argument `plan` refuses, and nothing runs it.
+        try "bad --planner $(touch ran)\n".write(toFile: dir.file("bad.txt"), atomically: true, encoding: .utf8)
+        let bad = try runProcess(script, ["m.h5", "starts.h5", "1", "5", "bad.txt", "ablation"], in: dir.path)
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("bad: plan failed"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("ran")))
+        XCTAssertEqual(
+            try runProcess(script, ["m.h5", "starts.h5", "0", "5", "variants.txt", "x"], in: dir.path).status, 64)
+    }
 }

@@ -40,7 +40,7 @@ final class PresetSettingsTests: XCTestCase {
 
     func testEveryRecordedPipelineResolvesToItsRecordedSettingsAndParameters() throws {
         let pipelines = try recorded()
-        XCTAssertEqual(pipelines.count, 16)
+        XCTAssertEqual(pipelines.count, 20)
         for (name, expected) in pipelines {
             let today = try settings(["PIPELINE=\(name)"])
             XCTAssertGreaterThan(expected.count, 40, name)
@@ -84,6 +84,26 @@ final class PresetSettingsTests: XCTestCase {
         for (key, value) in ["EPISODES": "10", "ITERS": "19", "PLAN_EPISODES": "10", "TEST_EPISODES": "10"] {
             XCTAssertEqual(best[key], value, key)
         }
+    }
+
+    /// Every MuJoCo task has its best combination under one stable name, at MBBL's schedule (10 planned
+    /// episodes per iteration for 19 iterations) and tested from at least 10 of the task's fixed starts.
+    func testEveryMuJoCoTaskHasABestPresetAtMBBLsBudget() throws {
+        for task in ["halfcheetah", "hopper", "swimmer", "ant"] {
+            let best = try settings(["PIPELINE=\(task)-best"])
+            XCTAssertEqual(best["ENV"], task)
+            XCTAssertEqual(best["ITERS"], "19", task)
+            XCTAssertEqual(best["PLAN_EPISODES"], "10", task)
+            XCTAssertGreaterThanOrEqual(Int(best["TEST_EPISODES"] ?? "") ?? 0, 10, task)
+            XCTAssertEqual(best["TEST_STARTS"], "pipelines/\(task)-test-starts.h5", task)
+            // At most 200,000 steps: 1,000-step episodes, random and planned. Hopper's random episodes
+            // end within a few dozen steps, so its 200 of them are not counted at 1,000.
+            let random = task == "hopper" ? 0 : (Int(best["EPISODES"] ?? "") ?? 1_000)
+            XCTAssertLessThanOrEqual((random + 19 * 10) * 1_000, 200_000, task)
+        }
+        let hopper = try settings(["PIPELINE=hopper-best"])
+        XCTAssertEqual(hopper["EPISODES"], "200")
+        XCTAssertEqual(hopper["HORIZON"], "40")
     }
 
     func testUnknownOrConflictingChoicesAreClearErrors() throws {
