@@ -2,6 +2,7 @@ import Foundation
 import MBRLCore
 import MBRLData
 import MBRLReporting
+import MBRLStatistics
 import MBRLTestSupport
 import XCTest
 
@@ -225,6 +226,24 @@ final class MakeTests: XCTestCase {
             Repository.executable("summarize"), ["--curves", "--runs", data.path + "/pendulum"])
         XCTAssertEqual(nothing.status, 1, nothing.stdout)
         XCTAssertTrue(nothing.stderr.contains("/pendulum/random.h5: no such file"), nothing.stderr)
+
+        // The report's curve of a finished run, from the files its results already read, is the curve
+        // read from the folder.
+        for seed in [3, 4] {
+            let folder = data.path + "/pendulum/seed-\(seed)"
+            XCTAssertEqual(LearningCurve(results: try RunResults(folder: folder)), try LearningCurve(folder: folder))
+        }
+        // A run's seed is the one its files record, in both tables: seed 3's run copied into a folder
+        // named seed-9 is still seed 3.
+        try FileManager.default.createDirectory(atPath: data.path + "/moved", withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: data.path + "/pendulum/seed-3", toPath: data.path + "/moved/seed-9")
+        for (flag, label, wrong) in [("--markdown", "| 3: \(one(m3)) |", "9: "), ("--curves", "| seed 3 |", "seed 9")] {
+            let moved = try runProcess(
+                Repository.executable("summarize"), [flag, "--runs", data.path + "/moved/seed-9"])
+            XCTAssertEqual(moved.status, 0, moved.stderr)
+            XCTAssertTrue(moved.stdout.contains(label), moved.stdout)
+            XCTAssertFalse(moved.stdout.contains(wrong), moved.stdout)
+        }
     }
 
     /// Settings never come from the environment: a stray DATA or EPISODES is ignored, with a warning.
