@@ -112,6 +112,13 @@ struct Train: ParsableCommand {
                 + "architecture).", valueName: "file"))
     var initialModel: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Threads a training step runs on: 1, or 2 (each layer's two gradient products, an ensemble's "
+                + "members and the Adam update split between them); the model file is the same, bit for bit; "
+                + "speed only, not recorded.", valueName: "n"))
+    var threads = 1
+
     @OptionGroup var logs: LogOptions
 
     @OptionGroup var printConfig: PrintConfigOptions
@@ -136,6 +143,7 @@ struct Train: ParsableCommand {
                     + "got \(valFraction)")
         }
         guard patience > 0 else { throw ValidationError("--patience must be at least 1, got \(patience)") }
+        guard threads == 1 || threads == 2 else { throw ValidationError("--threads must be 1 or 2, got \(threads)") }
         guard members >= 1, members <= 64 else { throw ValidationError("--members must be in 1...64, got \(members)") }
         if isEnsemble {
             guard depth >= 1 else {
@@ -186,6 +194,7 @@ struct Train: ParsableCommand {
         f.newDataFraction = newDataFraction
         f.elites = isEnsemble ? eliteMembers ?? members : nil
         f.seed = seed.seed
+        f.threads = threads
         return f
     }
 
@@ -196,15 +205,15 @@ struct Train: ParsableCommand {
         try Stage.run {
             if printConfig.requested {
                 // The run's refusals first (the BLAS buffers, the training buffers' memory), then its config.
-                try OpenBLASMemory.prepare(concurrentCallers: 1)
+                try OpenBLASMemory.prepare(concurrentCallers: threads)
                 let model = architecture.make(stats: try NormalizationStats.read(fromFile: stats), seed: seed.seed)
                 try checkMemory(model, rows: try printConfigRows())
                 return Stage.printConfig(config(of: model))
             }
             let destination = try AtomicOutput(target: output.out, inputs: inputs)
-            // Small matrices: one BLAS thread is fastest, and it makes the sums' order fixed. Its work
-            // buffer is mapped now, after a check that the address space holds it.
-            try OpenBLASMemory.prepare(concurrentCallers: 1)
+            // Small matrices: BLAS single-threaded (its own threads would change the sums' order), called
+            // from --threads threads; their work buffers fit the address space (checked now).
+            try OpenBLASMemory.prepare(concurrentCallers: threads)
             let progress = ProgressReporter(stage: "train")
             let (datasets, statistics) = try readData()
             let model = architecture.make(stats: statistics, seed: seed.seed)

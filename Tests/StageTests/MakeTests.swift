@@ -246,6 +246,28 @@ final class MakeTests: XCTestCase {
         }
     }
 
+    /// THREADS reaches plan as it is and train as 1 or 2 (train's most); unset, neither gets it.
+    func testThreadsReachPlanAndTrain() throws {
+        let data = TemporaryDirectory("mbrl-threads")
+        for (threads, train, plan) in [("1", "1", "1"), ("4", "2", "4"), (nil, nil, nil)]
+            as [(String?, String?, String?)]
+        {
+            let result = try make(
+                ["-n", "DATA=\(data.path)", "ITERS=1"] + (threads.map { ["THREADS=\($0)"] } ?? []) + ["plan"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let lines = result.stdout.split(separator: "\n")
+            for (program, expected) in [("train", train), ("plan", plan)] {
+                let commands = lines.filter { $0.contains("/\(program) --") }
+                XCTAssertEqual(commands.count, 2, result.stdout)
+                for command in commands {
+                    XCTAssertEqual(
+                        command.ranges(of: "--threads").count, expected == nil ? 0 : 1, "THREADS=\(threads ?? "")")
+                    if let expected { XCTAssertTrue(command.contains("--threads \(expected)"), String(command)) }
+                }
+            }
+        }
+    }
+
     /// Settings never come from the environment: a stray DATA or EPISODES is ignored, with a warning.
     func testSettingsFromTheEnvironmentAreIgnored() throws {
         let data = TemporaryDirectory("mbrl-env")
