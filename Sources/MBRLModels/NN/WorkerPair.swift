@@ -12,7 +12,7 @@ import Foundation
 ///
 /// The helper calls BLAS, so a stage that uses a pair prepares OpenBLAS for two concurrent callers
 /// (`OpenBLASMemory.prepare(concurrentCallers: 2)`). A pair is used from one thread at a time.
-public final class WorkerPair {
+final class WorkerPair {
     /// What the helper thread shares with the caller; the thread holds it, not the pair, so the pair
     /// can be freed (which stops the thread).
     private final class Shared {
@@ -26,9 +26,9 @@ public final class WorkerPair {
 
     /// Multiply-adds a product needs (an elementwise pass: a 64th of it in elements) before handing it
     /// over pays: below it, waking the helper costs more than the work it takes off this thread.
-    public static let minimumWork = 1 << 20
+    static let minimumWork = 1 << 20
 
-    public init() {
+    init() {
         let shared = self.shared
         let thread = Thread {
             while true {
@@ -49,7 +49,7 @@ public final class WorkerPair {
 
     /// Runs `first` on the calling thread and `second` on the helper, and returns when both are done.
     /// They must not write memory the other reads or writes.
-    public func run(_ first: () -> Void, _ second: () -> Void) {
+    func run(_ first: () -> Void, _ second: () -> Void) {
         withoutActuallyEscaping(second) { second in
             shared.job = second
             shared.start.signal()
