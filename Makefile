@@ -322,7 +322,8 @@ options_train := HIDDEN:hidden DEPTH:depth BATCH_NORM:batch-norm:yes-no BATCH_SI
 # model-1 ... model-ITERS: training plus how the data are aggregated (WARM_START: --init, per iteration).
 options_aggregate := NEW_DATA_FRACTION:new-data-fraction:optional WARM_START:warm-start:param
 # plan (rollouts and the test): the planner. Its parameters text is its command line (as it always was).
-# THREADS changes how fast plan runs, never what it writes: it is not a parameter (plan_threads).
+# THREADS changes how fast plan and train run, never what they write: it is not a parameter (plan_threads,
+# train_threads).
 options_planner := PLANNER:planner CANDIDATES:candidates HORIZON:horizon DISCOUNT:discount \
   PLAN_ITERATIONS:iterations:if-set PLANNER_OPTIONS:options:words PROPAGATION:propagation:if-set \
   PARTICLES:particles:if-set PREDICTION:prediction:if-set PRECISION:precision:if-set
@@ -444,11 +445,14 @@ $(run)/stats.h5: $(call inputs,stats.h5)
 
 $(call output,model-0.h5,train,random.h5 stats.h5)
 $(run)/model-0.h5: $(call inputs,model-0.h5)
-	$(call stage,train) --data random.h5 --stats stats.h5 $(call args,train) --logdir tb/train-0 --out model-0.h5
+	$(call stage,train) --data random.h5 --stats stats.h5 $(call args,train) $(train_threads) --logdir tb/train-0 \
+	  --out model-0.h5
 	$(call stamp,model-0.h5)
 
 # The loop, iteration i = 1..ITERS: rollouts-i with model-(i-1), then model-i on all data so far.
 plan_threads = $(if $(THREADS),--threads $(THREADS))
+# train runs a step on 1 or 2 threads: THREADS 1 is 1, more is 2; unset, train's default (1).
+train_threads = $(if $(THREADS),--threads $(if $(filter 1,$(THREADS)),1,2))
 iterations := $(wordlist 2,$(words 0 $(wordlist 1,$(ITERS),$(numbers))),$(numbers))
 final_model := model-$(ITERS).h5
 
@@ -463,7 +467,7 @@ $(call output,model-$(i).h5,aggregate,random.h5 stats.h5 $(foreach j,$(wordlist 
 $(run)/model-$(i).h5: $(call inputs,model-$(i).h5)
 	$(call stage,train) --data random.h5 $(foreach j,$(wordlist 1,$(i),$(iterations)),rollouts-$(j).h5) --stats stats.h5 \
 	  $(call args,train) $(if $(filter yes,$(WARM_START)),--init model-$(word $(i),$(numbers)).h5) \
-	  $(call args,aggregate) --logdir tb/train-$(i) --out model-$(i).h5
+	  $(call args,aggregate) $(train_threads) --logdir tb/train-$(i) --out model-$(i).h5
 	$(call stamp,model-$(i).h5)
 endef
 $(foreach i,$(iterations),$(eval $(iteration)))

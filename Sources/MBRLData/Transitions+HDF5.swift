@@ -61,17 +61,7 @@ extension Transitions {
         }
         try root.checkFinite(actions.values, columns: actions.columns, "actions")
         let next = try root.readMatrix("next_observations", columns: observations.shape[1], rows: n)
-        let rewards = try root.readMatrix("rewards", columns: nil, rows: n)
-        let terminals = try root.read("terminals", as: Bool.self)
-        let timeouts = try root.read("timeouts", as: Bool.self)
-        for (name, flags) in [("terminals", terminals), ("timeouts", timeouts)] {
-            guard flags.rank == 1, flags.rows == n else {
-                throw HDF5Error(
-                    path: path, object: name,
-                    "has shape \(HDF5Group.shapeText(flags.shape)), "
-                        + "expected (\(n),)")
-            }
-        }
+        let (rewards, terminals, timeouts) = try readRewardsAndFlags(root, path: path, rows: n)
 
         // The simulator states of MuJoCo tasks, D4RL's infos/qpos and infos/qvel (Float64), if present.
         var qpos: ShapedArray<Double>?, qvel: ShapedArray<Double>?
@@ -102,21 +92,81 @@ extension Transitions {
         t.observations = observations.values
         t.actions = actions.values
         t.nextObservations = next.values
-        t.rewards = rewards.values
-        t.terminals = terminals.values
-        t.timeouts = timeouts.values
-        if root.contains("episodes") {
-            let episodes = try root.openGroup("episodes")
-            t.episodeReturns = try episodes.read("returns", as: Double.self).values
-            t.episodeLengths = try episodes.read("lengths", as: Int64.self).values
-            t.episodeSeeds = try episodes.read("seeds", as: Int64.self).values
-            if let problem = t.episodeProblem {
-                throw HDF5Error(path: path, object: "episodes", problem)
-            }
-        } else {
-            t.deriveEpisodes()
-        }
+        t.rewards = rewards
+        t.terminals = terminals
+        t.timeouts = timeouts
+        try t.readEpisodeSummaries(root, path: path)
         try file.close()
         return t
+    }
+
+    /// The rows and the episode returns of a transitions file, read from `rewards`, `terminals`,
+    /// `timeouts` and `episodes/` alone: what a learning curve needs, without the observations and
+    /// actions that make up most of the file. These datasets are checked as `read(from:)` checks
+    /// them (rank, dtype, rows, finite rewards, summaries that agree with the rows); the datasets
+    /// not read are not checked.
+    public static func readEpisodeReturns(from path: String) throws -> (rows: Int, returns: [Double]) {
+        let file = try HDF5File.open(at: path)
+        let root = try file.root
+        try FileFormat.transitions.check(root)
+        let (rewards, terminals, timeouts) = try readRewardsAndFlags(root, path: path, rows: nil)
+        // Only the columns the summaries are checked against; the sizes are never used.
+        var t = Transitions(observationSize: 0, actionSize: 0, env: "", policy: "")
+        t.rewards = rewards
+        t.terminals = terminals
+        t.timeouts = timeouts
+        try t.readEpisodeSummaries(root, path: path)
+        try file.close()
+        return (t.count, t.episodeReturns)
+    }
+
+    /// The rows of a transitions file, from the shape of its `rewards` alone (after the format check):
+    /// no values are read or checked.
+    public static func readRowCount(from path: String) throws -> Int {
+        let file = try HDF5File.open(at: path)
+        let root = try file.root
+        try FileFormat.transitions.check(root)
+        let shape = try root.datasetInfo("rewards").shape
+        guard shape.count == 1 else {
+            throw HDF5Error(
+                path: path, object: "rewards", "has shape \(HDF5Group.shapeText(shape)), expected (N,)")
+        }
+        try file.close()
+        return shape[0]
+    }
+
+    /// `rewards` (finite, rank 1) and the end flags `terminals` and `timeouts` (rank 1), each of
+    /// `rows` rows (of the rewards' rows when nil).
+    private static func readRewardsAndFlags(
+        _ root: HDF5Group, path: String, rows: Int?
+    ) throws -> (
+        rewards: [Float], terminals: [Bool], timeouts: [Bool]
+    ) {
+        let rewards = try root.readMatrix("rewards", columns: nil, rows: rows)
+        let n = rows ?? rewards.rows
+        let terminals = try root.read("terminals", as: Bool.self)
+        let timeouts = try root.read("timeouts", as: Bool.self)
+        for (name, flags) in [("terminals", terminals), ("timeouts", timeouts)] {
+            guard flags.rank == 1, flags.rows == n else {
+                throw HDF5Error(
+                    path: path, object: name,
+                    "has shape \(HDF5Group.shapeText(flags.shape)), "
+                        + "expected (\(n),)")
+            }
+        }
+        return (rewards.values, terminals.values, timeouts.values)
+    }
+
+    /// The episode summaries of `episodes/`, checked against the rows (`episodeProblem`), or derived
+    /// from the end flags when the file has none (`deriveEpisodes()`).
+    private mutating func readEpisodeSummaries(_ root: HDF5Group, path: String) throws {
+        guard root.contains("episodes") else { return deriveEpisodes() }
+        let episodes = try root.openGroup("episodes")
+        episodeReturns = try episodes.read("returns", as: Double.self).values
+        episodeLengths = try episodes.read("lengths", as: Int64.self).values
+        episodeSeeds = try episodes.read("seeds", as: Int64.self).values
+        if let problem = episodeProblem {
+            throw HDF5Error(path: path, object: "episodes", problem)
+        }
     }
 }

@@ -1,46 +1,45 @@
 import Foundation
 import MBRLCore
 import MBRLData
+import MBRLReporting
 
 /// The learning curves of groups of runs (the seeds of one preset or grid point, grouped by the folder
-/// that holds them, as `ResultsTable` groups them) as Markdown tables: per iteration, the environment
-/// steps, the mean and the (population) std across the seeds that have reached it, and each seed's
-/// batch mean. Generated from the run files, for the results pages.
+/// that holds them: `RunGroups`, as `ResultsTable` groups them) as Markdown tables: per iteration, the
+/// environment steps, the mean and the (population) std across the seeds that have reached it, and each
+/// seed's batch mean. Generated from the run files, for the results pages.
 public struct LearningCurveTable {
-    /// One run: its seed (from its folder's name `seed-<n>`) and its curve.
+    /// One run: its seed and its curve.
     public struct Run {
-        public var seed: String
+        /// The seed the run's files record (`RunResults.recordedSeed(folder:)`), as `ResultsTable`
+        /// shows it. The folder's name is not read: a run whose `seed-<n>` folder names another seed
+        /// than its files is shown with its files' seed.
+        public var seed: Int
         public var curve: LearningCurve
     }
 
     public var groups: [(name: String, runs: [Run])]
 
     /// Reads every folder; the groups keep the order of their first run. Throws naming the file when a
-    /// transitions file is invalid or a folder has collected nothing.
+    /// transitions file is invalid, a folder has collected nothing, or a run's seed is not recorded.
     public init(folders: [String]) throws {
-        var groups: [(name: String, runs: [Run])] = []
-        let parents = folders.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
-        let root = ResultsTable.commonParent(of: parents)
-        for (folder, parent) in zip(folders, parents) {
-            let base = URL(fileURLWithPath: folder).lastPathComponent
-            let run = Run(
-                seed: base.hasPrefix("seed-") ? String(base.dropFirst(5)) : base,
-                curve: try LearningCurve(folder: folder))
-            guard !run.curve.points.isEmpty else {
-                throw HDF5Error(
-                    path: folder + "/random.h5",
-                    "no such file, and no rollouts-1.h5: the run has collected "
-                        + "nothing yet")
-            }
-            var name = String(parent.dropFirst(root.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-            if name.isEmpty { name = URL(fileURLWithPath: parent).lastPathComponent }
-            if let i = groups.firstIndex(where: { $0.name == name }) {
-                groups[i].runs.append(run)
-            } else {
-                groups.append((name, [run]))
-            }
+        groups = try RunGroups(folders: folders).groups.map { group in
+            (group.name, try group.folders.map(Self.run))
         }
-        self.groups = groups
+    }
+
+    /// The run in `folder`, possibly still going.
+    static func run(_ folder: String) throws -> Run {
+        let curve = try LearningCurve(folder: folder)
+        guard !curve.points.isEmpty else {
+            throw HDF5Error(
+                path: folder + "/random.h5", "no such file, and no rollouts-1.h5: the run has collected nothing yet")
+        }
+        guard let seed = try RunResults.recordedSeed(folder: folder) else {
+            throw HDF5Error(
+                path: folder + "/random.h5",
+                "no such file, nor test.h5 or model-0.h5: the run's seed is not recorded yet")
+        }
+        return Run(seed: seed, curve: curve)
     }
 
     /// One table per group, headed by its name; returns with one decimal. A seed that has not reached

@@ -11,7 +11,7 @@ import MBRLReporting
 /// shared machine, which is why both are shown.
 ///
 /// A group is the folder that holds the runs (`<preset>/seed-<n>` or `<preset>/<point>/seed-<n>`), named
-/// by its path below the runs' common root.
+/// by its path below the runs' common root (`RunGroups`).
 public struct ResultsTable {
     /// One finished run, as the table uses it.
     public struct Run {
@@ -33,28 +33,23 @@ public struct ResultsTable {
 
     public var rows: [Row]
 
-    /// Reads every folder (each a finished run); the groups keep the order of their first run.
+    /// Reads every folder (each a finished run), grouped as `RunGroups` groups them. A run's seed is
+    /// the one its files record (`RunResults.recordedSeed(folder:)`), never its folder's name.
     public init(folders: [String]) throws {
-        var rows: [Row] = []
-        let groups = folders.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
-        let root = Self.commonParent(of: groups)
-        for (folder, group) in zip(folders, groups) {
-            let results = try RunResults(folder: folder)
-            let timing = try RunTiming(folder: folder)
-            let run = Run(
-                seed: results.seed, testReturn: results.testStatistics.mean,
-                testEpisodes: results.test.episodeReturns.count,
-                trainingSteps: try results.trainingSteps(), wallSeconds: timing.entries.isEmpty ? nil : timing.wall,
-                cpuSeconds: timing.entries.isEmpty ? nil : timing.entries.reduce(0) { $0 + $1.cpu })
-            var name = String(group.dropFirst(root.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-            if name.isEmpty { name = URL(fileURLWithPath: group).lastPathComponent }
-            if let i = rows.firstIndex(where: { $0.name == name }) {
-                rows[i].runs.append(run)
-            } else {
-                rows.append(Row(name: name, runs: [run]))
-            }
+        rows = try RunGroups(folders: folders).groups.map { group in
+            Row(name: group.name, runs: try group.folders.map(Self.run))
         }
-        self.rows = rows
+    }
+
+    /// The run in `folder`, read from its files.
+    static func run(_ folder: String) throws -> Run {
+        let results = try RunResults(folder: folder)
+        let timing = try RunTiming(folder: folder)
+        return Run(
+            seed: results.seed, testReturn: results.testStatistics.mean,
+            testEpisodes: results.test.episodeReturns.count, trainingSteps: results.trainingSteps,
+            wallSeconds: timing.entries.isEmpty ? nil : timing.wall,
+            cpuSeconds: timing.entries.isEmpty ? nil : timing.entries.reduce(0) { $0 + $1.cpu })
     }
 
     /// The table in Markdown, returns with one decimal.
@@ -92,17 +87,4 @@ public struct ResultsTable {
             : seconds < 7200 ? String(format: "%.1f min", seconds / 60) : String(format: "%.1f h", seconds / 3600)
     }
 
-    /// The longest folder path every group starts with.
-    static func commonParent(of paths: [String]) -> String {
-        guard var common = paths.first.map({ $0.split(separator: "/", omittingEmptySubsequences: false) }) else {
-            return ""
-        }
-        for path in paths.dropFirst() {
-            let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-            common = Array(zip(common, parts).prefix { $0 == $1 }.map(\.0))
-        }
-        // With one group, its own parent, so the row is named by the group's folder.
-        if Set(paths).count == 1 { common = Array(common.dropLast()) }
-        return common.joined(separator: "/")
-    }
 }

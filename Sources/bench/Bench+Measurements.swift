@@ -15,8 +15,8 @@ extension Bench {
         let workloads: Workloads
         /// Seconds per random-shooting step on 1 thread and on the run's threads.
         let planOneThread: Double, planThreads: Double
-        /// Training samples per second on 1 thread.
-        let training: Double
+        /// Training samples per second on 1 and on 2 threads.
+        let training: Double, trainingTwoThreads: Double
     }
 
     /// `--table`: prints the Markdown table of an earlier run's JSON file; an unreadable file is one
@@ -88,6 +88,12 @@ extension Bench {
             batchSize: task.batchSize, epochs: 30, repetitions: max(repetitions / 6, 3))
         results.report(
             "  training (batch \(task.batchSize), Adam), 1 thread", String(format: "%.0f samples/s", trainRate))
+        let trainRate2 = workloads.trainingSamplesPerSecond(
+            batchSize: task.batchSize, epochs: 30, repetitions: max(repetitions / 6, 3), threads: 2)
+        results.report(
+            "  training (batch \(task.batchSize), Adam), 2 threads",
+            String(format: "%.0f samples/s (%.2f× 1 thread)", trainRate2, trainRate2 / trainRate))
+        results.json["\(task.name)_train_samples_per_s_2t"] = .double(rounded(trainRate2, 0))
         results.json["\(task.name)_plan_ms_1t"] = .double(rounded(plan1 * 1e3, 4))
         results.json["\(task.name)_plan_ms_mt"] = .double(rounded(planN * 1e3, 4))
         results.json["\(task.name)_plan_gflops_mt"] = .double(rounded(flops / planN / 1e9, 2))
@@ -110,7 +116,8 @@ extension Bench {
         default: break
         }
         return TaskFigures(
-            task: task, workloads: workloads, planOneThread: plan1, planThreads: planN, training: trainRate)
+            task: task, workloads: workloads, planOneThread: plan1, planThreads: planN, training: trainRate,
+            trainingTwoThreads: trainRate2)
     }
 
     /// CEM's step as in pipelines/methods/cem.mk's shape: population 500, horizon 30, 5 iterations,
@@ -140,9 +147,9 @@ extension Bench {
     }
 
     /// The PyTorch reference on the tasks' workloads, right after ours: each task's planning step on 1
-    /// and on `cores` threads and its training on 1 thread, with the ratio to `measured`'s figures
-    /// (torch_<task>_plan_ms_1t and _mt, torch_<task>_train_samples_per_s_1t). A figure the reference
-    /// cannot give is a row saying why, and no key.
+    /// and on `cores` threads and its training on 1 and on 2 threads (`torch.set_num_threads`), with the
+    /// ratio to `measured`'s figures (torch_<task>_plan_ms_1t and _mt, torch_<task>_train_samples_per_s_1t
+    /// and _2t). A figure the reference cannot give is a row saying why, and no key.
     func measurePyTorch(
         _ torch: TorchReference, against measured: [TaskFigures], cores: Int, into results: BenchResults
     ) {
@@ -163,16 +170,20 @@ extension Bench {
                     results.report("PyTorch \(name) plan step", "not measured: \(error)")
                 }
             }
-            switch torch.measure(
-                "train", task: name, threads: 1, repetitions: max(repetitions / 6, 3), key: "train_samples_per_s")
-            {
-            case .success(let rate):
-                results.report(
-                    "PyTorch \(name) training, 1 thread",
-                    String(format: "%.0f samples/s (this project %.1f× faster)", rate, m.training / rate))
-                results.json["torch_\(name)_train_samples_per_s_1t"] = .double(BenchResults.rounded(rate, 0))
-            case .failure(let error):
-                results.report("PyTorch \(name) training", "not measured: \(error)")
+            for (threads, ours) in [(1, m.training), (2, m.trainingTwoThreads)] {
+                let label = "PyTorch \(name) training, \(threads) thread\(threads == 1 ? "" : "s")"
+                switch torch.measure(
+                    "train", task: name, threads: threads, repetitions: max(repetitions / 6, 3),
+                    key: "train_samples_per_s")
+                {
+                case .success(let rate):
+                    results.report(
+                        label, String(format: "%.0f samples/s (this project %.1f× faster)", rate, ours / rate))
+                    results.json["torch_\(name)_train_samples_per_s_\(threads)t"] = .double(
+                        BenchResults.rounded(rate, 0))
+                case .failure(let error):
+                    results.report(label, "not measured: \(error)")
+                }
             }
         }
     }

@@ -85,6 +85,9 @@ struct BenchTable {
                 "Pendulum training (minibatch 128, Adam), 1 thread",
                 .samplesPerSecond("pendulum_train_samples_per_s_1t"),
                 torch: "torch_pendulum_train_samples_per_s_1t", percent: "pendulum_train_sgemm_percent_1t", target: 80),
+            Row(
+                "Pendulum training (minibatch 128, Adam), 2 threads (`train --threads 2`)",
+                .samplesPerSecond("pendulum_train_samples_per_s_2t"), torch: "torch_pendulum_train_samples_per_s_2t"),
             Row("Pendulum CEM step (500 × H 30 × 5 iterations), \(threads)", .milliseconds("cem_ms_mt")),
             Row(
                 "\(cheetahPlan), 1 thread", .milliseconds("halfcheetah_plan_ms_1t"),
@@ -100,6 +103,10 @@ struct BenchTable {
                 torch: "torch_halfcheetah_train_samples_per_s_1t", percent: "halfcheetah_train_sgemm_percent_1t",
                 target: 80),
             Row(
+                "HalfCheetah training (minibatch 512, Adam), 2 threads (`train --threads 2`)",
+                .samplesPerSecond("halfcheetah_train_samples_per_s_2t"),
+                torch: "torch_halfcheetah_train_samples_per_s_2t"),
+            Row(
                 "\(cheetahPlan) in bf16 on AMX (`--precision bf16`), 1 thread",
                 .milliseconds("halfcheetah_plan_ms_1t_bf16"),
                 speedup: "halfcheetah_plan_bf16_speedup_1t"),
@@ -112,6 +119,9 @@ struct BenchTable {
                 "PETS ensemble training (5 × 4 × 200 SiLU, minibatch 256, NLL), 1 thread",
                 .samplesPerSecond("ensemble_train_samples_per_s_1t"),
                 torch: "torch_ensemble_train_samples_per_s_1t", percent: "ensemble_train_sgemm_percent_1t", target: 80),
+            Row(
+                "PETS ensemble training (5 × 4 × 200 SiLU, minibatch 256, NLL), 2 threads (`train --threads 2`)",
+                .samplesPerSecond("ensemble_train_samples_per_s_2t"), torch: "torch_ensemble_train_samples_per_s_2t"),
             Row(
                 "PETS TS-∞ evaluation (500 × 20 particles, H 30), \(threads)", .milliseconds("ensemble_plan_ms_mt"),
                 torch: "torch_ensemble_plan_ms_mt", percent: "ensemble_plan_sgemm_fraction_mt", percentScale: 100,

@@ -30,10 +30,11 @@ struct EnsembleWorkloads {
     }
 
     /// (member, row) training samples per second of `ModelFitting.fit` (the `train --members`
-    /// loop): `epochs` epochs over the 4,000 rows, no validation, 1 thread.
-    func trainingSamplesPerSecond(epochs: Int, repetitions: Int) -> Double {
+    /// loop): `epochs` epochs over the 4,000 rows, no validation, on `threads` threads (`train --threads`).
+    func trainingSamplesPerSecond(epochs: Int, repetitions: Int, threads: Int = 1) -> Double {
         BLAS.threads = 1
         var fitting = ModelFitting()
+        fitting.threads = threads
         fitting.batchSize = 256
         fitting.epochs = epochs
         fitting.validationFraction = 0
@@ -82,12 +83,14 @@ struct EnsembleWorkloads {
                 + [network.headWidth])
         json["ensemble_train_sgemm_percent_1t"] = .double(
             (1000 * trainRate * trainingFLOPs / 1e9 / sgemmOneThread).rounded() / 10)
+        let trainRate2 = trainingSamplesPerSecond(epochs: 3, repetitions: max(repetitions / 10, 3), threads: 2)
+        json["ensemble_train_samples_per_s_2t"] = .double(trainRate2.rounded())
         let (seconds, flops) = tsInfEvaluation(threads: cores, repetitions: max(repetitions / 10, 3))
         let rate = flops / seconds / 1e9
         json["ensemble_plan_ms_mt"] = .double((seconds * 1e5).rounded() / 100)
         json["ensemble_plan_gflops_mt"] = .double((rate * 100).rounded() / 100)
         json["ensemble_plan_sgemm_fraction_mt"] = .double((rate / sgemmMultiThread * 1000).rounded() / 1000)
-        var torchTrain: Double?, torchPlan: Double?
+        var torchTrain: Double?, torchTrain2: Double?, torchPlan: Double?
         if let torch {
             func measured(_ result: Result<Double, TorchReference.ReferenceError>) -> Double? {
                 switch result {
@@ -99,12 +102,19 @@ struct EnsembleWorkloads {
                 torch.measure("ensemble-train", threads: 1, repetitions: 3, key: "train_samples_per_s"))
             torchPlan = measured(torch.measure("ensemble-plan", threads: cores, repetitions: 3, key: "plan_ms"))
             json["torch_ensemble_train_samples_per_s_1t"] = torchTrain.map { .double($0) } ?? .null
+            torchTrain2 = measured(
+                torch.measure("ensemble-train", threads: 2, repetitions: 3, key: "train_samples_per_s"))
+            json["torch_ensemble_train_samples_per_s_2t"] = torchTrain2.map { .double($0) } ?? .null
             json["torch_ensemble_plan_ms_mt"] = torchPlan.map { .double($0) } ?? .null
         }
         report(
             "ensemble training (5 × batch 256, Adam, NLL), 1 thread",
             String(format: "%.0f samples/s", trainRate)
                 + (torchTrain.map { String(format: " (PyTorch %.0f: %.2f×)", $0, trainRate / $0) } ?? ""))
+        report(
+            "ensemble training (5 × batch 256, Adam, NLL), 2 threads",
+            String(format: "%.0f samples/s (%.2f× 1 thread)", trainRate2, trainRate2 / trainRate)
+                + (torchTrain2.map { String(format: " (PyTorch %.0f: %.2f×)", $0, trainRate2 / $0) } ?? ""))
         report(
             "TS-∞ evaluation (500 × 20 particles, H \(Self.horizon)), \(cores) threads",
             String(

@@ -109,10 +109,12 @@ struct Workloads {
     }
 
     /// Training samples per second of `ModelFitting.fit` (the `train` stage's loop): `epochs` epochs
-    /// of Adam on minibatches of `batchSize` over the random transitions, no validation.
-    func trainingSamplesPerSecond(batchSize: Int, epochs: Int, repetitions: Int) -> Double {
+    /// of Adam on minibatches of `batchSize` over the random transitions, no validation, on `threads`
+    /// threads (`train --threads`).
+    func trainingSamplesPerSecond(batchSize: Int, epochs: Int, repetitions: Int, threads: Int = 1) -> Double {
         BLAS.threads = 1
         var fitting = ModelFitting()
+        fitting.threads = threads
         fitting.batchSize = batchSize
         fitting.epochs = epochs
         fitting.validationFraction = 0

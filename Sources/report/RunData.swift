@@ -55,7 +55,7 @@ struct RunData {
 
     init(folder: String) throws {
         results = try RunResults(folder: folder)
-        curve = try LearningCurve(folder: folder)
+        curve = LearningCurve(results: results)
         let test = results.test
         observationNames =
             EnvironmentName(id: results.env)?.make().observationNames

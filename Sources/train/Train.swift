@@ -14,8 +14,10 @@ struct Train: ParsableCommand {
         discussion: """
             Validation holds out whole episodes of every --data file (seeded). Training stops early when \
             the validation loss has not improved for --patience epochs and keeps the best weights. \
-            Logs go to --logdir as TensorBoard events and train.csv. --print-config reads --stats only \
-            (the model whose settings it prints is built on it), no --data or --init.
+            Logs go to --logdir as TensorBoard events and train.csv. --print-config reads --stats (the \
+            model whose settings it prints is built on it) and the row counts of the --data files, not \
+            their values or --init: it refuses, as the run does, training buffers too large for the \
+            memory the run may use (the buffers of --batch-size rows when a --data file does not exist).
             """)
 
     @Option(
@@ -110,6 +112,13 @@ struct Train: ParsableCommand {
                 + "architecture).", valueName: "file"))
     var initialModel: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Threads a training step runs on: 1, or 2 (each layer's two gradient products, an ensemble's "
+                + "members and the Adam update split between them); the model file is the same, bit for bit; "
+                + "speed only, not recorded.", valueName: "n"))
+    var threads = 1
+
     @OptionGroup var logs: LogOptions
 
     @OptionGroup var printConfig: PrintConfigOptions
@@ -134,6 +143,7 @@ struct Train: ParsableCommand {
                     + "got \(valFraction)")
         }
         guard patience > 0 else { throw ValidationError("--patience must be at least 1, got \(patience)") }
+        guard threads == 1 || threads == 2 else { throw ValidationError("--threads must be 1 or 2, got \(threads)") }
         guard members >= 1, members <= 64 else { throw ValidationError("--members must be in 1...64, got \(members)") }
         if isEnsemble {
             guard depth >= 1 else {
@@ -184,6 +194,7 @@ struct Train: ParsableCommand {
         f.newDataFraction = newDataFraction
         f.elites = isEnsemble ? eliteMembers ?? members : nil
         f.seed = seed.seed
+        f.threads = threads
         return f
     }
 
@@ -193,24 +204,21 @@ struct Train: ParsableCommand {
     func run() throws {
         try Stage.run {
             if printConfig.requested {
-                return Stage.printConfig(
-                    config(of: architecture.make(stats: try NormalizationStats.read(fromFile: stats), seed: seed.seed)))
+                // The run's refusals first (the BLAS buffers, the training buffers' memory), then its config.
+                try OpenBLASMemory.prepare(concurrentCallers: threads)
+                let model = architecture.make(stats: try NormalizationStats.read(fromFile: stats), seed: seed.seed)
+                try checkMemory(model, rows: try printConfigRows())
+                return Stage.printConfig(config(of: model))
             }
             let destination = try AtomicOutput(target: output.out, inputs: inputs)
-            // Small matrices: one BLAS thread is fastest, and it makes the sums' order fixed. Its work
-            // buffer is mapped now, after a check that the address space holds it.
-            try OpenBLASMemory.prepare(concurrentCallers: 1)
+            // Small matrices: BLAS single-threaded (its own threads would change the sums' order), called
+            // from --threads threads; their work buffers fit the address space (checked now).
+            try OpenBLASMemory.prepare(concurrentCallers: threads)
             let progress = ProgressReporter(stage: "train")
             let (datasets, statistics) = try readData()
             let model = architecture.make(stats: statistics, seed: seed.seed)
             if let initialModel { try model.loadWeights(fromFile: initialModel) }
-            let fitting = self.fitting
-            let bufferRows = model.trainingBufferRows(fitting, rows: datasets.reduce(0) { $0 + $1.count })
-            try MemoryBudget.check(
-                model.trainingBytes(bufferRows: bufferRows),
-                for: isEnsemble
-                    ? "--batch-size \(batchSize) × --members \(members): the training buffers"
-                    : "--batch-size \(batchSize): the training buffers of \(bufferRows) rows")
+            try checkMemory(model, rows: datasets.reduce(0) { $0 + $1.count })
             let result = try fit(model, fitting, on: datasets, progress: progress)
 
             // The model its readers would refuse is an error, not a file (the same check as theirs).
@@ -229,6 +237,26 @@ struct Train: ParsableCommand {
             }
             progress.milestone(summary(of: result))
         }
+    }
+
+    /// Refuses (`MemoryError`, one line naming the options) training buffers for `rows` rows of data
+    /// that exceed the memory this process may use: the run's check before it trains, which
+    /// `--print-config` makes too, so both refuse the same settings.
+    func checkMemory(_ model: any TrainableModel, rows: Int) throws {
+        let bufferRows = model.trainingBufferRows(fitting, rows: rows)
+        try MemoryBudget.check(
+            model.trainingBytes(bufferRows: bufferRows),
+            for: isEnsemble
+                ? "--batch-size \(batchSize) × --members \(members): the training buffers"
+                : "--batch-size \(batchSize): the training buffers of \(bufferRows) rows")
+    }
+
+    /// The rows `--print-config` checks the training buffers for: those of the --data files, from their
+    /// shapes alone, or, when one of them does not exist (the config only names it), --batch-size rows,
+    /// the most the buffers ever hold.
+    func printConfigRows() throws -> Int {
+        guard data.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { return batchSize }
+        return try data.reduce(0) { $0 + (try Transitions.readRowCount(from: $1)) }
     }
 
     /// The line that ends a run: the file written and the model kept, an ensemble's elites and their

@@ -41,6 +41,58 @@ final class TransitionsTests: XCTestCase {
         XCTAssertEqual(try root.intAttribute("seed"), 3)
     }
 
+    /// Writes `sample()`'s datasets as a transitions file, with `observations` and the episode returns
+    /// given (values `write(to:)` would refuse), and `episodes/` only when `summaries`.
+    func writeSample(
+        at path: String, observations: [Float]? = nil, returns: [Double] = [-3, -4], summaries: Bool = true
+    ) throws {
+        let t = sample()
+        let file = try HDF5File.create(at: path)
+        let root = try file.root
+        try Provenance(
+            format: FileFormat.transitions.rawValue, seed: 3, command: ["collect"], config: [:], inputPaths: []
+        ).write(to: root)
+        try root.write(observations ?? t.observations, shape: [3, 2], to: "observations")
+        try root.write(t.actions, shape: [3, 1], to: "actions")
+        try root.write(t.nextObservations, shape: [3, 2], to: "next_observations")
+        try root.write(t.rewards, shape: [3], to: "rewards")
+        try root.write(t.terminals, shape: [3], to: "terminals")
+        try root.write(t.timeouts, shape: [3], to: "timeouts")
+        if summaries {
+            let episodes = try root.createGroup("episodes")
+            try episodes.write(returns, shape: [2], to: "returns")
+            try episodes.write(t.episodeLengths, shape: [2], to: "lengths")
+            try episodes.write(t.episodeSeeds, shape: [2], to: "seeds")
+        }
+        try file.close()
+    }
+
+    /// The learning curve's read: the rows and the episode returns from `rewards`, the end flags and
+    /// `episodes/` alone, checked as the whole read checks them; the observations are not read.
+    func testEpisodeReturnsAreReadWithoutTheObservations() throws {
+        let dir = TemporaryDirectory()
+        try writeSample(at: dir.file("t.h5"))
+        let episodes = try Transitions.readEpisodeReturns(from: dir.file("t.h5"))
+        XCTAssertEqual(episodes.rows, 3)
+        XCTAssertEqual(episodes.returns, try Transitions.read(from: dir.file("t.h5")).episodeReturns)
+
+        // Observations the whole read refuses are not read.
+        try writeSample(at: dir.file("nan.h5"), observations: [0, 1, .nan, 1, 5, 5])
+        XCTAssertThrowsError(try Transitions.read(from: dir.file("nan.h5"))) {
+            XCTAssertTrue("\($0)".contains("observations"), "\($0)")
+        }
+        XCTAssertEqual(try Transitions.readEpisodeReturns(from: dir.file("nan.h5")).returns, [-3, -4])
+
+        // Summaries that disagree with the rewards are refused, naming the file; none are derived.
+        try writeSample(at: dir.file("bad.h5"), returns: [-3, -5])
+        XCTAssertThrowsError(try Transitions.readEpisodeReturns(from: dir.file("bad.h5"))) {
+            XCTAssertTrue("\($0)".contains("bad.h5"), "\($0)")
+            XCTAssertTrue("\($0)".contains("the return of episode 1 (-5.0) is not the sum"), "\($0)")
+        }
+        try writeSample(at: dir.file("derived.h5"), summaries: false)
+        XCTAssertEqual(try Transitions.readEpisodeReturns(from: dir.file("derived.h5")).returns, [-3, -4])
+    }
+
     func testStatisticsArePopulationMomentsWithAFloor() {
         let stats = NormalizationStats(of: [sample()])
         XCTAssertEqual(stats.count, 3)

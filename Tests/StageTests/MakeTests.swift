@@ -2,6 +2,7 @@ import Foundation
 import MBRLCore
 import MBRLData
 import MBRLReporting
+import MBRLStatistics
 import MBRLTestSupport
 import XCTest
 
@@ -225,6 +226,46 @@ final class MakeTests: XCTestCase {
             Repository.executable("summarize"), ["--curves", "--runs", data.path + "/pendulum"])
         XCTAssertEqual(nothing.status, 1, nothing.stdout)
         XCTAssertTrue(nothing.stderr.contains("/pendulum/random.h5: no such file"), nothing.stderr)
+
+        // The report's curve of a finished run, from the files its results already read, is the curve
+        // read from the folder.
+        for seed in [3, 4] {
+            let folder = data.path + "/pendulum/seed-\(seed)"
+            XCTAssertEqual(LearningCurve(results: try RunResults(folder: folder)), try LearningCurve(folder: folder))
+        }
+        // A run's seed is the one its files record, in both tables: seed 3's run copied into a folder
+        // named seed-9 is still seed 3.
+        try FileManager.default.createDirectory(atPath: data.path + "/moved", withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: data.path + "/pendulum/seed-3", toPath: data.path + "/moved/seed-9")
+        for (flag, label, wrong) in [("--markdown", "| 3: \(one(m3)) |", "9: "), ("--curves", "| seed 3 |", "seed 9")] {
+            let moved = try runProcess(
+                Repository.executable("summarize"), [flag, "--runs", data.path + "/moved/seed-9"])
+            XCTAssertEqual(moved.status, 0, moved.stderr)
+            XCTAssertTrue(moved.stdout.contains(label), moved.stdout)
+            XCTAssertFalse(moved.stdout.contains(wrong), moved.stdout)
+        }
+    }
+
+    /// THREADS reaches plan as it is and train as 1 or 2 (train's most); unset, neither gets it.
+    func testThreadsReachPlanAndTrain() throws {
+        let data = TemporaryDirectory("mbrl-threads")
+        for (threads, train, plan) in [("1", "1", "1"), ("4", "2", "4"), (nil, nil, nil)]
+            as [(String?, String?, String?)]
+        {
+            let result = try make(
+                ["-n", "DATA=\(data.path)", "ITERS=1"] + (threads.map { ["THREADS=\($0)"] } ?? []) + ["plan"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let lines = result.stdout.split(separator: "\n")
+            for (program, expected) in [("train", train), ("plan", plan)] {
+                let commands = lines.filter { $0.contains("/\(program) --") }
+                XCTAssertEqual(commands.count, 2, result.stdout)
+                for command in commands {
+                    XCTAssertEqual(
+                        command.ranges(of: "--threads").count, expected == nil ? 0 : 1, "THREADS=\(threads ?? "")")
+                    if let expected { XCTAssertTrue(command.contains("--threads \(expected)"), String(command)) }
+                }
+            }
+        }
     }
 
     /// Settings never come from the environment: a stray DATA or EPISODES is ignored, with a warning.

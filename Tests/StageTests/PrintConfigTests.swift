@@ -82,7 +82,8 @@ final class PrintConfigTests: XCTestCase {
     }
 
     /// Inputs the config only names are not read: stats and evaluate print without their files,
-    /// train reads --stats only, plan reads --model but not --initial-states.
+    /// train reads --stats (and of --data only row counts, when the files exist), plan reads --model
+    /// but not --initial-states.
     func testPrintConfigReadsOnlyWhatTheConfigNeeds() throws {
         let dir = TemporaryDirectory()
         try makeSmallRun(in: dir.path, epochs: 1)
@@ -146,6 +147,43 @@ final class PrintConfigTests: XCTestCase {
         XCTAssertEqual(withoutLimit(printed.stderr), withoutLimit(run.stderr))
         XCTAssertEqual(printed.stdout, "")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("p.h5")))
+    }
+
+    /// `train --print-config` refuses the training buffers the run refuses for memory. They depend on
+    /// the data (a pooled minibatch holds at most the rows there are), so it reads the --data files' row
+    /// counts: under an address-space limit, aggregated minibatches of --batch-size rows are the run's
+    /// one-line error and status; pooled ones of the data's few rows pass; with a --data file that does
+    /// not exist, the check is for --batch-size rows.
+    func testTrainPrintConfigRefusesWhatTheRunRefusesForMemory() throws {
+        let dir = TemporaryDirectory()
+        try makeSmallRun(in: dir.path, epochs: 1)
+        let wide = ["--stats", "s.h5", "--hidden", "1024", "--depth", "4", "--batch-size", "200000", "--out", "m2.h5"]
+        // The limit is set by bash; the program and its arguments are passed as arguments, not as text.
+        func limited(_ arguments: [String]) throws -> ProcessResult {
+            try runProcess(
+                "/bin/bash",
+                ["-c", "ulimit -v 4000000; exec \"$@\"", "bash", Repository.executable("train")] + arguments,
+                in: dir.path)
+        }
+        let aggregated = ["--data", "r.h5", "r.h5", "--new-data-fraction", "0.5"] + wide
+        let run = try limited(aggregated), printed = try limited(aggregated + ["--print-config"])
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertTrue(run.stderr.contains("--batch-size 200000: the training buffers of 200000 rows need"), run.stderr)
+        XCTAssertEqual(printed.status, run.status, printed.stderr)
+        // The same line; the limit it names is the address space left, which may differ by a rounding.
+        func withoutLimit(_ text: String) -> String {
+            text.replacingOccurrences(of: #"more than the [0-9.]+ [kMGT]?B"#, with: "…", options: .regularExpression)
+        }
+        XCTAssertEqual(withoutLimit(printed.stderr), withoutLimit(run.stderr))
+        XCTAssertEqual(printed.stdout, "")
+
+        let pooled = try limited(["--data", "r.h5", "r.h5"] + wide + ["--print-config"])
+        XCTAssertEqual(pooled.status, 0, pooled.stderr)
+        XCTAssertTrue(pooled.stdout.hasPrefix("{"), pooled.stdout)
+        let missing = try limited(["--data", "missing.h5"] + wide + ["--print-config"])
+        XCTAssertEqual(missing.status, 1, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("the training buffers of 200000 rows need"), missing.stderr)
+        XCTAssertEqual(listing(dir.path), ["m.h5", "r.h5", "s.h5"])
     }
 
     /// Options are validated before anything is printed: a bad value is a usage error (64).

@@ -92,6 +92,45 @@ final class TrainTests: XCTestCase {
         XCTAssertEqual(first, try Data(contentsOf: URL(fileURLWithPath: dir.file("m1.h5"))))
     }
 
+    /// `--threads 2` writes the same model file, byte for byte, as one thread (and the same command
+    /// attribute: the option is not recorded): the single network on pooled and on aggregated
+    /// minibatches, and an ensemble, with layers wide enough that every part of a step that can go to
+    /// the second thread does (`WorkerPair.minimumWork`).
+    func testTwoThreadsTrainTheSameBytes() throws {
+        let runs: [(name: String, arguments: [String])] = [
+            ("pooled", ["--data", "../a.h5", "--hidden", "200", "--batch-size", "512", "--epochs", "2"]),
+            (
+                "aggregated",
+                [
+                    "--data", "../a.h5", "../b.h5", "--new-data-fraction", "0.5", "--hidden", "200", "--batch-size",
+                    "512", "--epochs", "1"
+                ]
+            ),
+            (
+                "ensemble",
+                ["--data", "../a.h5", "--members", "4", "--hidden", "200", "--batch-size", "256", "--epochs", "1"]
+            )
+        ]
+        for threads in ["1", "2"] {
+            try FileManager.default.createDirectory(atPath: dir.file(threads), withIntermediateDirectories: true)
+        }
+        for run in runs {
+            var files: [Data] = []
+            for threads in ["1", "2"] {
+                let result = try runProcess(
+                    Repository.executable("train"),
+                    run.arguments + ["--stats", "../s.h5", "--threads", threads, "--out", run.name + ".h5"],
+                    in: dir.file(threads))
+                XCTAssertEqual(result.status, 0, result.stderr)
+                files.append(try Data(contentsOf: URL(fileURLWithPath: dir.file(threads + "/" + run.name + ".h5"))))
+            }
+            XCTAssertEqual(files[0], files[1], "\(run.name): 1 and 2 threads wrote different bytes")
+        }
+        let three = try train(["--threads", "3", "--out", "bad.h5"])
+        XCTAssertEqual(three.status, 64, three.stderr)
+        XCTAssertTrue(three.stderr.contains("--threads must be 1 or 2, got 3"), three.stderr)
+    }
+
     func testWarmStartAggregationAndArchitectureMismatch() throws {
         XCTAssertEqual(try train(["--out", "m0.h5"]).status, 0)
         let warm = try train(["--data", "b.h5", "--init", "m0.h5", "--new-data-fraction", "0.9", "--out", "m1.h5"])

@@ -40,21 +40,34 @@ final class Adam<Scalar: NetworkScalar> {
         v = Buffer(count: parameterCount)
     }
 
-    /// One update of `parameters` from `gradients` (both of the optimizer's size).
-    func update(parameters: Buffer<Scalar>, gradients: Buffer<Scalar>) {
+    /// One update of `parameters` from `gradients` (both of the optimizer's size). With `workers`, the
+    /// two halves of the vector at once: each element's update is the same either way.
+    func update(parameters: Buffer<Scalar>, gradients: Buffer<Scalar>, workers: WorkerPair? = nil) {
         precondition(parameters.count == m.count && gradients.count == m.count)
         step += 1
-        let beta1 = Scalar(config.beta1), beta2 = Scalar(config.beta2)
-        let decay = Scalar(config.weightDecay), eps = Scalar(config.epsilon)
         let t = Double(step)
         // The bias corrections in Double, as PyTorch computes them in Python floats.
         let correction1 = 1 - pow(Double(config.beta1), t)
         let correction2Root = Scalar((1 - pow(Double(config.beta2), t)).squareRoot())
         let stepSize = Scalar(Double(config.learningRate) / correction1)
+        let count = m.count, half = (count / 2) & ~7
+        workers.run(
+            { self.update(0..<half, parameters, gradients, stepSize: stepSize, correction2Root: correction2Root) },
+            { self.update(half..<count, parameters, gradients, stepSize: stepSize, correction2Root: correction2Root) },
+            parallel: count >= WorkerPair.minimumWork / 64)
+    }
+
+    /// The update of the elements `range` (its lower bound a multiple of 8).
+    private func update(
+        _ range: Range<Int>, _ parameters: Buffer<Scalar>, _ gradients: Buffer<Scalar>, stepSize: Scalar,
+        correction2Root: Scalar
+    ) {
+        let beta1 = Scalar(config.beta1), beta2 = Scalar(config.beta2)
+        let decay = Scalar(config.weightDecay), eps = Scalar(config.epsilon)
         let p = parameters.pointer, g = gradients.pointer, m = self.m.pointer, v = self.v.pointer
         // For Float, 8 parameters at a time: each sees exactly the scalar loop's operations in its
         // order (IEEE division and square root are exact per lane), so the result is bit-identical.
-        var start = 0
+        var start = range.lowerBound
         if Scalar.self == Float.self {
             let pf = UnsafeMutableRawPointer(p), gf = UnsafeRawPointer(g), mf = UnsafeMutableRawPointer(m),
                 vf = UnsafeMutableRawPointer(v)
@@ -64,7 +77,7 @@ final class Adam<Scalar: NetworkScalar> {
             let decayV = SIMD8<Float>(repeating: Float(decay)), epsV = SIMD8<Float>(repeating: Float(eps))
             let stepV = SIMD8<Float>(repeating: Float(stepSize)),
                 rootV = SIMD8<Float>(repeating: Float(correction2Root))
-            let end = self.m.count & ~7
+            let end = range.lowerBound + ((range.upperBound - range.lowerBound) & ~7)
             while start < end {
                 let offset = start * 4
                 let param = pf.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
@@ -80,7 +93,7 @@ final class Adam<Scalar: NetworkScalar> {
                 start += 8
             }
         }
-        for i in start..<self.m.count {
+        for i in start..<range.upperBound {
             let grad = g[i] + decay * p[i]
             m[i] = beta1 * m[i] + (1 - beta1) * grad
             v[i] = beta2 * v[i] + (1 - beta2) * grad * grad

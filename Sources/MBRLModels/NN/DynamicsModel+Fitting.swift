@@ -49,7 +49,8 @@ final class NetworkFittingSession: FittingSession {
         precondition(fitting.batchSize >= 2)
         self.model = model
         trainer = ModelTrainer(
-            model: model, batchSize: fitting.bufferRows(forRows: totalRows), optimizer: fitting.optimizer)
+            model: model, batchSize: fitting.bufferRows(forRows: totalRows), optimizer: fitting.optimizer,
+            threads: fitting.threads)
         var pools = [ModelTrainer.Examples.empty]
         if fitting.newDataFraction != nil { pools.append(.empty) }
         for (index, examples) in training.enumerated() {

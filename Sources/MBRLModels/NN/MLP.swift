@@ -35,6 +35,8 @@ final class MLP<Scalar: NetworkScalar> {
     /// Rows of the last forward pass.
     private(set) var rows = 0
     private var lastForwardWasTraining = false
+    /// Runs `backward`'s two products of a layer at once when set (a trainer on two threads).
+    var workers: WorkerPair?
     private var workspace: Workspace
 
     /// Working memory for `capacity` rows.
@@ -231,15 +233,25 @@ final class MLP<Scalar: NetworkScalar> {
         for l in stride(from: config.depth, through: 0, by: -1) {
             let (inputWidth, outputWidth) = config.linearShape(l)
             let layerInput = UnsafePointer(l == 0 ? w.input.pointer : w.activations[l - 1].pointer)
+            let dZ = UnsafePointer(current), dA = spare
             // dW = dZᵀ X (out × in).
-            Scalar.gemm(
-                transposeA: true, transposeB: false, m: outputWidth, n: inputWidth, k: count,
-                alpha: 1, a: current, b: layerInput, beta: 0, c: g + layout.weightOffset[l])
-            guard l > 0 else { break }
-            // dA of the previous block = dZ W (rows × in).
-            Scalar.gemm(
-                transposeA: false, transposeB: false, m: count, n: inputWidth, k: outputWidth,
-                alpha: 1, a: current, b: p + layout.weightOffset[l], beta: 0, c: spare)
+            let weightGradient = {
+                Scalar.gemm(
+                    transposeA: true, transposeB: false, m: outputWidth, n: inputWidth, k: count,
+                    alpha: 1, a: dZ, b: layerInput, beta: 0, c: g + self.layout.weightOffset[l])
+            }
+            guard l > 0 else {
+                weightGradient()
+                break
+            }
+            // dA of the previous block = dZ W (rows × in): independent of dW, so at once on a pair.
+            workers.run(
+                weightGradient,
+                {
+                    Scalar.gemm(
+                        transposeA: false, transposeB: false, m: count, n: inputWidth, k: outputWidth,
+                        alpha: 1, a: dZ, b: p + self.layout.weightOffset[l], beta: 0, c: dA)
+                }, parallel: count * inputWidth * outputWidth >= WorkerPair.minimumWork)
             swap(&current, &spare)
             backwardThroughBlock(l - 1, gradient: current)
         }

@@ -32,6 +32,9 @@ public struct ModelFitting: Equatable {
     public var elites: Int?
     /// Seeds the validation split, the minibatch order and an ensemble's bootstraps.
     public var seed: UInt64 = 0
+    /// Threads a training step runs on, 1 or 2 (`WorkerPair`); the fitted model is the same, bit for
+    /// bit, either way, so it is not part of `json`.
+    public var threads = 1
 
     public init() {}
 

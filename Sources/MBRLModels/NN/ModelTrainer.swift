@@ -11,6 +11,8 @@ public final class ModelTrainer {
     let optimizer: Adam<Float>
     private let batchInputs: Buffer<Float>
     private let batchTargets: Buffer<Float>
+    /// The second thread of a step (`threads` 2), nil on one thread.
+    let workers: WorkerPair?
 
     /// Normalized training pairs: `inputs` (count × (obs + act)), `targets` (count × obs).
     public struct Examples {
@@ -66,11 +68,17 @@ public final class ModelTrainer {
         }
     }
 
-    public init(model: DynamicsModel, batchSize: Int, optimizer config: AdamConfiguration) {
+    /// A trainer of `model` on minibatches of up to `batchSize` rows. With `threads` 2 each step's
+    /// independent products and the Adam update run on two threads (`WorkerPair`), with the same
+    /// results as on one.
+    public init(model: DynamicsModel, batchSize: Int, optimizer config: AdamConfiguration, threads: Int = 1) {
         precondition(batchSize >= 2, "batch norm needs batches of at least two rows")
+        precondition(threads == 1 || threads == 2)
         self.model = model
         self.batchSize = batchSize
         optimizer = Adam(parameterCount: model.network.layout.parameterCount, config: config)
+        workers = threads == 2 ? WorkerPair() : nil
+        model.network.workers = workers
         model.network.reserve(rows: batchSize)
         batchInputs = Buffer(count: batchSize * model.config.inputSize)
         batchTargets = Buffer(count: batchSize * model.config.outputSize)
@@ -110,7 +118,7 @@ public final class ModelTrainer {
         network.forward(batchInputs.pointer, count: n, training: true)
         let loss = network.mseLoss(target: batchTargets.pointer)
         network.backward()
-        optimizer.update(parameters: network.parameters, gradients: network.gradients)
+        optimizer.update(parameters: network.parameters, gradients: network.gradients, workers: workers)
         return loss
     }
 

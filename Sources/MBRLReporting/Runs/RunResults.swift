@@ -27,7 +27,7 @@ public struct RunResults {
     /// The environment's Gymnasium id and the controller of the test episodes (from `test.h5`).
     public var env: String
     public var policy: String
-    /// The run's seed (the `seed` of `random.h5`, else of `test.h5`).
+    /// The run's seed, as its files record it (`recordedSeed(folder:)`).
     public var seed: Int
     /// The test episodes (all of `test.h5`).
     public var test: Transitions
@@ -37,9 +37,10 @@ public struct RunResults {
     public var kStepRMSE: [Double]
     /// From `eval.h5`, for a Gaussian ensemble: the calibration of its predicted variance.
     public var calibration: Calibration?
-    /// Episode returns of the random data and of each iteration's rollouts, by iteration.
-    public var randomReturns: [Double] = []
-    public var rolloutReturns: [(iteration: Int, returns: [Double])] = []
+    /// The random data (`random.h5`, nil without it): its rows and episode returns.
+    public var random: (rows: Int, returns: [Double])?
+    /// Each iteration's rollouts (`rollouts-<i>.h5`), by iteration: their rows and episode returns.
+    public var rollouts: [(iteration: Int, rows: Int, returns: [Double])] = []
     /// Per model file `model-<i>.h5` that carries one: train and validation loss per epoch.
     public var trainingCurves: [(iteration: Int, train: [Double], validation: [Double])] = []
     /// Every `.h5` file of the folder, by name.
@@ -77,13 +78,14 @@ public struct RunResults {
         test = try Transitions.read(from: folder + "/test.h5")
         env = test.env
         policy = test.policy
-        seed = 0
+        seed = try Self.recordedSeed(folder: folder) ?? 0
         if names.contains("random.h5") {
-            randomReturns = try Transitions.read(from: folder + "/random.h5").episodeReturns
+            random = try Transitions.readEpisodeReturns(from: folder + "/random.h5")
         }
         for name in names {
             if let i = Self.index(of: name, prefix: "rollouts-") {
-                rolloutReturns.append((i, try Transitions.read(from: "\(folder)/\(name)").episodeReturns))
+                let episodes = try Transitions.readEpisodeReturns(from: "\(folder)/\(name)")
+                rollouts.append((i, episodes.rows, episodes.returns))
             }
             if let i = Self.index(of: name, prefix: "model-"),
                 let curve = try DynamicsModel.readTrainingCurve(fromFile: "\(folder)/\(name)")
@@ -91,7 +93,7 @@ public struct RunResults {
                 trainingCurves.append((i, curve.train, curve.validation))
             }
         }
-        rolloutReturns.sort { $0.iteration < $1.iteration }
+        rollouts.sort { $0.iteration < $1.iteration }
         trainingCurves.sort { $0.iteration < $1.iteration }
         for name in names where name.hasSuffix(".h5") {
             let file = try HDF5File.open(at: "\(folder)/\(name)")
@@ -103,7 +105,24 @@ public struct RunResults {
                     command: text("command"), config: text("config"), inputs: text("inputs")))
             try file.close()
         }
-        seed = (files.first { $0.file == "random.h5" } ?? files.first { $0.file == "test.h5" })?.seed ?? 0
+    }
+
+    /// The files whose `seed` attribute is the run's seed, in the order they are looked for: Make gives
+    /// `collect` (or `import`), the test episodes and `train` the run's SEED; `plan`'s rollouts have
+    /// seeds of their own (SEED × 100 + i), and `heldout.h5` another seed.
+    static let seedFiles = ["random.h5", "test.h5", "model-0.h5"]
+
+    /// The run's seed as its files record it: the `seed` attribute of the first of `random.h5`,
+    /// `test.h5` and `model-0.h5` in `folder`, or nil when it holds none of them. The folder's name
+    /// (`seed-<n>` under Make) is only a path and is never read: a run moved or copied into a folder of
+    /// another name keeps its seed, and where the two disagree the file's seed is the one shown.
+    public static func recordedSeed(folder: String) throws -> Int? {
+        guard let name = seedFiles.first(where: { FileManager.default.fileExists(atPath: "\(folder)/\($0)") }) else {
+            return nil
+        }
+        let file = try HDF5File.open(at: "\(folder)/\(name)")
+        defer { try? file.close() }
+        return try file.root.intAttribute("seed")
     }
 
     /// The files a `RunResults(folder:)` reads: the `.h5` files directly in `folder`. A program that
@@ -117,23 +136,12 @@ public struct RunResults {
     /// Mean, std, min and max of the test returns.
     public var testStatistics: ReturnStatistics { ReturnStatistics(test.episodeReturns) }
 
-    /// The number of transitions (rows of `rewards`) of a transitions file, read from its shape alone.
-    public static func transitionCount(file path: String) throws -> Int {
-        let file = try HDF5File.open(at: path)
-        defer { try? file.close() }
-        return try file.root.datasetInfo("rewards").shape.first ?? 0
-    }
+    /// The episode returns of the random data (empty without `random.h5`).
+    public var randomReturns: [Double] { random?.returns ?? [] }
 
     /// The environment steps the run's models were trained on: the rows of `random.h5` (when present)
     /// and of every `rollouts-<i>.h5` this run read.
-    public func trainingSteps() throws -> Int {
-        let random =
-            FileManager.default.fileExists(atPath: folder + "/random.h5")
-            ? try Self.transitionCount(file: folder + "/random.h5") : 0
-        return try rolloutReturns.reduce(random) {
-            $0 + (try Self.transitionCount(file: "\(folder)/rollouts-\($1.iteration).h5"))
-        }
-    }
+    public var trainingSteps: Int { rollouts.reduce(random?.rows ?? 0) { $0 + $1.rows } }
 
     /// The k-step RMSE at `k` (1-based), or nil when the evaluation stopped earlier.
     public func kStepRMSE(at k: Int) -> Double? {

@@ -32,6 +32,8 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
     /// Rows per member of the last forward pass.
     private(set) var rows = 0
     private var workspace: Workspace
+    /// Splits the members' products between two threads when set (a fit on two threads).
+    var workers: WorkerPair?
 
     private final class Workspace {
         let input: Buffer<Scalar>  // B × R × in
@@ -109,7 +111,8 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
             let destination = l == config.depth ? w.head.pointer : w.z[l].pointer
             Scalar.gemmBatched(
                 count: b, m: count, n: output, k: input, a: source, strideA: count * input,
-                b: p + layout.weightOffset[l], strideB: input * output, c: destination, strideC: count * output)
+                b: p + layout.weightOffset[l], strideB: input * output, c: destination, strideC: count * output,
+                workers: workers)
             // z keeps the biased pre-activation (for backward), `activations` the activation.
             for m in 0..<b {
                 let bias = p + layout.biasOffset[l] + m * output, rowsOfMember = destination + m * count * output
@@ -226,7 +229,8 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
             // dW_b = X_bᵀ dZ_b (in × out); db_b = Σ_rows dZ_b.
             Scalar.gemmBatched(
                 count: b, transposeA: true, m: input, n: output, k: count, a: layerInput, strideA: count * input,
-                b: current, strideB: count * output, c: g + layout.weightOffset[l], strideC: input * output)
+                b: current, strideB: count * output, c: g + layout.weightOffset[l], strideC: input * output,
+                workers: workers)
             for m in 0..<b {
                 BackwardPasses.columnSums(
                     current + m * count * output, rows: count, width: output,
@@ -236,7 +240,8 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
             // dA_b = dZ_b W_bᵀ (R × in), then through the activation of hidden layer l − 1.
             Scalar.gemmBatched(
                 count: b, transposeB: true, m: count, n: input, k: output, a: current, strideA: count * output,
-                b: p + layout.weightOffset[l], strideB: input * output, c: spare, strideC: count * input)
+                b: p + layout.weightOffset[l], strideB: input * output, c: spare, strideC: count * input,
+                workers: workers)
             swap(&current, &spare)
             config.activation.backward(UnsafePointer(w.z[l - 1].pointer), count: b * count * input, gradient: current)
         }

@@ -70,6 +70,8 @@ final class EnsembleFittingSession: FittingSession {
     let model: EnsembleModel
     let training: ModelTrainer.Examples
     let adam: Adam<Float>
+    /// The second thread of a step (`fitting.threads` 2), nil on one thread.
+    let workers: WorkerPair?
     let inputs: Buffer<Float>, targets: Buffer<Float>
     var orders: [[Int]]
     let batch: Int
@@ -91,6 +93,9 @@ final class EnsembleFittingSession: FittingSession {
         batch = min(fitting.batchSize, n)
         model.network.reserve(rows: max(batch, min(validationRows, 1024)))
         adam = Adam<Float>(parameterCount: model.network.layout.parameterCount, config: fitting.optimizer)
+        precondition(fitting.threads == 1 || fitting.threads == 2)
+        workers = fitting.threads == 2 ? WorkerPair() : nil
+        model.network.workers = workers
         inputs = Buffer<Float>(count: b * batch * model.config.inputSize)
         targets = Buffer<Float>(count: b * batch * model.config.outputSize)
         best = model.copy()
@@ -130,7 +135,7 @@ final class EnsembleFittingSession: FittingSession {
                 }
             }
             network.backward()
-            adam.update(parameters: network.parameters, gradients: network.gradients)
+            adam.update(parameters: network.parameters, gradients: network.gradients, workers: workers)
             steps += 1
             samples += rows * b
             start += rows
