@@ -47,6 +47,12 @@ struct Bench: ParsableCommand {
     @Flag(help: "Skip the PETS ensemble workloads (EnsembleWorkloads.swift).")
     var noEnsemble = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Measure only this workload (no SGEMM, no JSON): two warm-up calls and --repetitions timed "
+                + "ones, for perf stat and perf record.", valueName: "workload"))
+    var only: SingleWorkload?
+
     @Option(help: ArgumentHelp("Also write the JSON line to this file.", valueName: "path"))
     var jsonOut: String?
 
@@ -115,6 +121,7 @@ struct Bench: ParsableCommand {
             }
         }
         let cores = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        if let only { return try Stage.run { try measureOnly(only, cores: cores) } }
         let results = BenchResults()
         // 1. SGEMM; 2. per task, the planners' steps and training; 3. PyTorch on the same workloads,
         // now; 4. the PETS ensemble, training and one TS-∞ evaluation, beside PyTorch.
