@@ -207,7 +207,9 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
                 let n = count / settings.particles
                 var rng = ParticleRandom.generator(context.seed, context.firstCandidate + r % n, r / n, context.step)
                 let sigma = sigmas.pointer
-                standardDeviations(rawLogvar: h + outputs, into: sigma)
+                Self.standardDeviations(
+                    rawLogvar: h + outputs, count: outputs, minLogvar: minLogvar, maxLogvar: maxLogvar,
+                    deltaStd: deltaStd, into: sigma)
                 for j in 0..<outputs {
                     let noise = sigma[j] * Float(rng.normal())
                     if j < o {
@@ -226,14 +228,16 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
     @inline(__always)
     static func softplus(_ x: Float) -> Float { max(x, 0) + log1p(FastMath.exp(-abs(x))) }
 
-    /// σⱼ = σ_Δⱼ·e^(logvarⱼ/2) for one row's raw log-variances (`outputSize` values), logvar bounded
+    /// σⱼ = σ_Δⱼ·e^(logvarⱼ/2) for one row's `count` raw log-variances, logvar bounded
     /// softly as in training: upper = max − softplus(max − raw), logvar = min + softplus(upper − min).
     /// Each output gets `softplus`'s operations in its order; the three exponentials of 8 outputs are
     /// one 8-lane `FastMath.exp` each instead of one per output (a lane's bits do not depend on the
     /// others), the `log1p`s stay libm's, one per output.
     @inline(__always)
-    private func standardDeviations(rawLogvar raw: UnsafePointer<Float>, into sigma: UnsafeMutablePointer<Float>) {
-        let outputs = config.outputSize, low = minLogvar, high = maxLogvar
+    static func standardDeviations(
+        rawLogvar raw: UnsafePointer<Float>, count outputs: Int, minLogvar low: [Float], maxLogvar high: [Float],
+        deltaStd: [Float], into sigma: UnsafeMutablePointer<Float>
+    ) {
         var start = 0
         while start < outputs {
             let lanes = min(8, outputs - start)
