@@ -11,11 +11,12 @@ import MBRLCore
 /// column); the raw log-variance columns stay, bounded softly after the head and turned into the
 /// variance σ_Δ²·e^logvar.
 ///
-/// Rows are gathered member-major, E groups of equal size m, so every hidden layer is one batched
-/// product for all elites (`gemmBatched`, weights (E, in, out) contiguous) followed by one fused
-/// bias-and-activation pass. TS-∞ needs no shuffling (particle q's rows are contiguous, and particle
-/// blocks are dealt to members in order); TS-1 permutes each candidate's particles every step; the
-/// expectation feeds every row to every elite (m = rows) and averages the means.
+/// Rows are gathered member-major, E groups of equal size m, so each elite's m rows go through every
+/// layer as one block: per hidden layer one product (`gemmBatched`, weights (E, in, out) contiguous)
+/// followed by one fused bias-and-activation pass over its output while it is in cache. TS-∞ needs
+/// no shuffling (particle q's rows are contiguous, and particle blocks are dealt to members in
+/// order); TS-1 permutes each candidate's particles every step; the expectation feeds every row to
+/// every elite (m = rows) and averages the means.
 ///
 /// Buffers for `capacity` rows are allocated once; `predict` allocates nothing. Use one instance per
 /// thread (`copy()`).
