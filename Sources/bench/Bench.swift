@@ -88,6 +88,11 @@ struct Bench: ParsableCommand {
                     + "--initial-states")
         }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        if let only, jsonOut != nil || torchPython != nil || bf16Agreement != nil {
+            throw ValidationError(
+                "--only \(only.rawValue) measures that workload alone: it writes no JSON and runs no "
+                    + "PyTorch reference (drop --json-out, --torch-python and --bf16-agreement)")
+        }
         if let torchPython, !FileManager.default.isExecutableFile(atPath: torchPython) {
             throw ValidationError("--torch-python '\(torchPython)' is not an executable file")
         }
