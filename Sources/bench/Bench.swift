@@ -48,6 +48,12 @@ struct Bench: ParsableCommand {
     @Flag(help: "Skip the PETS ensemble workloads (EnsembleWorkloads.swift).")
     var noEnsemble = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Measure only this workload (no SGEMM, no JSON): two warm-up calls and --repetitions timed "
+                + "ones, for perf stat and perf record.", valueName: "workload"))
+    var only: SingleWorkload?
+
     @Option(help: ArgumentHelp("Also write the JSON line to this file.", valueName: "path"))
     var jsonOut: String?
 
@@ -83,6 +89,11 @@ struct Bench: ParsableCommand {
                     + "--initial-states")
         }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        if let only, jsonOut != nil || torchPython != nil || bf16Agreement != nil {
+            throw ValidationError(
+                "--only \(only.rawValue) measures that workload alone: it writes no JSON and runs no "
+                    + "PyTorch reference (drop --json-out, --torch-python and --bf16-agreement)")
+        }
         if let torchPython, !FileManager.default.isExecutableFile(atPath: torchPython) {
             throw ValidationError("--torch-python '\(torchPython)' is not an executable file")
         }
@@ -116,6 +127,7 @@ struct Bench: ParsableCommand {
             }
         }
         let cores = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        if let only { return try Stage.run { try measureOnly(only, cores: cores) } }
         let results = BenchResults()
         // 1. SGEMM; 2. per task, the planners' steps and training; 3. PyTorch on the same workloads,
         // now; 4. the PETS ensemble, training and one TS-∞ evaluation, beside PyTorch.

@@ -71,4 +71,22 @@ final class BenchTableTests: XCTestCase {
         }
         XCTAssertEqual(try runProcess(bench, ["--json-out", "dir/", "--table", "x"], in: dir.path).status, 64)
     }
+
+    /// `bench --only`: one workload by itself (for perf), its median and its number of calls; an
+    /// unknown workload or an option it would ignore is a usage error.
+    func testOnlyRunsOneWorkloadAndRefusesWhatItWouldIgnore() throws {
+        let dir = TemporaryDirectory()
+        let result = try runProcess(bench, ["--only", "ensemble-train", "--repetitions", "3"], in: dir.path)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(
+            result.stdout.hasPrefix("ensemble-train: ensemble training (5 × batch 256, Adam, NLL, 3 epochs)"),
+            result.stdout)
+        XCTAssertTrue(result.stdout.hasSuffix("samples/s (median of 3; 5 calls)\n"), result.stdout)
+        for arguments in [["--only", "sgemm"], ["--only", "ensemble-plan", "--json-out", "b.json"]] {
+            let refused = try runProcess(bench, arguments, in: dir.path)
+            XCTAssertEqual(refused.status, 64, arguments.joined(separator: " "))
+            XCTAssertEqual(refused.stdout, "")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("b.json")))
+    }
 }

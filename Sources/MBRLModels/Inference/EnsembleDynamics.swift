@@ -11,11 +11,12 @@ import MBRLCore
 /// column); the raw log-variance columns stay, bounded softly after the head and turned into the
 /// variance σ_Δ²·e^logvar.
 ///
-/// Rows are gathered member-major, E groups of equal size m, so every hidden layer is one batched
-/// product for all elites (`gemmBatched`, weights (E, in, out) contiguous) followed by one fused
-/// bias-and-activation pass. TS-∞ needs no shuffling (particle q's rows are contiguous, and particle
-/// blocks are dealt to members in order); TS-1 permutes each candidate's particles every step; the
-/// expectation feeds every row to every elite (m = rows) and averages the means.
+/// Rows are gathered member-major, E groups of equal size m, so each elite's m rows go through every
+/// layer as one block: per hidden layer one product (`gemmBatched`, weights (E, in, out) contiguous)
+/// followed by one fused bias-and-activation pass over its output while it is in cache. TS-∞ needs
+/// no shuffling (particle q's rows are contiguous, and particle blocks are dealt to members in
+/// order); TS-1 permutes each candidate's particles every step; the expectation feeds every row to
+/// every elite (m = rows) and averages the means.
 ///
 /// Buffers for `capacity` rows are allocated once; `predict` allocates nothing. Use one instance per
 /// thread (`copy()`).
@@ -38,6 +39,8 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
     let head: Buffer<Float>
     let slots: Buffer<Int>  // row → member-major slot (TS-1)
     let permutation: Buffer<Int>
+    /// One row's standard deviations of the sampled outputs (`outputSize`).
+    let sigmas: Buffer<Float>
     /// The head's weights padded to 8 columns, (E, hidden, 8), when the head has at most 8 outputs.
     let paddedHead: Buffer<Float>
 
@@ -87,6 +90,7 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         head = Buffer(count: rows * c.headWidth)
         slots = Buffer(count: capacity)
         permutation = Buffer(count: settings.particles)
+        sigmas = Buffer(count: c.outputSize)
         paddedHead = Self.pad(self.weights[c.depth], members: members, input: c.hidden, output: c.headWidth)
     }
 
@@ -120,6 +124,7 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         head = Buffer(count: other.head.count)
         slots = Buffer(count: other.slots.count)
         permutation = Buffer(count: other.permutation.count)
+        sigmas = Buffer(count: other.sigmas.count)
         paddedHead = Buffer(other.paddedHead.array)
     }
 
@@ -202,11 +207,12 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
             if gaussian && settings.prediction == .sample {
                 let n = count / settings.particles
                 var rng = ParticleRandom.generator(context.seed, context.firstCandidate + r % n, r / n, context.step)
+                let sigma = sigmas.pointer
+                Self.standardDeviations(
+                    rawLogvar: h + outputs, count: outputs, minLogvar: minLogvar, maxLogvar: maxLogvar,
+                    deltaStd: deltaStd, into: sigma)
                 for j in 0..<outputs {
-                    let upper = maxLogvar[j] - Self.softplus(maxLogvar[j] - h[outputs + j])
-                    let logvar = minLogvar[j] + Self.softplus(upper - minLogvar[j])
-                    let sigma = deltaStd[j] * FastMath.exp(logvar / 2)
-                    let noise = sigma * Float(rng.normal())
+                    let noise = sigma[j] * Float(rng.normal())
                     if j < o {
                         next[base + j] = observations[base + j] + h[j] + noise
                     } else {
@@ -223,69 +229,124 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
     @inline(__always)
     static func softplus(_ x: Float) -> Float { max(x, 0) + log1p(FastMath.exp(-abs(x))) }
 
-    /// The elites on their member-major rows (E × m × in in `inputs`); returns the heads (E·m × head).
-    private func forward(rowsPerMember m: Int) -> UnsafePointer<Float> {
-        let e = members, c = config, rows = e * m, activation = c.activation
-        var source = hiddenA.pointer, spare = hiddenB.pointer
-        // Layer 0: a handful of inputs, as SIMD loops per member; then bias and activation in one pass.
-        for g in 0..<e {
-            Self.thinLayer(
-                inputs.pointer + g * m * c.inputSize, rows: m, input: c.inputSize, output: c.hidden,
-                weight: weights[0].pointer + g * c.inputSize * c.hidden, bias: biases[0].pointer + g * c.hidden,
-                into: source + g * m * c.hidden)
-        }
-        activation.applyFloat(UnsafePointer(source), bias: nil, width: c.hidden, rows: rows, into: source)
-        for l in 1..<c.depth {
-            Float.gemmBatched(
-                count: e, m: m, n: c.hidden, k: c.hidden, a: source, strideA: m * c.hidden,
-                b: weights[l].pointer, strideB: c.hidden * c.hidden, c: spare, strideC: m * c.hidden)
-            for g in 0..<e {
-                activation.applyFloat(
-                    UnsafePointer(spare + g * m * c.hidden), bias: biases[l].pointer + g * c.hidden, width: c.hidden,
-                    rows: m, into: spare + g * m * c.hidden)
+    /// σⱼ = σ_Δⱼ·e^(logvarⱼ/2) for one row's `count` raw log-variances, logvar bounded
+    /// softly as in training: upper = max − softplus(max − raw), logvar = min + softplus(upper − min).
+    /// Each output gets `softplus`'s operations in its order; the three exponentials of 8 outputs are
+    /// one 8-lane `FastMath.exp` each instead of one per output (a lane's bits do not depend on the
+    /// others), the `log1p`s stay libm's, one per output.
+    @inline(__always)
+    static func standardDeviations(
+        rawLogvar raw: UnsafePointer<Float>, count outputs: Int, minLogvar low: [Float], maxLogvar high: [Float],
+        deltaStd: [Float], into sigma: UnsafeMutablePointer<Float>
+    ) {
+        var start = 0
+        while start < outputs {
+            let lanes = min(8, outputs - start)
+            var toHigh = SIMD8<Float>(repeating: 0), toLow = toHigh, logvar = toHigh, exponent = toHigh
+            for l in 0..<lanes {
+                toHigh[l] = high[start + l] - raw[start + l]
+                exponent[l] = -abs(toHigh[l])
             }
-            swap(&source, &spare)
+            let e1 = FastMath.exp(exponent)
+            for l in 0..<lanes {
+                let upper = high[start + l] - (max(toHigh[l], 0) + log1p(e1[l]))
+                toLow[l] = upper - low[start + l]
+                exponent[l] = -abs(toLow[l])
+            }
+            let e2 = FastMath.exp(exponent)
+            for l in 0..<lanes { logvar[l] = low[start + l] + (max(toLow[l], 0) + log1p(e2[l])) }
+            let e3 = FastMath.exp(logvar / 2)
+            for l in 0..<lanes { sigma[start + l] = deltaStd[start + l] * e3[l] }
+            start += lanes
         }
-        // The head: few outputs, as SIMD rows of the (padded) weight.
-        let hw = c.headWidth
-        for g in 0..<e {
-            Self.headLayer(
-                source + g * m * c.hidden, rows: m, input: c.hidden, output: hw,
-                weight: weights[c.depth].pointer + g * c.hidden * hw,
-                padded: hw <= 8 ? paddedHead.pointer + g * c.hidden * 8 : nil,
-                bias: biases[c.depth].pointer + g * hw, into: head.pointer + g * m * hw)
+    }
+
+    /// The elites on their member-major rows (E × m × in in `inputs`); returns the heads (E·m × head).
+    ///
+    /// Member by member, each member's rows through every layer before the next member's: a product's
+    /// output is activated, and the last hidden layer read by the head, while it is still in cache
+    /// (all members' activations at once are several times the size of a core's cache). Every
+    /// product is the one the layer-by-layer order computes (same rows, same weights, same shape), and
+    /// the members' products are independent of each other, so the order changes no result.
+    private func forward(rowsPerMember m: Int) -> UnsafePointer<Float> {
+        let c = config, hw = c.headWidth
+        for g in 0..<members {
+            forwardMember(
+                g, rows: m, inputs: inputs.pointer + g * m * c.inputSize, into: head.pointer + g * m * hw)
         }
         return UnsafePointer(head.pointer)
     }
 
-    /// `out = x·W + b` for a layer with few inputs, W (input, output): each output row is the bias
-    /// plus `input` scaled rows of W, 16 outputs at a time.
+    /// Elite `g` on `m` rows (m × in at `x`): the thin first layer, the hidden products with their
+    /// bias and activation, the head into `out` (m × head).
+    @inline(__always)
+    private func forwardMember(
+        _ g: Int, rows m: Int, inputs x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
+    ) {
+        let c = config, activation = c.activation, hw = c.headWidth
+        var source = hiddenA.pointer, spare = hiddenB.pointer
+        // Layer 0: a handful of inputs, as SIMD loops, each row activated while in cache.
+        Self.thinLayer(
+            x, rows: m, input: c.inputSize, output: c.hidden, weight: weights[0].pointer + g * c.inputSize * c.hidden,
+            bias: biases[0].pointer + g * c.hidden, activation: activation, into: source)
+        for l in 1..<c.depth {
+            Float.gemmBatched(
+                count: 1, m: m, n: c.hidden, k: c.hidden, a: source, strideA: 0,
+                b: weights[l].pointer + g * c.hidden * c.hidden, strideB: 0, c: spare, strideC: 0)
+            activation.applyFloat(
+                UnsafePointer(spare), bias: biases[l].pointer + g * c.hidden, width: c.hidden, rows: m, into: spare)
+            swap(&source, &spare)
+        }
+        // The head: few outputs, as SIMD rows of the (padded) weight.
+        Self.headLayer(
+            source, rows: m, input: c.hidden, output: hw, weight: weights[c.depth].pointer + g * c.hidden * hw,
+            padded: hw <= 8 ? paddedHead.pointer + g * c.hidden * 8 : nil, bias: biases[c.depth].pointer + g * hw,
+            into: out)
+    }
+
+    /// `out = f(x·W + b)` for a layer with few inputs, W (input, output), f the activation: each
+    /// output row is the bias plus `input` scaled rows of W, 16 outputs at a time, then 8, then one
+    /// (each output's sum in the same order at every width); the row is activated right after.
     @inline(__always)
     static func thinLayer(
         _ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int, weight w: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
+        bias: UnsafePointer<Float>, activation: Activation, into out: UnsafeMutablePointer<Float>
     ) {
-        let vectorEnd = output & ~15
-        let wr = UnsafeRawPointer(w), br = UnsafeRawPointer(bias), or = UnsafeMutableRawPointer(out)
-        for r in 0..<rows {
-            let xr = x + r * input
+        let wide = output & ~15, narrow = output & ~7
+        let wr = UnsafeRawPointer(w), br = UnsafeRawPointer(bias)
+        var xr = x, row = out
+        for _ in 0..<rows {
+            let or = UnsafeMutableRawPointer(row)
             var j = 0
-            while j < vectorEnd {
+            while j < wide {
                 var acc = br.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
                 for i in 0..<input {
                     acc +=
                         SIMD16(repeating: xr[i])
                         * wr.loadUnaligned(fromByteOffset: (i * output + j) * 4, as: SIMD16<Float>.self)
                 }
-                or.storeBytes(of: acc, toByteOffset: (r * output + j) * 4, as: SIMD16<Float>.self)
+                or.storeBytes(of: acc, toByteOffset: j * 4, as: SIMD16<Float>.self)
                 j += 16
+            }
+            if j < narrow {
+                var acc = br.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                for i in 0..<input {
+                    acc +=
+                        SIMD8(repeating: xr[i])
+                        * wr.loadUnaligned(fromByteOffset: (i * output + j) * 4, as: SIMD8<Float>.self)
+                }
+                or.storeBytes(of: acc, toByteOffset: j * 4, as: SIMD8<Float>.self)
+                j += 8
             }
             while j < output {
                 var sum = bias[j]
                 for i in 0..<input { sum += xr[i] * w[i * output + j] }
-                out[r * output + j] = sum
+                row[j] = sum
                 j += 1
             }
+            activation.applyFloat(UnsafePointer(row), bias: nil, width: output, rows: 1, into: row)
+            xr += input
+            row += output
         }
     }
 
@@ -300,7 +361,45 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
             let zero = SIMD8<Float>(repeating: 0), wr = UnsafeRawPointer(padded)
             var b = zero
             for j in 0..<output { b[j] = bias[j] }
-            for r in 0..<rows {
+            // Four rows at a time share each loaded row of W and keep eight independent sums in flight;
+            // every row still adds its even inputs into one sum and its odd ones into another, in order.
+            var r = 0
+            while r + 4 <= rows {
+                let x0 = x + r * input, x1 = x0 + input, x2 = x1 + input, x3 = x2 + input
+                var a0 = b, a1 = b, a2 = b, a3 = b
+                var o0 = zero, o1 = zero, o2 = zero, o3 = zero
+                var i = 0
+                while i + 1 < input {
+                    let even = wr.loadUnaligned(fromByteOffset: i * 32, as: SIMD8<Float>.self)
+                    let odd = wr.loadUnaligned(fromByteOffset: (i + 1) * 32, as: SIMD8<Float>.self)
+                    a0 += SIMD8(repeating: x0[i]) * even
+                    o0 += SIMD8(repeating: x0[i + 1]) * odd
+                    a1 += SIMD8(repeating: x1[i]) * even
+                    o1 += SIMD8(repeating: x1[i + 1]) * odd
+                    a2 += SIMD8(repeating: x2[i]) * even
+                    o2 += SIMD8(repeating: x2[i + 1]) * odd
+                    a3 += SIMD8(repeating: x3[i]) * even
+                    o3 += SIMD8(repeating: x3[i + 1]) * odd
+                    i += 2
+                }
+                if i < input {
+                    let last = wr.loadUnaligned(fromByteOffset: i * 32, as: SIMD8<Float>.self)
+                    a0 += SIMD8(repeating: x0[i]) * last
+                    a1 += SIMD8(repeating: x1[i]) * last
+                    a2 += SIMD8(repeating: x2[i]) * last
+                    a3 += SIMD8(repeating: x3[i]) * last
+                }
+                let s0 = a0 + o0, s1 = a1 + o1, s2 = a2 + o2, s3 = a3 + o3
+                let row = out + r * output
+                for j in 0..<output {
+                    row[j] = s0[j]
+                    row[output + j] = s1[j]
+                    row[2 * output + j] = s2[j]
+                    row[3 * output + j] = s3[j]
+                }
+                r += 4
+            }
+            while r < rows {
                 var acc0 = b, acc1 = zero
                 let xr = x + r * input
                 var i = 0
@@ -316,6 +415,7 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
                 }
                 let acc = acc0 + acc1
                 for j in 0..<output { out[r * output + j] = acc[j] }
+                r += 1
             }
             return
         }

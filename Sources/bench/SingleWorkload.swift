@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import MBRLCore
+
+/// A workload `bench --only` runs by itself, with nothing else measured: for `perf stat` and `perf
+/// record` on the one inner loop, where a whole `bench` run would mix every workload's cycles.
+enum SingleWorkload: String, CaseIterable, ExpressibleByArgument {
+    /// One TS-∞ evaluation of the PETS population per call (`EnsembleWorkloads.tsInfEvaluation`).
+    case ensemblePlan = "ensemble-plan"
+    /// One 3-epoch ensemble fit per call (`EnsembleWorkloads.trainingSamplesPerSecond`).
+    case ensembleTrain = "ensemble-train"
+}
+
+extension Bench {
+    /// `--only`: runs `workload` two untimed times and `repetitions` timed times, and prints its median
+    /// and the call count. The setup (Pendulum's 4,000 random transitions, the ensemble) is the same
+    /// for any `repetitions`, so the cycles of one call are the difference of two runs' counts divided
+    /// by the difference of their calls.
+    func measureOnly(_ workload: SingleWorkload, cores: Int) throws {
+        let ensemble = EnsembleWorkloads(base: try Workloads(environment: .pendulum, hidden: 64))
+        let calls = repetitions + 2
+        switch workload {
+        case .ensemblePlan:
+            let (seconds, flops) = ensemble.tsInfEvaluation(threads: cores, repetitions: repetitions)
+            print(
+                String(
+                    format: "ensemble-plan: TS-∞ evaluation (500 × 20 particles, H %d), %d threads: %.2f ms, "
+                        + "network %.1f GFLOP/s (median of %d; %d calls)", EnsembleWorkloads.horizon, cores,
+                    seconds * 1e3, flops / seconds / 1e9, repetitions, calls))
+        case .ensembleTrain:
+            let rate = ensemble.trainingSamplesPerSecond(epochs: 3, repetitions: repetitions)
+            print(
+                String(
+                    format: "ensemble-train: ensemble training (5 × batch 256, Adam, NLL, 3 epochs), 1 thread: "
+                        + "%.0f samples/s (median of %d; %d calls)", rate, repetitions, calls))
+        }
+    }
+}
