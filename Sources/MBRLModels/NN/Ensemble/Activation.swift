@@ -108,7 +108,9 @@ enum FastMath {
     }
 
     /// eˣ for 16 lanes: the 8-lane function's steps, in the same order, on 16 lanes (one AVX-512
-    /// register where the CPU has it); each lane's bits equal the 8-lane result's.
+    /// register where the CPU has it); each lane's bits equal the 8-lane result's. Written out rather
+    /// than as one body generic over `SIMD` (2ᵏ through `V.MaskStorage`): the generic form gives the
+    /// same bits but compiles to markedly slower code for the ensemble's planning step.
     @inline(__always)
     static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
         let low = SIMD16<Float>(repeating: expLow), high = SIMD16<Float>(repeating: expHigh)
