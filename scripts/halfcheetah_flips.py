@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Which HalfCheetah episodes end on the cheetah's back, and what they return.
+
+    python scripts/halfcheetah_flips.py FILE.h5 ...
+
+For each transitions file (rollouts-<i>.h5, test.h5, or `plan`'s output), prints one Markdown row: the
+episodes, how many of them end with the root's pitch (`infos/qpos[:, 2]`, radians) beyond ±π/2 (on
+its back), and the mean return of the upright and of the flipped episodes. Episodes are read from
+the file's `episodes/` group (`lengths`), so any episode length works. Needs numpy and h5py (a
+virtual environment, as for the other scripts here); the project's programs do not.
+"""
+import math
+import sys
+
+import h5py
+import numpy as np
+
+
+def episodes(f):
+    lengths = f["episodes/lengths"][:] if "episodes" in f else [len(f["rewards"])]
+    start = 0
+    for length in lengths:
+        yield start, start + int(length)
+        start += int(length)
+
+
+def main(paths):
+    if not paths:
+        print("usage: halfcheetah_flips.py FILE.h5 ...", file=sys.stderr)
+        return 64
+    print("| file | episodes | on its back at the end | mean return upright | mean return on its back |")
+    print("|---|---|---|---|---|")
+    for path in paths:
+        with h5py.File(path, "r") as f:
+            pitch = f["infos/qpos"][:, 2]
+            rewards = f["rewards"][:]
+            upright, flipped = [], []
+            for a, b in episodes(f):
+                ret = float(rewards[a:b].sum(dtype=np.float64))
+                (flipped if abs(pitch[b - 1]) > math.pi / 2 else upright).append(ret)
+        mean = lambda xs: f"{np.mean(xs):.1f}" if xs else ""
+        print(f"| {path} | {len(upright) + len(flipped)} | {len(flipped)} | {mean(upright)} | {mean(flipped)} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
