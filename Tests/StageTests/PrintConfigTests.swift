@@ -123,28 +123,35 @@ final class PrintConfigTests: XCTestCase {
         XCTAssertEqual(listing(dir.path), [])
     }
 
+    /// A stage run under a 4 GB address-space limit. The limit is set by bash; the program and its
+    /// arguments are passed as arguments, not as text.
+    static func underAddressLimit(_ program: String, _ arguments: [String], in folder: String) throws -> ProcessResult {
+        try runProcess(
+            "/bin/bash", ["-c", "ulimit -v 4000000; exec \"$@\"", "bash", Repository.executable(program)] + arguments,
+            in: folder)
+    }
+
+    /// A memory error's line without the limit it names (the address space left, which may differ by a
+    /// rounding between two runs).
+    static func withoutLimit(_ text: String) -> String {
+        text.replacingOccurrences(of: #"more than the [0-9.]+ [kMGT]?B"#, with: "…", options: .regularExpression)
+    }
+
     /// `plan --print-config` refuses the settings the run refuses for memory: under an address-space
     /// limit, a planner too large for it is the run's one-line error and status, nothing printed, no file.
     func testPlanPrintConfigRefusesWhatTheRunRefusesForMemory() throws {
         let dir = TemporaryDirectory()
         try makeSmallRun(in: dir.path, epochs: 1)
         let arguments = ["--model", "m.h5", "--candidates", "100000", "--horizon", "4000", "--episodes", "1"]
-        // The limit is set by bash; the program and its arguments are passed as arguments, not as text.
         func limited(_ extra: [String]) throws -> ProcessResult {
-            try runProcess(
-                "/bin/bash",
-                ["-c", "ulimit -v 4000000; exec \"$@\"", "bash", Repository.executable("plan")]
-                    + arguments + ["--out", "p.h5"] + extra, in: dir.path)
+            try Self.underAddressLimit("plan", arguments + ["--out", "p.h5"] + extra, in: dir.path)
         }
         let run = try limited([]), printed = try limited(["--print-config"])
         XCTAssertEqual(run.status, 1, run.stderr)
         XCTAssertTrue(run.stderr.contains("the planner and the transitions need"), run.stderr)
         XCTAssertEqual(printed.status, run.status, printed.stderr)
-        // The same line; the limit it names is the address space left, which may differ by a rounding.
-        func withoutLimit(_ text: String) -> String {
-            text.replacingOccurrences(of: #"more than the [0-9.]+ [kMGT]?B"#, with: "…", options: .regularExpression)
-        }
-        XCTAssertEqual(withoutLimit(printed.stderr), withoutLimit(run.stderr))
+        // The same line, up to the limit it names.
+        XCTAssertEqual(Self.withoutLimit(printed.stderr), Self.withoutLimit(run.stderr))
         XCTAssertEqual(printed.stdout, "")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("p.h5")))
     }
@@ -158,23 +165,16 @@ final class PrintConfigTests: XCTestCase {
         let dir = TemporaryDirectory()
         try makeSmallRun(in: dir.path, epochs: 1)
         let wide = ["--stats", "s.h5", "--hidden", "1024", "--depth", "4", "--batch-size", "200000", "--out", "m2.h5"]
-        // The limit is set by bash; the program and its arguments are passed as arguments, not as text.
         func limited(_ arguments: [String]) throws -> ProcessResult {
-            try runProcess(
-                "/bin/bash",
-                ["-c", "ulimit -v 4000000; exec \"$@\"", "bash", Repository.executable("train")] + arguments,
-                in: dir.path)
+            try Self.underAddressLimit("train", arguments, in: dir.path)
         }
         let aggregated = ["--data", "r.h5", "r.h5", "--new-data-fraction", "0.5"] + wide
         let run = try limited(aggregated), printed = try limited(aggregated + ["--print-config"])
         XCTAssertEqual(run.status, 1, run.stderr)
         XCTAssertTrue(run.stderr.contains("--batch-size 200000: the training buffers of 200000 rows need"), run.stderr)
         XCTAssertEqual(printed.status, run.status, printed.stderr)
-        // The same line; the limit it names is the address space left, which may differ by a rounding.
-        func withoutLimit(_ text: String) -> String {
-            text.replacingOccurrences(of: #"more than the [0-9.]+ [kMGT]?B"#, with: "…", options: .regularExpression)
-        }
-        XCTAssertEqual(withoutLimit(printed.stderr), withoutLimit(run.stderr))
+        // The same line, up to the limit it names.
+        XCTAssertEqual(Self.withoutLimit(printed.stderr), Self.withoutLimit(run.stderr))
         XCTAssertEqual(printed.stdout, "")
 
         let pooled = try limited(["--data", "r.h5", "r.h5"] + wide + ["--print-config"])
