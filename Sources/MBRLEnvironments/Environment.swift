@@ -76,6 +76,9 @@ public protocol Environment {
     /// The task's forward reward as a function of Δx, the change of the x position over a step, which
     /// transitions invert to recover Δx (a MuJoCo task's), or nil for a task without one.
     var forwardReward: (any ForwardReward)? { get }
+    /// The index in the observation of the root's pitch angle (radians, 0 upright) of a planar
+    /// runner, or nil for a task without one; what `plan --pitch-limit` constrains.
+    var rootPitchIndex: Int? { get }
 }
 
 /// A reward whose forward term reads Δx, the change of the x position over a step (a MuJoCo task's):
@@ -104,6 +107,7 @@ extension Environment {
     public var simulatorStateSizes: (qpos: Int, qvel: Int) { (0, 0) }
     public var deltaXRewards: DeltaXRewardFunction? { nil }
     public var forwardReward: (any ForwardReward)? { nil }
+    public var rootPitchIndex: Int? { nil }
 }
 
 /// The environments the stages know: a short name on the command line (`--env pendulum`), a

@@ -1,5 +1,6 @@
 import Foundation
 import MBRLCore
+import MBRLEnvironments
 import MBRLModels
 
 /// Every setting of a planner, with its default: the one value that `plan`'s options fill, that
@@ -41,6 +42,11 @@ public struct PlannerConfiguration: Equatable {
     public var temperature: Float = 0.1
     /// MPPI: σ of the action perturbations, in action units.
     public var noise: Float = 1
+    /// Every planner: the largest |root pitch| (radians) a predicted step may reach without
+    /// `pitchPenalty`, or nil for the task's reward alone (`PlanningObjective.penalizing`).
+    public var pitchLimit: Float? = nil
+    /// The reward a predicted step beyond `pitchLimit` loses.
+    public var pitchPenalty: Float = 10
 
     /// The defaults of `kind`.
     public init(kind: PlannerKind) {
@@ -49,6 +55,14 @@ public struct PlannerConfiguration: Equatable {
         horizon = kind.defaultHorizon
         iterations = kind.defaultIterations
         elites = kind.defaultElites
+    }
+
+    /// `objective` with this configuration's constraints on `environment` (`pitchLimit`); nil when
+    /// the environment has no root pitch to constrain.
+    public func constrained(_ objective: PlanningObjective, on environment: any Environment) -> PlanningObjective? {
+        guard let pitchLimit else { return objective }
+        guard let index = environment.rootPitchIndex else { return nil }
+        return objective.penalizing(outside: pitchLimit, atObservationIndex: index, by: pitchPenalty)
     }
 
     /// Builds the planner on `dynamics` (whose capacity must hold `rowsPerWorker` rows).
@@ -80,6 +94,10 @@ public struct PlannerConfiguration: Equatable {
                 "population_decay": .float(populationDecay), "keep_fraction": .float(keepFraction),
                 "initial_std": .float(initialStd)
             ]) { $1 }
+        }
+        // Recorded only when set, so the files of runs without the constraint keep their bytes.
+        if let pitchLimit {
+            members.merge(["pitch_limit": .float(pitchLimit), "pitch_penalty": .float(pitchPenalty)]) { $1 }
         }
         return .object(members)
     }

@@ -96,4 +96,34 @@ public struct PlanningObjective {
             self.rewards(observations, actions, nextObservations, count, rewards)
         }
     }
+
+    /// This objective with a cost on leaving a band: every predicted step whose next observation's
+    /// value at `index` lies outside [−`limit`, `limit`] scores `penalty` less. The task's reward is
+    /// unchanged inside the band; a planner ranks a candidate that leaves it below one that stays,
+    /// unless the one that stays loses more than the penalty. (HalfCheetah's root pitch: a cheetah on
+    /// its back runs slower, yet a short horizon's reward favours the flip; `plan --pitch-limit`.)
+    ///
+    /// - Precondition: `index` < `observationSize`, `limit` > 0, `penalty` ≥ 0.
+    public func penalizing(outside limit: Float, atObservationIndex index: Int, by penalty: Float) -> PlanningObjective {
+        precondition(index >= 0 && index < observationSize && limit > 0 && penalty >= 0)
+        let o = observationSize
+        /// Subtracts the penalty from the rows whose next observation leaves the band.
+        func penalize(_ next: UnsafePointer<Float>, _ count: Int, _ rewards: UnsafeMutablePointer<Float>) {
+            for r in 0..<count where abs(next[r * o + index]) > limit { rewards[r] -= penalty }
+        }
+        var constrained = self
+        let rewards = self.rewards
+        constrained.rewards = { observations, actions, next, count, out in
+            rewards(observations, actions, next, count, out)
+            penalize(next, count, out)
+        }
+        constrained.rewardReadsNextObservation = true
+        if let auxiliaryRewards {
+            constrained.auxiliaryRewards = { observations, actions, next, auxiliary, count, out in
+                auxiliaryRewards(observations, actions, next, auxiliary, count, out)
+                penalize(next, count, out)
+            }
+        }
+        return constrained
+    }
 }

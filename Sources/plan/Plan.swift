@@ -105,6 +105,20 @@ struct Plan: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "Tasks with a root pitch (HalfCheetah, Hopper): a predicted step whose |root pitch| "
+                + "exceeds this many radians loses --pitch-penalty of its planning reward, so the planner "
+                + "keeps the runner upright (the real episode's reward is unchanged; default: no limit).",
+            valueName: "rad"))
+    var pitchLimit: Float?
+
+    @Option(
+        help: ArgumentHelp(
+            "With --pitch-limit: the reward a predicted step beyond the limit loses "
+                + "(default: \(rs.pitchPenalty)).", valueName: "reward"))
+    var pitchPenalty: Float?
+
+    @Option(
+        help: ArgumentHelp(
             "Ensembles: ts-inf (particles fixed to members), ts-1 (resampled every step) or "
                 + "expectation (the mean of the members' means) (default: ts-inf).", valueName: "name"))
     var propagation: Propagation?
@@ -177,6 +191,8 @@ struct Plan: ParsableCommand {
         c.initialStd = initialStd ?? c.initialStd
         c.temperature = temperature ?? c.temperature
         c.noise = noise ?? c.noise
+        c.pitchLimit = pitchLimit
+        c.pitchPenalty = pitchPenalty ?? c.pitchPenalty
         // By default all cores, as many as the address space holds the OpenBLAS buffers of.
         let cores = ProcessInfo.processInfo.activeProcessorCount
         c.threads = min(threads ?? min(cores, OpenBLASMemory.threadsThatFit ?? cores), c.candidates)
@@ -236,6 +252,15 @@ struct Plan: ParsableCommand {
         }
         guard c.temperature > 0 else { throw ValidationError("--temperature must be positive, got \(c.temperature)") }
         guard c.noise > 0 else { throw ValidationError("--noise must be positive, got \(c.noise)") }
+        if let limit = c.pitchLimit, !(limit > 0 && limit <= .pi) {
+            throw ValidationError("--pitch-limit must be in (0, π] radians, got \(limit)")
+        }
+        if let pitchPenalty {
+            guard pitchLimit != nil else { throw ValidationError("--pitch-penalty needs --pitch-limit") }
+            guard pitchPenalty >= 0, pitchPenalty.isFinite else {
+                throw ValidationError("--pitch-penalty must be a finite reward ≥ 0, got \(pitchPenalty)")
+            }
+        }
         if let threads, threads < 1 || threads > 256 {
             throw ValidationError(
                 "--threads must be in 1...256, "
@@ -340,9 +365,12 @@ struct Plan: ParsableCommand {
     }
 
     /// The planner `plan` asks for on the model's planning engine, scoring with the task's planning
-    /// objective (the exact reward on Δx when `plan.reward` is `.exact`), seeded from the run's seed.
+    /// objective (the exact reward on Δx when `plan.reward` is `.exact`, with the settings' constraints),
+    /// seeded from the run's seed.
     func controller(_ plan: Setup) -> PlannerPolicy {
-        let objective = PlanningObjective(environment: plan.env, predictsDeltaX: plan.reward == .exact)
+        let task = PlanningObjective(environment: plan.env, predictsDeltaX: plan.reward == .exact)
+        // `setup()` refused a constraint the task cannot take.
+        guard let objective = plan.settings.constrained(task, on: plan.env) else { preconditionFailure() }
         return PlannerPolicy(plan.settings.make(dynamics: plan.engine.dynamics, objective: objective), seed: seed.seed)
     }
 
@@ -374,6 +402,9 @@ struct Plan: ParsableCommand {
         let (learned, envID) = try ModelFile.readPlanningModel(fromFile: model)
         let env = try environment(envID, for: learned)
         let settings = plannerConfiguration
+        if settings.pitchLimit != nil && env.rootPitchIndex == nil {
+            throw StageError("\(model): --pitch-limit needs a task with a root pitch (HalfCheetah, Hopper); \(env.id) has none")
+        }
         let engine = try planningEngine(learned, settings)
         let reward = try planningReward(learned, env)
         return Setup(
@@ -425,8 +456,9 @@ struct Plan: ParsableCommand {
             try logs?.write(
                 step: episode.episode + 1,
                 scalars: ["plan/episode_return": episode.episodeReturn, "plan/ms_per_step": ms])
-            progress.step(
-                episode.episode + 1, of: episodes,
+            // Every episode's line, in a log too: an episode takes seconds to minutes, and
+            // scripts/planner-ablation reads the returns from these lines.
+            progress.milestone(
                 String(
                     format: "episode %d/%d  return %.1f  %.2f ms/step", episode.episode + 1, episodes,
                     episode.episodeReturn, ms))

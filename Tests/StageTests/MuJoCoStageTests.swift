@@ -135,5 +135,18 @@ final class MuJoCoStageTests: XCTestCase {
         XCTAssertTrue(
             try HDF5File.open(at: run + "approximate.h5").root.stringAttribute("config").contains(
                 "\"reward\":\"approximate\""))
+        // The pitch constraint on HalfCheetah's model is recorded with its penalty; runs without it
+        // record neither, so their files keep their bytes.
+        let cheetah = data.path + "/halfcheetah-mppi/seed-0/"
+        let upright = try runProcess(
+            plan,
+            [
+                "--model", "model-1.h5", "--pitch-limit", "1", "--pitch-penalty", "20", "--candidates", "8",
+                "--horizon", "3", "--episodes", "1", "--max-steps", "5", "--out", "upright.h5"
+            ], in: cheetah)
+        XCTAssertEqual(upright.status, 0, upright.stderr)
+        let config = try HDF5File.open(at: cheetah + "upright.h5").root.stringAttribute("config")
+        XCTAssertTrue(config.contains(#""pitch_limit":1"#) && config.contains(#""pitch_penalty":20"#), config)
+        XCTAssertFalse(try HDF5File.open(at: cheetah + "test.h5").root.stringAttribute("config").contains("pitch"))
     }
 }

@@ -99,6 +99,29 @@ final class PlanAndEvaluateTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("x.h5")))
     }
 
+    /// `--pitch-limit` and `--pitch-penalty` are validated (exit 64), and a task without a root pitch
+    /// (Pendulum) refuses the limit in one line naming the model, with no output left behind.
+    func testPitchLimitIsValidatedAndRefusedWithoutARootPitch() throws {
+        for (options, message) in [
+            (["--pitch-limit", "0"], "--pitch-limit must be in (0, π] radians, got 0.0"),
+            (["--pitch-limit", "4"], "--pitch-limit must be in (0, π] radians, got 4.0"),
+            (["--pitch-limit", "nan"], "--pitch-limit must be in (0, π] radians, got nan"),
+            (["--pitch-penalty", "5"], "--pitch-penalty needs --pitch-limit"),
+            (["--pitch-limit", "1", "--pitch-penalty=-1"], "--pitch-penalty must be a finite reward ≥ 0, got -1.0"),
+            (["--pitch-limit", "1", "--pitch-penalty", "inf"], "--pitch-penalty must be a finite reward ≥ 0, got inf")
+        ] {
+            let refused = try plan(options + ["--out", "x.h5"])
+            XCTAssertEqual(refused.status, 64, "\(options)")
+            XCTAssertTrue(refused.stderr.contains(message), refused.stderr)
+        }
+        let pendulum = try plan(["--pitch-limit", "1", "--out", "x.h5"])
+        XCTAssertEqual(pendulum.status, 1)
+        XCTAssertEqual(
+            pendulum.stderr,
+            "error: m.h5: --pitch-limit needs a task with a root pitch (HalfCheetah, Hopper); Pendulum-v1 has none\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("x.h5")))
+    }
+
     func testEvaluateWritesMetricsAndPredictions() throws {
         XCTAssertEqual(try plan(["--episodes", "2", "--out", "roll.h5"]).status, 0)
         let result = try runProcess(

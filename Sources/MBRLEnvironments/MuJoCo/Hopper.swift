@@ -70,6 +70,9 @@ public struct Hopper: MuJoCoEnvironment {
     /// The index of the root's x velocity (qvel[0], clipped to ±10) in the observation.
     public static let xVelocityIndex = 5
 
+    /// `rooty` (qpos[2]), the observation's second value, which the health check bounds to ±0.2.
+    public var rootPitchIndex: Int? { 1 }
+
     /// Gymnasium's health check on the next observation `[z, rooty, thigh, leg, foot, clipped qvel…]`:
     /// terminal unless 0.7 < z, −0.2 < rooty < 0.2 and every value from index 1 on lies in (−100, 100).
     /// The velocities in the observation are clipped to ±10, so the (−100, 100) test on them always
