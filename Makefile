@@ -326,7 +326,8 @@ options_aggregate := NEW_DATA_FRACTION:new-data-fraction:optional WARM_START:war
 # train_threads).
 options_planner := PLANNER:planner CANDIDATES:candidates HORIZON:horizon DISCOUNT:discount \
   PLAN_ITERATIONS:iterations:if-set PLANNER_OPTIONS:options:words PROPAGATION:propagation:if-set \
-  PARTICLES:particles:if-set PREDICTION:prediction:if-set PRECISION:precision:if-set
+  PARTICLES:particles:if-set PREDICTION:prediction:if-set PRECISION:precision:if-set \
+  PITCH_LIMIT:pitch-limit:if-set PITCH_PENALTY:pitch-penalty:if-set
 options_plan := PLAN_EPISODES:episodes
 options_test := TEST_EPISODES:episodes TEST_STARTS:starts:param test_starts_sha256:starts_sha256:param
 options_evaluate := MAX_K:max-k ITERS:iters:param

@@ -40,7 +40,7 @@ final class PresetSettingsTests: XCTestCase {
 
     func testEveryRecordedPipelineResolvesToItsRecordedSettingsAndParameters() throws {
         let pipelines = try recorded()
-        XCTAssertEqual(pipelines.count, 20)
+        XCTAssertEqual(pipelines.count, 21)
         for (name, expected) in pipelines {
             let today = try settings(["PIPELINE=\(name)"])
             XCTAssertGreaterThan(expected.count, 40, name)
@@ -84,6 +84,18 @@ final class PresetSettingsTests: XCTestCase {
         for (key, value) in ["EPISODES": "10", "ITERS": "19", "PLAN_EPISODES": "10", "TEST_EPISODES": "10"] {
             XCTAssertEqual(best[key], value, key)
         }
+    }
+
+    /// `halfcheetah-upright` is `halfcheetah-best` with one change, the pitch constraint, which reaches
+    /// plan's command line (and so the plan and test stages' parameters) and nothing else.
+    func testHalfCheetahUprightChangesOnlyThePitchLimitOfTheBestRun() throws {
+        let best = try settings(["PIPELINE=halfcheetah-best"])
+        let upright = try settings(["PIPELINE=halfcheetah-upright"])
+        let changed = Set(best.keys).union(upright.keys).filter { best[$0] != upright[$0] }
+        XCTAssertEqual(changed, ["PITCH_LIMIT", "params/plan", "params/test"])
+        XCTAssertEqual(upright["PITCH_LIMIT"], "1")
+        XCTAssertTrue(upright["params/plan"]?.contains("--pitch-limit 1") ?? false, upright["params/plan"] ?? "")
+        XCTAssertFalse(best["params/plan"]?.contains("pitch") ?? true)
     }
 
     /// Every MuJoCo task has its best combination under one stable name, at MBBL's schedule (10 planned
