@@ -202,49 +202,35 @@ struct Plan: ParsableCommand {
     func validate() throws {
         let c = plannerConfiguration
         guard c.candidates >= 2, c.candidates <= 1_000_000 else {
-            throw ValidationError(
-                "--candidates must be in "
-                    + "2...1000000, got \(c.candidates)")
+            throw ValidationError("--candidates must be in 2...1000000, got \(c.candidates)")
         }
         guard c.horizon >= 1, c.horizon <= 10_000 else {
-            throw ValidationError(
-                "--horizon must be in 1...10000, "
-                    + "got \(c.horizon)")
+            throw ValidationError("--horizon must be in 1...10000, got \(c.horizon)")
         }
         guard c.iterations >= 1 else { throw ValidationError("--iterations must be at least 1, got \(c.iterations)") }
         guard c.discount > 0, c.discount <= 1 else {
-            throw ValidationError(
-                "--discount must be in (0, 1], "
-                    + "got \(c.discount)")
+            throw ValidationError("--discount must be in (0, 1], got \(c.discount)")
         }
         if planner == .cem {
             guard c.elites >= 1, c.elites <= c.candidates else {
-                throw ValidationError(
-                    "--elites must be in "
-                        + "1...candidates, got \(c.elites)")
+                throw ValidationError("--elites must be in 1...candidates, got \(c.elites)")
             }
         }
         if planner == .icem {
             guard c.elites >= 1, 2 * c.elites <= c.candidates else {
                 throw ValidationError(
-                    "--elites must be in 1...candidates/2 (every iteration scores at least twice "
-                        + "the elites), got \(c.elites) with --candidates \(c.candidates)")
+                    "--elites must be in 1...candidates/2 (every iteration scores at least twice the elites), "
+                        + "got \(c.elites) with --candidates \(c.candidates)")
             }
             guard c.beta >= 0, c.beta <= 10 else { throw ValidationError("--beta must be in [0, 10], got \(c.beta)") }
             guard c.populationDecay >= 1, c.populationDecay <= 100 else {
-                throw ValidationError(
-                    "--population-decay "
-                        + "must be in [1, 100], got \(c.populationDecay)")
+                throw ValidationError("--population-decay must be in [1, 100], got \(c.populationDecay)")
             }
             guard c.keepFraction >= 0, c.keepFraction <= 1 else {
-                throw ValidationError(
-                    "--keep-fraction must be in "
-                        + "[0, 1], got \(c.keepFraction)")
+                throw ValidationError("--keep-fraction must be in [0, 1], got \(c.keepFraction)")
             }
             guard c.initialStd > 0, c.initialStd <= 10 else {
-                throw ValidationError(
-                    "--initial-std must be in (0, "
-                        + "10], got \(c.initialStd)")
+                throw ValidationError("--initial-std must be in (0, 10], got \(c.initialStd)")
             }
         }
         if planner == .cem || planner == .icem {
@@ -262,14 +248,10 @@ struct Plan: ParsableCommand {
             }
         }
         if let threads, threads < 1 || threads > 256 {
-            throw ValidationError(
-                "--threads must be in 1...256, "
-                    + "got \(threads)")
+            throw ValidationError("--threads must be in 1...256, got \(threads)")
         }
         if let particles, particles < 1 || particles > 10_000 {
-            throw ValidationError(
-                "--particles must be in "
-                    + "1...10000, got \(particles)")
+            throw ValidationError("--particles must be in 1...10000, got \(particles)")
         }
     }
 
