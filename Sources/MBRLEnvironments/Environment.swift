@@ -79,6 +79,28 @@ public protocol Environment {
     /// The index in the observation of the root's pitch angle (radians, 0 upright) of a planar
     /// runner, or nil for a task without one; what `plan --pitch-limit` constrains.
     var rootPitchIndex: Int? { get }
+    /// The joints whose angle the observation holds and whose motion a stop limits (a MuJoCo task's
+    /// limited hinges), with their ranges; empty for a task without any. What `plan --joint-margin`
+    /// keeps the planner away from.
+    var jointRanges: [JointRange] { get }
+}
+
+/// A joint angle in the observation and the range its joint's stops allow.
+public struct JointRange: Equatable {
+    /// The joint's name in the task's model file.
+    public var name: String
+    /// The angle's index in the observation.
+    public var observationIndex: Int
+    /// The stops, in radians, `low` < `high`.
+    public var low: Float
+    public var high: Float
+
+    public init(name: String, observationIndex: Int, low: Float, high: Float) {
+        self.name = name
+        self.observationIndex = observationIndex
+        self.low = low
+        self.high = high
+    }
 }
 
 /// A reward whose forward term reads Δx, the change of the x position over a step (a MuJoCo task's):
@@ -108,6 +130,7 @@ extension Environment {
     public var deltaXRewards: DeltaXRewardFunction? { nil }
     public var forwardReward: (any ForwardReward)? { nil }
     public var rootPitchIndex: Int? { nil }
+    public var jointRanges: [JointRange] { [] }
 }
 
 /// The environments the stages know: a short name on the command line (`--env pendulum`), a

@@ -47,6 +47,11 @@ public struct PlannerConfiguration: Equatable {
     public var pitchLimit: Float? = nil
     /// The reward a predicted step beyond `pitchLimit` loses.
     public var pitchPenalty: Float = 10
+    /// Every planner: how close (radians) a predicted joint angle may come to its joint's stops
+    /// without `jointPenalty` (`Environment.jointRanges`), or nil for no such cost.
+    public var jointMargin: Float? = nil
+    /// The reward a predicted step with a joint within `jointMargin` of a stop loses.
+    public var jointPenalty: Float = 10
 
     /// The defaults of `kind`.
     public init(kind: PlannerKind) {
@@ -57,12 +62,30 @@ public struct PlannerConfiguration: Equatable {
         elites = kind.defaultElites
     }
 
-    /// `objective` with this configuration's constraints on `environment` (`pitchLimit`); nil when
-    /// the environment has no root pitch to constrain.
+    /// `objective` with this configuration's constraints on `environment` (`pitchLimit`, then
+    /// `jointMargin`, each with its own penalty); nil when the environment has no root pitch or no
+    /// joint ranges to constrain, or a margin leaves a joint no room (`jointBands`).
     public func constrained(_ objective: PlanningObjective, on environment: any Environment) -> PlanningObjective? {
-        guard let pitchLimit else { return objective }
-        guard let index = environment.rootPitchIndex else { return nil }
-        return objective.penalizing(outside: pitchLimit, atObservationIndex: index, by: pitchPenalty)
+        var result = objective
+        if let pitchLimit {
+            guard let index = environment.rootPitchIndex else { return nil }
+            result = result.penalizing(outside: pitchLimit, atObservationIndex: index, by: pitchPenalty)
+        }
+        if jointMargin != nil {
+            guard let bands = jointBands(environment) else { return nil }
+            result = result.penalizing(outside: bands, by: jointPenalty)
+        }
+        return result
+    }
+
+    /// The bands `jointMargin` leaves of `environment`'s joint ranges, [low + margin, high − margin]
+    /// each; nil when it has no joint ranges or a range is narrower than twice the margin. Empty
+    /// without a margin.
+    public func jointBands(_ environment: any Environment) -> [PlanningObjective.Band]? {
+        guard let jointMargin else { return [] }
+        let ranges = environment.jointRanges
+        guard !ranges.isEmpty, ranges.allSatisfy({ $0.high - $0.low > 2 * jointMargin }) else { return nil }
+        return ranges.map { .init(index: $0.observationIndex, low: $0.low + jointMargin, high: $0.high - jointMargin) }
     }
 
     /// Builds the planner on `dynamics` (whose capacity must hold `rowsPerWorker` rows).
@@ -98,6 +121,9 @@ public struct PlannerConfiguration: Equatable {
         // Recorded only when set, so the files of runs without the constraint keep their bytes.
         if let pitchLimit {
             members.merge(["pitch_limit": .float(pitchLimit), "pitch_penalty": .float(pitchPenalty)]) { $1 }
+        }
+        if let jointMargin {
+            members.merge(["joint_margin": .float(jointMargin), "joint_penalty": .float(jointPenalty)]) { $1 }
         }
         return .object(members)
     }

@@ -97,19 +97,37 @@ public struct PlanningObjective {
         }
     }
 
-    /// This objective with a cost on leaving a band: every predicted step whose next observation's
-    /// value at `index` lies outside [−`limit`, `limit`] scores `penalty` less. The task's reward is
-    /// unchanged inside the band; a planner ranks a candidate that leaves it below one that stays,
-    /// unless the one that stays loses more than the penalty. (HalfCheetah's root pitch: a cheetah on
-    /// its back runs slower, yet a short horizon's reward favours the flip; `plan --pitch-limit`.)
+    /// An interval [`low`, `high`] for the value at `index` of a predicted observation.
+    public struct Band: Equatable {
+        public var index: Int
+        public var low: Float
+        public var high: Float
+
+        public init(index: Int, low: Float, high: Float) {
+            self.index = index
+            self.low = low
+            self.high = high
+        }
+    }
+
+    /// This objective with a cost on leaving bands: every predicted step whose next observation lies
+    /// outside any of `bands` scores `penalty` less (once per step, however many bands it leaves). The
+    /// task's reward is unchanged inside; a planner ranks a candidate that leaves them below one that
+    /// stays, unless the one that stays loses more than the penalty. (HalfCheetah's root pitch: a
+    /// cheetah on its back runs slower, yet a short horizon's reward favours the flip, `plan
+    /// --pitch-limit`; the joints' stops, `plan --joint-margin`.) A NaN value is not outside.
     ///
-    /// - Precondition: `index` < `observationSize`, `limit` > 0, `penalty` ≥ 0.
-    public func penalizing(outside limit: Float, atObservationIndex index: Int, by penalty: Float) -> PlanningObjective {
-        precondition(index >= 0 && index < observationSize && limit > 0 && penalty >= 0)
+    /// - Precondition: every band's index < `observationSize` and low ≤ high; `penalty` ≥ 0.
+    public func penalizing(outside bands: [Band], by penalty: Float) -> PlanningObjective {
+        precondition(bands.allSatisfy { $0.index >= 0 && $0.index < observationSize && $0.low <= $0.high })
+        precondition(penalty >= 0)
         let o = observationSize
-        /// Subtracts the penalty from the rows whose next observation leaves the band.
+        /// Subtracts the penalty from the rows whose next observation leaves a band.
         func penalize(_ next: UnsafePointer<Float>, _ count: Int, _ rewards: UnsafeMutablePointer<Float>) {
-            for r in 0..<count where abs(next[r * o + index]) > limit { rewards[r] -= penalty }
+            for r in 0..<count {
+                let row = next + r * o
+                if bands.contains(where: { row[$0.index] < $0.low || row[$0.index] > $0.high }) { rewards[r] -= penalty }
+            }
         }
         var constrained = self
         let rewards = self.rewards
@@ -125,5 +143,11 @@ public struct PlanningObjective {
             }
         }
         return constrained
+    }
+
+    /// `penalizing(outside:by:)` with the one band [−`limit`, `limit`] at `index`.
+    public func penalizing(outside limit: Float, atObservationIndex index: Int, by penalty: Float) -> PlanningObjective {
+        precondition(limit > 0)
+        return penalizing(outside: [Band(index: index, low: -limit, high: limit)], by: penalty)
     }
 }

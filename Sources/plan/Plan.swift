@@ -119,6 +119,20 @@ struct Plan: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "MuJoCo tasks: a predicted step with a joint angle within this many radians of its "
+                + "joint's stops loses --joint-penalty of its planning reward, so the planner keeps the "
+                + "joints off their stops (the real episode's reward is unchanged; default: no margin).",
+            valueName: "rad"))
+    var jointMargin: Float?
+
+    @Option(
+        help: ArgumentHelp(
+            "With --joint-margin: the reward a predicted step within the margin loses "
+                + "(default: \(rs.jointPenalty)).", valueName: "reward"))
+    var jointPenalty: Float?
+
+    @Option(
+        help: ArgumentHelp(
             "Ensembles: ts-inf (particles fixed to members), ts-1 (resampled every step) or "
                 + "expectation (the mean of the members' means) (default: ts-inf).", valueName: "name"))
     var propagation: Propagation?
@@ -193,6 +207,8 @@ struct Plan: ParsableCommand {
         c.noise = noise ?? c.noise
         c.pitchLimit = pitchLimit
         c.pitchPenalty = pitchPenalty ?? c.pitchPenalty
+        c.jointMargin = jointMargin
+        c.jointPenalty = jointPenalty ?? c.jointPenalty
         // By default all cores, as many as the address space holds the OpenBLAS buffers of.
         let cores = ProcessInfo.processInfo.activeProcessorCount
         c.threads = min(threads ?? min(cores, OpenBLASMemory.threadsThatFit ?? cores), c.candidates)
@@ -245,6 +261,15 @@ struct Plan: ParsableCommand {
             guard pitchLimit != nil else { throw ValidationError("--pitch-penalty needs --pitch-limit") }
             guard pitchPenalty >= 0, pitchPenalty.isFinite else {
                 throw ValidationError("--pitch-penalty must be a finite reward ≥ 0, got \(pitchPenalty)")
+            }
+        }
+        if let margin = c.jointMargin, !(margin > 0 && margin <= .pi) {
+            throw ValidationError("--joint-margin must be in (0, π] radians, got \(margin)")
+        }
+        if let jointPenalty {
+            guard jointMargin != nil else { throw ValidationError("--joint-penalty needs --joint-margin") }
+            guard jointPenalty >= 0, jointPenalty.isFinite else {
+                throw ValidationError("--joint-penalty must be a finite reward ≥ 0, got \(jointPenalty)")
             }
         }
         if let threads, threads < 1 || threads > 256 {
@@ -386,6 +411,14 @@ struct Plan: ParsableCommand {
         let settings = plannerConfiguration
         if settings.pitchLimit != nil && env.rootPitchIndex == nil {
             throw StageError("\(model): --pitch-limit needs a task with a root pitch (HalfCheetah, Hopper); \(env.id) has none")
+        }
+        if let margin = settings.jointMargin, settings.jointBands(env) == nil {
+            let ranges = env.jointRanges
+            throw StageError(
+                ranges.isEmpty
+                    ? "\(model): --joint-margin needs a task with limited joints (the MuJoCo tasks); \(env.id) has none"
+                    : "\(model): --joint-margin \(margin) leaves no room between the stops of \(env.id)'s "
+                        + "narrowest joint (\(ranges.min { $0.high - $0.low < $1.high - $1.low }!.name))")
         }
         let engine = try planningEngine(learned, settings)
         let reward = try planningReward(learned, env)

@@ -4,8 +4,9 @@ import Foundation
 @testable import MBRLPlanning
 import XCTest
 
-/// `PlanningObjective.penalizing` and `PlannerConfiguration.pitchLimit`: the planning reward loses the
-/// penalty exactly on the predicted steps outside the band, and every planner then keeps to the band.
+/// `PlanningObjective.penalizing`, `PlannerConfiguration.pitchLimit` and `jointMargin`: the planning
+/// reward loses the penalty exactly on the predicted steps outside the bands, every planner then keeps
+/// to them, and the joints' bands come from the task's model file.
 final class PitchConstraintTests: XCTestCase {
     /// HalfCheetah's exact and approximate planning rewards, with the limit on the root pitch
     /// (observation 1): rows inside ±1 rad keep the task's reward to the bit, rows outside lose exactly
@@ -78,5 +79,86 @@ final class PitchConstraintTests: XCTestCase {
             XCTAssertLessThanOrEqual(trajectories[1].map(abs).max()!, 0.5, "\(kind) in the band: \(trajectories[1])")
             XCTAssertGreaterThan(trajectories[1].last!, 0.3, "\(kind) at the band's edge: \(trajectories[1])")
         }
+    }
+
+    /// The joint ranges are the model files' limited hinges at their observation indices, in radians
+    /// (Gymnasium's XML gives most in degrees); roots, sliders and Pendulum have none.
+    func testJointRangesComeFromTheModelFiles() {
+        let degree = Float.pi / 180
+        func check(_ env: any Environment, _ expected: [(String, Int, Float, Float)]) {
+            let ranges = env.jointRanges
+            XCTAssertEqual(ranges.map(\.name), expected.map(\.0), env.id)
+            XCTAssertEqual(ranges.map(\.observationIndex), expected.map(\.1), env.id)
+            for (range, (name, _, low, high)) in zip(ranges, expected) {
+                XCTAssertEqual(range.low, low, accuracy: 1e-6, "\(env.id) \(name)")
+                XCTAssertEqual(range.high, high, accuracy: 1e-6, "\(env.id) \(name)")
+                XCTAssertTrue(env.observationNames[range.observationIndex].hasSuffix(name), "\(env.id) \(name)")
+            }
+        }
+        check(Swimmer(), [("motor1_rot", 1, -100 * degree, 100 * degree), ("motor2_rot", 2, -100 * degree, 100 * degree)])
+        check(
+            HalfCheetah(),
+            [
+                ("bthigh", 2, -0.52, 1.05), ("bshin", 3, -0.785, 0.785), ("bfoot", 4, -0.4, 0.785),
+                ("fthigh", 5, -1, 0.7), ("fshin", 6, -1.2, 0.87), ("ffoot", 7, -0.5, 0.5)
+            ])
+        check(
+            Hopper(),
+            [
+                ("thigh_joint", 2, -150 * degree, 0), ("leg_joint", 3, -150 * degree, 0),
+                ("foot_joint", 4, -45 * degree, 45 * degree)
+            ])
+        XCTAssertEqual(Ant().jointRanges.count, 8)
+        XCTAssertEqual(Ant().jointRanges.first?.name, "hip_1")
+        XCTAssertEqual(Ant().jointRanges.first?.observationIndex, 5)
+        XCTAssertTrue(Pendulum().jointRanges.isEmpty)
+    }
+
+    /// `--joint-margin`: the bands are the ranges less the margin at both ends; a step outside several
+    /// bands loses the penalty once; the pitch and joint costs add; a margin that leaves a joint no
+    /// room, or a task without joints, gets no objective.
+    func testJointMarginPenalizesStepsNearTheStopsOnce() throws {
+        let env = Swimmer(), o = env.observationSize
+        var configuration = PlannerConfiguration(kind: .mppi)
+        configuration.jointMargin = 0.25
+        configuration.jointPenalty = 3
+        let limit = 100 * Float.pi / 180 - 0.25
+        XCTAssertEqual(configuration.jointBands(env)?.map(\.index), [1, 2])
+        XCTAssertEqual(configuration.jointBands(env)?[0].high ?? 0, limit, accuracy: 1e-6)
+        // Rows: both joints inside, the first near its upper stop, both near their lower stops.
+        let joints: [(Float, Float)] = [(0.3, -1.2), (limit + 0.01, 0), (-limit - 0.01, -limit - 0.2)]
+        var next = [Float](repeating: 0.1, count: joints.count * o)
+        for (r, (a, b)) in joints.enumerated() { next[r * o + 1] = a; next[r * o + 2] = b }
+        let task = PlanningObjective(environment: env)
+        let constrained = try XCTUnwrap(configuration.constrained(task, on: env))
+        let observations = [Float](repeating: 0, count: joints.count * o), actions = [Float](repeating: 0.5, count: 6)
+        var plain = [Float](repeating: 0, count: joints.count), penalized = plain
+        task.rewards(
+            observations: observations, actions: actions, nextObservations: next, auxiliary: nil, count: joints.count,
+            into: &plain)
+        constrained.rewards(
+            observations: observations, actions: actions, nextObservations: next, auxiliary: nil, count: joints.count,
+            into: &penalized)
+        XCTAssertEqual(penalized, [plain[0], plain[1] - 3, plain[2] - 3])
+        // With the pitch limit too (HalfCheetah), a step beyond both pays both.
+        var both = configuration
+        both.pitchLimit = 1
+        both.pitchPenalty = 10
+        let cheetah = HalfCheetah()
+        var row = [Float](repeating: 0, count: cheetah.observationSize)
+        row[1] = 2
+        row[7] = 0.49
+        var r: Float = 0, base: Float = 0
+        let cheetahTask = PlanningObjective(environment: cheetah)
+        let zeros = [Float](repeating: 0, count: cheetah.observationSize), action = [Float](repeating: 0, count: 6)
+        cheetahTask.rewards(
+            observations: zeros, actions: action, nextObservations: row, auxiliary: nil, count: 1, into: &base)
+        try XCTUnwrap(both.constrained(cheetahTask, on: cheetah)).rewards(
+            observations: zeros, actions: action, nextObservations: row, auxiliary: nil, count: 1, into: &r)
+        XCTAssertEqual(r, base - 13)
+        var wide = configuration
+        wide.jointMargin = 0.5
+        XCTAssertNil(wide.constrained(cheetahTask, on: cheetah), "ffoot's range is 1 rad wide")
+        XCTAssertNil(configuration.constrained(PlanningObjective(environment: Pendulum()), on: Pendulum()))
     }
 }

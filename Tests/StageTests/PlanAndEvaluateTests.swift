@@ -99,8 +99,9 @@ final class PlanAndEvaluateTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("x.h5")))
     }
 
-    /// `--pitch-limit` and `--pitch-penalty` are validated (exit 64), and a task without a root pitch
-    /// (Pendulum) refuses the limit in one line naming the model, with no output left behind.
+    /// `--pitch-limit`, `--joint-margin` and their penalties are validated (exit 64), and a task
+    /// without a root pitch or joints (Pendulum) refuses them in one line naming the model, with no
+    /// output left behind.
     func testPitchLimitIsValidatedAndRefusedWithoutARootPitch() throws {
         for (options, message) in [
             (["--pitch-limit", "0"], "--pitch-limit must be in (0, π] radians, got 0.0"),
@@ -108,7 +109,10 @@ final class PlanAndEvaluateTests: XCTestCase {
             (["--pitch-limit", "nan"], "--pitch-limit must be in (0, π] radians, got nan"),
             (["--pitch-penalty", "5"], "--pitch-penalty needs --pitch-limit"),
             (["--pitch-limit", "1", "--pitch-penalty=-1"], "--pitch-penalty must be a finite reward ≥ 0, got -1.0"),
-            (["--pitch-limit", "1", "--pitch-penalty", "inf"], "--pitch-penalty must be a finite reward ≥ 0, got inf")
+            (["--pitch-limit", "1", "--pitch-penalty", "inf"], "--pitch-penalty must be a finite reward ≥ 0, got inf"),
+            (["--joint-margin", "0"], "--joint-margin must be in (0, π] radians, got 0.0"),
+            (["--joint-penalty", "5"], "--joint-penalty needs --joint-margin"),
+            (["--joint-margin", "0.1", "--joint-penalty=-2"], "--joint-penalty must be a finite reward ≥ 0, got -2.0")
         ] {
             let refused = try plan(options + ["--out", "x.h5"])
             XCTAssertEqual(refused.status, 64, "\(options)")
@@ -119,6 +123,11 @@ final class PlanAndEvaluateTests: XCTestCase {
         XCTAssertEqual(
             pendulum.stderr,
             "error: m.h5: --pitch-limit needs a task with a root pitch (HalfCheetah, Hopper); Pendulum-v1 has none\n")
+        let noJoints = try plan(["--joint-margin", "0.1", "--out", "x.h5"])
+        XCTAssertEqual(noJoints.status, 1)
+        XCTAssertEqual(
+            noJoints.stderr,
+            "error: m.h5: --joint-margin needs a task with limited joints (the MuJoCo tasks); Pendulum-v1 has none\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("x.h5")))
     }
 

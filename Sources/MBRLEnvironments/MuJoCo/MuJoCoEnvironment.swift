@@ -37,6 +37,15 @@ public protocol MuJoCoEnvironment: Environment, ForwardReward {
 }
 
 extension MuJoCoEnvironment {
+    /// The model file's limited hinges whose angle is in the observation (as `qpos <joint>`).
+    public var jointRanges: [JointRange] {
+        core.simulation.model.limitedHinges.compactMap { hinge in
+            observationNames.firstIndex(of: "qpos \(hinge.name)").map {
+                JointRange(name: hinge.name, observationIndex: $0, low: Float(hinge.low), high: Float(hinge.high))
+            }
+        }
+    }
+
     public var simulatorWarning: String? { core.simulation.warning }
     public var forwardPosition: Double { core.simulation.qpos(0) }
     public var isHealthy: Bool { true }

@@ -67,6 +67,17 @@ final class MuJoCoModel: @unchecked Sendable {
         return id
     }
 
+    /// The range of every hinge joint with limits (`jnt_limited`, `jnt_range`; radians), by name.
+    var limitedHinges: [(name: String, low: Double, high: Double)] {
+        let m = pointer.pointee
+        return (0..<Int(m.njnt)).compactMap { j in
+            guard Int(m.jnt_type[j]) == Int(mjJNT_HINGE.rawValue), m.jnt_limited[j] != 0 else { return nil }
+            let name =
+                mj_id2name(pointer, Int32(mjOBJ_JOINT.rawValue), Int32(j)).map { String(cString: $0) } ?? "joint\(j)"
+            return (name, m.jnt_range[2 * j], m.jnt_range[2 * j + 1])
+        }
+    }
+
     /// Names of the generalized coordinates (`qpos`) and velocities (`qvel`), from the joints: a hinge or
     /// slide joint `j` gives `j`; a free joint `j` gives `j.x j.y j.z j.qw j.qx j.qy j.qz` in qpos and
     /// `j.vx j.vy j.vz j.wx j.wy j.wz` in qvel; a ball joint `j.qw ...` and `j.wx ...`.
