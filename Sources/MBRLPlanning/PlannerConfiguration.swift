@@ -52,6 +52,11 @@ public struct PlannerConfiguration: Equatable {
     public var jointMargin: Float? = nil
     /// The reward a predicted step with a joint within `jointMargin` of a stop loses.
     public var jointPenalty: Float = 10
+    /// Every planner: bands of any observation values that predicted steps keep to without
+    /// `bandPenalty` (e.g. Swimmer's heading, observation 0); empty for none.
+    public var observationBands: [PlanningObjective.Band] = []
+    /// The reward a predicted step outside any of `observationBands` loses.
+    public var bandPenalty: Float = 10
 
     /// The defaults of `kind`.
     public init(kind: PlannerKind) {
@@ -63,9 +68,11 @@ public struct PlannerConfiguration: Equatable {
     }
 
     /// `objective` with this configuration's constraints on `environment` (`pitchLimit`, then
-    /// `jointMargin`, each with its own penalty); nil when the environment has no root pitch or no
-    /// joint ranges to constrain, or a margin leaves a joint no room (`jointBands`).
+    /// `jointMargin`, then `observationBands`, each with its own penalty); nil when the environment
+    /// has no root pitch or no joint ranges to constrain, a margin leaves a joint no room
+    /// (`jointBands`), or a band's index is beyond the observation.
     public func constrained(_ objective: PlanningObjective, on environment: any Environment) -> PlanningObjective? {
+        guard observationBands.allSatisfy({ $0.index < environment.observationSize }) else { return nil }
         var result = objective
         if let pitchLimit {
             guard let index = environment.rootPitchIndex else { return nil }
@@ -75,6 +82,7 @@ public struct PlannerConfiguration: Equatable {
             guard let bands = jointBands(environment) else { return nil }
             result = result.penalizing(outside: bands, by: jointPenalty)
         }
+        if !observationBands.isEmpty { result = result.penalizing(outside: observationBands, by: bandPenalty) }
         return result
     }
 
@@ -124,6 +132,10 @@ public struct PlannerConfiguration: Equatable {
         }
         if let jointMargin {
             members.merge(["joint_margin": .float(jointMargin), "joint_penalty": .float(jointPenalty)]) { $1 }
+        }
+        if !observationBands.isEmpty {
+            let bands: [JSONValue] = observationBands.map { .array([.int($0.index), .float($0.low), .float($0.high)]) }
+            members.merge(["observation_bands": .array(bands), "band_penalty": .float(bandPenalty)]) { $1 }
         }
         return .object(members)
     }

@@ -133,6 +133,19 @@ struct Plan: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "A band index:low:high of the observation (e.g. 0:-0.5:0.5, Swimmer's heading); a predicted "
+                + "step outside any band given loses --band-penalty of its planning reward (the real episode's "
+                + "reward is unchanged). Repeatable.", valueName: "i:low:high"))
+    var observationBand: [ObservationBand] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "With --observation-band: the reward a predicted step outside a band loses "
+                + "(default: \(rs.bandPenalty)).", valueName: "reward"))
+    var bandPenalty: Float?
+
+    @Option(
+        help: ArgumentHelp(
             "Ensembles: ts-inf (particles fixed to members), ts-1 (resampled every step) or "
                 + "expectation (the mean of the members' means) (default: ts-inf).", valueName: "name"))
     var propagation: Propagation?
@@ -209,6 +222,8 @@ struct Plan: ParsableCommand {
         c.pitchPenalty = pitchPenalty ?? c.pitchPenalty
         c.jointMargin = jointMargin
         c.jointPenalty = jointPenalty ?? c.jointPenalty
+        c.observationBands = observationBand.map(\.band)
+        c.bandPenalty = bandPenalty ?? c.bandPenalty
         // By default all cores, as many as the address space holds the OpenBLAS buffers of.
         let cores = ProcessInfo.processInfo.activeProcessorCount
         c.threads = min(threads ?? min(cores, OpenBLASMemory.threadsThatFit ?? cores), c.candidates)
@@ -270,6 +285,12 @@ struct Plan: ParsableCommand {
             guard jointMargin != nil else { throw ValidationError("--joint-penalty needs --joint-margin") }
             guard jointPenalty >= 0, jointPenalty.isFinite else {
                 throw ValidationError("--joint-penalty must be a finite reward ≥ 0, got \(jointPenalty)")
+            }
+        }
+        if let bandPenalty {
+            guard !observationBand.isEmpty else { throw ValidationError("--band-penalty needs --observation-band") }
+            guard bandPenalty >= 0, bandPenalty.isFinite else {
+                throw ValidationError("--band-penalty must be a finite reward ≥ 0, got \(bandPenalty)")
             }
         }
         if let threads, threads < 1 || threads > 256 {
@@ -412,6 +433,11 @@ struct Plan: ParsableCommand {
         if settings.pitchLimit != nil && env.rootPitchIndex == nil {
             throw StageError("\(model): --pitch-limit needs a task with a root pitch (HalfCheetah, Hopper); \(env.id) has none")
         }
+        if let band = settings.observationBands.first(where: { $0.index >= env.observationSize }) {
+            throw StageError(
+                "\(model): --observation-band \(band.index):…: \(env.id)'s observation has \(env.observationSize) "
+                    + "values (indices 0...\(env.observationSize - 1))")
+        }
         if let margin = settings.jointMargin, settings.jointBands(env) == nil {
             let ranges = env.jointRanges
             throw StageError(
@@ -535,3 +561,18 @@ enum PlanningReward: String, ExpressibleByArgument, CaseIterable {
     case approximate
 }
 extension ParticlePrediction: ExpressibleByArgument {}
+
+/// `--observation-band i:low:high`: an observation index and the interval its predicted values keep to.
+struct ObservationBand: ExpressibleByArgument {
+    var band: PlanningObjective.Band
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 3, let index = Int(parts[0]), index >= 0, let low = Float(parts[1]),
+            let high = Float(parts[2]), low.isFinite, high.isFinite, low < high
+        else { return nil }
+        band = PlanningObjective.Band(index: index, low: low, high: high)
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}

@@ -161,4 +161,29 @@ final class PitchConstraintTests: XCTestCase {
         XCTAssertNil(wide.constrained(cheetahTask, on: cheetah), "ffoot's range is 1 rad wide")
         XCTAssertNil(configuration.constrained(PlanningObjective(environment: Pendulum()), on: Pendulum()))
     }
+
+    /// `observationBands`: any observation value, each band its own interval, one penalty per step;
+    /// a band beyond the task's observation gets no objective.
+    func testObservationBandsPenalizeAnyValueOutsideTheirInterval() throws {
+        let env = Swimmer(), o = env.observationSize
+        var configuration = PlannerConfiguration(kind: .mppi)
+        configuration.observationBands = [.init(index: 0, low: -0.5, high: 0.5), .init(index: 7, low: -1, high: 2)]
+        configuration.bandPenalty = 4
+        let rows: [(Float, Float)] = [(0.4, 1.9), (-0.6, 0), (0, 2.5), (0.7, -3)]
+        var next = [Float](repeating: 0, count: rows.count * o)
+        for (r, (heading, last)) in rows.enumerated() { next[r * o] = heading; next[r * o + 7] = last }
+        let task = PlanningObjective(environment: env)
+        let constrained = try XCTUnwrap(configuration.constrained(task, on: env))
+        let observations = [Float](repeating: 0, count: rows.count * o), actions = [Float](repeating: 0, count: 8)
+        var plain = [Float](repeating: 0, count: rows.count), penalized = plain
+        task.rewards(
+            observations: observations, actions: actions, nextObservations: next, auxiliary: nil, count: rows.count,
+            into: &plain)
+        constrained.rewards(
+            observations: observations, actions: actions, nextObservations: next, auxiliary: nil, count: rows.count,
+            into: &penalized)
+        XCTAssertEqual(penalized, [plain[0], plain[1] - 4, plain[2] - 4, plain[3] - 4])
+        configuration.observationBands.append(.init(index: 8, low: 0, high: 1))
+        XCTAssertNil(configuration.constrained(task, on: env), "Swimmer's observation has 8 values")
+    }
 }

@@ -99,9 +99,9 @@ final class PlanAndEvaluateTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("x.h5")))
     }
 
-    /// `--pitch-limit`, `--joint-margin` and their penalties are validated (exit 64), and a task
-    /// without a root pitch or joints (Pendulum) refuses them in one line naming the model, with no
-    /// output left behind.
+    /// `--pitch-limit`, `--joint-margin`, `--observation-band` and their penalties are validated (exit
+    /// 64); a task without a root pitch or joints (Pendulum) refuses those, and a band beyond its
+    /// observation is refused, in one line naming the model, with no output left behind.
     func testPitchLimitIsValidatedAndRefusedWithoutARootPitch() throws {
         for (options, message) in [
             (["--pitch-limit", "0"], "--pitch-limit must be in (0, π] radians, got 0.0"),
@@ -112,7 +112,11 @@ final class PlanAndEvaluateTests: XCTestCase {
             (["--pitch-limit", "1", "--pitch-penalty", "inf"], "--pitch-penalty must be a finite reward ≥ 0, got inf"),
             (["--joint-margin", "0"], "--joint-margin must be in (0, π] radians, got 0.0"),
             (["--joint-penalty", "5"], "--joint-penalty needs --joint-margin"),
-            (["--joint-margin", "0.1", "--joint-penalty=-2"], "--joint-penalty must be a finite reward ≥ 0, got -2.0")
+            (["--joint-margin", "0.1", "--joint-penalty=-2"], "--joint-penalty must be a finite reward ≥ 0, got -2.0"),
+            (["--band-penalty", "5"], "--band-penalty needs --observation-band"),
+            (["--observation-band", "1:2:1"], "The value '1:2:1' is invalid for '--observation-band <i:low:high>'"),
+            (["--observation-band", "1:2"], "The value '1:2' is invalid for '--observation-band <i:low:high>'"),
+            (["--observation-band=-1:0:1"], "The value '-1:0:1' is invalid for '--observation-band <i:low:high>'")
         ] {
             let refused = try plan(options + ["--out", "x.h5"])
             XCTAssertEqual(refused.status, 64, "\(options)")
@@ -128,7 +132,20 @@ final class PlanAndEvaluateTests: XCTestCase {
         XCTAssertEqual(
             noJoints.stderr,
             "error: m.h5: --joint-margin needs a task with limited joints (the MuJoCo tasks); Pendulum-v1 has none\n")
+        let beyond = try plan(["--observation-band", "3:-1:1", "--out", "x.h5"])
+        XCTAssertEqual(beyond.status, 1)
+        XCTAssertEqual(
+            beyond.stderr,
+            "error: m.h5: --observation-band 3:…: Pendulum-v1's observation has 3 values (indices 0...2)\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("x.h5")))
+        // A band on Pendulum's angular velocity is recorded with its penalty.
+        let banded = try plan([
+            "--episodes", "1", "--observation-band", "2:-4:4.5", "--band-penalty", "2", "--out", "band.h5"
+        ])
+        XCTAssertEqual(banded.status, 0, banded.stderr)
+        let config = try HDF5File.open(at: dir.file("band.h5")).root.stringAttribute("config")
+        XCTAssertTrue(config.contains(#""observation_bands":[[2,-4.0,4.5]]"#), config)
+        XCTAssertTrue(config.contains(#""band_penalty":2.0"#), config)
     }
 
     func testEvaluateWritesMetricsAndPredictions() throws {
