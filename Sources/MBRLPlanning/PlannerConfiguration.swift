@@ -1,6 +1,5 @@
 import Foundation
 import MBRLCore
-import MBRLEnvironments
 import MBRLModels
 
 /// Every setting of a planner, with its default: the one value that `plan`'s options fill, that
@@ -42,21 +41,8 @@ public struct PlannerConfiguration: Equatable {
     public var temperature: Float = 0.1
     /// MPPI: σ of the action perturbations, in action units.
     public var noise: Float = 1
-    /// Every planner: the largest |root pitch| (radians) a predicted step may reach without
-    /// `pitchPenalty`, or nil for the task's reward alone (`PlanningObjective.penalizing`).
-    public var pitchLimit: Float? = nil
-    /// The reward a predicted step beyond `pitchLimit` loses.
-    public var pitchPenalty: Float = 10
-    /// Every planner: how close (radians) a predicted joint angle may come to its joint's stops
-    /// without `jointPenalty` (`Environment.jointRanges`), or nil for no such cost.
-    public var jointMargin: Float? = nil
-    /// The reward a predicted step with a joint within `jointMargin` of a stop loses.
-    public var jointPenalty: Float = 10
-    /// Every planner: bands of any observation values that predicted steps keep to without
-    /// `bandPenalty` (e.g. Swimmer's heading, observation 0); empty for none.
-    public var observationBands: [PlanningObjective.Band] = []
-    /// The reward a predicted step outside any of `observationBands` loses.
-    public var bandPenalty: Float = 10
+    /// Every planner: the costs on leaving bands of the predicted observations (none by default).
+    public var constraints = PlanningConstraints()
 
     /// The defaults of `kind`.
     public init(kind: PlannerKind) {
@@ -65,35 +51,6 @@ public struct PlannerConfiguration: Equatable {
         horizon = kind.defaultHorizon
         iterations = kind.defaultIterations
         elites = kind.defaultElites
-    }
-
-    /// `objective` with this configuration's constraints on `environment` (`pitchLimit`, then
-    /// `jointMargin`, then `observationBands`, each with its own penalty); nil when the environment
-    /// has no root pitch or no joint ranges to constrain, a margin leaves a joint no room
-    /// (`jointBands`), or a band's index is beyond the observation.
-    public func constrained(_ objective: PlanningObjective, on environment: any Environment) -> PlanningObjective? {
-        guard observationBands.allSatisfy({ $0.index < environment.observationSize }) else { return nil }
-        var result = objective
-        if let pitchLimit {
-            guard let index = environment.rootPitchIndex else { return nil }
-            result = result.penalizing(outside: pitchLimit, atObservationIndex: index, by: pitchPenalty)
-        }
-        if jointMargin != nil {
-            guard let bands = jointBands(environment) else { return nil }
-            result = result.penalizing(outside: bands, by: jointPenalty)
-        }
-        if !observationBands.isEmpty { result = result.penalizing(outside: observationBands, by: bandPenalty) }
-        return result
-    }
-
-    /// The bands `jointMargin` leaves of `environment`'s joint ranges, [low + margin, high − margin]
-    /// each; nil when it has no joint ranges or a range is narrower than twice the margin. Empty
-    /// without a margin.
-    public func jointBands(_ environment: any Environment) -> [PlanningObjective.Band]? {
-        guard let jointMargin else { return [] }
-        let ranges = environment.jointRanges
-        guard !ranges.isEmpty, ranges.allSatisfy({ $0.high - $0.low > 2 * jointMargin }) else { return nil }
-        return ranges.map { .init(index: $0.observationIndex, low: $0.low + jointMargin, high: $0.high - jointMargin) }
     }
 
     /// Builds the planner on `dynamics` (whose capacity must hold `rowsPerWorker` rows).
@@ -126,17 +83,7 @@ public struct PlannerConfiguration: Equatable {
                 "initial_std": .float(initialStd)
             ]) { $1 }
         }
-        // Recorded only when set, so the files of runs without the constraint keep their bytes.
-        if let pitchLimit {
-            members.merge(["pitch_limit": .float(pitchLimit), "pitch_penalty": .float(pitchPenalty)]) { $1 }
-        }
-        if let jointMargin {
-            members.merge(["joint_margin": .float(jointMargin), "joint_penalty": .float(jointPenalty)]) { $1 }
-        }
-        if !observationBands.isEmpty {
-            let bands: [JSONValue] = observationBands.map { .array([.int($0.index), .float($0.low), .float($0.high)]) }
-            members.merge(["observation_bands": .array(bands), "band_penalty": .float(bandPenalty)]) { $1 }
-        }
+        members.merge(constraints.members) { $1 }
         return .object(members)
     }
 

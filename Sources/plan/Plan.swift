@@ -114,7 +114,7 @@ struct Plan: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             "With --pitch-limit: the reward a predicted step beyond the limit loses "
-                + "(default: \(rs.pitchPenalty)).", valueName: "reward"))
+                + "(default: \(rs.constraints.pitchPenalty)).", valueName: "reward"))
     var pitchPenalty: Float?
 
     @Option(
@@ -128,7 +128,7 @@ struct Plan: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             "With --joint-margin: the reward a predicted step within the margin loses "
-                + "(default: \(rs.jointPenalty)).", valueName: "reward"))
+                + "(default: \(rs.constraints.jointPenalty)).", valueName: "reward"))
     var jointPenalty: Float?
 
     @Option(
@@ -141,7 +141,7 @@ struct Plan: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             "With --observation-band: the reward a predicted step outside a band loses "
-                + "(default: \(rs.bandPenalty)).", valueName: "reward"))
+                + "(default: \(rs.constraints.bandPenalty)).", valueName: "reward"))
     var bandPenalty: Float?
 
     @Option(
@@ -218,12 +218,12 @@ struct Plan: ParsableCommand {
         c.initialStd = initialStd ?? c.initialStd
         c.temperature = temperature ?? c.temperature
         c.noise = noise ?? c.noise
-        c.pitchLimit = pitchLimit
-        c.pitchPenalty = pitchPenalty ?? c.pitchPenalty
-        c.jointMargin = jointMargin
-        c.jointPenalty = jointPenalty ?? c.jointPenalty
-        c.observationBands = observationBand.map(\.band)
-        c.bandPenalty = bandPenalty ?? c.bandPenalty
+        c.constraints.pitchLimit = pitchLimit
+        c.constraints.pitchPenalty = pitchPenalty ?? c.constraints.pitchPenalty
+        c.constraints.jointMargin = jointMargin
+        c.constraints.jointPenalty = jointPenalty ?? c.constraints.jointPenalty
+        c.constraints.observationBands = observationBand.map(\.band)
+        c.constraints.bandPenalty = bandPenalty ?? c.constraints.bandPenalty
         // By default all cores, as many as the address space holds the OpenBLAS buffers of.
         let cores = ProcessInfo.processInfo.activeProcessorCount
         c.threads = min(threads ?? min(cores, OpenBLASMemory.threadsThatFit ?? cores), c.candidates)
@@ -269,7 +269,7 @@ struct Plan: ParsableCommand {
         }
         guard c.temperature > 0 else { throw ValidationError("--temperature must be positive, got \(c.temperature)") }
         guard c.noise > 0 else { throw ValidationError("--noise must be positive, got \(c.noise)") }
-        if let limit = c.pitchLimit, !(limit > 0 && limit <= .pi) {
+        if let limit = pitchLimit, !(limit > 0 && limit <= .pi) {
             throw ValidationError("--pitch-limit must be in (0, π] radians, got \(limit)")
         }
         if let pitchPenalty {
@@ -278,7 +278,7 @@ struct Plan: ParsableCommand {
                 throw ValidationError("--pitch-penalty must be a finite reward ≥ 0, got \(pitchPenalty)")
             }
         }
-        if let margin = c.jointMargin, !(margin > 0 && margin <= .pi) {
+        if let margin = jointMargin, !(margin > 0 && margin <= .pi) {
             throw ValidationError("--joint-margin must be in (0, π] radians, got \(margin)")
         }
         if let jointPenalty {
@@ -398,7 +398,7 @@ struct Plan: ParsableCommand {
     func controller(_ plan: Setup) -> PlannerPolicy {
         let task = PlanningObjective(environment: plan.env, predictsDeltaX: plan.reward == .exact)
         // `setup()` refused a constraint the task cannot take.
-        guard let objective = plan.settings.constrained(task, on: plan.env) else { preconditionFailure() }
+        guard let objective = plan.settings.constraints.applied(to: task, on: plan.env) else { preconditionFailure() }
         return PlannerPolicy(plan.settings.make(dynamics: plan.engine.dynamics, objective: objective), seed: seed.seed)
     }
 
@@ -430,15 +430,15 @@ struct Plan: ParsableCommand {
         let (learned, envID) = try ModelFile.readPlanningModel(fromFile: model)
         let env = try environment(envID, for: learned)
         let settings = plannerConfiguration
-        if settings.pitchLimit != nil && env.rootPitchIndex == nil {
+        if settings.constraints.pitchLimit != nil && env.rootPitchIndex == nil {
             throw StageError("\(model): --pitch-limit needs a task with a root pitch (HalfCheetah, Hopper); \(env.id) has none")
         }
-        if let band = settings.observationBands.first(where: { $0.index >= env.observationSize }) {
+        if let band = settings.constraints.observationBands.first(where: { $0.index >= env.observationSize }) {
             throw StageError(
                 "\(model): --observation-band \(band.index):…: \(env.id)'s observation has \(env.observationSize) "
                     + "values (indices 0...\(env.observationSize - 1))")
         }
-        if let margin = settings.jointMargin, settings.jointBands(env) == nil {
+        if let margin = settings.constraints.jointMargin, settings.constraints.jointBands(env) == nil {
             let ranges = env.jointRanges
             throw StageError(
                 ranges.isEmpty

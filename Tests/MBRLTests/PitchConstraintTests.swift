@@ -14,8 +14,8 @@ final class PitchConstraintTests: XCTestCase {
     func testPenaltyFallsOnTheStepsOutsideTheBand() throws {
         let env = HalfCheetah(), o = env.observationSize, a = env.actionSize
         var configuration = PlannerConfiguration(kind: .mppi)
-        configuration.pitchLimit = 1
-        configuration.pitchPenalty = 7.5
+        configuration.constraints.pitchLimit = 1
+        configuration.constraints.pitchPenalty = 7.5
         let pitches: [Float] = [0.2, -1.3, 1.01, -0.99, 3]
         var rng = RandomGenerator(seed: 4)
         let observations = (0..<(pitches.count * o)).map { _ in Float(rng.uniform(-1, 1)) }
@@ -25,7 +25,7 @@ final class PitchConstraintTests: XCTestCase {
         let residuals = pitches.map { _ in Float(rng.uniform(-0.01, 0.01)) }
         for exact in [true, false] {
             let task = PlanningObjective(environment: env, predictsDeltaX: exact)
-            let constrained = try XCTUnwrap(configuration.constrained(task, on: env))
+            let constrained = try XCTUnwrap(configuration.constraints.applied(to: task, on: env))
             XCTAssertTrue(constrained.rewardReadsNextObservation)
             var plain = [Float](repeating: 0, count: pitches.count), penalized = plain
             task.rewards(
@@ -39,8 +39,8 @@ final class PitchConstraintTests: XCTestCase {
             for r in [1, 2, 4] { XCTAssertEqual(penalized[r], plain[r] - 7.5, "row \(r), exact: \(exact)") }
         }
         // Without a limit the objective is the task's; a task without a root pitch cannot take one.
-        XCTAssertNotNil(PlannerConfiguration(kind: .mppi).constrained(PlanningObjective(environment: Swimmer()), on: Swimmer()))
-        XCTAssertNil(configuration.constrained(PlanningObjective(environment: Swimmer()), on: Swimmer()))
+        XCTAssertNotNil(PlannerConfiguration(kind: .mppi).constraints.applied(to: PlanningObjective(environment: Swimmer()), on: Swimmer()))
+        XCTAssertNil(configuration.constraints.applied(to: PlanningObjective(environment: Swimmer()), on: Swimmer()))
         XCTAssertEqual(Hopper().rootPitchIndex, 1)
         XCTAssertNil(Ant().rootPitchIndex)
     }
@@ -60,12 +60,12 @@ final class PitchConstraintTests: XCTestCase {
             free.noise = 0.5
             free.temperature = 0.01
             var banded = free
-            banded.pitchLimit = 0.5
-            banded.pitchPenalty = 100
+            banded.constraints.pitchLimit = 0.5
+            banded.constraints.pitchPenalty = 100
             var trajectories: [[Float]] = []
             for c in [free, banded] {
                 let task =
-                    c.pitchLimit == nil ? objective : objective.penalizing(outside: 0.5, atObservationIndex: 0, by: 100)
+                    c.constraints.pitchLimit == nil ? objective : objective.penalizing(outside: 0.5, atObservationIndex: 0, by: 100)
                 let planner = c.make(dynamics: PointMass(capacity: 600), objective: task)
                 var rng = RandomGenerator(seed: 9)
                 var x: Float = 0, path: [Float] = []
@@ -120,17 +120,17 @@ final class PitchConstraintTests: XCTestCase {
     func testJointMarginPenalizesStepsNearTheStopsOnce() throws {
         let env = Swimmer(), o = env.observationSize
         var configuration = PlannerConfiguration(kind: .mppi)
-        configuration.jointMargin = 0.25
-        configuration.jointPenalty = 3
+        configuration.constraints.jointMargin = 0.25
+        configuration.constraints.jointPenalty = 3
         let limit = 100 * Float.pi / 180 - 0.25
-        XCTAssertEqual(configuration.jointBands(env)?.map(\.index), [1, 2])
-        XCTAssertEqual(configuration.jointBands(env)?[0].high ?? 0, limit, accuracy: 1e-6)
+        XCTAssertEqual(configuration.constraints.jointBands(env)?.map(\.index), [1, 2])
+        XCTAssertEqual(configuration.constraints.jointBands(env)?[0].high ?? 0, limit, accuracy: 1e-6)
         // Rows: both joints inside, the first near its upper stop, both near their lower stops.
         let joints: [(Float, Float)] = [(0.3, -1.2), (limit + 0.01, 0), (-limit - 0.01, -limit - 0.2)]
         var next = [Float](repeating: 0.1, count: joints.count * o)
         for (r, (a, b)) in joints.enumerated() { next[r * o + 1] = a; next[r * o + 2] = b }
         let task = PlanningObjective(environment: env)
-        let constrained = try XCTUnwrap(configuration.constrained(task, on: env))
+        let constrained = try XCTUnwrap(configuration.constraints.applied(to: task, on: env))
         let observations = [Float](repeating: 0, count: joints.count * o), actions = [Float](repeating: 0.5, count: 6)
         var plain = [Float](repeating: 0, count: joints.count), penalized = plain
         task.rewards(
@@ -142,8 +142,8 @@ final class PitchConstraintTests: XCTestCase {
         XCTAssertEqual(penalized, [plain[0], plain[1] - 3, plain[2] - 3])
         // With the pitch limit too (HalfCheetah), a step beyond both pays both.
         var both = configuration
-        both.pitchLimit = 1
-        both.pitchPenalty = 10
+        both.constraints.pitchLimit = 1
+        both.constraints.pitchPenalty = 10
         let cheetah = HalfCheetah()
         var row = [Float](repeating: 0, count: cheetah.observationSize)
         row[1] = 2
@@ -153,13 +153,13 @@ final class PitchConstraintTests: XCTestCase {
         let zeros = [Float](repeating: 0, count: cheetah.observationSize), action = [Float](repeating: 0, count: 6)
         cheetahTask.rewards(
             observations: zeros, actions: action, nextObservations: row, auxiliary: nil, count: 1, into: &base)
-        try XCTUnwrap(both.constrained(cheetahTask, on: cheetah)).rewards(
+        try XCTUnwrap(both.constraints.applied(to: cheetahTask, on: cheetah)).rewards(
             observations: zeros, actions: action, nextObservations: row, auxiliary: nil, count: 1, into: &r)
         XCTAssertEqual(r, base - 13)
         var wide = configuration
-        wide.jointMargin = 0.5
-        XCTAssertNil(wide.constrained(cheetahTask, on: cheetah), "ffoot's range is 1 rad wide")
-        XCTAssertNil(configuration.constrained(PlanningObjective(environment: Pendulum()), on: Pendulum()))
+        wide.constraints.jointMargin = 0.5
+        XCTAssertNil(wide.constraints.applied(to: cheetahTask, on: cheetah), "ffoot's range is 1 rad wide")
+        XCTAssertNil(configuration.constraints.applied(to: PlanningObjective(environment: Pendulum()), on: Pendulum()))
     }
 
     /// `observationBands`: any observation value, each band its own interval, one penalty per step;
@@ -167,13 +167,13 @@ final class PitchConstraintTests: XCTestCase {
     func testObservationBandsPenalizeAnyValueOutsideTheirInterval() throws {
         let env = Swimmer(), o = env.observationSize
         var configuration = PlannerConfiguration(kind: .mppi)
-        configuration.observationBands = [.init(index: 0, low: -0.5, high: 0.5), .init(index: 7, low: -1, high: 2)]
-        configuration.bandPenalty = 4
+        configuration.constraints.observationBands = [.init(index: 0, low: -0.5, high: 0.5), .init(index: 7, low: -1, high: 2)]
+        configuration.constraints.bandPenalty = 4
         let rows: [(Float, Float)] = [(0.4, 1.9), (-0.6, 0), (0, 2.5), (0.7, -3)]
         var next = [Float](repeating: 0, count: rows.count * o)
         for (r, (heading, last)) in rows.enumerated() { next[r * o] = heading; next[r * o + 7] = last }
         let task = PlanningObjective(environment: env)
-        let constrained = try XCTUnwrap(configuration.constrained(task, on: env))
+        let constrained = try XCTUnwrap(configuration.constraints.applied(to: task, on: env))
         let observations = [Float](repeating: 0, count: rows.count * o), actions = [Float](repeating: 0, count: 8)
         var plain = [Float](repeating: 0, count: rows.count), penalized = plain
         task.rewards(
@@ -183,7 +183,7 @@ final class PitchConstraintTests: XCTestCase {
             observations: observations, actions: actions, nextObservations: next, auxiliary: nil, count: rows.count,
             into: &penalized)
         XCTAssertEqual(penalized, [plain[0], plain[1] - 4, plain[2] - 4, plain[3] - 4])
-        configuration.observationBands.append(.init(index: 8, low: 0, high: 1))
-        XCTAssertNil(configuration.constrained(task, on: env), "Swimmer's observation has 8 values")
+        configuration.constraints.observationBands.append(.init(index: 8, low: 0, high: 1))
+        XCTAssertNil(configuration.constraints.applied(to: task, on: env), "Swimmer's observation has 8 values")
     }
 }
