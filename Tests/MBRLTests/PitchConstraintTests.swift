@@ -8,6 +8,21 @@ import XCTest
 /// reward loses the penalty exactly on the predicted steps outside the bands, every planner then keeps
 /// to them, and the joints' bands come from the task's model file.
 final class PitchConstraintTests: XCTestCase {
+    /// The rewards `objective` gives `next`'s rows (`count` of them) after zero observations and
+    /// actions, or after the ones given.
+    func rewards(
+        _ objective: PlanningObjective, next: [Float], count: Int, observations: [Float]? = nil,
+        actions: [Float]? = nil, auxiliary: [Float]? = nil
+    ) -> [Float] {
+        let observations = observations ?? [Float](repeating: 0, count: count * objective.observationSize)
+        let actions = actions ?? [Float](repeating: 0, count: count * objective.actionSize)
+        var out = [Float](repeating: 0, count: count)
+        objective.rewards(
+            observations: observations, actions: actions, nextObservations: next, auxiliary: auxiliary, count: count,
+            into: &out)
+        return out
+    }
+
     /// HalfCheetah's exact and approximate planning rewards, with the limit on the root pitch
     /// (observation 1): rows inside ±1 rad keep the task's reward to the bit, rows outside lose exactly
     /// the penalty, whichever side they leave on.
@@ -27,20 +42,20 @@ final class PitchConstraintTests: XCTestCase {
             let task = PlanningObjective(environment: env, predictsDeltaX: exact)
             let constrained = try XCTUnwrap(configuration.constraints.applied(to: task, on: env))
             XCTAssertTrue(constrained.rewardReadsNextObservation)
-            var plain = [Float](repeating: 0, count: pitches.count), penalized = plain
-            task.rewards(
-                observations: observations, actions: actions, nextObservations: next, auxiliary: residuals,
-                count: pitches.count, into: &plain)
-            constrained.rewards(
-                observations: observations, actions: actions, nextObservations: next, auxiliary: residuals,
-                count: pitches.count, into: &penalized)
+            let plain = rewards(
+                task, next: next, count: pitches.count, observations: observations, actions: actions,
+                auxiliary: residuals)
+            let penalized = rewards(
+                constrained, next: next, count: pitches.count, observations: observations, actions: actions,
+                auxiliary: residuals)
             XCTAssertEqual(penalized[0], plain[0], "exact: \(exact)")
             XCTAssertEqual(penalized[3], plain[3], "exact: \(exact)")
             for r in [1, 2, 4] { XCTAssertEqual(penalized[r], plain[r] - 7.5, "row \(r), exact: \(exact)") }
         }
         // Without a limit the objective is the task's; a task without a root pitch cannot take one.
-        XCTAssertNotNil(PlannerConfiguration(kind: .mppi).constraints.applied(to: PlanningObjective(environment: Swimmer()), on: Swimmer()))
-        XCTAssertNil(configuration.constraints.applied(to: PlanningObjective(environment: Swimmer()), on: Swimmer()))
+        let swimmer = PlanningObjective(environment: Swimmer())
+        XCTAssertNotNil(PlanningConstraints().applied(to: swimmer, on: Swimmer()))
+        XCTAssertNil(configuration.constraints.applied(to: swimmer, on: Swimmer()))
         XCTAssertEqual(Hopper().rootPitchIndex, 1)
         XCTAssertNil(Ant().rootPitchIndex)
     }
@@ -131,15 +146,8 @@ final class PitchConstraintTests: XCTestCase {
         for (r, (a, b)) in joints.enumerated() { next[r * o + 1] = a; next[r * o + 2] = b }
         let task = PlanningObjective(environment: env)
         let constrained = try XCTUnwrap(configuration.constraints.applied(to: task, on: env))
-        let observations = [Float](repeating: 0, count: joints.count * o), actions = [Float](repeating: 0.5, count: 6)
-        var plain = [Float](repeating: 0, count: joints.count), penalized = plain
-        task.rewards(
-            observations: observations, actions: actions, nextObservations: next, auxiliary: nil, count: joints.count,
-            into: &plain)
-        constrained.rewards(
-            observations: observations, actions: actions, nextObservations: next, auxiliary: nil, count: joints.count,
-            into: &penalized)
-        XCTAssertEqual(penalized, [plain[0], plain[1] - 3, plain[2] - 3])
+        let plain = rewards(task, next: next, count: joints.count)
+        XCTAssertEqual(rewards(constrained, next: next, count: joints.count), [plain[0], plain[1] - 3, plain[2] - 3])
         // With the pitch limit too (HalfCheetah), a step beyond both pays both.
         var both = configuration
         both.constraints.pitchLimit = 1
@@ -148,14 +156,9 @@ final class PitchConstraintTests: XCTestCase {
         var row = [Float](repeating: 0, count: cheetah.observationSize)
         row[1] = 2
         row[7] = 0.49
-        var r: Float = 0, base: Float = 0
         let cheetahTask = PlanningObjective(environment: cheetah)
-        let zeros = [Float](repeating: 0, count: cheetah.observationSize), action = [Float](repeating: 0, count: 6)
-        cheetahTask.rewards(
-            observations: zeros, actions: action, nextObservations: row, auxiliary: nil, count: 1, into: &base)
-        try XCTUnwrap(both.constraints.applied(to: cheetahTask, on: cheetah)).rewards(
-            observations: zeros, actions: action, nextObservations: row, auxiliary: nil, count: 1, into: &r)
-        XCTAssertEqual(r, base - 13)
+        let constrainedCheetah = try XCTUnwrap(both.constraints.applied(to: cheetahTask, on: cheetah))
+        XCTAssertEqual(rewards(constrainedCheetah, next: row, count: 1), [rewards(cheetahTask, next: row, count: 1)[0] - 13])
         var wide = configuration
         wide.constraints.jointMargin = 0.5
         XCTAssertNil(wide.constraints.applied(to: cheetahTask, on: cheetah), "ffoot's range is 1 rad wide")
@@ -167,22 +170,18 @@ final class PitchConstraintTests: XCTestCase {
     func testObservationBandsPenalizeAnyValueOutsideTheirInterval() throws {
         let env = Swimmer(), o = env.observationSize
         var configuration = PlannerConfiguration(kind: .mppi)
-        configuration.constraints.observationBands = [.init(index: 0, low: -0.5, high: 0.5), .init(index: 7, low: -1, high: 2)]
+        configuration.constraints.observationBands = [
+            .init(index: 0, low: -0.5, high: 0.5), .init(index: 7, low: -1, high: 2)
+        ]
         configuration.constraints.bandPenalty = 4
         let rows: [(Float, Float)] = [(0.4, 1.9), (-0.6, 0), (0, 2.5), (0.7, -3)]
         var next = [Float](repeating: 0, count: rows.count * o)
         for (r, (heading, last)) in rows.enumerated() { next[r * o] = heading; next[r * o + 7] = last }
         let task = PlanningObjective(environment: env)
         let constrained = try XCTUnwrap(configuration.constraints.applied(to: task, on: env))
-        let observations = [Float](repeating: 0, count: rows.count * o), actions = [Float](repeating: 0, count: 8)
-        var plain = [Float](repeating: 0, count: rows.count), penalized = plain
-        task.rewards(
-            observations: observations, actions: actions, nextObservations: next, auxiliary: nil, count: rows.count,
-            into: &plain)
-        constrained.rewards(
-            observations: observations, actions: actions, nextObservations: next, auxiliary: nil, count: rows.count,
-            into: &penalized)
-        XCTAssertEqual(penalized, [plain[0], plain[1] - 4, plain[2] - 4, plain[3] - 4])
+        let plain = rewards(task, next: next, count: rows.count)
+        XCTAssertEqual(
+            rewards(constrained, next: next, count: rows.count), [plain[0], plain[1] - 4, plain[2] - 4, plain[3] - 4])
         configuration.constraints.observationBands.append(.init(index: 8, low: 0, high: 1))
         XCTAssertNil(configuration.constraints.applied(to: task, on: env), "Swimmer's observation has 8 values")
     }
