@@ -116,6 +116,8 @@ final class PresetSettingsTests: XCTestCase {
         let hopper = try settings(["PIPELINE=hopper-best"])
         XCTAssertEqual(hopper["EPISODES"], "200")
         XCTAssertEqual(hopper["HORIZON"], "40")
+        XCTAssertEqual(hopper["PITCH_LIMIT"], "0.1")
+        XCTAssertTrue(hopper["params/plan"]?.contains("--pitch-limit 0.1") ?? false)
     }
 
     func testUnknownOrConflictingChoicesAreClearErrors() throws {
