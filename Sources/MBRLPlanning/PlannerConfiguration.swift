@@ -42,6 +42,8 @@ public struct PlannerConfiguration: Equatable {
     /// MPPI: σ of the action perturbations, in action units.
     public var noise: Float = 1
     /// Every planner: the costs on leaving bands of the predicted observations (none by default).
+    /// `make` does not apply them, since they need the task: the objective passed to it must be
+    /// `constraints.applied(to:on:)` of the task's.
     public var constraints = PlanningConstraints()
 
     /// The defaults of `kind`.

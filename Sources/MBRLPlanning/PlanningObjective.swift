@@ -29,6 +29,10 @@ public struct PlanningObjective {
     /// unspecified content there (and skips the prediction only that reward would need).
     public var rewardReadsNextObservation: Bool
     public var isTerminal: TerminationFunction?
+    /// What each predicted step after a terminal one costs (0: nothing, the task's rule); the bands'
+    /// penalties (`penalizing`) add to it, so that a planned fall, after which no band is kept, cannot
+    /// end their charges early.
+    public private(set) var costAfterTermination: Float = 0
     /// Rewards of `count` rows that also read `auxiliary` (count × `auxiliarySize`, the model's
     /// auxiliary predictions for the step, e.g. Δx).
     public typealias AuxiliaryRewardFunction = (
@@ -111,11 +115,13 @@ public struct PlanningObjective {
     }
 
     /// This objective with a cost on leaving bands: every predicted step whose next observation lies
-    /// outside any of `bands` scores `penalty` less (once per step, however many bands it leaves). The
-    /// task's reward is unchanged inside; a planner ranks a candidate that leaves them below one that
-    /// stays, unless the one that stays loses more than the penalty. (HalfCheetah's root pitch: a
-    /// cheetah on its back runs slower, yet a short horizon's reward favours the flip, `plan
-    /// --pitch-limit`; the joints' stops, `plan --joint-margin`.) A NaN value is not outside.
+    /// outside any of `bands` scores `penalty` less (once per step, however many bands it leaves), and
+    /// so does every step after a predicted terminal state (`costAfterTermination`): a fallen runner is
+    /// outside every band. The task's reward is unchanged inside; a planner ranks a candidate that
+    /// leaves them below one that stays, unless the one that stays loses more than the penalty.
+    /// (HalfCheetah's root pitch: a cheetah on its back runs slower, yet a short horizon's reward
+    /// favours the flip, `plan --pitch-limit`; the joints' stops, `plan --joint-margin`.) A value that
+    /// is not a number (a diverged prediction) is outside.
     ///
     /// - Precondition: every band's index < `observationSize` and low ≤ high; `penalty` ≥ 0.
     public func penalizing(outside bands: [Band], by penalty: Float) -> PlanningObjective {
@@ -126,10 +132,12 @@ public struct PlanningObjective {
         func penalize(_ next: UnsafePointer<Float>, _ count: Int, _ rewards: UnsafeMutablePointer<Float>) {
             for r in 0..<count {
                 let row = next + r * o
-                if bands.contains(where: { row[$0.index] < $0.low || row[$0.index] > $0.high }) { rewards[r] -= penalty }
+                let outside = bands.contains { band in !(row[band.index] >= band.low && row[band.index] <= band.high) }
+                if outside { rewards[r] -= penalty }
             }
         }
         var constrained = self
+        constrained.costAfterTermination += penalty
         let rewards = self.rewards
         constrained.rewards = { observations, actions, next, count, out in
             rewards(observations, actions, next, count, out)
@@ -146,7 +154,8 @@ public struct PlanningObjective {
     }
 
     /// `penalizing(outside:by:)` with the one band [−`limit`, `limit`] at `index`.
-    public func penalizing(outside limit: Float, atObservationIndex index: Int, by penalty: Float) -> PlanningObjective {
+    public func penalizing(outside limit: Float, atObservationIndex index: Int, by penalty: Float) -> PlanningObjective
+    {
         precondition(limit > 0)
         return penalizing(outside: [Band(index: index, low: -limit, high: limit)], by: penalty)
     }

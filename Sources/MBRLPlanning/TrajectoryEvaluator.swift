@@ -126,6 +126,7 @@ public final class TrajectoryEvaluator {
         var weight: Float = 1
         let auxiliary = objective.auxiliarySize > 0 ? w.auxiliary.pointer : nil
         let readsNext = objective.rewardReadsNextObservation || auxiliary != nil
+        let afterTermination = objective.costAfterTermination
         for h in 0..<horizon {
             // Step h's actions of these candidates are contiguous in the (H, K, act) layout; with
             // particles, row q·n + c (particle q of candidate c) takes candidate c's action.
@@ -146,7 +147,11 @@ public final class TrajectoryEvaluator {
                 auxiliary: auxiliary.map { UnsafePointer($0) },
                 count: rows, into: w.stepRewards.pointer)
             let stepRewards = w.stepRewards.pointer
-            for r in 0..<rows { total[r] += weight * Float(alive[r]) * stepRewards[r] }
+            if afterTermination == 0 {
+                for r in 0..<rows { total[r] += weight * Float(alive[r]) * stepRewards[r] }
+            } else {
+                for r in 0..<rows { total[r] += alive[r] != 0 ? weight * stepRewards[r] : -weight * afterTermination }
+            }
             weight *= discount
             if last { break }
             if let isTerminal = objective.isTerminal {

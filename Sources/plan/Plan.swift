@@ -18,8 +18,10 @@ struct Plan: ParsableCommand {
             Planners: rs (random shooting, the notebook's), cem (PETS's cross-entropy method), mppi, \
             icem (the improved cross-entropy method of Pinneri et al. 2020: colored noise, kept elites). \
             At every step the planner scores candidate action sequences on the model with the \
-            environment's reward and executes the first action of the best. Writes a transitions file \
-            whose policy is the planner's name and whose config holds every planner setting. \
+            environment's reward (plus, when asked, costs on leaving bands of the predicted \
+            observations: --pitch-limit, --joint-margin, --observation-band) and executes the first \
+            action of the best. Writes a transitions file whose policy is the planner's name and whose \
+            config holds every planner setting. \
             --print-config reads --model (the environment, the ensemble's propagation and the reward \
             depend on it), not --initial-states.
             """)
@@ -135,8 +137,9 @@ struct Plan: ParsableCommand {
         help: ArgumentHelp(
             "A band index:low:high of the observation (e.g. 0:-0.5:0.5, Swimmer's heading); a predicted "
                 + "step outside any band given loses --band-penalty of its planning reward (the real episode's "
-                + "reward is unchanged). Repeatable.", valueName: "i:low:high"))
-    var observationBand: [ObservationBand] = []
+                + "reward is unchanged). Repeatable.", valueName: "i:low:high"),
+        transform: ObservationBand.parse)
+    var observationBand: [PlanningObjective.Band] = []
 
     @Option(
         help: ArgumentHelp(
@@ -222,7 +225,7 @@ struct Plan: ParsableCommand {
         c.constraints.pitchPenalty = pitchPenalty ?? c.constraints.pitchPenalty
         c.constraints.jointMargin = jointMargin
         c.constraints.jointPenalty = jointPenalty ?? c.constraints.jointPenalty
-        c.constraints.observationBands = observationBand.map(\.band)
+        c.constraints.observationBands = observationBand
         c.constraints.bandPenalty = bandPenalty ?? c.constraints.bandPenalty
         // By default all cores, as many as the address space holds the OpenBLAS buffers of.
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -274,8 +277,10 @@ struct Plan: ParsableCommand {
         }
         if let pitchPenalty {
             guard pitchLimit != nil else { throw ValidationError("--pitch-penalty needs --pitch-limit") }
-            guard pitchPenalty >= 0, pitchPenalty.isFinite else {
-                throw ValidationError("--pitch-penalty must be a finite reward ≥ 0, got \(pitchPenalty)")
+            guard pitchPenalty >= 0, pitchPenalty <= PlanningConstraints.largestPenalty else {
+                throw ValidationError(
+                    "--pitch-penalty must be in [0, 1000000] (a larger one drowns the task's reward in Float32), "
+                        + "got \(pitchPenalty)")
             }
         }
         if let margin = jointMargin, !(margin > 0 && margin <= .pi) {
@@ -283,14 +288,18 @@ struct Plan: ParsableCommand {
         }
         if let jointPenalty {
             guard jointMargin != nil else { throw ValidationError("--joint-penalty needs --joint-margin") }
-            guard jointPenalty >= 0, jointPenalty.isFinite else {
-                throw ValidationError("--joint-penalty must be a finite reward ≥ 0, got \(jointPenalty)")
+            guard jointPenalty >= 0, jointPenalty <= PlanningConstraints.largestPenalty else {
+                throw ValidationError(
+                    "--joint-penalty must be in [0, 1000000] (a larger one drowns the task's reward in Float32), "
+                        + "got \(jointPenalty)")
             }
         }
         if let bandPenalty {
             guard !observationBand.isEmpty else { throw ValidationError("--band-penalty needs --observation-band") }
-            guard bandPenalty >= 0, bandPenalty.isFinite else {
-                throw ValidationError("--band-penalty must be a finite reward ≥ 0, got \(bandPenalty)")
+            guard bandPenalty >= 0, bandPenalty <= PlanningConstraints.largestPenalty else {
+                throw ValidationError(
+                    "--band-penalty must be in [0, 1000000] (a larger one drowns the task's reward in Float32), "
+                        + "got \(bandPenalty)")
             }
         }
         if let threads, threads < 1 || threads > 256 {
@@ -392,14 +401,10 @@ struct Plan: ParsableCommand {
         return try setup()
     }
 
-    /// The planner `plan` asks for on the model's planning engine, scoring with the task's planning
-    /// objective (the exact reward on Δx when `plan.reward` is `.exact`, with the settings' constraints),
+    /// The planner `plan` asks for on the model's planning engine, scoring with the setup's objective,
     /// seeded from the run's seed.
     func controller(_ plan: Setup) -> PlannerPolicy {
-        let task = PlanningObjective(environment: plan.env, predictsDeltaX: plan.reward == .exact)
-        // `setup()` refused a constraint the task cannot take.
-        guard let objective = plan.settings.constraints.applied(to: task, on: plan.env) else { preconditionFailure() }
-        return PlannerPolicy(plan.settings.make(dynamics: plan.engine.dynamics, objective: objective), seed: seed.seed)
+        PlannerPolicy(plan.settings.make(dynamics: plan.engine.dynamics, objective: plan.objective), seed: seed.seed)
     }
 
     /// Refuses (`MemoryError`, one line naming the options) a plan whose planner and `rollout`'s
@@ -419,6 +424,8 @@ struct Plan: ParsableCommand {
         var settings: PlannerConfiguration
         var engine: PlanningEngine
         var reward: PlanningReward?
+        /// What the planner maximizes: the task's reward (`reward`) with the settings' constraints.
+        var objective: PlanningObjective
         /// The rollouts file's `config`, and what --print-config prints.
         var config: JSONValue
     }
@@ -430,26 +437,11 @@ struct Plan: ParsableCommand {
         let (learned, envID) = try ModelFile.readPlanningModel(fromFile: model)
         let env = try environment(envID, for: learned)
         let settings = plannerConfiguration
-        if settings.constraints.pitchLimit != nil && env.rootPitchIndex == nil {
-            throw StageError("\(model): --pitch-limit needs a task with a root pitch (HalfCheetah, Hopper); \(env.id) has none")
-        }
-        if let band = settings.constraints.observationBands.first(where: { $0.index >= env.observationSize }) {
-            throw StageError(
-                "\(model): --observation-band \(band.index):…: \(env.id)'s observation has \(env.observationSize) "
-                    + "values (indices 0...\(env.observationSize - 1))")
-        }
-        if let margin = settings.constraints.jointMargin, settings.constraints.jointBands(env) == nil {
-            let ranges = env.jointRanges
-            throw StageError(
-                ranges.isEmpty
-                    ? "\(model): --joint-margin needs a task with limited joints (the MuJoCo tasks); \(env.id) has none"
-                    : "\(model): --joint-margin \(margin) leaves no room between the stops of \(env.id)'s "
-                        + "narrowest joint (\(ranges.min { $0.high - $0.low < $1.high - $1.low }!.name))")
-        }
         let engine = try planningEngine(learned, settings)
         let reward = try planningReward(learned, env)
         return Setup(
             env: env, settings: settings, engine: engine, reward: reward,
+            objective: try planningObjective(env, settings.constraints, reward: reward),
             config: config(env: env.id, steps: env.episodeLimit, settings: settings, engine: engine, reward: reward))
     }
 
@@ -478,6 +470,34 @@ struct Plan: ParsableCommand {
                     + "mbrl.ensemble/2); this one gets the approximate reward")
         }
         return learned.predictsDeltaX ? (reward ?? .exact) : nil
+    }
+
+    /// The task's planning objective (the exact reward on Δx when `reward` is `.exact`) with
+    /// `constraints`; a constraint the task cannot take is the stage's error, naming the model.
+    func planningObjective(
+        _ env: any Environment, _ constraints: PlanningConstraints, reward: PlanningReward?
+    ) throws -> PlanningObjective {
+        let task = PlanningObjective(environment: env, predictsDeltaX: reward == .exact)
+        do {
+            return try constraints.applied(to: task, on: env)
+        } catch {
+            let problem: String
+            switch error {
+            case .noRootPitch:
+                problem = "--pitch-limit needs a task with a root pitch (HalfCheetah, Hopper); \(env.id) has none"
+            case .noJoints:
+                problem = "--joint-margin needs a task with limited joints (the MuJoCo tasks); \(env.id) has none"
+            case .marginTooWide(let joint):
+                problem =
+                    "--joint-margin \(constraints.jointMargin ?? 0) leaves no room between the stops of \(env.id)'s "
+                    + "narrowest joint (\(joint))"
+            case .bandBeyondObservation(let index):
+                problem =
+                    "--observation-band \(index):…: \(env.id)'s observation has \(env.observationSize) values "
+                    + "(indices 0...\(env.observationSize - 1))"
+            }
+            throw StageError("\(model): \(problem)")
+        }
     }
 
     /// Progress lines per step and episode, and --logdir's scalars per episode (its writer returned).
@@ -563,16 +583,18 @@ enum PlanningReward: String, ExpressibleByArgument, CaseIterable {
 extension ParticlePrediction: ExpressibleByArgument {}
 
 /// `--observation-band i:low:high`: an observation index and the interval its predicted values keep to.
-struct ObservationBand: ExpressibleByArgument {
-    var band: PlanningObjective.Band
-
-    init?(argument: String) {
+/// `--observation-band i:low:high`: an observation index and the interval its predicted values keep to.
+enum ObservationBand {
+    /// The band `argument` gives; throws, saying what is wrong, when it is not `i:low:high` with an index
+    /// ≥ 0 and finite low < high.
+    static func parse(_ argument: String) throws -> PlanningObjective.Band {
         let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 3, let index = Int(parts[0]), index >= 0, let low = Float(parts[1]),
-            let high = Float(parts[2]), low.isFinite, high.isFinite, low < high
-        else { return nil }
-        band = PlanningObjective.Band(index: index, low: low, high: high)
+            let high = Float(parts[2])
+        else { throw ValidationError("expected i:low:high, an observation index ≥ 0 and two numbers") }
+        guard low.isFinite, high.isFinite, low < high else {
+            throw ValidationError("low and high must be finite with low < high")
+        }
+        return PlanningObjective.Band(index: index, low: low, high: high)
     }
-
-    static var defaultCompletionKind: CompletionKind { .default }
 }

@@ -150,11 +150,15 @@ final class MuJoCoStageTests: XCTestCase {
         XCTAssertFalse(try HDF5File.open(at: cheetah + "test.h5").root.stringAttribute("config").contains("pitch"))
         // The joint margin likewise; one that leaves the narrowest joint no room is refused, naming it.
         let margin = ["--candidates", "8", "--horizon", "3", "--episodes", "1", "--max-steps", "5"]
-        let joints = try runProcess(plan, ["--model", "model-1.h5", "--joint-margin", "0.1", "--out", "joints.h5"] + margin, in: cheetah)
+        let joints = try runProcess(
+            plan, ["--model", "model-1.h5", "--joint-margin", "0.1", "--out", "joints.h5"] + margin, in: cheetah)
         XCTAssertEqual(joints.status, 0, joints.stderr)
         let jointConfig = try HDF5File.open(at: cheetah + "joints.h5").root.stringAttribute("config")
-        XCTAssertTrue(jointConfig.contains(#""joint_margin":0.1,"#) && jointConfig.contains(#""joint_penalty":10.0"#), jointConfig)
-        let tooWide = try runProcess(plan, ["--model", "model-1.h5", "--joint-margin", "0.5", "--out", "wide.h5"] + margin, in: cheetah)
+        XCTAssertTrue(
+            jointConfig.contains(#""joint_margin":0.1,"#) && jointConfig.contains(#""joint_penalty":10.0"#), jointConfig
+        )
+        let tooWide = try runProcess(
+            plan, ["--model", "model-1.h5", "--joint-margin", "0.5", "--out", "wide.h5"] + margin, in: cheetah)
         XCTAssertEqual(tooWide.status, 1)
         XCTAssertEqual(
             tooWide.stderr,

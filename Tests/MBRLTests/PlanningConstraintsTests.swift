@@ -4,10 +4,10 @@ import Foundation
 @testable import MBRLPlanning
 import XCTest
 
-/// `PlanningObjective.penalizing`, `PlannerConfiguration.pitchLimit` and `jointMargin`: the planning
-/// reward loses the penalty exactly on the predicted steps outside the bands, every planner then keeps
-/// to them, and the joints' bands come from the task's model file.
-final class PitchConstraintTests: XCTestCase {
+/// `PlanningObjective.penalizing` and `PlanningConstraints`: the planning reward loses the penalty
+/// exactly on the predicted steps outside the bands and after a predicted termination, every planner
+/// then keeps to them, and the joints' bands come from the task's model file.
+final class PlanningConstraintsTests: XCTestCase {
     /// The rewards `objective` gives `next`'s rows (`count` of them) after zero observations and
     /// actions, or after the ones given.
     func rewards(
@@ -40,7 +40,7 @@ final class PitchConstraintTests: XCTestCase {
         let residuals = pitches.map { _ in Float(rng.uniform(-0.01, 0.01)) }
         for exact in [true, false] {
             let task = PlanningObjective(environment: env, predictsDeltaX: exact)
-            let constrained = try XCTUnwrap(configuration.constraints.applied(to: task, on: env))
+            let constrained = try configuration.constraints.applied(to: task, on: env)
             XCTAssertTrue(constrained.rewardReadsNextObservation)
             let plain = rewards(
                 task, next: next, count: pitches.count, observations: observations, actions: actions,
@@ -54,8 +54,10 @@ final class PitchConstraintTests: XCTestCase {
         }
         // Without a limit the objective is the task's; a task without a root pitch cannot take one.
         let swimmer = PlanningObjective(environment: Swimmer())
-        XCTAssertNotNil(PlanningConstraints().applied(to: swimmer, on: Swimmer()))
-        XCTAssertNil(configuration.constraints.applied(to: swimmer, on: Swimmer()))
+        XCTAssertNoThrow(try PlanningConstraints().applied(to: swimmer, on: Swimmer()))
+        XCTAssertThrowsError(try configuration.constraints.applied(to: swimmer, on: Swimmer())) {
+            XCTAssertEqual($0 as? PlanningConstraints.Failure, .noRootPitch)
+        }
         XCTAssertEqual(Hopper().rootPitchIndex, 1)
         XCTAssertNil(Ant().rootPitchIndex)
     }
@@ -80,7 +82,8 @@ final class PitchConstraintTests: XCTestCase {
             var trajectories: [[Float]] = []
             for c in [free, banded] {
                 let task =
-                    c.constraints.pitchLimit == nil ? objective : objective.penalizing(outside: 0.5, atObservationIndex: 0, by: 100)
+                    c.constraints.pitchLimit == nil
+                    ? objective : objective.penalizing(outside: 0.5, atObservationIndex: 0, by: 100)
                 let planner = c.make(dynamics: PointMass(capacity: 600), objective: task)
                 var rng = RandomGenerator(seed: 9)
                 var x: Float = 0, path: [Float] = []
@@ -110,7 +113,8 @@ final class PitchConstraintTests: XCTestCase {
                 XCTAssertTrue(env.observationNames[range.observationIndex].hasSuffix(name), "\(env.id) \(name)")
             }
         }
-        check(Swimmer(), [("motor1_rot", 1, -100 * degree, 100 * degree), ("motor2_rot", 2, -100 * degree, 100 * degree)])
+        check(
+            Swimmer(), [("motor1_rot", 1, -100 * degree, 100 * degree), ("motor2_rot", 2, -100 * degree, 100 * degree)])
         check(
             HalfCheetah(),
             [
@@ -138,14 +142,14 @@ final class PitchConstraintTests: XCTestCase {
         configuration.constraints.jointMargin = 0.25
         configuration.constraints.jointPenalty = 3
         let limit = 100 * Float.pi / 180 - 0.25
-        XCTAssertEqual(configuration.constraints.jointBands(env)?.map(\.index), [1, 2])
-        XCTAssertEqual(configuration.constraints.jointBands(env)?[0].high ?? 0, limit, accuracy: 1e-6)
+        XCTAssertEqual(try configuration.constraints.jointBands(env).map(\.index), [1, 2])
+        XCTAssertEqual(try configuration.constraints.jointBands(env)[0].high, limit, accuracy: 1e-6)
         // Rows: both joints inside, the first near its upper stop, both near their lower stops.
         let joints: [(Float, Float)] = [(0.3, -1.2), (limit + 0.01, 0), (-limit - 0.01, -limit - 0.2)]
         var next = [Float](repeating: 0.1, count: joints.count * o)
         for (r, (a, b)) in joints.enumerated() { next[r * o + 1] = a; next[r * o + 2] = b }
         let task = PlanningObjective(environment: env)
-        let constrained = try XCTUnwrap(configuration.constraints.applied(to: task, on: env))
+        let constrained = try configuration.constraints.applied(to: task, on: env)
         let plain = rewards(task, next: next, count: joints.count)
         XCTAssertEqual(rewards(constrained, next: next, count: joints.count), [plain[0], plain[1] - 3, plain[2] - 3])
         // With the pitch limit too (HalfCheetah), a step beyond both pays both.
@@ -157,12 +161,18 @@ final class PitchConstraintTests: XCTestCase {
         row[1] = 2
         row[7] = 0.49
         let cheetahTask = PlanningObjective(environment: cheetah)
-        let constrainedCheetah = try XCTUnwrap(both.constraints.applied(to: cheetahTask, on: cheetah))
-        XCTAssertEqual(rewards(constrainedCheetah, next: row, count: 1), [rewards(cheetahTask, next: row, count: 1)[0] - 13])
+        let constrainedCheetah = try both.constraints.applied(to: cheetahTask, on: cheetah)
+        XCTAssertEqual(
+            rewards(constrainedCheetah, next: row, count: 1), [rewards(cheetahTask, next: row, count: 1)[0] - 13])
         var wide = configuration
         wide.constraints.jointMargin = 0.5
-        XCTAssertNil(wide.constraints.applied(to: cheetahTask, on: cheetah), "ffoot's range is 1 rad wide")
-        XCTAssertNil(configuration.constraints.applied(to: PlanningObjective(environment: Pendulum()), on: Pendulum()))
+        XCTAssertThrowsError(try wide.constraints.applied(to: cheetahTask, on: cheetah)) {
+            XCTAssertEqual(
+                $0 as? PlanningConstraints.Failure, .marginTooWide(joint: "ffoot"), "its range is 1 rad wide")
+        }
+        XCTAssertThrowsError(
+            try configuration.constraints.applied(to: PlanningObjective(environment: Pendulum()), on: Pendulum())
+        ) { XCTAssertEqual($0 as? PlanningConstraints.Failure, .noJoints) }
     }
 
     /// `observationBands`: any observation value, each band its own interval, one penalty per step;
@@ -178,11 +188,46 @@ final class PitchConstraintTests: XCTestCase {
         var next = [Float](repeating: 0, count: rows.count * o)
         for (r, (heading, last)) in rows.enumerated() { next[r * o] = heading; next[r * o + 7] = last }
         let task = PlanningObjective(environment: env)
-        let constrained = try XCTUnwrap(configuration.constraints.applied(to: task, on: env))
+        let constrained = try configuration.constraints.applied(to: task, on: env)
         let plain = rewards(task, next: next, count: rows.count)
         XCTAssertEqual(
             rewards(constrained, next: next, count: rows.count), [plain[0], plain[1] - 4, plain[2] - 4, plain[3] - 4])
         configuration.constraints.observationBands.append(.init(index: 8, low: 0, high: 1))
-        XCTAssertNil(configuration.constraints.applied(to: task, on: env), "Swimmer's observation has 8 values")
+        XCTAssertThrowsError(try configuration.constraints.applied(to: task, on: env)) {
+            XCTAssertEqual($0 as? PlanningConstraints.Failure, .bandBeyondObservation(index: 8))
+        }
+    }
+
+    /// The evaluator's returns with a band: a step outside it loses the penalty, a NaN value is
+    /// outside, every step after a predicted termination loses it too (a fall cannot end the charges),
+    /// and the last step of the horizon is predicted for the band even though the task's reward reads
+    /// only the step's start (horizon 1).
+    func testEvaluatorChargesTheBandOutsideItAndAfterATermination() {
+        // Reward 1 per step on the start of the step; terminal once x ≥ 1.5.
+        let task = PlanningObjective(
+            observationSize: 1, actionSize: 1, actionLow: [-1], actionHigh: [1], rewardReadsNextObservation: false,
+            rewards: { _, _, _, n, r in for i in 0..<n { r[i] = 1 } },
+            isTerminal: { next, n, t in for i in 0..<n { t[i] = next[i] >= 1.5 } })
+        XCTAssertEqual(task.costAfterTermination, 0)
+        let banded = task.penalizing(outside: [.init(index: 0, low: -1, high: 1)], by: 10)
+        XCTAssertTrue(banded.rewardReadsNextObservation)
+        XCTAssertEqual(banded.costAfterTermination, 10)
+        // Candidates of 4 steps from x = 0 (step-major): +0.5 each step (x 0.5, 1, 1.5 terminal, then
+        // one step after it), and 0 each step.
+        let sequences: [Float] = [0.5, 0, 0.5, 0, 0.5, 0, 0.5, 0]
+        let evaluator = TrajectoryEvaluator(
+            dynamics: PointMass(capacity: 2), objective: banded, capacity: 2, horizon: 4)
+        evaluator.evaluate(from: [0], sequences: sequences, count: 2)
+        XCTAssertEqual(evaluator.returns[0], 1 + 1 + (1 - 10) - 10)
+        XCTAssertEqual(evaluator.returns[1], 4)
+        let unbanded = TrajectoryEvaluator(dynamics: PointMass(capacity: 2), objective: task, capacity: 2, horizon: 4)
+        unbanded.evaluate(from: [0], sequences: sequences, count: 2)
+        XCTAssertEqual(unbanded.returns[0], 3, "the task's rule: nothing after the terminal step")
+        // Horizon 1 from x = 0.9: +1 leaves the band on the only (last) step, −1 stays in it.
+        let last = TrajectoryEvaluator(dynamics: PointMass(capacity: 2), objective: banded, capacity: 2, horizon: 1)
+        last.evaluate(from: [0.9], sequences: [1, -1], count: 2)
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: last.returns.pointer, count: 2)), [1 - 10, 1])
+        // A diverged prediction is outside.
+        XCTAssertEqual(rewards(banded, next: [.nan, 0.5], count: 2), [1 - 10, 1])
     }
 }
