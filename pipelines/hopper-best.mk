@@ -5,7 +5,7 @@
 # step that of K 1000 × H 20. On one learned hopper model this scored above MPPI and iCEM at the same
 # horizon and above H 20 and H 80 (docs/RESULTS.md, "The other tasks at MBBL's budget"). A planning
 # cost on a root pitch beyond ±0.1 rad (plan --pitch-limit), inside the task's own termination at
-# ±0.2, raised that model's return by 70 to 90 with both planner seeds tried (same section).
+# ±0.2, raised that model's return with both planner seeds tried (same section).
 TASK := hopper
 METHOD := rs
 EPISODES ?= 200

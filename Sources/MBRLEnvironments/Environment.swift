@@ -85,24 +85,6 @@ public protocol Environment {
     var jointRanges: [JointRange] { get }
 }
 
-/// A joint angle in the observation and the range its joint's stops allow.
-public struct JointRange: Equatable {
-    /// The joint's name in the task's model file.
-    public var name: String
-    /// The angle's index in the observation.
-    public var observationIndex: Int
-    /// The stops, in radians, `low` < `high`.
-    public var low: Float
-    public var high: Float
-
-    public init(name: String, observationIndex: Int, low: Float, high: Float) {
-        self.name = name
-        self.observationIndex = observationIndex
-        self.low = low
-        self.high = high
-    }
-}
-
 /// A reward whose forward term reads Δx, the change of the x position over a step (a MuJoCo task's):
 /// what `Transitions.forwardDisplacements` and `Transitions.deltaXResiduals` need of the task.
 public protocol ForwardReward {

@@ -103,7 +103,9 @@ public struct PlanningObjective {
 
     /// An interval [`low`, `high`] for the value at `index` of a predicted observation.
     public struct Band: Equatable {
+        /// The value's index in the observation.
         public var index: Int
+        /// The interval's ends, in the observation's units; `low` ≤ `high`.
         public var low: Float
         public var high: Float
 

@@ -49,6 +49,7 @@ public struct HalfCheetah: MuJoCoEnvironment {
     /// The index of the root's x velocity (qvel[0]) in the observation.
     public static let xVelocityIndex = 8
 
-    /// `rooty` (qpos[2]), the observation's second value: beyond ±π/2 the cheetah is on its back.
+    /// `rooty` (qpos[2]), the observation's second value: beyond ±π/2 the cheetah is on its back. The
+    /// hinge has no limit and the angle is not wrapped, so after a full turn it reads about ±2π.
     public var rootPitchIndex: Int? { 1 }
 }
