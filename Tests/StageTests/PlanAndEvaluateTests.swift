@@ -237,24 +237,31 @@ final class PlanAndEvaluateTests: XCTestCase {
         # a comment, then two settings and a blank line
         rs-h3 --planner rs --candidates 16 --horizon 3
 
-        mppi-h3 --planner mppi --candidates 16 --horizon 3 --seed 4
+        mppi-h3 --planner mppi --candidates 16 --horizon 3 --seed=4
         """.write(toFile: dir.file("variants.txt"), atomically: true, encoding: .utf8)
+        // Nine episodes: plan logs each one's return (not only the quarters), which the table reads.
+        let nine = try HDF5File.create(at: dir.file("nine.h5"))
+        try InitialStates.write((0..<9).map { [Double($0) * 0.6 - 2.4, 0.0] }, stateSize: 2, to: try nine.root)
+        try nine.close()
         let script = Repository.root.path + "/scripts/planner-ablation"
-        let arguments = ["m.h5", "starts.h5", "2", "10", "variants.txt", "ablation"]
+        let arguments = ["m.h5", "nine.h5", "9", "5", "variants.txt", "ablation"]
         let result = try runProcess(script, arguments, in: dir.path)
         XCTAssertEqual(result.status, 0, result.stderr)
         let rows = result.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(rows.count, 4, result.stdout)
         for (row, name) in zip(rows.dropFirst(2), ["rs-h3", "mppi-h3"]) {
             let t = try Transitions.read(from: dir.file("ablation/\(name).h5"))
-            XCTAssertEqual(t.episodeLengths, [10, 10])
+            XCTAssertEqual(t.episodeLengths, Array(repeating: 5, count: 9))
             let each = t.episodeReturns.map { String(format: "%.1f", $0) }.joined(separator: ", ")
-            let mean = String(format: "%.1f", t.episodeReturns.reduce(0, +) / 2)
+            let mean = String(format: "%.1f", t.episodeReturns.reduce(0, +) / 9)
             XCTAssertTrue(row.hasPrefix("| \(name) | `--planner"), row)
             XCTAssertTrue(row.hasSuffix("| \(each) | **\(mean)** |"), "\(row) against \(each), \(mean)")
         }
-        let mppi = try HDF5File.open(at: dir.file("ablation/mppi-h3.h5")).root.stringAttribute("config")
-        XCTAssertTrue(mppi.contains(#""seed":4"#), mppi)
+        // A setting's own seed, also as --seed=4, replaces the script's --seed 0 on the command line.
+        let mppi = try HDF5File.open(at: dir.file("ablation/mppi-h3.h5")).root
+        XCTAssertTrue(try mppi.stringAttribute("config").contains(#""seed":4"#))
+        let command = try mppi.stringAttribute("command")
+        XCTAssertFalse(command.contains("--seed 0"), command)
         // A second call plans nothing again and prints the same table.
         XCTAssertEqual(try runProcess(script, arguments, in: dir.path).stdout, result.stdout)
 
