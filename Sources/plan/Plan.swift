@@ -275,38 +275,31 @@ struct Plan: ParsableCommand {
         if let limit = pitchLimit, !(limit > 0 && limit <= .pi) {
             throw ValidationError("--pitch-limit must be in (0, π] radians, got \(limit)")
         }
-        if let pitchPenalty {
-            guard pitchLimit != nil else { throw ValidationError("--pitch-penalty needs --pitch-limit") }
-            guard pitchPenalty >= 0, pitchPenalty <= PlanningConstraints.largestPenalty else {
-                throw ValidationError(
-                    "--pitch-penalty must be in [0, 1000000] (a larger one drowns the task's reward in Float32), "
-                        + "got \(pitchPenalty)")
-            }
-        }
+        try Self.validatePenalty(
+            pitchPenalty, named: "--pitch-penalty", needs: "--pitch-limit", given: pitchLimit != nil)
         if let margin = jointMargin, !(margin > 0 && margin <= .pi) {
             throw ValidationError("--joint-margin must be in (0, π] radians, got \(margin)")
         }
-        if let jointPenalty {
-            guard jointMargin != nil else { throw ValidationError("--joint-penalty needs --joint-margin") }
-            guard jointPenalty >= 0, jointPenalty <= PlanningConstraints.largestPenalty else {
-                throw ValidationError(
-                    "--joint-penalty must be in [0, 1000000] (a larger one drowns the task's reward in Float32), "
-                        + "got \(jointPenalty)")
-            }
-        }
-        if let bandPenalty {
-            guard !observationBand.isEmpty else { throw ValidationError("--band-penalty needs --observation-band") }
-            guard bandPenalty >= 0, bandPenalty <= PlanningConstraints.largestPenalty else {
-                throw ValidationError(
-                    "--band-penalty must be in [0, 1000000] (a larger one drowns the task's reward in Float32), "
-                        + "got \(bandPenalty)")
-            }
-        }
+        try Self.validatePenalty(
+            jointPenalty, named: "--joint-penalty", needs: "--joint-margin", given: jointMargin != nil)
+        try Self.validatePenalty(
+            bandPenalty, named: "--band-penalty", needs: "--observation-band", given: !observationBand.isEmpty)
         if let threads, threads < 1 || threads > 256 {
             throw ValidationError("--threads must be in 1...256, got \(threads)")
         }
         if let particles, particles < 1 || particles > 10_000 {
             throw ValidationError("--particles must be in 1...10000, got \(particles)")
+        }
+    }
+
+    /// Refuses a constraint's penalty given without its constraint (`needs`, `given` whether it was),
+    /// or outside [0, `PlanningConstraints.largestPenalty`].
+    static func validatePenalty(_ penalty: Float?, named name: String, needs: String, given: Bool) throws {
+        guard let penalty else { return }
+        guard given else { throw ValidationError("\(name) needs \(needs)") }
+        guard penalty >= 0, penalty <= PlanningConstraints.largestPenalty else {
+            throw ValidationError(
+                "\(name) must be in [0, 1000000] (a larger one drowns the task's reward in Float32), got \(penalty)")
         }
     }
 
