@@ -147,6 +147,8 @@ public final class TrajectoryEvaluator {
                 auxiliary: auxiliary.map { UnsafePointer($0) },
                 count: rows, into: w.stepRewards.pointer)
             let stepRewards = w.stepRewards.pointer
+            // Without a cost after termination, the loop that has always run, so that objectives
+            // without bands keep their bits (a dead row's NaN reward still spoils its total, as before).
             if afterTermination == 0 {
                 for r in 0..<rows { total[r] += weight * Float(alive[r]) * stepRewards[r] }
             } else {

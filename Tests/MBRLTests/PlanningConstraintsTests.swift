@@ -41,7 +41,6 @@ final class PlanningConstraintsTests: XCTestCase {
         for exact in [true, false] {
             let task = PlanningObjective(environment: env, predictsDeltaX: exact)
             let constrained = try configuration.constraints.applied(to: task, on: env)
-            XCTAssertTrue(constrained.rewardReadsNextObservation)
             let plain = rewards(
                 task, next: next, count: pitches.count, observations: observations, actions: actions,
                 auxiliary: residuals)
@@ -69,21 +68,16 @@ final class PlanningConstraintsTests: XCTestCase {
         let objective = PlanningObjective(
             observationSize: 1, actionSize: 1, actionLow: [-1], actionHigh: [1], rewardReadsNextObservation: false,
             rewards: { observations, _, _, n, r in for i in 0..<n { r[i] = observations[i] } })
+        let banded = objective.penalizing(outside: 0.5, atObservationIndex: 0, by: 100)
         for kind in [PlannerKind.rs, .cem, .mppi, .icem] {
-            var free = PlannerConfiguration(kind: kind)
-            free.candidates = 512
-            free.horizon = 4
-            free.elites = 20
-            free.noise = 0.5
-            free.temperature = 0.01
-            var banded = free
-            banded.constraints.pitchLimit = 0.5
-            banded.constraints.pitchPenalty = 100
+            var c = PlannerConfiguration(kind: kind)
+            c.candidates = 512
+            c.horizon = 4
+            c.elites = 20
+            c.noise = 0.5
+            c.temperature = 0.01
             var trajectories: [[Float]] = []
-            for c in [free, banded] {
-                let task =
-                    c.constraints.pitchLimit == nil
-                    ? objective : objective.penalizing(outside: 0.5, atObservationIndex: 0, by: 100)
+            for task in [objective, banded] {
                 let planner = c.make(dynamics: PointMass(capacity: 600), objective: task)
                 var rng = RandomGenerator(seed: 9)
                 var x: Float = 0, path: [Float] = []
