@@ -313,7 +313,12 @@ args = $(strip $(foreach e,$(options_$(1)),$(call arg_$(call entry_form,$(e)),$(
 params = $(strip $(foreach e,$(options_$(1)),$(call param_$(call entry_form,$(e)),$(call entry_var,$(e)),$(call entry_option,$(e)))))
 
 # collect (random.h5) and the held-out data (heldout.h5, another seed and no step limit).
-options_collect := ENV:env EPISODES:episodes MAX_STEPS:max-steps:optional SEED:seed
+# RANDOM_STEPS, PLAN_STEPS: a budget of steps in place of EPISODES, PLAN_EPISODES (collect, plan --steps;
+# a program takes one or the other). Both if-set, so the parameters of runs without them read as before.
+collect_episodes = $(if $(RANDOM_STEPS),,$(EPISODES))
+plan_episodes = $(if $(PLAN_STEPS),,$(PLAN_EPISODES))
+options_collect := ENV:env collect_episodes:episodes:if-set RANDOM_STEPS:steps:if-set MAX_STEPS:max-steps:optional \
+  SEED:seed
 options_heldout := ENV:env HELDOUT_EPISODES:episodes heldout_seed:seed
 # train (model-0); the ensemble settings (PETS) only when a preset sets them.
 options_train := HIDDEN:hidden DEPTH:depth BATCH_NORM:batch-norm:yes-no BATCH_SIZE:batch-size LR:lr BETA1:beta1 \
@@ -328,7 +333,7 @@ options_planner := PLANNER:planner CANDIDATES:candidates HORIZON:horizon DISCOUN
   PLAN_ITERATIONS:iterations:if-set PLANNER_OPTIONS:options:words PROPAGATION:propagation:if-set \
   PARTICLES:particles:if-set PREDICTION:prediction:if-set PRECISION:precision:if-set \
   PITCH_LIMIT:pitch-limit:if-set PITCH_PENALTY:pitch-penalty:if-set
-options_plan := PLAN_EPISODES:episodes
+options_plan := plan_episodes:episodes:if-set PLAN_STEPS:steps:if-set
 options_test := TEST_EPISODES:episodes TEST_STARTS:starts:param test_starts_sha256:starts_sha256:param
 options_evaluate := MAX_K:max-k ITERS:iters:param
 # import (DATASET given: random.h5, heldout.h5 and test-starts.h5 from a Minari dataset).

@@ -31,19 +31,41 @@ public protocol EpisodeDefaults {
     static var episodes: Int { get }
 }
 
-/// `--episodes` and `--max-steps`: how many episodes a stage runs in the environment and how long
-/// each may be (`collect`, `plan`); the default count is the stage's (`Defaults.episodes`).
+/// `--episodes`, `--steps` and `--max-steps`: how much a stage runs in the environment, as a number of
+/// episodes or a budget of environment steps, and how long each episode may be (`collect`, `plan`); the
+/// default count is the stage's (`Defaults.episodes`).
 public struct EpisodeOptions<Defaults: EpisodeDefaults>: ParsableArguments {
-    @Option(name: .customLong("episodes"), help: "Number of episodes.")
-    public var count: Int = Defaults.episodes
+    @Option(
+        name: .customLong("episodes"),
+        help: ArgumentHelp("Number of episodes (default: \(Defaults.episodes)).", valueName: "n"))
+    var episodeCount: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Environment steps in all, instead of a number of episodes: episodes run one after another "
+                + "until this many transitions are recorded, the last one cut off at the budget (flagged a "
+                + "timeout). For tasks that terminate (Hopper, Ant), whose episodes have no fixed length.",
+            valueName: "n"))
+    public var steps: Int?
 
     @Option(help: ArgumentHelp("Steps per episode at most (default: the environment's time limit).", valueName: "n"))
     public var maxSteps: Int?
 
     public init() {}
 
+    /// The number of episodes: `--episodes` or the stage's default (without `--steps`).
+    public var count: Int { episodeCount ?? Defaults.episodes }
+
     public func validate() throws {
-        guard count > 0 else { throw ValidationError("--episodes must be at least 1, got \(count)") }
+        if let episodeCount, episodeCount <= 0 {
+            throw ValidationError("--episodes must be at least 1, got \(episodeCount)")
+        }
+        if let steps {
+            guard steps > 0 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+            guard episodeCount == nil else {
+                throw ValidationError("--episodes and --steps: give one, a number of episodes or a budget of steps")
+            }
+        }
         if let maxSteps, maxSteps <= 0 { throw ValidationError("--max-steps must be at least 1, got \(maxSteps)") }
     }
 

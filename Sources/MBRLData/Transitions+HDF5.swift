@@ -1,3 +1,4 @@
+import Foundation
 import MBRLCore
 
 /// Reading and writing transitions files (`mbrl.transitions/1`, docs/FORMATS.md): D4RL's dataset names
@@ -100,11 +101,16 @@ extension Transitions {
         return t
     }
 
-    /// The rows and the episode returns of a transitions file, read from `rewards`, `terminals`,
-    /// `timeouts` and `episodes/` alone: what a learning curve needs, without the observations and
-    /// actions that make up most of the file. These datasets are checked as `read(from:)` checks
-    /// them (rank, dtype, rows, finite rewards, summaries that agree with the rows); the datasets
-    /// not read are not checked.
+    /// The rows and the returns of the complete episodes of a transitions file, read from `rewards`,
+    /// `terminals`, `timeouts`, `episodes/` and `config` alone: what a learning curve needs, without the
+    /// observations and actions that make up most of the file. These datasets are checked as
+    /// `read(from:)` checks them (rank, dtype, rows, finite rewards, summaries that agree with the
+    /// rows); the datasets not read are not checked.
+    ///
+    /// A file collected with a step budget (`collect`, `plan --steps`: `steps` in its config) ends with
+    /// an episode cut off where the budget ran out, shorter than `max_steps` and not terminated; its
+    /// partial return would pull the mean down, so it is left out, unless it is the file's only episode.
+    /// `rows` counts every row.
     public static func readEpisodeReturns(from path: String) throws -> (rows: Int, returns: [Double]) {
         let file = try HDF5File.open(at: path)
         let root = try file.root
@@ -116,8 +122,25 @@ extension Transitions {
         t.terminals = terminals
         t.timeouts = timeouts
         try t.readEpisodeSummaries(root, path: path)
+        var returns = t.episodeReturns
+        if returns.count > 1, let limit = try stepBudgetEpisodeLimit(root), let length = t.episodeLengths.last,
+            length < limit, terminals.last == false
+        {
+            returns.removeLast()
+        }
         try file.close()
-        return (t.count, t.episodeReturns)
+        return (t.count, returns)
+    }
+
+    /// The episode limit (`max_steps`) of a file whose config records a step budget (`steps`), nil for
+    /// any other file (an episode budget, a file without a config, such as an imported one).
+    private static func stepBudgetEpisodeLimit(_ root: HDF5Group) throws -> Int64? {
+        guard root.hasAttribute("config"),
+            let config = try? JSONSerialization.jsonObject(with: Data(try root.stringAttribute("config").utf8))
+                as? [String: Any],
+            config["steps"] is NSNumber, let limit = config["max_steps"] as? NSNumber
+        else { return nil }
+        return limit.int64Value
     }
 
     /// The rows of a transitions file, from the shape of its `rewards` alone (after the format check):

@@ -12,7 +12,21 @@ import MBRLEnvironments
 /// is flagged `terminals` (terminated) or `timeouts` (cut off). A start or a step after which the
 /// simulator warns is an error (`Failure.simulatorWarning`), never a recorded row. The recorded
 /// episode seed is the drawn seed, or the index of the start row when starts are given.
+///
+/// The rollout runs a number of episodes or, with a step budget (`Budget.steps`), episodes one after
+/// another until the budget's transitions are recorded: MBBL's budgets count environment steps, and on
+/// a task that terminates (Hopper, Ant) a number of episodes is an unknown number of steps. The budget's
+/// last episode is cut off where the budget ends, its last row flagged `timeouts` (unless it terminated
+/// there), as Gymnasium flags any episode stopped from outside the task.
 public struct Rollout {
+    /// How much a rollout runs.
+    public enum Budget: Equatable, Sendable {
+        /// This many whole episodes (≥ 1).
+        case episodes(Int)
+        /// Episodes until this many transitions (≥ 1) are recorded, the last one cut off at the budget.
+        case steps(Int)
+    }
+
     /// Progress after a step or at the end of an episode, for logs.
     public struct Progress {
         /// 0-based episode index.
@@ -53,9 +67,10 @@ public struct Rollout {
         }
     }
 
-    public var episodes: Int
+    public var budget: Budget
     public var seed: UInt64
-    /// One internal state per episode (at least `episodes` rows), or nil for seeded resets.
+    /// One internal state per episode (at least `episodes` rows of an episode budget), or nil for
+    /// seeded resets; a step budget starts from seeded resets only.
     public var initialStates: [[Double]]?
     /// Called after every step.
     public var onStep: ((Progress) -> Void)?
@@ -63,8 +78,17 @@ public struct Rollout {
     public var onEpisodeEnd: ((Progress) throws -> Void)?
 
     public init(episodes: Int, seed: UInt64, initialStates: [[Double]]? = nil) {
-        precondition(episodes > 0 && (initialStates?.count ?? episodes) >= episodes)
-        self.episodes = episodes
+        self.init(budget: .episodes(episodes), seed: seed, initialStates: initialStates)
+    }
+
+    /// A rollout of `budget`; `initialStates` (at least one row per episode) only with an episode
+    /// budget, since a step budget runs an unknown number of episodes.
+    public init(budget: Budget, seed: UInt64, initialStates: [[Double]]? = nil) {
+        switch budget {
+        case .episodes(let episodes): precondition(episodes > 0 && (initialStates?.count ?? episodes) >= episodes)
+        case .steps(let steps): precondition(steps > 0 && initialStates == nil)
+        }
+        self.budget = budget
         self.seed = seed
         self.initialStates = initialStates
     }
@@ -78,7 +102,15 @@ public struct Rollout {
             env: environment.id, policy: policy.name, qposSize: qposSize, qvelSize: qvelSize)
         var seeds = RandomGenerator(seed: seed, stream: RandomStreams.episodeSeeds)
         let limit = environment.episodeLimit
-        for episode in 0..<episodes {
+        var episode = 0
+        while true {
+            switch budget {
+            case .episodes(let episodes): if episode == episodes { return data }
+            case .steps(let steps): if data.count == steps { return data }
+            }
+            // Steps this episode may take: the episode limit, or what is left of a step budget.
+            let allowed: Int
+            if case .steps(let steps) = budget { allowed = min(limit, steps - data.count) } else { allowed = limit }
             let episodeSeed = seeds.next()
             var observation: [Float]
             if let initialStates {
@@ -93,7 +125,7 @@ public struct Rollout {
             policy.beginEpisode(seed: episodeSeed)
             var progress = Progress(episode: episode, steps: 0, episodeReturn: 0, seconds: 0)
             let started = Date()
-            while progress.steps < limit {
+            while progress.steps < allowed {
                 let action = policy.action(for: observation)
                 guard action.allSatisfy(\.isFinite) else {
                     throw Failure.nonFiniteAction(episode: episode, step: progress.steps + 1)
@@ -110,7 +142,7 @@ public struct Rollout {
                 progress.steps += 1
                 progress.episodeReturn += result.reward
                 progress.seconds = Date().timeIntervalSince(started)
-                let cutOff = (result.truncated || progress.steps == limit) && !result.terminated
+                let cutOff = (result.truncated || progress.steps == allowed) && !result.terminated
                 data.append(
                     observation: observation, state: state, action: action, reward: result.reward,
                     nextObservation: result.observation, terminal: result.terminated, timeout: cutOff)
@@ -122,16 +154,21 @@ public struct Rollout {
                 return: progress.episodeReturn, length: progress.steps,
                 seed: initialStates == nil ? episodeSeed : UInt64(episode))
             try onEpisodeEnd?(progress)
+            episode += 1
         }
-        return data
     }
 
     /// Bytes the transitions of this rollout take at most in `environment` (every episode running to
-    /// its `episodeLimit`), or nil when the count overflows: what a stage checks with `MemoryBudget`
-    /// before it starts.
+    /// its `episodeLimit`, or the step budget's rows), or nil when the count overflows: what a stage
+    /// checks with `MemoryBudget` before it starts.
     public func byteCount(in environment: any Environment) -> Int? {
         let (qposSize, qvelSize) = environment.simulatorStateSizes
-        return MemoryBudget.product([episodes, environment.episodeLimit]).flatMap {
+        let rows: Int?
+        switch budget {
+        case .episodes(let episodes): rows = MemoryBudget.product([episodes, environment.episodeLimit])
+        case .steps(let steps): rows = steps
+        }
+        return rows.flatMap {
             Transitions.byteCount(
                 rows: $0, observationSize: environment.observationSize, actionSize: environment.actionSize,
                 stateSize: qposSize + qvelSize)

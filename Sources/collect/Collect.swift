@@ -46,20 +46,34 @@ struct Collect: ParsableCommand {
             if printConfig.requested { return Stage.printConfig(config) }
 
             let destination = try AtomicOutput(target: output.out, inputs: [])
-            let episodes = self.episodes.count, steps = env.episodeLimit
-            var rollout = Rollout(episodes: episodes, seed: seed.seed)
-            try MemoryBudget.check(
-                rollout.byteCount(in: env),
-                for: "--episodes \(episodes) × \(steps) steps: the "
-                    + "transitions")
+            var rollout = Rollout(budget: budget, seed: seed.seed)
+            try MemoryBudget.check(rollout.byteCount(in: env), for: "\(budgetText(env)): the transitions")
 
             let progress = ProgressReporter(stage: "collect")
-            rollout.onEpisodeEnd = { episode in
-                progress.step(
-                    episode.episode + 1, of: episodes,
-                    String(
-                        format: "episode %d of %d: return %.1f, %d steps", episode.episode + 1, episodes,
-                        episode.episodeReturn, episode.steps))
+            switch budget {
+            case .episodes(let episodes):
+                rollout.onEpisodeEnd = { episode in
+                    progress.step(
+                        episode.episode + 1, of: episodes,
+                        String(
+                            format: "episode %d of %d: return %.1f, %d steps", episode.episode + 1, episodes,
+                            episode.episodeReturn, episode.steps))
+                }
+            case .steps(let steps):
+                // A line to keep at the first episode, the end, and each quarter of the budget crossed.
+                var collected = 0, quarters = 0
+                rollout.onEpisodeEnd = { episode in
+                    collected += episode.steps
+                    let text = String(
+                        format: "episode %d: return %.1f, %d steps (%d of %d)", episode.episode + 1,
+                        episode.episodeReturn, episode.steps, collected, steps)
+                    if episode.episode == 0 || collected * 4 / steps > quarters {
+                        progress.milestone(text)
+                    } else {
+                        progress.update(text)
+                    }
+                    quarters = collected * 4 / steps
+                }
             }
             let data: Transitions
             do {
@@ -74,16 +88,34 @@ struct Collect: ParsableCommand {
             try Stage.writeHDF5(to: destination) { root in
                 try data.write(to: root, provenance: provenance)
             }
-            progress.milestone("wrote \(data.count) transitions in \(episodes) episodes to \(output.out)")
+            progress.milestone(
+                "wrote \(data.count) transitions in \(data.episodeReturns.count) episodes to \(output.out)")
         }
     }
 
-    /// The transitions file's `config`: the environment (with its episode limit), the episodes, the
-    /// policy and the seed.
+    /// `--episodes` or `--steps`.
+    var budget: Rollout.Budget { episodes.steps.map { .steps($0) } ?? .episodes(episodes.count) }
+
+    /// The budget as the options say it, for messages: `--episodes E × L steps` or `--steps N`.
+    func budgetText(_ env: any Environment) -> String {
+        switch budget {
+        case .episodes(let episodes): return "--episodes \(episodes) × \(env.episodeLimit) steps"
+        case .steps(let steps): return "--steps \(steps)"
+        }
+    }
+
+    /// The transitions file's `config`: the environment (with its episode limit), the episodes or the
+    /// step budget (`steps`, only when given, so files of an episode budget keep their bytes), the policy
+    /// and the seed.
     func config(env: any Environment, policy: String) -> JSONValue {
-        [
-            "env": .string(env.id), "episodes": .int(episodes.count), "max_steps": .int(env.episodeLimit),
-            "policy": .string(policy), "seed": .int(Int(truncatingIfNeeded: seed.seed))
+        var config: [String: JSONValue] = [
+            "env": .string(env.id), "max_steps": .int(env.episodeLimit), "policy": .string(policy),
+            "seed": .int(Int(truncatingIfNeeded: seed.seed))
         ]
+        switch budget {
+        case .episodes(let episodes): config["episodes"] = .int(episodes)
+        case .steps(let steps): config["steps"] = .int(steps)
+        }
+        return .object(config)
     }
 }

@@ -185,6 +185,8 @@ struct Plan: ParsableCommand {
 
     @OptionGroup var episodeOptions: EpisodeOptions<Defaults>
     var episodes: Int { episodeOptions.count }
+    /// `--episodes` or `--steps`.
+    var budget: Rollout.Budget { episodeOptions.steps.map { .steps($0) } ?? .episodes(episodes) }
 
     @OptionGroup var seed: SeedOptions
 
@@ -290,6 +292,10 @@ struct Plan: ParsableCommand {
         if let particles, particles < 1 || particles > 10_000 {
             throw ValidationError("--particles must be in 1...10000, got \(particles)")
         }
+        if episodeOptions.steps != nil, initialStates != nil {
+            throw ValidationError(
+                "--steps runs episodes from seeded resets; --initial-states fixes the episodes: give --episodes")
+        }
     }
 
     /// Refuses a constraint's penalty given without its constraint (`needs`, `given` whether it was),
@@ -350,7 +356,7 @@ struct Plan: ParsableCommand {
             if printConfig.requested {
                 // The run's refusals first (BLAS buffers, the memory budget), then the config it records.
                 let plan = try preparedSetup()
-                try checkMemory(plan, Rollout(episodes: episodes, seed: seed.seed))
+                try checkMemory(plan, Rollout(budget: budget, seed: seed.seed))
                 return Stage.printConfig(plan.config)
             }
             let destination = try AtomicOutput(target: output.out, inputs: inputs)
@@ -360,7 +366,7 @@ struct Plan: ParsableCommand {
                 try InitialStates.read(from: $0, stateSize: env.stateSize, needed: episodes)
             }
             // The planner on the model's planning engine (BLAS single-threaded inside each of `threads` workers).
-            var rollout = Rollout(episodes: episodes, seed: seed.seed, initialStates: starts)
+            var rollout = Rollout(budget: budget, seed: seed.seed, initialStates: starts)
             try checkMemory(plan, rollout)
             var controller = controller(plan)
 
@@ -404,10 +410,15 @@ struct Plan: ParsableCommand {
     /// transitions, every episode at its step limit, exceed the memory this process may use: the
     /// run's check before it starts, which `--print-config` makes too, so both refuse the same settings.
     func checkMemory(_ plan: Setup, _ rollout: Rollout) throws {
+        let transitions: String
+        switch budget {
+        case .episodes(let episodes): transitions = "--episodes \(episodes) × \(plan.env.episodeLimit) steps"
+        case .steps(let steps): transitions = "--steps \(steps)"
+        }
         try MemoryBudget.check(
             MemoryBudget.sum([plan.engine.byteCount, rollout.byteCount(in: plan.env)]),
             for: "--candidates \(plan.settings.candidates) × --horizon \(plan.settings.horizon) and "
-                + "--episodes \(episodes) × \(plan.env.episodeLimit) steps: the planner and the transitions")
+                + "\(transitions): the planner and the transitions")
     }
 
     /// What a run plans with, resolved from the options and the model file (`setup()`).
@@ -496,13 +507,22 @@ struct Plan: ParsableCommand {
     /// Progress lines per step and episode, and --logdir's scalars per episode (its writer returned).
     func report(_ rollout: inout Rollout, to progress: ProgressReporter) throws -> TensorBoardWriter? {
         let logs = try self.logs.writer(program: "plan", columns: ["plan/episode_return", "plan/ms_per_step"])
-        let episodes = self.episodes
+        // "episode i/n" of an episode budget; "episode i" and the steps so far of a step budget.
+        let budget = self.budget
+        var collected = 0
+        func episodeText(_ episode: Int) -> String {
+            switch budget {
+            case .episodes(let episodes): return "episode \(episode + 1)/\(episodes)"
+            case .steps(let steps): return "episode \(episode + 1) (\(collected) of \(steps) steps)"
+            }
+        }
         rollout.onStep = { step in
+            collected += 1
             if step.steps % 10 == 0 {
                 progress.update(
                     String(
-                        format: "episode %d/%d  step %d  return %.1f  %.2f ms/step", step.episode + 1, episodes,
-                        step.steps, step.episodeReturn, step.seconds * 1000 / Double(step.steps)))
+                        format: "%@  step %d  return %.1f  %.2f ms/step", episodeText(step.episode), step.steps,
+                        step.episodeReturn, step.seconds * 1000 / Double(step.steps)))
             }
         }
         rollout.onEpisodeEnd = { episode in
@@ -513,9 +533,7 @@ struct Plan: ParsableCommand {
             // Every episode's line, in a log too: an episode takes seconds to minutes, and
             // scripts/planner-ablation reads the returns from these lines.
             progress.milestone(
-                String(
-                    format: "episode %d/%d  return %.1f  %.2f ms/step", episode.episode + 1, episodes,
-                    episode.episodeReturn, ms))
+                String(format: "%@  return %.1f  %.2f ms/step", episodeText(episode.episode), episode.episodeReturn, ms))
         }
         return logs
     }
@@ -553,10 +571,15 @@ struct Plan: ParsableCommand {
         env: String, steps: Int, settings: PlannerConfiguration, engine: PlanningEngine, reward: PlanningReward?
     ) -> JSONValue {
         var config: [String: JSONValue] = [
-            "model": .string(model), "env": .string(env), "episodes": .int(episodes), "max_steps": .int(steps),
+            "model": .string(model), "env": .string(env), "max_steps": .int(steps),
             "seed": .int(Int(truncatingIfNeeded: seed.seed)),
             "initial_states": initialStates.map { .string($0) } ?? .null
         ]
+        // The step budget only when given, so the files of an episode budget keep their bytes.
+        switch budget {
+        case .episodes(let episodes): config["episodes"] = .int(episodes)
+        case .steps(let budget): config["steps"] = .int(budget)
+        }
         if case .object(let plannerSettings) = settings.json { config.merge(plannerSettings) { $1 } }
         config.merge(engine.config) { $1 }
         if let reward { config["reward"] = .string(reward.rawValue) }
@@ -576,11 +599,10 @@ enum PlanningReward: String, ExpressibleByArgument, CaseIterable {
 extension ParticlePrediction: ExpressibleByArgument {}
 
 /// `--observation-band i:low:high`: an observation index and the interval its predicted values keep to.
-/// `--observation-band i:low:high`: an observation index and the interval its predicted values keep to.
 enum ObservationBand {
     /// The band `argument` gives; throws, saying what is wrong, when it is not `i:low:high` with an index
     /// ≥ 0 and finite low < high.
-    static func parse(_ argument: String) throws -> PlanningObjective.Band {
+    @Sendable static func parse(_ argument: String) throws -> PlanningObjective.Band {
         let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 3, let index = Int(parts[0]), index >= 0, let low = Float(parts[1]),
             let high = Float(parts[2])

@@ -58,6 +58,42 @@ final class RolloutAndFittingTests: XCTestCase {
         }
     }
 
+    /// A step budget records exactly its steps: the same episodes as an episode budget, one after
+    /// another, the last cut off at the budget and flagged a timeout.
+    func testAStepBudgetRecordsItsStepsAndCutsTheLastEpisode() throws {
+        var env: any Environment = Pendulum()
+        env.episodeLimit = 7
+        var policy = RandomPolicy(low: env.actionLow, high: env.actionHigh)
+        let budget = try Rollout(budget: .steps(17), seed: 5).run(&policy, in: &env)
+        XCTAssertEqual(budget.count, 17)
+        XCTAssertEqual(budget.episodeLengths, [7, 7, 3])
+        XCTAssertEqual(budget.timeouts.enumerated().filter(\.element).map(\.offset), [6, 13, 16])
+        XCTAssertNil(budget.episodeProblem)
+        var again = RandomPolicy(low: env.actionLow, high: env.actionHigh)
+        let episodes = try Rollout(episodes: 3, seed: 5).run(&again, in: &env)
+        XCTAssertEqual(budget.episodeSeeds, episodes.episodeSeeds)
+        XCTAssertEqual(budget.observations, Array(episodes.observations[..<(17 * 3)]))
+        XCTAssertEqual(budget.actions, Array(episodes.actions[..<17]))
+        XCTAssertEqual(Rollout(budget: .steps(17), seed: 5).byteCount(in: env), Transitions.byteCount(
+            rows: 17, observationSize: 3, actionSize: 1))
+
+        // On a task that terminates, a budget counts steps across episodes that end early; a
+        // budget that ends where an episode terminates records the termination, not a timeout.
+        var hopper: any Environment = EnvironmentName.hopper.make()
+        var random = RandomPolicy(low: hopper.actionLow, high: hopper.actionHigh)
+        let falls = try Rollout(budget: .steps(300), seed: 2).run(&random, in: &hopper)
+        XCTAssertEqual(falls.count, 300)
+        XCTAssertGreaterThan(falls.episodeLengths.count, 3, "random hoppers fall within a few dozen steps")
+        XCTAssertEqual(falls.terminals.filter { $0 }.count, falls.episodeLengths.count - 1)
+        XCTAssertTrue(falls.timeouts[299] && !falls.terminals[299])
+        XCTAssertNil(falls.episodeProblem)
+        let firstFall = Int(falls.episodeLengths[0])
+        var replay = RandomPolicy(low: hopper.actionLow, high: hopper.actionHigh)
+        let exact = try Rollout(budget: .steps(firstFall), seed: 2).run(&replay, in: &hopper)
+        XCTAssertEqual(exact.episodeLengths, [Int64(firstFall)])
+        XCTAssertTrue(exact.terminals[firstFall - 1] && !exact.timeouts[firstFall - 1])
+    }
+
     func testFixedStartsAreUsedAndRecordedByRow() throws {
         var env: any Environment = Pendulum()
         env.episodeLimit = 3

@@ -3,6 +3,7 @@ import MBRLCore
 import MBRLData
 import MBRLEnvironments
 import MBRLModels
+import MBRLStatistics
 import MBRLTestSupport
 import XCTest
 
@@ -41,6 +42,64 @@ final class MuJoCoStageTests: XCTestCase {
         }
         XCTAssertEqual(
             try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["Ant-v4.h5", "hopper.h5"])
+    }
+
+    /// `--steps`: `collect` and `plan` record exactly a budget of steps on a task whose episodes end
+    /// early, recorded in the config in place of the episodes; the learning curve leaves out the
+    /// episode the budget cut off; a budget with --episodes or with fixed starts is a usage error.
+    func testStepBudgetsOnHopper() throws {
+        let dir = TemporaryDirectory()
+        func run(_ program: String, _ arguments: [String]) throws -> ProcessResult {
+            try runProcess(Repository.executable(program), arguments, in: dir.path)
+        }
+        let collected = try run("collect", ["--env", "hopper", "--steps", "400", "--seed", "1", "--out", "random.h5"])
+        XCTAssertEqual(collected.status, 0, collected.stderr)
+        let random = try Transitions.read(from: dir.file("random.h5"))
+        XCTAssertEqual(random.count, 400)
+        XCTAssertGreaterThan(random.episodeLengths.count, 3)
+        let config = try HDF5File.open(at: dir.file("random.h5")).root.stringAttribute("config")
+        XCTAssertTrue(config.contains(#""steps":400"#) && !config.contains("episodes"), config)
+
+        for (arguments, why) in [
+            (["--episodes", "2", "--steps", "10"], "--episodes and --steps: give one, a number of episodes or a budget of steps"),
+            (["--steps", "0"], "--steps must be at least 1, got 0")
+        ] {
+            let refused = try run("collect", ["--env", "hopper", "--out", "refused.h5"] + arguments)
+            XCTAssertEqual(refused.status, 64, arguments.joined(separator: " "))
+            XCTAssertTrue(refused.stderr.hasPrefix("Error: \(why)\n"), refused.stderr)
+        }
+        XCTAssertEqual(try run("stats", ["--data", "random.h5", "--out", "stats.h5"]).status, 0)
+        let trained = try run(
+            "train", ["--data", "random.h5", "--stats", "stats.h5", "--epochs", "2", "--hidden", "16", "--out", "model.h5"])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let planner = ["--model", "model.h5", "--candidates", "8", "--horizon", "3", "--threads", "1"]
+        let planned = try run("plan", planner + ["--steps", "150", "--seed", "3", "--out", "rollouts-1.h5"])
+        XCTAssertEqual(planned.status, 0, planned.stderr)
+        XCTAssertTrue(planned.stderr.contains("of 150 steps)"), planned.stderr)
+        let rollouts = try Transitions.read(from: dir.file("rollouts-1.h5"))
+        XCTAssertEqual(rollouts.count, 150)
+        XCTAssertGreaterThan(rollouts.episodeLengths.count, 1, "a hopper on a 2-epoch model falls")
+        let planConfig = try HDF5File.open(at: dir.file("rollouts-1.h5")).root.stringAttribute("config")
+        XCTAssertTrue(planConfig.contains(#""steps":150"#) && !planConfig.contains("episodes"), planConfig)
+
+        // The curve's returns are the complete episodes': all but a last one the budget cut off.
+        let curve = try LearningCurve(folder: dir.path)
+        XCTAssertEqual(curve.points.map(\.steps), [400, 550])
+        for (point, data) in zip(curve.points, [random, rollouts]) {
+            let cut = !data.terminals[data.count - 1]
+            XCTAssertEqual(point.returns, cut ? Array(data.episodeReturns.dropLast()) : data.episodeReturns)
+        }
+        XCTAssertTrue(!rollouts.terminals[149] || !random.terminals[399], "at least one budget cuts an episode here")
+
+        let starts = Repository.root.appendingPathComponent("pipelines/hopper-test-starts.h5").path
+        let fixed = try run("plan", planner + ["--steps", "10", "--initial-states", starts, "--out", "fixed.h5"])
+        XCTAssertEqual(fixed.status, 64)
+        XCTAssertTrue(
+            fixed.stderr.hasPrefix(
+                "Error: --steps runs episodes from seeded resets; --initial-states fixes the episodes: give --episodes\n"),
+            fixed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("fixed.h5")))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("refused.h5")))
     }
 
     /// Every preset's fixed test starts are states of its own environment: the file's `env` attribute
@@ -100,7 +159,9 @@ final class MuJoCoStageTests: XCTestCase {
             ("hopper-pets", .hopper), ("swimmer", .swimmer), ("ant", .ant), ("ant-pets", .ant),
             ("halfcheetah-icem", .halfcheetah)
         ] {
-            let extra = preset == "halfcheetah-icem" ? icem : []
+            // Hopper counts its data in steps (RANDOM_STEPS, PLAN_STEPS: collect and plan --steps).
+            let steps = ["RANDOM_STEPS=200", "PLAN_STEPS=50"]
+            let extra = preset == "halfcheetah-icem" ? icem : preset == "hopper" ? steps : []
             let result = try runProcess(
                 "/usr/bin/env",
                 ["make", "--no-print-directory", "-C", Repository.root.path, "PIPELINE=\(preset)"] + budget + extra)
@@ -113,6 +174,10 @@ final class MuJoCoStageTests: XCTestCase {
             if !env.make().canTerminate { XCTAssertEqual(test.episodeLengths, [1000], preset) }
             XCTAssertEqual(test.infoQpos.count, test.count * test.qposSize, preset)
             XCTAssertTrue(FileManager.default.fileExists(atPath: run + "eval.h5"), preset)
+            if preset == "hopper" {
+                XCTAssertEqual(try Transitions.readRowCount(from: run + "random.h5"), 200)
+                XCTAssertEqual(try Transitions.readRowCount(from: run + "rollouts-1.h5"), 50)
+            }
             // The models predict Δx, and the planner's reward is the task's on it.
             XCTAssertTrue(try NormalizationStats.read(fromFile: run + "stats.h5").hasDeltaX, preset)
             let format = try HDF5File.open(at: run + "model-1.h5").root.stringAttribute("format")

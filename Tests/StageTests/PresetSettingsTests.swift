@@ -98,23 +98,35 @@ final class PresetSettingsTests: XCTestCase {
         XCTAssertFalse(best["params/plan"]?.contains("pitch") ?? true)
     }
 
-    /// Every MuJoCo task has its best combination under one stable name, at MBBL's schedule (10 planned
-    /// episodes per iteration for 19 iterations) and tested from at least 10 of the task's fixed starts.
+    /// Every MuJoCo task has its best combination under one stable name, at MBBL's schedule (19
+    /// iterations) and budget (at most 200,000 environment steps, read from the parameters `collect` and
+    /// `plan` get), tested from at least 10 of the task's fixed starts.
     func testEveryMuJoCoTaskHasABestPresetAtMBBLsBudget() throws {
         for task in ["halfcheetah", "hopper", "swimmer", "ant"] {
             let best = try settings(["PIPELINE=\(task)-best"])
             XCTAssertEqual(best["ENV"], task)
             XCTAssertEqual(best["ITERS"], "19", task)
-            XCTAssertEqual(best["PLAN_EPISODES"], "10", task)
             XCTAssertGreaterThanOrEqual(Int(best["TEST_EPISODES"] ?? "") ?? 0, 10, task)
             XCTAssertEqual(best["TEST_STARTS"], "pipelines/\(task)-test-starts.h5", task)
-            // At most 200,000 steps: 1,000-step episodes, random and planned. Hopper's random episodes
-            // end within a few dozen steps, so its 200 of them are not counted at 1,000.
-            let random = task == "hopper" ? 0 : (Int(best["EPISODES"] ?? "") ?? 1_000)
-            XCTAssertLessThanOrEqual((random + 19 * 10) * 1_000, 200_000, task)
+            // The steps each stage may take: a step budget, or episodes of at most 1,000 steps.
+            func steps(_ params: String?) -> Int? {
+                let words = (params ?? "").split(separator: " ")
+                if let budget = words.first(where: { $0.hasPrefix("steps=") }) { return Int(budget.dropFirst(6)) }
+                return words.first(where: { $0.hasPrefix("episodes=") }).flatMap { Int($0.dropFirst(9)) }.map { $0 * 1_000 }
+            }
+            let random = try XCTUnwrap(steps(best["params/collect"]), task)
+            let planned = try XCTUnwrap(steps(best["params/plan"]), task)
+            XCTAssertLessThanOrEqual(random + 19 * planned, 200_000, task)
+            XCTAssertEqual(random + 19 * planned, 200_000, "\(task): the whole budget is used")
+        }
+        // The tasks that terminate count their budget in steps (an episode has no fixed length there).
+        for task in ["hopper", "ant"] {
+            let best = try settings(["PIPELINE=\(task)-best"])
+            XCTAssertTrue(best["params/collect"]?.contains(" steps=10000 ") ?? false, best["params/collect"] ?? "")
+            XCTAssertFalse(best["params/collect"]?.contains("episodes=") ?? true, task)
+            XCTAssertTrue(best["params/plan"]?.hasSuffix(" steps=10000") ?? false, best["params/plan"] ?? "")
         }
         let hopper = try settings(["PIPELINE=hopper-best"])
-        XCTAssertEqual(hopper["EPISODES"], "200")
         XCTAssertEqual(hopper["HORIZON"], "40")
         XCTAssertEqual(hopper["PITCH_LIMIT"], "0.1")
         XCTAssertTrue(hopper["params/plan"]?.contains("--pitch-limit 0.1") ?? false)

@@ -9,6 +9,7 @@ ENV ?= halfcheetah
 # collect: 10 random episodes of the full 1,000 steps (10,000 transitions).
 EPISODES ?= 10
 MAX_STEPS ?=
+RANDOM_STEPS ?=
 
 # train: the MuJoCo tasks' network, minibatches of 512.
 include pipelines/common/mujoco-network.mk
@@ -16,6 +17,7 @@ include pipelines/common/mujoco-network.mk
 # The loop: 2 MPC episodes of 1,000 steps per iteration, 10 iterations (30,000 transitions in all).
 ITERS ?= 10
 PLAN_EPISODES ?= 2
+PLAN_STEPS ?=
 WARM_START ?= yes
 NEW_DATA_FRACTION ?=
 

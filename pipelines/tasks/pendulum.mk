@@ -7,6 +7,8 @@ ENV ?= pendulum
 # loop at 6,000 steps, see below), steps per episode (empty: the environment's limit, 200)
 EPISODES ?= 15
 MAX_STEPS ?=
+# RANDOM_STEPS: a budget of random steps in place of EPISODES (collect --steps; empty: episodes).
+RANDOM_STEPS ?=
 
 # train: the notebook's network (width 64, two Linear-BatchNorm-ReLU blocks) with Adam. The notebook
 # uses lr 0.01 and beta1 0.99; lr 1e-3 with PyTorch's default betas reaches a lower validation loss on
@@ -28,6 +30,9 @@ VAL_FRACTION ?= 0.1
 # episodes the training data is 15·200 + 3·5·200 = 6,000 environment steps.
 ITERS ?= 3
 PLAN_EPISODES ?= 5
+# PLAN_STEPS: a budget of planned steps per iteration in place of PLAN_EPISODES (plan --steps, for
+# tasks that terminate; empty: episodes).
+PLAN_STEPS ?=
 WARM_START ?= yes
 NEW_DATA_FRACTION ?=
 
