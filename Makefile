@@ -183,6 +183,12 @@ numbers := $(shell seq 0 100)
 ifeq ($(filter $(ITERS),$(numbers)),)
 $(error ITERS must be a whole number from 0 to 100, got '$(ITERS)')
 endif
+# A step budget, when set, is a whole number of steps (at least 1), and a pitch penalty needs its limit:
+# checked before anything runs, so a run stops here rather than at `plan`, after its data and first model.
+$(foreach v,RANDOM_STEPS PLAN_STEPS,$(if $($(v)),$(if $(and $(call is-seed,$($(v))),$(filter-out 0,$($(v)))),,\
+  $(error $(v) must be a whole number of steps of at least 1 (or empty: episodes), got '$($(v))'))))
+$(if $(and $(PITCH_PENALTY),$(if $(PITCH_LIMIT),,yes)),\
+  $(error PITCH_PENALTY needs PITCH_LIMIT: the penalty is what a predicted step beyond the limit loses))
 
 run := $(DATA)/$(PIPELINE)/$(if $(POINT),$(POINT)/)seed-$(SEED)
 # A run folder (or its preset's or grid point's folder) that is a symbolic link would make this run

@@ -96,7 +96,8 @@ final class MakeCacheTests: XCTestCase {
         XCTAssertEqual(try Provenance.sha256(ofFile: seed0 + "/random.h5"), before)
     }
 
-    /// One canonical form per seed, checked before anything runs.
+    /// One canonical form per seed (and per step budget), checked before anything runs, as is a
+    /// setting that needs another.
     func testSeedsHaveOneFormCheckedFirst() throws {
         let data = TemporaryDirectory("mbrl-seeds")
         for (arguments, message) in [
@@ -107,7 +108,10 @@ final class MakeCacheTests: XCTestCase {
             (["SEEDS=0 0", "sweep"], "SEEDS lists a seed twice"),
             (["SEEDS=1 01", "sweep"], "SEEDS must be whole numbers"),
             (["ITERS=101", "all"], "ITERS must be a whole number from 0 to 100"),
-            (["ITERS=3x", "all"], "ITERS must be a whole number from 0 to 100")
+            (["ITERS=3x", "all"], "ITERS must be a whole number from 0 to 100"),
+            (["PLAN_STEPS=0", "all"], "PLAN_STEPS must be a whole number of steps of at least 1"),
+            (["RANDOM_STEPS=1e4", "collect"], "RANDOM_STEPS must be a whole number of steps of at least 1"),
+            (["PITCH_PENALTY=5", "PIPELINE=halfcheetah", "all"], "PITCH_PENALTY needs PITCH_LIMIT")
         ] {
             let result = try make(["DATA=\(data.path)"] + arguments)
             XCTAssertNotEqual(result.status, 0, "\(arguments)")
