@@ -533,7 +533,8 @@ struct Plan: ParsableCommand {
             // Every episode's line, in a log too: an episode takes seconds to minutes, and
             // scripts/planner-ablation reads the returns from these lines.
             progress.milestone(
-                String(format: "%@  return %.1f  %.2f ms/step", episodeText(episode.episode), episode.episodeReturn, ms))
+                String(format: "%@  return %.1f  %.2f ms/step", episodeText(episode.episode), episode.episodeReturn, ms)
+            )
         }
         return logs
     }

@@ -74,8 +74,10 @@ final class RolloutAndFittingTests: XCTestCase {
         XCTAssertEqual(budget.episodeSeeds, episodes.episodeSeeds)
         XCTAssertEqual(budget.observations, Array(episodes.observations[..<(17 * 3)]))
         XCTAssertEqual(budget.actions, Array(episodes.actions[..<17]))
-        XCTAssertEqual(Rollout(budget: .steps(17), seed: 5).byteCount(in: env), Transitions.byteCount(
-            rows: 17, observationSize: 3, actionSize: 1))
+        XCTAssertEqual(
+            Rollout(budget: .steps(17), seed: 5).byteCount(in: env),
+            Transitions.byteCount(
+                rows: 17, observationSize: 3, actionSize: 1))
 
         // On a task that terminates, a budget counts steps across episodes that end early; a
         // budget that ends where an episode terminates records the termination, not a timeout.

@@ -61,7 +61,10 @@ final class MuJoCoStageTests: XCTestCase {
         XCTAssertTrue(config.contains(#""steps":400"#) && !config.contains("episodes"), config)
 
         for (arguments, why) in [
-            (["--episodes", "2", "--steps", "10"], "--episodes and --steps: give one, a number of episodes or a budget of steps"),
+            (
+                ["--episodes", "2", "--steps", "10"],
+                "--episodes and --steps: give one, a number of episodes or a budget of steps"
+            ),
             (["--steps", "0"], "--steps must be at least 1, got 0")
         ] {
             let refused = try run("collect", ["--env", "hopper", "--out", "refused.h5"] + arguments)
@@ -70,7 +73,8 @@ final class MuJoCoStageTests: XCTestCase {
         }
         XCTAssertEqual(try run("stats", ["--data", "random.h5", "--out", "stats.h5"]).status, 0)
         let trained = try run(
-            "train", ["--data", "random.h5", "--stats", "stats.h5", "--epochs", "2", "--hidden", "16", "--out", "model.h5"])
+            "train",
+            ["--data", "random.h5", "--stats", "stats.h5", "--epochs", "2", "--hidden", "16", "--out", "model.h5"])
         XCTAssertEqual(trained.status, 0, trained.stderr)
         let planner = ["--model", "model.h5", "--candidates", "8", "--horizon", "3", "--threads", "1"]
         let planned = try run("plan", planner + ["--steps", "150", "--seed", "3", "--out", "rollouts-1.h5"])
@@ -96,7 +100,8 @@ final class MuJoCoStageTests: XCTestCase {
         XCTAssertEqual(fixed.status, 64)
         XCTAssertTrue(
             fixed.stderr.hasPrefix(
-                "Error: --steps runs episodes from seeded resets; --initial-states fixes the episodes: give --episodes\n"),
+                "Error: --steps runs episodes from seeded resets; --initial-states fixes the episodes: give --episodes\n"
+            ),
             fixed.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("fixed.h5")))
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("refused.h5")))

@@ -112,7 +112,9 @@ final class PresetSettingsTests: XCTestCase {
             func steps(_ params: String?) -> Int? {
                 let words = (params ?? "").split(separator: " ")
                 if let budget = words.first(where: { $0.hasPrefix("steps=") }) { return Int(budget.dropFirst(6)) }
-                return words.first(where: { $0.hasPrefix("episodes=") }).flatMap { Int($0.dropFirst(9)) }.map { $0 * 1_000 }
+                return words.first(where: { $0.hasPrefix("episodes=") }).flatMap { Int($0.dropFirst(9)) }.map {
+                    $0 * 1_000
+                }
             }
             let random = try XCTUnwrap(steps(best["params/collect"]), task)
             let planned = try XCTUnwrap(steps(best["params/plan"]), task)
