@@ -98,6 +98,18 @@ final class PresetSettingsTests: XCTestCase {
         XCTAssertFalse(best["params/plan"]?.contains("pitch") ?? true)
     }
 
+    /// The 100,000-step preset is the upright run stopped at 9 iterations: every parameter its first 9
+    /// iterations are made with is the upright run's, so they are the same files and a copy of its
+    /// folder skips them.
+    func testHalfCheetahUpright100kStopsTheUprightRunAtNineIterations() throws {
+        let upright = try settings(["PIPELINE=halfcheetah-upright"])
+        let stopped = try settings(["PIPELINE=halfcheetah-upright-100k"])
+        let changed = Set(upright.keys).union(stopped.keys).filter { upright[$0] != stopped[$0] }
+        XCTAssertEqual(changed, ["ITERS", "params/evaluate"])
+        XCTAssertEqual(stopped["ITERS"], "9")
+        XCTAssertEqual(stopped["params/evaluate"], "max_k=30 iters=9")
+    }
+
     /// Every MuJoCo task has its best combination under one stable name, at MBBL's schedule (19
     /// iterations) and budget (at most 200,000 environment steps, read from the parameters `collect` and
     /// `plan` get), tested from at least 10 of the task's fixed starts.
