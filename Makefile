@@ -183,11 +183,15 @@ numbers := $(shell seq 0 100)
 ifeq ($(filter $(ITERS),$(numbers)),)
 $(error ITERS must be a whole number from 0 to 100, got '$(ITERS)')
 endif
-# A step budget, when set, is a whole number of steps (at least 1), and a pitch penalty needs its limit:
-# checked before anything runs, so a run stops here rather than at `plan`, after its data and first model.
-$(foreach v,RANDOM_STEPS PLAN_STEPS,$(if $($(v)),$(if $(and $(call is-seed,$($(v))),$(filter-out 0,$($(v)))),,\
-  $(error $(v) must be a whole number of steps of at least 1 (or empty: episodes), got '$($(v))'))))
-$(if $(and $(PITCH_PENALTY),$(if $(PITCH_LIMIT),,yes)),\
+# A step budget, when set, is a whole number of steps (at least 1) and replaces a number of episodes
+# given with it on the command line, which would otherwise go unused; a pitch penalty needs its limit.
+# Checked before anything runs, so a run stops here rather than at `plan`, after its data and first model.
+$(foreach v,RANDOM_STEPS:EPISODES PLAN_STEPS:PLAN_EPISODES,$(eval steps_var := $(word 1,$(subst :, ,$(v))))$(eval \
+  episodes_var := $(word 2,$(subst :, ,$(v))))$(if $($(steps_var)),$(if $(and $(call is-seed,$($(steps_var))),$(filter-out \
+  0,$($(steps_var)))),,$(error $(steps_var) must be a whole number of steps of at least 1 (or empty: episodes), got \
+  '$($(steps_var))'))$(if $(filter command line,$(origin $(episodes_var))),$(error $(episodes_var)=$($(episodes_var)) \
+  would go unused: $(steps_var)=$($(steps_var)) counts these data in steps (give $(steps_var)= to count episodes)))))
+$(if $(and $(PITCH_PENALTY),$(if $(PITCH_LIMIT)$(findstring --pitch-limit,$(PLANNER_OPTIONS)),,yes)),\
   $(error PITCH_PENALTY needs PITCH_LIMIT: the penalty is what a predicted step beyond the limit loses))
 
 run := $(DATA)/$(PIPELINE)/$(if $(POINT),$(POINT)/)seed-$(SEED)
@@ -320,10 +324,8 @@ params = $(strip $(foreach e,$(options_$(1)),$(call param_$(call entry_form,$(e)
 
 # collect (random.h5) and the held-out data (heldout.h5, another seed and no step limit).
 # RANDOM_STEPS, PLAN_STEPS: a budget of steps in place of EPISODES, PLAN_EPISODES (collect, plan --steps;
-# a program takes one or the other). Both if-set, so the parameters of runs without them read as before.
-collect_episodes = $(if $(RANDOM_STEPS),,$(EPISODES))
-plan_episodes = $(if $(PLAN_STEPS),,$(PLAN_EPISODES))
-options_collect := ENV:env collect_episodes:episodes:if-set RANDOM_STEPS:steps:if-set MAX_STEPS:max-steps:optional \
+# a program takes one or the other, chosen here, so the parameters of runs without them read as before).
+options_collect := ENV:env $(if $(RANDOM_STEPS),RANDOM_STEPS:steps,EPISODES:episodes) MAX_STEPS:max-steps:optional \
   SEED:seed
 options_heldout := ENV:env HELDOUT_EPISODES:episodes heldout_seed:seed
 # train (model-0); the ensemble settings (PETS) only when a preset sets them.
@@ -339,7 +341,7 @@ options_planner := PLANNER:planner CANDIDATES:candidates HORIZON:horizon DISCOUN
   PLAN_ITERATIONS:iterations:if-set PLANNER_OPTIONS:options:words PROPAGATION:propagation:if-set \
   PARTICLES:particles:if-set PREDICTION:prediction:if-set PRECISION:precision:if-set \
   PITCH_LIMIT:pitch-limit:if-set PITCH_PENALTY:pitch-penalty:if-set
-options_plan := plan_episodes:episodes:if-set PLAN_STEPS:steps:if-set
+options_plan := $(if $(PLAN_STEPS),PLAN_STEPS:steps,PLAN_EPISODES:episodes)
 options_test := TEST_EPISODES:episodes TEST_STARTS:starts:param test_starts_sha256:starts_sha256:param
 options_evaluate := MAX_K:max-k ITERS:iters:param
 # import (DATASET given: random.h5, heldout.h5 and test-starts.h5 from a Minari dataset).

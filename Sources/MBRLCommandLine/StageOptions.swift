@@ -53,7 +53,8 @@ public struct EpisodeOptions<Defaults: EpisodeDefaults>: ParsableArguments {
 
     public init() {}
 
-    /// The number of episodes: `--episodes` or the stage's default (without `--steps`).
+    /// The number of episodes, `--episodes` or the stage's default; meaningless with `--steps`, which
+    /// `validate()` accepts only without `--episodes`.
     public var count: Int { episodeCount ?? Defaults.episodes }
 
     public func validate() throws {

@@ -69,7 +69,8 @@ extension Transitions {
 
 extension Transitions {
     /// The episodes of `sets` one after another (same environment, sizes and simulator-state sizes;
-    /// the caller checks), with the policy of the first; nil for no sets.
+    /// the caller checks), with the policy of the first and the last one's `lastEpisodeCutOff`; nil for
+    /// no sets.
     public static func concatenating(_ sets: [Transitions]) -> Transitions? {
         guard var all = sets.first else { return nil }
         for t in sets.dropFirst() {
@@ -87,6 +88,7 @@ extension Transitions {
             all.episodeReturns += t.episodeReturns
             all.episodeLengths += t.episodeLengths
             all.episodeSeeds += t.episodeSeeds
+            all.lastEpisodeCutOff = t.lastEpisodeCutOff
         }
         return all
     }

@@ -101,16 +101,11 @@ extension Transitions {
         return t
     }
 
-    /// The rows and the returns of the complete episodes of a transitions file, read from `rewards`,
-    /// `terminals`, `timeouts`, `episodes/` and `config` alone: what a learning curve needs, without the
-    /// observations and actions that make up most of the file. These datasets are checked as
-    /// `read(from:)` checks them (rank, dtype, rows, finite rewards, summaries that agree with the
-    /// rows); the datasets not read are not checked.
-    ///
-    /// A file collected with a step budget (`collect`, `plan --steps`: `steps` in its config) ends with
-    /// an episode cut off where the budget ran out, shorter than `max_steps` and not terminated; its
-    /// partial return would pull the mean down, so it is left out, unless it is the file's only episode.
-    /// `rows` counts every row.
+    /// The rows and the returns of the complete episodes (`completeEpisodeReturns`) of a transitions
+    /// file, read from `rewards`, `terminals`, `timeouts`, `episodes/` and `config` alone: what a
+    /// learning curve needs, without the observations and actions that make up most of the file. These
+    /// datasets are checked as `read(from:)` checks them (rank, dtype, rows, finite rewards, summaries
+    /// that agree with the rows); the datasets not read are not checked. `rows` counts every row.
     public static func readEpisodeReturns(from path: String) throws -> (rows: Int, returns: [Double]) {
         let file = try HDF5File.open(at: path)
         let root = try file.root
@@ -122,14 +117,8 @@ extension Transitions {
         t.terminals = terminals
         t.timeouts = timeouts
         try t.readEpisodeSummaries(root, path: path)
-        var returns = t.episodeReturns
-        if returns.count > 1, let limit = try stepBudgetEpisodeLimit(root), let length = t.episodeLengths.last,
-            length < limit, terminals.last == false
-        {
-            returns.removeLast()
-        }
         try file.close()
-        return (t.count, returns)
+        return (t.count, t.completeEpisodeReturns)
     }
 
     /// The episode limit (`max_steps`) of a file whose config records a step budget (`steps`), nil for
@@ -181,15 +170,23 @@ extension Transitions {
     }
 
     /// The episode summaries of `episodes/`, checked against the rows (`episodeProblem`), or derived
-    /// from the end flags when the file has none (`deriveEpisodes()`).
+    /// from the end flags when the file has none (`deriveEpisodes()`); and `lastEpisodeCutOff`, from the
+    /// step budget and episode limit of the file's `config`.
     private mutating func readEpisodeSummaries(_ root: HDF5Group, path: String) throws {
-        guard root.contains("episodes") else { return deriveEpisodes() }
-        let episodes = try root.openGroup("episodes")
-        episodeReturns = try episodes.read("returns", as: Double.self).values
-        episodeLengths = try episodes.read("lengths", as: Int64.self).values
-        episodeSeeds = try episodes.read("seeds", as: Int64.self).values
-        if let problem = episodeProblem {
-            throw HDF5Error(path: path, object: "episodes", problem)
+        if root.contains("episodes") {
+            let episodes = try root.openGroup("episodes")
+            episodeReturns = try episodes.read("returns", as: Double.self).values
+            episodeLengths = try episodes.read("lengths", as: Int64.self).values
+            episodeSeeds = try episodes.read("seeds", as: Int64.self).values
+            if let problem = episodeProblem {
+                throw HDF5Error(path: path, object: "episodes", problem)
+            }
+        } else {
+            deriveEpisodes()
+        }
+        // A step budget's last episode is cut off when it neither terminated nor reached the limit.
+        if let limit = try Self.stepBudgetEpisodeLimit(root), let length = episodeLengths.last {
+            lastEpisodeCutOff = length < limit && terminals.last == false
         }
     }
 }

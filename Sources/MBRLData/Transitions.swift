@@ -20,6 +20,10 @@ public struct Transitions {
     public var episodeReturns: [Double] = []
     public var episodeLengths: [Int64] = []
     public var episodeSeeds: [Int64] = []
+    /// Whether the last episode was cut off where a step budget ran out (`collect`, `plan --steps`):
+    /// not terminated and shorter than the episode limit, so its return is partial. Files do not store
+    /// it as such; a reader derives it from the file's `config` (`steps` and `max_steps`).
+    public var lastEpisodeCutOff = false
 
     /// The Gymnasium id of the environment, e.g. `Pendulum-v1`.
     public var env: String
@@ -75,6 +79,12 @@ public struct Transitions {
         rewards.append(Float(reward))
         terminals.append(terminal)
         timeouts.append(timeout)
+    }
+
+    /// The returns of the episodes that ran to their end: every episode but a last one a step budget
+    /// cut off (`lastEpisodeCutOff`), which is kept when it is the only one. What a mean return is of.
+    public var completeEpisodeReturns: [Double] {
+        lastEpisodeCutOff && episodeReturns.count > 1 ? Array(episodeReturns.dropLast()) : episodeReturns
     }
 
     /// Records the summary of the episode whose rows were just appended.

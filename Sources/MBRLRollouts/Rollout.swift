@@ -37,6 +37,9 @@ public struct Rollout {
         public var episodeReturn: Double
         /// Wall-clock seconds since the episode started.
         public var seconds: Double
+        /// At the end of an episode: whether a step budget cut it off (`Transitions.lastEpisodeCutOff`),
+        /// so its return is partial.
+        public var cutOff = false
     }
 
     /// Why a rollout cannot go on: the policy or the environment produced a value that is not finite.
@@ -102,6 +105,7 @@ public struct Rollout {
             env: environment.id, policy: policy.name, qposSize: qposSize, qvelSize: qvelSize)
         var seeds = RandomGenerator(seed: seed, stream: RandomStreams.episodeSeeds)
         let limit = environment.episodeLimit
+        precondition(limit > 0, "an episode takes at least one step")
         var episode = 0
         while true {
             switch budget {
@@ -153,6 +157,9 @@ public struct Rollout {
             data.endEpisode(
                 return: progress.episodeReturn, length: progress.steps,
                 seed: initialStates == nil ? episodeSeed : UInt64(episode))
+            // Cut off: ended by the budget, before the task ended it or the limit did.
+            progress.cutOff = progress.steps == allowed && allowed < limit && data.terminals.last == false
+            data.lastEpisodeCutOff = progress.cutOff
             try onEpisodeEnd?(progress)
             episode += 1
         }

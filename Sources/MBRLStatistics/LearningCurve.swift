@@ -16,7 +16,7 @@ public struct LearningCurve: Equatable {
         public var iteration: Int
         /// Environment steps collected up to and including this batch (transitions, ≥ 1).
         public var steps: Int
-        /// The batch's episode returns.
+        /// The batch's episode returns: of its complete episodes (`Transitions.completeEpisodeReturns`).
         public var returns: [Double]
 
         public init(iteration: Int, steps: Int, returns: [Double]) {

@@ -384,12 +384,13 @@ struct Plan: ParsableCommand {
             try Stage.writeHDF5(to: destination) { root in
                 try data.write(to: root, provenance: provenance)
             }
-            let returns = data.episodeReturns
+            // The mean of the complete episodes: a step budget's cut-off last one has a partial return.
+            let returns = data.completeEpisodeReturns
             let mean = returns.reduce(0, +) / Double(returns.count)
+            let cutOff = returns.count < data.episodeReturns.count ? " (and one cut off at the step budget)" : ""
             progress.milestone(
                 String(
-                    format: "wrote %@: %d episodes, mean return %.1f", output.out, returns.count,
-                    mean))
+                    format: "wrote %@: %d episodes%@, mean return %.1f", output.out, returns.count, cutOff, mean))
         }
     }
 
@@ -407,7 +408,8 @@ struct Plan: ParsableCommand {
     }
 
     /// Refuses (`MemoryError`, one line naming the options) a plan whose planner and `rollout`'s
-    /// transitions, every episode at its step limit, exceed the memory this process may use: the
+    /// transitions (every episode at its step limit, or the step budget's rows) exceed the memory this
+    /// process may use: the
     /// run's check before it starts, which `--print-config` makes too, so both refuse the same settings.
     func checkMemory(_ plan: Setup, _ rollout: Rollout) throws {
         let transitions: String
@@ -527,14 +529,18 @@ struct Plan: ParsableCommand {
         }
         rollout.onEpisodeEnd = { episode in
             let ms = episode.seconds * 1000 / Double(max(episode.steps, 1))
-            try logs?.write(
-                step: episode.episode + 1,
-                scalars: ["plan/episode_return": episode.episodeReturn, "plan/ms_per_step": ms])
+            // An episode a step budget cut off has a partial return: not logged as an episode's return.
+            if !episode.cutOff {
+                try logs?.write(
+                    step: episode.episode + 1,
+                    scalars: ["plan/episode_return": episode.episodeReturn, "plan/ms_per_step": ms])
+            }
             // Every episode's line, in a log too: an episode takes seconds to minutes, and
             // scripts/planner-ablation reads the returns from these lines.
             progress.milestone(
-                String(format: "%@  return %.1f  %.2f ms/step", episodeText(episode.episode), episode.episodeReturn, ms)
-            )
+                String(
+                    format: "%@  return %.1f  %.2f ms/step%@", episodeText(episode.episode), episode.episodeReturn, ms,
+                    episode.cutOff ? "  (cut off at the step budget: a partial return)" : ""))
         }
         return logs
     }

@@ -69,6 +69,18 @@ final class RolloutAndFittingTests: XCTestCase {
         XCTAssertEqual(budget.episodeLengths, [7, 7, 3])
         XCTAssertEqual(budget.timeouts.enumerated().filter(\.element).map(\.offset), [6, 13, 16])
         XCTAssertNil(budget.episodeProblem)
+        XCTAssertTrue(budget.lastEpisodeCutOff)
+        XCTAssertEqual(budget.completeEpisodeReturns, Array(budget.episodeReturns.prefix(2)))
+        // A budget that ends with an episode cuts nothing and starts no other.
+        var whole = RandomPolicy(low: env.actionLow, high: env.actionHigh)
+        var rollout = Rollout(budget: .steps(14), seed: 5)
+        var ends: [Bool] = []
+        rollout.onEpisodeEnd = { ends.append($0.cutOff) }
+        let boundary = try rollout.run(&whole, in: &env)
+        XCTAssertEqual(boundary.episodeLengths, [7, 7])
+        XCTAssertEqual(boundary.timeouts.enumerated().filter(\.element).map(\.offset), [6, 13])
+        XCTAssertFalse(boundary.lastEpisodeCutOff)
+        XCTAssertEqual(ends, [false, false])
         var again = RandomPolicy(low: env.actionLow, high: env.actionHigh)
         let episodes = try Rollout(episodes: 3, seed: 5).run(&again, in: &env)
         XCTAssertEqual(budget.episodeSeeds, episodes.episodeSeeds)

@@ -15,6 +15,27 @@ final class CollectAndStatsTests: XCTestCase {
         try Repository.requireCurrentPrograms()
     }
 
+    /// A step budget's last episode is cut off, and left out of the returns a mean is taken of, only
+    /// when it ends before the episode limit; a budget that ends with an episode keeps every one, and
+    /// a budget shorter than one episode keeps its only, partial, one.
+    func testAStepBudgetLeavesOutOnlyAnEpisodeItCutOff() throws {
+        let dir = TemporaryDirectory()
+        for (steps, lengths, complete) in [("14", [7, 7], 2), ("10", [7, 3], 1), ("3", [3], 1)] {
+            let result = try runProcess(
+                collect, ["--steps", steps, "--max-steps", "7", "--seed", "4", "--out", "s\(steps).h5"], in: dir.path)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let t = try Transitions.read(from: dir.file("s\(steps).h5"))
+            XCTAssertEqual(t.episodeLengths, lengths.map(Int64.init), steps)
+            XCTAssertEqual(t.lastEpisodeCutOff, steps != "14", steps)
+            XCTAssertEqual(t.completeEpisodeReturns, Array(t.episodeReturns.prefix(complete)), steps)
+            XCTAssertEqual(try Transitions.readEpisodeReturns(from: dir.file("s\(steps).h5")).returns, t.completeEpisodeReturns)
+        }
+        // An episode budget's last episode is never cut off, whatever its length.
+        let episodes = try runProcess(collect, ["--episodes", "2", "--max-steps", "7", "--out", "e.h5"], in: dir.path)
+        XCTAssertEqual(episodes.status, 0, episodes.stderr)
+        XCTAssertFalse(try Transitions.read(from: dir.file("e.h5")).lastEpisodeCutOff)
+    }
+
     func testCollectWritesTheTransitionsContract() throws {
         let dir = TemporaryDirectory()
         let result = try runProcess(

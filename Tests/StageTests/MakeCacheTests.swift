@@ -111,7 +111,9 @@ final class MakeCacheTests: XCTestCase {
             (["ITERS=3x", "all"], "ITERS must be a whole number from 0 to 100"),
             (["PLAN_STEPS=0", "all"], "PLAN_STEPS must be a whole number of steps of at least 1"),
             (["RANDOM_STEPS=1e4", "collect"], "RANDOM_STEPS must be a whole number of steps of at least 1"),
-            (["PITCH_PENALTY=5", "PIPELINE=halfcheetah", "all"], "PITCH_PENALTY needs PITCH_LIMIT")
+            (["PITCH_PENALTY=5", "PIPELINE=halfcheetah", "all"], "PITCH_PENALTY needs PITCH_LIMIT"),
+            (["PIPELINE=hopper-best", "EPISODES=3", "collect"], "EPISODES=3 would go unused: RANDOM_STEPS=10000"),
+            (["PLAN_STEPS=100", "PLAN_EPISODES=2", "all"], "PLAN_EPISODES=2 would go unused: PLAN_STEPS=100")
         ] {
             let result = try make(["DATA=\(data.path)"] + arguments)
             XCTAssertNotEqual(result.status, 0, "\(arguments)")

@@ -77,7 +77,8 @@ final class MuJoCoStageTests: XCTestCase {
             ["--data", "random.h5", "--stats", "stats.h5", "--epochs", "2", "--hidden", "16", "--out", "model.h5"])
         XCTAssertEqual(trained.status, 0, trained.stderr)
         let planner = ["--model", "model.h5", "--candidates", "8", "--horizon", "3", "--threads", "1"]
-        let planned = try run("plan", planner + ["--steps", "150", "--seed", "3", "--out", "rollouts-1.h5"])
+        let planned = try run(
+            "plan", planner + ["--steps", "150", "--seed", "3", "--logdir", "tb", "--out", "rollouts-1.h5"])
         XCTAssertEqual(planned.status, 0, planned.stderr)
         XCTAssertTrue(planned.stderr.contains("of 150 steps)"), planned.stderr)
         let rollouts = try Transitions.read(from: dir.file("rollouts-1.h5"))
@@ -94,6 +95,18 @@ final class MuJoCoStageTests: XCTestCase {
             XCTAssertEqual(point.returns, cut ? Array(data.episodeReturns.dropLast()) : data.episodeReturns)
         }
         XCTAssertTrue(!rollouts.terminals[149] || !random.terminals[399], "at least one budget cuts an episode here")
+
+        // evaluate's return statistics and plan's per-episode log are the complete episodes' too.
+        let evaluated = try run(
+            "evaluate",
+            ["--model", "model.h5", "--data", "random.h5", "--rollouts", "rollouts-1.h5", "--max-k", "3", "--out", "eval.h5"])
+        XCTAssertEqual(evaluated.status, 0, evaluated.stderr)
+        let evaluation = try HDF5File.open(at: dir.file("eval.h5")).root
+        XCTAssertEqual(try evaluation.read("rollouts/0/returns", as: Double.self).values, curve.points[1].returns)
+        let logged = try String(contentsOfFile: dir.file("tb/plan.csv"), encoding: .utf8)
+        XCTAssertEqual(logged.split(separator: "\n").count - 1, curve.points[1].returns.count, logged)
+        let cutOff = planned.stderr.contains("(cut off at the step budget: a partial return)")
+        XCTAssertEqual(cutOff, !rollouts.terminals[149], planned.stderr)
 
         let starts = Repository.root.appendingPathComponent("pipelines/hopper-test-starts.h5").path
         let fixed = try run("plan", planner + ["--steps", "10", "--initial-states", starts, "--out", "fixed.h5"])
@@ -151,9 +164,10 @@ final class MuJoCoStageTests: XCTestCase {
     func testMuJoCoPresetsRunEndToEndOnATinyBudget() throws {
         let data = TemporaryDirectory("mbrl-mujoco-presets")
         let budget = [
-            "DATA=\(data.path)", "EPISODES=2", "MAX_STEPS=100", "EPOCHS=2", "ITERS=1", "PLAN_EPISODES=1",
-            "TEST_EPISODES=1", "HELDOUT_EPISODES=1", "CANDIDATES=8", "HORIZON=3", "MAX_K=5"
+            "DATA=\(data.path)", "MAX_STEPS=100", "EPOCHS=2", "ITERS=1", "TEST_EPISODES=1", "HELDOUT_EPISODES=1",
+            "CANDIDATES=8", "HORIZON=3", "MAX_K=5"
         ]
+        let episodes = ["EPISODES=2", "PLAN_EPISODES=1"]
         // iCEM scores at least twice its elites: 2 of the 8 candidates here (the preset's other options kept).
         let icem = [
             "PLANNER_OPTIONS=--elites 2 --alpha 0.1 --beta 0.25 --population-decay 1.25 --keep-fraction 0.5 "
@@ -164,9 +178,10 @@ final class MuJoCoStageTests: XCTestCase {
             ("hopper-pets", .hopper), ("swimmer", .swimmer), ("ant", .ant), ("ant-pets", .ant),
             ("halfcheetah-icem", .halfcheetah)
         ] {
-            // Hopper counts its data in steps (RANDOM_STEPS, PLAN_STEPS: collect and plan --steps).
+            // Here Hopper counts its data in steps, as hopper-best and ant-best do (RANDOM_STEPS,
+            // PLAN_STEPS: collect and plan --steps); a number of episodes given with them is refused.
             let steps = ["RANDOM_STEPS=200", "PLAN_STEPS=50"]
-            let extra = preset == "halfcheetah-icem" ? icem : preset == "hopper" ? steps : []
+            let extra = preset == "halfcheetah-icem" ? icem + episodes : preset == "hopper" ? steps : episodes
             let result = try runProcess(
                 "/usr/bin/env",
                 ["make", "--no-print-directory", "-C", Repository.root.path, "PIPELINE=\(preset)"] + budget + extra)

@@ -28,6 +28,8 @@ CANDIDATES ?= 1000
 HORIZON ?= 20
 DISCOUNT ?= 1
 THREADS ?=
+# PITCH_LIMIT (set by the presets that use it) and its PITCH_PENALTY: plan --pitch-limit, --pitch-penalty.
+PITCH_PENALTY ?=
 # MPPI's temperature λ and noise σ on the MuJoCo tasks (methods mppi and pets): σ 0.5 in the actions'
 # [-1, 1]; returns over 20 steps differ by tens between candidates, so λ 1 singles out a few good ones.
 MPPI_OPTIONS ?= --temperature 1 --noise 0.5

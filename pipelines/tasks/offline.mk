@@ -32,6 +32,8 @@ CANDIDATES ?= 1000
 HORIZON ?= 15
 DISCOUNT ?= 1
 THREADS ?=
+# PITCH_LIMIT (set by the presets that use it) and its PITCH_PENALTY: plan --pitch-limit, --pitch-penalty.
+PITCH_PENALTY ?=
 TEST_EPISODES ?= 1
 TEST_STARTS ?=
 

@@ -41,6 +41,8 @@ CANDIDATES ?= 1024
 HORIZON ?= 15
 DISCOUNT ?= 1
 THREADS ?=
+# PITCH_LIMIT (set by the presets that use it) and its PITCH_PENALTY: plan --pitch-limit, --pitch-penalty.
+PITCH_PENALTY ?=
 # MPPI's temperature λ and noise σ on Pendulum (methods mppi and pets): returns summed over the horizon
 # differ by tens, so λ 1 blends many plans (swinging left and right cancel out); λ 0.1 with σ 1 does
 # far better (docs/RESULTS.md).

@@ -11,6 +11,7 @@ extension ModelEvaluation {
     public struct Rollouts {
         public var path: String
         public var transitions: Transitions
+        /// The statistics of the file's complete episodes (`Transitions.completeEpisodeReturns`).
         public var returns: ReturnStatistics
 
         public init(path: String, transitions: Transitions, returns: ReturnStatistics) {
@@ -53,7 +54,7 @@ extension ModelEvaluation {
             let g = try group.createGroup(String(i))
             try g.setAttribute("file", r.path)
             try g.setAttribute("policy", r.transitions.policy)
-            try g.write(r.transitions.episodeReturns, shape: [r.returns.episodes], to: "returns")
+            try g.write(r.transitions.completeEpisodeReturns, shape: [r.returns.episodes], to: "returns")
             try g.writeScalar(r.returns.mean, to: "mean")
             try g.writeScalar(r.returns.std, to: "std")
             try g.writeScalar(r.returns.min, to: "min")

@@ -136,7 +136,7 @@ public struct RunResults {
     /// Mean, std, min and max of the test returns.
     public var testStatistics: ReturnStatistics { ReturnStatistics(test.episodeReturns) }
 
-    /// The episode returns of the random data (empty without `random.h5`).
+    /// The returns of the random data's complete episodes (empty without `random.h5`).
     public var randomReturns: [Double] { random?.returns ?? [] }
 
     /// The environment steps the run's models were trained on: the rows of `random.h5` (when present)
