@@ -55,7 +55,8 @@ struct Evaluate: ParsableCommand {
 
             let evaluation = ModelEvaluation(model: learned, data: heldOut, maxK: maxK)
             let summaries = zip(rollouts, rolloutSets).map {
-                ModelEvaluation.Rollouts(path: $0, transitions: $1, returns: ReturnStatistics($1.completeEpisodeReturns))
+                ModelEvaluation.Rollouts(
+                    path: $0, transitions: $1, returns: ReturnStatistics($1.completeEpisodeReturns))
             }
             if let problem = evaluation.problem {
                 throw StageError("\(model): on \(data), \(problem); nothing written")

@@ -28,7 +28,8 @@ final class CollectAndStatsTests: XCTestCase {
             XCTAssertEqual(t.episodeLengths, lengths.map(Int64.init), steps)
             XCTAssertEqual(t.lastEpisodeCutOff, steps != "14", steps)
             XCTAssertEqual(t.completeEpisodeReturns, Array(t.episodeReturns.prefix(complete)), steps)
-            XCTAssertEqual(try Transitions.readEpisodeReturns(from: dir.file("s\(steps).h5")).returns, t.completeEpisodeReturns)
+            XCTAssertEqual(
+                try Transitions.readEpisodeReturns(from: dir.file("s\(steps).h5")).returns, t.completeEpisodeReturns)
         }
         // An episode budget's last episode is never cut off, whatever its length.
         let episodes = try runProcess(collect, ["--episodes", "2", "--max-steps", "7", "--out", "e.h5"], in: dir.path)

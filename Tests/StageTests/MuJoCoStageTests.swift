@@ -99,7 +99,10 @@ final class MuJoCoStageTests: XCTestCase {
         // evaluate's return statistics and plan's per-episode log are the complete episodes' too.
         let evaluated = try run(
             "evaluate",
-            ["--model", "model.h5", "--data", "random.h5", "--rollouts", "rollouts-1.h5", "--max-k", "3", "--out", "eval.h5"])
+            [
+                "--model", "model.h5", "--data", "random.h5", "--rollouts", "rollouts-1.h5", "--max-k", "3", "--out",
+                "eval.h5"
+            ])
         XCTAssertEqual(evaluated.status, 0, evaluated.stderr)
         let evaluation = try HDF5File.open(at: dir.file("eval.h5")).root
         XCTAssertEqual(try evaluation.read("rollouts/0/returns", as: Double.self).values, curve.points[1].returns)
