@@ -246,7 +246,9 @@ deps:
 # Make rebuilds it first whenever a source changed and then restarts with the new hashes; a program
 # whose code did not change keeps its hash, and its outputs stay up to date. The hash leaves out the
 # debug information, the build id and the Swift module hash, which depend on the checkout's path.
-# It is written under a temporary name and renamed, so a concurrent make never reads half of it.
+# It is written under a temporary name and renamed, so a concurrent make never reads half of it. The
+# build's progress goes to stderr, so that what a target prints on stdout (make results-table > file,
+# scripts/update-results) is its output alone, whether or not it had to build first.
 ifeq ($(PREBUILT),yes)
 $(BIN)/programs.mk:
 	@echo "make: $@ is missing and PREBUILT=yes: build first (make build TARGET_CPU=$(TARGET_CPU))" >&2; exit 1
@@ -259,12 +261,12 @@ else
 library_targets := MBRLCore MBRLEnvironments MBRLData MBRLModels MBRLRollouts MBRLPlanning MBRLReporting MBRLCommandLine MBRLSweeps MBRLStatistics MBRLArchive
 swift_build = MBRL_TARGET_CPU=$(TARGET_CPU) swift build -c release$(if $(filter native,$(TARGET_CPU)),, --scratch-path $(build_dir))
 $(BIN)/programs.mk: $(SOURCES) $(if $(wildcard $(sweep_grid_program)),,FORCE) | deps
-	$(swift_build)
+	@$(swift_build) >&2
 	@newest=$$(find $(addprefix $(BIN)/,$(addsuffix .build,$(library_targets))) -name '*.o' -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -n 1 | cut -d' ' -f2-); \
 	stale=; for p in $(PROGRAMS); do \
 	  if [ -n "$$newest" ] && [ -n "$$(find $(BIN)/$${p//-/_}.build -name '*.o' ! -newer "$$newest" -print -quit 2>/dev/null)" ]; then \
 	    stale="$$stale $$p"; rm -rf $(BIN)/$${p//-/_}.build $(BIN)/$$p; fi; \
-	done; if [ -n "$$stale" ]; then echo "build: compiling$$stale again (built against an older build of the libraries)"; $(swift_build); fi
+	done; if [ -n "$$stale" ]; then echo "build: compiling$$stale again (built against an older build of the libraries)" >&2; $(swift_build) >&2; fi
 	@for s in $(STAGES) report; do \
 	  objcopy --strip-debug --remove-section=.note.gnu.build-id --remove-section=.swift_modhash $(BIN)/$$s $(BIN)/.$$s.hashed.$$$$; \
 	  printf 'program_%s := %s\n' $$s "$$(sha256sum < $(BIN)/.$$s.hashed.$$$$ | cut -c1-16)"; rm -f $(BIN)/.$$s.hashed.$$$$; \
