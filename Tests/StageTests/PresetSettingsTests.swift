@@ -72,39 +72,39 @@ final class PresetSettingsTests: XCTestCase {
         XCTAssertEqual(try settings([]), try settings(["PIPELINE=pendulum"]), "the default is the notebook's pipeline")
     }
 
-    /// `halfcheetah-best` is the reproduction run (`halfcheetah-rs-200k`) with one change, the planner, so
+    /// `halfcheetah-mppi-200k` is the reproduction run (`halfcheetah-rs-200k`) with one change, the planner, so
     /// the two rows compare planners on the same data schedule, network, training and test starts.
-    func testHalfCheetahBestChangesOnlyThePlannerOfTheReproductionRun() throws {
+    func testHalfCheetahMPPI200kChangesOnlyThePlannerOfTheReproductionRun() throws {
         let reproduction = try settings(["PIPELINE=halfcheetah-rs-200k"])
-        let best = try settings(["PIPELINE=halfcheetah-best"])
+        let mppi = try settings(["PIPELINE=halfcheetah-mppi-200k"])
         let planner: Set = ["PLANNER", "PLANNER_OPTIONS", "PLAN_ITERATIONS", "params/plan", "params/test"]
-        let changed = Set(reproduction.keys).union(best.keys).filter { reproduction[$0] != best[$0] }
+        let changed = Set(reproduction.keys).union(mppi.keys).filter { reproduction[$0] != mppi[$0] }
         XCTAssertEqual(changed, planner)
-        XCTAssertEqual(best["PLANNER"], "mppi")
+        XCTAssertEqual(mppi["PLANNER"], "mppi")
         for (key, value) in ["EPISODES": "10", "ITERS": "19", "PLAN_EPISODES": "10", "TEST_EPISODES": "10"] {
-            XCTAssertEqual(best[key], value, key)
+            XCTAssertEqual(mppi[key], value, key)
         }
     }
 
-    /// `halfcheetah-upright` is `halfcheetah-best` with one change, the pitch constraint, which reaches
+    /// `halfcheetah-best` is `halfcheetah-mppi-200k` with one change, the pitch constraint, which reaches
     /// plan's command line (and so the plan and test stages' parameters) and nothing else.
-    func testHalfCheetahUprightChangesOnlyThePitchLimitOfTheBestRun() throws {
+    func testHalfCheetahBestChangesOnlyThePitchLimitOfTheMPPIRun() throws {
+        let mppi = try settings(["PIPELINE=halfcheetah-mppi-200k"])
         let best = try settings(["PIPELINE=halfcheetah-best"])
-        let upright = try settings(["PIPELINE=halfcheetah-upright"])
-        let changed = Set(best.keys).union(upright.keys).filter { best[$0] != upright[$0] }
+        let changed = Set(mppi.keys).union(best.keys).filter { mppi[$0] != best[$0] }
         XCTAssertEqual(changed, ["PITCH_LIMIT", "params/plan", "params/test"])
-        XCTAssertEqual(upright["PITCH_LIMIT"], "1")
-        XCTAssertTrue(upright["params/plan"]?.contains("--pitch-limit 1") ?? false, upright["params/plan"] ?? "")
-        XCTAssertFalse(best["params/plan"]?.contains("pitch") ?? true)
+        XCTAssertEqual(best["PITCH_LIMIT"], "1")
+        XCTAssertTrue(best["params/plan"]?.contains("--pitch-limit 1") ?? false, best["params/plan"] ?? "")
+        XCTAssertFalse(mppi["params/plan"]?.contains("pitch") ?? true)
     }
 
-    /// The 100,000-step preset is the upright run stopped at 9 iterations: every parameter its first 9
-    /// iterations are made with is the upright run's, so they are the same files and a copy of its
+    /// The 100,000-step preset is the best run stopped at 9 iterations: every parameter its first 9
+    /// iterations are made with is the best run's, so they are the same files and a copy of its
     /// folder skips them.
-    func testHalfCheetahUpright100kStopsTheUprightRunAtNineIterations() throws {
-        let upright = try settings(["PIPELINE=halfcheetah-upright"])
-        let stopped = try settings(["PIPELINE=halfcheetah-upright-100k"])
-        let changed = Set(upright.keys).union(stopped.keys).filter { upright[$0] != stopped[$0] }
+    func testHalfCheetahBest100kStopsTheBestRunAtNineIterations() throws {
+        let best = try settings(["PIPELINE=halfcheetah-best"])
+        let stopped = try settings(["PIPELINE=halfcheetah-best-100k"])
+        let changed = Set(best.keys).union(stopped.keys).filter { best[$0] != stopped[$0] }
         XCTAssertEqual(changed, ["ITERS", "params/evaluate"])
         XCTAssertEqual(stopped["ITERS"], "9")
         XCTAssertEqual(stopped["params/evaluate"], "max_k=30 iters=9")
