@@ -257,17 +257,18 @@ else
 # SwiftPM's incremental release build can skip recompiling a program whose sources did not change after
 # a library it imports did, and with cross-module optimization its objects then hold the library's old
 # layouts (seen: `stats` crashing in OptionGroup after a new type in MBRLCommandLine). Any program with
-# an object file older than the newest module of the library targets (what a program is compiled
-# against; a library's object files can be written after its module, while the programs compile) has
-# its object files and executable removed, and a second build compiles and links it again.
-library_targets := MBRLCore MBRLEnvironments MBRLData MBRLModels MBRLRollouts MBRLPlanning MBRLReporting MBRLCommandLine MBRLSweeps MBRLStatistics MBRLArchive
+# an object file older than one of the modules it was compiled against (the .swiftmodule files its
+# dependency file lists) has its object files and executable removed, and a second build compiles and
+# links it again. (Comparing with the libraries' object files instead flags programs on a full rebuild,
+# where a library's objects can be written after the programs compiled against its module.)
 swift_build = MBRL_TARGET_CPU=$(TARGET_CPU) swift build -c release$(if $(filter native,$(TARGET_CPU)),, --scratch-path $(build_dir))
 $(BIN)/programs.mk: $(SOURCES) $(if $(wildcard $(sweep_grid_program)),,FORCE) | deps
 	@$(swift_build) >&2
-	@newest=$$(find $(addprefix $(BIN)/Modules/,$(addsuffix .swiftmodule,$(library_targets))) -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -n 1 | cut -d' ' -f2-); \
-	stale=; for p in $(PROGRAMS); do \
-	  if [ -n "$$newest" ] && [ -n "$$(find $(BIN)/$${p//-/_}.build -name '*.o' ! -newer "$$newest" -print -quit 2>/dev/null)" ]; then \
-	    stale="$$stale $$p"; find $(BIN)/$${p//-/_}.build -name '*.o' -delete; rm -f $(BIN)/$$p; fi; \
+	@stale=; for p in $(PROGRAMS); do b=$(BIN)/$${p//-/_}.build; \
+	  modules=$$(cat $$b/*.d 2>/dev/null | grep -o '[^ ]*/Modules/[A-Za-z0-9_]*\.swiftmodule' | sort -u); \
+	  oldest=$$(find $$b -name '*.o' -printf '%T@ %p\n' 2>/dev/null | sort -n | head -n 1 | cut -d' ' -f2-); \
+	  if [ -n "$$modules" ] && [ -n "$$oldest" ] && [ -n "$$(find $$modules -newer "$$oldest" -print -quit 2>/dev/null)" ]; then \
+	    stale="$$stale $$p"; find $$b -name '*.o' -delete; rm -f $(BIN)/$$p; fi; \
 	done; if [ -n "$$stale" ]; then echo "build: compiling$$stale again (built against an older build of the libraries)" >&2; $(swift_build) >&2; fi
 	@for s in $(STAGES) report; do \
 	  objcopy --strip-debug --remove-section=.note.gnu.build-id --remove-section=.swift_modhash $(BIN)/$$s $(BIN)/.$$s.hashed.$$$$; \
