@@ -141,7 +141,7 @@ final class PresetSettingsTests: XCTestCase {
             XCTAssertTrue(best["params/plan"]?.hasSuffix(" steps=10000") ?? false, best["params/plan"] ?? "")
         }
         let hopper = try settings(["PIPELINE=hopper-best"])
-        XCTAssertEqual(hopper["HORIZON"], "40")
+        XCTAssertEqual(hopper["HORIZON"], "80")
         XCTAssertEqual(hopper["PITCH_LIMIT"], "0.1")
         XCTAssertTrue(hopper["params/plan"]?.contains("--pitch-limit 0.1") ?? false)
     }
