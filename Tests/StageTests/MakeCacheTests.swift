@@ -187,34 +187,39 @@ final class MakeCacheTests: XCTestCase {
 /// `make build` never leaves a program compiled against an older build of the libraries (SwiftPM's
 /// incremental release build can skip recompiling a program after a library it imports changed; the
 /// program then crashes on the library's new layouts): after it, every object file of every program
-/// is newer than every object file of the library targets.
+/// is newer than every module its dependency file lists (the libraries' `.swiftmodule` files it was
+/// compiled against).
 final class BuildTests: XCTestCase {
     func testNoProgramIsCompiledAgainstAnOlderLibraryBuild() throws {
         try Repository.requireCurrentPrograms()
         let fm = FileManager.default
         let release = Repository.root.path + "/.build/release"
-        func objects(_ target: String) -> [(String, Date)] {
-            let folder = release + "/" + target + ".build"
-            return (fm.enumerator(atPath: folder)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".o") }
-                .compactMap { name in
-                    (try? fm.attributesOfItem(atPath: folder + "/" + name)[.modificationDate] as? Date).map {
-                        (target + "/" + name, $0)
-                    }
-                }
+        func modified(_ path: String) -> Date? {
+            try? fm.attributesOfItem(atPath: path)[.modificationDate] as? Date
         }
-        let libraries = [
-            "MBRLCore", "MBRLEnvironments", "MBRLData", "MBRLModels", "MBRLRollouts", "MBRLPlanning", "MBRLReporting",
-            "MBRLCommandLine", "MBRLSweeps", "MBRLStatistics", "MBRLArchive"
-        ].flatMap(objects)
-        let newest = try XCTUnwrap(libraries.max { $0.1 < $1.1 })
         for program in Repository.programs {
-            let own = objects(program.replacingOccurrences(of: "-", with: "_"))  // SwiftPM's folder of the target
-            XCTAssertFalse(own.isEmpty, program)
-            for (name, date) in own {
-                XCTAssertGreaterThan(
-                    date, newest.1,
-                    "\(name) was compiled before \(newest.0): make build must "
-                        + "compile it again")
+            let folder = release + "/" + program.replacingOccurrences(of: "-", with: "_") + ".build"  // SwiftPM's
+            let files = (fm.enumerator(atPath: folder)?.allObjects as? [String] ?? [])
+            let objects = files.filter { $0.hasSuffix(".o") }.compactMap { name in
+                modified(folder + "/" + name).map { (name, $0) }
+            }
+            XCTAssertFalse(objects.isEmpty, program)
+            // The modules it was compiled against, from its dependency files.
+            let dependencies = try files.filter { $0.hasSuffix(".d") }.map {
+                try String(contentsOfFile: folder + "/" + $0, encoding: .utf8)
+            }.joined(separator: " ")
+            let modules = Set(
+                dependencies.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init).filter {
+                    $0.contains("/Modules/MBRL") && $0.hasSuffix(".swiftmodule")
+                })
+            XCTAssertFalse(modules.isEmpty, "\(program): no library module in its dependency files")
+            for module in modules {
+                let built = try XCTUnwrap(modified(module), module)
+                for (name, date) in objects {
+                    XCTAssertGreaterThanOrEqual(
+                        date, built,
+                        "\(program)/\(name) was compiled before \(module): make build must compile it again")
+                }
             }
         }
     }
