@@ -70,6 +70,18 @@ public struct EpisodeOptions<Defaults: EpisodeDefaults>: ParsableArguments {
         if let maxSteps, maxSteps <= 0 { throw ValidationError("--max-steps must be at least 1, got \(maxSteps)") }
     }
 
+    /// The budget as the options say it, for messages: `--episodes E × L steps` (`L` the episode
+    /// limit) or `--steps N`.
+    public func budgetText(episodeLimit: Int) -> String {
+        steps.map { "--steps \($0)" } ?? "--episodes \(count) × \(episodeLimit) steps"
+    }
+
+    /// Records the budget in a stage's `config`: `episodes`, or `steps` only when given, so that the
+    /// files of an episode budget keep their bytes.
+    public func record(in config: inout [String: JSONValue]) {
+        if let steps { config["steps"] = .int(steps) } else { config["episodes"] = .int(count) }
+    }
+
     /// `env` with its episode limit replaced by `--max-steps` when given.
     public func limiting(_ env: any Environment) -> any Environment {
         var env = env

@@ -37,6 +37,9 @@ public struct Rollout {
         public var episodeReturn: Double
         /// Wall-clock seconds since the episode started.
         public var seconds: Double
+        /// Transitions the rollout has recorded so far, this episode's included (what a step budget
+        /// counts).
+        public var recorded = 0
         /// At the end of an episode: whether a step budget cut it off (`Transitions.lastEpisodeCutOff`),
         /// so its return is partial.
         public var cutOff = false
@@ -151,6 +154,7 @@ public struct Rollout {
                     observation: observation, state: state, action: action, reward: result.reward,
                     nextObservation: result.observation, terminal: result.terminated, timeout: cutOff)
                 observation = result.observation
+                progress.recorded = data.count
                 onStep?(progress)
                 if result.terminated || cutOff { break }
             }

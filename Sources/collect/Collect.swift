@@ -47,7 +47,9 @@ struct Collect: ParsableCommand {
 
             let destination = try AtomicOutput(target: output.out, inputs: [])
             var rollout = Rollout(budget: budget, seed: seed.seed)
-            try MemoryBudget.check(rollout.byteCount(in: env), for: "\(budgetText(env)): the transitions")
+            try MemoryBudget.check(
+                rollout.byteCount(in: env),
+                for: "\(episodes.budgetText(episodeLimit: env.episodeLimit)): the transitions")
 
             let progress = ProgressReporter(stage: "collect")
             switch budget {
@@ -61,18 +63,17 @@ struct Collect: ParsableCommand {
                 }
             case .steps(let steps):
                 // A line to keep at the first episode, the end, and each quarter of the budget crossed.
-                var collected = 0, quarters = 0
+                var quarters = 0
                 rollout.onEpisodeEnd = { episode in
-                    collected += episode.steps
                     let text = String(
                         format: "episode %d: return %.1f, %d steps (%d of %d)", episode.episode + 1,
-                        episode.episodeReturn, episode.steps, collected, steps)
-                    if episode.episode == 0 || collected * 4 / steps > quarters {
+                        episode.episodeReturn, episode.steps, episode.recorded, steps)
+                    if episode.episode == 0 || episode.recorded * 4 / steps > quarters {
                         progress.milestone(text)
                     } else {
                         progress.update(text)
                     }
-                    quarters = collected * 4 / steps
+                    quarters = episode.recorded * 4 / steps
                 }
             }
             let data: Transitions
@@ -96,14 +97,6 @@ struct Collect: ParsableCommand {
     /// `--episodes` or `--steps`.
     var budget: Rollout.Budget { episodes.steps.map { .steps($0) } ?? .episodes(episodes.count) }
 
-    /// The budget as the options say it, for messages: `--episodes E × L steps` or `--steps N`.
-    func budgetText(_ env: any Environment) -> String {
-        switch budget {
-        case .episodes(let episodes): return "--episodes \(episodes) × \(env.episodeLimit) steps"
-        case .steps(let steps): return "--steps \(steps)"
-        }
-    }
-
     /// The transitions file's `config`: the environment (with its episode limit), the episodes or the
     /// step budget (`steps`, only when given, so files of an episode budget keep their bytes), the policy
     /// and the seed.
@@ -112,10 +105,7 @@ struct Collect: ParsableCommand {
             "env": .string(env.id), "max_steps": .int(env.episodeLimit), "policy": .string(policy),
             "seed": .int(Int(truncatingIfNeeded: seed.seed))
         ]
-        switch budget {
-        case .episodes(let episodes): config["episodes"] = .int(episodes)
-        case .steps(let steps): config["steps"] = .int(steps)
-        }
+        episodes.record(in: &config)
         return .object(config)
     }
 }

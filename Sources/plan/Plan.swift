@@ -409,18 +409,13 @@ struct Plan: ParsableCommand {
 
     /// Refuses (`MemoryError`, one line naming the options) a plan whose planner and `rollout`'s
     /// transitions (every episode at its step limit, or the step budget's rows) exceed the memory this
-    /// process may use: the
-    /// run's check before it starts, which `--print-config` makes too, so both refuse the same settings.
+    /// process may use: the run's check before it starts, which `--print-config` makes too, so both
+    /// refuse the same settings.
     func checkMemory(_ plan: Setup, _ rollout: Rollout) throws {
-        let transitions: String
-        switch budget {
-        case .episodes(let episodes): transitions = "--episodes \(episodes) × \(plan.env.episodeLimit) steps"
-        case .steps(let steps): transitions = "--steps \(steps)"
-        }
         try MemoryBudget.check(
             MemoryBudget.sum([plan.engine.byteCount, rollout.byteCount(in: plan.env)]),
             for: "--candidates \(plan.settings.candidates) × --horizon \(plan.settings.horizon) and "
-                + "\(transitions): the planner and the transitions")
+                + "\(episodeOptions.budgetText(episodeLimit: plan.env.episodeLimit)): the planner and the transitions")
     }
 
     /// What a run plans with, resolved from the options and the model file (`setup()`).
@@ -511,19 +506,17 @@ struct Plan: ParsableCommand {
         let logs = try self.logs.writer(program: "plan", columns: ["plan/episode_return", "plan/ms_per_step"])
         // "episode i/n" of an episode budget; "episode i" and the steps so far of a step budget.
         let budget = self.budget
-        var collected = 0
-        func episodeText(_ episode: Int) -> String {
+        func episodeText(_ progress: Rollout.Progress) -> String {
             switch budget {
-            case .episodes(let episodes): return "episode \(episode + 1)/\(episodes)"
-            case .steps(let steps): return "episode \(episode + 1) (\(collected) of \(steps) steps)"
+            case .episodes(let episodes): return "episode \(progress.episode + 1)/\(episodes)"
+            case .steps(let steps): return "episode \(progress.episode + 1) (\(progress.recorded) of \(steps) steps)"
             }
         }
         rollout.onStep = { step in
-            collected += 1
             if step.steps % 10 == 0 {
                 progress.update(
                     String(
-                        format: "%@  step %d  return %.1f  %.2f ms/step", episodeText(step.episode), step.steps,
+                        format: "%@  step %d  return %.1f  %.2f ms/step", episodeText(step), step.steps,
                         step.episodeReturn, step.seconds * 1000 / Double(step.steps)))
             }
         }
@@ -539,7 +532,7 @@ struct Plan: ParsableCommand {
             // scripts/planner-ablation reads the returns from these lines.
             progress.milestone(
                 String(
-                    format: "%@  return %.1f  %.2f ms/step%@", episodeText(episode.episode), episode.episodeReturn, ms,
+                    format: "%@  return %.1f  %.2f ms/step%@", episodeText(episode), episode.episodeReturn, ms,
                     episode.cutOff ? "  (cut off at the step budget: a partial return)" : ""))
         }
         return logs
@@ -582,11 +575,7 @@ struct Plan: ParsableCommand {
             "seed": .int(Int(truncatingIfNeeded: seed.seed)),
             "initial_states": initialStates.map { .string($0) } ?? .null
         ]
-        // The step budget only when given, so the files of an episode budget keep their bytes.
-        switch budget {
-        case .episodes(let episodes): config["episodes"] = .int(episodes)
-        case .steps(let budget): config["steps"] = .int(budget)
-        }
+        episodeOptions.record(in: &config)
         if case .object(let plannerSettings) = settings.json { config.merge(plannerSettings) { $1 } }
         config.merge(engine.config) { $1 }
         if let reward { config["reward"] = .string(reward.rawValue) }

@@ -74,13 +74,17 @@ final class RolloutAndFittingTests: XCTestCase {
         // A budget that ends with an episode cuts nothing and starts no other.
         var whole = RandomPolicy(low: env.actionLow, high: env.actionHigh)
         var rollout = Rollout(budget: .steps(14), seed: 5)
-        var ends: [Bool] = []
-        rollout.onEpisodeEnd = { ends.append($0.cutOff) }
+        var ends: [Bool] = [], recorded: [Int] = []
+        rollout.onEpisodeEnd = {
+            ends.append($0.cutOff)
+            recorded.append($0.recorded)
+        }
         let boundary = try rollout.run(&whole, in: &env)
         XCTAssertEqual(boundary.episodeLengths, [7, 7])
         XCTAssertEqual(boundary.timeouts.enumerated().filter(\.element).map(\.offset), [6, 13])
         XCTAssertFalse(boundary.lastEpisodeCutOff)
         XCTAssertEqual(ends, [false, false])
+        XCTAssertEqual(recorded, [7, 14], "the transitions recorded so far, as a step budget counts them")
         var again = RandomPolicy(low: env.actionLow, high: env.actionHigh)
         let episodes = try Rollout(episodes: 3, seed: 5).run(&again, in: &env)
         XCTAssertEqual(budget.episodeSeeds, episodes.episodeSeeds)
