@@ -174,6 +174,14 @@ struct Plan: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "What the candidates are scored on: the model's predictions (model), or the MuJoCo task's own "
+                + "simulator from the state each predicted observation shows (simulator: a perfect model, the "
+                + "ceiling of the planner's settings; slow, a diagnostic). The model file still names the "
+                + "task. Recorded in the config when simulator (default: model).", valueName: "name"))
+    var dynamics: PlanningDynamics = .model
+
+    @Option(
+        help: ArgumentHelp(
             "Single networks: the products between hidden layers in fp32, or in bf16 on Intel "
                 + "AMX (faster; predictions to bf16's precision; docs/PERFORMANCE.md, \"Reduced precision\"). Without "
                 + "AMX-BF16, plan says so and uses fp32. Recorded in the config when bf16 is asked for.",
@@ -292,6 +300,11 @@ struct Plan: ParsableCommand {
         if let particles, particles < 1 || particles > 10_000 {
             throw ValidationError("--particles must be in 1...10000, got \(particles)")
         }
+        if dynamics == .simulator, propagation != nil || particles != nil || prediction != nil || precision != .fp32 {
+            throw ValidationError(
+                "--dynamics simulator plans on the task's simulator: --propagation, --particles, --prediction and "
+                    + "--precision are the model's")
+        }
         if episodeOptions.steps != nil, initialStates != nil {
             throw ValidationError(
                 "--steps runs episodes from seeded resets; --initial-states fixes the episodes: give --episodes")
@@ -404,7 +417,7 @@ struct Plan: ParsableCommand {
     /// The planner `plan` asks for on the model's planning engine, scoring with the setup's objective,
     /// seeded from the run's seed.
     func controller(_ plan: Setup) -> PlannerPolicy {
-        PlannerPolicy(plan.settings.make(dynamics: plan.engine.dynamics, objective: plan.objective), seed: seed.seed)
+        PlannerPolicy(plan.settings.make(dynamics: plan.dynamics, objective: plan.objective), seed: seed.seed)
     }
 
     /// Refuses (`MemoryError`, one line naming the options) a plan whose planner and `rollout`'s
@@ -424,6 +437,8 @@ struct Plan: ParsableCommand {
         var env: any Environment
         var settings: PlannerConfiguration
         var engine: PlanningEngine
+        /// What the candidates are scored on: the engine's dynamics, or the task's simulator.
+        var dynamics: BatchDynamics
         var reward: PlanningReward?
         /// What the planner maximizes: the task's reward (`reward`) with the settings' constraints.
         var objective: PlanningObjective
@@ -439,9 +454,21 @@ struct Plan: ParsableCommand {
         let env = try environment(envID, for: learned)
         let settings = plannerConfiguration
         let engine = try planningEngine(learned, settings)
-        let reward = try planningReward(learned, env)
+        let planningDynamics: BatchDynamics
+        let reward: PlanningReward?
+        switch dynamics {
+        case .model:
+            planningDynamics = engine.dynamics
+            reward = try planningReward(learned, env)
+        case .simulator:
+            guard let task = env as? any MuJoCoEnvironment else {
+                throw StageError("\(model): --dynamics simulator needs a MuJoCo task; the model is for \(env.id)")
+            }
+            planningDynamics = SimulatorDynamics(task, capacity: settings.rowsPerWorker)
+            reward = self.reward ?? .exact
+        }
         return Setup(
-            env: env, settings: settings, engine: engine, reward: reward,
+            env: env, settings: settings, engine: engine, dynamics: planningDynamics, reward: reward,
             objective: try planningObjective(env, settings.constraints, reward: reward),
             config: config(env: env.id, steps: env.episodeLimit, settings: settings, engine: engine, reward: reward))
     }
@@ -577,7 +604,10 @@ struct Plan: ParsableCommand {
         ]
         episodeOptions.record(in: &config)
         if case .object(let plannerSettings) = settings.json { config.merge(plannerSettings) { $1 } }
-        config.merge(engine.config) { $1 }
+        switch dynamics {
+        case .model: config.merge(engine.config) { $1 }
+        case .simulator: config["dynamics"] = .string(PlanningDynamics.simulator.rawValue)
+        }
         if let reward { config["reward"] = .string(reward.rawValue) }
         return .object(config)
     }
@@ -586,6 +616,14 @@ struct Plan: ParsableCommand {
 extension PlannerKind: ExpressibleByArgument {}
 extension Propagation: ExpressibleByArgument {}
 extension PlanningPrecision: ExpressibleByArgument {}
+
+/// `--dynamics`: what the planner scores candidates on.
+enum PlanningDynamics: String, ExpressibleByArgument, CaseIterable {
+    /// The learned model's predictions.
+    case model
+    /// The MuJoCo task's own simulator (`SimulatorDynamics`).
+    case simulator
+}
 
 /// `--reward`: how a MuJoCo model with Δx is planned on (an ablation of the exact reward).
 enum PlanningReward: String, ExpressibleByArgument, CaseIterable {

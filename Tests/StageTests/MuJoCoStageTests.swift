@@ -255,3 +255,68 @@ final class MuJoCoStageTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: cheetah + "wide.h5"))
     }
 }
+
+extension MuJoCoStageTests {
+    /// `plan --dynamics simulator` scores the candidates on the task's own simulator: a hopper planned
+    /// on it stays up where one planned with the same settings on a 2-epoch model falls, its config says
+    /// what it planned on, and the options of a model or a task without a simulator are refused.
+    func testPlanOnTheSimulator() throws {
+        let dir = TemporaryDirectory()
+        func run(_ program: String, _ arguments: [String]) throws -> ProcessResult {
+            try runProcess(Repository.executable(program), arguments, in: dir.path)
+        }
+        XCTAssertEqual(
+            try run("collect", ["--env", "hopper", "--steps", "300", "--seed", "1", "--out", "random.h5"]).status, 0)
+        XCTAssertEqual(try run("stats", ["--data", "random.h5", "--out", "stats.h5"]).status, 0)
+        let trained = try run(
+            "train",
+            ["--data", "random.h5", "--stats", "stats.h5", "--epochs", "2", "--hidden", "16", "--out", "model.h5"])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let starts = Repository.root.appendingPathComponent("pipelines/hopper-test-starts.h5").path
+        let planner = [
+            "--model", "model.h5", "--candidates", "64", "--horizon", "10", "--threads", "2", "--initial-states",
+            starts,
+            "--episodes", "2", "--max-steps", "80"
+        ]
+        for dynamics in ["model", "simulator"] {
+            let planned = try run("plan", planner + ["--dynamics", dynamics, "--out", "on-\(dynamics).h5"])
+            XCTAssertEqual(planned.status, 0, planned.stderr)
+        }
+        let onModel = try Transitions.read(from: dir.file("on-model.h5"))
+        let onSimulator = try Transitions.read(from: dir.file("on-simulator.h5"))
+        XCTAssertEqual(onSimulator.episodeLengths, [80, 80], "a hopper planned on its own physics stays up")
+        XCTAssertLessThan(onModel.episodeLengths.reduce(0, +), 160, "a hopper planned on a 2-epoch model falls")
+        let config = try HDF5File.open(at: dir.file("on-simulator.h5")).root.stringAttribute("config")
+        XCTAssertTrue(config.contains(#""dynamics":"simulator""#) && config.contains(#""reward":"exact""#), config)
+        let modelConfig = try HDF5File.open(at: dir.file("on-model.h5")).root.stringAttribute("config")
+        XCTAssertFalse(modelConfig.contains("dynamics"), modelConfig)
+
+        let refused = try run("plan", planner + ["--dynamics", "simulator", "--particles", "5", "--out", "refused.h5"])
+        XCTAssertEqual(refused.status, 64)
+        XCTAssertTrue(
+            refused.stderr.hasPrefix(
+                "Error: --dynamics simulator plans on the task's simulator: --propagation, --particles, "
+                    + "--prediction and --precision are the model's\n"), refused.stderr)
+
+        XCTAssertEqual(
+            try run("collect", ["--env", "pendulum", "--episodes", "2", "--seed", "1", "--out", "pendulum.h5"]).status,
+            0)
+        XCTAssertEqual(try run("stats", ["--data", "pendulum.h5", "--out", "pendulum-stats.h5"]).status, 0)
+        XCTAssertEqual(
+            try run(
+                "train",
+                [
+                    "--data", "pendulum.h5", "--stats", "pendulum-stats.h5", "--epochs", "1", "--hidden", "8", "--out",
+                    "pendulum-model.h5"
+                ]
+            ).status, 0)
+        let pendulum = try run(
+            "plan",
+            ["--model", "pendulum-model.h5", "--dynamics", "simulator", "--episodes", "1", "--out", "refused.h5"])
+        XCTAssertEqual(pendulum.status, 1)
+        XCTAssertEqual(
+            pendulum.stderr,
+            "error: pendulum-model.h5: --dynamics simulator needs a MuJoCo task; the model is for Pendulum-v1\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("refused.h5")))
+    }
+}

@@ -191,6 +191,23 @@ struct MuJoCoSimulation {
         mj_forward(m, d)
     }
 
+    /// The state set as `reset(toState:)` sets it, without `mj_resetData` (which clears all of MuJoCo's
+    /// memory, most of a step's cost on these models): the state, the solver's warm start and the time
+    /// cleared, then `mj_forward`. What the next `step` computes from there is what it computes after
+    /// `reset(toState:)` (`SimulatorDynamicsTests`); the first-warning record is not cleared.
+    mutating func restore(toState state: [Double]) {
+        precondition(state.count == nq + nv, "a state of \(model.file.name) is (qpos, qvel), \(nq + nv) values")
+        makeUnique()
+        let m = model.pointer, d = storage.data
+        for i in 0..<nq { d.pointee.qpos[i] = state[i] }
+        for i in 0..<nv {
+            d.pointee.qvel[i] = state[nq + i]
+            d.pointee.qacc_warmstart[i] = 0
+        }
+        d.pointee.time = 0
+        mj_forward(m, d)
+    }
+
     /// Gymnasium's `do_simulation(action, frame_skip)`: the controls are the action's values (Float32
     /// widened, not clipped: MuJoCo clamps them to the actuators' `ctrlrange` itself), then `frameSkip`
     /// calls of `mj_step`. (Gymnasium then calls `mj_rnePostConstraint`, which fills force fields no

@@ -53,6 +53,31 @@ extension MuJoCoEnvironment {
     public var actionHigh: [Float] { core.actionHigh }
     public var stateNames: [String] { core.stateNames }
 
+    /// The state an observation shows, for a task whose observation is qpos without its first
+    /// `stateSize − observationSize` coordinates (the root's position on the floor: x, and y for the
+    /// tasks that move in the plane), then qvel, as all four tasks' is. The left-out coordinates are 0:
+    /// the floor is flat and unbounded, so the dynamics and the reward's Δx do not depend on them. The
+    /// observation's Float32 values are widened as they are; `observation` of the state returned is
+    /// `observation` given.
+    public func state(observation: UnsafePointer<Float>) -> [Double] {
+        let hidden = stateSize - observationSize
+        return [Double](repeating: 0, count: hidden) + (0..<observationSize).map { Double(observation[$0]) }
+    }
+
+    /// One step of the task's physics from the state `observation` shows (`state(observation:)`) under
+    /// `action`: the observation after it and the forward position's change Δx (metres), as `step`
+    /// would give them after `reset(toState:)` to that state. The episode's step count is not touched.
+    public mutating func simulatedStep(
+        from observation: UnsafePointer<Float>, action: [Float]
+    ) -> (
+        observation: [Float], deltaX: Double
+    ) {
+        core.simulation.restore(toState: state(observation: observation))
+        let before = forwardPosition
+        core.simulation.step(action)
+        return (self.observation, forwardPosition - before)
+    }
+
     public mutating func reset(toState state: [Double]) -> [Float] {
         core.simulation.reset(toState: state)
         core.elapsedSteps = 0
