@@ -190,6 +190,37 @@ final class MakeCacheTests: XCTestCase {
 /// is newer than every module its dependency file lists (the libraries' `.swiftmodule` files it was
 /// compiled against).
 final class BuildTests: XCTestCase {
+    /// The programs' code does not depend on the checkout's folder, so a clone elsewhere gets the same
+    /// program hashes (the Makefile's objcopy leaves out only debug information, build id and module
+    /// hash) and reuses every output. Swift compiles the source file's path, as given to the compiler
+    /// (absolute under SwiftPM), into `#filePath` and into the check `withoutActuallyEscaping` makes; a
+    /// source may use them only under a `#sourceLocation(file:)` that names the file without a folder.
+    func testNoProgramCodeNamesTheCheckoutFolder() throws {
+        let sources = Repository.root.appendingPathComponent("Sources")
+        let files = try XCTUnwrap(FileManager.default.enumerator(atPath: sources.path)?.allObjects as? [String])
+        var uses = 0
+        for file in files where file.hasSuffix(".swift") {
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            var location: String?  // the file name of the #sourceLocation in force, if any
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let code = line.trimmingCharacters(in: .whitespaces)
+                if code.hasPrefix("//") { continue }
+                if code.hasPrefix("#sourceLocation(file:") {
+                    location = code.split(separator: "\"").dropFirst().first.map(String.init)
+                } else if code.hasPrefix("#sourceLocation()") {
+                    location = nil
+                }
+                guard code.contains("withoutActuallyEscaping(") || code.contains("#filePath") else { continue }
+                uses += 1
+                XCTAssertTrue(
+                    location.map { !$0.hasPrefix("/") } ?? false,
+                    "Sources/\(file):\(number + 1): the compiler's absolute path of this file goes into the program; "
+                        + "put it under #sourceLocation(file: \"<Module>/<file>.swift\", line: …)")
+            }
+        }
+        XCTAssertGreaterThan(uses, 0, "WorkerPair.run's withoutActuallyEscaping, which this test guards, is gone")
+    }
+
     func testNoProgramIsCompiledAgainstAnOlderLibraryBuild() throws {
         try Repository.requireCurrentPrograms()
         let fm = FileManager.default

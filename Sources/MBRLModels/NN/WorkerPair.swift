@@ -49,6 +49,12 @@ final class WorkerPair {
 
     /// Runs `first` on the calling thread and `second` on the helper, and returns when both are done.
     /// They must not write memory the other reads or writes.
+    ///
+    /// `withoutActuallyEscaping` compiles in a check that names its source file, as the compiler was
+    /// given it: an absolute path, so every program that inlines this would differ from one checkout
+    /// folder to another, and so would the program hashes Make keys each stage's outputs with. The
+    /// `#sourceLocation` below names the file without its folder (`BuildTests` checks the programs).
+#sourceLocation(file: "MBRLModels/NN/WorkerPair.swift", line: 58)
     func run(_ first: () -> Void, _ second: () -> Void) {
         withoutActuallyEscaping(second) { second in
             shared.job = second
@@ -57,6 +63,7 @@ final class WorkerPair {
             shared.done.wait()
         }
     }
+#sourceLocation()
 }
 
 extension Optional where Wrapped == WorkerPair {
