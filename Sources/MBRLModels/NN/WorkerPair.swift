@@ -53,8 +53,8 @@ final class WorkerPair {
     /// `withoutActuallyEscaping` compiles in a check that names its source file, as the compiler was
     /// given it: an absolute path, so every program that inlines this would differ from one checkout
     /// folder to another, and so would the program hashes Make keys each stage's outputs with. The
-    /// `#sourceLocation` below names the file without its folder (`BuildTests` checks the programs).
-#sourceLocation(file: "MBRLModels/NN/WorkerPair.swift", line: 58)
+    /// `#sourceLocation` below names the file without its folder (`BuildTests` checks every source for this).
+    #sourceLocation(file:"MBRLModels/NN/WorkerPair.swift",line:58)
     func run(_ first: () -> Void, _ second: () -> Void) {
         withoutActuallyEscaping(second) { second in
             shared.job = second
@@ -63,7 +63,7 @@ final class WorkerPair {
             shared.done.wait()
         }
     }
-#sourceLocation()
+    #sourceLocation()
 }
 
 extension Optional where Wrapped == WorkerPair {
