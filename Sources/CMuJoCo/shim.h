@@ -35,6 +35,11 @@ static inline const char* mbrl_mj_first_warning(const mjData* d) {
     return NULL;
 }
 
+/// Forgets the warnings since the last reset (`mbrl_mj_first_warning` then returns NULL until the next).
+static inline void mbrl_mj_clear_warnings(mjData* d) {
+    for (int i = 0; i < mjNWARNING; i++) d->warning[i].number = 0;
+}
+
 /// Compiles the MJCF text `xml` (`size` bytes) as a file named `name` through MuJoCo's virtual file
 /// system, so no file is read from disk. Returns NULL with a message in `error` on failure.
 /// (mjVFS is a 2 MB struct of fixed arrays: it stays on the C side.)

@@ -417,7 +417,7 @@ struct Plan: ParsableCommand {
     /// The planner `plan` asks for on the model's planning engine, scoring with the setup's objective,
     /// seeded from the run's seed.
     func controller(_ plan: Setup) -> PlannerPolicy {
-        PlannerPolicy(plan.settings.make(dynamics: plan.dynamics, objective: plan.objective), seed: seed.seed)
+        PlannerPolicy(plan.settings.make(dynamics: plan.engine.dynamics, objective: plan.objective), seed: seed.seed)
     }
 
     /// Refuses (`MemoryError`, one line naming the options) a plan whose planner and `rollout`'s
@@ -436,9 +436,8 @@ struct Plan: ParsableCommand {
         /// The model's environment, its episode limit replaced by --max-steps when given.
         var env: any Environment
         var settings: PlannerConfiguration
+        /// What the candidates are scored on: the model's engine, or the task's simulator's.
         var engine: PlanningEngine
-        /// What the candidates are scored on: the engine's dynamics, or the task's simulator.
-        var dynamics: BatchDynamics
         var reward: PlanningReward?
         /// What the planner maximizes: the task's reward (`reward`) with the settings' constraints.
         var objective: PlanningObjective
@@ -453,22 +452,22 @@ struct Plan: ParsableCommand {
         let (learned, envID) = try ModelFile.readPlanningModel(fromFile: model)
         let env = try environment(envID, for: learned)
         let settings = plannerConfiguration
-        let engine = try planningEngine(learned, settings)
-        let planningDynamics: BatchDynamics
+        let engine: PlanningEngine
         let reward: PlanningReward?
         switch dynamics {
         case .model:
-            planningDynamics = engine.dynamics
+            engine = try planningEngine(learned, settings)
             reward = try planningReward(learned, env)
         case .simulator:
+            // The model only names the task: neither its engine nor its outputs are used.
             guard let task = env as? any MuJoCoEnvironment else {
                 throw StageError("\(model): --dynamics simulator needs a MuJoCo task; the model is for \(env.id)")
             }
-            planningDynamics = SimulatorDynamics(task, capacity: settings.rowsPerWorker)
+            engine = SimulatorDynamics.planningEngine(task, settings: settings)
             reward = self.reward ?? .exact
         }
         return Setup(
-            env: env, settings: settings, engine: engine, dynamics: planningDynamics, reward: reward,
+            env: env, settings: settings, engine: engine, reward: reward,
             objective: try planningObjective(env, settings.constraints, reward: reward),
             config: config(env: env.id, steps: env.episodeLimit, settings: settings, engine: engine, reward: reward))
     }
@@ -604,10 +603,7 @@ struct Plan: ParsableCommand {
         ]
         episodeOptions.record(in: &config)
         if case .object(let plannerSettings) = settings.json { config.merge(plannerSettings) { $1 } }
-        switch dynamics {
-        case .model: config.merge(engine.config) { $1 }
-        case .simulator: config["dynamics"] = .string(PlanningDynamics.simulator.rawValue)
-        }
+        config.merge(engine.config) { $1 }
         if let reward { config["reward"] = .string(reward.rawValue) }
         return .object(config)
     }

@@ -107,3 +107,68 @@ final class SimulatorDynamicsTests: XCTestCase {
         }
     }
 }
+
+extension SimulatorDynamicsTests {
+    /// Along a horizon, each row continues from the full state its previous prediction reached, as
+    /// `reset(toState:)` and `step` from that state give it, bit for bit, including Hopper's velocities
+    /// beyond the ±10 its observation clips them to (the planner's first step starts from what the
+    /// observation shows).
+    func testRowsContinueFromTheStatesTheyReached() {
+        for make in Self.tasks {
+            let env = make()
+            let rows = 24, horizon = 30, o = env.observationSize, a = env.actionSize
+            let dynamics = SimulatorDynamics(env, capacity: rows)
+            var rng = RandomGenerator(seed: 5)
+            var states = Self.observableStates(make, count: rows)
+            // Hopper's foot turning at 9.5 rad/s, under full torques below: some steps leave the ±10.
+            if env.id == Hopper().id { for r in 0..<rows { states[r][env.stateSize - 1] = 9.5 } }
+            var observations: [Float] = states.flatMap { state in
+                var reference = make()
+                return reference.reset(toState: state)
+            }
+            var clipped = 0
+            for h in 0..<horizon {
+                let actions = (0..<(rows * a)).map { _ in Float(rng.uniform(-1, 1) < 0 ? -1 : 1) }
+                var next = [Float](repeating: .nan, count: rows * o)
+                var residuals = [Float](repeating: .nan, count: rows)
+                dynamics.predict(
+                    observations: observations, actions: actions, count: rows, into: &next, auxiliary: &residuals,
+                    context: PredictionContext(seed: 0, step: h, firstCandidate: 0))
+                for r in 0..<rows {
+                    var reference = make()
+                    _ = reference.reset(toState: states[r])
+                    let result = reference.step(Array(actions[(r * a)..<((r + 1) * a)]))
+                    XCTAssertEqual(
+                        next[(r * o)..<((r + 1) * o)].map(\.bitPattern), result.observation.map(\.bitPattern),
+                        "\(env.id) row \(r) step \(h)")
+                    states[r] = reference.state
+                    if env.id == Hopper().id { clipped += result.observation[5...].filter { abs($0) == 10 }.count }
+                }
+                observations = next
+            }
+            if env.id == Hopper().id {
+                XCTAssertGreaterThan(clipped, 0, "no clipped velocity: the test does not reach what it is for")
+            }
+        }
+    }
+
+    /// A step in which MuJoCo warns (a velocity it cannot integrate) predicts NaN, and the rows after it
+    /// are stepped as if it had not been there.
+    func testAStepMuJoCoWarnsInPredictsNaN() {
+        let env = HalfCheetah()
+        let o = env.observationSize, a = env.actionSize
+        let good = Self.observableStates({ HalfCheetah() }, count: 1)[0]
+        var reference = HalfCheetah()
+        let observation = reference.reset(toState: good)
+        var broken = observation
+        broken[10] = 1e30  // a joint velocity
+        let action = [Float](repeating: 0.5, count: a)
+        let expected = reference.step(action).observation
+        let dynamics = SimulatorDynamics(env, capacity: 2)
+        var next = [Float](repeating: 0, count: 2 * o)
+        dynamics.predict(
+            observations: broken + observation, actions: action + action, count: 2, into: &next)
+        XCTAssertTrue(next[0..<o].allSatisfy(\.isNaN), "\(next[0..<o])")
+        XCTAssertEqual(next[o...].map(\.bitPattern), expected.map(\.bitPattern))
+    }
+}

@@ -291,6 +291,28 @@ extension MuJoCoStageTests {
         let modelConfig = try HDF5File.open(at: dir.file("on-model.h5")).root.stringAttribute("config")
         XCTAssertFalse(modelConfig.contains("dynamics"), modelConfig)
 
+        // An ensemble only names the task too: 3 elites, which its own default of 20 particles does not
+        // fit, plan on the simulator all the same, and nothing of the ensemble's is recorded.
+        let ensemble = try run(
+            "train",
+            [
+                "--data", "random.h5", "--stats", "stats.h5", "--epochs", "1", "--hidden", "8", "--members", "3",
+                "--elite-members", "3", "--out", "ensemble.h5"
+            ])
+        XCTAssertEqual(ensemble.status, 0, ensemble.stderr)
+        let onEnsemble = try run(
+            "plan",
+            [
+                "--model", "ensemble.h5", "--dynamics", "simulator", "--candidates", "16", "--horizon", "4",
+                "--episodes",
+                "1", "--max-steps", "10", "--out", "on-ensemble.h5"
+            ])
+        XCTAssertEqual(onEnsemble.status, 0, onEnsemble.stderr)
+        let ensembleConfig = try HDF5File.open(at: dir.file("on-ensemble.h5")).root.stringAttribute("config")
+        XCTAssertTrue(
+            ensembleConfig.contains(#""dynamics":"simulator""#) && !ensembleConfig.contains("propagation")
+                && !ensembleConfig.contains("particles"), ensembleConfig)
+
         let refused = try run("plan", planner + ["--dynamics", "simulator", "--particles", "5", "--out", "refused.h5"])
         XCTAssertEqual(refused.status, 64)
         XCTAssertTrue(

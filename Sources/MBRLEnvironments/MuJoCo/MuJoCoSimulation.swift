@@ -192,9 +192,10 @@ struct MuJoCoSimulation {
     }
 
     /// The state set as `reset(toState:)` sets it, without `mj_resetData` (which clears all of MuJoCo's
-    /// memory, most of a step's cost on these models): the state, the solver's warm start and the time
-    /// cleared, then `mj_forward`. What the next `step` computes from there is what it computes after
-    /// `reset(toState:)` (`SimulatorDynamicsTests`); the first-warning record is not cleared.
+    /// memory, most of a step's cost on these models): the state, then the controls, the solver's warm
+    /// start, the time and the warnings cleared, then `mj_forward`, which computes the next warm start
+    /// from these alone. What the next `step` computes from there is what it computes after
+    /// `reset(toState:)`, whatever the simulation did before (`SimulatorDynamicsTests`).
     mutating func restore(toState state: [Double]) {
         precondition(state.count == nq + nv, "a state of \(model.file.name) is (qpos, qvel), \(nq + nv) values")
         makeUnique()
@@ -204,7 +205,10 @@ struct MuJoCoSimulation {
             d.pointee.qvel[i] = state[nq + i]
             d.pointee.qacc_warmstart[i] = 0
         }
+        for i in 0..<nu { d.pointee.ctrl[i] = 0 }
+        precondition(m.pointee.na == 0, "\(model.file.name) has actuator activations, which restore does not set")
         d.pointee.time = 0
+        mbrl_mj_clear_warnings(d)
         mj_forward(m, d)
     }
 

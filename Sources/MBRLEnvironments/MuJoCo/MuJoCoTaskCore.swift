@@ -64,18 +64,21 @@ extension MuJoCoEnvironment {
         return [Double](repeating: 0, count: hidden) + (0..<observationSize).map { Double(observation[$0]) }
     }
 
-    /// One step of the task's physics from the state `observation` shows (`state(observation:)`) under
-    /// `action`: the observation after it and the forward position's change Δx (metres), as `step`
-    /// would give them after `reset(toState:)` to that state. The episode's step count is not touched.
+    /// One step of the task's physics from `state` (qpos, then qvel) under `action`, as `step` would take
+    /// it after `reset(toState:)` to that state: the observation and state after it and the forward
+    /// position's change Δx (metres); nil when MuJoCo warned in the step (it then resets the simulation
+    /// to its reference pose, so what follows is not the step's physics). The episode's step count is
+    /// not touched.
     public mutating func simulatedStep(
-        from observation: UnsafePointer<Float>, action: [Float]
+        from state: [Double], action: [Float]
     ) -> (
-        observation: [Float], deltaX: Double
-    ) {
-        core.simulation.restore(toState: state(observation: observation))
+        observation: [Float], state: [Double], deltaX: Double
+    )? {
+        core.simulation.restore(toState: state)
         let before = forwardPosition
         core.simulation.step(action)
-        return (self.observation, forwardPosition - before)
+        guard core.simulation.warning == nil else { return nil }
+        return (observation, self.state, forwardPosition - before)
     }
 
     public mutating func reset(toState state: [Double]) -> [Float] {
