@@ -53,8 +53,9 @@ final class WorkerPair {
     /// `withoutActuallyEscaping` compiles in a check that names its source file, as the compiler was
     /// given it: an absolute path, so every program that inlines this would differ from one checkout
     /// folder to another, and so would the program hashes Make keys each stage's outputs with. The
-    /// `#sourceLocation` below names the file without its folder (`BuildTests` checks every source for this).
-    #sourceLocation(file:"MBRLModels/NN/WorkerPair.swift",line:58)
+    /// `#sourceLocation` below names the file without its folder (as `WorkerPair.run.swift`: a name of its
+    /// own, since `#fileID` is the module and the name). `BuildTests` checks every source for this.
+    #sourceLocation(file:"MBRLModels/NN/WorkerPair.run.swift",line:58)
     func run(_ first: () -> Void, _ second: () -> Void) {
         withoutActuallyEscaping(second) { second in
             shared.job = second
