@@ -175,9 +175,9 @@ struct Plan: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             "What the candidates are scored on: the model's predictions (model), or the MuJoCo task's own "
-                + "simulator from the state each predicted observation shows (simulator: a perfect model, the "
-                + "ceiling of the planner's settings; slow, a diagnostic). The model file still names the "
-                + "task. Recorded in the config when simulator (default: model).", valueName: "name"))
+                + "simulator (simulator: a perfect model, the ceiling of the planner's settings; slow, a "
+                + "diagnostic). The model file still names the task. Recorded in the config when simulator "
+                + "(default: model).", valueName: "name"))
     var dynamics: PlanningDynamics = .model
 
     @Option(

@@ -198,6 +198,7 @@ struct MuJoCoSimulation {
     /// `reset(toState:)`, whatever the simulation did before (`SimulatorDynamicsTests`).
     mutating func restore(toState state: [Double]) {
         precondition(state.count == nq + nv, "a state of \(model.file.name) is (qpos, qvel), \(nq + nv) values")
+        precondition(model.pointer.pointee.na == 0, "\(model.file.name) has actuator activations, not in its state")
         makeUnique()
         let m = model.pointer, d = storage.data
         for i in 0..<nq { d.pointee.qpos[i] = state[i] }
@@ -206,7 +207,6 @@ struct MuJoCoSimulation {
             d.pointee.qacc_warmstart[i] = 0
         }
         for i in 0..<nu { d.pointee.ctrl[i] = 0 }
-        precondition(m.pointee.na == 0, "\(model.file.name) has actuator activations, which restore does not set")
         d.pointee.time = 0
         mbrl_mj_clear_warnings(d)
         mj_forward(m, d)
