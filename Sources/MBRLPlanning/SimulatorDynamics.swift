@@ -131,11 +131,12 @@ extension SimulatorDynamics {
     public static func planningEngine(
         _ environment: any MuJoCoEnvironment, settings: PlannerConfiguration
     ) -> PlanningEngine {
-        // Per row: the evaluator's states, next states, auxiliary values, actions and returns, and the
-        // stepper's predicted observation and reached state (Float64: two Float32s a value).
+        // Per row: the evaluator's states, next states, actions, auxiliary value, rewards, totals and
+        // alive flag, and the stepper's predicted observation, action and reached state (Float64: two
+        // Float32s a value).
         let o = environment.observationSize, a = environment.actionSize
         let perRow = MemoryBudget.sum([
-            MemoryBudget.product([4, o]), MemoryBudget.product([2, a]), 4,
+            MemoryBudget.product([3, o]), MemoryBudget.product([2, a]), 4,
             MemoryBudget.product([2, environment.stateSize])
         ])
         let rows = MemoryBudget.product([settings.rowsPerWorker, settings.threads])

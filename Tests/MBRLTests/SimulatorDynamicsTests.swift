@@ -59,7 +59,6 @@ final class SimulatorDynamicsTests: XCTestCase {
             }
 
             let dynamics = SimulatorDynamics(env, capacity: n)
-            XCTAssertEqual(dynamics.auxiliarySize, 1)
             var predicted = [Float](repeating: .nan, count: n * o), residuals = [Float](repeating: .nan, count: n)
             dynamics.predict(
                 observations: observations, actions: actions, count: n, into: &predicted, auxiliary: &residuals,
