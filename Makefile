@@ -475,19 +475,22 @@ train_threads = $(if $(THREADS),--threads $(if $(filter 1,$(THREADS)),1,2))
 iterations := $(wordlist 2,$(words 0 $(wordlist 1,$(ITERS),$(numbers))),$(numbers))
 final_model := model-$(ITERS).h5
 
+# The stamps are written $$(call stamp,...), expanded when the recipe runs: expanded by the eval, stamp's
+# $$$$ would reach the shell as a lone $ and name every iteration's temporaries `tmp-$`, the same for
+# every process and never removed as a dead process's leftovers.
 define iteration
 $(call output,rollouts-$(i).h5,plan,model-$(word $(i),$(numbers)).h5)
 $(run)/rollouts-$(i).h5: $(call inputs,rollouts-$(i).h5)
 	$(call stage,plan) --model model-$(word $(i),$(numbers)).h5 $(call args,planner) $(plan_threads) $(call args,plan) \
 	  --seed $(shell echo $$(( $(SEED) * 100 + $(i) ))) --logdir tb/plan-$(i) --out rollouts-$(i).h5
-	$(call stamp,rollouts-$(i).h5)
+	$$(call stamp,rollouts-$(i).h5)
 
 $(call output,model-$(i).h5,aggregate,random.h5 stats.h5 $(foreach j,$(wordlist 1,$(i),$(iterations)),rollouts-$(j).h5) model-$(word $(i),$(numbers)).h5)
 $(run)/model-$(i).h5: $(call inputs,model-$(i).h5)
 	$(call stage,train) --data random.h5 $(foreach j,$(wordlist 1,$(i),$(iterations)),rollouts-$(j).h5) --stats stats.h5 \
 	  $(call args,train) $(if $(filter yes,$(WARM_START)),--init model-$(word $(i),$(numbers)).h5) \
 	  $(call args,aggregate) $(train_threads) --logdir tb/train-$(i) --out model-$(i).h5
-	$(call stamp,model-$(i).h5)
+	$$(call stamp,model-$(i).h5)
 endef
 $(foreach i,$(iterations),$(eval $(iteration)))
 

@@ -174,6 +174,18 @@ final class MakeCacheTests: XCTestCase {
         XCTAssertTrue(fm.fileExists(atPath: alive), "a running process's temporary stays")
     }
 
+    /// Every temporary a recipe writes is named by its shell's process id, in the loop's iterations
+    /// too (whose rules Make builds with `eval`), so the leftovers of a killed make can be told from a
+    /// running one's and removed.
+    func testEveryTemporaryIsNamedByItsProcess() throws {
+        let data = TemporaryDirectory("mbrl-temporaries")
+        let plan = try make(["-n", "DATA=\(data.path)", "ITERS=2", "all"])
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        let names = plan.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).filter { $0.contains(".tmp-") }
+        XCTAssertTrue(names.contains { $0.contains("rollouts-2.h5") }, plan.stdout)
+        for name in names { XCTAssertTrue(name.hasSuffix(".tmp-$$"), String(name)) }
+    }
+
     /// What a sweep would fail on at its end is checked before its first run.
     func testSweepSettingsAreCheckedBeforeTheRuns() throws {
         let data = TemporaryDirectory("mbrl-early")
