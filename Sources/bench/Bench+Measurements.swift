@@ -88,6 +88,15 @@ extension Bench {
             batchSize: task.batchSize, epochs: 30, repetitions: max(repetitions / 6, 3))
         results.report(
             "  training (batch \(task.batchSize), Adam), 1 thread", String(format: "%.0f samples/s", trainRate))
+        // What the step's products alone reach at these shapes: the ceiling of the share above.
+        let products = Workloads.measureProducts(
+            TrainingProducts(widths: workloads.widths, rows: task.batchSize, layout: .outByIn),
+            flopsPerSample: workloads.trainingFLOPsPerSample, samplesPerStep: task.batchSize,
+            samplesPerSecond: trainRate, sgemm: sgemm.oneThread,
+            repetitions: repetitions * 3, label: "  training's products alone (batch \(task.batchSize)), 1 thread",
+            report: results.report)
+        results.json["\(task.name)_train_products_sgemm_percent_1t"] = .double(rounded(products.peakPercent, 1))
+        results.json["\(task.name)_train_products_time_percent_1t"] = .double(rounded(products.timePercent, 1))
         let trainRate2 = workloads.trainingSamplesPerSecond(
             batchSize: task.batchSize, epochs: 30, repetitions: max(repetitions / 6, 3), threads: 2)
         results.report(

@@ -19,11 +19,14 @@ struct Bench: ParsableCommand {
             same workloads right after, and the ratios are printed. The last line is one JSON object: \
             sgemm_gflops_1t, sgemm_gflops_mt, then per task (pendulum_, halfcheetah_) plan_ms_1t, \
             plan_ms_mt, plan_gflops_mt, plan_sgemm_percent_mt, train_samples_per_s_1t, \
-            train_samples_per_s_2t (train --threads 2), and the same \
+            train_samples_per_s_2t (train --threads 2), train_products_sgemm_percent_1t and \
+            train_products_time_percent_1t (a training step's matrix products alone, at its shapes: their \
+            share of the 1-thread SGEMM rate and of the step's time), and the same \
             keys prefixed torch_ for the reference; cem_ms_mt for Pendulum; halfcheetah_icem_ms_1t and \
             halfcheetah_icem_ms_mt (iCEM as in pipelines/methods/icem.mk); for the PETS ensemble \
             (5 Gaussian SiLU members of 4 × 200, Pendulum's data): ensemble_train_samples_per_s_1t and _2t, \
-            ensemble_plan_ms_mt, ensemble_plan_gflops_mt, ensemble_plan_sgemm_fraction_mt, and \
+            ensemble_train_products_sgemm_percent_1t and _time_percent_1t, ensemble_plan_ms_mt, \
+            ensemble_plan_gflops_mt, ensemble_plan_sgemm_fraction_mt, and \
             torch_ensemble_train_samples_per_s_1t and _2t, torch_ensemble_plan_ms_mt; for the bf16 planning path \
             (AMX, null without it): bf16_gemm_gflops_1t, sgemm_gflops_1t_planner_shape (1000×200·200), \
             halfcheetah_plan_ms_1t_bf16, halfcheetah_plan_ms_mt_bf16, halfcheetah_plan_bf16_speedup_1t and _mt \

@@ -9,7 +9,9 @@ import MBRLModels
 /// Each row is a workload with its time or rate, PyTorch's on the same workload in the same run when
 /// it was measured, the speed ratio (above 1: this project is faster), the share of the machine's
 /// SGEMM peak (on 1 thread or on the run's threads, as the workload ran), and issue 22's target for
-/// that share where it sets one, marked met or not met. Rows whose keys the file lacks are left out.
+/// that share where it sets one, marked met or not met. Training rows also show what the step's matrix
+/// products alone reach at the step's shapes (`TrainingProducts`): their share of the peak, the ceiling
+/// of the row's share, and their share of the step's time. Rows whose keys the file lacks are left out.
 struct BenchTable {
     /// The keys of the run's JSON object with their values (numbers; `openblas_kernel` a string).
     let values: [String: Any]
@@ -48,13 +50,16 @@ struct BenchTable {
         /// The key of a speed-up measured in the run itself (bf16 against fp32, timed alternately),
         /// shown in the speed-up column instead of PyTorch's ratio.
         let speedupKey: String?
+        /// The keys' common start of the figures of the step's products alone: `<products>_sgemm_percent_1t`
+        /// and `<products>_time_percent_1t`.
+        let productsKey: String?
 
         init(
             _ label: String, _ measure: Measure, torch: String? = nil, percent: String? = nil, percentScale: Double = 1,
-            target: Double? = nil,
-            speedup: String? = nil
+            target: Double? = nil, speedup: String? = nil, products: String? = nil
         ) {
             self.label = label
+            self.productsKey = products
             self.measure = measure
             self.speedupKey = speedup
             self.torchKey = torch
@@ -84,7 +89,8 @@ struct BenchTable {
             Row(
                 "Pendulum training (minibatch 128, Adam), 1 thread",
                 .samplesPerSecond("pendulum_train_samples_per_s_1t"),
-                torch: "torch_pendulum_train_samples_per_s_1t", percent: "pendulum_train_sgemm_percent_1t", target: 80),
+                torch: "torch_pendulum_train_samples_per_s_1t", percent: "pendulum_train_sgemm_percent_1t", target: 80,
+                products: "pendulum_train_products"),
             Row(
                 "Pendulum training (minibatch 128, Adam), 2 threads (`train --threads 2`)",
                 .samplesPerSecond("pendulum_train_samples_per_s_2t"), torch: "torch_pendulum_train_samples_per_s_2t"),
@@ -101,7 +107,7 @@ struct BenchTable {
                 "HalfCheetah training (minibatch 512, Adam), 1 thread",
                 .samplesPerSecond("halfcheetah_train_samples_per_s_1t"),
                 torch: "torch_halfcheetah_train_samples_per_s_1t", percent: "halfcheetah_train_sgemm_percent_1t",
-                target: 80),
+                target: 80, products: "halfcheetah_train_products"),
             Row(
                 "HalfCheetah training (minibatch 512, Adam), 2 threads (`train --threads 2`)",
                 .samplesPerSecond("halfcheetah_train_samples_per_s_2t"),
@@ -118,7 +124,8 @@ struct BenchTable {
             Row(
                 "PETS ensemble training (5 × 4 × 200 SiLU, minibatch 256, NLL), 1 thread",
                 .samplesPerSecond("ensemble_train_samples_per_s_1t"),
-                torch: "torch_ensemble_train_samples_per_s_1t", percent: "ensemble_train_sgemm_percent_1t", target: 80),
+                torch: "torch_ensemble_train_samples_per_s_1t", percent: "ensemble_train_sgemm_percent_1t", target: 80,
+                products: "ensemble_train_products"),
             Row(
                 "PETS ensemble training (5 × 4 × 200 SiLU, minibatch 256, NLL), 2 threads (`train --threads 2`)",
                 .samplesPerSecond("ensemble_train_samples_per_s_2t"), torch: "torch_ensemble_train_samples_per_s_2t"),
@@ -137,10 +144,11 @@ struct BenchTable {
                 + format(number("sgemm_gflops_mt"), "%.1f") + " GFLOP/s on "
                 + (number("threads_mt").map { "\(Int($0)) threads" } ?? "all threads")
                 + ". Speed-up: PyTorch's time ÷ this project's (rates: ours ÷ PyTorch's); for bf16, fp32's step "
-                + "÷ bf16's.",
+                + "÷ bf16's. Its products alone: the share of the peak the step's matrix products reach by "
+                + "themselves at its shapes, and their share of the step's time.",
             "",
-            "| workload | this project | PyTorch | speed-up | share of SGEMM peak | target |",
-            "|---|---|---|---|---|---|"
+            "| workload | this project | PyTorch | speed-up | share of SGEMM peak | target | its products alone |",
+            "|---|---|---|---|---|---|---|"
         ]
         for row in rows {
             let ours: Double?, torch = number(row.torchKey)
@@ -166,9 +174,15 @@ struct BenchTable {
                 row.target.map { goal in
                     "≥ \(Int(goal))%" + (percent.map { $0 >= goal ? " — met" : " — **not met**" } ?? "")
                 } ?? ""
+            let products = row.productsKey.flatMap { key in
+                number(key + "_sgemm_percent_1t").map { peak in
+                    String(format: "%.0f%% of peak", peak)
+                        + (number(key + "_time_percent_1t").map { String(format: ", %.0f%% of its time", $0) } ?? "")
+                }
+            }
             lines.append(
                 "| \(row.label) | \(shown) | \(torchShown) | \(speedup) | \(format(percent, "%.0f%%")) "
-                    + "| \(target) |")
+                    + "| \(target) | \(products ?? "") |")
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -12,6 +12,8 @@ import MBRLPlanning
 struct EnsembleWorkloads {
     static let members = 5, hidden = 200, depth = 4
     static let candidates = 500, particles = 20, horizon = 30
+    /// Rows per member in a training minibatch.
+    static let batchSize = 256
     let base: Workloads
 
     /// An ensemble with mbrl-lib's initialization and the data's statistics (speed does not depend on
@@ -35,7 +37,7 @@ struct EnsembleWorkloads {
         BLAS.threads = 1
         var fitting = ModelFitting()
         fitting.threads = threads
-        fitting.batchSize = 256
+        fitting.batchSize = Self.batchSize
         fitting.epochs = epochs
         fitting.validationFraction = 0
         var samples = 0
@@ -83,6 +85,16 @@ struct EnsembleWorkloads {
                 + [network.headWidth])
         json["ensemble_train_sgemm_percent_1t"] = .double(
             (1000 * trainRate * trainingFLOPs / 1e9 / sgemmOneThread).rounded() / 10)
+        let products = Workloads.measureProducts(
+            TrainingProducts(
+                widths: [network.inputSize] + Array(repeating: network.hidden, count: network.depth)
+                    + [network.headWidth], rows: Self.batchSize, layout: .inByOut, members: network.members),
+            flopsPerSample: trainingFLOPs, samplesPerStep: Self.batchSize * network.members,
+            samplesPerSecond: trainRate, sgemm: sgemmOneThread,
+            repetitions: repetitions, label: "ensemble training's products alone (5 × batch 256), 1 thread",
+            report: report)
+        json["ensemble_train_products_sgemm_percent_1t"] = .double((products.peakPercent * 10).rounded() / 10)
+        json["ensemble_train_products_time_percent_1t"] = .double((products.timePercent * 10).rounded() / 10)
         let trainRate2 = trainingSamplesPerSecond(epochs: 3, repetitions: max(repetitions / 10, 3), threads: 2)
         json["ensemble_train_samples_per_s_2t"] = .double(trainRate2.rounded())
         let (seconds, flops) = tsInfEvaluation(threads: cores, repetitions: max(repetitions / 10, 3))

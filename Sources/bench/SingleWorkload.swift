@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MBRLCore
+import MBRLEnvironments
 
 /// A workload `bench --only` runs by itself, with nothing else measured: for `perf stat` and `perf
 /// record` on the one inner loop, where a whole `bench` run would mix every workload's cycles.
@@ -9,6 +10,11 @@ enum SingleWorkload: String, CaseIterable, ExpressibleByArgument {
     case ensemblePlan = "ensemble-plan"
     /// One 3-epoch ensemble fit per call (`EnsembleWorkloads.trainingSamplesPerSecond`).
     case ensembleTrain = "ensemble-train"
+    /// One 30-epoch fit of the Pendulum network per call (`Workloads.trainingSamplesPerSecond`, as
+    /// `make bench`'s Pendulum training).
+    case pendulumTrain = "pendulum-train"
+    /// The same for the HalfCheetah network.
+    case halfcheetahTrain = "halfcheetah-train"
 }
 
 extension Bench {
@@ -17,10 +23,20 @@ extension Bench {
     /// for any `repetitions`, so the cycles of one call are the difference of two runs' counts divided
     /// by the difference of their calls.
     func measureOnly(_ workload: SingleWorkload, cores: Int) throws {
-        let ensemble = EnsembleWorkloads(base: try Workloads(environment: .pendulum, hidden: 64))
         let calls = repetitions + 2
         switch workload {
+        case .pendulumTrain, .halfcheetahTrain:
+            let environment: EnvironmentName = workload == .pendulumTrain ? .pendulum : .halfcheetah
+            guard let task = Self.tasks.first(where: { $0.environment == environment }) else { return }
+            let workloads = try Workloads(environment: task.environment, hidden: task.hidden)
+            let rate = workloads.trainingSamplesPerSecond(
+                batchSize: task.batchSize, epochs: 30, repetitions: repetitions)
+            print(
+                String(
+                    format: "%@: training (batch %d, Adam, 30 epochs), 1 thread: %.0f samples/s "
+                        + "(median of %d; %d calls)", workload.rawValue, task.batchSize, rate, repetitions, calls))
         case .ensemblePlan:
+            let ensemble = EnsembleWorkloads(base: try Workloads(environment: .pendulum, hidden: 64))
             let (seconds, flops) = ensemble.tsInfEvaluation(threads: cores, repetitions: repetitions)
             print(
                 String(
@@ -28,6 +44,7 @@ extension Bench {
                         + "network %.1f GFLOP/s (median of %d; %d calls)", EnsembleWorkloads.horizon, cores,
                     seconds * 1e3, flops / seconds / 1e9, repetitions, calls))
         case .ensembleTrain:
+            let ensemble = EnsembleWorkloads(base: try Workloads(environment: .pendulum, hidden: 64))
             let rate = ensemble.trainingSamplesPerSecond(epochs: 3, repetitions: repetitions)
             print(
                 String(
