@@ -15,6 +15,25 @@ final class BackwardPassesTests: XCTestCase {
         }
     }
 
+    /// Large buffers allocated one after another start at different places of their pages, at least a
+    /// kilobyte apart modulo 4,096 (so batch norm's same-index loads and stores do not alias), every
+    /// buffer on a 64-byte boundary, zero-filled, and a small one not moved off its boundary.
+    func testLargeBuffersStartStaggeredWithinTheirPages() {
+        let bytes = Buffer<Float>.staggeredSize
+        let buffers = (0..<3).map { _ in Buffer<Float>(count: bytes / 4) }
+        let offsets = buffers.map { Int(bitPattern: UnsafeRawPointer($0.pointer)) % 4096 }
+        for (i, offset) in offsets.enumerated() {
+            XCTAssertEqual(offset % 64, 0)
+            XCTAssertTrue(buffers[i].array.allSatisfy { $0 == 0 })
+            for other in offsets[(i + 1)...] {
+                let distance = abs(offset - other)
+                XCTAssertGreaterThanOrEqual(min(distance, 4096 - distance), 1024, "\(offsets)")
+            }
+        }
+        let small = Buffer<Double>(count: 8)
+        XCTAssertEqual(Int(bitPattern: UnsafeRawPointer(small.pointer)) % 64, 0)
+    }
+
     func testFusedPassesMatchThePlainLoops() {
         var rng = RandomGenerator(seed: 7)
         for width in [21, 16, 5] {

@@ -66,7 +66,8 @@ final class Adam<Scalar: NetworkScalar> {
         let decay = Scalar(config.weightDecay), eps = Scalar(config.epsilon)
         let p = parameters.pointer, g = gradients.pointer, m = self.m.pointer, v = self.v.pointer
         // For Float, 8 parameters at a time: each sees exactly the scalar loop's operations in its
-        // order (IEEE division and square root are exact per lane), so the result is bit-identical.
+        // order (IEEE division and square root are exact per lane), so the result is bit-identical. The
+        // square root is FastMath's: the standard library's SIMD one runs lane by lane.
         var start = range.lowerBound
         if Scalar.self == Float.self {
             let pf = UnsafeMutableRawPointer(p), gf = UnsafeRawPointer(g), mf = UnsafeMutableRawPointer(m),
@@ -88,7 +89,7 @@ final class Adam<Scalar: NetworkScalar> {
                 mf.storeBytes(of: first, toByteOffset: offset, as: SIMD8<Float>.self)
                 vf.storeBytes(of: second, toByteOffset: offset, as: SIMD8<Float>.self)
                 pf.storeBytes(
-                    of: param - stepV * first / (second.squareRoot() / rootV + epsV), toByteOffset: offset,
+                    of: param - stepV * first / (FastMath.squareRoot(second) / rootV + epsV), toByteOffset: offset,
                     as: SIMD8<Float>.self)
                 start += 8
             }
