@@ -15,23 +15,23 @@ final class BackwardPassesTests: XCTestCase {
         }
     }
 
-    /// Large buffers allocated one after another start at different places of their pages, at least a
-    /// kilobyte apart modulo 4,096 (so batch norm's same-index loads and stores do not alias), every
-    /// buffer on a 64-byte boundary, zero-filled, and a small one not moved off its boundary.
-    func testLargeBuffersStartStaggeredWithinTheirPages() {
-        let bytes = Buffer<Float>.staggeredSize
-        let buffers = (0..<3).map { _ in Buffer<Float>(count: bytes / 4) }
-        let offsets = buffers.map { Int(bitPattern: UnsafeRawPointer($0.pointer)) % 4096 }
-        for (i, offset) in offsets.enumerated() {
-            XCTAssertEqual(offset % 64, 0)
-            XCTAssertTrue(buffers[i].array.allSatisfy { $0 == 0 })
-            for other in offsets[(i + 1)...] {
-                let distance = abs(offset - other)
-                XCTAssertGreaterThanOrEqual(min(distance, 4096 - distance), 1024, "\(offsets)")
+    /// A buffer given a page offset starts exactly there in its page, zero-filled, whatever the
+    /// allocator returned; MLP's row buffers take offsets at least a kilobyte apart modulo a page.
+    func testPageOffsetsPlaceBuffersWithinTheirPages() {
+        for offset in [0, 64, 1_344, 4_032] {
+            for count in [1, 100, 300_000] {
+                let buffer = Buffer<Float>(count: count, pageOffset: offset)
+                XCTAssertEqual(Int(bitPattern: UnsafeRawPointer(buffer.pointer)) % 4096, offset)
+                XCTAssertTrue(buffer.array.allSatisfy { $0 == 0 })
             }
         }
-        let small = Buffer<Double>(count: 8)
-        XCTAssertEqual(Int(bitPattern: UnsafeRawPointer(small.pointer)) % 64, 0)
+        for k in 0..<12 {
+            let a = MLP<Float>.pageOffset(ofRowBuffer: k)
+            XCTAssertEqual(a % 64, 0)
+            for b in [MLP<Float>.pageOffset(ofRowBuffer: k + 1), MLP<Float>.pageOffset(ofRowBuffer: k + 2)] {
+                XCTAssertGreaterThanOrEqual(min(abs(a - b), 4096 - abs(a - b)), 1024, "buffers \(k) and after")
+            }
+        }
     }
 
     func testFusedPassesMatchThePlainLoops() {

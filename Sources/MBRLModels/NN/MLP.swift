@@ -56,16 +56,22 @@ final class MLP<Scalar: NetworkScalar> {
             let h = c.hidden * rows, wide = max(c.hidden, c.outputSize, c.inputSize) * rows
             input = Buffer(count: c.inputSize * rows)
             output = Buffer(count: c.outputSize * rows)
-            z = (0..<c.depth).map { _ in Buffer(count: h) }
-            xhat = (0..<c.depth).map { _ in Buffer(count: h) }
-            activations = (0..<c.depth).map { _ in Buffer(count: h) }
+            // The rows × hidden buffers that batch norm's forward and backward passes read and write
+            // at the same index start 1,344 bytes apart modulo a page (`Buffer(count:pageOffset:)`).
+            z = (0..<c.depth).map { Buffer(count: h, pageOffset: MLP.pageOffset(ofRowBuffer: 3 * $0)) }
+            xhat = (0..<c.depth).map { Buffer(count: h, pageOffset: MLP.pageOffset(ofRowBuffer: 3 * $0 + 1)) }
+            activations = (0..<c.depth).map { Buffer(count: h, pageOffset: MLP.pageOffset(ofRowBuffer: 3 * $0 + 2)) }
             inverseStd = (0..<c.depth).map { _ in Buffer(count: c.hidden) }
             mean = (0..<c.depth).map { _ in Buffer(count: c.hidden) }
-            gradient = Buffer(count: wide)
-            spare = Buffer(count: wide)
+            gradient = Buffer(count: wide, pageOffset: MLP.pageOffset(ofRowBuffer: 3 * c.depth))
+            spare = Buffer(count: wide, pageOffset: MLP.pageOffset(ofRowBuffer: 3 * c.depth + 1))
             columns = Buffer(count: c.hidden)
         }
     }
+
+    /// The page offset of the workspace's `k`-th rows × width buffer: 0, 1,344, 2,688, 4,032, 1,280, ...:
+    /// any three in a row at least 1,344 bytes apart modulo a page.
+    static func pageOffset(ofRowBuffer k: Int) -> Int { k * 1_344 % 4_096 }
 
     init(_ config: MLPConfiguration, capacity: Int = 128) {
         self.config = config
