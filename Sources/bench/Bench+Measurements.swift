@@ -40,10 +40,11 @@ extension Bench {
         print(JSONValue.object(json).text)
     }
 
-    /// SGEMM rates in GFLOP/s: a 1024³ product on 1 thread and on `cores` threads (returned, and
-    /// recorded as sgemm_gflops_1t and _mt), and the Pendulum planner's own shape on 1 thread (shown
-    /// only).
-    func measureSGEMM(cores: Int, into results: BenchResults) -> (oneThread: Double, threads: Double) {
+    /// SGEMM rates in GFLOP/s at the start of the run: a 1024³ product on 1 thread and on `cores`
+    /// threads (sgemm_gflops_1t and _mt, the table's caption), and the Pendulum planner's own shape on 1
+    /// thread (shown only). The shares of the workloads are each taken against readings made around
+    /// the workload itself (`SGEMMPeak`).
+    func measureSGEMM(cores: Int, into results: BenchResults) {
         let square = 1024
         let sgemm1 = Workloads.sgemmGFLOPS(
             m: square, n: square, k: square, threads: 1, repetitions: max(repetitions / 3, 3))
@@ -55,63 +56,74 @@ extension Bench {
         results.report("SGEMM 1024×64 · 64×64, 1 thread", String(format: "%.1f GFLOP/s", shape1))
         results.json["sgemm_gflops_1t"] = .double(BenchResults.rounded(sgemm1))
         results.json["sgemm_gflops_mt"] = .double(BenchResults.rounded(sgemmN))
-        return (sgemm1, sgemmN)
     }
 
     /// One task's workloads: a random-shooting MPC step on 1 and on `cores` threads, training on 1
-    /// thread (each also as a share of `sgemm`'s rates), then the task's planners beyond random
-    /// shooting (CEM for Pendulum; iCEM and the bf16 path for HalfCheetah).
-    func measure(
-        _ task: Task, cores: Int, sgemm: (oneThread: Double, threads: Double), into results: BenchResults
-    ) throws -> TaskFigures {
+    /// thread and its products alone (each also as a share of the SGEMM rate read around it,
+    /// `SGEMMPeak`), training on 2 threads, then the task's planners beyond random shooting (CEM for
+    /// Pendulum; iCEM and the bf16 path for HalfCheetah).
+    func measure(_ task: Task, cores: Int, peak: SGEMMPeak, into results: BenchResults) throws -> TaskFigures {
         let rounded = BenchResults.rounded
         let workloads = try Workloads(environment: task.environment, hidden: task.hidden)
         let rs = "rs, K \(task.candidates), H \(task.horizon)"
-        let plan1 = workloads.planStepSeconds(
-            kind: .rs, candidates: task.candidates, horizon: task.horizon, iterations: 1, threads: 1,
-            repetitions: repetitions)
-        let planN = workloads.planStepSeconds(
-            kind: .rs, candidates: task.candidates, horizon: task.horizon, iterations: 1, threads: cores,
-            repetitions: repetitions)
+        func planStep(threads: Int) -> (result: Double, peak: Double) {
+            peak.around(threads: threads) {
+                workloads.planStepSeconds(
+                    kind: .rs, candidates: task.candidates, horizon: task.horizon, iterations: 1, threads: threads,
+                    repetitions: repetitions)
+            }
+        }
+        let (plan1, peak1) = planStep(threads: 1)
+        let (planN, peakN) = planStep(threads: cores)
         let flops = workloads.networkFLOPs(rows: task.candidates * task.horizon)
-        let percent = 100 * flops / planN / 1e9 / sgemm.threads
+        let percent1 = 100 * flops / plan1 / 1e9 / peak1, percentN = 100 * flops / planN / 1e9 / peakN
         results.report("\(task.environment.id), network \(workloads.model().config)", "")
         results.report(
             "  plan step (\(rs)), 1 thread",
-            String(format: "%.3f ms, network %.1f GFLOP/s", plan1 * 1e3, flops / plan1 / 1e9))
+            String(
+                format: "%.3f ms, network %.1f GFLOP/s (%.0f%% of SGEMM 1 thread, %.1f)", plan1 * 1e3,
+                flops / plan1 / 1e9, percent1, peak1))
         results.report(
             "  plan step (\(rs)), \(cores) threads",
             String(
-                format: "%.3f ms, network %.1f GFLOP/s (%.0f%% of SGEMM %d threads)", planN * 1e3,
-                flops / planN / 1e9, percent, cores))
-        let trainRate = workloads.trainingSamplesPerSecond(
-            batchSize: task.batchSize, epochs: 30, repetitions: max(repetitions / 6, 3))
+                format: "%.3f ms, network %.1f GFLOP/s (%.0f%% of SGEMM %d threads, %.1f)", planN * 1e3,
+                flops / planN / 1e9, percentN, cores, peakN))
+        // Training, then what the step's products alone reach at its shapes: the ceiling of its share.
+        let products = TrainingProducts(widths: workloads.widths, rows: task.batchSize, layout: .outByIn)
+        let ((trainRate, productSeconds), trainPeak) = peak.around(threads: 1) {
+            (
+                workloads.trainingSamplesPerSecond(
+                    batchSize: task.batchSize, epochs: 30, repetitions: max(repetitions / 6, 3)),
+                products.seconds(repetitions: repetitions * 3)
+            )
+        }
+        let trainPercent = 100 * trainRate * workloads.trainingFLOPsPerSample / 1e9 / trainPeak
         results.report(
-            "  training (batch \(task.batchSize), Adam), 1 thread", String(format: "%.0f samples/s", trainRate))
-        // What the step's products alone reach at these shapes: the ceiling of the share above.
-        let products = Workloads.measureProducts(
-            TrainingProducts(widths: workloads.widths, rows: task.batchSize, layout: .outByIn),
-            flopsPerSample: workloads.trainingFLOPsPerSample, samplesPerStep: task.batchSize,
-            samplesPerSecond: trainRate, sgemm: sgemm.oneThread,
-            repetitions: repetitions * 3, label: "  training's products alone (batch \(task.batchSize)), 1 thread",
-            report: results.report)
-        results.json["\(task.name)_train_products_sgemm_percent_1t"] = .double(rounded(products.peakPercent, 1))
-        results.json["\(task.name)_train_products_time_percent_1t"] = .double(rounded(products.timePercent, 1))
+            "  training (batch \(task.batchSize), Adam), 1 thread",
+            String(format: "%.0f samples/s (%.0f%% of SGEMM 1 thread, %.1f)", trainRate, trainPercent, trainPeak))
+        let shares = products.shares(
+            seconds: productSeconds, flopsPerSample: workloads.trainingFLOPsPerSample, samplesPerStep: task.batchSize,
+            samplesPerSecond: trainRate, peak: trainPeak)
+        results.report("  training's products alone (batch \(task.batchSize)), 1 thread", shares.text)
         let trainRate2 = workloads.trainingSamplesPerSecond(
             batchSize: task.batchSize, epochs: 30, repetitions: max(repetitions / 6, 3), threads: 2)
         results.report(
             "  training (batch \(task.batchSize), Adam), 2 threads",
             String(format: "%.0f samples/s (%.2f× 1 thread)", trainRate2, trainRate2 / trainRate))
-        results.json["\(task.name)_train_samples_per_s_2t"] = .double(rounded(trainRate2, 0))
-        results.json["\(task.name)_plan_ms_1t"] = .double(rounded(plan1 * 1e3, 4))
-        results.json["\(task.name)_plan_ms_mt"] = .double(rounded(planN * 1e3, 4))
-        results.json["\(task.name)_plan_gflops_mt"] = .double(rounded(flops / planN / 1e9, 2))
-        results.json["\(task.name)_plan_sgemm_percent_mt"] = .double(rounded(percent, 1))
-        results.json["\(task.name)_train_samples_per_s_1t"] = .double(rounded(trainRate, 0))
-        results.json["\(task.name)_plan_sgemm_percent_1t"] = .double(
-            rounded(100 * flops / plan1 / 1e9 / sgemm.oneThread, 1))
-        results.json["\(task.name)_train_sgemm_percent_1t"] = .double(
-            rounded(100 * trainRate * workloads.trainingFLOPsPerSample / 1e9 / sgemm.oneThread, 1))
+        let name = task.name
+        results.json["\(name)_plan_ms_1t"] = .double(rounded(plan1 * 1e3, 4))
+        results.json["\(name)_plan_ms_mt"] = .double(rounded(planN * 1e3, 4))
+        results.json["\(name)_plan_gflops_mt"] = .double(rounded(flops / planN / 1e9, 2))
+        results.json["\(name)_plan_sgemm_percent_1t"] = .double(rounded(percent1, 1))
+        results.json["\(name)_plan_sgemm_percent_mt"] = .double(rounded(percentN, 1))
+        results.json["\(name)_plan_peak_gflops_1t"] = .double(rounded(peak1, 2))
+        results.json["\(name)_plan_peak_gflops_mt"] = .double(rounded(peakN, 2))
+        results.json["\(name)_train_samples_per_s_1t"] = .double(rounded(trainRate, 0))
+        results.json["\(name)_train_samples_per_s_2t"] = .double(rounded(trainRate2, 0))
+        results.json["\(name)_train_sgemm_percent_1t"] = .double(rounded(trainPercent, 1))
+        results.json["\(name)_train_peak_gflops_1t"] = .double(rounded(trainPeak, 2))
+        results.json["\(name)_train_products_sgemm_percent_1t"] = .double(rounded(shares.peakPercent, 1))
+        results.json["\(name)_train_products_time_percent_1t"] = .double(rounded(shares.timePercent, 1))
 
         switch task.environment {
         case .pendulum: measureCEM(workloads, cores: cores, into: results)

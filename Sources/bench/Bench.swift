@@ -17,16 +17,19 @@ struct Bench: ParsableCommand {
             pipelines/tasks/halfcheetah.mk, K 1000 × H 20, minibatch 512). Every figure is the median of \
             --repetitions timed runs after warm-up. With --torch-python, scripts/torch_bench.py runs the \
             same workloads right after, and the ratios are printed. The last line is one JSON object: \
-            sgemm_gflops_1t, sgemm_gflops_mt, then per task (pendulum_, halfcheetah_) plan_ms_1t, \
-            plan_ms_mt, plan_gflops_mt, plan_sgemm_percent_mt, train_samples_per_s_1t, \
+            sgemm_gflops_1t, sgemm_gflops_mt (at the start), then per task (pendulum_, halfcheetah_) \
+            plan_ms_1t, plan_ms_mt, plan_gflops_mt, plan_sgemm_percent_1t and _mt, plan_peak_gflops_1t and \
+            _mt (each share's SGEMM rate: the higher of two 1024³ readings just before and after the \
+            workload), train_samples_per_s_1t, train_sgemm_percent_1t, train_peak_gflops_1t, \
             train_samples_per_s_2t (train --threads 2), train_products_sgemm_percent_1t and \
             train_products_time_percent_1t (a training step's matrix products alone, at its shapes: their \
             share of the 1-thread SGEMM rate and of the step's time), and the same \
             keys prefixed torch_ for the reference; cem_ms_mt for Pendulum; halfcheetah_icem_ms_1t and \
             halfcheetah_icem_ms_mt (iCEM as in pipelines/methods/icem.mk); for the PETS ensemble \
             (5 Gaussian SiLU members of 4 × 200, Pendulum's data): ensemble_train_samples_per_s_1t and _2t, \
+            ensemble_train_sgemm_percent_1t, ensemble_train_peak_gflops_1t, \
             ensemble_train_products_sgemm_percent_1t and _time_percent_1t, ensemble_plan_ms_mt, \
-            ensemble_plan_gflops_mt, ensemble_plan_sgemm_fraction_mt, and \
+            ensemble_plan_gflops_mt, ensemble_plan_sgemm_fraction_mt, ensemble_plan_peak_gflops_mt, and \
             torch_ensemble_train_samples_per_s_1t and _2t, torch_ensemble_plan_ms_mt; for the bf16 planning path \
             (AMX, null without it): bf16_gemm_gflops_1t, sgemm_gflops_1t_planner_shape (1000×200·200), \
             halfcheetah_plan_ms_1t_bf16, halfcheetah_plan_ms_mt_bf16, halfcheetah_plan_bf16_speedup_1t and _mt \
@@ -134,15 +137,15 @@ struct Bench: ParsableCommand {
         let results = BenchResults()
         // 1. SGEMM; 2. per task, the planners' steps and training; 3. PyTorch on the same workloads,
         // now; 4. the PETS ensemble, training and one TS-∞ evaluation, beside PyTorch.
-        let sgemm = measureSGEMM(cores: cores, into: results)
-        let measured = try Self.tasks.map { try measure($0, cores: cores, sgemm: sgemm, into: results) }
+        measureSGEMM(cores: cores, into: results)
+        let peak = SGEMMPeak(repetitions: max(repetitions / 3, 3))
+        let measured = try Self.tasks.map { try measure($0, cores: cores, peak: peak, into: results) }
         let torch = torchPython.map { TorchReference(python: $0, script: torchScript) }
         if let torch { measurePyTorch(torch, against: measured, cores: cores, into: results) }
         if !noEnsemble, let pendulum = measured.first(where: { $0.task.environment == .pendulum }) {
             // The ensemble brings its own network; it takes Pendulum's random transitions.
             let ensemble = EnsembleWorkloads(base: pendulum.workloads).run(
-                cores: cores, sgemmOneThread: sgemm.oneThread, sgemmMultiThread: sgemm.threads,
-                repetitions: repetitions, torch: torch, report: results.report)
+                cores: cores, peak: peak, repetitions: repetitions, torch: torch, report: results.report)
             results.json.merge(ensemble) { $1 }
         }
         let line = results.printTable(threads: cores)

@@ -143,7 +143,8 @@ struct BenchTable {
                 + format(number("sgemm_gflops_1t"), "%.1f") + " GFLOP/s on 1 thread, "
                 + format(number("sgemm_gflops_mt"), "%.1f") + " GFLOP/s on "
                 + (number("threads_mt").map { "\(Int($0)) threads" } ?? "all threads")
-                + ". Speed-up: PyTorch's time ÷ this project's (rates: ours ÷ PyTorch's); for bf16, fp32's step "
+                + " at the start" + self.peakRange + ". Speed-up: PyTorch's time ÷ this project's (rates: ours ÷ "
+                + "PyTorch's); for bf16, fp32's step "
                 + "÷ bf16's. Its products alone: the share of the peak the step's matrix products reach by "
                 + "themselves at its shapes, and their share of the step's time.",
             "",
@@ -185,6 +186,18 @@ struct BenchTable {
                     + "| \(target) | \(products ?? "") |")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The range of the SGEMM rates the shares were taken against, when the file records them (each
+    /// share against the higher of two readings around its workload, `SGEMMPeak`).
+    var peakRange: String {
+        let peaks = values.compactMap { key, value in
+            key.hasSuffix("_peak_gflops_1t") ? (value as? NSNumber)?.doubleValue : nil
+        }
+        guard let low = peaks.min(), let high = peaks.max() else { return "" }
+        return String(
+            format: "; each share of the peak is against the higher of two readings around its workload, %.1f to "
+                + "%.1f GFLOP/s on 1 thread", low, high)
     }
 
     func format(_ value: Double?, _ pattern: String) -> String {

@@ -73,35 +73,42 @@ struct EnsembleWorkloads {
 
     /// Runs the workloads, reports each line through `report`, and returns the JSON keys.
     func run(
-        cores: Int, sgemmOneThread: Double, sgemmMultiThread: Double, repetitions: Int, torch: TorchReference?,
-        report: (String, String) -> Void
+        cores: Int, peak: SGEMMPeak, repetitions: Int, torch: TorchReference?, report: (String, String) -> Void
     ) -> [String: JSONValue] {
         let network = model().config
         report("workload: PETS ensemble \(network)", "")
-        let trainRate = trainingSamplesPerSecond(epochs: 3, repetitions: max(repetitions / 10, 3))
-        var json: [String: JSONValue] = ["ensemble_train_samples_per_s_1t": .double(trainRate.rounded())]
-        let trainingFLOPs = Workloads.trainingFLOPsPerSample(
-            widths: [network.inputSize] + Array(repeating: network.hidden, count: network.depth)
-                + [network.headWidth])
-        json["ensemble_train_sgemm_percent_1t"] = .double(
-            (1000 * trainRate * trainingFLOPs / 1e9 / sgemmOneThread).rounded() / 10)
-        let products = Workloads.measureProducts(
-            TrainingProducts(
-                widths: [network.inputSize] + Array(repeating: network.hidden, count: network.depth)
-                    + [network.headWidth], rows: Self.batchSize, layout: .inByOut, members: network.members),
-            flopsPerSample: trainingFLOPs, samplesPerStep: Self.batchSize * network.members,
-            samplesPerSecond: trainRate, sgemm: sgemmOneThread,
-            repetitions: repetitions, label: "ensemble training's products alone (5 × batch 256), 1 thread",
-            report: report)
-        json["ensemble_train_products_sgemm_percent_1t"] = .double((products.peakPercent * 10).rounded() / 10)
-        json["ensemble_train_products_time_percent_1t"] = .double((products.timePercent * 10).rounded() / 10)
+        let widths = [network.inputSize] + Array(repeating: network.hidden, count: network.depth) + [network.headWidth]
+        let trainingFLOPs = Workloads.trainingFLOPsPerSample(widths: widths)
+        let products = TrainingProducts(
+            widths: widths, rows: Self.batchSize, layout: .inByOut, members: network.members)
+        let ((trainRate, productSeconds), trainPeak) = peak.around(threads: 1) {
+            (
+                trainingSamplesPerSecond(epochs: 3, repetitions: max(repetitions / 10, 3)),
+                products.seconds(repetitions: repetitions)
+            )
+        }
+        let shares = products.shares(
+            seconds: productSeconds, flopsPerSample: trainingFLOPs, samplesPerStep: Self.batchSize * network.members,
+            samplesPerSecond: trainRate, peak: trainPeak)
+        report("ensemble training's products alone (5 × batch 256), 1 thread", shares.text)
+        let tenths = { (x: Double) in JSONValue.double((x * 10).rounded() / 10) }
+        var json: [String: JSONValue] = [
+            "ensemble_train_samples_per_s_1t": .double(trainRate.rounded()),
+            "ensemble_train_sgemm_percent_1t": tenths(100 * trainRate * trainingFLOPs / 1e9 / trainPeak),
+            "ensemble_train_peak_gflops_1t": .double((trainPeak * 100).rounded() / 100),
+            "ensemble_train_products_sgemm_percent_1t": tenths(shares.peakPercent),
+            "ensemble_train_products_time_percent_1t": tenths(shares.timePercent)
+        ]
         let trainRate2 = trainingSamplesPerSecond(epochs: 3, repetitions: max(repetitions / 10, 3), threads: 2)
         json["ensemble_train_samples_per_s_2t"] = .double(trainRate2.rounded())
-        let (seconds, flops) = tsInfEvaluation(threads: cores, repetitions: max(repetitions / 10, 3))
+        let ((seconds, flops), planPeak) = peak.around(threads: cores) {
+            tsInfEvaluation(threads: cores, repetitions: max(repetitions / 10, 3))
+        }
         let rate = flops / seconds / 1e9
         json["ensemble_plan_ms_mt"] = .double((seconds * 1e5).rounded() / 100)
         json["ensemble_plan_gflops_mt"] = .double((rate * 100).rounded() / 100)
-        json["ensemble_plan_sgemm_fraction_mt"] = .double((rate / sgemmMultiThread * 1000).rounded() / 1000)
+        json["ensemble_plan_sgemm_fraction_mt"] = .double((rate / planPeak * 1000).rounded() / 1000)
+        json["ensemble_plan_peak_gflops_mt"] = .double((planPeak * 100).rounded() / 100)
         var torchTrain: Double?, torchTrain2: Double?, torchPlan: Double?
         if let torch {
             func measured(_ result: Result<Double, TorchReference.ReferenceError>) -> Double? {
@@ -130,8 +137,8 @@ struct EnsembleWorkloads {
         report(
             "TS-∞ evaluation (500 × 20 particles, H \(Self.horizon)), \(cores) threads",
             String(
-                format: "%.1f ms, network %.1f GFLOP/s (%.0f%% of SGEMM %d threads)", seconds * 1e3, rate,
-                100 * rate / sgemmMultiThread, cores)
+                format: "%.1f ms, network %.1f GFLOP/s (%.0f%% of SGEMM %d threads, %.1f)", seconds * 1e3, rate,
+                100 * rate / planPeak, cores, planPeak)
                 + (torchPlan.map { String(format: " (PyTorch %.1f ms: %.2f×)", $0, $0 / (seconds * 1e3)) } ?? ""))
         return json
     }

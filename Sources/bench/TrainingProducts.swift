@@ -1,3 +1,4 @@
+import Foundation
 import MBRLCore
 import MBRLModels
 
@@ -80,5 +81,23 @@ struct TrainingProducts {
                     a: a.pointer, b: b.pointer, beta: p.beta, c: c.pointer)
             }
         }
+    }
+
+    /// The products' share of the SGEMM `peak` (GFLOP/s) when they take `seconds`, and their share of
+    /// a training step's time at `samplesPerSecond` with `samplesPerStep` samples a step (percent),
+    /// with a line of text for the report. The products must hold the step's whole arithmetic,
+    /// `flopsPerSample` × `samplesPerStep`.
+    func shares(
+        seconds: Double, flopsPerSample: Double, samplesPerStep: Int, samplesPerSecond: Double, peak: Double
+    ) -> (peakPercent: Double, timePercent: Double, text: String) {
+        precondition(
+            flops == flopsPerSample * Double(samplesPerStep),
+            "the products' arithmetic is not the step's: \(flops) FLOP against \(flopsPerSample) × \(samplesPerStep)")
+        let rate = flops / seconds / 1e9
+        let peakPercent = 100 * rate / peak
+        let timePercent = 100 * seconds / (Double(samplesPerStep) / samplesPerSecond)
+        let text = String(
+            format: "%.1f GFLOP/s (%.0f%% of SGEMM 1 thread), %.0f%% of a step's time", rate, peakPercent, timePercent)
+        return (peakPercent, timePercent, text)
     }
 }

@@ -85,28 +85,6 @@ struct Workloads {
     /// `trainingFLOPsPerSample` of this workload's network.
     var trainingFLOPsPerSample: Double { Self.trainingFLOPsPerSample(widths: widths) }
 
-    /// Measures `products` on 1 thread and reports them beside the training rate they belong to:
-    /// their rate as a share of the 1-thread SGEMM peak (`sgemm`, GFLOP/s) and as a share of a step's
-    /// time at `samplesPerSecond` (`samplesPerStep` samples a step). Returns the two shares, percent.
-    /// The products must hold the step's whole arithmetic, `flopsPerSample` × `samplesPerStep`.
-    static func measureProducts(
-        _ products: TrainingProducts, flopsPerSample: Double, samplesPerStep: Int, samplesPerSecond: Double,
-        sgemm: Double, repetitions: Int, label: String, report: (String, String) -> Void
-    ) -> (peakPercent: Double, timePercent: Double) {
-        precondition(
-            products.flops == flopsPerSample * Double(samplesPerStep),
-            "the products' arithmetic is not the step's: \(products.flops) FLOP against \(flopsPerSample) × \(samplesPerStep)"
-        )
-        let seconds = products.seconds(repetitions: repetitions)
-        let rate = products.flops / seconds / 1e9
-        let shares = (100 * rate / sgemm, 100 * seconds / (Double(samplesPerStep) / samplesPerSecond))
-        report(
-            label,
-            String(
-                format: "%.1f GFLOP/s (%.0f%% of SGEMM 1 thread), %.0f%% of a step's time", rate, shares.0, shares.1))
-        return shares
-    }
-
     /// The batch-norm model with random weights (speed does not depend on the values).
     func model() -> DynamicsModel {
         DynamicsModel(stats: NormalizationStats(of: [data]), hidden: hidden, seed: 0)

@@ -18,7 +18,8 @@ final class BenchTableTests: XCTestCase {
              "halfcheetah_plan_ms_mt":11.0,"torch_halfcheetah_plan_ms_mt":19.8,"halfcheetah_plan_sgemm_percent_mt":88.4,
              "halfcheetah_train_samples_per_s_1t":250000,"torch_halfcheetah_train_samples_per_s_1t":125000,
              "halfcheetah_train_sgemm_percent_1t":72.3,"halfcheetah_train_products_sgemm_percent_1t":96.4,
-             "halfcheetah_train_products_time_percent_1t":75.0,"ensemble_plan_ms_mt":400,"ensemble_plan_sgemm_fraction_mt":0.9,
+             "halfcheetah_train_products_time_percent_1t":75.0,"halfcheetah_train_peak_gflops_1t":104.0,
+             "pendulum_plan_peak_gflops_1t":98.5,"ensemble_plan_ms_mt":400,"ensemble_plan_sgemm_fraction_mt":0.9,
              "halfcheetah_plan_ms_1t_bf16":14.6,"halfcheetah_plan_bf16_speedup_1t":1.89,"halfcheetah_plan_ms_mt_bf16":null}
             """#
         try json.write(toFile: dir.file("b.json"), atomically: true, encoding: .utf8)
@@ -31,6 +32,8 @@ final class BenchTableTests: XCTestCase {
                     "100.0 GFLOP/s on "
                         + "1 thread"),
             lines[0])
+        // Each share is against the SGEMM rate read around its own workload; the caption gives their range.
+        XCTAssertTrue(lines[0].contains("98.5 to 104.0 GFLOP/s on 1 thread"), lines[0])
         XCTAssertTrue(
             lines.contains(
                 "| HalfCheetah MPC step (rs, K 1000, H 20, 23-200-200-18 + BN), 2 threads | "
