@@ -43,7 +43,8 @@ public struct LearningCurveTable {
     }
 
     /// One table per group, headed by its name; returns with one decimal. A seed that has not reached
-    /// an iteration leaves its cell empty, and the row's statistics are over the seeds that have.
+    /// an iteration leaves its cell empty, and the row's statistics are over the seeds that have; their
+    /// mean is in bold over `ResultsTable.minimumSeeds` seeds or more, and one seed has no spread ("—").
     public var markdown: String {
         func one(_ x: Double) -> String { String(format: "%.1f", x) }
         var blocks: [String] = []
@@ -61,9 +62,12 @@ public struct LearningCurveTable {
                 let reached = points.compactMap { $0 }
                 let across = ReturnStatistics(reached.map(\.meanReturn))
                 let steps = Set(reached.map(\.steps)).sorted().map(String.init).joined(separator: "/")
+                // As in `ResultsTable`: bold only over enough seeds, no spread for one.
+                let mean =
+                    reached.count >= ResultsTable.minimumSeeds ? "**\(one(across.mean))**" : one(across.mean)
                 lines.append(
-                    "| \(iteration) | \(steps) | \(reached.count) | **\(one(across.mean))** "
-                        + "| \(one(across.std)) | "
+                    "| \(iteration) | \(steps) | \(reached.count) | \(mean) "
+                        + "| \(reached.count > 1 ? one(across.std) : "—") | "
                         + points.map { $0.map { one($0.meanReturn) } ?? "" }.joined(separator: " | ") + " |")
             }
             blocks.append(lines.joined(separator: "\n"))

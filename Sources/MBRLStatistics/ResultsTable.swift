@@ -10,6 +10,9 @@ import MBRLReporting
 /// is what the run costs on an idle machine with one thread; the wall time also holds the waits of a
 /// shared machine, which is why both are shown.
 ///
+/// A row of fewer than `minimumSeeds` runs is shown as such: its mean is not in bold and its seed count
+/// says it is short.
+///
 /// A group is the folder that holds the runs (`<preset>/seed-<n>` or `<preset>/<point>/seed-<n>`), named
 /// by its path below the runs' common root (`RunGroups`).
 public struct ResultsTable {
@@ -32,6 +35,9 @@ public struct ResultsTable {
     }
 
     public var rows: [Row]
+
+    /// The fewest seeds a row needs to be a result (a single good seed is an anecdote).
+    public static let minimumSeeds = 3
 
     /// Reads every folder (each a finished run), grouped as `RunGroups` groups them. A run's seed is
     /// the one its files record (`RunResults.recordedSeed(folder:)`), never its folder's name.
@@ -72,10 +78,17 @@ public struct ResultsTable {
                 walls.count == row.runs.count && cpus.count == row.runs.count
                 ? "\(Self.duration(wallMean)) (CPU \(Self.duration(cpuMean)))"
                 : "not recorded"
+            // Fewer than `minimumSeeds` runs are shown, but not as a result: no bold mean, the count
+            // says so, and one run has no spread.
+            let isResult = row.runs.count >= Self.minimumSeeds
+            let count = isResult ? "\(row.runs.count)" : "\(row.runs.count) (fewer than \(Self.minimumSeeds))"
+            let mean = isResult ? "**\(one(statistics.mean))**" : one(statistics.mean)
+            let spread =
+                row.runs.count > 1
+                ? "\(one(statistics.std)) | \(one(statistics.min)) to \(one(statistics.max))"
+                : "— | \(one(statistics.min))"
             lines.append(
-                "| `\(row.name)` | \(row.runs.count) | **\(one(statistics.mean))** | \(one(statistics.std)) | "
-                    + "\(one(statistics.min)) to \(one(statistics.max)) | \(seeds) | \(episodes) | \(steps) "
-                    + "| \(wall) |")
+                "| `\(row.name)` | \(count) | \(mean) | \(spread) | \(seeds) | \(episodes) | \(steps) | \(wall) |")
         }
         return lines.joined(separator: "\n")
     }

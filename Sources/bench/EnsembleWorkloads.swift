@@ -90,12 +90,13 @@ struct EnsembleWorkloads {
         let shares = products.shares(
             seconds: productSeconds, flopsPerSample: trainingFLOPs, samplesPerStep: Self.batchSize * network.members,
             samplesPerSecond: trainRate, peak: trainPeak)
-        report("ensemble training's products alone (5 × batch 256), 1 thread", shares.text)
-        let tenths = { (x: Double) in JSONValue.double((x * 10).rounded() / 10) }
+        report(
+            "ensemble training's products alone (\(network.members) × batch \(Self.batchSize)), 1 thread", shares.text)
+        let tenths = { (x: Double) in JSONValue.double(BenchResults.rounded(x, 1)) }
         var json: [String: JSONValue] = [
             "ensemble_train_samples_per_s_1t": .double(trainRate.rounded()),
             "ensemble_train_sgemm_percent_1t": tenths(100 * trainRate * trainingFLOPs / 1e9 / trainPeak),
-            "ensemble_train_peak_gflops_1t": .double((trainPeak * 100).rounded() / 100),
+            "ensemble_train_peak_gflops_1t": .double(BenchResults.rounded(trainPeak)),
             "ensemble_train_products_sgemm_percent_1t": tenths(shares.peakPercent),
             "ensemble_train_products_time_percent_1t": tenths(shares.timePercent)
         ]

@@ -19,15 +19,17 @@ enum SingleWorkload: String, CaseIterable, ExpressibleByArgument {
 
 extension Bench {
     /// `--only`: runs `workload` two untimed times and `repetitions` timed times, and prints its median
-    /// and the call count. The setup (Pendulum's 4,000 random transitions, the ensemble) is the same
-    /// for any `repetitions`, so the cycles of one call are the difference of two runs' counts divided
+    /// and the call count. The setup (the task's 4,000 random transitions and its network, or the
+    /// ensemble on Pendulum's) is the same for any `repetitions`, so the cycles of one call are the difference of two runs' counts divided
     /// by the difference of their calls.
     func measureOnly(_ workload: SingleWorkload, cores: Int) throws {
         let calls = repetitions + 2
         switch workload {
         case .pendulumTrain, .halfcheetahTrain:
             let environment: EnvironmentName = workload == .pendulumTrain ? .pendulum : .halfcheetah
-            guard let task = Self.tasks.first(where: { $0.environment == environment }) else { return }
+            guard let task = Self.tasks.first(where: { $0.environment == environment }) else {
+                preconditionFailure("bench has no \(environment.id) task")
+            }
             let workloads = try Workloads(environment: task.environment, hidden: task.hidden)
             let rate = workloads.trainingSamplesPerSecond(
                 batchSize: task.batchSize, epochs: 30, repetitions: repetitions)

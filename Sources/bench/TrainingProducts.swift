@@ -10,13 +10,15 @@ import MBRLModels
 ///
 /// The list mirrors `MLP` (weights out × in, the forward product onto C preloaded with the bias) and
 /// `EnsembleMLP` (weights in × out, one product per member, each layer for all members before the
-/// next); the values do not matter for the speed.
+/// next); the values do not matter for the speed, where they are in memory does (`seconds`).
 struct TrainingProducts {
-    /// One `cblas_sgemm` call: row-major C (m × n) = op(A) (m × k) · op(B) (k × n) + beta · C.
+    /// One `cblas_sgemm` call: row-major C (m × n) = op(A) (m × k) · op(B) (k × n) + beta · C, on the
+    /// operands of ensemble member `member` (each member's rows and weights are memory of their own).
     struct Product: Equatable {
         var transposeA = false, transposeB = false
         let m: Int, n: Int, k: Int
         var beta: Float = 0
+        var member = 0
 
         var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
     }
@@ -39,26 +41,26 @@ struct TrainingProducts {
         let layers = Array(zip(widths, widths.dropFirst()))
         var products: [Product] = []
         for (input, output) in layers {
-            for _ in 0..<members {
+            for b in 0..<members {
                 products.append(
                     layout == .outByIn
-                        ? Product(transposeB: true, m: rows, n: output, k: input, beta: 1)
-                        : Product(m: rows, n: output, k: input))
+                        ? Product(transposeB: true, m: rows, n: output, k: input, beta: 1, member: b)
+                        : Product(m: rows, n: output, k: input, member: b))
             }
         }
         for (l, (input, output)) in layers.enumerated().reversed() {
-            for _ in 0..<members {
+            for b in 0..<members {
                 products.append(
                     layout == .outByIn
-                        ? Product(transposeA: true, m: output, n: input, k: rows)
-                        : Product(transposeA: true, m: input, n: output, k: rows))
+                        ? Product(transposeA: true, m: output, n: input, k: rows, member: b)
+                        : Product(transposeA: true, m: input, n: output, k: rows, member: b))
             }
             guard l > 0 else { break }
-            for _ in 0..<members {
+            for b in 0..<members {
                 products.append(
                     layout == .outByIn
-                        ? Product(m: rows, n: input, k: output)
-                        : Product(transposeB: true, m: rows, n: input, k: output))
+                        ? Product(m: rows, n: input, k: output, member: b)
+                        : Product(transposeB: true, m: rows, n: input, k: output, member: b))
             }
         }
         self.products = products
@@ -67,18 +69,25 @@ struct TrainingProducts {
     /// Multiply-adds of all products, 2·m·n·k each: `Workloads.trainingFLOPsPerSample` × rows × members.
     var flops: Double { products.map(\.flops).reduce(0, +) }
 
-    /// The median seconds of running every product once, in order, on 1 OpenBLAS thread.
+    /// The median seconds of running every product once, in order, on 1 OpenBLAS thread. Each member's
+    /// products read and write operands of their own; within a member, the products share them (the
+    /// trainer's layers hand their buffers on), so the figure is that of warm caches: an upper bound of
+    /// the rate the products reach inside a training step.
     func seconds(repetitions: Int) -> Double {
         BLAS.threads = 1
+        let members = (products.map(\.member).max() ?? 0) + 1
+        let sizeA = products.map { $0.m * $0.k }.max() ?? 0, sizeB = products.map { $0.k * $0.n }.max() ?? 0
+        let sizeC = products.map { $0.m * $0.n }.max() ?? 0
         var rng = RandomGenerator(seed: 1)
-        let a = Buffer<Float>((0..<(products.map { $0.m * $0.k }.max() ?? 0)).map { _ in rng.nextUnitFloat() })
-        let b = Buffer<Float>((0..<(products.map { $0.k * $0.n }.max() ?? 0)).map { _ in rng.nextUnitFloat() })
-        let c = Buffer<Float>(count: products.map { $0.m * $0.n }.max() ?? 0)
+        let a = Buffer<Float>((0..<(members * sizeA)).map { _ in rng.nextUnitFloat() })
+        let b = Buffer<Float>((0..<(members * sizeB)).map { _ in rng.nextUnitFloat() })
+        let c = Buffer<Float>(count: members * sizeC)
         return Workloads.median(repetitions: repetitions) {
             for p in products {
                 BLAS.gemm(
                     transposeA: p.transposeA, transposeB: p.transposeB, m: p.m, n: p.n, k: p.k, alpha: 1,
-                    a: a.pointer, b: b.pointer, beta: p.beta, c: c.pointer)
+                    a: a.pointer + p.member * sizeA, b: b.pointer + p.member * sizeB, beta: p.beta,
+                    c: c.pointer + p.member * sizeC)
             }
         }
     }

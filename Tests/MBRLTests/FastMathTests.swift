@@ -76,11 +76,12 @@ final class FastMathTests: XCTestCase {
     }
 
     /// The vector square root is `Float.squareRoot()` lane by lane, bit for bit: on random magnitudes
-    /// over many binades, subnormals, zeros of both signs, infinity and NaN.
+    /// over many binades, subnormals, zeros of both signs, negative numbers (NaN), infinities and NaN.
     func testVectorSquareRootIsTheScalarOneLaneByLane() {
         var rng = RandomGenerator(seed: 5)
         var x = (0..<4096).map { _ in Float(pow(10, Double(rng.nextUnitFloat()) * 60 - 30)) * rng.nextUnitFloat() }
-        x += [0, -0, .leastNonzeroMagnitude, .leastNormalMagnitude, 1e-40, .greatestFiniteMagnitude, .infinity, .nan]
+        x += [0, -0.0, -1, -.infinity, .leastNonzeroMagnitude, .leastNormalMagnitude, 1e-40]
+        x += [.greatestFiniteMagnitude, .infinity, .nan]
         while x.count % 8 != 0 { x.append(1) }
         for start in stride(from: 0, to: x.count, by: 8) {
             let roots = FastMath.squareRoot(SIMD8<Float>(x[start..<(start + 8)]))

@@ -156,10 +156,17 @@ final class MakeTests: XCTestCase {
         XCTAssertEqual(
             cells,
             [
-                "`pendulum`", "2", "**\(one((m3 + m4) / 2))**", one(abs(m3 - m4) / 2),
+                "`pendulum`", "2 (fewer than 3)", one((m3 + m4) / 2), one(abs(m3 - m4) / 2),
                 "\(one(min(m3, m4))) to \(one(max(m3, m4)))",
                 "3: \(one(m3)), 4: \(one(m4))", "2", "600", cells.last ?? ""
             ])
+        // One seed alone has no spread.
+        let single = try runProcess(
+            Repository.executable("summarize"), ["--markdown", "--runs", data.path + "/pendulum/seed-3"])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        let singleCells = single.stdout.split(separator: "\n").map(String.init)[2].split(separator: "|")
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        XCTAssertEqual(Array(singleCells[1...5]), ["1 (fewer than 3)", one(m3), "—", one(m3), "3: \(one(m3))"])
         // The mean wall time per run, then its CPU time: "1 s (CPU 1 s)".
         XCTAssertNotNil(try cells.last?.wholeMatch(of: Regex(#"\d+ s \(CPU \d+ s\)"#)), table.stdout)
         // Where the two runs' time went, each and on average; one folder named twice is refused.
@@ -199,7 +206,7 @@ final class MakeTests: XCTestCase {
             XCTAssertEqual(
                 cells,
                 [
-                    file == "random.h5" ? "0" : "1", "\(steps)", "2", "**\(one((means[0] + means[1]) / 2))**",
+                    file == "random.h5" ? "0" : "1", "\(steps)", "2", one((means[0] + means[1]) / 2),
                     one(abs(means[0] - means[1]) / 2), one(means[0]), one(means[1])
                 ], row)
         }

@@ -57,7 +57,11 @@ final class MLP<Scalar: NetworkScalar> {
             input = Buffer(count: c.inputSize * rows)
             output = Buffer(count: c.outputSize * rows)
             // The rows × hidden buffers that batch norm's forward and backward passes read and write
-            // at the same index start 1,344 bytes apart modulo a page (`Buffer(count:pageOffset:)`).
+            // at the same index start 1,344 bytes apart modulo a page (`Buffer(count:pageOffset:)`):
+            // each layer's Z, X̂ and A, which its forward pass reads and writes together. The gradient
+            // and its spare follow in the sequence; the backward passes read a layer's X̂ and A and
+            // update one of them in place, and for depths 1 to 4 a store to it shares its place in a
+            // page only with loads of X̂ or A made before it or at least 1,088 bytes after it.
             z = (0..<c.depth).map { Buffer(count: h, pageOffset: MLP.pageOffset(ofRowBuffer: 3 * $0)) }
             xhat = (0..<c.depth).map { Buffer(count: h, pageOffset: MLP.pageOffset(ofRowBuffer: 3 * $0 + 1)) }
             activations = (0..<c.depth).map { Buffer(count: h, pageOffset: MLP.pageOffset(ofRowBuffer: 3 * $0 + 2)) }
