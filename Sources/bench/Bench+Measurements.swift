@@ -4,6 +4,7 @@ import MBRLCommandLine
 import MBRLCore
 import MBRLEnvironments
 import MBRLModels
+import MBRLPlanning
 
 /// The parts of a `bench` run, in the order `run()` calls them; each adds its rows and JSON keys to
 /// the run's `BenchResults`.
@@ -128,7 +129,7 @@ extension Bench {
         switch task.environment {
         case .pendulum: measureCEM(workloads, cores: cores, into: results)
         case .halfcheetah:
-            measureICEM(workloads, cores: cores, into: results)
+            measureICEM(workloads, peak: peak, cores: cores, into: results)
             // The opt-in bf16 path on the same step (BF16Workloads.swift).
             results.json.merge(
                 BF16Workloads(workloads: workloads, task: task).run(
@@ -153,17 +154,32 @@ extension Bench {
 
     /// iCEM's step as in pipelines/methods/icem.mk: N 300 decaying by 1.25 per iteration, 10 elites,
     /// H 30, 3 iterations (300 + 240 + 192 sequences and the 3 shifted elites), on 1 and on `cores`
-    /// threads (halfcheetah_icem_ms_1t and _mt).
-    func measureICEM(_ workloads: Workloads, cores: Int, into results: BenchResults) {
+    /// threads (halfcheetah_icem_ms_1t and _mt), each with its network's share of the SGEMM rate read
+    /// around it (halfcheetah_icem_sgemm_percent_1t and _mt, halfcheetah_icem_peak_gflops_1t and _mt).
+    func measureICEM(_ workloads: Workloads, peak: SGEMMPeak, cores: Int, into results: BenchResults) {
+        var config = PlannerConfiguration(kind: .icem)
+        config.candidates = 300
+        config.horizon = 30
+        config.iterations = 3
+        // Every sequence scored in a step (after the first, which has no elites to shift) is H rows.
+        let sequences = config.populationSizes.reduce(0, +) + config.keptElites
+        let flops = workloads.networkFLOPs(rows: sequences * config.horizon)
         for threads in [1, cores] {
-            let icem = workloads.planStepSeconds(
-                kind: .icem, candidates: 300, horizon: 30, iterations: 3, threads: threads,
-                repetitions: max(repetitions / 3, 3))
+            let (icem, rate) = peak.around(threads: threads) {
+                workloads.planStepSeconds(
+                    kind: .icem, candidates: config.candidates, horizon: config.horizon,
+                    iterations: config.iterations, threads: threads, repetitions: max(repetitions / 3, 3))
+            }
+            let percent = 100 * flops / icem / 1e9 / rate, key = threads == 1 ? "1t" : "mt"
             results.report(
-                "  plan step (icem, 300 × H 30 × 3 it), \(threads) thread\(threads == 1 ? "" : "s")",
-                String(format: "%.3f ms", icem * 1e3))
-            results.json["halfcheetah_icem_ms_\(threads == 1 ? "1t" : "mt")"] = .double(
-                BenchResults.rounded(icem * 1e3, 4))
+                "  plan step (icem, 300 × H 30 × 3 it, \(sequences) sequences), \(threads) thread"
+                    + (threads == 1 ? "" : "s"),
+                String(
+                    format: "%.3f ms, network %.1f GFLOP/s (%.0f%% of SGEMM, %.1f)", icem * 1e3, flops / icem / 1e9,
+                    percent, rate))
+            results.json["halfcheetah_icem_ms_\(key)"] = .double(BenchResults.rounded(icem * 1e3, 4))
+            results.json["halfcheetah_icem_sgemm_percent_\(key)"] = .double(BenchResults.rounded(percent, 1))
+            results.json["halfcheetah_icem_peak_gflops_\(key)"] = .double(BenchResults.rounded(rate))
         }
     }
 
