@@ -16,13 +16,7 @@ import sys
 import h5py
 import numpy as np
 
-
-def episodes(f):
-    lengths = f["episodes/lengths"][:] if "episodes" in f else [len(f["rewards"])]
-    start = 0
-    for length in lengths:
-        yield start, start + int(length)
-        start += int(length)
+from episode_spans import episodes
 
 
 def main(paths):
