@@ -45,12 +45,9 @@ extension Bench {
     /// threads (sgemm_gflops_1t and _mt, the table's caption), and the Pendulum planner's own shape on 1
     /// thread (shown only). The shares of the workloads are each taken against readings made around
     /// the workload itself (`SGEMMPeak`).
-    func measureSGEMM(cores: Int, into results: BenchResults) {
-        let square = 1024
-        let sgemm1 = Workloads.sgemmGFLOPS(
-            m: square, n: square, k: square, threads: 1, repetitions: max(repetitions / 3, 3))
-        let sgemmN = Workloads.sgemmGFLOPS(
-            m: square, n: square, k: square, threads: cores, repetitions: max(repetitions / 3, 3))
+    func measureSGEMM(cores: Int, peak: SGEMMPeak, into results: BenchResults) {
+        let square = SGEMMPeak.size
+        let sgemm1 = peak.reading(threads: 1), sgemmN = peak.reading(threads: cores)
         let shape1 = Workloads.sgemmGFLOPS(m: 1024, n: 64, k: 64, threads: 1, repetitions: repetitions * 20)
         results.report("SGEMM \(square)³, 1 thread", String(format: "%.1f GFLOP/s", sgemm1))
         results.report("SGEMM \(square)³, \(cores) threads", String(format: "%.1f GFLOP/s", sgemmN))

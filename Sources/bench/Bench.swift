@@ -138,8 +138,8 @@ struct Bench: ParsableCommand {
         let results = BenchResults()
         // 1. SGEMM; 2. per task, the planners' steps and training; 3. PyTorch on the same workloads,
         // now; 4. the PETS ensemble, training and one TS-∞ evaluation, beside PyTorch.
-        measureSGEMM(cores: cores, into: results)
         let peak = SGEMMPeak(repetitions: max(repetitions / 3, 3))
+        measureSGEMM(cores: cores, peak: peak, into: results)
         let measured = try Self.tasks.map { try measure($0, cores: cores, peak: peak, into: results) }
         let torch = torchPython.map { TorchReference(python: $0, script: torchScript) }
         if let torch { measurePyTorch(torch, against: measured, cores: cores, into: results) }

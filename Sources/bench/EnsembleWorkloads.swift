@@ -25,10 +25,12 @@ struct EnsembleWorkloads {
     }
 
     /// Multiply-adds of `rows` member rows forward: 2·rows·Σ(fan in · fan out) (4-200-200-200-200-6).
-    func networkFLOPs(memberRows rows: Int) -> Double {
+    func networkFLOPs(memberRows rows: Int) -> Double { Workloads.networkFLOPs(widths: widths, rows: rows) }
+
+    /// The widths of each member's layers: input, hidden..., the head (mean and log-variance).
+    var widths: [Int] {
         let c = model().config
-        return Workloads.networkFLOPs(
-            widths: [c.inputSize] + Array(repeating: c.hidden, count: c.depth) + [c.headWidth], rows: rows)
+        return [c.inputSize] + Array(repeating: c.hidden, count: c.depth) + [c.headWidth]
     }
 
     /// (member, row) training samples per second of `ModelFitting.fit` (the `train --members`
@@ -77,7 +79,6 @@ struct EnsembleWorkloads {
     ) -> [String: JSONValue] {
         let network = model().config
         report("workload: PETS ensemble \(network)", "")
-        let widths = [network.inputSize] + Array(repeating: network.hidden, count: network.depth) + [network.headWidth]
         let trainingFLOPs = Workloads.trainingFLOPsPerSample(widths: widths)
         let products = TrainingProducts(
             widths: widths, rows: Self.batchSize, layout: .inByOut, members: network.members)
@@ -107,9 +108,9 @@ struct EnsembleWorkloads {
         }
         let rate = flops / seconds / 1e9
         json["ensemble_plan_ms_mt"] = .double((seconds * 1e5).rounded() / 100)
-        json["ensemble_plan_gflops_mt"] = .double((rate * 100).rounded() / 100)
-        json["ensemble_plan_sgemm_fraction_mt"] = .double((rate / planPeak * 1000).rounded() / 1000)
-        json["ensemble_plan_peak_gflops_mt"] = .double((planPeak * 100).rounded() / 100)
+        json["ensemble_plan_gflops_mt"] = .double(BenchResults.rounded(rate))
+        json["ensemble_plan_sgemm_fraction_mt"] = .double(BenchResults.rounded(rate / planPeak, 3))
+        json["ensemble_plan_peak_gflops_mt"] = .double(BenchResults.rounded(planPeak))
         var torchTrain: Double?, torchTrain2: Double?, torchPlan: Double?
         if let torch {
             func measured(_ result: Result<Double, TorchReference.ReferenceError>) -> Double? {

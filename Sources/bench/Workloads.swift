@@ -56,11 +56,7 @@ struct Workloads {
 
     /// The network's multiply-add work for `rows` forward rows: 2·rows·Σ(fan in · fan out) over its
     /// linear layers (for Pendulum's 4-64-64-3: 2·rows·(4·64 + 64·64 + 64·3)).
-    func networkFLOPs(rows: Int) -> Double {
-        let c = model().config
-        return Self.networkFLOPs(
-            widths: [c.inputSize] + Array(repeating: c.hidden, count: c.depth) + [c.outputSize], rows: rows)
-    }
+    func networkFLOPs(rows: Int) -> Double { Self.networkFLOPs(widths: widths, rows: rows) }
 
     /// 2·rows·Σ(fan in · fan out) for a stack of linear layers of `widths` (input, hidden..., output).
     static func networkFLOPs(widths: [Int], rows: Int) -> Double {
