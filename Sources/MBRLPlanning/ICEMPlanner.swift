@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import MBRLCore
 import MBRLModels
@@ -25,9 +26,9 @@ import MBRLModels
 /// return was larger than −∞ (a diverging model), the first step of μ, clipped.
 ///
 /// Random numbers: every colored sample draws `horizon` standard normals from the planner's
-/// generator (sequence by sequence, component by component), plus the evaluator's seed per round
-/// when the dynamics are stochastic. All of it runs on the calling thread, so the actions do not
-/// depend on `threads`.
+/// generator (sequence by sequence, component by component), a round's all at once (`NormalDraws`,
+/// whose values do not depend on the threads that transform them), then the evaluator's seed per round
+/// when the dynamics are stochastic. So the actions do not depend on `threads`.
 public final class ICEMPlanner: Planner {
     public let common: PlannerConfiguration
     public let objective: PlanningObjective
@@ -47,7 +48,9 @@ public final class ICEMPlanner: Planner {
     private var eliteReturns: Buffer<Float>, spareReturns: Buffer<Float>
     /// Elites held (0 after `reset`: the first step shifts none).
     private var eliteCount = 0
-    /// Scratch: one colored sample, and candidate indices for the selection.
+    /// A round's standard normals, `horizon` per sequence and component.
+    let normals: NormalDraws
+    /// Scratch: one colored sample per thread, and candidate indices for the selection.
     private let colored: Buffer<Float>
     private let order: Buffer<Int>
     private let center: [Float], initialStd: [Float]
@@ -88,7 +91,8 @@ public final class ICEMPlanner: Planner {
         spare = Buffer(count: k * horizon * a)
         eliteReturns = Buffer(count: k)
         spareReturns = Buffer(count: k)
-        colored = Buffer(count: horizon)
+        colored = Buffer(count: settings.threads * horizon)
+        normals = NormalDraws(capacity: settings.population * horizon * a, threads: settings.threads)
         order = Buffer(count: settings.population + keptElites)
         center = zip(objective.actionLow, objective.actionHigh).map { ($0 + $1) / 2 }
         initialStd = zip(objective.actionLow, objective.actionHigh).map { settings.initialStd * ($1 - $0) / 2 }
@@ -97,6 +101,9 @@ public final class ICEMPlanner: Planner {
 
     public var name: String { "icem" }
 
+    /// Multiply-adds of colored noise below which a chunk of candidates is not handed to another thread.
+    static let minimumSamplingWork = 1 << 18
+
     public func reset() {
         let a = objective.actionSize
         for h in 0..<common.horizon { for j in 0..<a { mean[h * a + j] = center[j] } }
@@ -104,12 +111,16 @@ public final class ICEMPlanner: Planner {
     }
 
     public func action(for observation: [Float], rng: inout RandomGenerator) -> [Float] {
-        plan(from: observation, normal: { Float(rng.normal()) }, evaluationSeed: { evaluator.seed(using: &rng) })
+        plan(
+            from: observation, normals: { normals.draw($0, using: &rng) },
+            evaluationSeed: { evaluator.seed(using: &rng) })
     }
 
     /// One control step with the standard normals and evaluation seeds from the given sources (the
-    /// planner's generator, or a test's pre-drawn numbers).
-    func plan(from observation: [Float], normal: () -> Float, evaluationSeed: () -> UInt64) -> [Float] {
+    /// planner's generator, or a test's pre-drawn numbers): `normals(n)` gives the next n in order.
+    func plan(
+        from observation: [Float], normals: (Int) -> UnsafePointer<Float>, evaluationSeed: () -> UInt64
+    ) -> [Float] {
         let a = objective.actionSize, horizon = common.horizon, kElites = common.elites, alpha = common.alpha
         let s = sequences.pointer, m = mean.pointer, sd = std.pointer, x = colored.pointer
         let low = objective.actionLow, high = objective.actionHigh
@@ -121,14 +132,28 @@ public final class ICEMPlanner: Planner {
             let n = populationSizes[round]
             let shifted = round == 0 ? min(keptElites, eliteCount) : 0
             let count = n + shifted
-            // New samples: μ + σ ⊙ colored noise, clipped; candidate-by-candidate, component-by-component.
-            for c in 0..<n {
-                for j in 0..<a {
-                    noise.sample(into: x, normal: normal)
-                    for h in 0..<horizon {
-                        let i = h * a + j
-                        s[(h * count + c) * a + j] = min(max(m[i] + sd[i] * x[h], low[j]), high[j])
+            // Every sequence's normals, in the order they are used below.
+            let z = normals(count * a * horizon)
+            // New samples: μ + σ ⊙ colored noise, clipped. Each candidate's are its own arithmetic on its
+            // own normals, so contiguous chunks of candidates are built on the planner's threads.
+            func sampleCandidates(_ range: Range<Int>, scratch x: UnsafeMutablePointer<Float>) {
+                for c in range {
+                    for j in 0..<a {
+                        noise.sample(into: x, from: z + (c * a + j) * horizon)
+                        for h in 0..<horizon {
+                            let i = h * a + j
+                            s[(h * count + c) * a + j] = min(max(m[i] + sd[i] * x[h], low[j]), high[j])
+                        }
                     }
+                }
+            }
+            let chunks = max(1, min(common.threads, n * a * horizon * horizon / Self.minimumSamplingWork))
+            if chunks == 1 {
+                sampleCandidates(0..<n, scratch: x)
+            } else {
+                let chunk = (n + chunks - 1) / chunks
+                DispatchQueue.concurrentPerform(iterations: chunks) { t in
+                    sampleCandidates((t * chunk)..<min((t + 1) * chunk, n), scratch: x + t * horizon)
                 }
             }
             if round == rounds - 1 {
@@ -141,7 +166,7 @@ public final class ICEMPlanner: Planner {
             for q in 0..<shifted {
                 let c = n + q
                 for j in 0..<a {
-                    noise.sample(into: x, normal: normal)
+                    noise.sample(into: x, from: z + (c * a + j) * horizon)
                     for h in 0..<(horizon - 1) { s[(h * count + c) * a + j] = e[(q * horizon + h + 1) * a + j] }
                     let i = (horizon - 1) * a + j
                     s[((horizon - 1) * count + c) * a + j] = min(max(m[i] + sd[i] * x[horizon - 1], low[j]), high[j])
@@ -230,12 +255,23 @@ extension ICEMPlanner {
         let beta: Float
         /// Row r: what normal r adds to each of the H steps, (H, H).
         let basis: [Float]
+        /// `basis` with every row padded with zeros to `width` steps, (H, width), for whole-vector loads.
+        private let paddedBasis: [Float]
+        /// H rounded up to a whole number of vectors (`Vector`).
+        private let width: Int
+        typealias Vector = SIMD8<Float>
 
         init(horizon: Int, beta: Float) {
             precondition(horizon > 0 && beta >= 0)
             self.horizon = horizon
             self.beta = beta
-            basis = Self.basis(horizon: horizon, beta: Double(beta)).map { Float($0) }
+            let basis = Self.basis(horizon: horizon, beta: Double(beta)).map { Float($0) }
+            let width = (horizon + Vector.scalarCount - 1) / Vector.scalarCount * Vector.scalarCount
+            self.basis = basis
+            self.width = width
+            paddedBasis = (0..<(horizon * width)).map { i in
+                i % width < horizon ? basis[i / width * horizon + i % width] : 0
+            }
         }
 
         /// The normalized matrix in Double, (H, H) row-major.
@@ -259,15 +295,26 @@ extension ICEMPlanner {
             return rows.flatMap { $0.map { $0 / norm } }
         }
 
-        /// One sequence into `out[0..<horizon]`, from `horizon` draws of `normal`.
+        /// One sequence into `out[0..<horizon]`, from the `horizon` standard normals at `z`.
+        ///
+        /// Step t is the sum 0 + z₀·b₀ₜ + z₁·b₁ₜ + … in that order, each product rounded before it is
+        /// added, as a loop over t inside a loop over r computes it; the sums of a vector of steps are
+        /// kept in a register across r rather than stored and reloaded for every r.
         @inline(__always)
-        func sample(into out: UnsafeMutablePointer<Float>, normal: () -> Float) {
-            let n = horizon
-            out.update(repeating: 0, count: n)
-            basis.withUnsafeBufferPointer { b in
-                for r in 0..<n {
-                    let z = normal(), row = b.baseAddress! + r * n
-                    for t in 0..<n { out[t] += z * row[t] }
+        func sample(into out: UnsafeMutablePointer<Float>, from z: UnsafePointer<Float>) {
+            let n = horizon, width = width, lanes = Vector.scalarCount
+            paddedBasis.withUnsafeBytes { rows in
+                for first in stride(from: 0, to: n, by: lanes) {
+                    var sum = Vector(repeating: 0)
+                    for r in 0..<n {
+                        let row = rows.loadUnaligned(fromByteOffset: (r * width + first) * 4, as: Vector.self)
+                        sum = sum + Vector(repeating: z[r]) * row
+                    }
+                    if first + lanes <= n {
+                        UnsafeMutableRawPointer(out + first).storeBytes(of: sum, as: Vector.self)
+                    } else {
+                        for l in 0..<(n - first) { out[first + l] = sum[l] }
+                    }
                 }
             }
         }

@@ -19,6 +19,8 @@ public final class MPPIPlanner: Planner {
     let sequences: Buffer<Float>
     let nominal: NominalSequence
     let weights: Buffer<Float>
+    /// An iteration's perturbations, (H, act, K − 1) standard normals.
+    let normals: NormalDraws
 
     /// Uses `candidates`, `horizon`, `discount`, `threads`, `temperature`, `noise` and `iterations`.
     public init(dynamics: BatchDynamics, objective: PlanningObjective, configuration settings: PlannerConfiguration) {
@@ -35,6 +37,8 @@ public final class MPPIPlanner: Planner {
         sequences = Buffer(count: settings.candidates * settings.horizon * objective.actionSize)
         nominal = NominalSequence(horizon: settings.horizon, objective: objective)
         weights = Buffer(count: settings.candidates)
+        normals = NormalDraws(
+            capacity: (settings.candidates - 1) * settings.horizon * objective.actionSize, threads: settings.threads)
         reset()
     }
 
@@ -46,11 +50,14 @@ public final class MPPIPlanner: Planner {
         let k = common.candidates, a = objective.actionSize, horizon = common.horizon
         let s = sequences.pointer, u = nominal.values.pointer, w = weights.pointer
         for _ in 0..<iterations {
+            // The perturbations in (step, component, candidate) order, as they have always been drawn.
+            let z = normals.draw((k - 1) * horizon * a, using: &rng)
             for h in 0..<horizon {
                 for j in 0..<a {
                     let i = h * a + j, low = objective.actionLow[j], high = objective.actionHigh[j]
+                    let perturbations = z + i * (k - 1) - 1
                     s[h * k * a + j] = u[i]
-                    for c in 1..<k { s[(h * k + c) * a + j] = min(max(u[i] + noise * Float(rng.normal()), low), high) }
+                    for c in 1..<k { s[(h * k + c) * a + j] = min(max(u[i] + noise * perturbations[c], low), high) }
                 }
             }
             evaluator.evaluate(from: observation, sequences: s, count: k, seed: evaluator.seed(using: &rng))

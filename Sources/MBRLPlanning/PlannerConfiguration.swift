@@ -107,19 +107,25 @@ public struct PlannerConfiguration: Equatable {
     }
 
     /// Bytes of the planner's own buffers besides the dynamics (Float32): the candidate action
-    /// sequences with room for MPPI's perturbations and CEM's sorting, or iCEM's population, its two
-    /// elite sets and its colored-noise matrix (H × H); nil when the count overflows.
+    /// sequences with room for CEM's sorting, and MPPI's perturbations (`NormalDraws`); or iCEM's
+    /// population, its two elite sets, its colored-noise matrix (H × H) and its population's normals; nil
+    /// when the count overflows.
     public func planningBytes(actionSize: Int) -> Int? {
-        let sequences: Int?
+        let floats: Int?, normals: Int?
         switch kind {
-        case .rs, .cem, .mppi: sequences = MemoryBudget.product([3, candidates, horizon, actionSize])
+        case .rs, .cem, .mppi:
+            floats = MemoryBudget.product([3, candidates, horizon, actionSize])
+            normals = kind == .mppi ? MemoryBudget.product([candidates, horizon, actionSize]) : 0
         case .icem:
-            sequences = MemoryBudget.sum([
+            floats = MemoryBudget.sum([
                 MemoryBudget.product([MemoryBudget.sum([population, 2 * elites]) ?? -1, horizon, actionSize]),
                 MemoryBudget.product([horizon, horizon])
             ])
+            normals = MemoryBudget.product([population, horizon, actionSize])
         }
-        return MemoryBudget.product([sequences ?? -1, 4])
+        return MemoryBudget.sum([
+            MemoryBudget.product([floats ?? -1, 4]), NormalDraws.byteCount(capacity: normals ?? -1)
+        ])
     }
 
     /// The most candidates one iteration scores: `candidates`, and for iCEM also the previous step's

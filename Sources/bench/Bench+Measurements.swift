@@ -126,7 +126,7 @@ extension Bench {
         switch task.environment {
         case .pendulum: measureCEM(workloads, cores: cores, into: results)
         case .halfcheetah:
-            measureICEM(workloads, peak: peak, cores: cores, into: results)
+            measureSamplingPlanners(workloads, peak: peak, cores: cores, into: results)
             // The opt-in bf16 path on the same step (BF16Workloads.swift).
             results.json.merge(
                 BF16Workloads(workloads: workloads, task: task).run(
@@ -149,34 +149,65 @@ extension Bench {
         results.json["cem_ms_mt"] = .double(BenchResults.rounded(cem * 1e3, 4))
     }
 
-    /// iCEM's step as in pipelines/methods/icem.mk: N 300 decaying by 1.25 per iteration, 10 elites,
-    /// H 30, 3 iterations (300 + 240 + 192 sequences and the 3 shifted elites), on 1 and on `cores`
-    /// threads (halfcheetah_icem_ms_1t and _mt), each with its network's share of the SGEMM rate read
-    /// around it (halfcheetah_icem_sgemm_percent_1t and _mt, halfcheetah_icem_peak_gflops_1t and _mt).
-    func measureICEM(_ workloads: Workloads, peak: SGEMMPeak, cores: Int, into results: BenchResults) {
+    /// iCEM's settings in pipelines/methods/icem.mk: N 300, H 30, 3 iterations, 10 elites, β 0.25,
+    /// γ 1.25, ξ 0.3, α 0.1, initial σ 0.5.
+    static var icemConfiguration: PlannerConfiguration {
         var config = PlannerConfiguration(kind: .icem)
         config.candidates = 300
         config.horizon = 30
         config.iterations = 3
-        // Every sequence scored in a step (after the first, which has no elites to shift) is H rows.
-        let sequences = config.populationSizes.reduce(0, +) + config.keptElites
-        let flops = workloads.networkFLOPs(rows: sequences * config.horizon)
-        for threads in [1, cores] {
-            let (icem, rate) = peak.around(threads: threads) {
-                workloads.planStepSeconds(
-                    kind: .icem, candidates: config.candidates, horizon: config.horizon,
-                    iterations: config.iterations, threads: threads, repetitions: max(repetitions / 3, 3))
+        config.elites = 10
+        config.beta = 0.25
+        config.populationDecay = 1.25
+        config.keepFraction = 0.3
+        config.alpha = 0.1
+        config.initialStd = 0.5
+        return config
+    }
+
+    /// MPPI's settings in pipelines/methods/mppi.mk, the planner of halfcheetah-best: K 1000, H 20, one
+    /// iteration, λ 1, σ 0.5.
+    static var mppiConfiguration: PlannerConfiguration {
+        var config = PlannerConfiguration(kind: .mppi)
+        config.candidates = 1000
+        config.horizon = 20
+        config.iterations = 1
+        config.temperature = 1
+        config.noise = 0.5
+        return config
+    }
+
+    /// The steps of the planners that sample Gaussian sequences, on the HalfCheetah network, on 1 and
+    /// on `cores` threads, each with its network's share of the SGEMM rate read around it:
+    /// - iCEM as in pipelines/methods/icem.mk: N 300 decaying by 1.25 per iteration, 10 elites, H 30, 3
+    ///   iterations (300 + 240 + 192 sequences and the 3 shifted elites): halfcheetah_icem_ms_1t and
+    ///   _mt, halfcheetah_icem_sgemm_percent_1t and _mt, halfcheetah_icem_peak_gflops_1t and _mt;
+    /// - MPPI as in pipelines/methods/mppi.mk (K 1000 × H 20): the same keys with `mppi`.
+    func measureSamplingPlanners(_ workloads: Workloads, peak: SGEMMPeak, cores: Int, into results: BenchResults) {
+        let icem = Self.icemConfiguration, mppi = Self.mppiConfiguration
+        // Every iCEM sequence scored in a step (after the first, which has no elites to shift) is H rows.
+        let icemSequences = icem.populationSizes.reduce(0, +) + icem.keptElites
+        for (name, config, sequences, label) in [
+            ("icem", icem, icemSequences, "icem, 300 × H 30 × 3 it, \(icemSequences) sequences"),
+            ("mppi", mppi, mppi.candidates, "mppi, K 1000 × H 20")
+        ] {
+            let flops = workloads.networkFLOPs(rows: sequences * config.horizon)
+            for threads in [1, cores] {
+                var settings = config
+                settings.threads = threads
+                let (seconds, rate) = peak.around(threads: threads) {
+                    workloads.planStepSeconds(settings, repetitions: max(repetitions / 3, 3))
+                }
+                let percent = 100 * flops / seconds / 1e9 / rate, key = threads == 1 ? "1t" : "mt"
+                results.report(
+                    "  plan step (\(label)), \(threads) thread" + (threads == 1 ? "" : "s"),
+                    String(
+                        format: "%.3f ms, network %.1f GFLOP/s (%.0f%% of SGEMM, %.1f)", seconds * 1e3,
+                        flops / seconds / 1e9, percent, rate))
+                results.json["halfcheetah_\(name)_ms_\(key)"] = .double(BenchResults.rounded(seconds * 1e3, 4))
+                results.json["halfcheetah_\(name)_sgemm_percent_\(key)"] = .double(BenchResults.rounded(percent, 1))
+                results.json["halfcheetah_\(name)_peak_gflops_\(key)"] = .double(BenchResults.rounded(rate))
             }
-            let percent = 100 * flops / icem / 1e9 / rate, key = threads == 1 ? "1t" : "mt"
-            results.report(
-                "  plan step (icem, 300 × H 30 × 3 it, \(sequences) sequences), \(threads) thread"
-                    + (threads == 1 ? "" : "s"),
-                String(
-                    format: "%.3f ms, network %.1f GFLOP/s (%.0f%% of SGEMM, %.1f)", icem * 1e3, flops / icem / 1e9,
-                    percent, rate))
-            results.json["halfcheetah_icem_ms_\(key)"] = .double(BenchResults.rounded(icem * 1e3, 4))
-            results.json["halfcheetah_icem_sgemm_percent_\(key)"] = .double(BenchResults.rounded(percent, 1))
-            results.json["halfcheetah_icem_peak_gflops_\(key)"] = .double(BenchResults.rounded(rate))
         }
     }
 

@@ -79,6 +79,7 @@ struct BenchTable {
         let pendulumPlan = "Pendulum MPC step (rs, K 1024, H 15, 4-64-64-3 + BN)"
         let cheetahPlan = "HalfCheetah MPC step (rs, K 1000, H 20, 23-200-200-18 + BN)"
         let icem = "HalfCheetah iCEM step (300 × H 30 × 3 iterations)"
+        let mppi = "HalfCheetah MPPI step (K 1000, H 20, as halfcheetah-best)"
         return [
             Row(
                 "\(pendulumPlan), 1 thread", .milliseconds("pendulum_plan_ms_1t"), torch: "torch_pendulum_plan_ms_1t",
@@ -126,6 +127,12 @@ struct BenchTable {
                 "\(icem), \(threads)", .milliseconds("halfcheetah_icem_ms_mt"),
                 percent: "halfcheetah_icem_sgemm_percent_mt",
                 target: 85),
+            Row(
+                "\(mppi), 1 thread", .milliseconds("halfcheetah_mppi_ms_1t"),
+                percent: "halfcheetah_mppi_sgemm_percent_1t"),
+            Row(
+                "\(mppi), \(threads)", .milliseconds("halfcheetah_mppi_ms_mt"),
+                percent: "halfcheetah_mppi_sgemm_percent_mt"),
             Row(
                 "PETS ensemble training (5 × 4 × 200 SiLU, minibatch 256, NLL), 1 thread",
                 .samplesPerSecond("ensemble_train_samples_per_s_1t"),

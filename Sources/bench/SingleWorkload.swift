@@ -15,6 +15,11 @@ enum SingleWorkload: String, CaseIterable, ExpressibleByArgument {
     case pendulumTrain = "pendulum-train"
     /// The same for the HalfCheetah network.
     case halfcheetahTrain = "halfcheetah-train"
+    /// One iCEM control step on the HalfCheetah network per call, on 1 thread, with `make bench`'s
+    /// iCEM settings (`Bench.icemConfiguration`).
+    case halfcheetahICEM = "halfcheetah-icem"
+    /// The same for MPPI (`Bench.mppiConfiguration`).
+    case halfcheetahMPPI = "halfcheetah-mppi"
 }
 
 extension Bench {
@@ -37,6 +42,18 @@ extension Bench {
                 String(
                     format: "%@: training (batch %d, Adam, 30 epochs), 1 thread: %.0f samples/s "
                         + "(median of %d; %d calls)", workload.rawValue, task.batchSize, rate, repetitions, calls))
+        case .halfcheetahICEM, .halfcheetahMPPI:
+            guard let task = Self.tasks.first(where: { $0.environment == .halfcheetah }) else {
+                preconditionFailure("bench has no halfcheetah task")
+            }
+            let workloads = try Workloads(environment: task.environment, hidden: task.hidden)
+            let config = workload == .halfcheetahICEM ? Self.icemConfiguration : Self.mppiConfiguration
+            let seconds = workloads.planStepSeconds(config, repetitions: repetitions)
+            print(
+                String(
+                    format: "%@: %@ step (%d × H %d × %d iterations), 1 thread: %.3f ms (median of %d; %d calls)",
+                    workload.rawValue, config.kind.rawValue, config.candidates, config.horizon, config.iterations,
+                    seconds * 1e3, repetitions, calls))
         case .ensemblePlan:
             let ensemble = EnsembleWorkloads(base: try Workloads(environment: .pendulum, hidden: 64))
             let (seconds, flops) = ensemble.tsInfEvaluation(threads: cores, repetitions: repetitions)

@@ -90,12 +90,17 @@ struct Workloads {
     func planStepSeconds(
         kind: PlannerKind, candidates: Int, horizon: Int, iterations: Int, threads: Int, repetitions: Int
     ) -> Double {
-        BLAS.threads = 1
         var config = PlannerConfiguration(kind: kind)
         config.candidates = candidates
         config.horizon = horizon
         config.iterations = iterations
         config.threads = threads
+        return planStepSeconds(config, repetitions: repetitions)
+    }
+
+    /// The median seconds of one control step of the planner `config` describes (on its `threads`).
+    func planStepSeconds(_ config: PlannerConfiguration, repetitions: Int) -> Double {
+        BLAS.threads = 1
         let planner = config.make(
             dynamics: ModelDynamics(model(), capacity: config.rowsPerWorker),
             objective: PlanningObjective(environment: environment.make()))

@@ -75,6 +75,7 @@ final class ICEMTests: XCTestCase {
 
             let normals = try group.read("normals", as: Float.self).values
             var used = 0
+            let drawn = Buffer<Float>(count: c.population * h * a)
             var recorded: [ICEMPlanner.Round] = []
             planner.onRound = { recorded.append($0) }
             let observations = try group.read("observations", as: Float.self).values
@@ -82,8 +83,10 @@ final class ICEMTests: XCTestCase {
             for t in 0..<steps {
                 let action = planner.plan(
                     from: [observations[t]],
-                    normal: {
-                        defer { used += 1 }; return normals[used]
+                    normals: { count in
+                        for i in 0..<count { drawn[i] = normals[used + i] }
+                        used += count
+                        return UnsafePointer(drawn.pointer)
                     }, evaluationSeed: { 0 })
                 XCTAssertLessThan(
                     maxRelativeError(action, Array(actions[(t * a)..<((t + 1) * a)]), floor: 1).error, 1e-5,
@@ -116,9 +119,11 @@ final class ICEMTests: XCTestCase {
     func coloredSamples(horizon: Int, beta: Float, count: Int) -> [[Float]] {
         let noise = ICEMPlanner.ColoredNoise(horizon: horizon, beta: beta)
         var rng = RandomGenerator(seed: 11)
+        let normals = NormalDraws(capacity: horizon, threads: 1)
         var out = [Float](repeating: 0, count: horizon)
         return (0..<count).map { _ in
-            out.withUnsafeMutableBufferPointer { noise.sample(into: $0.baseAddress!, normal: { Float(rng.normal()) }) }
+            let z = normals.draw(horizon, using: &rng)
+            out.withUnsafeMutableBufferPointer { noise.sample(into: $0.baseAddress!, from: z) }
             return out
         }
     }
@@ -147,6 +152,30 @@ final class ICEMTests: XCTestCase {
         let sxy = points.map { ($0.0 - mx) * ($0.1 - my) }.reduce(0, +),
             sxx = points.map { ($0.0 - mx) * ($0.0 - mx) }.reduce(0, +)
         return sxy / sxx
+    }
+
+    /// A colored sample is the basis's rows weighted by the normals and summed row by row, each step
+    /// `0 + z₀·b₀ₜ + z₁·b₁ₜ + …` rounded as written, to the bit, for horizons that fill whole vectors
+    /// and horizons that leave part of one (as `plan` files from before the vector loop hold).
+    func testColoredSampleIsTheRowByRowSumToTheBit() {
+        var rng = RandomGenerator(seed: 12)
+        for horizon in [1, 5, 8, 13, 16, 30, 50, 100] {
+            let noise = ICEMPlanner.ColoredNoise(horizon: horizon, beta: 1.5)
+            for _ in 0..<20 {
+                let z = (0..<horizon).map { _ in Float(rng.normal()) }
+                var expected = [Float](repeating: 0, count: horizon)
+                for r in 0..<horizon {
+                    for t in 0..<horizon { expected[t] += z[r] * noise.basis[r * horizon + t] }
+                }
+                // One element past the end is a guard: the sample writes exactly `horizon` values.
+                var got = [Float](repeating: .nan, count: horizon + 1)
+                z.withUnsafeBufferPointer { zp in
+                    got.withUnsafeMutableBufferPointer { noise.sample(into: $0.baseAddress!, from: zp.baseAddress!) }
+                }
+                XCTAssertEqual(got.prefix(horizon).map(\.bitPattern), expected.map(\.bitPattern), "H \(horizon)")
+                XCTAssert(got[horizon].isNaN, "H \(horizon): wrote past the end")
+            }
+        }
     }
 
     /// Each step is a standard normal, and the power spectrum falls as 1/f^β: white (flat, no

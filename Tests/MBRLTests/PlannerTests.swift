@@ -199,3 +199,38 @@ final class PlannerTests: XCTestCase {
         XCTAssertLessThan(maxRelativeError(got, expected, floor: 1).error, 1e-5)
     }
 }
+
+extension PlannerTests {
+    /// MPPI and iCEM draw their normals in bulk and transform them on their threads (`NormalDraws`),
+    /// and iCEM builds its colored samples there too: with enough of them to split, 1 and 2 threads
+    /// still plan the same bits.
+    func testSamplingPlannersPlanTheSameBitsOnOneAndTwoThreads() {
+        var actions: [[Float]] = []
+        for threads in [1, 2] {
+            var sequence: [Float] = []
+            for planner in planners(
+                dynamics: PointMass(capacity: 700), objective: PointMass.objective, candidates: 640, horizon: 30,
+                threads: threads) where planner.name == "mppi" || planner.name == "icem"
+            {
+                XCTAssertGreaterThan(
+                    (planner as? MPPIPlanner)?.normals.capacity ?? (planner as? ICEMPlanner)?.normals.capacity ?? 0,
+                    2 * NormalDraws.minimumPerThread, "\(planner.name): enough normals to split")
+                if let icem = planner as? ICEMPlanner {
+                    XCTAssertGreaterThanOrEqual(
+                        icem.populationSizes[0] * 30 * 30, 2 * ICEMPlanner.minimumSamplingWork,
+                        "enough colored noise to split")
+                }
+                var rng = RandomGenerator(seed: 8)
+                var x: Float = -1.2
+                for _ in 0..<4 {
+                    let u = planner.action(for: [x], rng: &rng)[0]
+                    sequence.append(u)
+                    x += u
+                }
+            }
+            actions.append(sequence)
+        }
+        XCTAssertEqual(actions[0].count, 8)
+        XCTAssertEqual(actions[0].map(\.bitPattern), actions[1].map(\.bitPattern))
+    }
+}

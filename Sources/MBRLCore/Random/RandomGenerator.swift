@@ -60,10 +60,25 @@ public struct RandomGenerator: RandomNumberGenerator {
     /// A standard normal sample (Box–Muller; one of the pair is discarded to keep the state simple).
     @inlinable
     public mutating func normal() -> Double {
+        let (u, v) = normalUniforms()
+        return Self.boxMuller(u, v)
+    }
+
+    /// The two uniforms `normal()` transforms, drawn as it draws them: u in (0, 1) (redrawn while it
+    /// is 0), then v in [0, 1). Drawing these in order and transforming them later, anywhere, gives the
+    /// values `normal()` would have given.
+    @inlinable @inline(__always)
+    public mutating func normalUniforms() -> (u: Double, v: Double) {
         var u = nextUnit()
         while u == 0 { u = nextUnit() }
-        let v = nextUnit()
-        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+        return (u, nextUnit())
+    }
+
+    /// Box–Muller's first output, √(−2 ln u)·cos(2πv), for u in (0, 1] and any v: a standard normal when
+    /// u and v are independent uniforms. The only definition of `normal()`'s arithmetic.
+    @inlinable @inline(__always)
+    public static func boxMuller(_ u: Double, _ v: Double) -> Double {
+        (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
     }
 
     /// A uniformly random integer in `0..<bound`, without modulo bias (Lemire's method).
