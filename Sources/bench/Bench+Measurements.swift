@@ -127,6 +127,7 @@ extension Bench {
         case .pendulum: measureCEM(workloads, cores: cores, into: results)
         case .halfcheetah:
             measureSamplingPlanners(workloads, peak: peak, cores: cores, into: results)
+            try measurePETSPreset(workloads, peak: peak, cores: cores, into: results)
             // The opt-in bf16 path on the same step (BF16Workloads.swift).
             results.json.merge(
                 BF16Workloads(workloads: workloads, task: task).run(
@@ -165,8 +166,8 @@ extension Bench {
         return config
     }
 
-    /// MPPI's settings in pipelines/methods/mppi.mk, the planner of halfcheetah-best: K 1000, H 20, one
-    /// iteration, λ 1, σ 0.5.
+    /// MPPI's settings in pipelines/methods/mppi.mk as halfcheetah-best plans: K 1000, H 20, one
+    /// iteration, λ 1, σ 0.5, the cost on a root pitch beyond ±1 rad.
     static var mppiConfiguration: PlannerConfiguration {
         var config = PlannerConfiguration(kind: .mppi)
         config.candidates = 1000
@@ -174,6 +175,7 @@ extension Bench {
         config.iterations = 1
         config.temperature = 1
         config.noise = 0.5
+        config.constraints.pitchLimit = 1
         return config
     }
 

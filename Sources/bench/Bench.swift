@@ -27,7 +27,8 @@ struct Bench: ParsableCommand {
             keys prefixed torch_ for the reference; cem_ms_mt for Pendulum; halfcheetah_icem_ms_1t and \
             halfcheetah_icem_ms_mt (iCEM as in pipelines/methods/icem.mk) with halfcheetah_icem_sgemm_percent_1t \
             and _mt and halfcheetah_icem_peak_gflops_1t and _mt, and the same halfcheetah_mppi_ keys (MPPI K 1000 × \
-            H 20, halfcheetah-best's planner); for the PETS ensemble \
+            H 20, halfcheetah-best's planner) and halfcheetah_pets_ (the control step of \
+            pipelines/halfcheetah-pets-200k.mk); for the PETS ensemble \
             (5 Gaussian SiLU members of 4 × 200, Pendulum's data): ensemble_train_samples_per_s_1t and _2t, \
             ensemble_train_sgemm_percent_1t, ensemble_train_peak_gflops_1t, \
             ensemble_train_products_sgemm_percent_1t and _time_percent_1t, ensemble_plan_ms_mt, \

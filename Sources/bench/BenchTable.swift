@@ -80,6 +80,7 @@ struct BenchTable {
         let cheetahPlan = "HalfCheetah MPC step (rs, K 1000, H 20, 23-200-200-18 + BN)"
         let icem = "HalfCheetah iCEM step (300 × H 30 × 3 iterations)"
         let mppi = "HalfCheetah MPPI step (K 1000, H 20, as halfcheetah-best)"
+        let pets = "HalfCheetah PETS step (MPPI 400 × 5 particles TS-∞ on 5 × 3 × 200 SiLU, H 20, as halfcheetah-pets-200k)"
         return [
             Row(
                 "\(pendulumPlan), 1 thread", .milliseconds("pendulum_plan_ms_1t"), torch: "torch_pendulum_plan_ms_1t",
@@ -133,6 +134,12 @@ struct BenchTable {
             Row(
                 "\(mppi), \(threads)", .milliseconds("halfcheetah_mppi_ms_mt"),
                 percent: "halfcheetah_mppi_sgemm_percent_mt"),
+            Row(
+                "\(pets), 1 thread", .milliseconds("halfcheetah_pets_ms_1t"),
+                percent: "halfcheetah_pets_sgemm_percent_1t"),
+            Row(
+                "\(pets), \(threads)", .milliseconds("halfcheetah_pets_ms_mt"),
+                percent: "halfcheetah_pets_sgemm_percent_mt", target: 85),
             Row(
                 "PETS ensemble training (5 × 4 × 200 SiLU, minibatch 256, NLL), 1 thread",
                 .samplesPerSecond("ensemble_train_samples_per_s_1t"),

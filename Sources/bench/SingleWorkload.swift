@@ -20,6 +20,8 @@ enum SingleWorkload: String, CaseIterable, ExpressibleByArgument {
     case halfcheetahICEM = "halfcheetah-icem"
     /// The same for MPPI (`Bench.mppiConfiguration`).
     case halfcheetahMPPI = "halfcheetah-mppi"
+    /// One control step of the HalfCheetah ensemble preset per call (`PETSPresetWorkload`), on 1 thread.
+    case halfcheetahPETS = "halfcheetah-pets"
 }
 
 extension Bench {
@@ -54,6 +56,14 @@ extension Bench {
                     format: "%@: %@ step (%d × H %d × %d iterations), 1 thread: %.3f ms (median of %d; %d calls)",
                     workload.rawValue, config.kind.rawValue, config.candidates, config.horizon, config.iterations,
                     seconds * 1e3, repetitions, calls))
+        case .halfcheetahPETS:
+            let preset = PETSPresetWorkload(base: try Workloads(environment: .halfcheetah, hidden: 200))
+            let seconds = try preset.stepSeconds(threads: 1, repetitions: repetitions)
+            print(
+                String(
+                    format: "halfcheetah-pets: PETS preset step (mppi %d × %d particles, H 20), 1 thread: %.3f ms, "
+                        + "network %.1f GFLOP/s (median of %d; %d calls)", PETSPresetWorkload.candidates,
+                    PETSPresetWorkload.particles, seconds * 1e3, preset.stepFLOPs / seconds / 1e9, repetitions, calls))
         case .ensemblePlan:
             let ensemble = EnsembleWorkloads(base: try Workloads(environment: .pendulum, hidden: 64))
             let (seconds, flops) = ensemble.tsInfEvaluation(threads: cores, repetitions: repetitions)

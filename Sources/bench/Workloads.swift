@@ -98,12 +98,16 @@ struct Workloads {
         return planStepSeconds(config, repetitions: repetitions)
     }
 
-    /// The median seconds of one control step of the planner `config` describes (on its `threads`).
+    /// The median seconds of one control step of the planner `config` describes (on its `threads`, with
+    /// its constraints, which must fit the task).
     func planStepSeconds(_ config: PlannerConfiguration, repetitions: Int) -> Double {
         BLAS.threads = 1
+        let env = environment.make()
+        guard let objective = try? config.constraints.applied(to: PlanningObjective(environment: env), on: env) else {
+            preconditionFailure("bench: the planner's constraints do not fit \(environment.id)")
+        }
         let planner = config.make(
-            dynamics: ModelDynamics(model(), capacity: config.rowsPerWorker),
-            objective: PlanningObjective(environment: environment.make()))
+            dynamics: ModelDynamics(model(), capacity: config.rowsPerWorker), objective: objective)
         var rng = RandomGenerator(seed: 0)
         let start = Array(data.observations[0..<data.observationSize])
         return Self.median(repetitions: repetitions) {

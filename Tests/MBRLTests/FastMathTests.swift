@@ -116,12 +116,14 @@ final class FastMathTests: XCTestCase {
         }
     }
 
-    /// The first layer with its activation, row by row, against the layer's plain sums (bias first,
-    /// then each input in order) followed by the activation pass over the whole output.
+    /// The first layer with its activation, four rows at a time and one by one, against the layer's
+    /// plain sums (bias first, then each input in order) followed by the activation pass over the
+    /// whole output.
     func testThinLayerMatchesThePlainLoops() {
         var rng = RandomGenerator(seed: 9)
-        for (input, output) in [(4, 200), (4, 37), (26, 40), (3, 24), (2, 5)] {
-            let rows = 5, x = Self.values(rows * input, scale: 2, &rng)
+        // Rows: two groups of four and one left over.
+        for (input, output) in [(4, 200), (4, 37), (26, 40), (3, 24), (2, 5), (23, 200), (35, 200)] {
+            let rows = 9, x = Self.values(rows * input, scale: 2, &rng)
             let w = Self.values(input * output, scale: 1, &rng), bias = Self.values(output, scale: 1, &rng)
             for activation in Activation.allCases {
                 var plain = [Float](repeating: 0, count: rows * output)
@@ -149,16 +151,26 @@ final class FastMathTests: XCTestCase {
         }
     }
 
-    /// The head four rows at a time: every row's even inputs summed into one accumulator (from the
-    /// bias), its odd inputs into another (from 0), then the two added, as one row at a time does.
+    /// The head four rows at a time: up to 8 outputs, every row's even inputs summed into one
+    /// accumulator (from the bias), its odd inputs into another (from 0), then the two added, as one
+    /// row at a time does; wider heads (HalfCheetah's 36, Ant's 56, Hopper's 26 with Δx), one sum from
+    /// the bias over the inputs in order, as the plain loop this replaced, whatever the rows left over.
     func testHeadLayerMatchesThePlainLoop() {
         var rng = RandomGenerator(seed: 13)
-        for (input, output, rows) in [(200, 6, 11), (37, 8, 4), (37, 3, 3), (1, 2, 6)] {
+        for (input, output, rows) in [
+            (200, 6, 11), (37, 8, 4), (37, 3, 3), (1, 2, 6), (200, 36, 11), (200, 56, 8), (200, 26, 5), (37, 9, 3),
+            (5, 16, 4), (1, 17, 1)
+        ] {
             let x = Self.values(rows * input, scale: 2, &rng)
             let w = Self.values(input * output, scale: 1, &rng), bias = Self.values(output, scale: 1, &rng)
             var expected = [Float](repeating: 0, count: rows * output)
             for r in 0..<rows {
-                for j in 0..<output {
+                for j in 0..<output where output > 8 {
+                    var sum = bias[j]
+                    for i in 0..<input { sum += x[r * input + i] * w[i * output + j] }
+                    expected[r * output + j] = sum
+                }
+                for j in 0..<output where output <= 8 {
                     var even = bias[j], odd: Float = 0
                     var i = 0
                     while i + 1 < input {
@@ -171,10 +183,13 @@ final class FastMathTests: XCTestCase {
                 }
             }
             let padded = EnsembleDynamics.pad(Buffer(w), members: 1, input: input, output: output)
-            var out = [Float](repeating: 0, count: rows * output)
+            XCTAssertEqual(padded.count, input * EnsembleDynamics.paddedWidth(output: output))
+            // One element past the end is a guard: the layer writes exactly rows × output values.
+            var out = [Float](repeating: .nan, count: rows * output + 1)
             EnsembleDynamics.headLayer(
-                x, rows: rows, input: input, output: output, weight: w, padded: padded.pointer, bias: bias,
-                into: &out)
+                x, rows: rows, input: input, output: output, padded: padded.pointer, bias: bias, into: &out)
+            XCTAssert(out[rows * output].isNaN, "\(input) → \(output): wrote past the end")
+            out.removeLast()
             XCTAssertEqual(out.map(\.bitPattern), expected.map(\.bitPattern), "\(input) → \(output), \(rows) rows")
         }
     }

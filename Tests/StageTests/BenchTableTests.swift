@@ -20,7 +20,8 @@ final class BenchTableTests: XCTestCase {
              "halfcheetah_train_sgemm_percent_1t":72.3,"halfcheetah_train_products_sgemm_percent_1t":96.4,
              "halfcheetah_train_products_time_percent_1t":75.0,"halfcheetah_train_peak_gflops_1t":104.0,
              "pendulum_plan_peak_gflops_1t":98.5,"halfcheetah_icem_ms_mt":18.0,"halfcheetah_icem_sgemm_percent_mt":61.0,
-             "halfcheetah_mppi_ms_mt":12.5,"halfcheetah_mppi_sgemm_percent_mt":70.4,"ensemble_plan_ms_mt":400,"ensemble_plan_sgemm_fraction_mt":0.9,
+             "halfcheetah_mppi_ms_mt":12.5,"halfcheetah_mppi_sgemm_percent_mt":70.4,
+             "halfcheetah_pets_ms_mt":61.0,"halfcheetah_pets_sgemm_percent_mt":52.0,"ensemble_plan_ms_mt":400,"ensemble_plan_sgemm_fraction_mt":0.9,
              "halfcheetah_plan_ms_1t_bf16":14.6,"halfcheetah_plan_bf16_speedup_1t":1.89,"halfcheetah_plan_ms_mt_bf16":null}
             """#
         try json.write(toFile: dir.file("b.json"), atomically: true, encoding: .utf8)
@@ -60,14 +61,20 @@ final class BenchTableTests: XCTestCase {
             lines.contains(
                 "| HalfCheetah MPPI step (K 1000, H 20, as halfcheetah-best), 2 threads | 12.50 ms |  |  | 70% |  |  |"),
             result.stdout)
+        // The ensemble preset's step has the ensemble planning target.
+        XCTAssertTrue(
+            lines.contains(
+                "| HalfCheetah PETS step (MPPI 400 × 5 particles TS-∞ on 5 × 3 × 200 SiLU, H 20, as "
+                    + "halfcheetah-pets-200k), 2 threads | 61.00 ms |  |  | 52% | ≥ 85% — **not met** |  |"),
+            result.stdout)
         // iCEM's step has the 2-thread target of the planners.
         XCTAssertTrue(
             lines.contains(
                 "| HalfCheetah iCEM step (300 × H 30 × 3 iterations), 2 threads | 18.00 ms |  |  | 61% "
                     + "| ≥ 85% — **not met** |  |"), result.stdout)
         // Workloads the file does not have, or has as null (not measured), are left out: the header,
-        // its rule and six rows.
-        XCTAssertEqual(lines.filter { $0.hasPrefix("|") }.count, 8, result.stdout)
+        // its rule and seven rows.
+        XCTAssertEqual(lines.filter { $0.hasPrefix("|") }.count, 9, result.stdout)
     }
 
     func testAFileThatIsNotABenchResultIsOneLineAndStatus1() throws {

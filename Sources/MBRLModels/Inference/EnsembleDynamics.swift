@@ -41,7 +41,7 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
     let permutation: Buffer<Int>
     /// One row's standard deviations of the sampled outputs (`outputSize`).
     let sigmas: Buffer<Float>
-    /// The head's weights padded to 8 columns, (E, hidden, 8), when the head has at most 8 outputs.
+    /// The head's weights with their columns padded with zeros (`paddedWidth`), (E, hidden, padded).
     let paddedHead: Buffer<Float>
 
     public init(_ model: EnsembleModel, settings: PropagationSettings, capacity: Int) {
@@ -94,12 +94,17 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         paddedHead = Self.pad(self.weights[c.depth], members: members, input: c.hidden, output: c.headWidth)
     }
 
+    /// The columns `headLayer` reads per row of the head's weight: 8 for a head of at most 8 outputs
+    /// (one 8-lane register), else the outputs rounded up to whole 16-lane registers.
+    static func paddedWidth(output: Int) -> Int { output <= 8 ? 8 : (output + 15) / 16 * 16 }
+
+    /// `w` (members × (input, output)) with each row's columns padded with zeros to `paddedWidth`.
     static func pad(_ w: Buffer<Float>, members: Int, input: Int, output: Int) -> Buffer<Float> {
-        guard output <= 8 else { return Buffer(count: 0) }
-        let padded = Buffer<Float>(count: members * input * 8)
+        let width = paddedWidth(output: output)
+        let padded = Buffer<Float>(count: members * input * width)
         for g in 0..<members {
             for i in 0..<input {
-                for j in 0..<output { padded[(g * input + i) * 8 + j] = w[(g * input + i) * output + j] }
+                for j in 0..<output { padded[(g * input + i) * width + j] = w[(g * input + i) * output + j] }
             }
         }
         return padded
@@ -141,7 +146,8 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         let perMemberRow = 2 * c.hidden + c.inputSize + c.headWidth
         let perRow = 3 * observationSize + 2 * c.inputSize + 6
         return MemoryBudget.sum([
-            MemoryBudget.product([memberRows ?? -1, perMemberRow, 4]), MemoryBudget.product([capacity, perRow, 8])
+            MemoryBudget.product([memberRows ?? -1, perMemberRow, 4]), MemoryBudget.product([capacity, perRow, 8]),
+            MemoryBudget.product([elites, c.hidden, paddedWidth(output: c.headWidth), 4])
         ])
     }
 
@@ -299,14 +305,16 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         }
         // The head: few outputs, as SIMD rows of the (padded) weight.
         Self.headLayer(
-            source, rows: m, input: c.hidden, output: hw, weight: weights[c.depth].pointer + g * c.hidden * hw,
-            padded: hw <= 8 ? paddedHead.pointer + g * c.hidden * 8 : nil, bias: biases[c.depth].pointer + g * hw,
+            source, rows: m, input: c.hidden, output: hw,
+            padded: paddedHead.pointer + g * c.hidden * Self.paddedWidth(output: hw), bias: biases[c.depth].pointer + g * hw,
             into: out)
     }
 
     /// `out = f(x·W + b)` for a layer with few inputs, W (input, output), f the activation: each
     /// output row is the bias plus `input` scaled rows of W, 16 outputs at a time, then 8, then one
-    /// (each output's sum in the same order at every width); the row is activated right after.
+    /// (each output's sum in the same order at every width); the rows are activated right after.
+    /// Four rows at a time share each loaded row of W and keep four independent sums in flight (one
+    /// row's sum is a chain of dependent additions); the rows left over go one at a time.
     @inline(__always)
     static func thinLayer(
         _ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int, weight w: UnsafePointer<Float>,
@@ -314,8 +322,51 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
     ) {
         let wide = output & ~15, narrow = output & ~7
         let wr = UnsafeRawPointer(w), br = UnsafeRawPointer(bias)
-        var xr = x, row = out
-        for _ in 0..<rows {
+        /// Outputs `j..<j + V.scalarCount` of rows r..<r + 4 (inputs at `x0`, outputs at `o0`).
+        func fourRows<V: SIMD>(_: V.Type, _ j: Int, _ x0: UnsafePointer<Float>, _ o0: UnsafeMutableRawPointer)
+        where V.Scalar == Float {
+            let x1 = x0 + input, x2 = x1 + input, x3 = x2 + input
+            let b = br.loadUnaligned(fromByteOffset: j * 4, as: V.self)
+            var a0 = b, a1 = b, a2 = b, a3 = b
+            for i in 0..<input {
+                let wi = wr.loadUnaligned(fromByteOffset: (i * output + j) * 4, as: V.self)
+                a0 += V(repeating: x0[i]) * wi
+                a1 += V(repeating: x1[i]) * wi
+                a2 += V(repeating: x2[i]) * wi
+                a3 += V(repeating: x3[i]) * wi
+            }
+            let stride = output * 4
+            o0.storeBytes(of: a0, toByteOffset: j * 4, as: V.self)
+            o0.storeBytes(of: a1, toByteOffset: stride + j * 4, as: V.self)
+            o0.storeBytes(of: a2, toByteOffset: 2 * stride + j * 4, as: V.self)
+            o0.storeBytes(of: a3, toByteOffset: 3 * stride + j * 4, as: V.self)
+        }
+        var r = 0
+        while r + 4 <= rows {
+            let x0 = x + r * input, row = out + r * output, o0 = UnsafeMutableRawPointer(row)
+            var j = 0
+            while j < wide {
+                fourRows(SIMD16<Float>.self, j, x0, o0)
+                j += 16
+            }
+            if j < narrow {
+                fourRows(SIMD8<Float>.self, j, x0, o0)
+                j += 8
+            }
+            while j < output {
+                for q in 0..<4 {
+                    let xq = x0 + q * input
+                    var sum = bias[j]
+                    for i in 0..<input { sum += xq[i] * w[i * output + j] }
+                    row[q * output + j] = sum
+                }
+                j += 1
+            }
+            activation.applyFloat(UnsafePointer(row), bias: nil, width: output, rows: 4, into: row)
+            r += 4
+        }
+        var xr = x + r * input, row = out + r * output
+        for _ in r..<rows {
             let or = UnsafeMutableRawPointer(row)
             var j = 0
             while j < wide {
@@ -350,14 +401,22 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         }
     }
 
-    /// `out = x·W + b` for a layer with few outputs, W (input, output) row-major: per row, the outputs
-    /// accumulate `input` scaled rows of W, in SIMD registers when W is given padded to 8 columns.
+    /// `out = x·W + b` for the head, W (input, output) given padded to `paddedWidth(output:)` columns
+    /// (`pad`): per row, the outputs accumulate `input` scaled rows of W in SIMD registers, four rows at
+    /// a time sharing each loaded row of W.
+    ///
+    /// The order of each output's sum depends on the head's width, and is part of what a plan file's
+    /// bits depend on: up to 8 outputs (Pendulum's), the even inputs into one sum from the bias and the
+    /// odd ones into another from 0, then the two added; wider heads (the MuJoCo tasks'), one sum from
+    /// the bias over the inputs in order.
     @inline(__always)
     static func headLayer(
-        _ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int, weight w: UnsafePointer<Float>,
-        padded: UnsafePointer<Float>?, bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
+        _ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int, padded: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
     ) {
-        if let padded {
+        if output > 8 {
+            wideHeadLayer(x, rows: rows, input: input, output: output, padded: padded, bias: bias, into: out)
+        } else {
             let zero = SIMD8<Float>(repeating: 0), wr = UnsafeRawPointer(padded)
             var b = zero
             for j in 0..<output { b[j] = bias[j] }
@@ -417,15 +476,66 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
                 for j in 0..<output { out[r * output + j] = acc[j] }
                 r += 1
             }
-            return
         }
-        for r in 0..<rows {
-            let row = out + r * output
-            row.update(from: bias, count: output)
-            for i in 0..<input {
-                let xi = x[r * input + i], wi = w + i * output
-                for j in 0..<output { row[j] += xi * wi[j] }
+    }
+
+    /// `headLayer` for more than 8 outputs: each 16 outputs of a row in one register, from the bias,
+    /// adding input i's scaled row of W for i in order (as a plain loop over the inputs adds them), four
+    /// rows at a time so that four independent sums hide each addition's latency; the four rows stay in
+    /// cache while every 16 outputs are computed from them.
+    @inline(__always)
+    static func wideHeadLayer(
+        _ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int, padded: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
+    ) {
+        typealias Vector = SIMD16<Float>
+        let width = paddedWidth(output: output), wr = UnsafeRawPointer(padded)
+        /// Outputs `first..<first + 16` of `bias` (0 past the head's edge).
+        func biasVector(_ first: Int) -> Vector {
+            if first + 16 <= output { return UnsafeRawPointer(bias + first).loadUnaligned(as: Vector.self) }
+            var b = Vector(repeating: 0)
+            for l in 0..<(output - first) { b[l] = bias[first + l] }
+            return b
+        }
+        /// Outputs `first..<first + 16` of a row: stored whole, or lane by lane at the head's edge.
+        func store(_ v: Vector, row: Int, first: Int) {
+            let destination = out + row * output + first
+            if first + 16 <= output {
+                UnsafeMutableRawPointer(destination).storeBytes(of: v, as: Vector.self)
+            } else {
+                for l in 0..<(output - first) { destination[l] = v[l] }
             }
+        }
+        var r = 0
+        while r + 4 <= rows {
+            let x0 = x + r * input, x1 = x0 + input, x2 = x1 + input, x3 = x2 + input
+            for first in stride(from: 0, to: output, by: 16) {
+                let b = biasVector(first)
+                var a0 = b, a1 = b, a2 = b, a3 = b
+                for i in 0..<input {
+                    let wi = wr.loadUnaligned(fromByteOffset: (i * width + first) * 4, as: Vector.self)
+                    a0 = a0 + Vector(repeating: x0[i]) * wi
+                    a1 = a1 + Vector(repeating: x1[i]) * wi
+                    a2 = a2 + Vector(repeating: x2[i]) * wi
+                    a3 = a3 + Vector(repeating: x3[i]) * wi
+                }
+                store(a0, row: r, first: first)
+                store(a1, row: r + 1, first: first)
+                store(a2, row: r + 2, first: first)
+                store(a3, row: r + 3, first: first)
+            }
+            r += 4
+        }
+        while r < rows {
+            let xr = x + r * input
+            for first in stride(from: 0, to: output, by: 16) {
+                var a = biasVector(first)
+                for i in 0..<input {
+                    a = a + Vector(repeating: xr[i]) * wr.loadUnaligned(fromByteOffset: (i * width + first) * 4, as: Vector.self)
+                }
+                store(a, row: r, first: first)
+            }
+            r += 1
         }
     }
 }
