@@ -190,6 +190,25 @@ final class FastMathTests: XCTestCase {
                 x, rows: rows, input: input, output: output, padded: padded.pointer, bias: bias, into: &out)
             XCTAssert(out[rows * output].isNaN, "\(input) → \(output): wrote past the end")
             out.removeLast()
+            if output > 8 {
+                // The means only (the first half of a Gaussian head): those columns as before, and
+                // nothing written past the registers that hold them.
+                let needed = output / 2, computed = min((needed + 15) / 16 * 16, output)
+                var means = [Float](repeating: .nan, count: rows * output)
+                EnsembleDynamics.headLayer(
+                    x, rows: rows, input: input, output: output, needed: needed, padded: padded.pointer, bias: bias,
+                    into: &means)
+                for r in 0..<rows {
+                    for j in 0..<output {
+                        let got = means[r * output + j]
+                        if j < computed {
+                            XCTAssertEqual(got.bitPattern, expected[r * output + j].bitPattern, "row \(r), column \(j)")
+                        } else {
+                            XCTAssert(got.isNaN, "\(input) → \(output), \(needed) needed: column \(j) written")
+                        }
+                    }
+                }
+            }
             XCTAssertEqual(out.map(\.bitPattern), expected.map(\.bitPattern), "\(input) → \(output), \(rows) rows")
         }
     }

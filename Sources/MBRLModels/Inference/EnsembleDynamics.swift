@@ -152,6 +152,16 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
     }
 
     public var particles: Int { settings.particles }
+
+    /// Whether `predict` draws each particle's next state from its member's Gaussian (and so reads the
+    /// head's log-variance columns).
+    var drawsFromGaussians: Bool {
+        !config.deterministic && settings.prediction == .sample && settings.propagation != .expectation
+    }
+
+    /// The head's columns `predict` reads: all of them when it draws from the Gaussians, else the
+    /// means only (the first `outputSize`).
+    var neededHeadColumns: Int { drawsFromGaussians ? config.headWidth : config.outputSize }
     public var isStochastic: Bool {
         settings.propagation == .ts1 || (settings.prediction == .sample && settings.propagation != .expectation)
     }
@@ -193,7 +203,7 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         }
         let out = forward(rowsPerMember: m)
         // Scatter: next = s + Δ (the mean, a draw, or the mean over elites); Δx the same way.
-        let hw = config.headWidth, gaussian = !config.deterministic
+        let hw = config.headWidth, draws = drawsFromGaussians
         let outputs = config.outputSize, extra = auxiliarySize
         for r in 0..<count {
             let base = r * o
@@ -210,7 +220,7 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
                 continue
             }
             let h = out + slot[r] * hw
-            if gaussian && settings.prediction == .sample {
+            if draws {
                 let n = count / settings.particles
                 var rng = ParticleRandom.generator(context.seed, context.firstCandidate + r % n, r / n, context.step)
                 let sigma = sigmas.pointer
@@ -305,7 +315,7 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         }
         // The head: few outputs, as SIMD rows of the (padded) weight.
         Self.headLayer(
-            source, rows: m, input: c.hidden, output: hw,
+            source, rows: m, input: c.hidden, output: hw, needed: neededHeadColumns,
             padded: paddedHead.pointer + g * c.hidden * Self.paddedWidth(output: hw), bias: biases[c.depth].pointer + g * hw,
             into: out)
     }
@@ -411,11 +421,13 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
     /// the bias over the inputs in order.
     @inline(__always)
     static func headLayer(
-        _ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int, padded: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
+        _ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int, needed: Int? = nil,
+        padded: UnsafePointer<Float>, bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
     ) {
         if output > 8 {
-            wideHeadLayer(x, rows: rows, input: input, output: output, padded: padded, bias: bias, into: out)
+            wideHeadLayer(
+                x, rows: rows, input: input, output: output, needed: needed ?? output, padded: padded, bias: bias,
+                into: out)
         } else {
             let zero = SIMD8<Float>(repeating: 0), wr = UnsafeRawPointer(padded)
             var b = zero
@@ -482,10 +494,12 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
     /// `headLayer` for more than 8 outputs: each 16 outputs of a row in one register, from the bias,
     /// adding input i's scaled row of W for i in order (as a plain loop over the inputs adds them), four
     /// rows at a time so that four independent sums hide each addition's latency; the four rows stay in
-    /// cache while every 16 outputs are computed from them.
+    /// cache while every 16 outputs are computed from them. Only the registers holding the first
+    /// `needed` outputs are computed (the means, when nothing reads the log-variances); the columns
+    /// past them are left as they were.
     @inline(__always)
     static func wideHeadLayer(
-        _ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int, padded: UnsafePointer<Float>,
+        _ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int, needed: Int, padded: UnsafePointer<Float>,
         bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
     ) {
         typealias Vector = SIMD16<Float>
@@ -509,7 +523,7 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         var r = 0
         while r + 4 <= rows {
             let x0 = x + r * input, x1 = x0 + input, x2 = x1 + input, x3 = x2 + input
-            for first in stride(from: 0, to: output, by: 16) {
+            for first in stride(from: 0, to: needed, by: 16) {
                 let b = biasVector(first)
                 var a0 = b, a1 = b, a2 = b, a3 = b
                 for i in 0..<input {
@@ -528,7 +542,7 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         }
         while r < rows {
             let xr = x + r * input
-            for first in stride(from: 0, to: output, by: 16) {
+            for first in stride(from: 0, to: needed, by: 16) {
                 var a = biasVector(first)
                 for i in 0..<input {
                     a = a + Vector(repeating: xr[i]) * wr.loadUnaligned(fromByteOffset: (i * width + first) * 4, as: Vector.self)
