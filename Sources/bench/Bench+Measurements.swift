@@ -190,26 +190,39 @@ extension Bench {
         // Every iCEM sequence scored in a step (after the first, which has no elites to shift) is H rows.
         let icemSequences = icem.populationSizes.reduce(0, +) + icem.keptElites
         for (name, config, sequences, label) in [
-            ("icem", icem, icemSequences, "icem, 300 × H 30 × 3 it, \(icemSequences) sequences"),
-            ("mppi", mppi, mppi.candidates, "mppi, K 1000 × H 20")
+            ("icem", icem, icemSequences, "plan step (icem, 300 × H 30 × 3 it, \(icemSequences) sequences)"),
+            ("mppi", mppi, mppi.candidates, "plan step (mppi, K 1000 × H 20)")
         ] {
-            let flops = workloads.networkFLOPs(rows: sequences * config.horizon)
-            for threads in [1, cores] {
+            measureStep(
+                name, label: label, flops: workloads.networkFLOPs(rows: sequences * config.horizon), peak: peak,
+                cores: cores, into: results
+            ) { threads in
                 var settings = config
                 settings.threads = threads
-                let (seconds, rate) = peak.around(threads: threads) {
-                    workloads.planStepSeconds(settings, repetitions: max(repetitions / 3, 3))
-                }
-                let percent = 100 * flops / seconds / 1e9 / rate, key = threads == 1 ? "1t" : "mt"
-                results.report(
-                    "  plan step (\(label)), \(threads) thread" + (threads == 1 ? "" : "s"),
-                    String(
-                        format: "%.3f ms, network %.1f GFLOP/s (%.0f%% of SGEMM, %.1f)", seconds * 1e3,
-                        flops / seconds / 1e9, percent, rate))
-                results.json["halfcheetah_\(name)_ms_\(key)"] = .double(BenchResults.rounded(seconds * 1e3, 4))
-                results.json["halfcheetah_\(name)_sgemm_percent_\(key)"] = .double(BenchResults.rounded(percent, 1))
-                results.json["halfcheetah_\(name)_peak_gflops_\(key)"] = .double(BenchResults.rounded(rate))
+                return workloads.planStepSeconds(settings, repetitions: max(repetitions / 3, 3))
             }
+        }
+    }
+
+    /// One HalfCheetah control step, `seconds(threads)`, measured on 1 and on `cores` threads, each
+    /// with its network's share (`flops` a step) of the SGEMM rate read around it; reported as
+    /// "<label>, N threads" and recorded as halfcheetah_<name>_ms_1t and _mt,
+    /// halfcheetah_<name>_sgemm_percent_1t and _mt, halfcheetah_<name>_peak_gflops_1t and _mt.
+    func measureStep(
+        _ name: String, label: String, flops: Double, peak: SGEMMPeak, cores: Int, into results: BenchResults,
+        seconds: (_ threads: Int) throws -> Double
+    ) rethrows {
+        for threads in [1, cores] {
+            let (step, rate) = try peak.around(threads: threads) { try seconds(threads) }
+            let percent = 100 * flops / step / 1e9 / rate, key = threads == 1 ? "1t" : "mt"
+            results.report(
+                "  \(label), \(threads) thread" + (threads == 1 ? "" : "s"),
+                String(
+                    format: "%.3f ms, network %.1f GFLOP/s (%.0f%% of SGEMM, %.1f)", step * 1e3, flops / step / 1e9,
+                    percent, rate))
+            results.json["halfcheetah_\(name)_ms_\(key)"] = .double(BenchResults.rounded(step * 1e3, 4))
+            results.json["halfcheetah_\(name)_sgemm_percent_\(key)"] = .double(BenchResults.rounded(percent, 1))
+            results.json["halfcheetah_\(name)_peak_gflops_\(key)"] = .double(BenchResults.rounded(rate))
         }
     }
 

@@ -62,20 +62,12 @@ extension Bench {
     /// its network's share of the SGEMM rate read around it: halfcheetah_pets_ms_1t and _mt,
     /// halfcheetah_pets_sgemm_percent_1t and _mt, halfcheetah_pets_peak_gflops_1t and _mt.
     func measurePETSPreset(_ workloads: Workloads, peak: SGEMMPeak, cores: Int, into results: BenchResults) throws {
-        let preset = PETSPresetWorkload(base: workloads), flops = preset.stepFLOPs
-        for threads in [1, cores] {
-            let (seconds, rate) = try peak.around(threads: threads) {
-                try preset.stepSeconds(threads: threads, repetitions: max(repetitions / 6, 3))
-            }
-            let percent = 100 * flops / seconds / 1e9 / rate, key = threads == 1 ? "1t" : "mt"
-            results.report(
-                "  PETS preset step (mppi 400 × 5 particles TS-∞, H 20), \(threads) thread" + (threads == 1 ? "" : "s"),
-                String(
-                    format: "%.3f ms, network %.1f GFLOP/s (%.0f%% of SGEMM, %.1f)", seconds * 1e3,
-                    flops / seconds / 1e9, percent, rate))
-            results.json["halfcheetah_pets_ms_\(key)"] = .double(BenchResults.rounded(seconds * 1e3, 4))
-            results.json["halfcheetah_pets_sgemm_percent_\(key)"] = .double(BenchResults.rounded(percent, 1))
-            results.json["halfcheetah_pets_peak_gflops_\(key)"] = .double(BenchResults.rounded(rate))
+        let preset = PETSPresetWorkload(base: workloads)
+        try measureStep(
+            "pets", label: "PETS preset step (mppi 400 × 5 particles TS-∞, H 20)", flops: preset.stepFLOPs, peak: peak,
+            cores: cores, into: results
+        ) { threads in
+            try preset.stepSeconds(threads: threads, repetitions: max(repetitions / 6, 3))
         }
     }
 }
