@@ -62,18 +62,14 @@ struct Collect: ParsableCommand {
                             episode.episodeReturn, episode.steps))
                 }
             case .steps(let steps):
-                // A line to keep at the first episode, the end, and each quarter of the budget crossed.
-                var quarters = 0
+                var recorded = 0
                 rollout.onEpisodeEnd = { episode in
-                    let text = String(
-                        format: "episode %d: return %.1f, %d steps (%d of %d)", episode.episode + 1,
-                        episode.episodeReturn, episode.steps, episode.recorded, steps)
-                    if episode.episode == 0 || episode.recorded * 4 / steps > quarters {
-                        progress.milestone(text)
-                    } else {
-                        progress.update(text)
-                    }
-                    quarters = episode.recorded * 4 / steps
+                    progress.advance(
+                        from: recorded, to: episode.recorded, of: steps,
+                        String(
+                            format: "episode %d: return %.1f, %d steps (%d of %d)", episode.episode + 1,
+                            episode.episodeReturn, episode.steps, episode.recorded, steps))
+                    recorded = episode.recorded
                 }
             }
             let data: Transitions

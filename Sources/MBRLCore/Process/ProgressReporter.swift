@@ -27,6 +27,24 @@ public struct ProgressReporter {
         StandardError.write("\(prefix)\(stage): \(text)\n")
     }
 
+    /// Progress through a budget of `total` (environment steps) that advances by uneven amounts (an
+    /// episode's steps at a time), from `previous` done to `done`: a line kept in logs at the first
+    /// advance, whenever a quarter of the budget is crossed, and at the end (`crossesMilestone`); a
+    /// status line otherwise (terminal only).
+    public func advance(from previous: Int, to done: Int, of total: Int, _ text: String) {
+        if Self.crossesMilestone(from: previous, to: done, of: total) {
+            milestone(text)
+        } else {
+            update(text)
+        }
+    }
+
+    /// Whether advancing from `previous` to `done` of a budget of `total` (> 0) is the first advance
+    /// (`previous` 0), reaches the end, or crosses a quarter of the budget.
+    public static func crossesMilestone(from previous: Int, to done: Int, of total: Int) -> Bool {
+        previous == 0 || done >= total || done * 4 / total > previous * 4 / total
+    }
+
     /// Progress through `total` units of work (episodes, epochs): a status line on every call on a
     /// terminal; elsewhere a line at the first unit, at each quarter, and at the last.
     public func step(_ done: Int, of total: Int, _ text: String) {
