@@ -123,11 +123,9 @@ extension Transitions {
 
     /// The episode limit (`max_steps`) of a file whose config records a step budget (`steps`), nil for
     /// any other file (an episode budget, a file without a config, such as an imported one).
-    private static func stepBudgetEpisodeLimit(_ root: HDF5Group) throws -> Int64? {
-        guard root.hasAttribute("config"),
-            let config = try? JSONSerialization.jsonObject(with: Data(try root.stringAttribute("config").utf8))
-                as? [String: Any],
-            config["steps"] is NSNumber, let limit = config["max_steps"] as? NSNumber
+    private static func stepBudgetEpisodeLimit(_ root: HDF5Group) -> Int64? {
+        guard let config = Provenance.recordedConfig(of: root), config["steps"] is NSNumber,
+            let limit = config["max_steps"] as? NSNumber
         else { return nil }
         return limit.int64Value
     }
@@ -185,7 +183,7 @@ extension Transitions {
             deriveEpisodes()
         }
         // A step budget's last episode is cut off when it neither terminated nor reached the limit.
-        if let limit = try Self.stepBudgetEpisodeLimit(root), let length = episodeLengths.last {
+        if let limit = Self.stepBudgetEpisodeLimit(root), let length = episodeLengths.last {
             lastEpisodeCutOff = length < limit && terminals.last == false
         }
     }

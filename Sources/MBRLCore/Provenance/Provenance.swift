@@ -48,6 +48,13 @@ public struct Provenance {
         try group.setAttribute("software", Provenance.software.text)
     }
 
+    /// The `config` a stage recorded on `group` (`write(to:)`), parsed: nil when the group has none
+    /// (an imported file) or it is not a JSON object.
+    public static func recordedConfig(of group: HDF5Group) -> [String: Any]? {
+        guard group.hasAttribute("config"), let text = try? group.stringAttribute("config") else { return nil }
+        return (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+    }
+
     /// The lower-case hex SHA-256 of a file's content.
     public static func sha256(ofFile path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
