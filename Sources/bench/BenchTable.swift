@@ -80,7 +80,8 @@ struct BenchTable {
         let cheetahPlan = "HalfCheetah MPC step (rs, K 1000, H 20, 23-200-200-18 + BN)"
         let icem = "HalfCheetah iCEM step (300 × H 30 × 3 iterations)"
         let mppi = "HalfCheetah MPPI step (K 1000, H 20, as halfcheetah-best)"
-        let pets = "HalfCheetah PETS step (MPPI 400 × 5 particles TS-∞ on 5 × 3 × 200 SiLU, H 20, as halfcheetah-pets-200k)"
+        let pets =
+            "HalfCheetah PETS step (MPPI 400 × 5 particles TS-∞ on 5 × 3 × 200 SiLU, H 20, as halfcheetah-pets-200k)"
         return [
             Row(
                 "\(pendulumPlan), 1 thread", .milliseconds("pendulum_plan_ms_1t"), torch: "torch_pendulum_plan_ms_1t",

@@ -46,7 +46,8 @@ struct PETSPresetWorkload {
         BLAS.threads = 1
         let config = configuration(threads: threads)
         let engine = try model().planningEngine(
-            for: config, propagation: PropagationRequest(propagation: .tsInf, particles: Self.particles, prediction: .mean),
+            for: config,
+            propagation: PropagationRequest(propagation: .tsInf, particles: Self.particles, prediction: .mean),
             precision: .fp32)
         let environment = base.environment.make()
         let objective = try config.constraints.applied(to: PlanningObjective(environment: environment), on: environment)

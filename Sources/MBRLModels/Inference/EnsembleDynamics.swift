@@ -316,7 +316,8 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         // The head: few outputs, as SIMD rows of the (padded) weight.
         Self.headLayer(
             source, rows: m, input: c.hidden, output: hw, needed: neededHeadColumns,
-            padded: paddedHead.pointer + g * c.hidden * Self.paddedWidth(output: hw), bias: biases[c.depth].pointer + g * hw,
+            padded: paddedHead.pointer + g * c.hidden * Self.paddedWidth(output: hw),
+            bias: biases[c.depth].pointer + g * hw,
             into: out)
     }
 
@@ -545,7 +546,8 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
             for first in stride(from: 0, to: needed, by: 16) {
                 var a = biasVector(first)
                 for i in 0..<input {
-                    a = a + Vector(repeating: xr[i]) * wr.loadUnaligned(fromByteOffset: (i * width + first) * 4, as: Vector.self)
+                    let wi = wr.loadUnaligned(fromByteOffset: (i * width + first) * 4, as: Vector.self)
+                    a = a + Vector(repeating: xr[i]) * wi
                 }
                 store(a, row: r, first: first)
             }
