@@ -1,6 +1,5 @@
 import MBRLCore
 import MBRLData
-import MBRLEnvironments
 import MBRLModels
 import MBRLPlanning
 
@@ -49,9 +48,7 @@ struct PETSPresetWorkload {
             for: config,
             propagation: PropagationRequest(propagation: .tsInf, particles: Self.particles, prediction: .mean),
             precision: .fp32)
-        let environment = base.environment.make()
-        let objective = try config.constraints.applied(to: PlanningObjective(environment: environment), on: environment)
-        let planner = config.make(dynamics: engine.dynamics, objective: objective)
+        let planner = config.make(dynamics: engine.dynamics, objective: base.objective(for: config))
         var rng = RandomGenerator(seed: 0)
         let start = Array(base.data.observations[0..<base.data.observationSize])
         return Workloads.median(repetitions: repetitions) { _ = planner.action(for: start, rng: &rng) }

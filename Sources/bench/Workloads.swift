@@ -102,17 +102,24 @@ struct Workloads {
     /// its constraints, which must fit the task).
     func planStepSeconds(_ config: PlannerConfiguration, repetitions: Int) -> Double {
         BLAS.threads = 1
-        let env = environment.make()
-        guard let objective = try? config.constraints.applied(to: PlanningObjective(environment: env), on: env) else {
-            preconditionFailure("bench: the planner's constraints do not fit \(environment.id)")
-        }
         let planner = config.make(
-            dynamics: ModelDynamics(model(), capacity: config.rowsPerWorker), objective: objective)
+            dynamics: ModelDynamics(model(), capacity: config.rowsPerWorker), objective: objective(for: config))
         var rng = RandomGenerator(seed: 0)
         let start = Array(data.observations[0..<data.observationSize])
         return Self.median(repetitions: repetitions) {
             _ = planner.action(for: start, rng: &rng)
         }
+    }
+
+    /// What `plan` would score with `config` on this environment: the task's reward with the
+    /// configuration's constraints (which `PlannerConfiguration.make` leaves to its caller). The bench's
+    /// constraints are its own and fit its tasks, so a misfit is a bug here.
+    func objective(for config: PlannerConfiguration) -> PlanningObjective {
+        let env = environment.make()
+        guard let objective = try? config.constraints.applied(to: PlanningObjective(environment: env), on: env) else {
+            preconditionFailure("bench: the planner's constraints do not fit \(environment.id)")
+        }
+        return objective
     }
 
     /// Training samples per second of `ModelFitting.fit` (the `train` stage's loop): `epochs` epochs

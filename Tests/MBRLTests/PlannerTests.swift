@@ -234,3 +234,35 @@ extension PlannerTests {
         XCTAssertEqual(actions[0].map(\.bitPattern), actions[1].map(\.bitPattern))
     }
 }
+
+extension PlannerTests {
+    /// MPPI's perturbations are the generator's normals in (step, component, candidate) order, as
+    /// one `rng.normal()` a time drew them before `NormalDraws`: candidate 0 is the nominal sequence
+    /// (the bounds' center on a fresh planner), candidate c of step h and component j its value plus σ
+    /// times the next normal, clipped.
+    func testMPPIPerturbationsKeepTheirDrawOrder() {
+        let (k, horizon, a): (Int, Int, Int) = (37, 5, 2)
+        var c = PlannerConfiguration(kind: .mppi)
+        c.candidates = k
+        c.horizon = horizon
+        c.iterations = 1
+        c.noise = 0.7
+        let planner = c.make(
+            dynamics: Clock(actionSize: a, capacity: k),
+            objective: Clock.objective(low: [-1, -2], high: [1.5, 2])) as! MPPIPlanner
+        var rng = RandomGenerator(seed: 23), reference = RandomGenerator(seed: 23)
+        _ = planner.action(for: [0], rng: &rng)
+        let low: [Float] = [-1, -2], high: [Float] = [1.5, 2], center: [Float] = [0.25, 0]
+        for h in 0..<horizon {
+            for j in 0..<a {
+                XCTAssertEqual(planner.sequences[h * k * a + j], center[j], "candidate 0, step \(h)")
+                for candidate in 1..<k {
+                    let expected = min(max(center[j] + 0.7 * Float(reference.normal()), low[j]), high[j])
+                    XCTAssertEqual(
+                        planner.sequences[(h * k + candidate) * a + j].bitPattern, expected.bitPattern,
+                        "step \(h), component \(j), candidate \(candidate)")
+                }
+            }
+        }
+    }
+}
