@@ -247,9 +247,9 @@ extension PlannerTests {
         c.horizon = horizon
         c.iterations = 1
         c.noise = 0.7
-        let planner = c.make(
-            dynamics: Clock(actionSize: a, capacity: k),
-            objective: Clock.objective(low: [-1, -2], high: [1.5, 2])) as! MPPIPlanner
+        let planner = MPPIPlanner(
+            dynamics: Clock(actionSize: a, capacity: k), objective: Clock.objective(low: [-1, -2], high: [1.5, 2]),
+            configuration: c)
         var rng = RandomGenerator(seed: 23), reference = RandomGenerator(seed: 23)
         _ = planner.action(for: [0], rng: &rng)
         let low: [Float] = [-1, -2], high: [Float] = [1.5, 2], center: [Float] = [0.25, 0]
