@@ -206,7 +206,7 @@ run_marker := .mbrl-run
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 
 .PHONY: FORCE all build deps test test-deps format-check clean clean-runs distclean collect stats train plan evaluate sweep bench bench-venv bench-table report \
-  report-sweep sweep-table sweep-page sweep-status sweep-wait sweep-cancel archive verify-archive results-table learning-curves settings
+  report-sweep sweep-table sweep-page sweep-status sweep-wait sweep-cancel archive verify-archive results-table learning-curves keep-results settings
 
 # ---- one make per run folder --------------------------------------------------------------------------
 # Goals that write into the run folder run under a lock on $(run)/$(run_marker) (flock): Make starts
@@ -649,24 +649,39 @@ $(run)/report.html: $(call inputs,report.html)
 
 report: $(run)/report.html
 
-# make results-table: the results table of every finished run under DATA (a run folder holding eval.h5),
-# one Markdown row per preset or grid point: mean, spread and each seed's test return, training steps,
-# wall time (summarize --markdown). Generated from the run files, for docs/RESULTS.md.
+# make results-table: the results table of every finished run under DATA (a run folder holding eval.h5)
+# and of every run kept under RECORDS, one Markdown row per preset or grid point: mean, spread and each
+# seed's test return, training steps, wall time (summarize --markdown). Generated from the run files, or
+# from their records when the run folders are gone; a run under DATA replaces its kept record.
+# make keep-results: writes the record of every finished run under DATA to
+# RECORDS/<preset>[/<point>]/seed-<n>.json (summarize --keep), a few kilobytes each, to commit beside
+# the pages, so that their tables can be regenerated without the data folder.
+RECORDS ?= docs/results/runs
 results_list = $(DATA)/results-runs.txt
+# The finished (eval.h5) or started (random.h5) runs under DATA, one per line, into $(results_list).
+list_runs = find $(call sq,$(DATA)) -mindepth 3 -maxdepth 4 -path '*/seed-*/$(1)' -printf '%h\n' | LC_ALL=C sort > $(call sq,$(results_list))
 results-table: $(BIN)/programs.mk
-	@[ -d $(DATA) ] || { echo "results-table: no folder $(DATA)" >&2; exit 1; }
-	@find $(DATA) -mindepth 3 -maxdepth 4 -path '*/seed-*/eval.h5' -printf '%h\n' | LC_ALL=C sort > $(results_list)
-	@if [ -s $(results_list) ]; then $(BIN)/summarize --markdown --runs-from $(results_list); \
-	else echo "results-table: no finished run under $(DATA)"; fi; rm -f $(results_list)
+	@[ -d $(call sq,$(DATA)) ] || { echo "results-table: no folder "$(call sq,$(DATA)) >&2; exit 1; }
+	@$(call list_runs,eval.h5)
+	@$(BIN)/summarize --markdown --root $(call sq,$(DATA)) --records $(call sq,$(RECORDS)) --runs-from $(call sq,$(results_list)); \
+	  s=$$?; rm -f $(call sq,$(results_list)); exit $$s
 
 # make learning-curves: the learning curve of every run under DATA that has collected data, finished or
-# not, one Markdown table per preset or grid point (summarize --curves): per iteration the environment
-# steps, the mean and std across seeds and each seed's mean return of the episodes it collected.
+# not, and of every run kept under RECORDS, one Markdown table per preset or grid point (summarize
+# --curves): per iteration the environment steps, the mean and std across seeds and each seed's mean
+# return of the episodes it collected.
 learning-curves: $(BIN)/programs.mk
-	@[ -d $(DATA) ] || { echo "learning-curves: no folder $(DATA)" >&2; exit 1; }
-	@find $(DATA) -mindepth 3 -maxdepth 4 -path '*/seed-*/random.h5' -printf '%h\n' | LC_ALL=C sort > $(results_list)
-	@if [ -s $(results_list) ]; then $(BIN)/summarize --curves --runs-from $(results_list); \
-	else echo "learning-curves: no run under $(DATA)"; fi; rm -f $(results_list)
+	@[ -d $(call sq,$(DATA)) ] || { echo "learning-curves: no folder "$(call sq,$(DATA)) >&2; exit 1; }
+	@$(call list_runs,random.h5)
+	@$(BIN)/summarize --curves --root $(call sq,$(DATA)) --records $(call sq,$(RECORDS)) --runs-from $(call sq,$(results_list)); \
+	  s=$$?; rm -f $(call sq,$(results_list)); exit $$s
+
+keep-results: $(BIN)/programs.mk
+	@[ -d $(call sq,$(DATA)) ] || { echo "keep-results: no folder "$(call sq,$(DATA)) >&2; exit 1; }
+	@$(call list_runs,eval.h5)
+	@if [ -s $(call sq,$(results_list)) ]; then \
+	  $(BIN)/summarize --keep $(call sq,$(RECORDS)) --root $(call sq,$(DATA)) --runs-from $(call sq,$(results_list)); \
+	else echo "keep-results: no finished run under "$(call sq,$(DATA)); fi; s=$$?; rm -f $(call sq,$(results_list)); exit $$s
 
 # make archive: $(ARCHIVES)/<preset>-seed-<n>-<hash>.tar.gz with a SHA256SUMS manifest and ARCHIVE.md;
 # make verify-archive ARCHIVE=file [HASH=hex] checks one (HASH: the content hash recorded when it was

@@ -6,7 +6,8 @@ import MBRLReporting
 /// The learning curves of groups of runs (the seeds of one preset or grid point, grouped by the folder
 /// that holds them: `RunGroups`, as `ResultsTable` groups them) as Markdown tables: per iteration, the
 /// environment steps, the mean and the (population) std across the seeds that have reached it, and each
-/// seed's batch mean. Generated from the run files, for the results pages.
+/// seed's batch mean. Generated from the run files or their records (`RunRecord`), for the results
+/// pages.
 public struct LearningCurveTable {
     /// One run: its seed and its curve.
     public struct Run {
@@ -15,6 +16,28 @@ public struct LearningCurveTable {
         /// than its files is shown with its files' seed.
         public var seed: Int
         public var curve: LearningCurve
+
+        /// The run in `folder`, possibly still going.
+        public init(folder: String) throws {
+            curve = try LearningCurve(folder: folder)
+            guard !curve.points.isEmpty else {
+                throw HDF5Error(
+                    path: folder + "/random.h5",
+                    "no such file, and no rollouts-1.h5: the run has collected nothing yet")
+            }
+            guard let seed = try RunResults.recordedSeed(folder: folder) else {
+                throw HDF5Error(
+                    path: folder + "/random.h5",
+                    "no such file, nor test.h5 or model-0.h5: the run's seed is not recorded yet")
+            }
+            self.seed = seed
+        }
+
+        /// The finished run its record keeps.
+        public init(record: RunRecord) {
+            seed = record.seed
+            curve = record.learningCurve
+        }
     }
 
     public var groups: [(name: String, runs: [Run])]
@@ -22,24 +45,23 @@ public struct LearningCurveTable {
     /// Reads every folder; the groups keep the order of their first run. Throws naming the file when a
     /// transitions file is invalid, a folder has collected nothing, or a run's seed is not recorded.
     public init(folders: [String]) throws {
-        groups = try RunGroups(folders: folders).groups.map { group in
-            (group.name, try group.folders.map(Self.run))
-        }
+        self.init(
+            runs: try RunGroups(folders: folders).groups.flatMap { group in
+                try group.folders.map { (group.name, try Run(folder: $0)) }
+            })
     }
 
-    /// The run in `folder`, possibly still going.
-    static func run(_ folder: String) throws -> Run {
-        let curve = try LearningCurve(folder: folder)
-        guard !curve.points.isEmpty else {
-            throw HDF5Error(
-                path: folder + "/random.h5", "no such file, and no rollouts-1.h5: the run has collected nothing yet")
+    /// The runs, each with the group it is tabulated in; one table per group, in the order of each
+    /// group's first run.
+    public init(runs: [(group: String, run: Run)]) {
+        groups = []
+        for (group, run) in runs {
+            if let i = groups.firstIndex(where: { $0.name == group }) {
+                groups[i].runs.append(run)
+            } else {
+                groups.append((group, [run]))
+            }
         }
-        guard let seed = try RunResults.recordedSeed(folder: folder) else {
-            throw HDF5Error(
-                path: folder + "/random.h5",
-                "no such file, nor test.h5 or model-0.h5: the run's seed is not recorded yet")
-        }
-        return Run(seed: seed, curve: curve)
     }
 
     /// One table per group, headed by its name; returns with one decimal. A seed that has not reached

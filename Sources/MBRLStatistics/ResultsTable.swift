@@ -2,8 +2,9 @@ import Foundation
 import MBRLData
 import MBRLReporting
 
-/// A results table generated from run folders, never typed: one row per group of runs (the seeds of one
-/// preset, or of one grid point), with what a reader needs to judge a number — the mean across seeds
+/// A results table generated from run folders or their records (`RunRecord`), never typed: one row per
+/// group of runs (the seeds of one preset, or of one grid point), with what a reader needs to judge a
+/// number — the mean across seeds
 /// of each seed's mean test return, the spread across seeds (population std, and the range), every
 /// seed's own value, the test episodes per seed, the environment steps the final model was trained on,
 /// and the wall and CPU time per run (from the run's timing files, when Make wrote them). The CPU time
@@ -27,6 +28,16 @@ public struct ResultsTable {
         public var wallSeconds: Double?
         /// Seconds of CPU time in its stages (all threads), nil without timing files.
         public var cpuSeconds: Double?
+
+        /// The run as its record keeps it.
+        public init(record: RunRecord) {
+            seed = record.seed
+            testReturn = ReturnStatistics(record.testReturns).mean
+            testEpisodes = record.testReturns.count
+            trainingSteps = record.trainingSteps
+            wallSeconds = record.wallSeconds
+            cpuSeconds = record.cpuSeconds
+        }
     }
 
     public struct Row {
@@ -42,20 +53,23 @@ public struct ResultsTable {
     /// Reads every folder (each a finished run), grouped as `RunGroups` groups them. A run's seed is
     /// the one its files record (`RunResults.recordedSeed(folder:)`), never its folder's name.
     public init(folders: [String]) throws {
-        rows = try RunGroups(folders: folders).groups.map { group in
-            Row(name: group.name, runs: try group.folders.map(Self.run))
-        }
+        self.init(
+            records: try RunGroups(folders: folders).groups.flatMap { group in
+                try group.folders.map { try RunRecord(folder: $0, group: group.name) }
+            })
     }
 
-    /// The run in `folder`, read from its files.
-    static func run(_ folder: String) throws -> Run {
-        let results = try RunResults(folder: folder)
-        let timing = try RunTiming(folder: folder)
-        return Run(
-            seed: results.seed, testReturn: results.testStatistics.mean,
-            testEpisodes: results.test.episodeReturns.count, trainingSteps: results.trainingSteps,
-            wallSeconds: timing.entries.isEmpty ? nil : timing.wall,
-            cpuSeconds: timing.entries.isEmpty ? nil : timing.entries.reduce(0) { $0 + $1.cpu })
+    /// The runs of `records`, one row per group in the order of each group's first record.
+    public init(records: [RunRecord]) {
+        rows = []
+        for record in records {
+            let run = Run(record: record)
+            if let i = rows.firstIndex(where: { $0.name == record.group }) {
+                rows[i].runs.append(run)
+            } else {
+                rows.append(Row(name: record.group, runs: [run]))
+            }
+        }
     }
 
     /// The table in Markdown, returns with one decimal.

@@ -3,8 +3,10 @@ import Foundation
 /// Run folders grouped as the results pages show them: the runs of a group are the folders with the
 /// same parent (the seeds `<preset>/seed-<n>` of one preset, or `<preset>/<point>/seed-<n>` of one grid
 /// point), and a group is named by that parent's path below the common root of all the groups (by
-/// the parent's own name when there is one group). Groups keep the order of their first run, and runs
-/// the order they were given in. Only paths are looked at; no file is read.
+/// the parent's own name when there is one group), or by that path below a root folder given (the data
+/// folder, so that a preset's group has the same name whether or not other presets are tabulated with
+/// it). Groups keep the order of their first run, and runs the order they were given in. Only paths are
+/// looked at; no file is read.
 public struct RunGroups {
     public struct Group {
         public var name: String
@@ -13,12 +15,17 @@ public struct RunGroups {
 
     public var groups: [Group]
 
-    public init(folders: [String]) {
+    /// Groups `folders`; with `root`, each group is named by its parent's path below `root` (a folder
+    /// that is not below `root` by its parent's whole path as given).
+    public init(folders: [String], root: String? = nil) {
         var groups: [Group] = []
-        let parents = folders.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
-        let root = Self.commonParent(of: parents)
+        let parents = folders.map { URL(fileURLWithPath: $0).deletingLastPathComponent().standardized.path }
+        let prefix = root.map { URL(fileURLWithPath: $0).standardized.path + "/" } ?? Self.commonParent(of: parents)
         for (folder, parent) in zip(folders, parents) {
-            var name = String(parent.dropFirst(root.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+            var name =
+                parent.hasPrefix(prefix)
+                ? String(parent.dropFirst(prefix.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+                : parent
             if name.isEmpty { name = URL(fileURLWithPath: parent).lastPathComponent }
             if let i = groups.firstIndex(where: { $0.name == name }) {
                 groups[i].folders.append(folder)

@@ -30,7 +30,12 @@ struct Summarize: ParsableCommand {
             RMSE, and the IQM, median and mean of its seeds' test returns with their intervals; the point \
             with the highest mean test return is marked best. --markdown prints the results table, \
             --curves the learning curves (from random.h5 and rollouts-<i>.h5 alone, so a run still going \
-            shows how far it got) and --timing where the time went, each without writing a file.
+            shows how far it got) and --timing where the time went, each without writing a file. \
+            --keep DIR writes each finished run's record (a small JSON file of what the results tables \
+            show: every test return, the training steps, the time, the learning curve; docs/FORMATS.md) \
+            to DIR/<group>/seed-<n>.json, and --records DIR adds the records kept there to --markdown's \
+            and --curves' tables, so the tables outlive the run folders; a run folder given replaces the \
+            kept record of the same group and seed.
             """)
 
     @OptionGroup var runSet: RunFolderOptions
@@ -59,9 +64,37 @@ struct Summarize: ParsableCommand {
                 + "mean and std across seeds, each seed's mean return); runs need not be finished."))
     var curves = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Write each run's record to <dir>/<group>/seed-<n>.json instead (runs must be finished).",
+            valueName: "dir"))
+    var keep: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "With --markdown or --curves: also tabulate the run records kept under this folder "
+                + "(written by --keep).", valueName: "dir"))
+    var records: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Name each run's group by its folder's parent below this folder (the data folder) rather than "
+                + "below the runs' common parent.", valueName: "dir"))
+    var root: String?
+
     var grid: Bool { runSet.grid }
 
     func validate() throws {
+        if records != nil, !(markdown || curves) {
+            throw ValidationError("--records adds kept runs to a table: give --markdown or --curves")
+        }
+        if let keep {
+            guard !(timing || markdown || curves || grid), out == nil else {
+                throw ValidationError("--keep writes records: not with --timing, --markdown, --curves, --grid or --out")
+            }
+            if keep.isEmpty { throw ValidationError("--keep needs a folder") }
+            return
+        }
         if timing || markdown || curves {
             guard out == nil, !grid, [timing, markdown, curves].filter({ $0 }).count == 1 else {
                 throw ValidationError(
@@ -84,16 +117,93 @@ struct Summarize: ParsableCommand {
 
     func run() throws {
         try Stage.run {
-            let runs = try runSet.folders()
+            let runs = try runFolders()
+            if let keep { return try keepRecords(of: runs, in: keep) }
             if timing { return try printTiming(runs) }
-            if markdown { return print(try ResultsTable(folders: runs).markdown) }
-            if curves { return print(try LearningCurveTable(folders: runs).markdown) }
+            if markdown || curves {
+                let kept = try records.map { try RunRecord.records(under: $0) } ?? []
+                if runs.isEmpty, kept.isEmpty {
+                    return print("No run yet: none given, and none kept under \(records ?? "--records").")
+                }
+                if markdown { return print(try resultsTable(runs, kept: kept).markdown) }
+                return print(try learningCurves(runs, kept: kept).markdown)
+            }
             if grid {
                 do { _ = try SweepGrid(folders: runs) } catch { throw StageError("--grid: \(error)") }
             }
             let destination = try AtomicOutput(target: out!, inputs: runs.flatMap { RunResults.inputFiles(folder: $0) })
             if grid { return try summarizeGrid(destination, runs: runs) }
             try summarizeSeeds(destination, runs: runs)
+        }
+    }
+
+    /// The run folders given. With `--records` the list may be empty (a table of kept runs only), which
+    /// `RunFolderOptions.folders()` refuses, so an empty `--runs-from` list is taken as no runs here.
+    func runFolders() throws -> [String] {
+        if records != nil, runSet.runs.isEmpty, let list = runSet.runsFrom,
+            let text = try? String(contentsOfFile: list, encoding: .utf8),
+            text.split(whereSeparator: \.isNewline).isEmpty
+        {
+            return []
+        }
+        return try runSet.folders()
+    }
+
+    /// The groups of `runs`: named below `--root` when it is given.
+    func groups(_ runs: [String]) -> [RunGroups.Group] {
+        RunGroups(folders: runs, root: root).groups
+    }
+
+    /// The results table of the finished `runs` and the `kept` records (a run given replaces the
+    /// record of its group and seed).
+    func resultsTable(_ runs: [String], kept: [RunRecord]) throws -> ResultsTable {
+        let current = try groups(runs).flatMap { group in
+            try group.folders.map { try RunRecord(folder: $0, group: group.name) }
+        }
+        return ResultsTable(records: RunRecord.merging(kept: kept, current: current))
+    }
+
+    /// The learning curves of `runs` (finished or not) and of the `kept` records (a run given replaces
+    /// the record of its group and seed), ordered as `RunRecord.ordered` orders records.
+    func learningCurves(_ runs: [String], kept: [RunRecord]) throws -> LearningCurveTable {
+        var entries = kept.map { (group: $0.group, run: LearningCurveTable.Run(record: $0)) }
+        for group in groups(runs) {
+            for folder in group.folders {
+                let run = try LearningCurveTable.Run(folder: folder)
+                entries.removeAll { $0.group == group.name && $0.run.seed == run.seed }
+                entries.append((group.name, run))
+            }
+        }
+        entries.sort { RunRecord.precedes(($0.group, $0.run.seed), ($1.group, $1.run.seed)) }
+        return LearningCurveTable(runs: entries)
+    }
+
+    /// Writes the record of each finished run in `runs` to `folder/<group>/seed-<n>.json`, replacing
+    /// an older record of the same run; a record whose bytes have not changed is left as it is. Prints
+    /// one line per record.
+    func keepRecords(of runs: [String], in folder: String) throws {
+        let records = try groups(runs).flatMap { group in
+            try group.folders.map { (folder: $0, record: try RunRecord(folder: $0, group: group.name)) }
+        }
+        var targets: [String: String] = [:]
+        for (run, record) in records {
+            if let first = targets[record.relativePath] {
+                throw StageError(
+                    "\(run): the same group and seed as \(first), both would be kept as \(record.relativePath)")
+            }
+            targets[record.relativePath] = run
+        }
+        for (run, record) in records {
+            let target = "\(folder)/\(record.relativePath)"
+            let bytes = try record.encoded()
+            let old = FileManager.default.contents(atPath: target)
+            if old == bytes {
+                print("\(target): unchanged (\(run))")
+                continue
+            }
+            let output = try AtomicOutput(target: target, inputs: RunResults.inputFiles(folder: run))
+            try output.write(bytes)
+            print("\(target): \(old == nil ? "new" : "updated") (\(run))")
         }
     }
 

@@ -182,8 +182,10 @@ final class MakeTests: XCTestCase {
             ["--markdown", "--runs", data.path + "/pendulum/seed-3", data.path + "/seed-3-again"])
         XCTAssertEqual(twice.status, 1, twice.stdout)
         XCTAssertTrue(twice.stderr.contains("seed-3-again: the same folder as"), twice.stderr)
-        // make results-table finds the finished runs under DATA and prints the same table.
-        let found = try make(["DATA=\(data.path)", "results-table"])
+        // make results-table finds the finished runs under DATA and prints the same table (RECORDS names
+        // a folder with no records, so the repository's own kept runs stay out of it).
+        let noRecords = "RECORDS=\(data.path)/no-records"
+        let found = try make(["DATA=\(data.path)", noRecords, "results-table"])
         XCTAssertEqual(found.status, 0, found.stderr)
         XCTAssertEqual(found.stdout, table.stdout)
 
@@ -210,7 +212,7 @@ final class MakeTests: XCTestCase {
                     one(abs(means[0] - means[1]) / 2), one(means[0]), one(means[1])
                 ], row)
         }
-        let foundCurves = try make(["DATA=\(data.path)", "learning-curves"])
+        let foundCurves = try make(["DATA=\(data.path)", noRecords, "learning-curves"])
         XCTAssertEqual(foundCurves.status, 0, foundCurves.stderr)
         XCTAssertEqual(foundCurves.stdout, curves.stdout)
         // scripts/update-results puts both into a page's generated blocks and keeps every other line.
@@ -219,7 +221,9 @@ final class MakeTests: XCTestCase {
             "# Results\n<!-- generated: make results-table -->\nstale\n<!-- end generated -->\nprose\n"
             + "<!-- generated: make learning-curves -->\n<!-- end generated -->\n"
         try stale.write(toFile: page, atomically: true, encoding: .utf8)
-        let update = try runProcess(Repository.root.path + "/scripts/update-results", [page, data.path])
+        let update = try runProcess(
+            Repository.root.path + "/scripts/update-results", [page, data.path],
+            environment: ["RECORDS": data.path + "/no-records"])
         XCTAssertEqual(update.status, 0, update.stderr)
         XCTAssertEqual(
             try String(contentsOfFile: page, encoding: .utf8),
@@ -240,6 +244,56 @@ final class MakeTests: XCTestCase {
             let folder = data.path + "/pendulum/seed-\(seed)"
             XCTAssertEqual(LearningCurve(results: try RunResults(folder: folder)), try LearningCurve(folder: folder))
         }
+        // make keep-results keeps one small record per finished run, and both tables made from the
+        // records alone (no run folder under DATA) are the tables made from the run folders.
+        let records = data.path + "/kept"
+        let keep = try make(["DATA=\(data.path)", "RECORDS=\(records)", "keep-results"])
+        XCTAssertEqual(keep.status, 0, keep.stderr + keep.stdout)
+        XCTAssertEqual(
+            try FileManager.default.subpathsOfDirectory(atPath: records).sorted(),
+            ["pendulum", "pendulum/seed-3.json", "pendulum/seed-4.json"])
+        XCTAssertTrue(keep.stdout.contains("/pendulum/seed-3.json: new"), keep.stdout)
+        let keptBytes = try Data(contentsOf: URL(fileURLWithPath: records + "/pendulum/seed-3.json"))
+        let keptAgain = try make(["DATA=\(data.path)", "RECORDS=\(records)", "keep-results"])
+        XCTAssertTrue(keptAgain.stdout.contains("/pendulum/seed-3.json: unchanged"), keptAgain.stdout)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: records + "/pendulum/seed-3.json")), keptBytes)
+        let noRuns = data.path + "/no-runs"
+        try FileManager.default.createDirectory(atPath: noRuns, withIntermediateDirectories: false)
+        let keptTable = try make(["DATA=\(noRuns)", "RECORDS=\(records)", "results-table"])
+        XCTAssertEqual(keptTable.status, 0, keptTable.stderr)
+        XCTAssertEqual(keptTable.stdout, table.stdout)
+        let keptCurves = try make(["DATA=\(noRuns)", "RECORDS=\(records)", "learning-curves"])
+        XCTAssertEqual(keptCurves.status, 0, keptCurves.stderr)
+        XCTAssertEqual(keptCurves.stdout, curves.stdout)
+        // With no run and no record, the tables say so; --records and --keep are refused where they
+        // would do nothing.
+        let nothingKept = try make(["DATA=\(noRuns)", "RECORDS=\(noRuns)/none", "results-table"])
+        XCTAssertEqual(nothingKept.status, 0, nothingKept.stderr)
+        XCTAssertTrue(nothingKept.stdout.hasPrefix("No run yet"), nothingKept.stdout)
+        for misuse in [
+            ["--records", records, "--timing"], ["--keep", records, "--markdown"], ["--keep", records, "--grid"]
+        ] {
+            let refused = try runProcess(
+                Repository.executable("summarize"), misuse + ["--runs", data.path + "/pendulum/seed-3"])
+            XCTAssertEqual(refused.status, 64, misuse.joined(separator: " ") + ": " + refused.stderr)
+        }
+        // A run under DATA replaces its kept record: with seed 3's record changed, the records alone show
+        // the change, and the records with the run folders show the folders' numbers.
+        var changed = try RunRecord(contentsOf: records + "/pendulum/seed-3.json")
+        changed.testReturns = [1000, 1000]
+        try changed.encoded().write(to: URL(fileURLWithPath: records + "/pendulum/seed-3.json"))
+        let changedTable = try make(["DATA=\(noRuns)", "RECORDS=\(records)", "results-table"])
+        XCTAssertTrue(changedTable.stdout.contains("| 3: 1000.0, 4: \(one(m4)) |"), changedTable.stdout)
+        let bothTable = try make(["DATA=\(data.path)", "RECORDS=\(records)", "results-table"])
+        XCTAssertEqual(bothTable.stdout, table.stdout)
+        // scripts/update-results without DATA regenerates a page from the records alone.
+        try stale.write(toFile: page, atomically: true, encoding: .utf8)
+        let fromRecords = try runProcess(
+            Repository.root.path + "/scripts/update-results", [page], environment: ["RECORDS": records])
+        XCTAssertEqual(fromRecords.status, 0, fromRecords.stderr)
+        XCTAssertTrue(
+            try String(contentsOfFile: page, encoding: .utf8).contains("| 3: 1000.0, 4: \(one(m4)) |"))
+
         // A run's seed is the one its files record, in both tables: seed 3's run copied into a folder
         // named seed-9 is still seed 3.
         try FileManager.default.createDirectory(atPath: data.path + "/moved", withIntermediateDirectories: false)
@@ -250,6 +304,23 @@ final class MakeTests: XCTestCase {
             XCTAssertEqual(moved.status, 0, moved.stderr)
             XCTAssertTrue(moved.stdout.contains(label), moved.stdout)
             XCTAssertFalse(moved.stdout.contains(wrong), moved.stdout)
+        }
+
+    }
+
+    /// The results pages' generated blocks are what their kept run records give: a number typed into
+    /// one, or a record committed without regenerating the pages, fails here.
+    func testTheResultsPagesAreGeneratedFromTheKeptRecords() throws {
+        let folder = TemporaryDirectory("mbrl-pages")
+        for page in ["README.md", "docs/RESULTS.md"] {
+            let copy = folder.path + "/" + (page as NSString).lastPathComponent
+            try FileManager.default.copyItem(atPath: Repository.root.path + "/" + page, toPath: copy)
+            let update = try runProcess(Repository.root.path + "/scripts/update-results", [copy])
+            XCTAssertEqual(update.status, 0, update.stderr)
+            XCTAssertEqual(
+                try String(contentsOfFile: copy, encoding: .utf8),
+                try String(contentsOfFile: Repository.root.path + "/" + page, encoding: .utf8),
+                "\(page): run scripts/update-results \(page)")
         }
     }
 
