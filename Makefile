@@ -121,7 +121,7 @@ $(error TARGET_CPU '$(TARGET_CPU)' is not a CPU name, e.g. native or x86-64-v3)
 endif
 build_dir := $(if $(filter native,$(TARGET_CPU)),.build,.build/cpu-$(TARGET_CPU))
 BIN := $(build_dir)/release
-STAGES := collect stats train plan evaluate
+STAGES := collect stats train plan evaluate value
 PROGRAMS := $(STAGES) import export summarize report bench verify-archive sweep-grid
 # ---- grid points: sweep-grid -------------------------------------------------------------------------
 # Grid expansion, grid points' names and a sweep's list of runs are sweep-grid's (Sources/MBRLSweeps,

@@ -30,6 +30,7 @@ let package = Package(
         .executable(name: "train", targets: ["train"]),
         .executable(name: "plan", targets: ["plan"]),
         .executable(name: "evaluate", targets: ["evaluate"]),
+        .executable(name: "value", targets: ["value"]),
         .executable(name: "summarize", targets: ["summarize"]),
         .executable(name: "bench", targets: ["bench"]),
         .executable(name: "report", targets: ["report"]),
@@ -117,6 +118,8 @@ let package = Package(
             name: "plan",
             dependencies: ["MBRLCommandLine", "MBRLCore", "MBRLEnvironments", "MBRLData", "MBRLModels", "MBRLRollouts", "MBRLPlanning"]),
         .executableTarget(name: "evaluate", dependencies: ["MBRLCommandLine", "MBRLCore", "MBRLData", "MBRLModels"]),
+        // A terminal value for the planner (plan --value), fitted to the returns-to-go of a run's data.
+        .executableTarget(name: "value", dependencies: ["MBRLCommandLine", "MBRLCore", "MBRLData", "MBRLModels"]),
         // Minari datasets in (offline data) and out (a run's transitions for offline-RL tools).
         .executableTarget(name: "import", dependencies: ["MBRLCommandLine", "MBRLCore", "MBRLEnvironments", "MBRLData"]),
         .executableTarget(name: "export", dependencies: ["MBRLCommandLine", "MBRLCore", "MBRLData"]),

@@ -1,8 +1,10 @@
 import MBRLEnvironments
+import MBRLModels
 
 /// What a planner maximizes, from the environment: Σₕ γʰ · r(sₕ, aₕ, sₕ₊₁) over the horizon on the
 /// model's predicted observations, with no reward after a predicted terminal state, and actions in
-/// the bounds. (The discount γ is the planner's setting, `PlannerConfiguration.discount`.)
+/// the bounds; with a `terminalValue`, plus γᴴ · V(s_H) for the candidates still alive after the
+/// horizon's last step. (The discount γ is the planner's setting, `PlannerConfiguration.discount`.)
 ///
 /// A reward may also read values the model predicts besides the observation (`auxiliarySize` per
 /// row, `BatchDynamics.auxiliarySize`): the MuJoCo tasks' exact reward reads the predicted Δx, the
@@ -44,6 +46,11 @@ public struct PlanningObjective {
     public private(set) var auxiliarySize = 0
     /// The reward that reads the auxiliary values, used instead of `rewards` when `auxiliarySize` > 0.
     public private(set) var auxiliaryRewards: AuxiliaryRewardFunction?
+    /// A learned estimate of the return after the horizon (`plan --value`), or nil: the return ends
+    /// with the horizon's last reward. Its observation size must be `observationSize`.
+    public var terminalValue: ValueFunction? {
+        didSet { precondition(terminalValue.map { $0.observationSize == observationSize } ?? true) }
+    }
 
     public init(
         observationSize: Int, actionSize: Int, actionLow: [Float], actionHigh: [Float],

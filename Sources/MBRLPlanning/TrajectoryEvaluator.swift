@@ -32,6 +32,8 @@ public final class TrajectoryEvaluator {
         let alive: Buffer<UInt8>, terminal: UnsafeMutablePointer<Bool>
         /// Per particle row: the step's action (copied per particle) and the return so far.
         let actions: Buffer<Float>, totals: Buffer<Float>
+        /// The objective's terminal value on this worker's rows, and the values of the last states.
+        let value: ValueFunction.Evaluator?, values: Buffer<Float>
         let rows: Int
 
         init(dynamics: BatchDynamics, rows: Int, objective: PlanningObjective) {
@@ -46,6 +48,8 @@ public final class TrajectoryEvaluator {
             alive = Buffer(count: rows)
             terminal = .allocate(capacity: max(rows, 1))
             terminal.initialize(repeating: false, count: max(rows, 1))
+            value = objective.terminalValue.map { ValueFunction.Evaluator($0, rows: max(rows, 1)) }
+            values = Buffer(count: value == nil ? 0 : rows)
         }
 
         deinit { terminal.deallocate() }
@@ -125,7 +129,8 @@ public final class TrajectoryEvaluator {
         alive.update(repeating: 1, count: rows)
         var weight: Float = 1
         let auxiliary = objective.auxiliarySize > 0 ? w.auxiliary.pointer : nil
-        let readsNext = objective.rewardReadsNextObservation || auxiliary != nil
+        // A terminal value reads the last step's prediction too.
+        let readsNext = objective.rewardReadsNextObservation || auxiliary != nil || w.value != nil
         let afterTermination = objective.costAfterTermination
         for h in 0..<horizon {
             // Step h's actions of these candidates are contiguous in the (H, K, act) layout; with
@@ -155,10 +160,17 @@ public final class TrajectoryEvaluator {
                 for r in 0..<rows { total[r] += alive[r] != 0 ? weight * stepRewards[r] : -weight * afterTermination }
             }
             weight *= discount
-            if last { break }
+            if last, w.value == nil { break }
             if let isTerminal = objective.isTerminal {
                 isTerminal(next, rows, w.terminal)
                 for r in 0..<rows where w.terminal[r] { alive[r] = 0 }
+            }
+            if last, let value = w.value {
+                // γᴴ · V(s_H) for the rows the last step did not end.
+                let values = w.values.pointer
+                value.values(next, count: rows, into: values)
+                for r in 0..<rows where alive[r] != 0 { total[r] += weight * values[r] }
+                break
             }
             swap(&states, &next)
         }

@@ -188,6 +188,13 @@ struct Plan: ParsableCommand {
             valueName: "name"))
     var precision: PlanningPrecision = .fp32
 
+    @Option(
+        help: ArgumentHelp(
+            "A value file (from `value`, for the model's task): each candidate still alive after the "
+                + "horizon also scores γ^H·V(s_H), the value's estimate of the return after it. Recorded in the "
+                + "config.", valueName: "file"))
+    var value: String?
+
     /// `plan` runs 5 episodes unless told otherwise.
     enum Defaults: EpisodeDefaults { static let episodes = 5 }
 
@@ -361,8 +368,8 @@ struct Plan: ParsableCommand {
         }
     }
 
-    /// Every input file: the model and the fixed starts if given.
-    var inputs: [String] { [model] + (initialStates.map { [$0] } ?? []) }
+    /// Every input file: the model, the value and the fixed starts if given.
+    var inputs: [String] { [model] + (value.map { [$0] } ?? []) + (initialStates.map { [$0] } ?? []) }
 
     func run() throws {
         try Stage.run {
@@ -425,8 +432,15 @@ struct Plan: ParsableCommand {
     /// process may use: the run's check before it starts, which `--print-config` makes too, so both
     /// refuse the same settings.
     func checkMemory(_ plan: Setup, _ rollout: Rollout) throws {
+        // Each worker's value evaluator holds its rows (every particle's).
+        let valueBytes = plan.objective.terminalValue.map {
+            MemoryBudget.product([
+                $0.evaluatorBytes(rows: plan.settings.rowsPerWorker * plan.engine.dynamics.particles) ?? -1,
+                plan.settings.threads
+            ])
+        }
         try MemoryBudget.check(
-            MemoryBudget.sum([plan.engine.byteCount, rollout.byteCount(in: plan.env)]),
+            MemoryBudget.sum([plan.engine.byteCount, rollout.byteCount(in: plan.env), valueBytes ?? 0]),
             for: "--candidates \(plan.settings.candidates) × --horizon \(plan.settings.horizon) and "
                 + "\(episodeOptions.budgetText(episodeLimit: plan.env.episodeLimit)): the planner and the transitions")
     }
@@ -466,10 +480,23 @@ struct Plan: ParsableCommand {
             engine = SimulatorDynamics.planningEngine(task, settings: settings)
             reward = self.reward ?? .exact
         }
+        var objective = try planningObjective(env, settings.constraints, reward: reward)
+        objective.terminalValue = try terminalValue(for: env)
         return Setup(
-            env: env, settings: settings, engine: engine, reward: reward,
-            objective: try planningObjective(env, settings.constraints, reward: reward),
+            env: env, settings: settings, engine: engine, reward: reward, objective: objective,
             config: config(env: env.id, steps: env.episodeLimit, settings: settings, engine: engine, reward: reward))
+    }
+
+    /// The value function of `--value`, checked to be for the model's task; nil without it.
+    func terminalValue(for env: any Environment) throws -> ValueFunction? {
+        guard let value else { return nil }
+        let (function, valueEnv) = try ValueFunction.read(fromFile: value)
+        guard valueEnv == env.id, function.observationSize == env.observationSize else {
+            throw StageError(
+                "\(value): value is for \(valueEnv) (observations of size \(function.observationSize)), the model "
+                    + "\(model) for \(env.id) (size \(env.observationSize))")
+        }
+        return function
     }
 
     /// The model's environment, checked to fit the model, with --max-steps applied.
@@ -605,6 +632,8 @@ struct Plan: ParsableCommand {
         if case .object(let plannerSettings) = settings.json { config.merge(plannerSettings) { $1 } }
         config.merge(engine.config) { $1 }
         if let reward { config["reward"] = .string(reward.rawValue) }
+        // Only with a value, so that the configs of runs without one keep their bytes.
+        if let value { config["value"] = .string(value) }
         return .object(config)
     }
 }

@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import MBRLCommandLine
+import MBRLCore
+import MBRLData
+import MBRLModels
+
+/// Fits a terminal value V(s) to the discounted returns-to-go of collected episodes, for `plan --value`:
+/// the return a candidate can still expect after the planner's horizon.
+@main
+struct Value: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fit a value function V(s) to the discounted returns-to-go of transitions (for plan --value).",
+        discussion: """
+            Each row's target is Gₜ = rₜ + γ·Gₜ₊₁ within its episode (0 after its last row); the rows of \
+            an episode cut off by a step budget have no target and are left out. Observations are \
+            normalized with --stats (the run's), the returns by their mean and std over the training \
+            rows. The network is --depth Linear-ReLU blocks of --hidden units and one output, trained \
+            with Adam on the MSE; validation holds out whole episodes of every --data file (seeded), and \
+            training keeps the weights of the best validation epoch and stops after --patience epochs \
+            without one.
+            """)
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Transitions files to fit on.", valueName: "file"))
+    var data: [String]
+
+    @Option(help: ArgumentHelp("Normalization statistics (from `stats`) for the observations.", valueName: "file"))
+    var stats: String
+
+    private static let fitting = ValueFitting()
+
+    @Option(help: ArgumentHelp("Discount γ of the returns-to-go, in (0, 1].", valueName: "γ"))
+    var discount: Float = 0.99
+
+    @Option(help: "Width of each hidden layer.")
+    var hidden = 200
+
+    @Option(help: "Number of hidden Linear-ReLU blocks.")
+    var depth = 2
+
+    @Option(help: "Minibatch size.")
+    var batchSize = Value.fitting.batchSize
+
+    @Option(help: "Adam learning rate.")
+    var lr = Value.fitting.optimizer.learningRate
+
+    @Option(help: "Adam's L2 penalty on the weights.")
+    var weightDecay = Value.fitting.optimizer.weightDecay
+
+    @Option(help: "Epochs at most.")
+    var epochs = Value.fitting.epochs
+
+    @Option(help: "Epochs without a better validation loss before stopping.")
+    var patience = Value.fitting.patience
+
+    @Option(help: "Share of each file's episodes held out for validation, in [0, 1).")
+    var valFraction = Value.fitting.validationFraction
+
+    @OptionGroup var seed: SeedOptions
+
+    @OptionGroup var output: OutputOptions
+
+    @OptionGroup var printConfig: PrintConfigOptions
+
+    func validate() throws {
+        guard !data.isEmpty else { throw ValidationError("give at least one --data file") }
+        guard discount > 0, discount <= 1 else {
+            throw ValidationError("--discount must be in (0, 1], got \(discount)")
+        }
+        guard hidden > 0, hidden <= 4096 else { throw ValidationError("--hidden must be in 1...4096, got \(hidden)") }
+        guard depth >= 0, depth <= 16 else { throw ValidationError("--depth must be in 0...16, got \(depth)") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive, got \(lr)") }
+        guard weightDecay >= 0, weightDecay.isFinite else {
+            throw ValidationError("--weight-decay must be ≥ 0, got \(weightDecay)")
+        }
+        guard epochs > 0 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        guard patience > 0 else { throw ValidationError("--patience must be at least 1, got \(patience)") }
+        guard valFraction >= 0, valFraction < 1 else {
+            throw ValidationError("--val-fraction must be in [0, 1), got \(valFraction)")
+        }
+    }
+
+    var fitting: ValueFitting {
+        var f = ValueFitting()
+        f.batchSize = batchSize
+        f.optimizer = AdamConfiguration(learningRate: lr, weightDecay: weightDecay)
+        f.epochs = epochs
+        f.patience = patience
+        f.validationFraction = valFraction
+        f.seed = seed.seed
+        return f
+    }
+
+    /// The value file's `config`: the data, the statistics, the discount, the network and the fit.
+    var config: JSONValue {
+        var members: [String: JSONValue] = [
+            "data": .array(data.map { .string($0) }), "stats": .string(stats), "discount": .float(discount),
+            "hidden": .int(hidden), "depth": .int(depth)
+        ]
+        members.merge(fitting.json) { $1 }
+        return .object(members)
+    }
+
+    func run() throws {
+        try Stage.run {
+            if printConfig.requested { return Stage.printConfig(config) }
+            let destination = try AtomicOutput(target: output.out, inputs: data + [stats])
+            try OpenBLASMemory.prepare(concurrentCallers: 1)
+            let datasets = try data.map { try Transitions.read(from: $0) }
+            let statistics = try NormalizationStats.read(fromFile: stats)
+            for (path, t) in zip(data, datasets) {
+                try statistics.checkCompatible(
+                    observationSize: t.observationSize, actionSize: t.actionSize, path: stats, with: path)
+                guard t.env == datasets[0].env else {
+                    throw StageError("\(path): holds \(t.env) data, but \(data[0]) holds \(datasets[0].env)")
+                }
+            }
+            let function = ValueFunction(
+                stats: statistics, discount: discount, hidden: hidden, depth: depth, seed: seed.seed)
+            let progress = ProgressReporter(stage: "value")
+            let result: ValueFitting.Result
+            do {
+                result = try function.fit(datasets, fitting) { epoch, loss, validation in
+                    progress.milestone(
+                        String(
+                            format: "epoch %d/%d  loss %.5f  val_loss %.5f", epoch, epochs, loss,
+                            validation ?? .nan))
+                }
+            } catch let failure as ValueFitting.Failure {
+                throw StageError("\(data.joined(separator: ", ")): \(failure)")
+            }
+            if let problem = function.stateDictProblem {
+                throw StageError("\(output.out): not written: the trained \(problem)")
+            }
+            let provenance = try Provenance(
+                format: ValueFunction.fileFormat, seed: seed.seed, command: Stage.commandLine, config: config,
+                inputPaths: data + [stats])
+            try Stage.writeHDF5(to: destination) { root in
+                try provenance.write(to: root)
+                try function.write(to: root, env: datasets[0].env)
+                let training = try root.createGroup("training")
+                try training.write(result.trainLossCurve, shape: [result.trainLossCurve.count], to: "train_loss")
+                try training.write(
+                    result.validationLossCurve, shape: [result.validationLossCurve.count], to: "val_loss")
+                try root.setAttribute("best_epoch", result.bestEpoch)
+                try root.setAttribute("training_rows", result.trainingRows)
+                try root.setAttribute("validation_rows", result.validationRows)
+            }
+            progress.milestone(
+                String(
+                    format: "wrote %@ (best epoch %d of %d, val_loss %.5f; returns %.1f ± %.1f over %d rows)",
+                    output.out, result.bestEpoch, result.epochsRun,
+                    result.validationLossCurve[result.bestEpoch - 1], function.returnMean, function.returnStd,
+                    result.trainingRows))
+        }
+    }
+}
