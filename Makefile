@@ -349,12 +349,16 @@ options_planner := PLANNER:planner CANDIDATES:candidates HORIZON:horizon DISCOUN
 options_plan := $(if $(PLAN_STEPS),PLAN_STEPS:steps,PLAN_EPISODES:episodes)
 options_test := TEST_EPISODES:episodes TEST_STARTS:starts:param test_starts_sha256:starts_sha256:param
 options_evaluate := MAX_K:max-k ITERS:iters:param
+# value (VALUE_DISCOUNT given): a terminal value beside each model, fitted on the same data (value-<i>.h5 next
+# to model-<i>.h5), which every plan with that model adds (plan --value). Runs without it keep their
+# parameters, stamps and files as before: the files and options below exist only when it is set.
+options_value := VALUE_DISCOUNT:discount SEED:seed
 # import (DATASET given: random.h5, heldout.h5 and test-starts.h5 from a Minari dataset).
 options_import := dataset_path:dataset:path dataset_sha256:sha256:param ENV:env:optional \
   HELDOUT_FRACTION:heldout-fraction SEED:seed
 test_starts_sha256 = $(firstword $(shell sha256sum -- $(TEST_STARTS) 2>/dev/null))
 heldout_seed := $(shell echo $$(( $(SEED) + 1000000 )))
-$(foreach l,collect heldout train aggregate planner plan test evaluate import,$(foreach e,$(options_$(l)),$(if $(filter-out \
+$(foreach l,collect heldout train aggregate planner plan test evaluate value import,$(foreach e,$(options_$(l)),$(if $(filter-out \
   $(option_forms),$(call entry_form,$(e))),$(error options_$(l): $(e) has no form '$(call entry_form,$(e))' (forms: $(option_forms))))))
 
 params_collect = $(call params,collect)
@@ -366,12 +370,16 @@ params_test = $(call args,planner) $(call params,test)
 params_heldout = $(call params,heldout)
 params_evaluate = $(call params,evaluate)
 params_report =
+params_value = $(call params,value)
 
 # Which program each parameters file belongs to.
 program_of_test = plan
 program_of_heldout = collect
 program_of_aggregate = train
-param_files := collect stats train aggregate plan test heldout evaluate report
+param_files := collect stats train aggregate plan test heldout evaluate report $(if $(VALUE_DISCOUNT),value)
+# $(call value_of,i): the value file of model-<i> when VALUE_DISCOUNT is set, else nothing; value_arg: plan's option.
+value_of = $(if $(VALUE_DISCOUNT),value-$(1).h5)
+value_arg = $(if $(VALUE_DISCOUNT),--value value-$(1).h5)
 # The text of $(run)/params/<name>.
 params-text = $(strip $(params_$(1)) program=$(program_$(or $(program_of_$(1)),$(1))))
 
@@ -468,6 +476,18 @@ $(run)/model-0.h5: $(call inputs,model-0.h5)
 	  --out model-0.h5
 	$(call stamp,model-0.h5)
 
+# value-<i>.h5 (VALUE_DISCOUNT set): the terminal value of model-<i>'s data, registered right after it.
+define value_rule
+$(call output,value-$(i).h5,value,random.h5 stats.h5 $(foreach j,$(wordlist 1,$(i),$(iterations)),rollouts-$(j).h5))
+$(run)/value-$(i).h5: $(call inputs,value-$(i).h5)
+	$(call stage,value) --data random.h5 $(foreach j,$(wordlist 1,$(i),$(iterations)),rollouts-$(j).h5) --stats stats.h5 \
+	  $(call args,value) --out value-$(i).h5
+	$$(call stamp,value-$(i).h5)
+endef
+ifneq ($(VALUE_DISCOUNT),)
+$(foreach i,0,$(eval $(value_rule)))
+endif
+
 # The loop, iteration i = 1..ITERS: rollouts-i with model-(i-1), then model-i on all data so far.
 plan_threads = $(if $(THREADS),--threads $(THREADS))
 # train runs a step on 1 or 2 threads: THREADS 1 is 1, more is 2; unset, train's default (1).
@@ -479,9 +499,10 @@ final_model := model-$(ITERS).h5
 # $$$$ would reach the shell as a lone $ and name every iteration's temporaries `tmp-$`, the same for
 # every process and never removed as a dead process's leftovers.
 define iteration
-$(call output,rollouts-$(i).h5,plan,model-$(word $(i),$(numbers)).h5)
+$(call output,rollouts-$(i).h5,plan,model-$(word $(i),$(numbers)).h5 $(call value_of,$(word $(i),$(numbers))))
 $(run)/rollouts-$(i).h5: $(call inputs,rollouts-$(i).h5)
-	$(call stage,plan) --model model-$(word $(i),$(numbers)).h5 $(call args,planner) $(plan_threads) $(call args,plan) \
+	$(call stage,plan) --model model-$(word $(i),$(numbers)).h5 $(call value_arg,$(word $(i),$(numbers))) \
+	  $(call args,planner) $(plan_threads) $(call args,plan) \
 	  --seed $(shell echo $$(( $(SEED) * 100 + $(i) ))) --logdir tb/plan-$(i) --out rollouts-$(i).h5
 	$$(call stamp,rollouts-$(i).h5)
 
@@ -491,6 +512,7 @@ $(run)/model-$(i).h5: $(call inputs,model-$(i).h5)
 	  $(call args,train) $(if $(filter yes,$(WARM_START)),--init model-$(word $(i),$(numbers)).h5) \
 	  $(call args,aggregate) $(train_threads) --logdir tb/train-$(i) --out model-$(i).h5
 	$$(call stamp,model-$(i).h5)
+$(if $(VALUE_DISCOUNT),$(value_rule))
 endef
 $(foreach i,$(iterations),$(eval $(iteration)))
 
@@ -505,9 +527,9 @@ else
 endif
 	$(call stamp,test-starts.h5)
 
-$(call output,test.h5,test,$(final_model) test-starts.h5)
+$(call output,test.h5,test,$(final_model) $(call value_of,$(ITERS)) test-starts.h5)
 $(run)/test.h5: $(call inputs,test.h5)
-	$(call stage,plan) --model $(final_model) $(call args,planner) $(plan_threads) $(call args,test) \
+	$(call stage,plan) --model $(final_model) $(call value_arg,$(ITERS)) $(call args,planner) $(plan_threads) $(call args,test) \
 	  --initial-states test-starts.h5 --seed $(SEED) --logdir tb/test --out test.h5
 	$(call stamp,test.h5)
 

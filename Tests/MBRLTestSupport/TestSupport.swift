@@ -19,7 +19,7 @@ public enum Repository {
 
     /// The programs the stage tests run.
     public static let programs = [
-        "collect", "stats", "train", "plan", "evaluate", "summarize", "report", "bench", "import", "export",
+        "collect", "stats", "train", "plan", "evaluate", "value", "summarize", "report", "bench", "import", "export",
         "verify-archive", "sweep-grid"
     ]
 

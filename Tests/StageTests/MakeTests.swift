@@ -113,6 +113,51 @@ final class MakeTests: XCTestCase {
         }
     }
 
+    /// VALUE_DISCOUNT: a value file beside each model, fitted on that model's data, which every plan
+    /// with the model reads; a run that does not set it has no value files and no `value` parameters.
+    func testAValueBesideEachModelReachesEveryPlan() throws {
+        let data = TemporaryDirectory("mbrl-value-loop")
+        let budget = [
+            "DATA=\(data.path)", "EPISODES=2", "EPOCHS=2", "ITERS=1", "PLAN_EPISODES=1", "TEST_EPISODES=2",
+            "HELDOUT_EPISODES=1", "CANDIDATES=16", "HORIZON=3", "MAX_K=5", "VALUE_DISCOUNT=0.9"
+        ]
+        let result = try make(budget)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let run = data.path + "/pendulum/seed-0/"
+        for (file, data, value) in [("rollouts-1.h5", "", "value-0.h5"), ("test.h5", " rollouts-1.h5", "value-1.h5")] {
+            let root = try HDF5File.open(at: run + file).root
+            XCTAssertTrue(try root.stringAttribute("config").contains(#""value":"\#(value)""#), file)
+            let fitted = try HDF5File.open(at: run + value).root
+            XCTAssertEqual(try fitted.stringAttribute("format"), "mbrl.value/1")
+            XCTAssertTrue(try fitted.stringAttribute("command").contains("--data random.h5\(data) --stats stats.h5"))
+            XCTAssertTrue(try fitted.stringAttribute("config").contains(#""discount":0.9"#))
+        }
+        XCTAssertEqual(
+            try String(contentsOfFile: run + "params/value", encoding: .utf8).trimmingCharacters(in: .newlines),
+            "discount=0.9 seed=0 program=" + (try programHash("value")))
+        XCTAssertEqual(try make(["-q"] + budget).status, 0)
+        // Another discount makes the values, and every plan that read one, out of date.
+        let other = budget.map { $0 == "VALUE_DISCOUNT=0.9" ? "VALUE_DISCOUNT=0.8" : $0 }
+        let dry = try make(["-n"] + other)
+        XCTAssertTrue(dry.stdout.contains("--out value-0.h5") && dry.stdout.contains("--out rollouts-1.h5"), dry.stdout)
+        XCTAssertFalse(dry.stdout.contains("--out model-0.h5"), dry.stdout)
+        // Without it, a run has neither.
+        let plain = try make(
+            ["-n"]
+                + budget.filter { !$0.hasPrefix("VALUE_DISCOUNT") }.map {
+                    $0.hasPrefix("DATA=") ? "DATA=\(data.path)/plain" : $0
+                })
+        XCTAssertTrue(plain.stdout.contains("--out rollouts-1.h5"), plain.stdout)
+        XCTAssertFalse(plain.stdout.contains("value-0.h5") || plain.stdout.contains("--value"), plain.stdout)
+    }
+
+    /// The hash `make` records for `program` (build/programs.mk).
+    func programHash(_ program: String) throws -> String {
+        let text = try String(contentsOfFile: Repository.root.path + "/.build/release/programs.mk", encoding: .utf8)
+        let line = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("program_\(program) := ") })
+        return String(line.dropFirst("program_\(program) := ".count))
+    }
+
     /// `make sweep` runs every seed and writes one table across them.
     func testSweepSummarizesSeeds() throws {
         let data = TemporaryDirectory("mbrl-sweep")

@@ -27,6 +27,9 @@ NEW_DATA_FRACTION ?=
 CANDIDATES ?= 1000
 HORIZON ?= 20
 DISCOUNT ?= 1
+# VALUE_DISCOUNT (empty: none): a terminal value fitted to the returns-to-go discounted by it, beside each
+# model, added to every plan's candidates (the `value` stage, plan --value; docs/PLANNERS.md).
+VALUE_DISCOUNT ?=
 THREADS ?=
 # PITCH_LIMIT (set by the presets that use it) and its PITCH_PENALTY: plan --pitch-limit, --pitch-penalty.
 PITCH_PENALTY ?=

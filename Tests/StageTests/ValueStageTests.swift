@@ -1,0 +1,89 @@
+import Foundation
+import MBRLCore
+import MBRLData
+import MBRLModels
+import MBRLTestSupport
+import XCTest
+
+/// The release-built `value` and `plan --value` on a small Pendulum run: the file, the config, the
+/// refusals.
+final class ValueStageTests: XCTestCase {
+    let dir = TemporaryDirectory("mbrl-value-stage")
+
+    override func setUpWithError() throws {
+        try Repository.requireCurrentPrograms()
+        for arguments in [
+            ["collect", "--episodes", "4", "--seed", "1", "--out", "r.h5"],
+            ["stats", "--data", "r.h5", "--out", "s.h5"],
+            ["train", "--data", "r.h5", "--stats", "s.h5", "--epochs", "3", "--hidden", "16", "--out", "m.h5"],
+            ["collect", "--env", "swimmer", "--episodes", "1", "--max-steps", "20", "--seed", "1", "--out", "w.h5"],
+            ["stats", "--data", "w.h5", "--out", "ws.h5"]
+        ] {
+            let result = try runProcess(Repository.executable(arguments[0]), Array(arguments.dropFirst()), in: dir.path)
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+    }
+
+    func run(_ program: String, _ arguments: [String]) throws -> ProcessResult {
+        try runProcess(Repository.executable(program), arguments, in: dir.path)
+    }
+
+    func testValueFitsAFilePlanReadsAndRecords() throws {
+        let fit = try run(
+            "value",
+            [
+                "--data", "r.h5", "--stats", "s.h5", "--discount", "0.9", "--hidden", "16", "--epochs", "5", "--out",
+                "v.h5"
+            ])
+        XCTAssertEqual(fit.status, 0, fit.stderr)
+        XCTAssertTrue(fit.stderr.contains("value: wrote v.h5 (best epoch"), fit.stderr)
+        let root = try HDF5File.open(at: dir.file("v.h5")).root
+        XCTAssertEqual(try root.stringAttribute("format"), "mbrl.value/1")
+        XCTAssertEqual(try root.stringAttribute("env"), "Pendulum-v1")
+        XCTAssertTrue(try root.stringAttribute("config").contains(#""discount":0.9"#))
+        XCTAssertTrue(try root.stringAttribute("inputs").contains("s.h5"))
+        let (function, _) = try ValueFunction.read(fromFile: dir.file("v.h5"))
+        XCTAssertEqual(function.discount, 0.9)
+        // Random Pendulum episodes collect about −6 a step: 10 steps' worth at γ 0.9, and never more than 0.
+        let values = function.values(of: [1, 0, 0, -1, 0, 0])
+        XCTAssertTrue(values.allSatisfy { $0 < 0 && $0 > -200 }, "\(values)")
+
+        let base = ["--model", "m.h5", "--candidates", "32", "--horizon", "3", "--episodes", "1", "--max-steps", "20"]
+        let planned = try run("plan", base + ["--value", "v.h5", "--out", "p.h5"])
+        XCTAssertEqual(planned.status, 0, planned.stderr)
+        let config = try HDF5File.open(at: dir.file("p.h5")).root.stringAttribute("config")
+        XCTAssertTrue(config.contains(#""value":"v.h5""#), config)
+        XCTAssertTrue(try HDF5File.open(at: dir.file("p.h5")).root.stringAttribute("inputs").contains("v.h5"))
+        // Without --value the config does not name one (its bytes are those of a plan before values).
+        XCTAssertEqual(try run("plan", base + ["--out", "q.h5"]).status, 0)
+        XCTAssertFalse(try HDF5File.open(at: dir.file("q.h5")).root.stringAttribute("config").contains("value"))
+    }
+
+    func testRefusalsNameTheFileAndLeaveNothing() throws {
+        XCTAssertEqual(
+            try run("value", ["--data", "w.h5", "--stats", "ws.h5", "--epochs", "2", "--out", "wv.h5"]).status, 0)
+        let base = ["--model", "m.h5", "--candidates", "16", "--horizon", "2", "--episodes", "1", "--max-steps", "5"]
+        for (arguments, message) in [
+            (
+                ["--value", "wv.h5"],
+                "wv.h5: value is for Swimmer-v4 (observations of size 8), the model m.h5 for Pendulum-v1"
+            ),
+            (["--value", "m.h5"], "m.h5: has format 'mbrl.model/2', expected a value file (mbrl.value/1)"),
+            (["--value", "none.h5"], "none.h5")
+        ] {
+            let refused = try run("plan", base + arguments + ["--out", "x.h5"])
+            XCTAssertEqual(refused.status, 1, refused.stderr)
+            XCTAssertTrue(refused.stderr.contains(message), refused.stderr)
+            XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("x.h5")))
+        }
+        // Data and statistics of two tasks; usage errors.
+        let mixed = try run("value", ["--data", "r.h5", "--stats", "ws.h5", "--out", "y.h5"])
+        XCTAssertEqual(mixed.status, 1, mixed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("y.h5")))
+        for bad in [["--discount", "0"], ["--discount", "1.5"], ["--val-fraction", "1"], ["--hidden", "0"]] {
+            let usage = try run("value", ["--data", "r.h5", "--stats", "s.h5", "--out", "y.h5"] + bad)
+            XCTAssertEqual(usage.status, 64, bad.joined(separator: " ") + ": " + usage.stderr)
+        }
+    }
+}
