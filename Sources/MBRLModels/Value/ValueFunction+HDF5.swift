@@ -15,7 +15,8 @@ extension ValueFunction {
         try root.setAttribute("input_size", config.inputSize)
         try root.setAttribute("hidden", config.hidden)
         try root.setAttribute("depth", config.depth)
-        try root.setAttribute("discount", Double(discount))
+        // The shortest decimal of the Float (0.9, not 0.8999999761581421): it reads back to the same Float.
+        try root.setAttribute("discount", Double("\(discount)") ?? Double(discount))
         try root.setAttribute("return_mean", Double(returnMean))
         try root.setAttribute("return_std", Double(returnStd))
     }
