@@ -10,8 +10,8 @@ import MBRLReporting
 /// It is read from the transitions files alone (`random.h5`, `rollouts-<i>.h5`), so it exists for a run
 /// that is still going: the curve stops before the first iteration whose rollouts are not written yet.
 public struct LearningCurve: Equatable {
-    /// One batch of episodes.
-    public struct Point: Equatable {
+    /// One batch of episodes (a run record keeps it as `{"iteration", "steps", "returns"}`).
+    public struct Point: Equatable, Codable {
         /// 0 for the random data, i for `rollouts-<i>.h5`.
         public var iteration: Int
         /// Environment steps collected up to and including this batch (transitions, ≥ 1).

@@ -12,21 +12,6 @@ import MBRLReporting
 /// gone still shows the run, and shows the same numbers it showed when the folder was there: the tables
 /// are computed from records whether the run is read from its folder or from its record.
 public struct RunRecord: Codable, Equatable {
-    /// One batch of collected episodes of the learning curve (`LearningCurve.Point`).
-    public struct CurvePoint: Codable, Equatable {
-        public var iteration: Int
-        /// Environment steps up to and including this batch.
-        public var steps: Int
-        /// The returns of the batch's complete episodes.
-        public var returns: [Double]
-
-        public init(iteration: Int, steps: Int, returns: [Double]) {
-            self.iteration = iteration
-            self.steps = steps
-            self.returns = returns
-        }
-    }
-
     /// `mbrl-run-record/1`; a reader refuses any other.
     public var format: String
     /// The group the run is tabulated in: the path of its folder's parent below the data folder
@@ -44,7 +29,7 @@ public struct RunRecord: Codable, Equatable {
     public var wallSeconds: Double?
     public var cpuSeconds: Double?
     /// The learning curve, from the random data to the last iteration.
-    public var curve: [CurvePoint]
+    public var curve: [LearningCurve.Point]
     /// The SHA-256 of the files the numbers were read from (`test.h5`, `eval.h5`), by name.
     public var sources: [String: String]
 
@@ -63,16 +48,14 @@ public struct RunRecord: Codable, Equatable {
         trainingSteps = results.trainingSteps
         wallSeconds = timing.entries.isEmpty ? nil : timing.wall
         cpuSeconds = timing.entries.isEmpty ? nil : timing.entries.reduce(0) { $0 + $1.cpu }
-        curve = LearningCurve(results: results).points.map {
-            CurvePoint(iteration: $0.iteration, steps: $0.steps, returns: $0.returns)
-        }
+        curve = LearningCurve(results: results).points
         sources = try Dictionary(
             uniqueKeysWithValues: ["eval.h5", "test.h5"].map { ($0, try Provenance.sha256(ofFile: "\(folder)/\($0)")) })
     }
 
     public init(
         group: String, seed: Int, env: String, testReturns: [Double], trainingSteps: Int, wallSeconds: Double?,
-        cpuSeconds: Double?, curve: [CurvePoint], sources: [String: String] = [:]
+        cpuSeconds: Double?, curve: [LearningCurve.Point], sources: [String: String] = [:]
     ) {
         format = Self.currentFormat
         self.group = group
@@ -87,9 +70,7 @@ public struct RunRecord: Codable, Equatable {
     }
 
     /// The learning curve as `LearningCurveTable` reads it.
-    public var learningCurve: LearningCurve {
-        LearningCurve(points: curve.map { .init(iteration: $0.iteration, steps: $0.steps, returns: $0.returns) })
-    }
+    public var learningCurve: LearningCurve { LearningCurve(points: curve) }
 
     /// Where a records folder keeps it: `<group>/seed-<seed>.json`.
     public var relativePath: String { "\(group)/seed-\(seed).json" }
@@ -108,28 +89,28 @@ public struct RunRecord: Codable, Equatable {
     /// return, or a group that is not a relative folder path.
     public init(contentsOf path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw RunRecordError(path: path, "cannot read the file")
+            throw FileError(path: path, "cannot read the file")
         }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         do {
             self = try decoder.decode(RunRecord.self, from: data)
         } catch let DecodingError.keyNotFound(key, _) {
-            throw RunRecordError(path: path, "not a run record: no '\(key.stringValue)'")
+            throw FileError(path: path, "not a run record: no '\(key.stringValue)'")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw RunRecordError(path: path, "not a run record: '\(field)' has the wrong type")
+            throw FileError(path: path, "not a run record: '\(field)' has the wrong type")
         } catch {
-            throw RunRecordError(path: path, "not a run record: not valid JSON")
+            throw FileError(path: path, "not a run record: not valid JSON")
         }
         guard format == Self.currentFormat else {
-            throw RunRecordError(path: path, "format '\(format)', expected '\(Self.currentFormat)'")
+            throw FileError(path: path, "format '\(format)', expected '\(Self.currentFormat)'")
         }
         guard !testReturns.isEmpty else {
-            throw RunRecordError(path: path, "test_returns must hold at least one return")
+            throw FileError(path: path, "test_returns must hold at least one return")
         }
         guard !group.isEmpty, !group.hasPrefix("/"), !group.split(separator: "/").contains("..") else {
-            throw RunRecordError(path: path, "group '\(group)' is not a relative folder path")
+            throw FileError(path: path, "group '\(group)' is not a relative folder path")
         }
     }
 
@@ -145,7 +126,7 @@ public struct RunRecord: Codable, Equatable {
             // Kept where its group and seed put it, so a file moved by hand is not tabulated as
             // another run.
             guard name == record.relativePath else {
-                throw RunRecordError(
+                throw FileError(
                     path: path,
                     "records group '\(record.group)' seed \(record.seed), so it belongs at "
                         + "\(folder)/\(record.relativePath)")
@@ -176,17 +157,4 @@ public struct RunRecord: Codable, Equatable {
         for record in current { byPath[record.relativePath] = record }
         return ordered(Array(byPath.values))
     }
-}
-
-/// A run record that cannot be read: one line naming the file.
-public struct RunRecordError: Error, CustomStringConvertible {
-    public var path: String
-    public var problem: String
-
-    public init(path: String, _ problem: String) {
-        self.path = path
-        self.problem = problem
-    }
-
-    public var description: String { "\(path): \(problem)" }
 }

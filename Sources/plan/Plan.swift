@@ -484,7 +484,9 @@ struct Plan: ParsableCommand {
         objective.terminalValue = try terminalValue(for: env)
         return Setup(
             env: env, settings: settings, engine: engine, reward: reward, objective: objective,
-            config: config(env: env.id, steps: env.episodeLimit, settings: settings, engine: engine, reward: reward))
+            config: config(
+                env: env.id, steps: env.episodeLimit, settings: settings, engine: engine, reward: reward,
+                value: objective.terminalValue))
     }
 
     /// The value function of `--value`, checked to be for the model's task; nil without it.
@@ -619,9 +621,11 @@ struct Plan: ParsableCommand {
     }
 
     /// The rollouts file's `config`: the run's settings, every planner setting, the model's planning
-    /// settings (an ensemble's propagation) and the planning reward of a model with Δx.
+    /// settings (an ensemble's propagation), the planning reward of a model with Δx, and the value file
+    /// and its discount when planning with one.
     func config(
-        env: String, steps: Int, settings: PlannerConfiguration, engine: PlanningEngine, reward: PlanningReward?
+        env: String, steps: Int, settings: PlannerConfiguration, engine: PlanningEngine, reward: PlanningReward?,
+        value function: ValueFunction? = nil
     ) -> JSONValue {
         var config: [String: JSONValue] = [
             "model": .string(model), "env": .string(env), "max_steps": .int(steps),
@@ -632,8 +636,12 @@ struct Plan: ParsableCommand {
         if case .object(let plannerSettings) = settings.json { config.merge(plannerSettings) { $1 } }
         config.merge(engine.config) { $1 }
         if let reward { config["reward"] = .string(reward.rawValue) }
-        // Only with a value, so that the configs of runs without one keep their bytes.
-        if let value { config["value"] = .string(value) }
+        // Only with a value, so that the configs of runs without one keep their bytes. Its discount beside
+        // it: the planner adds V as fitted, whatever its own --discount.
+        if let value, let function {
+            config["value"] = .string(value)
+            config["value_discount"] = .float(function.discount)
+        }
         return .object(config)
     }
 }

@@ -158,24 +158,39 @@ struct Summarize: ParsableCommand {
     /// record of its group and seed).
     func resultsTable(_ runs: [String], kept: [RunRecord]) throws -> ResultsTable {
         let current = try groups(runs).flatMap { group in
-            try group.folders.map { try RunRecord(folder: $0, group: group.name) }
+            try group.folders.map { (folder: $0, record: try RunRecord(folder: $0, group: group.name)) }
         }
-        return ResultsTable(records: RunRecord.merging(kept: kept, current: current))
+        try checkDistinct(current.map { ($0.folder, $0.record.group, $0.record.seed) })
+        return ResultsTable(records: RunRecord.merging(kept: kept, current: current.map(\.record)))
     }
 
     /// The learning curves of `runs` (finished or not) and of the `kept` records (a run given replaces
     /// the record of its group and seed), ordered as `RunRecord.ordered` orders records.
     func learningCurves(_ runs: [String], kept: [RunRecord]) throws -> LearningCurveTable {
         var entries = kept.map { (group: $0.group, run: LearningCurveTable.Run(record: $0)) }
-        for group in groups(runs) {
-            for folder in group.folders {
-                let run = try LearningCurveTable.Run(folder: folder)
-                entries.removeAll { $0.group == group.name && $0.run.seed == run.seed }
-                entries.append((group.name, run))
-            }
+        let current = try groups(runs).flatMap { group in
+            try group.folders.map { (folder: $0, group: group.name, run: try LearningCurveTable.Run(folder: $0)) }
+        }
+        try checkDistinct(current.map { ($0.folder, $0.group, $0.run.seed) })
+        for (_, group, run) in current {
+            entries.removeAll { $0.group == group && $0.run.seed == run.seed }
+            entries.append((group, run))
         }
         entries.sort { RunRecord.precedes(($0.group, $0.run.seed), ($1.group, $1.run.seed)) }
         return LearningCurveTable(runs: entries)
+    }
+
+    /// Throws naming both folders when two runs have the same group and seed (a copied run): the
+    /// tables would show one of them, a record would keep one.
+    func checkDistinct(_ runs: [(folder: String, group: String, seed: Int)]) throws {
+        var seen: [String: String] = [:]
+        for run in runs {
+            let key = "\(run.group)/seed-\(run.seed)"
+            if let first = seen[key] {
+                throw StageError("\(run.folder): the same group and seed as \(first) (\(key)); give one of them")
+            }
+            seen[key] = run.folder
+        }
     }
 
     /// Writes the record of each finished run in `runs` to `folder/<group>/seed-<n>.json`, replacing
@@ -185,14 +200,10 @@ struct Summarize: ParsableCommand {
         let records = try groups(runs).flatMap { group in
             try group.folders.map { (folder: $0, record: try RunRecord(folder: $0, group: group.name)) }
         }
-        var targets: [String: String] = [:]
-        for (run, record) in records {
-            if let first = targets[record.relativePath] {
-                throw StageError(
-                    "\(run): the same group and seed as \(first), both would be kept as \(record.relativePath)")
-            }
-            targets[record.relativePath] = run
+        for (run, record) in records where record.group.hasPrefix("/") {
+            throw StageError("\(run): not below --root \(root ?? ""), so it has no group to be kept under")
         }
+        try checkDistinct(records.map { ($0.folder, $0.record.group, $0.record.seed) })
         for (run, record) in records {
             let target = "\(folder)/\(record.relativePath)"
             let bytes = try record.encoded()

@@ -116,6 +116,13 @@ struct Value: ParsableCommand {
                     throw StageError("\(path): holds \(t.env) data, but \(data[0]) holds \(datasets[0].env)")
                 }
             }
+            try MemoryBudget.check(
+                ValueFunction.fittingBytes(
+                    ValueFunction.configuration(
+                        observationSize: statistics.observationSize, hidden: hidden, depth: depth),
+                    rows: datasets.reduce(0) { $0 + $1.count }, batchSize: batchSize),
+                for: "--hidden \(hidden) × --depth \(depth) and --batch-size \(batchSize): the network, its "
+                    + "optimizer and the data")
             let function = ValueFunction(
                 stats: statistics, discount: discount, hidden: hidden, depth: depth, seed: seed.seed)
             let progress = ProgressReporter(stage: "value")

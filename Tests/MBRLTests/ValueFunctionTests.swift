@@ -6,6 +6,19 @@ import Foundation
 import MBRLTestSupport
 import XCTest
 
+/// `PointMass` with two particles per candidate, which move alike.
+final class TwoParticles: BatchDynamics {
+    let observationSize = 1, actionSize = 1, particles = 2, capacity: Int
+    init(capacity: Int) { self.capacity = capacity }
+    func predict(
+        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
+        into next: UnsafeMutablePointer<Float>
+    ) {
+        for r in 0..<count { next[r] = observations[r] + actions[r] }
+    }
+    func copy() -> BatchDynamics { TwoParticles(capacity: capacity) }
+}
+
 /// The terminal value: its targets, its fit, its file, and how the planner adds it.
 final class ValueFunctionTests: XCTestCase {
     /// Statistics that leave a 1-D observation as it is.
@@ -106,7 +119,7 @@ final class ValueFunctionTests: XCTestCase {
     }
 
     /// The evaluator adds γᴴ·V(s_H) to the candidates the horizon did not end, and nothing to one
-    /// that ended at any step, the last included.
+    /// that ended at any step, the last included; on one or two workers, with one or two particles.
     func testThePlannerAddsTheDiscountedValueOfTheLastStateOfLiveCandidates() {
         var objective = PlanningObjective(
             observationSize: 1, actionSize: 1, actionLow: [-1], actionHigh: [1],
@@ -114,17 +127,22 @@ final class ValueFunctionTests: XCTestCase {
             isTerminal: { next, n, t in for i in 0..<n { t[i] = next[i] > 0.5 } })
         objective.terminalValue = identityValue()
         let gamma: Float = 0.9
-        let evaluator = TrajectoryEvaluator(
-            dynamics: PointMass(capacity: 4), objective: objective, capacity: 4, horizon: 3, discount: gamma)
         // (H, K, act): candidate 0 steps +0.1 (0.3 at the end), 1 steps +0.2 (0.6: ends at the last
         // step), 2 goes +0.3, +0.3, −0.3 (ends at step 1, back at 0.3), 3 steps −0.1.
         let sequences: [Float] = [0.1, 0.2, 0.3, -0.1, 0.1, 0.2, 0.3, -0.1, 0.1, 0.2, -0.3, -0.1]
-        sequences.withUnsafeBufferPointer { evaluator.evaluate(from: [0], sequences: $0.baseAddress!, count: 4) }
         let weight = 1 * gamma * gamma * gamma
         let end0: Float = 0 + 0.1 + 0.1 + 0.1, end3: Float = 0 - 0.1 - 0.1 - 0.1
-        XCTAssertEqual(
-            Array(UnsafeBufferPointer(start: evaluator.returns.pointer, count: 4)), [weight * end0, 0, 0, weight * end3]
-        )
+        for (dynamics, threads) in [
+            (PointMass(capacity: 4), 1), (PointMass(capacity: 4), 2), (TwoParticles(capacity: 8), 2)
+        ] as [(BatchDynamics, Int)] {
+            let evaluator = TrajectoryEvaluator(
+                dynamics: dynamics, objective: objective, capacity: 4, horizon: 3, discount: gamma, threads: threads)
+            sequences.withUnsafeBufferPointer { evaluator.evaluate(from: [0], sequences: $0.baseAddress!, count: 4) }
+            XCTAssertEqual(
+                Array(UnsafeBufferPointer(start: evaluator.returns.pointer, count: 4)),
+                [weight * end0, 0, 0, weight * end3],
+                "\(threads) threads, \(dynamics.particles) particles")
+        }
     }
 
     /// An unfitted value (it estimates 0 everywhere) leaves every planner's actions as they were.

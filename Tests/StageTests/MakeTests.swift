@@ -139,8 +139,15 @@ final class MakeTests: XCTestCase {
         // Another discount makes the values, and every plan that read one, out of date.
         let other = budget.map { $0 == "VALUE_DISCOUNT=0.9" ? "VALUE_DISCOUNT=0.8" : $0 }
         let dry = try make(["-n"] + other)
-        XCTAssertTrue(dry.stdout.contains("--out value-0.h5") && dry.stdout.contains("--out rollouts-1.h5"), dry.stdout)
+        for output in ["value-0.h5", "rollouts-1.h5", "value-1.h5", "test.h5"] {
+            XCTAssertTrue(dry.stdout.contains("--out \(output)"), output + ": " + dry.stdout)
+        }
         XCTAssertFalse(dry.stdout.contains("--out model-0.h5"), dry.stdout)
+        // Unset on the same run: the plans are remade without a value, the models are not.
+        let unset = try make(["-n"] + budget.filter { !$0.hasPrefix("VALUE_DISCOUNT") })
+        XCTAssertTrue(
+            unset.stdout.contains("--out rollouts-1.h5") && unset.stdout.contains("--out test.h5"), unset.stdout)
+        XCTAssertFalse(unset.stdout.contains("--value") || unset.stdout.contains("--out model-0.h5"), unset.stdout)
         // Without it, a run has neither.
         let plain = try make(
             ["-n"]
@@ -331,6 +338,22 @@ final class MakeTests: XCTestCase {
         XCTAssertTrue(changedTable.stdout.contains("| 3: 1000.0, 4: \(one(m4)) |"), changedTable.stdout)
         let bothTable = try make(["DATA=\(data.path)", "RECORDS=\(records)", "results-table"])
         XCTAssertEqual(bothTable.stdout, table.stdout)
+        // A copy of a run beside it has its group and seed: both tables and the records refuse the pair
+        // rather than show one of them; a run outside --root has no group to be kept under.
+        let copy = data.path + "/pendulum/seed-33"
+        try FileManager.default.copyItem(atPath: data.path + "/pendulum/seed-3", toPath: copy)
+        for mode in [["--markdown"], ["--curves"], ["--keep", records]] {
+            let twins = try runProcess(
+                Repository.executable("summarize"),
+                mode + ["--root", data.path, "--runs", data.path + "/pendulum/seed-3", copy])
+            XCTAssertEqual(twins.status, 1, twins.stderr)
+            XCTAssertTrue(twins.stderr.contains("seed-33: the same group and seed as"), twins.stderr)
+        }
+        let outside = try runProcess(
+            Repository.executable("summarize"), ["--keep", records, "--root", noRuns, "--runs", copy])
+        XCTAssertEqual(outside.status, 1, outside.stderr)
+        XCTAssertTrue(outside.stderr.contains("not below --root"), outside.stderr)
+        try FileManager.default.removeItem(atPath: copy)
         // scripts/update-results without DATA regenerates a page from the records alone.
         try stale.write(toFile: page, atomically: true, encoding: .utf8)
         let fromRecords = try runProcess(

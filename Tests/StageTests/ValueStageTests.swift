@@ -52,7 +52,7 @@ final class ValueStageTests: XCTestCase {
         let planned = try run("plan", base + ["--value", "v.h5", "--out", "p.h5"])
         XCTAssertEqual(planned.status, 0, planned.stderr)
         let config = try HDF5File.open(at: dir.file("p.h5")).root.stringAttribute("config")
-        XCTAssertTrue(config.contains(#""value":"v.h5""#), config)
+        XCTAssertTrue(config.contains(#""value":"v.h5""#) && config.contains(#""value_discount":0.9"#), config)
         XCTAssertTrue(try HDF5File.open(at: dir.file("p.h5")).root.stringAttribute("inputs").contains("v.h5"))
         // Without --value the config does not name one (its bytes are those of a plan before values).
         XCTAssertEqual(try run("plan", base + ["--out", "q.h5"]).status, 0)
@@ -69,7 +69,7 @@ final class ValueStageTests: XCTestCase {
                 "wv.h5: value is for Swimmer-v4 (observations of size 8), the model m.h5 for Pendulum-v1"
             ),
             (["--value", "m.h5"], "m.h5: has format 'mbrl.model/2', expected a value file (mbrl.value/1)"),
-            (["--value", "none.h5"], "none.h5")
+            (["--value", "none.h5"], "none.h5: no such file")
         ] {
             let refused = try run("plan", base + arguments + ["--out", "x.h5"])
             XCTAssertEqual(refused.status, 1, refused.stderr)

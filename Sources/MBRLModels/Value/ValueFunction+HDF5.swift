@@ -42,8 +42,7 @@ extension ValueFunction {
                 "architecture attributes are out of range (depth \(depth), hidden \(hidden), "
                     + "input size \(inputSize))")
         }
-        let config = MLPConfiguration(
-            inputSize: inputSize, outputSize: 1, hidden: hidden, depth: depth, batchNorm: false)
+        let config = configuration(observationSize: inputSize, hidden: hidden, depth: depth)
         let parameterBytes = 4 * ParameterLayout(config).parameterCount
         guard parameterBytes <= max(1 << 26, 16 * file.sizeOnDisk) else {
             throw HDF5Error(

@@ -33,8 +33,7 @@ public final class ValueFunction {
     /// initialization, drawn from `seed`); it estimates 0 until fitted.
     public init(stats: NormalizationStats, discount: Float, hidden: Int = 200, depth: Int = 2, seed: UInt64) {
         precondition(discount > 0 && discount <= 1)
-        config = MLPConfiguration(
-            inputSize: stats.observationSize, outputSize: 1, hidden: hidden, depth: depth, batchNorm: false)
+        config = Self.configuration(observationSize: stats.observationSize, hidden: hidden, depth: depth)
         observationMean = stats.stateMean
         observationStd = stats.stateStd
         returnMean = 0
@@ -62,12 +61,30 @@ public final class ValueFunction {
         self.network = network
     }
 
-    /// Bytes an `Evaluator` of `rows` rows allocates (Float32: its inputs and the network's working
-    /// memory), or nil when the count overflows. The planner checks them with `MemoryBudget`.
+    /// Bytes an `Evaluator` of `rows` rows allocates (Float32: its inputs, the network's working
+    /// memory, its parameters and their gradients), or nil when the count overflows. The planner
+    /// checks them with `MemoryBudget`.
     public func evaluatorBytes(rows: Int) -> Int? {
         MemoryBudget.sum([
             config.trainingBytes(rows: rows), MemoryBudget.product([rows, observationSize, 4]),
-            MemoryBudget.product([network.layout.parameterCount, 4])
+            MemoryBudget.product([network.layout.parameterCount, 2, 4])
+        ])
+    }
+
+    /// The network of a value function on observations of `observationSize` values.
+    public static func configuration(observationSize: Int, hidden: Int, depth: Int) -> MLPConfiguration {
+        MLPConfiguration(inputSize: observationSize, outputSize: 1, hidden: hidden, depth: depth, batchNorm: false)
+    }
+
+    /// Bytes building and fitting a function of `config` allocates for `rows` rows of data (Float32:
+    /// the parameters with their gradients, Adam's two moments and the best weights kept; the training
+    /// workspace of `batchSize` rows; the normalized inputs and targets, and the observations gathered
+    /// for them), or nil on overflow: checked with `MemoryBudget` before anything is allocated.
+    public static func fittingBytes(_ config: MLPConfiguration, rows: Int, batchSize: Int) -> Int? {
+        MemoryBudget.sum([
+            MemoryBudget.product([ParameterLayout(config).parameterCount, 5, 4]),
+            config.trainingBytes(rows: min(batchSize, max(rows, 1))),
+            MemoryBudget.product([rows, config.inputSize + 1, 3, 4])
         ])
     }
 

@@ -22,7 +22,7 @@ public struct RunTiming: Equatable {
         public var iteration: Int? {
             let stem = output.hasSuffix(".h5") ? String(output.dropLast(3)) : output
             if stem == "random" || stem == "stats" { return 0 }
-            for prefix in ["rollouts-", "model-"] where stem.hasPrefix(prefix) {
+            for prefix in ["rollouts-", "model-", "value-"] where stem.hasPrefix(prefix) {
                 return Int(stem.dropFirst(prefix.count))
             }
             return nil
