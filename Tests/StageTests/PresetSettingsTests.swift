@@ -40,7 +40,7 @@ final class PresetSettingsTests: XCTestCase {
 
     func testEveryRecordedPipelineResolvesToItsRecordedSettingsAndParameters() throws {
         let pipelines = try recorded()
-        XCTAssertEqual(pipelines.count, 22)
+        XCTAssertEqual(pipelines.count, 23)
         for (name, expected) in pipelines {
             let today = try settings(["PIPELINE=\(name)"])
             XCTAssertGreaterThan(expected.count, 40, name)
@@ -96,6 +96,18 @@ final class PresetSettingsTests: XCTestCase {
         XCTAssertEqual(best["PITCH_LIMIT"], "1")
         XCTAssertTrue(best["params/plan"]?.contains("--pitch-limit 1") ?? false, best["params/plan"] ?? "")
         XCTAssertFalse(mppi["params/plan"]?.contains("pitch") ?? true)
+    }
+
+    /// `hopper-value` is `hopper-best` at a quarter of its horizon with a terminal value: the horizon
+    /// and the value's discount reach the plans (and the value files' own parameters), nothing else.
+    func testHopperValueChangesOnlyTheHorizonAndTheValueOfTheBestRun() throws {
+        let best = try settings(["PIPELINE=hopper-best"])
+        let value = try settings(["PIPELINE=hopper-value"])
+        let changed = Set(best.keys).union(value.keys).filter { best[$0] != value[$0] }
+        XCTAssertEqual(changed, ["HORIZON", "VALUE_DISCOUNT", "params/plan", "params/test", "params/value"])
+        XCTAssertEqual(value["VALUE_DISCOUNT"], "0.99")
+        XCTAssertEqual(best["params/plan"]?.replacingOccurrences(of: "--horizon 80", with: "--horizon 20"), value["params/plan"])
+        XCTAssertNil(best["params/value"])
     }
 
     /// The 100,000-step preset is the best run stopped at 9 iterations: every parameter its first 9
