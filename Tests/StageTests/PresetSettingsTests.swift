@@ -40,7 +40,7 @@ final class PresetSettingsTests: XCTestCase {
 
     func testEveryRecordedPipelineResolvesToItsRecordedSettingsAndParameters() throws {
         let pipelines = try recorded()
-        XCTAssertEqual(pipelines.count, 23)
+        XCTAssertEqual(pipelines.count, 24)
         for (name, expected) in pipelines {
             let today = try settings(["PIPELINE=\(name)"])
             XCTAssertGreaterThan(expected.count, 40, name)
@@ -108,6 +108,19 @@ final class PresetSettingsTests: XCTestCase {
         XCTAssertEqual(value["VALUE_DISCOUNT"], "0.99")
         XCTAssertEqual(best["params/plan"]?.replacingOccurrences(of: "--horizon 80", with: "--horizon 20"), value["params/plan"])
         XCTAssertNil(best["params/value"])
+    }
+
+    /// `swimmer-discounted` is `swimmer-best`'s run with another planner (iCEM, H 50, β 2, γ 0.8): the
+    /// data, the models and the test starts are the same.
+    func testSwimmerDiscountedChangesOnlyThePlannerOfTheBestRun() throws {
+        let best = try settings(["PIPELINE=swimmer-best"])
+        let discounted = try settings(["PIPELINE=swimmer-discounted"])
+        let changed = Set(best.keys).union(discounted.keys).filter { best[$0] != discounted[$0] }
+        XCTAssertEqual(
+            changed,
+            ["PLANNER", "CANDIDATES", "HORIZON", "DISCOUNT", "PLAN_ITERATIONS", "PLANNER_OPTIONS", "params/plan",
+             "params/test"])
+        XCTAssertTrue(discounted["params/plan"]?.contains("--horizon 50 --discount 0.8") ?? false)
     }
 
     /// The 100,000-step preset is the best run stopped at 9 iterations: every parameter its first 9
