@@ -106,7 +106,8 @@ final class PresetSettingsTests: XCTestCase {
         let changed = Set(best.keys).union(value.keys).filter { best[$0] != value[$0] }
         XCTAssertEqual(changed, ["HORIZON", "VALUE_DISCOUNT", "params/plan", "params/test", "params/value"])
         XCTAssertEqual(value["VALUE_DISCOUNT"], "0.99")
-        XCTAssertEqual(best["params/plan"]?.replacingOccurrences(of: "--horizon 80", with: "--horizon 20"), value["params/plan"])
+        XCTAssertEqual(
+            best["params/plan"]?.replacingOccurrences(of: "--horizon 80", with: "--horizon 20"), value["params/plan"])
         XCTAssertNil(best["params/value"])
     }
 
@@ -118,8 +119,10 @@ final class PresetSettingsTests: XCTestCase {
         let changed = Set(best.keys).union(discounted.keys).filter { best[$0] != discounted[$0] }
         XCTAssertEqual(
             changed,
-            ["PLANNER", "CANDIDATES", "HORIZON", "DISCOUNT", "PLAN_ITERATIONS", "PLANNER_OPTIONS", "params/plan",
-             "params/test"])
+            [
+                "PLANNER", "CANDIDATES", "HORIZON", "DISCOUNT", "PLAN_ITERATIONS", "PLANNER_OPTIONS", "params/plan",
+                "params/test"
+            ])
         XCTAssertTrue(discounted["params/plan"]?.contains("--horizon 50 --discount 0.8") ?? false)
     }
 
