@@ -481,7 +481,7 @@ define value_rule
 $(call output,value-$(i).h5,value,random.h5 stats.h5 $(foreach j,$(wordlist 1,$(i),$(iterations)),rollouts-$(j).h5))
 $(run)/value-$(i).h5: $(call inputs,value-$(i).h5)
 	$(call stage,value) --data random.h5 $(foreach j,$(wordlist 1,$(i),$(iterations)),rollouts-$(j).h5) --stats stats.h5 \
-	  $(call args,value) --out value-$(i).h5
+	  $(call args,value) --logdir tb/value-$(i) --out value-$(i).h5
 	$$(call stamp,value-$(i).h5)
 endef
 ifneq ($(VALUE_DISCOUNT),)

@@ -58,6 +58,8 @@ struct Value: ParsableCommand {
 
     @OptionGroup var seed: SeedOptions
 
+    @OptionGroup var logs: LogOptions
+
     @OptionGroup var output: OutputOptions
 
     @OptionGroup var printConfig: PrintConfigOptions
@@ -126,9 +128,14 @@ struct Value: ParsableCommand {
             let function = ValueFunction(
                 stats: statistics, discount: discount, hidden: hidden, depth: depth, seed: seed.seed)
             let progress = ProgressReporter(stage: "value")
+            // TensorBoard events and value.csv in --logdir: the losses per epoch.
+            let log = try logs.writer(program: "value", columns: ["value/loss", "value/val_loss"])
             let result: ValueFitting.Result
             do {
                 result = try function.fit(datasets, fitting) { epoch, loss, validation in
+                    try log?.write(
+                        step: epoch,
+                        scalars: ["value/loss": loss].merging(validation.map { ["value/val_loss": $0] } ?? [:]) { $1 })
                     progress.milestone(
                         String(
                             format: "epoch %d/%d  loss %.5f  val_loss %.5f", epoch, epochs, loss,
@@ -137,6 +144,7 @@ struct Value: ParsableCommand {
             } catch let failure as ValueFitting.Failure {
                 throw StageError("\(data.joined(separator: ", ")): \(failure)")
             }
+            log?.close()
             if let problem = function.stateDictProblem {
                 throw StageError("\(output.out): not written: the trained \(problem)")
             }

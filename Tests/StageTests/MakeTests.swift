@@ -131,6 +131,8 @@ final class MakeTests: XCTestCase {
             XCTAssertEqual(try fitted.stringAttribute("format"), "mbrl.value/1")
             XCTAssertTrue(try fitted.stringAttribute("command").contains("--data random.h5\(data) --stats stats.h5"))
             XCTAssertTrue(try fitted.stringAttribute("config").contains(#""discount":0.9"#))
+            let csv = try String(contentsOfFile: run + "tb/\(value.dropLast(3))/value.csv", encoding: .utf8)
+            XCTAssertTrue(csv.hasPrefix("step,") && csv.contains("value/loss"), csv)
         }
         XCTAssertEqual(
             try String(contentsOfFile: run + "params/value", encoding: .utf8).trimmingCharacters(in: .newlines),
