@@ -6,12 +6,6 @@
 # longer horizon does? Measured before it became a preset, 2026-12-07 (docs/RESULTS.md, "Hopper with a
 # terminal value"): at 40,000 steps (ITERS=3, seed 0) the test's episodes lasted 148 steps and returned
 # 340.8, against 105 steps and 263.6 for the same planner without the value.
-TASK := hopper
-METHOD := rs
-RANDOM_STEPS ?= 10000
-PLAN_STEPS ?= 10000
-CANDIDATES ?= 500
 HORIZON ?= 20
-PITCH_LIMIT ?= 0.1
 VALUE_DISCOUNT ?= 0.99
-include pipelines/schedules/mbbl-200k.mk
+include pipelines/hopper-best.mk
