@@ -4,7 +4,7 @@ import MBRLData
 import MBRLReporting
 
 /// The learning curves of groups of runs (the seeds of one preset or grid point, grouped by the folder
-/// that holds them: `RunGroups`, as `ResultsTable` groups them) as Markdown tables: per iteration, the
+/// that holds them, as `ResultsTable` groups them) as Markdown tables: per iteration, the
 /// environment steps, the mean and the (population) std across the seeds that have reached it, and each
 /// seed's batch mean. Generated from the run files or their records (`RunRecord`), for the results
 /// pages.
@@ -41,15 +41,6 @@ public struct LearningCurveTable {
     }
 
     public var groups: [(name: String, runs: [Run])]
-
-    /// Reads every folder; the groups keep the order of their first run. Throws naming the file when a
-    /// transitions file is invalid, a folder has collected nothing, or a run's seed is not recorded.
-    public init(folders: [String]) throws {
-        self.init(
-            runs: try RunGroups(folders: folders).groups.flatMap { group in
-                try group.folders.map { (group.name, try Run(folder: $0)) }
-            })
-    }
 
     /// The runs, each with the group it is tabulated in; one table per group, in the order of each
     /// group's first run.

@@ -15,7 +15,7 @@ import MBRLReporting
 /// says it is short.
 ///
 /// A group is the folder that holds the runs (`<preset>/seed-<n>` or `<preset>/<point>/seed-<n>`), named
-/// by its path below the runs' common root (`RunGroups`).
+/// by its path below the data folder (`RunRecord.group`, from `RunGroups`).
 public struct ResultsTable {
     /// One finished run, as the table uses it.
     public struct Run {
@@ -49,15 +49,6 @@ public struct ResultsTable {
 
     /// The fewest seeds a row needs to be a result (a single good seed is an anecdote).
     public static let minimumSeeds = 3
-
-    /// Reads every folder (each a finished run), grouped as `RunGroups` groups them. A run's seed is
-    /// the one its files record (`RunResults.recordedSeed(folder:)`), never its folder's name.
-    public init(folders: [String]) throws {
-        self.init(
-            records: try RunGroups(folders: folders).groups.flatMap { group in
-                try group.folders.map { try RunRecord(folder: $0, group: group.name) }
-            })
-    }
 
     /// The runs of `records`, one row per group in the order of each group's first record.
     public init(records: [RunRecord]) {

@@ -16,7 +16,7 @@ public struct RunGroups {
     public var groups: [Group]
 
     /// Groups `folders`; with `root`, each group is named by its parent's path below `root` (a folder
-    /// that is not below `root` by its parent's whole path as given).
+    /// that is not below `root` by its parent's absolute path, which `summarize --keep` refuses).
     public init(folders: [String], root: String? = nil) {
         var groups: [Group] = []
         let parents = folders.map { URL(fileURLWithPath: $0).deletingLastPathComponent().standardized.path }
