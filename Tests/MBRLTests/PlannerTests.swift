@@ -175,6 +175,53 @@ final class PlannerTests: XCTestCase {
         }
     }
 
+    /// The folded network's products start from the bias (SGEMM with β = 1) instead of adding it after
+    /// a product into zeros: its predictions keep every bit of that plain form, layer by layer from the
+    /// same folded weights (Pendulum's thin first and last layers, HalfCheetah's wide ones, one and
+    /// three hidden products), on more rows than one product block of the kernel.
+    func testFoldedProductsFromTheBiasKeepTheBitsOfAddingItAfter() {
+        var rng = RandomGenerator(seed: 11)
+        for (o, a, hidden, depth) in [(3, 1, 64, 2), (17, 6, 200, 2), (17, 6, 48, 4), (27, 8, 40, 1)] {
+            let stats = NormalizationStats(
+                stateMean: (0..<o).map { _ in Float(rng.normal()) },
+                stateStd: (0..<o).map { _ in 0.5 + Float(rng.nextUnit()) },
+                actionMean: [Float](repeating: 0, count: a), actionStd: [Float](repeating: 0.6, count: a),
+                deltaStateMean: (0..<o).map { _ in 0.1 * Float(rng.normal()) },
+                deltaStateStd: (0..<o).map { _ in 0.2 + Float(rng.nextUnit()) }, count: 1)
+            let model = DynamicsModel(stats: stats, hidden: hidden, depth: depth, batchNorm: false, seed: 3)
+            let rows = 300, width = o + a
+            let network = FoldedNetwork(model, capacity: rows)
+            let inputs = (0..<(rows * width)).map { _ in Float(rng.normal()) }
+            let got = inputs.withUnsafeBufferPointer {
+                Array(UnsafeBufferPointer(start: network.predictDelta(inputs: $0.baseAddress!, count: rows), count: rows * o))
+            }
+            // The plain form: each layer a product into zeros, then the bias, then the ReLU.
+            var x = inputs
+            for l in 0...depth {
+                let input = network.widths[l], output = network.widths[l + 1]
+                var z = [Float](repeating: 0, count: rows * output)
+                BLAS.gemm(
+                    transposeA: false, transposeB: true, m: rows, n: output, k: input, a: x,
+                    b: network.weights[l].pointer, beta: 0, c: &z)
+                for r in 0..<rows {
+                    for j in 0..<output {
+                        let y = z[r * output + j] + network.biases[l][j]
+                        z[r * output + j] = l < depth ? max(y, 0) : y
+                    }
+                }
+                x = z
+            }
+            let thin = o + a <= FoldedNetwork.thinInputWidth || o <= FoldedNetwork.thinOutputWidth
+            if thin {
+                // The thin loops sum in another order than the product: equal to rounding, not to the bit.
+                XCTAssertLessThan(maxRelativeError(got, x, floor: 1).error, 1e-5, "\(o)-\(hidden)×\(depth)")
+            } else {
+                let differing = zip(got, x).filter { $0.bitPattern != $1.bitPattern }.count
+                XCTAssertEqual(differing, 0, "values differing in their bits, \(o)-\(hidden)×\(depth)")
+            }
+        }
+    }
+
     /// A component that never varies gets std 1 (not a tiny floor), so folding its normalization into
     /// the first layer keeps Float32 precision: folded and unfolded predictions agree on data where a
     /// state component is constant.

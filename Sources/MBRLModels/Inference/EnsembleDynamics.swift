@@ -13,7 +13,7 @@ import MBRLCore
 ///
 /// Rows are gathered member-major, E groups of equal size m, so each elite's m rows go through every
 /// layer as one block: per hidden layer one product (`gemmBatched`, weights (E, in, out) contiguous)
-/// followed by one fused bias-and-activation pass over its output while it is in cache. TS-∞ needs
+/// started from the bias, followed by one activation pass over its output while it is in cache. TS-∞ needs
 /// no shuffling (particle q's rows are contiguous, and particle blocks are dealt to members in
 /// order); TS-1 permutes each candidate's particles every step; the expectation feeds every row to
 /// every elite (m = rows) and averages the means.
@@ -306,11 +306,13 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
             x, rows: m, input: c.inputSize, output: c.hidden, weight: weights[0].pointer + g * c.inputSize * c.hidden,
             bias: biases[0].pointer + g * c.hidden, activation: activation, into: source)
         for l in 1..<c.depth {
+            // From the bias (β = 1): the product adds it in its own rounding, fl(Σ + b), as adding it
+            // in the activation's pass did, and OpenBLAS skips its pass that zeroes C.
+            FoldedNetwork.fill(spare, rows: m, width: c.hidden, with: biases[l].pointer + g * c.hidden)
             Float.gemmBatched(
                 count: 1, m: m, n: c.hidden, k: c.hidden, a: source, strideA: 0,
-                b: weights[l].pointer + g * c.hidden * c.hidden, strideB: 0, c: spare, strideC: 0)
-            activation.applyFloat(
-                UnsafePointer(spare), bias: biases[l].pointer + g * c.hidden, width: c.hidden, rows: m, into: spare)
+                b: weights[l].pointer + g * c.hidden * c.hidden, strideB: 0, beta: 1, c: spare, strideC: 0)
+            activation.applyFloat(UnsafePointer(spare), bias: nil, width: c.hidden, rows: m, into: spare)
             swap(&source, &spare)
         }
         // The head: few outputs, as SIMD rows of the (padded) weight.

@@ -103,7 +103,13 @@ public final class FoldedNetwork {
     /// returns a pointer to count × `outputSize` values (the state change, then Δx when predicted),
     /// valid until the next call.
     ///
-    /// The hidden layers between two hidden widths are one SGEMM each plus a fused bias-and-ReLU pass.
+    /// The hidden layers between two hidden widths are one SGEMM each plus a fused pass for the ReLU.
+    /// A product whose output a wide pass reads next starts from the bias in every row (SGEMM with
+    /// β = 1): it adds the bias in its own rounding, fl(Σ + b), as adding it afterwards does, and spares
+    /// OpenBLAS's pass that zeroes C; the ReLU then comes in the pass that also lays the next product's
+    /// bias. A reduced-precision product (`reducedWeights`) overwrites its output, so its bias is added
+    /// in that pass, before the ReLU.
+    ///
     /// A first layer of a handful of inputs and a last of a handful of outputs (Pendulum's) are too thin
     /// for SGEMM to reach speed (its packing dominates), so they are written as loops that vectorize:
     /// the first over output columns, the last as SIMD dot products along the hidden width (timings in
@@ -112,62 +118,67 @@ public final class FoldedNetwork {
     @inline(__always)
     public func predictDelta(inputs: UnsafePointer<Float>, count: Int) -> UnsafePointer<Float> {
         precondition(count <= capacity, "\(count) rows exceed the capacity \(capacity)")
-        let layers = widths.count - 1
-        guard layers >= 2 else {
+        let out = activations[activations.count - 1].pointer
+        guard widths.count > 2 else {
             // No hidden layer: the whole network is one affine map.
             Self.affine(
                 inputs, rows: count, input: widths[0], output: widths[1], weight: weights[0].pointer,
-                bias: biases[0].pointer, into: activations[0].pointer)
-            return UnsafePointer(activations[0].pointer)
+                bias: biases[0].pointer, into: out)
+            return UnsafePointer(out)
         }
+        let last = widths.count - 2
+        // `source` is the last hidden layer computed; it still needs its ReLU when `pendingReLU` is set,
+        // and its bias first when `pendingBias` is (a reduced-precision product's output).
+        var source = activations[0].pointer
+        var pendingBias: UnsafePointer<Float>? = nil
+        var pendingReLU = false
         if widths[0] <= Self.thinInputWidth {
             Self.thinInputLayer(
                 inputs, rows: count, input: widths[0], output: widths[1],
-                transposedWeight: firstLayerTransposed.pointer,
-                bias: biases[0].pointer, into: activations[0].pointer)
+                transposedWeight: firstLayerTransposed.pointer, bias: biases[0].pointer, into: source)
         } else {
-            // Many inputs (HalfCheetah's 23, Ant's 35): one SGEMM, then the bias and ReLU.
+            // Many inputs (HalfCheetah's 23, Ant's 35): one SGEMM from the bias.
+            Self.fill(source, rows: count, width: widths[1], with: biases[0].pointer)
             BLAS.gemm(
                 transposeA: false, transposeB: true, m: count, n: widths[1], k: widths[0],
-                a: inputs, b: weights[0].pointer, beta: 0, c: activations[0].pointer)
-            Self.addBiasAndReLU(activations[0].pointer, rows: count, width: widths[1], bias: biases[0].pointer)
+                a: inputs, b: weights[0].pointer, beta: 1, c: source)
+            pendingReLU = true
         }
-        var source = activations[0].pointer
-        // The bias and ReLU still to apply to `source`: the last hidden layer's are applied by the
-        // output layer as it reads its input, which saves a pass over the widest activations.
-        var pendingBias: UnsafePointer<Float>? = nil
-        for l in 1..<(layers - 1) {
+        for l in 1..<last {
             let input = widths[l], output = widths[l + 1]
-            let out = activations[l].pointer, bias = biases[l].pointer
-            if let pending = pendingBias { Self.addBiasAndReLU(source, rows: count, width: input, bias: pending) }
+            let next = activations[l].pointer
             if let reduced = reducedWeights[l] {
-                reduced.multiply(source, rows: count, into: out)
+                if pendingReLU {
+                    Self.rectify(source, rows: count, width: input, adding: pendingBias)
+                }
+                reduced.multiply(source, rows: count, into: next)
+                pendingBias = UnsafePointer(biases[l].pointer)
             } else {
+                Self.rectify(
+                    source, rows: count, width: input, adding: pendingBias, rectifying: pendingReLU,
+                    filling: next, width: output, with: biases[l].pointer)
                 BLAS.gemm(
                     transposeA: false, transposeB: true, m: count, n: output, k: input,
-                    a: source, b: weights[l].pointer, beta: 0, c: out)
+                    a: source, b: weights[l].pointer, beta: 1, c: next)
+                pendingBias = nil
             }
-            source = out
-            pendingBias = UnsafePointer(bias)
+            source = next
+            pendingReLU = true
         }
-        let last = layers - 1, input = widths[last], output = widths[last + 1]
-        let out = activations[last].pointer
+        let input = widths[last], output = widths[last + 1]
         if output <= Self.thinOutputWidth {
             Self.affine(
                 source, rows: count, input: input, output: output, weight: weights[last].pointer,
-                bias: biases[last].pointer, inputBias: pendingBias, into: out)
+                bias: biases[last].pointer, inputBias: pendingBias, rectifyingInput: pendingReLU, into: out)
         } else {
-            // Many outputs (HalfCheetah's 17, Ant's 27): one SGEMM after one pass of the pending bias
-            // and ReLU; dot products per output would redo that pass once per output.
-            if let pending = pendingBias { Self.addBiasAndReLU(source, rows: count, width: input, bias: pending) }
+            // Many outputs (HalfCheetah's 17, Ant's 27): one SGEMM after one pass of the pending ReLU;
+            // dot products per output would redo that pass once per output.
+            Self.rectify(
+                source, rows: count, width: input, adding: pendingBias, rectifying: pendingReLU,
+                filling: out, width: output, with: biases[last].pointer)
             BLAS.gemm(
                 transposeA: false, transposeB: true, m: count, n: output, k: input,
-                a: source, b: weights[last].pointer, beta: 0, c: out)
-            let bias = biases[last].pointer
-            for r in 0..<count {
-                let row = out + r * output
-                for j in 0..<output { row[j] += bias[j] }
-            }
+                a: source, b: weights[last].pointer, beta: 1, c: out)
         }
         return UnsafePointer(out)
     }
@@ -182,12 +193,38 @@ public final class FoldedNetwork {
     /// is an SGEMM (chosen with `thinOutputWidth`).
     public static let thinInputWidth = 8
 
-    /// `x = relu(x + bias)` in place, for `rows` rows of `width` values.
+    /// Every row of `x` (`rows` × `width`) set to `values` (`width` values).
     @inline(__always)
-    static func addBiasAndReLU(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>) {
+    static func fill(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, with values: UnsafePointer<Float>) {
+        for r in 0..<rows { (x + r * width).update(from: values, count: width) }
+    }
+
+    /// `x = relu(x + bias)` in place (`relu(x)` without `bias`), for `rows` rows of `width` values.
+    @inline(__always)
+    static func rectify(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, adding bias: UnsafePointer<Float>?) {
+        for r in 0..<rows { rectifyRow(x + r * width, width: width, adding: bias) }
+    }
+
+    /// In one pass over the rows: `x = relu(x + bias)` in place (`relu(x)` without `bias`; nothing
+    /// when `rectifying` is false), and every row of `next` (`rows` × `nextWidth`) set to `nextBias`.
+    @inline(__always)
+    static func rectify(
+        _ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, adding bias: UnsafePointer<Float>?,
+        rectifying: Bool, filling next: UnsafeMutablePointer<Float>, width nextWidth: Int,
+        with nextBias: UnsafePointer<Float>
+    ) {
         for r in 0..<rows {
-            let row = x + r * width
+            if rectifying { rectifyRow(x + r * width, width: width, adding: bias) }
+            (next + r * nextWidth).update(from: nextBias, count: nextWidth)
+        }
+    }
+
+    @inline(__always)
+    private static func rectifyRow(_ row: UnsafeMutablePointer<Float>, width: Int, adding bias: UnsafePointer<Float>?) {
+        if let bias {
             for j in 0..<width { row[j] = max(row[j] + bias[j], 0) }
+        } else {
+            for j in 0..<width { row[j] = max(row[j], 0) }
         }
     }
 
@@ -228,13 +265,15 @@ public final class FoldedNetwork {
     }
 
     /// `out = x' Wᵀ + b` with W (output × input), as SIMD dot products along `input` (for few
-    /// outputs), where x' = relu(x + inputBias) when `inputBias` is given and x otherwise.
+    /// outputs), where x' = relu(x + inputBias) when `inputBias` is given, relu(x) when
+    /// `rectifyingInput` is set, and x otherwise.
     @inline(__always)
     static func affine(
         _ x: UnsafePointer<Float>, rows: Int, input: Int, output: Int,
         weight w: UnsafePointer<Float>, bias: UnsafePointer<Float>, inputBias: UnsafePointer<Float>? = nil,
-        into out: UnsafeMutablePointer<Float>
+        rectifyingInput: Bool = false, into out: UnsafeMutablePointer<Float>
     ) {
+        let rectify = inputBias != nil || rectifyingInput
         let vectorEnd = input & ~7
         let xRaw = UnsafeRawPointer(x), wRaw = UnsafeRawPointer(w)
         let zero = SIMD8<Float>(repeating: 0)
@@ -246,8 +285,8 @@ public final class FoldedNetwork {
                     var xv = xRaw.loadUnaligned(fromByteOffset: (r * input + j) * 4, as: SIMD8<Float>.self)
                     if let inputBias {
                         xv += UnsafeRawPointer(inputBias).loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                        xv = xv.replacing(with: zero, where: xv .< zero)
                     }
+                    if rectify { xv = xv.replacing(with: zero, where: xv .< zero) }
                     acc.0 += xv * wRaw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
                     if output > 1 {
                         acc.1 += xv * wRaw.loadUnaligned(fromByteOffset: (input + j) * 4, as: SIMD8<Float>.self)
@@ -275,15 +314,17 @@ public final class FoldedNetwork {
                     var xv = xRaw.loadUnaligned(fromByteOffset: (r * input + j) * 4, as: SIMD8<Float>.self)
                     if let inputBias {
                         xv += UnsafeRawPointer(inputBias).loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                        xv = xv.replacing(with: zero, where: xv .< zero)
                     }
+                    if rectify { xv = xv.replacing(with: zero, where: xv .< zero) }
                     let wv = wRaw.loadUnaligned(fromByteOffset: (o * input + j) * 4, as: SIMD8<Float>.self)
                     acc += xv * wv
                     j += 8
                 }
                 var sum = acc.sum()
                 while j < input {
-                    let xj = inputBias.map { max(x[r * input + j] + $0[j], 0) } ?? x[r * input + j]
+                    var xj = x[r * input + j]
+                    if let inputBias { xj += inputBias[j] }
+                    if rectify { xj = max(xj, 0) }
                     sum += xj * w[o * input + j]
                     j += 1
                 }
