@@ -192,8 +192,9 @@ final class PlannerTests: XCTestCase {
             let rows = 300, width = o + a
             let network = FoldedNetwork(model, capacity: rows)
             let inputs = (0..<(rows * width)).map { _ in Float(rng.normal()) }
-            let got = inputs.withUnsafeBufferPointer {
-                Array(UnsafeBufferPointer(start: network.predictDelta(inputs: $0.baseAddress!, count: rows), count: rows * o))
+            let got = inputs.withUnsafeBufferPointer { x in
+                let delta = network.predictDelta(inputs: x.baseAddress!, count: rows)
+                return Array(UnsafeBufferPointer(start: delta, count: rows * o))
             }
             // The plain form: each layer a product into zeros, then the bias, then the ReLU.
             var x = inputs
