@@ -305,14 +305,18 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         Self.thinLayer(
             x, rows: m, input: c.inputSize, output: c.hidden, weight: weights[0].pointer + g * c.inputSize * c.hidden,
             bias: biases[0].pointer + g * c.hidden, activation: activation, into: source)
+        // The hidden products start from the bias (β = 1) where that keeps the bits of adding it in the
+        // activation's pass (`FoldedNetwork.biasFirstDepth`), and OpenBLAS skips its pass zeroing C.
+        let fromBias = c.hidden <= FoldedNetwork.biasFirstDepth
         for l in 1..<c.depth {
-            // From the bias (β = 1): the product adds it in its own rounding, fl(Σ + b), as adding it
-            // in the activation's pass did, and OpenBLAS skips its pass that zeroes C.
-            FoldedNetwork.fill(spare, rows: m, width: c.hidden, with: biases[l].pointer + g * c.hidden)
+            let bias = biases[l].pointer + g * c.hidden
+            if fromBias { FoldedNetwork.fill(spare, rows: m, width: c.hidden, with: bias) }
             Float.gemmBatched(
                 count: 1, m: m, n: c.hidden, k: c.hidden, a: source, strideA: 0,
-                b: weights[l].pointer + g * c.hidden * c.hidden, strideB: 0, beta: 1, c: spare, strideC: 0)
-            activation.applyFloat(UnsafePointer(spare), bias: nil, width: c.hidden, rows: m, into: spare)
+                b: weights[l].pointer + g * c.hidden * c.hidden, strideB: 0, beta: fromBias ? 1 : 0, c: spare,
+                strideC: 0)
+            activation.applyFloat(
+                UnsafePointer(spare), bias: fromBias ? nil : bias, width: c.hidden, rows: m, into: spare)
             swap(&source, &spare)
         }
         // The head: few outputs, as SIMD rows of the (padded) weight.

@@ -104,11 +104,11 @@ public final class FoldedNetwork {
     /// valid until the next call.
     ///
     /// The hidden layers between two hidden widths are one SGEMM each plus a fused pass for the ReLU.
-    /// A product whose output a wide pass reads next starts from the bias in every row (SGEMM with
-    /// β = 1): it adds the bias in its own rounding, fl(Σ + b), as adding it afterwards does, and spares
-    /// OpenBLAS's pass that zeroes C; the ReLU then comes in the pass that also lays the next product's
-    /// bias. A reduced-precision product (`reducedWeights`) overwrites its output, so its bias is added
-    /// in that pass, before the ReLU.
+    /// A product starts from the bias in every row (SGEMM with β = 1): it adds the bias in its own
+    /// rounding, fl(Σ + b), as adding it afterwards does, and spares OpenBLAS's pass that zeroes C; the
+    /// ReLU then comes in the pass that also lays the next product's bias. A reduced-precision product
+    /// (`reducedWeights`), or one of more than `biasFirstDepth` terms, overwrites its output instead,
+    /// and its bias is added in that pass, before the ReLU.
     ///
     /// A first layer of a handful of inputs and a last of a handful of outputs (Pendulum's) are too thin
     /// for SGEMM to reach speed (its packing dominates), so they are written as loops that vectorize:
@@ -128,7 +128,7 @@ public final class FoldedNetwork {
         }
         let last = widths.count - 2
         // `source` is the last hidden layer computed; it still needs its ReLU when `pendingReLU` is set,
-        // and its bias first when `pendingBias` is (a reduced-precision product's output).
+        // and its bias first when `pendingBias` is (a product that did not start from it).
         var source = activations[0].pointer
         var pendingBias: UnsafePointer<Float>? = nil
         var pendingReLU = false
@@ -137,31 +137,18 @@ public final class FoldedNetwork {
                 inputs, rows: count, input: widths[0], output: widths[1],
                 transposedWeight: firstLayerTransposed.pointer, bias: biases[0].pointer, into: source)
         } else {
-            // Many inputs (HalfCheetah's 23, Ant's 35): one SGEMM from the bias.
-            Self.fill(source, rows: count, width: widths[1], with: biases[0].pointer)
+            // Many inputs (HalfCheetah's 23, Ant's 35): one SGEMM.
+            let fromBias = widths[0] <= Self.biasFirstDepth
+            if fromBias { Self.fill(source, rows: count, width: widths[1], with: biases[0].pointer) }
             BLAS.gemm(
                 transposeA: false, transposeB: true, m: count, n: widths[1], k: widths[0],
-                a: inputs, b: weights[0].pointer, beta: 1, c: source)
+                a: inputs, b: weights[0].pointer, beta: fromBias ? 1 : 0, c: source)
+            pendingBias = fromBias ? nil : UnsafePointer(biases[0].pointer)
             pendingReLU = true
         }
         for l in 1..<last {
-            let input = widths[l], output = widths[l + 1]
             let next = activations[l].pointer
-            if let reduced = reducedWeights[l] {
-                if pendingReLU {
-                    Self.rectify(source, rows: count, width: input, adding: pendingBias)
-                }
-                reduced.multiply(source, rows: count, into: next)
-                pendingBias = UnsafePointer(biases[l].pointer)
-            } else {
-                Self.rectify(
-                    source, rows: count, width: input, adding: pendingBias, rectifying: pendingReLU,
-                    filling: next, width: output, with: biases[l].pointer)
-                BLAS.gemm(
-                    transposeA: false, transposeB: true, m: count, n: output, k: input,
-                    a: source, b: weights[l].pointer, beta: 1, c: next)
-                pendingBias = nil
-            }
+            pendingBias = product(l, of: source, rows: count, adding: pendingBias, rectifying: pendingReLU, into: next)
             source = next
             pendingReLU = true
         }
@@ -173,14 +160,52 @@ public final class FoldedNetwork {
         } else {
             // Many outputs (HalfCheetah's 17, Ant's 27): one SGEMM after one pass of the pending ReLU;
             // dot products per output would redo that pass once per output.
-            Self.rectify(
-                source, rows: count, width: input, adding: pendingBias, rectifying: pendingReLU,
-                filling: out, width: output, with: biases[last].pointer)
-            BLAS.gemm(
-                transposeA: false, transposeB: true, m: count, n: output, k: input,
-                a: source, b: weights[last].pointer, beta: 1, c: out)
+            let lacking = product(
+                last, of: source, rows: count, adding: pendingBias, rectifying: pendingReLU, into: out)
+            if let bias = lacking {
+                for r in 0..<count {
+                    let row = out + r * output
+                    for j in 0..<output { row[j] += bias[j] }
+                }
+            }
         }
         return UnsafePointer(out)
+    }
+
+    /// Products of at most this many terms (a layer's inputs) start from the bias (SGEMM with β = 1).
+    /// OpenBLAS sums a product's terms in one pass when there are at most its kernel's `GEMM_Q` of them
+    /// (320 on Haswell and Zen, 448 on SkylakeX, in 0.3.21); beyond, in blocks, and a bias laid in C
+    /// first would enter the sum before the second block, not after the last. So wider layers take
+    /// the bias in the pass after their product, which gives the same bits either way.
+    static let biasFirstDepth = 256
+
+    /// Layer `l`'s product of `source` (rows × widths[l]) into `next` (rows × widths[l + 1]), after
+    /// finishing `source` (`bias` added and the ReLU applied when given and set) in a pass that also
+    /// lays layer `l`'s bias into `next` when the product starts from it. Returns the bias `next` still
+    /// lacks: nil when the product started from it.
+    @inline(__always)
+    private func product(
+        _ l: Int, of source: UnsafeMutablePointer<Float>, rows count: Int, adding bias: UnsafePointer<Float>?,
+        rectifying: Bool, into next: UnsafeMutablePointer<Float>
+    ) -> UnsafePointer<Float>? {
+        let input = widths[l], output = widths[l + 1], layerBias = UnsafePointer(biases[l].pointer)
+        if let reduced = reducedWeights[l] {
+            if rectifying { Self.rectify(source, rows: count, width: input, adding: bias) }
+            reduced.multiply(source, rows: count, into: next)
+            return layerBias
+        }
+        let fromBias = input <= Self.biasFirstDepth
+        if fromBias {
+            Self.rectify(
+                source, rows: count, width: input, adding: bias, rectifying: rectifying, filling: next,
+                width: output, with: layerBias)
+        } else if rectifying {
+            Self.rectify(source, rows: count, width: input, adding: bias)
+        }
+        BLAS.gemm(
+            transposeA: false, transposeB: true, m: count, n: output, k: input,
+            a: source, b: weights[l].pointer, beta: fromBias ? 1 : 0, c: next)
+        return fromBias ? nil : layerBias
     }
 
     /// Up to this many outputs, the last layer is written as SIMD dot products (`affine`); beyond, it
