@@ -130,12 +130,7 @@ final class BF16Tests: XCTestCase {
         try requireAMX()
         let o = 17, a = 6, rows = 45
         var rng = RandomGenerator(seed: 14)
-        let stats = NormalizationStats(
-            stateMean: (0..<o).map { _ in Float(rng.normal()) },
-            stateStd: (0..<o).map { _ in 0.5 + Float(rng.nextUnit()) },
-            actionMean: [Float](repeating: 0, count: a), actionStd: [Float](repeating: 0.58, count: a),
-            deltaStateMean: (0..<o).map { _ in 0.1 * Float(rng.normal()) },
-            deltaStateStd: (0..<o).map { _ in 0.2 + Float(rng.nextUnit()) }, count: 1)
+        let stats = NormalizationStats.random(observations: o, actions: a, using: &rng)
         let model = DynamicsModel(stats: stats, hidden: 64, depth: 3, batchNorm: true, seed: 15)
         // Running variances in [0.5, 1.5) and running means near zero, so the hidden units are alive.
         for i in 0..<model.network.buffers.count { model.network.buffers[i] = 0.5 + Float(rng.nextUnit()) }

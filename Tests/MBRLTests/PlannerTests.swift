@@ -150,12 +150,7 @@ final class PlannerTests: XCTestCase {
     func testFoldedNetworkMatchesTheModelForManyInputsAndOutputs() {
         let o = 17, a = 6, rows = 30
         var rng = RandomGenerator(seed: 6)
-        let stats = NormalizationStats(
-            stateMean: (0..<o).map { _ in Float(rng.normal()) },
-            stateStd: (0..<o).map { _ in 0.5 + Float(rng.nextUnit()) },
-            actionMean: [Float](repeating: 0, count: a), actionStd: [Float](repeating: 0.58, count: a),
-            deltaStateMean: (0..<o).map { _ in 0.1 * Float(rng.normal()) },
-            deltaStateStd: (0..<o).map { _ in 0.2 + Float(rng.nextUnit()) }, count: 1)
+        let stats = NormalizationStats.random(observations: o, actions: a, using: &rng)
         XCTAssertGreaterThan(o + a, FoldedNetwork.thinInputWidth)
         XCTAssertGreaterThan(o, FoldedNetwork.thinOutputWidth)
         for (depth, batchNorm) in [(2, true), (3, false), (1, true)] {
@@ -184,12 +179,7 @@ final class PlannerTests: XCTestCase {
         var rng = RandomGenerator(seed: 11)
         XCTAssertLessThan(FoldedNetwork.biasFirstDepth, 400)
         for (o, a, hidden, depth) in [(3, 1, 64, 2), (17, 6, 200, 2), (17, 6, 48, 4), (27, 8, 40, 1), (17, 6, 400, 2)] {
-            let stats = NormalizationStats(
-                stateMean: (0..<o).map { _ in Float(rng.normal()) },
-                stateStd: (0..<o).map { _ in 0.5 + Float(rng.nextUnit()) },
-                actionMean: [Float](repeating: 0, count: a), actionStd: [Float](repeating: 0.6, count: a),
-                deltaStateMean: (0..<o).map { _ in 0.1 * Float(rng.normal()) },
-                deltaStateStd: (0..<o).map { _ in 0.2 + Float(rng.nextUnit()) }, count: 1)
+            let stats = NormalizationStats.random(observations: o, actions: a, using: &rng)
             let model = DynamicsModel(stats: stats, hidden: hidden, depth: depth, batchNorm: false, seed: 3)
             let rows = 300, width = o + a
             let network = FoldedNetwork(model, capacity: rows)
@@ -314,5 +304,19 @@ extension PlannerTests {
                 }
             }
         }
+    }
+}
+
+extension NormalizationStats {
+    /// Statistics of `o` observations and `a` actions for tests of the folded network: means ~ N(0, 1),
+    /// standard deviations in [0.5, 1.5), state changes with means ~ N(0, 0.1²) and standard deviations
+    /// in [0.2, 1.2), actions centred with standard deviation 0.58.
+    static func random(observations o: Int, actions a: Int, using rng: inout RandomGenerator) -> NormalizationStats {
+        NormalizationStats(
+            stateMean: (0..<o).map { _ in Float(rng.normal()) },
+            stateStd: (0..<o).map { _ in 0.5 + Float(rng.nextUnit()) },
+            actionMean: [Float](repeating: 0, count: a), actionStd: [Float](repeating: 0.58, count: a),
+            deltaStateMean: (0..<o).map { _ in 0.1 * Float(rng.normal()) },
+            deltaStateStd: (0..<o).map { _ in 0.2 + Float(rng.nextUnit()) }, count: 1)
     }
 }
