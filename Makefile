@@ -671,7 +671,8 @@ $(run)/report.html: $(call inputs,report.html)
 
 report: $(run)/report.html
 
-# make results-table: the results table of every finished run under DATA (a run folder holding eval.h5)
+# make results-table: the results table of every finished run under DATA (a run folder holding eval.h5
+# whose test.h5 and eval.h5 are current by their stamps; docs/FORMATS.md, "Run records")
 # and of every run kept under RECORDS, one Markdown row per preset or grid point: mean, spread and each
 # seed's test return, training steps, wall time (summarize --markdown). Generated from the run files, or
 # from their records when the run folders are gone; a run under DATA replaces its kept record.

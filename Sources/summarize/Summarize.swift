@@ -35,7 +35,10 @@ struct Summarize: ParsableCommand {
             show: every test return, the training steps, the time, the learning curve; docs/FORMATS.md) \
             to DIR/<group>/seed-<n>.json, and --records DIR adds the records kept there to --markdown's \
             and --curves' tables, so the tables outlive the run folders; a run folder given replaces the \
-            kept record of the same group and seed.
+            kept record of the same group and seed. A run whose test.h5 or eval.h5 is not the current \
+            output of its run by Make's stamps (made with other settings than its stage's params file, or \
+            from files that changed since) is not finished: --keep and --markdown leave it out and say why \
+            on standard error.
             """)
 
     @OptionGroup var runSet: RunFolderOptions
@@ -154,11 +157,22 @@ struct Summarize: ParsableCommand {
         RunGroups(folders: runs, root: root).groups
     }
 
+    /// `runs` without those whose results are not the current outputs of their run (`RunStamps`: a run
+    /// being remade with other settings, or whose files changed since): each of those is named on
+    /// standard error with the reason, and left out of the tables and the records.
+    func finished(_ runs: [String]) -> [String] {
+        runs.filter { folder in
+            guard let reason = RunStamps.staleness(of: folder) else { return true }
+            FileHandle.standardError.write(Data("summarize: \(folder): not finished, left out: \(reason)\n".utf8))
+            return false
+        }
+    }
+
     /// The results table of the finished `runs` and the `kept` records (a run given replaces the
     /// record of its group and seed).
     func resultsTable(_ runs: [String], kept: [RunRecord]) throws -> ResultsTable {
         let current = try groups(runs).flatMap { group in
-            try group.folders.map { (folder: $0, record: try RunRecord(folder: $0, group: group.name)) }
+            try finished(group.folders).map { (folder: $0, record: try RunRecord(folder: $0, group: group.name)) }
         }
         try checkDistinct(current.map { ($0.folder, $0.record.group, $0.record.seed) })
         return ResultsTable(records: RunRecord.merging(kept: kept, current: current.map(\.record)))
@@ -193,12 +207,12 @@ struct Summarize: ParsableCommand {
         }
     }
 
-    /// Writes the record of each finished run in `runs` to `folder/<group>/seed-<n>.json`, replacing
-    /// an older record of the same run; a record whose bytes have not changed is left as it is. Prints
-    /// one line per record.
+    /// Writes the record of each finished run in `runs` (`finished`) to `folder/<group>/seed-<n>.json`,
+    /// replacing an older record of the same run; a record whose bytes have not changed is left as it is.
+    /// Prints one line per record.
     func keepRecords(of runs: [String], in folder: String) throws {
         let records = try groups(runs).flatMap { group in
-            try group.folders.map { (folder: $0, record: try RunRecord(folder: $0, group: group.name)) }
+            try finished(group.folders).map { (folder: $0, record: try RunRecord(folder: $0, group: group.name)) }
         }
         for (run, record) in records where record.group.hasPrefix("/") {
             throw StageError("\(run): not below --root \(root ?? ""), so it has no group to be kept under")

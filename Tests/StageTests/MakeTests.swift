@@ -311,6 +311,28 @@ final class MakeTests: XCTestCase {
         let keptAgain = try make(["DATA=\(data.path)", "RECORDS=\(records)", "keep-results"])
         XCTAssertTrue(keptAgain.stdout.contains("/pendulum/seed-3.json: unchanged"), keptAgain.stdout)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: records + "/pendulum/seed-3.json")), keptBytes)
+        // A run whose results are older than its settings is neither kept nor tabulated, with a line
+        // saying why: here a copy of seed 4 that make has started again with one more iteration (it
+        // wrote params/evaluate anew; eval.h5 keeps the stamp of the shorter run until it is remade).
+        let longer = data.path + "/pendulum-longer/seed-4"
+        try FileManager.default.createDirectory(
+            atPath: data.path + "/pendulum-longer", withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: data.path + "/pendulum/seed-4", toPath: longer)
+        let evaluateParameters = try String(contentsOfFile: longer + "/params/evaluate", encoding: .utf8)
+        XCTAssertTrue(evaluateParameters.contains("iters=1 "), evaluateParameters)
+        try evaluateParameters.replacingOccurrences(of: "iters=1 ", with: "iters=2 ").write(
+            toFile: longer + "/params/evaluate", atomically: true, encoding: .utf8)
+        let keepLonger = try make(["DATA=\(data.path)", "RECORDS=\(records)", "keep-results"])
+        XCTAssertEqual(keepLonger.status, 0, keepLonger.stderr)
+        XCTAssertTrue(
+            keepLonger.stderr.contains(
+                "pendulum-longer/seed-4: not finished, left out: eval.h5 was made with other settings than the "
+                    + "run's (params/evaluate)"), keepLonger.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: records + "/pendulum-longer"))
+        let tableWithLonger = try make(["DATA=\(data.path)", noRecords, "results-table"])
+        XCTAssertEqual(tableWithLonger.stdout, table.stdout)
+        XCTAssertTrue(tableWithLonger.stderr.contains("pendulum-longer/seed-4: not finished"), tableWithLonger.stderr)
+        try FileManager.default.removeItem(atPath: data.path + "/pendulum-longer")
         let noRuns = data.path + "/no-runs"
         try FileManager.default.createDirectory(atPath: noRuns, withIntermediateDirectories: false)
         let keptTable = try make(["DATA=\(noRuns)", "RECORDS=\(records)", "results-table"])
