@@ -801,7 +801,7 @@ clean-runs:
 # the first build, Make rebuilds programs.mk and starts over): the leftovers of an interrupted make are
 # removed (temporaries whose process is gone; this make holds the run's lock), the parameters files are
 # written, and every output that is not current is marked to be remade.
-ifneq ($(filter-out build test bench sweep report-sweep sweep-table sweep-page sweep-run/% results-table learning-curves,$(pipeline_goals)),)
+ifneq ($(filter-out build test bench sweep report-sweep sweep-table sweep-page sweep-run/% results-table learning-curves keep-results,$(pipeline_goals)),)
 ifneq ($(and $(program_collect),$(if $(sweep_grid_pending),,yes)),)
 ifeq ($(dry_run),)
 $(if $(wildcard $(run)),$(shell find $(run) -name '.*.tmp-*' -type f 2>/dev/null | while IFS= read -r f; do \

@@ -8,20 +8,24 @@ import XCTest
 /// run's current parameters, from inputs that still have the content they were made from.
 final class RunStampsTests: XCTestCase {
     /// A run folder as Make leaves a finished run: test.h5 made from model-2.h5 and test-starts.h5,
-    /// eval.h5 from model-2.h5, each stamped with the parameters text of its stage.
+    /// eval.h5 from model-2.h5, model-2.h5 from random.h5, each stamped with the parameters text of its
+    /// stage (random.h5 too; test-starts.h5 has no stamp).
     func finishedRun() throws -> TemporaryDirectory {
         let folder = TemporaryDirectory("mbrl-stamps")
         let manager = FileManager.default
         try manager.createDirectory(atPath: folder.path + "/stamps", withIntermediateDirectories: false)
         try manager.createDirectory(atPath: folder.path + "/params", withIntermediateDirectories: false)
         for (name, content) in [
-            ("test.h5", "test"), ("eval.h5", "eval"), ("model-2.h5", "model"), ("test-starts.h5", "starts")
+            ("test.h5", "test"), ("eval.h5", "eval"), ("model-2.h5", "model"), ("test-starts.h5", "starts"),
+            ("random.h5", "random")
         ] {
             try Data(content.utf8).write(to: URL(fileURLWithPath: folder.path + "/" + name))
         }
         for (file, stage, inputs, parameters) in [
             ("test.h5", "test", ["model-2.h5", "test-starts.h5"], "--planner mppi  episodes=10 program=ab"),
-            ("eval.h5", "evaluate", ["model-2.h5"], "max_k=30 iters=2 program=cd")
+            ("eval.h5", "evaluate", ["model-2.h5"], "max_k=30 iters=2 program=cd"),
+            ("model-2.h5", "aggregate", ["random.h5"], "--hidden 64 --epochs 5 program=ef"),
+            ("random.h5", "collect", [], "--episodes 10 program=01")
         ] {
             let sums = try ([file] + inputs).map { "\(try Provenance.sha256(ofFile: folder.path + "/" + $0))  \($0)\n" }
             try sums.joined().write(toFile: folder.path + "/stamps/\(file).sha256", atomically: true, encoding: .utf8)
@@ -49,6 +53,20 @@ final class RunStampsTests: XCTestCase {
             toFile: run.path + "/params/evaluate", atomically: true, encoding: .utf8)
         XCTAssertEqual(
             RunStamps.staleness(of: run.path), "eval.h5 was made with other settings than the run's (params/evaluate)")
+    }
+
+    /// As for Make, a result made from a file that is itself not current is not current: a model made
+    /// with other training settings than the run's, or from random data that changed since.
+    func testAStaleInputMakesTheResultsStale() throws {
+        let run = try finishedRun()
+        try "--hidden 200 --epochs 5 program=ef\n".write(
+            toFile: run.path + "/params/aggregate", atomically: true, encoding: .utf8)
+        XCTAssertEqual(
+            RunStamps.staleness(of: run.path),
+            "model-2.h5, which test.h5 was made from, was made with other settings than the run's")
+        let other = try finishedRun()
+        try Data("other".utf8).write(to: URL(fileURLWithPath: other.path + "/random.h5"))
+        XCTAssertEqual(RunStamps.staleness(of: other.path), "random.h5 changed after model-2.h5 was made from it")
     }
 
     func testChangedOrMissingFilesMakeTheResultsStale() throws {

@@ -303,6 +303,9 @@ final class MakeTests: XCTestCase {
         let records = data.path + "/kept"
         let keep = try make(["DATA=\(data.path)", "RECORDS=\(records)", "keep-results"])
         XCTAssertEqual(keep.status, 0, keep.stderr + keep.stdout)
+        // Keeping results writes into no run folder (not the default run's params/, which would make a
+        // run there look remade with the defaults).
+        XCTAssertFalse(FileManager.default.fileExists(atPath: data.path + "/pendulum/seed-0"))
         XCTAssertEqual(
             try FileManager.default.subpathsOfDirectory(atPath: records).sorted(),
             ["pendulum", "pendulum/seed-3.json", "pendulum/seed-4.json"])
@@ -333,6 +336,21 @@ final class MakeTests: XCTestCase {
         XCTAssertEqual(tableWithLonger.stdout, table.stdout)
         XCTAssertTrue(tableWithLonger.stderr.contains("pendulum-longer/seed-4: not finished"), tableWithLonger.stderr)
         try FileManager.default.removeItem(atPath: data.path + "/pendulum-longer")
+        // The same for a run whose model was trained with settings the run no longer has (its training
+        // parameters rewritten by a make with another HIDDEN that stopped before retraining).
+        let wider = data.path + "/pendulum-wider/seed-4"
+        try FileManager.default.createDirectory(
+            atPath: data.path + "/pendulum-wider", withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: data.path + "/pendulum/seed-4", toPath: wider)
+        let trainParameters = try String(contentsOfFile: wider + "/params/train", encoding: .utf8)
+        try (trainParameters.trimmingCharacters(in: .whitespacesAndNewlines) + " --changed\n").write(
+            toFile: wider + "/params/train", atomically: true, encoding: .utf8)
+        let keepWider = try make(["DATA=\(data.path)", "RECORDS=\(records)", "keep-results"])
+        XCTAssertTrue(
+            keepWider.stderr.contains("pendulum-wider/seed-4: not finished, left out: model-0.h5, which "),
+            keepWider.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: records + "/pendulum-wider"))
+        try FileManager.default.removeItem(atPath: data.path + "/pendulum-wider")
         let noRuns = data.path + "/no-runs"
         try FileManager.default.createDirectory(atPath: noRuns, withIntermediateDirectories: false)
         let keptTable = try make(["DATA=\(noRuns)", "RECORDS=\(records)", "results-table"])

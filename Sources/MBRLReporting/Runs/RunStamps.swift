@@ -23,45 +23,87 @@ public enum RunStamps {
 
     /// Why the results of the run in `folder` are not current (one sentence naming the file), or nil when
     /// they are, or when the folder has no `stamps/`.
+    ///
+    /// As Make does, a result is not current when a file it was made from is not: the check follows the
+    /// files each stamp lists back to the random data, and each stamped one must have been made with the
+    /// parameters text one of the run's stages has now (the texts name their program, so two stages'
+    /// texts do not coincide) and still have its recorded content.
     public static func staleness(of folder: String) -> String? {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder + "/stamps", isDirectory: &isFolder), isFolder.boolValue
         else { return nil }
+        var check = Check(folder: folder)
         for (file, stage) in results {
-            if let reason = staleness(of: file, stage: stage, in: folder) { return reason }
+            guard let made = text(folder + "/stamps/\(file).params"), text(folder + "/stamps/\(file).sha256") != nil
+            else { return "\(file) has no stamp: make did not finish its stage" }
+            if let now = text(folder + "/params/\(stage)"), words(now) != words(made) {
+                return "\(file) was made with other settings than the run's (params/\(stage))"
+            }
+            if let reason = check.staleness(of: file) { return reason }
         }
         return nil
     }
 
-    /// Why `file` of the run in `folder` is not current, or nil.
-    static func staleness(of file: String, stage: String, in folder: String) -> String? {
-        guard let made = text(folder + "/stamps/\(file).params"),
-            let sums = text(folder + "/stamps/\(file).sha256")
-        else { return "\(file) has no stamp: make did not finish its stage" }
-        if let now = text(folder + "/params/\(stage)"), words(now) != words(made) {
-            return "\(file) was made with other settings than the run's (params/\(stage))"
+    /// One folder's check: the files already found current, and each file's SHA-256 read once.
+    struct Check {
+        let folder: String
+        /// The current parameters texts of the run's stages (`params/*`), as word lists.
+        let stages: Set<[Substring]>
+        var current: Set<String> = []
+        var hashes: [String: String?] = [:]
+
+        init(folder: String) {
+            self.folder = folder
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder + "/params")) ?? []
+            let texts = names.filter { !$0.hasPrefix(".") }.compactMap { RunStamps.text(folder + "/params/" + $0) }
+            stages = Set(texts.map(RunStamps.words))
         }
-        for line in sums.split(whereSeparator: \.isNewline) {
-            let fields = line.split(separator: " ", maxSplits: 1)
-            guard fields.count == 2 else { return "stamps/\(file).sha256 is damaged" }
-            let name = fields[1].trimmingCharacters(in: .whitespaces)
-            guard let sha = try? Provenance.sha256(ofFile: folder + "/" + name) else {
-                return "\(name), which \(file) was made from, is gone"
+
+        /// Why `file` is not current, or nil: its stamp's content hashes (of it and of each file it was
+        /// made from), then each of those files in turn. A file without a stamp (none of the run's
+        /// stages made it) is taken as it is.
+        mutating func staleness(of file: String) -> String? {
+            guard !current.contains(file), let sums = RunStamps.text(folder + "/stamps/\(file).sha256") else {
+                return nil
             }
-            if sha != fields[0] {
-                return name == file
-                    ? "\(file) changed after make made it" : "\(name) changed after \(file) was made from it"
+            var inputs: [String] = []
+            for line in sums.split(whereSeparator: \.isNewline) {
+                let fields = line.split(separator: " ", maxSplits: 1)
+                guard fields.count == 2 else { return "stamps/\(file).sha256 is damaged" }
+                let name = fields[1].trimmingCharacters(in: .whitespaces)
+                guard let sha = hash(name) else { return "\(name), which \(file) was made from, is gone" }
+                if sha != fields[0] {
+                    return name == file
+                        ? "\(file) changed after make made it" : "\(name) changed after \(file) was made from it"
+                }
+                if name != file { inputs.append(name) }
             }
+            for input in inputs {
+                if let made = RunStamps.text(folder + "/stamps/\(input).params"),
+                    !stages.contains(RunStamps.words(made))
+                {
+                    return "\(input), which \(file) was made from, was made with other settings than the run's"
+                }
+                if let reason = staleness(of: input) { return reason }
+            }
+            current.insert(file)
+            return nil
         }
-        return nil
+
+        mutating func hash(_ name: String) -> String? {
+            if let known = hashes[name] { return known }
+            let sha = try? Provenance.sha256(ofFile: folder + "/" + name)
+            hashes[name] = sha
+            return sha
+        }
     }
 
-    private static func text(_ path: String) -> String? {
+    static func text(_ path: String) -> String? {
         FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) }
     }
 
     /// The text's words: Make compares parameters texts after collapsing their white space.
-    private static func words(_ text: String) -> [Substring] {
+    static func words(_ text: String) -> [Substring] {
         text.split(whereSeparator: \.isWhitespace)
     }
 }
