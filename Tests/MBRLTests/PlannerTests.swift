@@ -178,7 +178,8 @@ final class PlannerTests: XCTestCase {
     func testFoldedProductsFromTheBiasKeepTheBitsOfAddingItAfter() {
         var rng = RandomGenerator(seed: 11)
         XCTAssertLessThan(FoldedNetwork.biasFirstDepth, 400)
-        for (o, a, hidden, depth) in [(3, 1, 64, 2), (17, 6, 200, 2), (17, 6, 48, 4), (27, 8, 40, 1), (17, 6, 400, 2)] {
+        let cases = [(3, 1, 64, 2), (17, 6, 200, 2), (17, 6, 48, 4), (27, 8, 40, 1), (17, 6, 400, 2), (3, 1, 400, 2)]
+        for (o, a, hidden, depth) in cases {
             let stats = NormalizationStats.random(observations: o, actions: a, using: &rng)
             let model = DynamicsModel(stats: stats, hidden: hidden, depth: depth, batchNorm: false, seed: 3)
             let rows = 300, width = o + a

@@ -174,10 +174,12 @@ public final class FoldedNetwork {
 
     /// Products of at most this many terms (a layer's inputs) start from the bias (SGEMM with β = 1).
     /// OpenBLAS sums a product's terms in one pass when there are at most its kernel's `GEMM_Q` of them
-    /// (320 on Haswell and Zen, 448 on SkylakeX, in 0.3.21); beyond, in blocks, and a bias laid in C
-    /// first would enter the sum before the second block, not after the last. So wider layers take
-    /// the bias in the pass after their product, which gives the same bits either way.
-    static let biasFirstDepth = 256
+    /// (in 0.3.21: 320 on Haswell, Zen, Cooperlake and Sapphire Rapids, 448 on SkylakeX); beyond, in
+    /// blocks, and a bias laid in C first would enter the sum before the second block, not after the
+    /// last. So wider layers take the bias in the pass after their product, which gives the same bits
+    /// either way, and so do all layers under the older kernels, some of whose blocks are shorter
+    /// (168 terms on Bulldozer): 0 there.
+    static let biasFirstDepth = OpenBLASKernel.level(ofKernel: OpenBLASKernel.name) >= .avx2 ? 256 : 0
 
     /// Layer `l`'s product of `source` (rows × widths[l]) into `next` (rows × widths[l + 1]), after
     /// finishing `source` (`bias` added and the ReLU applied when given and set) in a pass that also
