@@ -43,6 +43,9 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
     let sigmas: Buffer<Float>
     /// The head's weights with their columns padded with zeros (`paddedWidth`), (E, hidden, padded).
     let paddedHead: Buffer<Float>
+    /// Whether the hidden products start from the bias (SGEMM with β = 1; `FoldedNetwork.biasFirstDepth`)
+    /// rather than add it in the activation's pass; the two give the same bits (a test compares them).
+    var productsFromBias: Bool
 
     public init(_ model: EnsembleModel, settings: PropagationSettings, capacity: Int) {
         precondition(settings.problem(elites: model.elites.count, deterministic: model.config.deterministic) == nil)
@@ -92,6 +95,7 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         permutation = Buffer(count: settings.particles)
         sigmas = Buffer(count: c.outputSize)
         paddedHead = Self.pad(self.weights[c.depth], members: members, input: c.hidden, output: c.headWidth)
+        productsFromBias = c.hidden <= FoldedNetwork.biasFirstDepth
     }
 
     /// The columns `headLayer` reads per row of the head's weight: 8 for a head of at most 8 outputs
@@ -131,6 +135,7 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         permutation = Buffer(count: other.permutation.count)
         sigmas = Buffer(count: other.sigmas.count)
         paddedHead = Buffer(other.paddedHead.array)
+        productsFromBias = other.productsFromBias
     }
 
     public func copy() -> BatchDynamics { EnsembleDynamics(copying: self) }
@@ -306,8 +311,8 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
             x, rows: m, input: c.inputSize, output: c.hidden, weight: weights[0].pointer + g * c.inputSize * c.hidden,
             bias: biases[0].pointer + g * c.hidden, activation: activation, into: source)
         // The hidden products start from the bias (β = 1) where that keeps the bits of adding it in the
-        // activation's pass (`FoldedNetwork.biasFirstDepth`), and OpenBLAS skips its pass zeroing C.
-        let fromBias = c.hidden <= FoldedNetwork.biasFirstDepth
+        // activation's pass (`productsFromBias`), and OpenBLAS skips its pass zeroing C.
+        let fromBias = productsFromBias
         for l in 1..<c.depth {
             let bias = biases[l].pointer + g * c.hidden
             if fromBias { FoldedNetwork.fill(spare, rows: m, width: c.hidden, with: bias) }
