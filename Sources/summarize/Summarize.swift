@@ -168,14 +168,20 @@ struct Summarize: ParsableCommand {
         }
     }
 
+    /// The record of each finished run of `runs` (`finished`), with its folder; throws when two have
+    /// the same group and seed (`checkDistinct`).
+    func finishedRecords(_ runs: [String]) throws -> [(folder: String, record: RunRecord)] {
+        let records = try groups(runs).flatMap { group in
+            try finished(group.folders).map { (folder: $0, record: try RunRecord(folder: $0, group: group.name)) }
+        }
+        try checkDistinct(records.map { ($0.folder, $0.record.group, $0.record.seed) })
+        return records
+    }
+
     /// The results table of the finished `runs` and the `kept` records (a run given replaces the
     /// record of its group and seed).
     func resultsTable(_ runs: [String], kept: [RunRecord]) throws -> ResultsTable {
-        let current = try groups(runs).flatMap { group in
-            try finished(group.folders).map { (folder: $0, record: try RunRecord(folder: $0, group: group.name)) }
-        }
-        try checkDistinct(current.map { ($0.folder, $0.record.group, $0.record.seed) })
-        return ResultsTable(records: RunRecord.merging(kept: kept, current: current.map(\.record)))
+        ResultsTable(records: RunRecord.merging(kept: kept, current: try finishedRecords(runs).map(\.record)))
     }
 
     /// The learning curves of `runs` (finished or not) and of the `kept` records (a run given replaces
@@ -211,13 +217,10 @@ struct Summarize: ParsableCommand {
     /// replacing an older record of the same run; a record whose bytes have not changed is left as it is.
     /// Prints one line per record.
     func keepRecords(of runs: [String], in folder: String) throws {
-        let records = try groups(runs).flatMap { group in
-            try finished(group.folders).map { (folder: $0, record: try RunRecord(folder: $0, group: group.name)) }
-        }
+        let records = try finishedRecords(runs)
         for (run, record) in records where record.group.hasPrefix("/") {
             throw StageError("\(run): not below --root \(root ?? ""), so it has no group to be kept under")
         }
-        try checkDistinct(records.map { ($0.folder, $0.record.group, $0.record.seed) })
         for (run, record) in records {
             let target = "\(folder)/\(record.relativePath)"
             let bytes = try record.encoded()

@@ -11,14 +11,19 @@ import XCTest
 /// any x within reach, the unique optimal first action moves x to 0.3 exactly.
 final class PointMass: BatchDynamics {
     let observationSize = 1, actionSize = 1, capacity: Int
-    init(capacity: Int) { self.capacity = capacity }
+    /// Rows per candidate, all following the same deterministic dynamics (1: one row a candidate).
+    let particles: Int
+    init(capacity: Int, particles: Int = 1) {
+        self.capacity = capacity
+        self.particles = particles
+    }
     func predict(
         observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
         into next: UnsafeMutablePointer<Float>
     ) {
         for r in 0..<count { next[r] = observations[r] + actions[r] }
     }
-    func copy() -> BatchDynamics { PointMass(capacity: capacity) }
+    func copy() -> BatchDynamics { PointMass(capacity: capacity, particles: particles) }
 
     static let objective = PlanningObjective(
         observationSize: 1, actionSize: 1, actionLow: [-1], actionHigh: [1],

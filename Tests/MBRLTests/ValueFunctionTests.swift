@@ -6,19 +6,6 @@ import Foundation
 import MBRLTestSupport
 import XCTest
 
-/// `PointMass` with two particles per candidate, which move alike.
-final class TwoParticles: BatchDynamics {
-    let observationSize = 1, actionSize = 1, particles = 2, capacity: Int
-    init(capacity: Int) { self.capacity = capacity }
-    func predict(
-        observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, count: Int,
-        into next: UnsafeMutablePointer<Float>
-    ) {
-        for r in 0..<count { next[r] = observations[r] + actions[r] }
-    }
-    func copy() -> BatchDynamics { TwoParticles(capacity: capacity) }
-}
-
 /// The terminal value: its targets, its fit, its file, and how the planner adds it.
 final class ValueFunctionTests: XCTestCase {
     /// Statistics that leave a 1-D observation as it is.
@@ -133,7 +120,7 @@ final class ValueFunctionTests: XCTestCase {
         let weight = 1 * gamma * gamma * gamma
         let end0: Float = 0 + 0.1 + 0.1 + 0.1, end3: Float = 0 - 0.1 - 0.1 - 0.1
         for (dynamics, threads) in [
-            (PointMass(capacity: 4), 1), (PointMass(capacity: 4), 2), (TwoParticles(capacity: 8), 2)
+            (PointMass(capacity: 4), 1), (PointMass(capacity: 4), 2), (PointMass(capacity: 8, particles: 2), 2)
         ] as [(BatchDynamics, Int)] {
             let evaluator = TrajectoryEvaluator(
                 dynamics: dynamics, objective: objective, capacity: 4, horizon: 3, discount: gamma, threads: threads)
