@@ -19,6 +19,12 @@ let targetCPUFlags: [String] = {
     return value.isEmpty || value == "native" ? ["-target-cpu", "native"] : ["-Xcc", "-march=\(value)"]
 }()
 
+// The same choice for the project's own C code, as clang's `-march`.
+let targetCPUCFlags: [String] = {
+    let value = ProcessInfo.processInfo.environment["MBRL_TARGET_CPU"] ?? ""
+    return ["-march=\(value.isEmpty ? "native" : value)"]
+}()
+
 let package = Package(
     name: "mbrl",
     products: [
@@ -63,6 +69,11 @@ let package = Package(
         // compiled for AMX (function attributes) and run after a runtime check of the CPU and of
         // Linux's permission, so the package still builds and runs on any x86-64 (or elsewhere).
         .target(name: "CAMX"),
+        // Box–Muller normals eight at a time with the bits of the scalar transform (RandomGenerator's
+        // `boxMuller(pairs:count:into:)`); plain C vectors, built for the target CPU like the library.
+        .target(
+            name: "CBoxMuller",
+            cSettings: [.unsafeFlags(targetCPUCFlags, .when(configuration: .release))]),
 
         // The library, in targets that follow the method's roles; each depends only on those listed, so
         // the compiler keeps the layers apart (docs/DESIGN.md, "Code layout"). None of them knows the
@@ -76,7 +87,7 @@ let package = Package(
         // Core: the HDF5 layer, random numbers, process safety (atomic outputs, signals, input guards,
         // memory budgets), OpenBLAS, provenance and TensorBoard's files.
         .target(
-            name: "MBRLCore", dependencies: ["CHDF5", "COpenBLAS"],
+            name: "MBRLCore", dependencies: ["CHDF5", "COpenBLAS", "CBoxMuller"],
             swiftSettings: [.unsafeFlags(targetCPUFlags, .when(configuration: .release))]),
         // The environment protocol, Pendulum and the MuJoCo tasks.
         .target(
@@ -159,7 +170,7 @@ let package = Package(
         .testTarget(
             name: "MBRLTests",
             dependencies: ["MBRLCore", "MBRLEnvironments", "MBRLData", "MBRLModels", "MBRLRollouts", "MBRLPlanning", "MBRLReporting",
-                           "MBRLStatistics", "MBRLSweeps", "MBRLTestSupport"],
+                           "MBRLStatistics", "MBRLSweeps", "MBRLTestSupport", "CBoxMuller"],
             exclude: ["Fixtures"]),
         .testTarget(
             name: "StageTests",

@@ -8,7 +8,8 @@ import MBRLModels
 ///
 /// The generator's state is sequential, so the uniforms are drawn on the calling thread, in order
 /// (`RandomGenerator.normalUniforms`), a block at a time. The Box–Muller transform, the costly part (a
-/// logarithm, a square root and a cosine in Double), is a pure function of each pair: a block's
+/// logarithm, a square root and a cosine in Double, eight pairs at a time:
+/// `RandomGenerator.boxMuller(pairs:count:into:)`), is a pure function of each pair: a block's
 /// transforms run in contiguous chunks on up to `threads` threads when the block is large enough to pay
 /// for waking them. The values never depend on `threads`.
 final class NormalDraws {
@@ -65,6 +66,6 @@ final class NormalDraws {
     }
 
     private static func transform(_ uv: UnsafePointer<Double>, into z: UnsafeMutablePointer<Float>, range: Range<Int>) {
-        for i in range { z[i] = Float(RandomGenerator.boxMuller(uv[2 * i], uv[2 * i + 1])) }
+        RandomGenerator.boxMuller(pairs: uv + 2 * range.lowerBound, count: range.count, into: z + range.lowerBound)
     }
 }

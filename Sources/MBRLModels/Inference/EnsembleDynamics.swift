@@ -41,6 +41,9 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
     let permutation: Buffer<Int>
     /// One row's standard deviations of the sampled outputs (`outputSize`).
     let sigmas: Buffer<Float>
+    /// One row's draws: the uniform pairs (u, v interleaved) and their standard normals.
+    let normalPairs: Buffer<Double>
+    let normals: Buffer<Float>
     /// The head's weights with their columns padded with zeros (`paddedWidth`), (E, hidden, padded).
     let paddedHead: Buffer<Float>
     /// Whether the hidden products start from the bias (SGEMM with β = 1; `FoldedNetwork.biasFirstDepth`)
@@ -94,6 +97,8 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         slots = Buffer(count: capacity)
         permutation = Buffer(count: settings.particles)
         sigmas = Buffer(count: c.outputSize)
+        normalPairs = Buffer(count: 2 * c.outputSize)
+        normals = Buffer(count: c.outputSize)
         paddedHead = Self.pad(self.weights[c.depth], members: members, input: c.hidden, output: c.headWidth)
         productsFromBias = c.hidden <= FoldedNetwork.biasFirstDepth
     }
@@ -134,6 +139,8 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         slots = Buffer(count: other.slots.count)
         permutation = Buffer(count: other.permutation.count)
         sigmas = Buffer(count: other.sigmas.count)
+        normalPairs = Buffer(count: other.normalPairs.count)
+        normals = Buffer(count: other.normals.count)
         paddedHead = Buffer(other.paddedHead.array)
         productsFromBias = other.productsFromBias
     }
@@ -232,8 +239,12 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
                 Self.standardDeviations(
                     rawLogvar: h + outputs, count: outputs, minLogvar: minLogvar, maxLogvar: maxLogvar,
                     deltaStd: deltaStd, into: sigma)
+                // The row's normals in the order `rng.normal()` would give them, transformed together.
+                let uv = normalPairs.pointer, z = normals.pointer
+                for j in 0..<outputs { (uv[2 * j], uv[2 * j + 1]) = rng.normalUniforms() }
+                RandomGenerator.boxMuller(pairs: uv, count: outputs, into: z)
                 for j in 0..<outputs {
-                    let noise = sigma[j] * Float(rng.normal())
+                    let noise = sigma[j] * z[j]
                     if j < o {
                         next[base + j] = observations[base + j] + h[j] + noise
                     } else {
