@@ -41,6 +41,25 @@ static const double rounder = 0x1.8p52;
 static inline __attribute__((always_inline)) vdouble as_double(vbits x) { return (vdouble)x; }
 static inline __attribute__((always_inline)) vbits as_bits(vdouble x) { return (vbits)x; }
 
+// The series' coefficients, highest power first: 1/(2k + 1) for k = 10 … 0 (atanh(s)/s in s²);
+// −(−1)ᵏ/(2k + 1)! for k = 8 … 1 ((x − sin x)/x³ in x²); (−1)ᵏ/(2k)! for k = 8 … 1 ((cos x − 1)/x²
+// in x²).
+static const double atanh_series[] = {
+    1.0 / 21, 1.0 / 19, 1.0 / 17, 1.0 / 15, 1.0 / 13, 1.0 / 11, 1.0 / 9, 1.0 / 7, 1.0 / 5, 1.0 / 3, 1.0};
+static const double sine_series[] = {
+    -1.0 / 355687428096000.0, 1.0 / 1307674368000.0, -1.0 / 6227020800.0, 1.0 / 39916800.0,
+    -1.0 / 362880.0, 1.0 / 5040.0, -1.0 / 120.0, 1.0 / 6.0};
+static const double cosine_series[] = {
+    1.0 / 20922789888000.0, -1.0 / 87178291200.0, 1.0 / 479001600.0, -1.0 / 3628800.0,
+    1.0 / 40320.0, -1.0 / 720.0, 1.0 / 24.0, -0.5};
+
+// Σ c[i]·x^(n−1−i) by Horner's rule, one multiply and one add per coefficient.
+static inline __attribute__((always_inline)) vdouble horner(vdouble x, const double *c, size_t n) {
+    vdouble p = c[0];
+    for (size_t i = 1; i < n; i++) p = p * x + c[i];
+    return p;
+}
+
 // ln u for u in [2⁻⁵³, 1) (never subnormal). u = m·2ᵉ with m in [√2/2, √2); with f = m − 1 (exact)
 // and s = f/(2 + f), ln m = 2·atanh(s) = 2s·(1 + s²/3 + s⁴/5 + …). |s| ≤ 0.1716, so the terms up to
 // s²⁰/21 leave less than 2⁻⁶⁰ relative. Error: about 1 ULP from s, 1 from the series and its product,
@@ -56,18 +75,7 @@ static inline __attribute__((always_inline)) vdouble log_unit(vdouble u) {
     vdouble f = m - 1.0;
     vdouble s = f / (2.0 + f);
     vdouble z = s * s;
-    vdouble p = 1.0 / 21;
-    p = p * z + 1.0 / 19;
-    p = p * z + 1.0 / 17;
-    p = p * z + 1.0 / 15;
-    p = p * z + 1.0 / 13;
-    p = p * z + 1.0 / 11;
-    p = p * z + 1.0 / 9;
-    p = p * z + 1.0 / 7;
-    p = p * z + 1.0 / 5;
-    p = p * z + 1.0 / 3;
-    p = p * z + 1.0;
-    return e * ln2 + (s + s) * p;
+    return e * ln2 + (s + s) * horner(z, atanh_series, sizeof atanh_series / sizeof *atanh_series);
 }
 
 // cos w for w = 2πv in [0, 2π), and a mask of the lanes whose reduced argument is within 2⁻²⁰ of a
@@ -87,24 +95,10 @@ static inline __attribute__((always_inline)) vdouble cos_turn(vdouble v, vlong *
     vdouble bv = r1 - hi;
     vdouble lo = ((r1 - (hi + bv)) + (bv - b)) - q * pio2_3;
     vdouble x2 = hi * hi;
-    vdouble sp = -1.0 / 355687428096000.0;
-    sp = sp * x2 + 1.0 / 1307674368000.0;
-    sp = sp * x2 - 1.0 / 6227020800.0;
-    sp = sp * x2 + 1.0 / 39916800.0;
-    sp = sp * x2 - 1.0 / 362880.0;
-    sp = sp * x2 + 1.0 / 5040.0;
-    sp = sp * x2 - 1.0 / 120.0;
-    sp = sp * x2 + 1.0 / 6.0;
-    vdouble sine = hi - ((hi * x2) * sp - lo);
-    vdouble cp = 1.0 / 20922789888000.0;
-    cp = cp * x2 - 1.0 / 87178291200.0;
-    cp = cp * x2 + 1.0 / 479001600.0;
-    cp = cp * x2 - 1.0 / 3628800.0;
-    cp = cp * x2 + 1.0 / 40320.0;
-    cp = cp * x2 - 1.0 / 720.0;
-    cp = cp * x2 + 1.0 / 24.0;
-    cp = cp * x2 - 0.5;
-    vdouble cosine = 1.0 + (x2 * cp - hi * lo);
+    vdouble sinePart = horner(x2, sine_series, sizeof sine_series / sizeof *sine_series);
+    vdouble cosinePart = horner(x2, cosine_series, sizeof cosine_series / sizeof *cosine_series);
+    vdouble sine = hi - ((hi * x2) * sinePart - lo);
+    vdouble cosine = 1.0 + (x2 * cosinePart - hi * lo);
     // cos(qπ/2 + r): cos r, −sin r, −cos r, sin r for q mod 4 = 0, 1, 2, 3.
     vlong odd = (vlong)((quadrant & 1) != 0);
     vdouble c = odd ? sine : cosine;
