@@ -119,31 +119,34 @@ static inline __attribute__((always_inline)) vdouble transform(vdouble u, vdoubl
     return y;
 }
 
-// Loads pairs [i, i + n) into lanes; lanes past n get u = 1/2, v = 0 (any valid pair).
-static inline __attribute__((always_inline)) void load(const double *uv, size_t i, size_t n, vdouble *u, vdouble *v) {
+// Transforms the block of pairs from i (at most LANES; lanes past the count get u = 1/2, v = 0, any
+// valid pair) into y and its redo mask, and returns how many pairs the block holds.
+static inline __attribute__((always_inline)) size_t block(
+    const double *uv, size_t i, size_t count, vdouble *y, vlong *redo) {
+    size_t n = count - i < LANES ? count - i : LANES;
+    vdouble u, v;
     for (size_t k = 0; k < LANES; k++) {
-        (*u)[k] = k < n ? uv[2 * (i + k)] : 0.5;
-        (*v)[k] = k < n ? uv[2 * (i + k) + 1] : 0.0;
+        u[k] = k < n ? uv[2 * (i + k)] : 0.5;
+        v[k] = k < n ? uv[2 * (i + k) + 1] : 0.0;
     }
+    *y = transform(u, v, redo);
+    return n;
 }
 
 size_t mbrl_box_muller(const double *uv, float *out, size_t count, mbrl_box_muller_exact exact) {
     size_t handed = 0;
     for (size_t i = 0; i < count; i += LANES) {
-        size_t n = count - i < LANES ? count - i : LANES;
-        vdouble u, v;
+        vdouble y;
         vlong redo;
-        load(uv, i, n, &u, &v);
-        vdouble y = transform(u, v, &redo);
+        size_t n = block(uv, i, count, &y, &redo);
         long any = 0;
-        for (size_t k = 0; k < LANES; k++) any |= redo[k] & (k < n ? -1L : 0);
+        for (size_t k = 0; k < n; k++) any |= redo[k];
         for (size_t k = 0; k < n; k++) out[i + k] = (float)y[k];
-        if (any) {
-            for (size_t k = 0; k < n; k++) {
-                if (redo[k]) {
-                    out[i + k] = exact(uv[2 * (i + k)], uv[2 * (i + k) + 1]);
-                    handed += 1;
-                }
+        if (!any) continue;
+        for (size_t k = 0; k < n; k++) {
+            if (redo[k]) {
+                out[i + k] = exact(uv[2 * (i + k)], uv[2 * (i + k) + 1]);
+                handed += 1;
             }
         }
     }
@@ -152,11 +155,9 @@ size_t mbrl_box_muller(const double *uv, float *out, size_t count, mbrl_box_mull
 
 void mbrl_box_muller_unrounded(const double *uv, double *out, unsigned char *redo, size_t count) {
     for (size_t i = 0; i < count; i += LANES) {
-        size_t n = count - i < LANES ? count - i : LANES;
-        vdouble u, v;
+        vdouble y;
         vlong flags;
-        load(uv, i, n, &u, &v);
-        vdouble y = transform(u, v, &flags);
+        size_t n = block(uv, i, count, &y, &flags);
         for (size_t k = 0; k < n; k++) {
             out[i + k] = y[k];
             redo[i + k] = flags[k] != 0;
