@@ -10,6 +10,9 @@ enum SingleWorkload: String, CaseIterable, ExpressibleByArgument {
     case ensemblePlan = "ensemble-plan"
     /// One 3-epoch ensemble fit per call (`EnsembleWorkloads.trainingSamplesPerSecond`).
     case ensembleTrain = "ensemble-train"
+    /// One random-shooting control step on the Pendulum network per call, as `make bench`'s Pendulum
+    /// step (K 1024 × H 15), on `--threads` threads.
+    case pendulumPlan = "pendulum-plan"
     /// One 30-epoch fit of the Pendulum network per call (`Workloads.trainingSamplesPerSecond`, as
     /// `make bench`'s Pendulum training).
     case pendulumTrain = "pendulum-train"
@@ -44,6 +47,18 @@ extension Bench {
                 String(
                     format: "%@: training (batch %d, Adam, 30 epochs), 1 thread: %.0f samples/s "
                         + "(median of %d; %d calls)", workload.rawValue, task.batchSize, rate, repetitions, calls))
+        case .pendulumPlan:
+            guard let task = Self.tasks.first(where: { $0.environment == .pendulum }) else {
+                preconditionFailure("bench has no pendulum task")
+            }
+            let workloads = try Workloads(environment: task.environment, hidden: task.hidden)
+            let seconds = workloads.planStepSeconds(
+                kind: .rs, candidates: task.candidates, horizon: task.horizon, iterations: 1, threads: cores,
+                repetitions: repetitions)
+            print(
+                String(
+                    format: "pendulum-plan: rs step (K %d × H %d), %d thread%@: %.3f ms (median of %d; %d calls)",
+                    task.candidates, task.horizon, cores, cores == 1 ? "" : "s", seconds * 1e3, repetitions, calls))
         case .halfcheetahICEM, .halfcheetahMPPI:
             guard let task = Self.tasks.first(where: { $0.environment == .halfcheetah }) else {
                 preconditionFailure("bench has no halfcheetah task")

@@ -104,6 +104,10 @@ final class BenchTableTests: XCTestCase {
             result.stdout.hasPrefix("ensemble-train: ensemble training (5 × batch 256, Adam, NLL, 3 epochs)"),
             result.stdout)
         XCTAssertTrue(result.stdout.hasSuffix("samples/s (median of 3; 5 calls)\n"), result.stdout)
+        let plan = try runProcess(bench, ["--only", "pendulum-plan", "--threads", "2", "--repetitions", "3"], in: dir.path)
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        XCTAssertTrue(plan.stdout.hasPrefix("pendulum-plan: rs step (K 1024 × H 15), 2 threads: "), plan.stdout)
+        XCTAssertTrue(plan.stdout.hasSuffix(" ms (median of 3; 5 calls)\n"), plan.stdout)
         for arguments in [["--only", "sgemm"], ["--only", "ensemble-plan", "--json-out", "b.json"]] {
             let refused = try runProcess(bench, arguments, in: dir.path)
             XCTAssertEqual(refused.status, 64, arguments.joined(separator: " "))
