@@ -12,24 +12,19 @@
 /// candidates × particles / B, e.g. 2,000 × 200 × 200), so the per-call overhead is negligible.
 /// Replacing the loop below by a library's strided batch call changes nothing else.
 ///
-/// With `workers` (training on two threads) the first half of the members run on this thread and the
-/// rest on the helper, each member's product the same call as on one thread.
+/// Training on two threads splits the members, not a batch: `EnsembleMLP` runs each half of the
+/// members' whole forward and backward on one thread, through this same call.
 extension NetworkScalar {
     @inline(__always)
     static func gemmBatched(
         count: Int, transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
         alpha: Self = 1, a: UnsafePointer<Self>, strideA: Int, b: UnsafePointer<Self>, strideB: Int,
-        beta: Self = 0, c: UnsafeMutablePointer<Self>, strideC: Int, workers: WorkerPair? = nil
+        beta: Self = 0, c: UnsafeMutablePointer<Self>, strideC: Int
     ) {
-        func members(_ range: Range<Int>) {
-            for i in range {
-                gemm(
-                    transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                    a: a + i * strideA, b: b + i * strideB, beta: beta, c: c + i * strideC)
-            }
+        for i in 0..<count {
+            gemm(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                a: a + i * strideA, b: b + i * strideB, beta: beta, c: c + i * strideC)
         }
-        let half = count / 2
-        workers.run(
-            { members(0..<half) }, { members(half..<count) }, parallel: half * m * n * k >= WorkerPair.minimumWork)
     }
 }

@@ -32,7 +32,8 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
     /// Rows per member of the last forward pass.
     private(set) var rows = 0
     private var workspace: Workspace
-    /// Splits the members' products between two threads when set (a fit on two threads).
+    /// Splits the members between two threads when set (a fit on two threads): each half's forward and
+    /// backward run whole on one thread, one hand-over per pass.
     var workers: WorkerPair?
 
     private final class Workspace {
@@ -41,11 +42,17 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
         let activations: [Buffer<Scalar>]  // per hidden layer, B × R × hidden
         let head: Buffer<Scalar>  // B × R × headWidth: mean, raw log-variance
         let logvar: Buffer<Scalar>  // B × R × out: bounded log-variance (Gaussian)
-        let gradient: Buffer<Scalar>  // backward: dL/d(current layer output)
+        /// Backward's dL/d(current layer output) and the next one: member b's rows at b·R·`wide`,
+        /// whatever the layer's width, so the two halves of the members (one per thread) never write
+        /// where the other reads, even a layer apart.
+        let gradient: Buffer<Scalar>
         let spare: Buffer<Scalar>
+        /// The widest layer: input, hidden or head.
+        let wide: Int
 
         init(_ c: EnsembleConfiguration, rows: Int) {
-            let br = c.members * rows, wide = max(c.hidden, c.headWidth, c.inputSize)
+            let br = c.members * rows
+            wide = max(c.hidden, c.headWidth, c.inputSize)
             input = Buffer(count: br * c.inputSize)
             z = (0..<c.depth).map { _ in Buffer(count: br * c.hidden) }
             activations = (0..<c.depth).map { _ in Buffer(count: br * c.hidden) }
@@ -99,36 +106,58 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
 
     // MARK: Forward
 
-    /// Runs every member on its `count` rows of `x` (B × count × in, member-major).
+    /// Runs every member on its `count` rows of `x` (B × count × in, member-major). With `workers`, the
+    /// first half of the members run on this thread and the rest on the helper, each member's every
+    /// step the call it is on one thread.
     func forward(_ x: UnsafePointer<Scalar>, count: Int) {
         precondition(count <= capacity, "batch of \(count) rows per member exceeds the reserved \(capacity)")
-        let w = workspace, p = parameters.pointer, b = config.members
+        let b = config.members
         rows = count
-        w.input.pointer.update(from: x, count: b * count * config.inputSize)
-        var source = UnsafePointer(w.input.pointer)
+        workspace.input.pointer.update(from: x, count: b * count * config.inputSize)
+        splitMembers { forward(members: $0, count: count) }
+        if !config.deterministic { boundLogvar() }
+    }
+
+    /// Runs `body` on the members `0..<B/2` here and on `B/2..<B` on the helper when there is one and
+    /// the work pays for the hand-over (`WorkerPair.minimumWork`), else on all members here. The two
+    /// halves touch disjoint rows and parameters: members share nothing in forward and backward.
+    private func splitMembers(_ body: (Range<Int>) -> Void) {
+        let b = config.members, half = b / 2
+        let work = half * rows * (0...config.depth).map { config.layerShape($0) }.reduce(0) { $0 + $1.0 * $1.1 }
+        guard workers != nil, work >= WorkerPair.minimumWork else {
+            body(0..<b)
+            return
+        }
+        workers.run({ body(0..<half) }, { body(half..<b) })
+    }
+
+    /// Every layer of the members in `range` on their `count` rows of the workspace's input.
+    private func forward(members range: Range<Int>, count: Int) {
+        let w = workspace, p = parameters.pointer, first = range.lowerBound, members = range.count
+        var source = UnsafePointer(w.input.pointer + first * count * config.inputSize)
         for l in 0...config.depth {
             let (input, output) = config.layerShape(l)
-            let destination = l == config.depth ? w.head.pointer : w.z[l].pointer
+            let destination = (l == config.depth ? w.head.pointer : w.z[l].pointer) + first * count * output
             Scalar.gemmBatched(
-                count: b, m: count, n: output, k: input, a: source, strideA: count * input,
-                b: p + layout.weightOffset[l], strideB: input * output, c: destination, strideC: count * output,
-                workers: workers)
+                count: members, m: count, n: output, k: input, a: source, strideA: count * input,
+                b: p + layout.weightOffset[l] + first * input * output, strideB: input * output, c: destination,
+                strideC: count * output)
             // z keeps the biased pre-activation (for backward), `activations` the activation.
-            for m in 0..<b {
-                let bias = p + layout.biasOffset[l] + m * output, rowsOfMember = destination + m * count * output
+            for m in 0..<members {
+                let bias = p + layout.biasOffset[l] + (first + m) * output
+                let rowsOfMember = destination + m * count * output
                 for r in 0..<count {
                     let row = rowsOfMember + r * output
                     for j in 0..<output { row[j] += bias[j] }
                 }
             }
             if l < config.depth {
+                let activations = w.activations[l].pointer + first * count * output
                 config.activation.apply(
-                    UnsafePointer(w.z[l].pointer), bias: nil, width: output, rows: b * count,
-                    into: w.activations[l].pointer)
-                source = UnsafePointer(w.activations[l].pointer)
+                    UnsafePointer(destination), bias: nil, width: output, rows: members * count, into: activations)
+                source = UnsafePointer(activations)
             }
         }
-        if !config.deterministic { boundLogvar() }
     }
 
     /// logvar from the head's raw log-variance, through the soft bounds.
@@ -160,15 +189,20 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
     /// w.r.t. the head in the workspace and the bounds' gradient in `gradients`, for `backward()`.
     func loss(target: UnsafePointer<Scalar>) -> Double {
         let o = config.outputSize, hw = config.headWidth, n = config.members * rows
-        let h = workspace.head.pointer, g = workspace.gradient.pointer
+        let h = workspace.head.pointer, gradient = workspace.gradient.pointer, wide = workspace.wide
         let scale = 1 / Scalar(rows * o)
         var sum = 0.0
+        // Row r's head gradient, in backward's member-strided layout.
+        @inline(__always) func g(_ r: Int) -> UnsafeMutablePointer<Scalar> {
+            gradient + (r / rows) * rows * wide + (r % rows) * hw
+        }
         if config.deterministic {
             for r in 0..<n {
+                let gr = g(r)
                 for j in 0..<o {
                     let d = h[r * hw + j] - target[r * o + j]
                     sum += Double(d * d)
-                    g[r * hw + j] = 2 * scale * d
+                    gr[j] = 2 * scale * d
                 }
             }
             return sum / Double(rows * o)
@@ -181,11 +215,12 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
             dMax[j] = 0.01
         }
         for r in 0..<n {
+            let gr = g(r)
             for j in 0..<o {
                 let d = h[r * hw + j] - target[r * o + j]
                 let inverseVariance = Scalar(Foundation.exp(-Double(lv[r * o + j])))
                 sum += Double(d * d * inverseVariance + lv[r * o + j])
-                g[r * hw + j] = 2 * scale * d * inverseVariance
+                gr[j] = 2 * scale * d * inverseVariance
                 // dL/dlogvar, then through the two soft bounds.
                 let dLogvar = scale * (1 - d * d * inverseVariance)
                 let raw = h[r * hw + o + j]
@@ -194,7 +229,7 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
                 let dUpper = dLogvar * sLower
                 dMin[j] += dLogvar * (1 - sLower)
                 dMax[j] += dUpper * (1 - sUpper)
-                g[r * hw + o + j] = dUpper * sUpper
+                gr[o + j] = dUpper * sUpper
             }
         }
         var bounds = 0.0
@@ -219,31 +254,40 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
     }
 
     /// Back-propagates the gradient left by `loss` and writes dLoss/dParameters into `gradients`
-    /// (the bounds' entries were written by `loss`).
+    /// (the bounds' entries were written by `loss`); members split between two threads as in `forward`.
     func backward() {
-        let count = rows, w = workspace, g = gradients.pointer, p = parameters.pointer, b = config.members
-        var current = w.gradient.pointer, spare = w.spare.pointer
-        for l in stride(from: config.depth, through: 0, by: -1) {
+        splitMembers { backward(members: $0) }
+    }
+
+    /// `backward` for the members in `range`: their rows of the workspace and their parameters' gradients.
+    private func backward(members range: Range<Int>) {
+        let count = rows, w = workspace, g = gradients.pointer, p = parameters.pointer
+        let first = range.lowerBound, members = range.count, stride = count * w.wide
+        var current = w.gradient.pointer + first * stride, spare = w.spare.pointer + first * stride
+        for l in Swift.stride(from: config.depth, through: 0, by: -1) {
             let (input, output) = config.layerShape(l)
             let layerInput = UnsafePointer(l == 0 ? w.input.pointer : w.activations[l - 1].pointer)
             // dW_b = X_bᵀ dZ_b (in × out); db_b = Σ_rows dZ_b.
             Scalar.gemmBatched(
-                count: b, transposeA: true, m: input, n: output, k: count, a: layerInput, strideA: count * input,
-                b: current, strideB: count * output, c: g + layout.weightOffset[l], strideC: input * output,
-                workers: workers)
-            for m in 0..<b {
+                count: members, transposeA: true, m: input, n: output, k: count,
+                a: layerInput + first * count * input, strideA: count * input, b: current, strideB: stride,
+                c: g + layout.weightOffset[l] + first * input * output, strideC: input * output)
+            for m in 0..<members {
                 BackwardPasses.columnSums(
-                    current + m * count * output, rows: count, width: output,
-                    into: g + layout.biasOffset[l] + m * output)
+                    current + m * stride, rows: count, width: output, into: g + layout.biasOffset[l] + (first + m) * output)
             }
             guard l > 0 else { break }
             // dA_b = dZ_b W_bᵀ (R × in), then through the activation of hidden layer l − 1.
             Scalar.gemmBatched(
-                count: b, transposeB: true, m: count, n: input, k: output, a: current, strideA: count * output,
-                b: p + layout.weightOffset[l], strideB: input * output, c: spare, strideC: count * input,
-                workers: workers)
+                count: members, transposeB: true, m: count, n: input, k: output, a: current, strideA: stride,
+                b: p + layout.weightOffset[l] + first * input * output, strideB: input * output, c: spare,
+                strideC: stride)
             swap(&current, &spare)
-            config.activation.backward(UnsafePointer(w.z[l - 1].pointer), count: b * count * input, gradient: current)
+            for m in 0..<members {
+                config.activation.backward(
+                    UnsafePointer(w.z[l - 1].pointer + (first + m) * count * input), count: count * input,
+                    gradient: current + m * stride)
+            }
         }
     }
 }
