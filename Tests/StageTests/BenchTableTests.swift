@@ -104,7 +104,8 @@ final class BenchTableTests: XCTestCase {
             result.stdout.hasPrefix("ensemble-train: ensemble training (5 × batch 256, Adam, NLL, 3 epochs)"),
             result.stdout)
         XCTAssertTrue(result.stdout.hasSuffix("samples/s (median of 3; 5 calls)\n"), result.stdout)
-        let plan = try runProcess(bench, ["--only", "pendulum-plan", "--threads", "2", "--repetitions", "3"], in: dir.path)
+        let plan = try runProcess(
+            bench, ["--only", "pendulum-plan", "--threads", "2", "--repetitions", "3"], in: dir.path)
         XCTAssertEqual(plan.status, 0, plan.stderr)
         XCTAssertTrue(plan.stdout.hasPrefix("pendulum-plan: rs step (K 1024 × H 15), 2 threads: "), plan.stdout)
         XCTAssertTrue(plan.stdout.hasSuffix(" ms (median of 3; 5 calls)\n"), plan.stdout)

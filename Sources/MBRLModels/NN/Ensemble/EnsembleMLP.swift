@@ -274,7 +274,8 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
                 c: g + layout.weightOffset[l] + first * input * output, strideC: input * output)
             for m in 0..<members {
                 BackwardPasses.columnSums(
-                    current + m * stride, rows: count, width: output, into: g + layout.biasOffset[l] + (first + m) * output)
+                    current + m * stride, rows: count, width: output,
+                    into: g + layout.biasOffset[l] + (first + m) * output)
             }
             guard l > 0 else { break }
             // dA_b = dZ_b W_bᵀ (R × in), then through the activation of hidden layer l − 1.
