@@ -418,8 +418,35 @@ final class MakeTests: XCTestCase {
 
     }
 
-    /// The results pages' generated blocks are what their kept run records give: a number typed into
-    /// one, or a record committed without regenerating the pages, fails here.
+    /// A page's bench block is `bench --table` of the JSON its marker names; a name that is not a plain
+    /// path, or a file that is not there, stops the script with the page unchanged.
+    func testUpdateResultsFillsABenchBlockFromItsJSON() throws {
+        let folder = TemporaryDirectory("mbrl-bench-page")
+        let json = "docs/bench/2026-12-07-zen-members.json"
+        let table = try runProcess(Repository.executable("bench"), ["--table", json], in: Repository.root.path)
+        XCTAssertEqual(table.status, 0, table.stderr)
+        let page = folder.path + "/PAGE.md"
+        let marker = "<!-- generated: make bench-table BENCH_OUT=\(json) -->\n"
+        try ("# P\n" + marker + "typed\n<!-- end generated -->\nprose\n").write(
+            toFile: page, atomically: true, encoding: .utf8)
+        let update = try runProcess(Repository.root.path + "/scripts/update-results", [page])
+        XCTAssertEqual(update.status, 0, update.stderr)
+        XCTAssertEqual(
+            try String(contentsOfFile: page, encoding: .utf8),
+            "# P\n" + marker + table.stdout + "<!-- end generated -->\nprose\n")
+        for (name, problem) in [("x;rm", "is not a bench file name"), ("docs/bench/none.json", "no such file")] {
+            let text = "<!-- generated: make bench-table BENCH_OUT=\(name) -->\nkept\n<!-- end generated -->\n"
+            try text.write(toFile: page, atomically: true, encoding: .utf8)
+            let refused = try runProcess(Repository.root.path + "/scripts/update-results", [page])
+            XCTAssertEqual(refused.status, 1, name)
+            XCTAssertTrue(refused.stderr.contains(problem), refused.stderr)
+            XCTAssertEqual(try String(contentsOfFile: page, encoding: .utf8), text)
+        }
+    }
+
+    /// The results pages' generated blocks are what their kept run records give, and the README's
+    /// performance table what its bench JSON gives: a number typed into one, or a record committed
+    /// without regenerating the pages, fails here.
     func testTheResultsPagesAreGeneratedFromTheKeptRecords() throws {
         let folder = TemporaryDirectory("mbrl-pages")
         for page in ["README.md", "docs/RESULTS.md"] {
