@@ -40,7 +40,7 @@ final class PresetSettingsTests: XCTestCase {
 
     func testEveryRecordedPipelineResolvesToItsRecordedSettingsAndParameters() throws {
         let pipelines = try recorded()
-        XCTAssertEqual(pipelines.count, 24)
+        XCTAssertEqual(pipelines.count, 25)
         for (name, expected) in pipelines {
             let today = try settings(["PIPELINE=\(name)"])
             XCTAssertGreaterThan(expected.count, 40, name)
@@ -84,6 +84,20 @@ final class PresetSettingsTests: XCTestCase {
         for (key, value) in ["EPISODES": "10", "ITERS": "19", "PLAN_EPISODES": "10", "TEST_EPISODES": "10"] {
             XCTAssertEqual(mppi[key], value, key)
         }
+    }
+
+    /// `halfcheetah-rs-h10-200k` is the reproduction run with one change, MBBL's planning depth (H 10),
+    /// which reaches the plans and the test and nothing else.
+    func testHalfCheetahRSH10ChangesOnlyTheHorizonOfTheReproductionRun() throws {
+        let reproduction = try settings(["PIPELINE=halfcheetah-rs-200k"])
+        let h10 = try settings(["PIPELINE=halfcheetah-rs-h10-200k"])
+        let changed = Set(reproduction.keys).union(h10.keys).filter { reproduction[$0] != h10[$0] }
+        XCTAssertEqual(changed, ["HORIZON", "params/plan", "params/test"])
+        XCTAssertEqual(reproduction["HORIZON"], "20")
+        XCTAssertEqual(h10["HORIZON"], "10")
+        XCTAssertEqual(
+            reproduction["params/plan"]?.replacingOccurrences(of: "--horizon 20", with: "--horizon 10"),
+            h10["params/plan"])
     }
 
     /// `halfcheetah-best` is `halfcheetah-mppi-200k` with one change, the pitch constraint, which reaches
