@@ -109,13 +109,15 @@ static inline __attribute__((always_inline)) vdouble cos_turn(vdouble v, vlong *
 
 // √(−2 ln u)·cos(2πv) for LANES pairs, and the lanes to recompute exactly: within 10 ULP of the
 // scalar transform (5/2 + 1/2 from the root, 4 from the cosine, 1/2 from the product, 1 + 1/2 for
-// the C library's), except where nearZero is set.
+// the C library's), except where nearZero is set. The analysis holds for normal u in (0, 1) and v in
+// [0, 1); any other pair (0, a subnormal, 1 or more, NaN) is recomputed exactly too.
 static inline __attribute__((always_inline)) vdouble transform(vdouble u, vdouble v, vlong *redo) {
+    vlong inside = (vlong)(u >= 0x1p-1022) & (vlong)(u < 1.0) & (vlong)(v >= 0.0) & (vlong)(v < 1.0);
     vlong nearZero;
     vdouble y = __builtin_elementwise_sqrt(-2.0 * log_unit(u)) * cos_turn(v, &nearZero);
     vbits low = as_bits(y) & ((1UL << 29) - 1);
     vlong nearMidpoint = (vlong)(low - ((1UL << 28) - (1UL << 12)) <= (1UL << 13));
-    *redo = nearMidpoint | nearZero;
+    *redo = nearMidpoint | nearZero | ~inside;
     return y;
 }
 

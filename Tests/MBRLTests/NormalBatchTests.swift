@@ -45,8 +45,19 @@ final class NormalBatchTests: XCTestCase {
         return (batch, scalar)
     }
 
+    /// Pairs outside the drawn ranges (u of 0, subnormal, 1 or beyond, or NaN; v of 1, beyond or
+    /// negative), each among drawn ones: handed over, so they too get the scalar transform's bits.
+    var outsidePairs: [Double] {
+        let strange: [(Double, Double)] = [
+            (0, 0.3), (0x1p-1050, 0.3), (Double.leastNormalMagnitude, 0.3), (0x1p-1000, 0.3), (1, 0.3), (2, 0.3),
+            (.nan, 0.3), (0.5, 1), (0.5, 1.5), (0.5, -0.25), (0.5, -0.0), (0.5, .nan), (.infinity, 0.3)
+        ]
+        let drawn = drawnPairs(7, seed: 3)
+        return strange.flatMap { [$0.0, $0.1] + drawn }
+    }
+
     func testTheBatchHasTheBitsOfTheScalarTransform() {
-        for pairs in [drawnPairs(1 << 21, seed: 11), edgePairs] {
+        for pairs in [drawnPairs(1 << 21, seed: 11), edgePairs, outsidePairs] {
             let (batch, scalar) = transformed(pairs)
             let differing = (0..<batch.count).filter { batch[$0].bitPattern != scalar[$0].bitPattern }
             XCTAssertEqual(

@@ -6,8 +6,8 @@ extension RandomGenerator {
     ///
     /// Eight pairs at a time with a polynomial logarithm and cosine (CBoxMuller); a pair whose Float
     /// the approximation cannot decide (its Double close to a Float rounding boundary, or the cosine
-    /// near a zero; about 1.5 in 10⁵) is transformed by `boxMuller` itself, so the values are those of
-    /// the scalar transform whatever the CPU, vector width or build.
+    /// near a zero; about 1.5 in 10⁵), or outside those ranges, is transformed by `boxMuller` itself,
+    /// so the values are those of the scalar transform whatever the pairs, CPU, vector width or build.
     public static func boxMuller(pairs: UnsafePointer<Double>, count: Int, into values: UnsafeMutablePointer<Float>) {
         precondition(count >= 0)
         mbrl_box_muller(pairs, values, count) { u, v in Float(RandomGenerator.boxMuller(u, v)) }

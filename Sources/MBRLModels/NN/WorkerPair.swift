@@ -4,9 +4,9 @@ import Foundation
 /// Two pieces of independent work at once: the calling thread runs one while a helper thread, started
 /// once and kept, runs the other; `run` returns when both are done. Training uses it to run on two
 /// threads without changing a bit of its results: each piece is work the one-thread step does too,
-/// with the same calls on the same data (a whole `cblas_sgemm` call, or a contiguous range of an
-/// elementwise pass whose every element sees the same operations in the same order), never a product
-/// split into parts. OpenBLAS's own threads are not used for this: its threaded driver blocks the
+/// with the same calls on the same data (a whole `cblas_sgemm` call, a contiguous range of an
+/// elementwise pass whose every element sees the same operations in the same order, or a half of an
+/// ensemble's members through a whole forward or backward pass), never a product split into parts. OpenBLAS's own threads are not used for this: its threaded driver blocks the
 /// inner sum differently from the one-thread driver for some shapes, and a product split by rows or
 /// columns runs different edge kernels, so either can change the last bits (docs/PERFORMANCE.md).
 ///

@@ -32,6 +32,8 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
     /// Rows per member of the last forward pass.
     private(set) var rows = 0
     private var workspace: Workspace
+    /// One member's multiply-adds per row in a forward pass, Σ in·out over the layers.
+    private let multiplyAddsPerRow: Int
     /// Splits the members between two threads when set (a fit on two threads): each half's forward and
     /// backward run whole on one thread, one hand-over per pass.
     var workers: WorkerPair?
@@ -66,6 +68,12 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
     init(_ config: EnsembleConfiguration, capacity: Int = 128) {
         self.config = config
         layout = EnsembleLayout(config)
+        var multiplyAdds = 0
+        for l in 0...config.depth {
+            let (input, output) = config.layerShape(l)
+            multiplyAdds += input * output
+        }
+        multiplyAddsPerRow = multiplyAdds
         parameters = Buffer(count: layout.parameterCount)
         gradients = Buffer(count: layout.parameterCount)
         workspace = Workspace(config, rows: 0)
@@ -123,8 +131,7 @@ final class EnsembleMLP<Scalar: NetworkScalar> {
     /// halves touch disjoint rows and parameters: members share nothing in forward and backward.
     private func splitMembers(_ body: (Range<Int>) -> Void) {
         let b = config.members, half = b / 2
-        let work = half * rows * (0...config.depth).map { config.layerShape($0) }.reduce(0) { $0 + $1.0 * $1.1 }
-        guard workers != nil, work >= WorkerPair.minimumWork else {
+        guard workers != nil, half * rows * multiplyAddsPerRow >= WorkerPair.minimumWork else {
             body(0..<b)
             return
         }
