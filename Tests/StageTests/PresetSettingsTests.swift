@@ -24,6 +24,11 @@ final class PresetSettingsTests: XCTestCase {
             }, uniquingKeysWith: { $1 })
     }
 
+    /// The settings and parameters texts two pipelines resolve differently (one missing counts).
+    static func changedKeys(_ a: [String: String], _ b: [String: String]) -> Set<String> {
+        Set(a.keys).union(b.keys).filter { a[$0] != b[$0] }
+    }
+
     /// The recorded pipelines, each with its lines.
     func recorded() throws -> [(name: String, settings: [String: String])] {
         let text = try String(contentsOfFile: Repository.fixture("preset-settings.txt"), encoding: .utf8)
@@ -78,7 +83,7 @@ final class PresetSettingsTests: XCTestCase {
         let reproduction = try settings(["PIPELINE=halfcheetah-rs-200k"])
         let mppi = try settings(["PIPELINE=halfcheetah-mppi-200k"])
         let planner: Set = ["PLANNER", "PLANNER_OPTIONS", "PLAN_ITERATIONS", "params/plan", "params/test"]
-        let changed = Set(reproduction.keys).union(mppi.keys).filter { reproduction[$0] != mppi[$0] }
+        let changed = Self.changedKeys(reproduction, mppi)
         XCTAssertEqual(changed, planner)
         XCTAssertEqual(mppi["PLANNER"], "mppi")
         for (key, value) in ["EPISODES": "10", "ITERS": "19", "PLAN_EPISODES": "10", "TEST_EPISODES": "10"] {
@@ -91,7 +96,7 @@ final class PresetSettingsTests: XCTestCase {
     func testHalfCheetahRSH10ChangesOnlyTheHorizonOfTheReproductionRun() throws {
         let reproduction = try settings(["PIPELINE=halfcheetah-rs-200k"])
         let h10 = try settings(["PIPELINE=halfcheetah-rs-h10-200k"])
-        let changed = Set(reproduction.keys).union(h10.keys).filter { reproduction[$0] != h10[$0] }
+        let changed = Self.changedKeys(reproduction, h10)
         XCTAssertEqual(changed, ["HORIZON", "params/plan", "params/test"])
         XCTAssertEqual(reproduction["HORIZON"], "20")
         XCTAssertEqual(h10["HORIZON"], "10")
@@ -105,7 +110,7 @@ final class PresetSettingsTests: XCTestCase {
     func testHalfCheetahBestChangesOnlyThePitchLimitOfTheMPPIRun() throws {
         let mppi = try settings(["PIPELINE=halfcheetah-mppi-200k"])
         let best = try settings(["PIPELINE=halfcheetah-best"])
-        let changed = Set(mppi.keys).union(best.keys).filter { mppi[$0] != best[$0] }
+        let changed = Self.changedKeys(mppi, best)
         XCTAssertEqual(changed, ["PITCH_LIMIT", "params/plan", "params/test"])
         XCTAssertEqual(best["PITCH_LIMIT"], "1")
         XCTAssertTrue(best["params/plan"]?.contains("--pitch-limit 1") ?? false, best["params/plan"] ?? "")
@@ -117,7 +122,7 @@ final class PresetSettingsTests: XCTestCase {
     func testHopperValueChangesOnlyTheHorizonAndTheValueOfTheBestRun() throws {
         let best = try settings(["PIPELINE=hopper-best"])
         let value = try settings(["PIPELINE=hopper-value"])
-        let changed = Set(best.keys).union(value.keys).filter { best[$0] != value[$0] }
+        let changed = Self.changedKeys(best, value)
         XCTAssertEqual(changed, ["HORIZON", "VALUE_DISCOUNT", "params/plan", "params/test", "params/value"])
         XCTAssertEqual(value["VALUE_DISCOUNT"], "0.99")
         XCTAssertEqual(
@@ -130,7 +135,7 @@ final class PresetSettingsTests: XCTestCase {
     func testSwimmerDiscountedChangesOnlyThePlannerOfTheBestRun() throws {
         let best = try settings(["PIPELINE=swimmer-best"])
         let discounted = try settings(["PIPELINE=swimmer-discounted"])
-        let changed = Set(best.keys).union(discounted.keys).filter { best[$0] != discounted[$0] }
+        let changed = Self.changedKeys(best, discounted)
         XCTAssertEqual(
             changed,
             [
@@ -146,7 +151,7 @@ final class PresetSettingsTests: XCTestCase {
     func testHalfCheetahBest100kStopsTheBestRunAtNineIterations() throws {
         let best = try settings(["PIPELINE=halfcheetah-best"])
         let stopped = try settings(["PIPELINE=halfcheetah-best-100k"])
-        let changed = Set(best.keys).union(stopped.keys).filter { best[$0] != stopped[$0] }
+        let changed = Self.changedKeys(best, stopped)
         XCTAssertEqual(changed, ["ITERS", "params/evaluate"])
         XCTAssertEqual(stopped["ITERS"], "9")
         XCTAssertEqual(stopped["params/evaluate"], "max_k=30 iters=9")
