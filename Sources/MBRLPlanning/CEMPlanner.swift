@@ -19,6 +19,8 @@ public final class CEMPlanner: Planner {
     let variance: Buffer<Float>
     /// Candidate indices, best first after `selectElites`.
     let order: Buffer<Int>
+    /// A round's truncated normals, drawn at once in the order the population uses them.
+    let normals: NormalDraws
 
     /// Uses `candidates`, `horizon`, `discount`, `threads`, `elites`, `iterations` and `alpha`.
     public init(dynamics: BatchDynamics, objective: PlanningObjective, configuration settings: PlannerConfiguration) {
@@ -37,6 +39,7 @@ public final class CEMPlanner: Planner {
         mean = NominalSequence(horizon: settings.horizon, objective: objective)
         variance = Buffer(count: n)
         order = Buffer(count: settings.candidates)
+        normals = NormalDraws(capacity: settings.candidates * n, threads: settings.threads)
         reset()
     }
 
@@ -54,14 +57,17 @@ public final class CEMPlanner: Planner {
             }
         }
         for _ in 0..<iterations {
+            // The round's normals in the order the loop below takes them (step, action, candidate).
+            let z = normals.drawTruncated(horizon * a * k, using: &rng)
             for h in 0..<horizon {
                 for j in 0..<a {
                     let i = h * a + j, low = objective.actionLow[j], high = objective.actionHigh[j]
                     // Cap the variance so that mean ± 2σ stays inside the bounds.
                     let room = min(m[i] - low, high - m[i]) / 2
                     let sigma = min(v[i], room * room).squareRoot()
+                    let zi = z + i * k
                     for c in 0..<k {
-                        s[(h * k + c) * a + j] = min(max(m[i] + sigma * rng.truncatedNormal(), low), high)
+                        s[(h * k + c) * a + j] = min(max(m[i] + sigma * zi[c], low), high)
                     }
                 }
             }

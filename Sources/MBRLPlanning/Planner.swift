@@ -44,7 +44,8 @@ final class NominalSequence {
 }
 
 extension RandomGenerator {
-    /// A standard normal sample truncated to [-2, 2] by rejection (as PETS's CEM samples).
+    /// A standard normal sample truncated to [-2, 2] by rejection (as PETS's CEM samples): the
+    /// definition CEM's bulk draws (`NormalDraws.drawTruncated`) reproduce bit for bit.
     @inline(__always)
     mutating func truncatedNormal() -> Float {
         while true {

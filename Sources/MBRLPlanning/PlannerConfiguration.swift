@@ -107,7 +107,7 @@ public struct PlannerConfiguration: Equatable {
     }
 
     /// Bytes of the planner's own buffers besides the dynamics (Float32): the candidate action
-    /// sequences with room for CEM's sorting, and MPPI's perturbations (`NormalDraws`); or iCEM's
+    /// sequences with room for CEM's sorting, and CEM's and MPPI's normals (`NormalDraws`); or iCEM's
     /// population, its two elite sets, its colored-noise matrix (H × H) and its population's normals; nil
     /// when the count overflows.
     public func planningBytes(actionSize: Int) -> Int? {
@@ -115,7 +115,7 @@ public struct PlannerConfiguration: Equatable {
         switch kind {
         case .rs, .cem, .mppi:
             floats = MemoryBudget.product([3, candidates, horizon, actionSize])
-            normals = kind == .mppi ? MemoryBudget.product([candidates, horizon, actionSize]) : 0
+            normals = kind == .rs ? 0 : MemoryBudget.product([candidates, horizon, actionSize])
         case .icem:
             floats = MemoryBudget.sum([
                 MemoryBudget.product([MemoryBudget.sum([population, 2 * elites]) ?? -1, horizon, actionSize]),

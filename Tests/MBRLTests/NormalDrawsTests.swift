@@ -25,6 +25,32 @@ final class NormalDrawsTests: XCTestCase {
         }
     }
 
+    /// `drawTruncated` gives the bits of successive `truncatedNormal()` calls (each rejection included)
+    /// on any threads, from small capacities to several blocks, and leaves the generator where they do.
+    func testTruncatedDrawsAreTheSequentialTruncatedNormals() {
+        let counts = [0, 1, 7, NormalDraws.minimumPerThread * 2 + 1, NormalDraws.block + 5, 2 * NormalDraws.block + 777]
+        for threads in [1, 2] {
+            for capacity in [7, counts.max()!] {
+                let draws = NormalDraws(capacity: capacity, threads: threads)
+                var bulk = RandomGenerator(seed: 33), oneByOne = RandomGenerator(seed: 33)
+                var rejected = 0
+                for count in counts where count <= capacity {
+                    let z = draws.drawTruncated(count, using: &bulk)
+                    for i in 0..<count {
+                        var probe = oneByOne
+                        while abs(Float(probe.normal())) > 2 { rejected += 1 }
+                        let expected = oneByOne.truncatedNormal()
+                        guard z[i].bitPattern == expected.bitPattern else {
+                            return XCTFail("\(threads) threads, capacity \(capacity), \(count) values: value \(i)")
+                        }
+                    }
+                    XCTAssertEqual(bulk.next(), oneByOne.next(), "\(threads) threads, capacity \(capacity), \(count)")
+                }
+                if capacity > 7 { XCTAssertGreaterThan(rejected, 100, "the truncation rejected values") }
+            }
+        }
+    }
+
     /// The one draw in 2⁵³ that is 0 is drawn again, in bulk as one call at a time.
     func testAZeroUniformIsRedrawn() {
         // A state whose next output is below 2¹¹ (so its uniform is 0): xoshiro256** gives 0 for an
