@@ -26,10 +26,11 @@ final class NormalDraws {
     /// Values below which a chunk of a block is not handed to another thread.
     static let minimumPerThread = 2_048
 
-    /// One block's standard normals before the truncation (`drawTruncated`) keeps some of them.
-    private let candidates: Buffer<Float>
+    /// One block's standard normals before the truncation (`drawTruncated`) keeps some of them; made
+    /// on the first truncated draw.
+    private lazy var candidates = Buffer<Float>(count: min(capacity, Self.block))
 
-    /// Bytes a `NormalDraws` of `capacity` values holds (for the plan stage's memory check).
+    /// Bytes a `NormalDraws` of `capacity` values holds at most (for the plan stage's memory check).
     static func byteCount(capacity: Int) -> Int? {
         MemoryBudget.sum([
             MemoryBudget.product([capacity, MemoryLayout<Float>.size]),
@@ -44,7 +45,6 @@ final class NormalDraws {
         self.threads = threads
         values = Buffer(count: capacity)
         uniforms = Buffer(count: 2 * min(capacity, Self.block))
-        candidates = Buffer(count: min(capacity, Self.block))
     }
 
     /// Draws `count` normals from `rng` into `values[0..<count]` and returns their start.
