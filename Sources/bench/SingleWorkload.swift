@@ -28,6 +28,14 @@ enum SingleWorkload: String, CaseIterable, ExpressibleByArgument {
 }
 
 extension Bench {
+    /// The bench's task on `environment` (it has one for each environment `--only` names).
+    static func task(_ environment: EnvironmentName) -> Task {
+        guard let task = tasks.first(where: { $0.environment == environment }) else {
+            preconditionFailure("bench has no \(environment.id) task")
+        }
+        return task
+    }
+
     /// `--only`: runs `workload` two untimed times and `repetitions` timed times, and prints its median
     /// and the call count. The setup (the task's 4,000 random transitions and its network, or the
     /// ensemble on Pendulum's) is the same for any `repetitions`, so the cycles of one call are the difference of two runs' counts divided
@@ -37,9 +45,7 @@ extension Bench {
         switch workload {
         case .pendulumTrain, .halfcheetahTrain:
             let environment: EnvironmentName = workload == .pendulumTrain ? .pendulum : .halfcheetah
-            guard let task = Self.tasks.first(where: { $0.environment == environment }) else {
-                preconditionFailure("bench has no \(environment.id) task")
-            }
+            let task = Self.task(environment)
             let workloads = try Workloads(environment: task.environment, hidden: task.hidden)
             let rate = workloads.trainingSamplesPerSecond(
                 batchSize: task.batchSize, epochs: 30, repetitions: repetitions)
@@ -48,9 +54,7 @@ extension Bench {
                     format: "%@: training (batch %d, Adam, 30 epochs), 1 thread: %.0f samples/s "
                         + "(median of %d; %d calls)", workload.rawValue, task.batchSize, rate, repetitions, calls))
         case .pendulumPlan:
-            guard let task = Self.tasks.first(where: { $0.environment == .pendulum }) else {
-                preconditionFailure("bench has no pendulum task")
-            }
+            let task = Self.task(.pendulum)
             let workloads = try Workloads(environment: task.environment, hidden: task.hidden)
             let seconds = workloads.planStepSeconds(
                 kind: .rs, candidates: task.candidates, horizon: task.horizon, iterations: 1, threads: cores,
@@ -60,9 +64,7 @@ extension Bench {
                     format: "pendulum-plan: rs step (K %d × H %d), %d thread%@: %.3f ms (median of %d; %d calls)",
                     task.candidates, task.horizon, cores, cores == 1 ? "" : "s", seconds * 1e3, repetitions, calls))
         case .halfcheetahICEM, .halfcheetahMPPI:
-            guard let task = Self.tasks.first(where: { $0.environment == .halfcheetah }) else {
-                preconditionFailure("bench has no halfcheetah task")
-            }
+            let task = Self.task(.halfcheetah)
             let workloads = try Workloads(environment: task.environment, hidden: task.hidden)
             let config = workload == .halfcheetahICEM ? Self.icemConfiguration : Self.mppiConfiguration
             let seconds = workloads.planStepSeconds(config, repetitions: repetitions)
