@@ -18,12 +18,13 @@ enum SingleWorkload: String, CaseIterable, ExpressibleByArgument {
     case pendulumTrain = "pendulum-train"
     /// The same for the HalfCheetah network.
     case halfcheetahTrain = "halfcheetah-train"
-    /// One iCEM control step on the HalfCheetah network per call, on 1 thread, with `make bench`'s
-    /// iCEM settings (`Bench.icemConfiguration`).
+    /// One iCEM control step on the HalfCheetah network per call, with `make bench`'s iCEM settings
+    /// (`Bench.icemConfiguration`), on `--threads` threads (1 when not given).
     case halfcheetahICEM = "halfcheetah-icem"
     /// The same for MPPI (`Bench.mppiConfiguration`).
     case halfcheetahMPPI = "halfcheetah-mppi"
-    /// One control step of the HalfCheetah ensemble preset per call (`PETSPresetWorkload`), on 1 thread.
+    /// One control step of the HalfCheetah ensemble preset per call (`PETSPresetWorkload`), on `--threads`
+    /// threads (1 when not given).
     case halfcheetahPETS = "halfcheetah-pets"
 }
 
@@ -39,9 +40,11 @@ extension Bench {
     /// `--only`: runs `workload` two untimed times and `repetitions` timed times, and prints its median
     /// and the call count. The setup (the task's 4,000 random transitions and its network, or the
     /// ensemble on Pendulum's) is the same for any `repetitions`, so the cycles of one call are the difference of two runs' counts divided
-    /// by the difference of their calls.
+    /// by the difference of their calls. `cores` is `--threads` or every core; the HalfCheetah planners'
+    /// steps run on `--threads` or 1, as their 1-thread figures are the ones profiled most.
     func measureOnly(_ workload: SingleWorkload, cores: Int) throws {
         let calls = repetitions + 2
+        let plannerThreads = threads ?? 1
         switch workload {
         case .pendulumTrain, .halfcheetahTrain:
             let environment: EnvironmentName = workload == .pendulumTrain ? .pendulum : .halfcheetah
@@ -66,21 +69,22 @@ extension Bench {
         case .halfcheetahICEM, .halfcheetahMPPI:
             let task = Self.task(.halfcheetah)
             let workloads = try Workloads(environment: task.environment, hidden: task.hidden)
-            let config = workload == .halfcheetahICEM ? Self.icemConfiguration : Self.mppiConfiguration
+            var config = workload == .halfcheetahICEM ? Self.icemConfiguration : Self.mppiConfiguration
+            config.threads = plannerThreads
             let seconds = workloads.planStepSeconds(config, repetitions: repetitions)
             print(
                 String(
-                    format: "%@: %@ step (%d × H %d × %d iterations), 1 thread: %.3f ms (median of %d; %d calls)",
+                    format: "%@: %@ step (%d × H %d × %d iterations), %d thread%@: %.3f ms (median of %d; %d calls)",
                     workload.rawValue, config.kind.rawValue, config.candidates, config.horizon, config.iterations,
-                    seconds * 1e3, repetitions, calls))
+                    plannerThreads, plannerThreads == 1 ? "" : "s", seconds * 1e3, repetitions, calls))
         case .halfcheetahPETS:
             let preset = PETSPresetWorkload(base: try Workloads(environment: .halfcheetah, hidden: 200))
-            let seconds = try preset.stepSeconds(threads: 1, repetitions: repetitions)
+            let seconds = try preset.stepSeconds(threads: plannerThreads, repetitions: repetitions)
             print(
                 String(
-                    format: "halfcheetah-pets: PETS preset step (mppi %d × %d particles, H 20), 1 thread: %.3f ms, "
+                    format: "halfcheetah-pets: PETS preset step (mppi %d × %d particles, H 20), %d thread%@: %.3f ms, "
                         + "network %.1f GFLOP/s (median of %d; %d calls)", PETSPresetWorkload.candidates,
-                    PETSPresetWorkload.particles, seconds * 1e3, preset.stepFLOPs / seconds / 1e9, repetitions, calls))
+                    PETSPresetWorkload.particles, plannerThreads, plannerThreads == 1 ? "" : "s", seconds * 1e3, preset.stepFLOPs / seconds / 1e9, repetitions, calls))
         case .ensemblePlan:
             let ensemble = EnsembleWorkloads(base: try Workloads(environment: .pendulum, hidden: 64))
             let (seconds, flops) = ensemble.tsInfEvaluation(threads: cores, repetitions: repetitions)

@@ -109,6 +109,17 @@ final class BenchTableTests: XCTestCase {
         XCTAssertEqual(plan.status, 0, plan.stderr)
         XCTAssertTrue(plan.stdout.hasPrefix("pendulum-plan: rs step (K 1024 × H 15), 2 threads: "), plan.stdout)
         XCTAssertTrue(plan.stdout.hasSuffix(" ms (median of 3; 5 calls)\n"), plan.stdout)
+        // The HalfCheetah planners' steps take --threads too (1 when not given).
+        for (arguments, label) in [
+            (["--threads", "2"], "2 threads: "), ([], "1 thread: ")
+        ] {
+            let icem = try runProcess(
+                bench, ["--only", "halfcheetah-icem", "--repetitions", "3"] + arguments, in: dir.path)
+            XCTAssertEqual(icem.status, 0, icem.stderr)
+            XCTAssertTrue(
+                icem.stdout.hasPrefix("halfcheetah-icem: icem step (300 × H 30 × 3 iterations), \(label)"),
+                icem.stdout)
+        }
         for arguments in [["--only", "sgemm"], ["--only", "ensemble-plan", "--json-out", "b.json"]] {
             let refused = try runProcess(bench, arguments, in: dir.path)
             XCTAssertEqual(refused.status, 64, arguments.joined(separator: " "))
