@@ -490,7 +490,7 @@ endif
 
 # The loop, iteration i = 1..ITERS: rollouts-i with model-(i-1), then model-i on all data so far.
 plan_threads = $(if $(THREADS),--threads $(THREADS))
-# train runs a step on 1 or 2 threads: THREADS 1 is 1, more is 2; unset, train's default (1).
+# train runs a step on 1 or 2 threads: THREADS 1 is 1, more is 2; unset, train's default (2 on 2+ cores).
 train_threads = $(if $(THREADS),--threads $(if $(filter 1,$(THREADS)),1,2))
 iterations := $(wordlist 2,$(words 0 $(wordlist 1,$(ITERS),$(numbers))),$(numbers))
 final_model := model-$(ITERS).h5

@@ -116,8 +116,15 @@ struct Train: ParsableCommand {
         help: ArgumentHelp(
             "Threads a training step runs on: 1, or 2 (each layer's two gradient products, an ensemble's "
                 + "members and the Adam update split between them); the model file is the same, bit for bit; "
-                + "speed only, not recorded.", valueName: "n"))
-    var threads = 1
+                + "speed only, not recorded (default: 2 on a machine with two cores or more, 1 under a "
+                + "ulimit -v too small for two threads' BLAS buffers).", valueName: "n"))
+    var threads: Int?
+
+    /// `--threads`, or as many as help (2) that the machine's cores and the address space allow, as
+    /// `plan` takes all cores by default: the file is the same on any count.
+    var workerThreads: Int {
+        threads ?? min(2, ProcessInfo.processInfo.activeProcessorCount, OpenBLASMemory.threadsThatFit ?? 2)
+    }
 
     @OptionGroup var logs: LogOptions
 
@@ -143,7 +150,9 @@ struct Train: ParsableCommand {
                     + "got \(valFraction)")
         }
         guard patience > 0 else { throw ValidationError("--patience must be at least 1, got \(patience)") }
-        guard threads == 1 || threads == 2 else { throw ValidationError("--threads must be 1 or 2, got \(threads)") }
+        if let threads, threads != 1 && threads != 2 {
+            throw ValidationError("--threads must be 1 or 2, got \(threads)")
+        }
         guard members >= 1, members <= 64 else { throw ValidationError("--members must be in 1...64, got \(members)") }
         if isEnsemble {
             guard depth >= 1 else {
@@ -183,7 +192,8 @@ struct Train: ParsableCommand {
     }
     var isEnsemble: Bool { architecture.isEnsemble }
 
-    /// How the model is fitted: the options' values (the elites for an ensemble only).
+    /// How the model is fitted: the options' values (the elites for an ensemble only), on
+    /// `workerThreads` threads.
     var fitting: ModelFitting {
         var f = ModelFitting()
         f.batchSize = batchSize
@@ -194,7 +204,7 @@ struct Train: ParsableCommand {
         f.newDataFraction = newDataFraction
         f.elites = isEnsemble ? eliteMembers ?? members : nil
         f.seed = seed.seed
-        f.threads = threads
+        f.threads = workerThreads
         return f
     }
 
@@ -205,15 +215,17 @@ struct Train: ParsableCommand {
         try Stage.run {
             if printConfig.requested {
                 // The run's refusals first (the BLAS buffers, the training buffers' memory), then its config.
-                try OpenBLASMemory.prepare(concurrentCallers: threads)
+                try OpenBLASMemory.prepare(concurrentCallers: workerThreads)
                 let model = architecture.make(stats: try NormalizationStats.read(fromFile: stats), seed: seed.seed)
                 try checkMemory(model, rows: try printConfigRows())
                 return Stage.printConfig(config(of: model))
             }
             let destination = try AtomicOutput(target: output.out, inputs: inputs)
             // Small matrices: BLAS single-threaded (its own threads would change the sums' order), called
-            // from --threads threads; their work buffers fit the address space (checked now).
-            try OpenBLASMemory.prepare(concurrentCallers: threads)
+            // from the training threads, decided once here; their work buffers fit the address space
+            // (checked now).
+            let fitting = self.fitting
+            try OpenBLASMemory.prepare(concurrentCallers: fitting.threads)
             let progress = ProgressReporter(stage: "train")
             let (datasets, statistics) = try readData()
             let model = architecture.make(stats: statistics, seed: seed.seed)
@@ -235,7 +247,7 @@ struct Train: ParsableCommand {
                 try model.write(to: root, env: datasets[0].env)
                 try model.writeTraining(result, to: root)
             }
-            progress.milestone(summary(of: result))
+            progress.milestone(summary(of: result, threads: fitting.threads))
         }
     }
 
@@ -261,15 +273,16 @@ struct Train: ParsableCommand {
 
     /// The line that ends a run: the file written and the model kept, an ensemble's elites and their
     /// validation MSE (nan without validation), or the single network's best epoch and its validation
-    /// loss (its training loss without validation).
-    func summary(of result: ModelFitting.Result) -> String {
-        isEnsemble
+    /// loss (its training loss without validation), and the threads it trained on.
+    func summary(of result: ModelFitting.Result, threads: Int) -> String {
+        let threadCount = threads == 1 ? "1 thread" : "\(threads) threads"
+        return isEnsemble
             ? String(
-                format: "wrote %@ (elites %@, val_mse %.5f)", output.out,
-                result.elites.map(String.init).joined(separator: ","), result.validationLoss ?? .nan)
+                format: "wrote %@ (elites %@, val_mse %.5f; %@)", output.out,
+                result.elites.map(String.init).joined(separator: ","), result.validationLoss ?? .nan, threadCount)
             : String(
-                format: "wrote %@ (best epoch %d, val_loss %.5f)", output.out, result.bestEpoch,
-                result.validationLoss ?? result.trainLoss)
+                format: "wrote %@ (best epoch %d, val_loss %.5f; %@)", output.out, result.bestEpoch,
+                result.validationLoss ?? result.trainLoss, threadCount)
     }
 
     /// The model file's `config`: every fitting setting, `model`'s architecture and the input files.

@@ -131,6 +131,35 @@ final class TrainTests: XCTestCase {
         XCTAssertTrue(three.stderr.contains("--threads must be 1 or 2, got 3"), three.stderr)
     }
 
+    /// Without `--threads`, a step runs on 2 threads where the machine has the cores and the address
+    /// space for them, else on 1: under a `ulimit -v` that holds one thread's OpenBLAS buffers but not
+    /// two (`--threads 2` is refused), the default still trains, and writes the file `--threads 1` does.
+    func testDefaultThreadsFitTheAddressSpace() throws {
+        func limitedTrain(_ extra: [String]) throws -> ProcessResult {
+            let command = ([Repository.executable("train"), "--data", "a.h5", "--stats", "s.h5", "--epochs", "2"]
+                + extra + ["--out", "limited.h5"]).joined(separator: " ")
+            return try runProcess("/bin/bash", ["-c", "ulimit -v 400000 && exec " + command], in: dir.path)
+        }
+        let two = try limitedTrain(["--threads", "2"])
+        XCTAssertEqual(two.status, 1, two.stderr)
+        XCTAssertTrue(two.stderr.contains("for 2 threads"), two.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("limited.h5")))
+        var files: [Data] = []
+        for extra in [[], ["--threads", "1"]] {
+            let result = try limitedTrain(extra)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertTrue(result.stderr.contains("; 1 thread)\n"), result.stderr)
+            files.append(try Data(contentsOf: URL(fileURLWithPath: dir.file("limited.h5"))))
+        }
+        XCTAssertEqual(files[0], files[1])
+        // Without a limit, on a machine of two cores or more (as CI's), the default is 2.
+        if ProcessInfo.processInfo.activeProcessorCount >= 2 {
+            let unlimited = try train(["--out", "unlimited.h5"])
+            XCTAssertEqual(unlimited.status, 0, unlimited.stderr)
+            XCTAssertTrue(unlimited.stderr.contains("; 2 threads)\n"), unlimited.stderr)
+        }
+    }
+
     func testWarmStartAggregationAndArchitectureMismatch() throws {
         XCTAssertEqual(try train(["--out", "m0.h5"]).status, 0)
         let warm = try train(["--data", "b.h5", "--init", "m0.h5", "--new-data-fraction", "0.9", "--out", "m1.h5"])
