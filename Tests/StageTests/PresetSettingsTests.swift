@@ -45,7 +45,7 @@ final class PresetSettingsTests: XCTestCase {
 
     func testEveryRecordedPipelineResolvesToItsRecordedSettingsAndParameters() throws {
         let pipelines = try recorded()
-        XCTAssertEqual(pipelines.count, 25)
+        XCTAssertEqual(pipelines.count, 26)
         for (name, expected) in pipelines {
             let today = try settings(["PIPELINE=\(name)"])
             XCTAssertGreaterThan(expected.count, 40, name)
@@ -103,6 +103,24 @@ final class PresetSettingsTests: XCTestCase {
         XCTAssertEqual(
             reproduction["params/plan"]?.replacingOccurrences(of: "--horizon 20", with: "--horizon 10"),
             h10["params/plan"])
+    }
+
+    /// `halfcheetah-rs-retrain3k-200k` is the reproduction run with one change, MBBL's retraining interval
+    /// (3 planned episodes per iteration, 63 iterations: 199,000 steps), which reaches the plans' episode
+    /// count and the evaluation's iteration count and nothing else: not the planner, not the training.
+    func testHalfCheetahRSRetrain3kChangesOnlyTheRetrainingIntervalOfTheReproductionRun() throws {
+        let reproduction = try settings(["PIPELINE=halfcheetah-rs-200k"])
+        let retrain = try settings(["PIPELINE=halfcheetah-rs-retrain3k-200k"])
+        let changed = Self.changedKeys(reproduction, retrain)
+        XCTAssertEqual(changed, ["ITERS", "PLAN_EPISODES", "params/plan", "params/evaluate"])
+        XCTAssertEqual(retrain["PLAN_EPISODES"], "3")
+        XCTAssertEqual(retrain["ITERS"], "63")
+        // The same budget: 10 random episodes and the planned ones, at most 200 of 1,000 steps.
+        let episodes = [retrain, reproduction].map { Int($0["EPISODES"]!)! + Int($0["ITERS"]!)! * Int($0["PLAN_EPISODES"]!)! }
+        XCTAssertEqual(episodes, [199, 200])
+        XCTAssertEqual(
+            reproduction["params/plan"]?.replacingOccurrences(of: "episodes=10", with: "episodes=3"),
+            retrain["params/plan"])
     }
 
     /// `halfcheetah-best` is `halfcheetah-mppi-200k` with one change, the pitch constraint, which reaches
