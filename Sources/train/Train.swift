@@ -12,7 +12,8 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train the dynamics network on transitions (MSE on the normalized state change, Adam).",
         discussion: """
-            Validation holds out whole episodes of every --data file (seeded). Training stops early when \
+            Validation holds out whole episodes of every --data file (seeded); a pooled minibatch holds at \
+            most the training rows there are. Training stops early when \
             the validation loss has not improved for --patience epochs and keeps the best weights. \
             Logs go to --logdir as TensorBoard events and train.csv. --print-config reads --stats (the \
             model whose settings it prints is built on it) and the row counts of the --data files, not \
@@ -73,29 +74,24 @@ struct Train: ParsableCommand {
                 + "members).", valueName: "n"))
     var eliteMembers: Int?
 
-    @Option(help: "Minibatch size (a pooled minibatch holds at most the rows there are).")
-    var batchSize = Train.fitting.batchSize
+    /// `ModelFitting`'s defaults; the minibatch needs two rows for batch norm.
+    enum FitDefaults: FittingDefaults {
+        static let batchSize = fitting.batchSize
+        static let minimumBatchSize: (rows: Int, reason: String?) = (2, "batch norm needs two rows")
+        static let learningRate = fitting.optimizer.learningRate
+        static let weightDecay = fitting.optimizer.weightDecay
+        static let epochs = fitting.epochs
+        static let patience = fitting.patience
+        static let validationFraction = fitting.validationFraction
+    }
 
-    @Option(help: "Adam learning rate.")
-    var lr = Train.fitting.optimizer.learningRate
+    @OptionGroup var fit: FittingOptions<FitDefaults>
 
     @Option(help: "Adam β₁.")
     var beta1 = Train.fitting.optimizer.beta1
 
     @Option(help: "Adam β₂.")
     var beta2 = Train.fitting.optimizer.beta2
-
-    @Option(help: "L2 weight decay added to the gradient (PyTorch Adam's weight_decay).")
-    var weightDecay = Train.fitting.optimizer.weightDecay
-
-    @Option(help: "Maximum number of epochs (passes over the training rows).")
-    var epochs = Train.fitting.epochs
-
-    @Option(help: "Share of each file's episodes held out for validation (0 disables early stopping).")
-    var valFraction = Train.fitting.validationFraction
-
-    @Option(help: "Stop after this many epochs without a better validation loss.")
-    var patience = Train.fitting.patience
 
     @Option(
         help: ArgumentHelp(
@@ -134,22 +130,8 @@ struct Train: ParsableCommand {
         guard !data.isEmpty else { throw ValidationError("give at least one --data file") }
         guard hidden > 0, hidden <= 4096 else { throw ValidationError("--hidden must be in 1...4096, got \(hidden)") }
         guard depth >= 0, depth <= 16 else { throw ValidationError("--depth must be in 0...16, got \(depth)") }
-        guard batchSize >= 2 else {
-            throw ValidationError(
-                "--batch-size must be at least 2 (batch norm needs two "
-                    + "rows), got \(batchSize)")
-        }
-        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive, got \(lr)") }
         guard beta1 >= 0, beta1 < 1 else { throw ValidationError("--beta1 must be in [0, 1), got \(beta1)") }
         guard beta2 >= 0, beta2 < 1 else { throw ValidationError("--beta2 must be in [0, 1), got \(beta2)") }
-        guard weightDecay >= 0 else { throw ValidationError("--weight-decay must be ≥ 0, got \(weightDecay)") }
-        guard epochs > 0 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-        guard valFraction >= 0, valFraction < 1 else {
-            throw ValidationError(
-                "--val-fraction must be in [0, 1), "
-                    + "got \(valFraction)")
-        }
-        guard patience > 0 else { throw ValidationError("--patience must be at least 1, got \(patience)") }
         if let threads, threads != 1 && threads != 2 {
             throw ValidationError("--threads must be 1 or 2, got \(threads)")
         }
@@ -196,11 +178,11 @@ struct Train: ParsableCommand {
     /// `workerThreads` threads.
     var fitting: ModelFitting {
         var f = ModelFitting()
-        f.batchSize = batchSize
-        f.optimizer = AdamConfiguration(learningRate: lr, beta1: beta1, beta2: beta2, weightDecay: weightDecay)
-        f.epochs = epochs
-        f.patience = patience
-        f.validationFraction = valFraction
+        f.batchSize = fit.batchSize
+        f.optimizer = AdamConfiguration(learningRate: fit.lr, beta1: beta1, beta2: beta2, weightDecay: fit.weightDecay)
+        f.epochs = fit.epochs
+        f.patience = fit.patience
+        f.validationFraction = fit.valFraction
         f.newDataFraction = newDataFraction
         f.elites = isEnsemble ? eliteMembers ?? members : nil
         f.seed = seed.seed
@@ -259,15 +241,15 @@ struct Train: ParsableCommand {
         try MemoryBudget.check(
             model.trainingBytes(bufferRows: bufferRows),
             for: isEnsemble
-                ? "--batch-size \(batchSize) × --members \(members): the training buffers"
-                : "--batch-size \(batchSize): the training buffers of \(bufferRows) rows")
+                ? "--batch-size \(fit.batchSize) × --members \(members): the training buffers"
+                : "--batch-size \(fit.batchSize): the training buffers of \(bufferRows) rows")
     }
 
     /// The rows `--print-config` checks the training buffers for: those of the --data files, from their
     /// shapes alone, or, when one of them does not exist (the config only names it), --batch-size rows,
     /// the most the buffers ever hold.
     func printConfigRows() throws -> Int {
-        guard data.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { return batchSize }
+        guard data.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { return fit.batchSize }
         return try data.reduce(0) { $0 + (try Transitions.readRowCount(from: $1)) }
     }
 
@@ -320,11 +302,11 @@ struct Train: ParsableCommand {
                 try logs?.write(
                     step: epoch.epoch,
                     scalars: TrainingLog.scalars(
-                        loss: epoch.trainLoss, valLoss: epoch.validationLoss, lr: lr,
+                        loss: epoch.trainLoss, valLoss: epoch.validationLoss, lr: fit.lr,
                         samplesPerSecond: epoch.samplesPerSecond))
                 progress.milestone(
                     String(
-                        format: "epoch %d/%d  loss %.5f  %@ %.5f  %.0f samples/s  %.0fs left", epoch.epoch, epochs,
+                        format: "epoch %d/%d  loss %.5f  %@ %.5f  %.0f samples/s  %.0fs left", epoch.epoch, fit.epochs,
                         epoch.trainLoss,
                         isEnsemble ? "val_mse" : "val_loss",
                         epoch.validationLoss ?? (isEnsemble ? .nan : epoch.trainLoss),
@@ -354,9 +336,9 @@ struct Train: ParsableCommand {
         if result.stoppedEarly {
             progress.milestone(
                 isEnsemble
-                    ? "no member improved for \(patience) epochs: stopping after "
+                    ? "no member improved for \(fit.patience) epochs: stopping after "
                         + "epoch \(result.epochsRun)"
-                    : "no better validation loss for \(patience) epochs: stopping, keeping "
+                    : "no better validation loss for \(fit.patience) epochs: stopping, keeping "
                         + "epoch \(result.bestEpoch)")
         }
         return result
@@ -385,3 +367,4 @@ enum TrainingLog {
         return s
     }
 }
+

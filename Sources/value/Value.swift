@@ -38,23 +38,18 @@ struct Value: ParsableCommand {
     @Option(help: "Number of hidden Linear-ReLU blocks.")
     var depth = 2
 
-    @Option(help: "Minibatch size.")
-    var batchSize = Value.fitting.batchSize
+    /// `ValueFitting`'s defaults.
+    enum FitDefaults: FittingDefaults {
+        static let batchSize = fitting.batchSize
+        static let minimumBatchSize: (rows: Int, reason: String?) = (1, nil)
+        static let learningRate = fitting.optimizer.learningRate
+        static let weightDecay = fitting.optimizer.weightDecay
+        static let epochs = fitting.epochs
+        static let patience = fitting.patience
+        static let validationFraction = fitting.validationFraction
+    }
 
-    @Option(help: "Adam learning rate.")
-    var lr = Value.fitting.optimizer.learningRate
-
-    @Option(help: "Adam's L2 penalty on the weights.")
-    var weightDecay = Value.fitting.optimizer.weightDecay
-
-    @Option(help: "Epochs at most.")
-    var epochs = Value.fitting.epochs
-
-    @Option(help: "Epochs without a better validation loss before stopping.")
-    var patience = Value.fitting.patience
-
-    @Option(help: "Share of each file's episodes held out for validation, in [0, 1).")
-    var valFraction = Value.fitting.validationFraction
+    @OptionGroup var fit: FittingOptions<FitDefaults>
 
     @OptionGroup var seed: SeedOptions
 
@@ -71,25 +66,15 @@ struct Value: ParsableCommand {
         }
         guard hidden > 0, hidden <= 4096 else { throw ValidationError("--hidden must be in 1...4096, got \(hidden)") }
         guard depth >= 0, depth <= 16 else { throw ValidationError("--depth must be in 0...16, got \(depth)") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive, got \(lr)") }
-        guard weightDecay >= 0, weightDecay.isFinite else {
-            throw ValidationError("--weight-decay must be ≥ 0, got \(weightDecay)")
-        }
-        guard epochs > 0 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-        guard patience > 0 else { throw ValidationError("--patience must be at least 1, got \(patience)") }
-        guard valFraction >= 0, valFraction < 1 else {
-            throw ValidationError("--val-fraction must be in [0, 1), got \(valFraction)")
-        }
     }
 
     var fitting: ValueFitting {
         var f = ValueFitting()
-        f.batchSize = batchSize
-        f.optimizer = AdamConfiguration(learningRate: lr, weightDecay: weightDecay)
-        f.epochs = epochs
-        f.patience = patience
-        f.validationFraction = valFraction
+        f.batchSize = fit.batchSize
+        f.optimizer = AdamConfiguration(learningRate: fit.lr, weightDecay: fit.weightDecay)
+        f.epochs = fit.epochs
+        f.patience = fit.patience
+        f.validationFraction = fit.valFraction
         f.seed = seed.seed
         return f
     }
@@ -122,8 +107,8 @@ struct Value: ParsableCommand {
                 ValueFunction.fittingBytes(
                     ValueFunction.configuration(
                         observationSize: statistics.observationSize, hidden: hidden, depth: depth),
-                    rows: datasets.reduce(0) { $0 + $1.count }, batchSize: batchSize),
-                for: "--hidden \(hidden) × --depth \(depth) and --batch-size \(batchSize): the network, its "
+                    rows: datasets.reduce(0) { $0 + $1.count }, batchSize: fit.batchSize),
+                for: "--hidden \(hidden) × --depth \(depth) and --batch-size \(fit.batchSize): the network, its "
                     + "optimizer and the data")
             let function = ValueFunction(
                 stats: statistics, discount: discount, hidden: hidden, depth: depth, seed: seed.seed)
@@ -138,7 +123,7 @@ struct Value: ParsableCommand {
                         scalars: ["value/loss": loss].merging(validation.map { ["value/val_loss": $0] } ?? [:]) { $1 })
                     progress.milestone(
                         String(
-                            format: "epoch %d/%d  loss %.5f  val_loss %.5f", epoch, epochs, loss,
+                            format: "epoch %d/%d  loss %.5f  val_loss %.5f", epoch, fit.epochs, loss,
                             validation ?? .nan))
                 }
             } catch let failure as ValueFitting.Failure {

@@ -86,4 +86,58 @@ final class ValueStageTests: XCTestCase {
             XCTAssertEqual(usage.status, 64, bad.joined(separator: " ") + ": " + usage.stderr)
         }
     }
+
+    /// `train` and `value` share their fitting options (`FittingOptions`): the same names, checks and
+    /// messages, each stage with its own defaults (what `--print-config` records) and `train` with its
+    /// own smallest minibatch.
+    func testTrainAndValueShareTheirFittingOptionsWithTheirOwnDefaults() throws {
+        let inputs = ["--data", "r.h5", "--stats", "s.h5", "--out", "y.h5"]
+        for (bad, message) in [
+            (["--lr", "0"], "--lr must be positive, got 0.0"),
+            (["--lr", "nan"], "--lr must be positive, got nan"),
+            (["--weight-decay=-1"], "--weight-decay must be finite and ≥ 0, got -1.0"),
+            (["--weight-decay", "inf"], "--weight-decay must be finite and ≥ 0, got inf"),
+            (["--epochs", "0"], "--epochs must be at least 1, got 0"),
+            (["--patience", "0"], "--patience must be at least 1, got 0"),
+            (["--val-fraction=-0.1"], "--val-fraction must be in [0, 1), got -0.1"),
+            (["--batch-size", "0"], nil)
+        ] {
+            for program in ["train", "value"] {
+                let usage = try run(program, inputs + bad)
+                XCTAssertEqual(usage.status, 64, "\(program) \(bad): \(usage.stderr)")
+                let expected =
+                    message
+                    ?? (program == "train"
+                        ? "--batch-size must be at least 2 (batch norm needs two rows), got 0"
+                        : "--batch-size must be at least 1, got 0")
+                XCTAssertTrue(usage.stderr.hasPrefix("Error: \(expected)\n"), "\(program): \(usage.stderr)")
+                XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("y.h5")))
+            }
+        }
+        // A minibatch of one row: a value can fit on it, batch norm cannot.
+        XCTAssertEqual(try run("value", inputs + ["--batch-size", "1", "--print-config"]).status, 0)
+        XCTAssertEqual(try run("train", inputs + ["--batch-size", "1", "--print-config"]).status, 64)
+        // Each stage's own defaults (ValueFitting's and ModelFitting's), and the options given.
+        func config(_ program: String, _ extra: [String]) throws -> [String: Any] {
+            let printed = try run(program, inputs + extra + ["--print-config"])
+            XCTAssertEqual(printed.status, 0, printed.stderr)
+            return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(printed.stdout.utf8)) as? [String: Any])
+        }
+        let valueDefaults = try config("value", []), trainDefaults = try config("train", [])
+        XCTAssertEqual(valueDefaults["batch_size"] as? Int, 256)
+        XCTAssertEqual(valueDefaults["patience"] as? Int, 10)
+        XCTAssertEqual(trainDefaults["batch_size"] as? Int, 128)
+        XCTAssertEqual(trainDefaults["patience"] as? Int, 15)
+        let given = ["--batch-size", "32", "--lr", "0.5", "--weight-decay", "0.25", "--epochs", "7", "--patience", "3",
+            "--val-fraction", "0.5"]
+        for program in ["train", "value"] {
+            let recorded = try config(program, given)
+            XCTAssertEqual(recorded["batch_size"] as? Int, 32, program)
+            XCTAssertEqual(recorded["lr"] as? Double, 0.5, program)
+            XCTAssertEqual(recorded["weight_decay"] as? Double, 0.25, program)
+            XCTAssertEqual(recorded["epochs"] as? Int, 7, program)
+            XCTAssertEqual(recorded["patience"] as? Int, 3, program)
+            XCTAssertEqual(recorded["val_fraction"] as? Double, 0.5, program)
+        }
+    }
 }
