@@ -1,7 +1,8 @@
 import ArgumentParser
 
 /// A fitting stage's defaults for `FittingOptions`, shown in `--help` and used when an option is not
-/// given: the library's own (`ModelFitting` for `train`, `ValueFitting` for `value`).
+/// given (the library's own: `ModelFitting` for `train`, `ValueFitting` for `value`), and the smallest
+/// minibatch it accepts.
 public protocol FittingDefaults {
     static var batchSize: Int { get }
     /// The smallest minibatch the stage's network can train on, and why when it is more than 1.
@@ -41,7 +42,11 @@ public struct FittingOptions<Defaults: FittingDefaults>: ParsableArguments {
 
     public init() {}
 
-    public func validate() throws {
+    /// Throws `ValidationError` for the first value out of range. Called from the stage's own
+    /// `validate()` at the place these checks have always had among its own, so that a command line
+    /// with several bad values is refused for the same one as before (a group's `validate()` would run
+    /// before the command's).
+    public func check() throws {
         let minimum = Defaults.minimumBatchSize
         guard batchSize >= minimum.rows else {
             let reason = minimum.reason.map { " (\($0))" } ?? ""

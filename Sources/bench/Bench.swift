@@ -42,7 +42,10 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repetitions per measurement (the median is reported).")
     var repetitions = 30
 
-    @Option(help: ArgumentHelp("Threads for the multi-core figures (default: all cores; with --only, the HalfCheetah planners default to 1).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Threads for the multi-core figures (default: all cores; with --only, the HalfCheetah planners "
+                + "default to 1).", valueName: "n"))
     var threads: Int?
 
     @Option(

@@ -40,10 +40,9 @@ struct PETSPresetWorkload {
         return Workloads.networkFLOPs(widths: widths, rows: c.candidates * Self.particles * c.horizon)
     }
 
-    /// The median seconds of one control step on `threads` threads.
-    func stepSeconds(threads: Int, repetitions: Int) throws -> Double {
+    /// The median seconds of one control step with `config` (`configuration(threads:)`).
+    func stepSeconds(_ config: PlannerConfiguration, repetitions: Int) throws -> Double {
         BLAS.threads = 1
-        let config = configuration(threads: threads)
         let engine = try model().planningEngine(
             for: config,
             propagation: PropagationRequest(propagation: .tsInf, particles: Self.particles, prediction: .mean),
@@ -65,7 +64,7 @@ extension Bench {
             "pets", label: "PETS preset step (mppi 400 × 5 particles TS-∞, H 20)", flops: preset.stepFLOPs, peak: peak,
             cores: cores, into: results
         ) { threads in
-            try preset.stepSeconds(threads: threads, repetitions: max(repetitions / 6, 3))
+            try preset.stepSeconds(preset.configuration(threads: threads), repetitions: max(repetitions / 6, 3))
         }
     }
 }

@@ -74,17 +74,19 @@ extension Bench {
             let seconds = workloads.planStepSeconds(config, repetitions: repetitions)
             print(
                 String(
-                    format: "%@: %@ step (%d × H %d × %d iterations), %d thread%@: %.3f ms (median of %d; %d calls)",
+                    format: "%@: %@ step (%d × H %d × %d iterations), %@: %.3f ms (median of %d; %d calls)",
                     workload.rawValue, config.kind.rawValue, config.candidates, config.horizon, config.iterations,
-                    plannerThreads, plannerThreads == 1 ? "" : "s", seconds * 1e3, repetitions, calls))
+                    Self.threadCount(config.threads), seconds * 1e3, repetitions, calls))
         case .halfcheetahPETS:
             let preset = PETSPresetWorkload(base: try Workloads(environment: .halfcheetah, hidden: 200))
-            let seconds = try preset.stepSeconds(threads: plannerThreads, repetitions: repetitions)
+            let config = preset.configuration(threads: plannerThreads)
+            let seconds = try preset.stepSeconds(config, repetitions: repetitions)
             print(
                 String(
-                    format: "halfcheetah-pets: PETS preset step (mppi %d × %d particles, H 20), %d thread%@: %.3f ms, "
+                    format: "halfcheetah-pets: PETS preset step (mppi %d × %d particles, H 20), %@: %.3f ms, "
                         + "network %.1f GFLOP/s (median of %d; %d calls)", PETSPresetWorkload.candidates,
-                    PETSPresetWorkload.particles, plannerThreads, plannerThreads == 1 ? "" : "s", seconds * 1e3, preset.stepFLOPs / seconds / 1e9, repetitions, calls))
+                    PETSPresetWorkload.particles, Self.threadCount(config.threads), seconds * 1e3,
+                    preset.stepFLOPs / seconds / 1e9, repetitions, calls))
         case .ensemblePlan:
             let ensemble = EnsembleWorkloads(base: try Workloads(environment: .pendulum, hidden: 64))
             let (seconds, flops) = ensemble.tsInfEvaluation(threads: cores, repetitions: repetitions)
@@ -102,4 +104,7 @@ extension Bench {
                         + "%.0f samples/s (median of %d; %d calls)", rate, repetitions, calls))
         }
     }
+
+    /// `1 thread` or `n threads`.
+    static func threadCount(_ n: Int) -> String { n == 1 ? "1 thread" : "\(n) threads" }
 }

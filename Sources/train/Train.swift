@@ -76,16 +76,16 @@ struct Train: ParsableCommand {
 
     /// `ModelFitting`'s defaults; the minibatch needs two rows for batch norm.
     enum FitDefaults: FittingDefaults {
-        static let batchSize = fitting.batchSize
+        static let batchSize = Train.fitting.batchSize
         static let minimumBatchSize: (rows: Int, reason: String?) = (2, "batch norm needs two rows")
-        static let learningRate = fitting.optimizer.learningRate
-        static let weightDecay = fitting.optimizer.weightDecay
-        static let epochs = fitting.epochs
-        static let patience = fitting.patience
-        static let validationFraction = fitting.validationFraction
+        static let learningRate = Train.fitting.optimizer.learningRate
+        static let weightDecay = Train.fitting.optimizer.weightDecay
+        static let epochs = Train.fitting.epochs
+        static let patience = Train.fitting.patience
+        static let validationFraction = Train.fitting.validationFraction
     }
 
-    @OptionGroup var fit: FittingOptions<FitDefaults>
+    @OptionGroup var fitOptions: FittingOptions<FitDefaults>
 
     @Option(help: "Adam β₁.")
     var beta1 = Train.fitting.optimizer.beta1
@@ -116,12 +116,6 @@ struct Train: ParsableCommand {
                 + "ulimit -v too small for two threads' BLAS buffers).", valueName: "n"))
     var threads: Int?
 
-    /// `--threads`, or as many as help (2) that the machine's cores and the address space allow, as
-    /// `plan` takes all cores by default: the file is the same on any count.
-    var workerThreads: Int {
-        threads ?? min(2, ProcessInfo.processInfo.activeProcessorCount, OpenBLASMemory.threadsThatFit ?? 2)
-    }
-
     @OptionGroup var logs: LogOptions
 
     @OptionGroup var printConfig: PrintConfigOptions
@@ -130,6 +124,7 @@ struct Train: ParsableCommand {
         guard !data.isEmpty else { throw ValidationError("give at least one --data file") }
         guard hidden > 0, hidden <= 4096 else { throw ValidationError("--hidden must be in 1...4096, got \(hidden)") }
         guard depth >= 0, depth <= 16 else { throw ValidationError("--depth must be in 0...16, got \(depth)") }
+        try fitOptions.check()
         guard beta1 >= 0, beta1 < 1 else { throw ValidationError("--beta1 must be in [0, 1), got \(beta1)") }
         guard beta2 >= 0, beta2 < 1 else { throw ValidationError("--beta2 must be in [0, 1), got \(beta2)") }
         if let threads, threads != 1 && threads != 2 {
@@ -174,19 +169,19 @@ struct Train: ParsableCommand {
     }
     var isEnsemble: Bool { architecture.isEnsemble }
 
-    /// How the model is fitted: the options' values (the elites for an ensemble only), on
-    /// `workerThreads` threads.
+    /// How the model is fitted: the options' values (the elites for an ensemble only); the threads are
+    /// the run's (`prepareThreads`, `checkMemory`), which the file does not record.
     var fitting: ModelFitting {
         var f = ModelFitting()
-        f.batchSize = fit.batchSize
-        f.optimizer = AdamConfiguration(learningRate: fit.lr, beta1: beta1, beta2: beta2, weightDecay: fit.weightDecay)
-        f.epochs = fit.epochs
-        f.patience = fit.patience
-        f.validationFraction = fit.valFraction
+        f.batchSize = fitOptions.batchSize
+        f.optimizer = AdamConfiguration(
+            learningRate: fitOptions.lr, beta1: beta1, beta2: beta2, weightDecay: fitOptions.weightDecay)
+        f.epochs = fitOptions.epochs
+        f.patience = fitOptions.patience
+        f.validationFraction = fitOptions.valFraction
         f.newDataFraction = newDataFraction
         f.elites = isEnsemble ? eliteMembers ?? members : nil
         f.seed = seed.seed
-        f.threads = workerThreads
         return f
     }
 
@@ -196,23 +191,24 @@ struct Train: ParsableCommand {
     func run() throws {
         try Stage.run {
             if printConfig.requested {
-                // The run's refusals first (the BLAS buffers, the training buffers' memory), then its config.
-                try OpenBLASMemory.prepare(concurrentCallers: workerThreads)
-                let model = architecture.make(stats: try NormalizationStats.read(fromFile: stats), seed: seed.seed)
-                try checkMemory(model, rows: try printConfigRows())
+                // The run's refusals first (the BLAS buffers, the model's and the training buffers'
+                // memory), then its config.
+                let (model, _) = try prepareModel(
+                    stats: try NormalizationStats.read(fromFile: stats), rows: try printConfigRows(),
+                    threads: try prepareThreads())
                 return Stage.printConfig(config(of: model))
             }
             let destination = try AtomicOutput(target: output.out, inputs: inputs)
             // Small matrices: BLAS single-threaded (its own threads would change the sums' order), called
-            // from the training threads, decided once here; their work buffers fit the address space
-            // (checked now).
-            let fitting = self.fitting
-            try OpenBLASMemory.prepare(concurrentCallers: fitting.threads)
+            // from the training threads; their work buffers fit the address space (checked now).
+            let preparedThreads = try prepareThreads()
             let progress = ProgressReporter(stage: "train")
             let (datasets, statistics) = try readData()
-            let model = architecture.make(stats: statistics, seed: seed.seed)
+            let (model, threads) = try prepareModel(
+                stats: statistics, rows: datasets.reduce(0) { $0 + $1.count }, threads: preparedThreads)
             if let initialModel { try model.loadWeights(fromFile: initialModel) }
-            try checkMemory(model, rows: datasets.reduce(0) { $0 + $1.count })
+            var fitting = self.fitting
+            fitting.threads = threads
             let result = try fit(model, fitting, on: datasets, progress: progress)
 
             // The model its readers would refuse is an error, not a file (the same check as theirs).
@@ -233,23 +229,63 @@ struct Train: ParsableCommand {
         }
     }
 
-    /// Refuses (`MemoryError`, one line naming the options) training buffers for `rows` rows of data
-    /// that exceed the memory this process may use: the run's check before it trains, which
-    /// `--print-config` makes too, so both refuse the same settings.
-    func checkMemory(_ model: any TrainableModel, rows: Int) throws {
-        let bufferRows = model.trainingBufferRows(fitting, rows: rows)
-        try MemoryBudget.check(
-            model.trainingBytes(bufferRows: bufferRows),
-            for: isEnsemble
-                ? "--batch-size \(fit.batchSize) × --members \(members): the training buffers"
-                : "--batch-size \(fit.batchSize): the training buffers of \(bufferRows) rows")
+    /// The threads a training step may run on before anything is read, with OpenBLAS prepared for
+    /// them (`OpenBLASMemory.prepare`): `--threads`, or by default 2 where the machine has two cores or
+    /// more and the address space (`ulimit -v`) holds a second thread's BLAS buffers, else 1.
+    func prepareThreads() throws -> Int {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let count = threads ?? min(2, cores, OpenBLASMemory.threadsThatFit ?? 2)
+        try OpenBLASMemory.prepare(concurrentCallers: count)
+        return count
+    }
+
+    /// The model to train on `stats`, built only after the memory it and its training buffers for
+    /// `rows` rows of data take is known to fit beside the BLAS buffers of `threads` threads (else
+    /// `MemoryError`, one line naming the options): the run's check before it trains, which
+    /// `--print-config` makes too, so both refuse the same settings. Returns the model and the threads
+    /// the run trains on: `threads`, or 1 when the count is the default and the model fits beside one
+    /// thread's BLAS buffers but not two.
+    func prepareModel(
+        stats: NormalizationStats, rows: Int, threads count: Int
+    ) throws -> (model: any TrainableModel, threads: Int) {
+        var count = count
+        try withinMemory(threads: &count) {
+            let shape = "--hidden \(hidden) × --depth \(depth)" + (isEnsemble ? " × --members \(members)" : "")
+            try MemoryBudget.check(
+                architecture.trainingParameterBytes(stats: stats),
+                for: shape + ": the parameters, their gradients, Adam's moments and the best weights")
+        }
+        let model = architecture.make(stats: stats, seed: seed.seed)
+        try withinMemory(threads: &count) {
+            let bufferRows = model.trainingBufferRows(fitting, rows: rows)
+            try MemoryBudget.check(
+                model.trainingBytes(bufferRows: bufferRows),
+                for: isEnsemble
+                    ? "--batch-size \(fitOptions.batchSize) × --members \(members): the training buffers"
+                    : "--batch-size \(fitOptions.batchSize): the training buffers of \(bufferRows) rows")
+        }
+        return (model, count)
+    }
+
+    /// Runs the memory check `check`; with the default thread count, when it fails beside two threads'
+    /// BLAS buffers, gives the second thread's back (`OpenBLASMemory.release`) and checks again, on 1.
+    private func withinMemory(threads count: inout Int, _ check: () throws -> Void) throws {
+        do {
+            try check()
+        } catch is MemoryError where threads == nil && count > 1 {
+            OpenBLASMemory.release(toConcurrentCallers: 1)
+            count = 1
+            try check()
+        }
     }
 
     /// The rows `--print-config` checks the training buffers for: those of the --data files, from their
     /// shapes alone, or, when one of them does not exist (the config only names it), --batch-size rows,
     /// the most the buffers ever hold.
     func printConfigRows() throws -> Int {
-        guard data.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { return fit.batchSize }
+        guard data.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else {
+            return fitOptions.batchSize
+        }
         return try data.reduce(0) { $0 + (try Transitions.readRowCount(from: $1)) }
     }
 
@@ -302,11 +338,12 @@ struct Train: ParsableCommand {
                 try logs?.write(
                     step: epoch.epoch,
                     scalars: TrainingLog.scalars(
-                        loss: epoch.trainLoss, valLoss: epoch.validationLoss, lr: fit.lr,
+                        loss: epoch.trainLoss, valLoss: epoch.validationLoss, lr: fitOptions.lr,
                         samplesPerSecond: epoch.samplesPerSecond))
                 progress.milestone(
                     String(
-                        format: "epoch %d/%d  loss %.5f  %@ %.5f  %.0f samples/s  %.0fs left", epoch.epoch, fit.epochs,
+                        format: "epoch %d/%d  loss %.5f  %@ %.5f  %.0f samples/s  %.0fs left", epoch.epoch,
+                        fitOptions.epochs,
                         epoch.trainLoss,
                         isEnsemble ? "val_mse" : "val_loss",
                         epoch.validationLoss ?? (isEnsemble ? .nan : epoch.trainLoss),
@@ -336,9 +373,9 @@ struct Train: ParsableCommand {
         if result.stoppedEarly {
             progress.milestone(
                 isEnsemble
-                    ? "no member improved for \(fit.patience) epochs: stopping after "
+                    ? "no member improved for \(fitOptions.patience) epochs: stopping after "
                         + "epoch \(result.epochsRun)"
-                    : "no better validation loss for \(fit.patience) epochs: stopping, keeping "
+                    : "no better validation loss for \(fitOptions.patience) epochs: stopping, keeping "
                         + "epoch \(result.bestEpoch)")
         }
         return result
@@ -367,4 +404,3 @@ enum TrainingLog {
         return s
     }
 }
-

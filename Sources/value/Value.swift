@@ -40,16 +40,16 @@ struct Value: ParsableCommand {
 
     /// `ValueFitting`'s defaults.
     enum FitDefaults: FittingDefaults {
-        static let batchSize = fitting.batchSize
+        static let batchSize = Value.fitting.batchSize
         static let minimumBatchSize: (rows: Int, reason: String?) = (1, nil)
-        static let learningRate = fitting.optimizer.learningRate
-        static let weightDecay = fitting.optimizer.weightDecay
-        static let epochs = fitting.epochs
-        static let patience = fitting.patience
-        static let validationFraction = fitting.validationFraction
+        static let learningRate = Value.fitting.optimizer.learningRate
+        static let weightDecay = Value.fitting.optimizer.weightDecay
+        static let epochs = Value.fitting.epochs
+        static let patience = Value.fitting.patience
+        static let validationFraction = Value.fitting.validationFraction
     }
 
-    @OptionGroup var fit: FittingOptions<FitDefaults>
+    @OptionGroup var fitOptions: FittingOptions<FitDefaults>
 
     @OptionGroup var seed: SeedOptions
 
@@ -66,15 +66,16 @@ struct Value: ParsableCommand {
         }
         guard hidden > 0, hidden <= 4096 else { throw ValidationError("--hidden must be in 1...4096, got \(hidden)") }
         guard depth >= 0, depth <= 16 else { throw ValidationError("--depth must be in 0...16, got \(depth)") }
+        try fitOptions.check()
     }
 
     var fitting: ValueFitting {
         var f = ValueFitting()
-        f.batchSize = fit.batchSize
-        f.optimizer = AdamConfiguration(learningRate: fit.lr, weightDecay: fit.weightDecay)
-        f.epochs = fit.epochs
-        f.patience = fit.patience
-        f.validationFraction = fit.valFraction
+        f.batchSize = fitOptions.batchSize
+        f.optimizer = AdamConfiguration(learningRate: fitOptions.lr, weightDecay: fitOptions.weightDecay)
+        f.epochs = fitOptions.epochs
+        f.patience = fitOptions.patience
+        f.validationFraction = fitOptions.valFraction
         f.seed = seed.seed
         return f
     }
@@ -107,9 +108,9 @@ struct Value: ParsableCommand {
                 ValueFunction.fittingBytes(
                     ValueFunction.configuration(
                         observationSize: statistics.observationSize, hidden: hidden, depth: depth),
-                    rows: datasets.reduce(0) { $0 + $1.count }, batchSize: fit.batchSize),
-                for: "--hidden \(hidden) × --depth \(depth) and --batch-size \(fit.batchSize): the network, its "
-                    + "optimizer and the data")
+                    rows: datasets.reduce(0) { $0 + $1.count }, batchSize: fitOptions.batchSize),
+                for: "--hidden \(hidden) × --depth \(depth) and --batch-size \(fitOptions.batchSize): the network, "
+                    + "its optimizer and the data")
             let function = ValueFunction(
                 stats: statistics, discount: discount, hidden: hidden, depth: depth, seed: seed.seed)
             let progress = ProgressReporter(stage: "value")
@@ -123,7 +124,7 @@ struct Value: ParsableCommand {
                         scalars: ["value/loss": loss].merging(validation.map { ["value/val_loss": $0] } ?? [:]) { $1 })
                     progress.milestone(
                         String(
-                            format: "epoch %d/%d  loss %.5f  val_loss %.5f", epoch, fit.epochs, loss,
+                            format: "epoch %d/%d  loss %.5f  val_loss %.5f", epoch, fitOptions.epochs, loss,
                             validation ?? .nan))
                 }
             } catch let failure as ValueFitting.Failure {

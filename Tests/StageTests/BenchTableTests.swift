@@ -110,15 +110,15 @@ final class BenchTableTests: XCTestCase {
         XCTAssertTrue(plan.stdout.hasPrefix("pendulum-plan: rs step (K 1024 × H 15), 2 threads: "), plan.stdout)
         XCTAssertTrue(plan.stdout.hasSuffix(" ms (median of 3; 5 calls)\n"), plan.stdout)
         // The HalfCheetah planners' steps take --threads too (1 when not given).
-        for (arguments, label) in [
-            (["--threads", "2"], "2 threads: "), ([], "1 thread: ")
+        for (workload, name, arguments, label) in [
+            ("halfcheetah-icem", "icem step (300 × H 30 × 3 iterations)", ["--threads", "2"], "2 threads"),
+            ("halfcheetah-icem", "icem step (300 × H 30 × 3 iterations)", [], "1 thread"),
+            ("halfcheetah-mppi", "mppi step (1000 × H 20 × 1 iterations)", ["--threads", "2"], "2 threads"),
+            ("halfcheetah-pets", "PETS preset step (mppi 400 × 5 particles, H 20)", ["--threads", "2"], "2 threads")
         ] {
-            let icem = try runProcess(
-                bench, ["--only", "halfcheetah-icem", "--repetitions", "3"] + arguments, in: dir.path)
-            XCTAssertEqual(icem.status, 0, icem.stderr)
-            XCTAssertTrue(
-                icem.stdout.hasPrefix("halfcheetah-icem: icem step (300 × H 30 × 3 iterations), \(label)"),
-                icem.stdout)
+            let step = try runProcess(bench, ["--only", workload, "--repetitions", "3"] + arguments, in: dir.path)
+            XCTAssertEqual(step.status, 0, step.stderr)
+            XCTAssertTrue(step.stdout.hasPrefix("\(workload): \(name), \(label): "), step.stdout)
         }
         for arguments in [["--only", "sgemm"], ["--only", "ensemble-plan", "--json-out", "b.json"]] {
             let refused = try runProcess(bench, arguments, in: dir.path)

@@ -115,8 +115,10 @@ final class PresetSettingsTests: XCTestCase {
         XCTAssertEqual(changed, ["ITERS", "PLAN_EPISODES", "params/plan", "params/evaluate"])
         XCTAssertEqual(retrain["PLAN_EPISODES"], "3")
         XCTAssertEqual(retrain["ITERS"], "63")
-        // The same budget: 10 random episodes and the planned ones, at most 200 of 1,000 steps.
-        let episodes = [retrain, reproduction].map { Int($0["EPISODES"]!)! + Int($0["ITERS"]!)! * Int($0["PLAN_EPISODES"]!)! }
+        // The same budget: 10 random episodes and the planned ones, at most 200 episodes of 1,000 steps.
+        let episodes = [retrain, reproduction].map {
+            Int($0["EPISODES"]!)! + Int($0["ITERS"]!)! * Int($0["PLAN_EPISODES"]!)!
+        }
         XCTAssertEqual(episodes, [199, 200])
         XCTAssertEqual(
             reproduction["params/plan"]?.replacingOccurrences(of: "episodes=10", with: "episodes=3"),

@@ -131,32 +131,70 @@ final class TrainTests: XCTestCase {
         XCTAssertTrue(three.stderr.contains("--threads must be 1 or 2, got 3"), three.stderr)
     }
 
-    /// Without `--threads`, a step runs on 2 threads where the machine has the cores and the address
-    /// space for them, else on 1: under a `ulimit -v` that holds one thread's OpenBLAS buffers but not
-    /// two (`--threads 2` is refused), the default still trains, and writes the file `--threads 1` does.
+    /// `train` under `ulimit -v kilobytes`, its arguments passed to the shell as arguments, never as text.
+    func limitedTrain(kilobytes: Int, _ arguments: [String]) throws -> ProcessResult {
+        let shell = ["-c", "ulimit -v \(kilobytes) && exec \"$@\"", "bash", Repository.executable("train")]
+        return try runProcess("/bin/bash", shell + arguments, in: dir.path)
+    }
+
+    /// Without `--threads`, a step runs on 2 threads where the machine has the cores and the memory for
+    /// them, else on 1, and writes the file `--threads 1` writes: under a `ulimit -v` that holds one
+    /// thread's OpenBLAS buffers but not two (`--threads 2` is refused before anything is read), and
+    /// under one that holds two but not beside the model's parameters (a network of 3 × 4,000: `--threads
+    /// 2` is refused for them, the default gives the second thread's buffers back).
     func testDefaultThreadsFitTheAddressSpace() throws {
-        func limitedTrain(_ extra: [String]) throws -> ProcessResult {
-            let command = ([Repository.executable("train"), "--data", "a.h5", "--stats", "s.h5", "--epochs", "2"]
-                + extra + ["--out", "limited.h5"]).joined(separator: " ")
-            return try runProcess("/bin/bash", ["-c", "ulimit -v 400000 && exec " + command], in: dir.path)
+        XCTAssertEqual(
+            try runProcess(
+                Repository.executable("collect"), ["--episodes", "1", "--max-steps", "20", "--out", "tiny.h5"],
+                in: dir.path
+            ).status, 0)
+        let cases: [(kilobytes: Int, arguments: [String], refusal: String)] = [
+            (400_000, ["--data", "a.h5", "--epochs", "2"], "for 2 threads"),
+            (
+                1_356_000, ["--data", "tiny.h5", "--hidden", "4000", "--depth", "3", "--epochs", "1"],
+                "--hidden 4000 × --depth 3: the parameters, their gradients, Adam's moments and the best weights"
+            )
+        ]
+        for (kilobytes, arguments, refusal) in cases {
+            let run = arguments + ["--stats", "s.h5", "--out", "limited.h5"]
+            let two = try limitedTrain(kilobytes: kilobytes, run + ["--threads", "2"])
+            XCTAssertEqual(two.status, 1, two.stderr)
+            XCTAssertTrue(two.stderr.contains(refusal), two.stderr)
+            XCTAssertEqual(two.stderr.split(separator: "\n").count, 1, two.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("limited.h5")))
+            var files: [Data] = []
+            for extra in [[], ["--threads", "1"]] {
+                let result = try limitedTrain(kilobytes: kilobytes, run + extra)
+                XCTAssertEqual(result.status, 0, "\(kilobytes) \(extra): \(result.stderr)")
+                XCTAssertTrue(result.stderr.hasSuffix("; 1 thread)\n"), result.stderr)
+                files.append(try Data(contentsOf: URL(fileURLWithPath: dir.file("limited.h5"))))
+                try FileManager.default.removeItem(atPath: dir.file("limited.h5"))
+            }
+            XCTAssertEqual(files[0], files[1], "\(kilobytes)")
         }
-        let two = try limitedTrain(["--threads", "2"])
-        XCTAssertEqual(two.status, 1, two.stderr)
-        XCTAssertTrue(two.stderr.contains("for 2 threads"), two.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("limited.h5")))
-        var files: [Data] = []
-        for extra in [[], ["--threads", "1"]] {
-            let result = try limitedTrain(extra)
-            XCTAssertEqual(result.status, 0, result.stderr)
-            XCTAssertTrue(result.stderr.contains("; 1 thread)\n"), result.stderr)
-            files.append(try Data(contentsOf: URL(fileURLWithPath: dir.file("limited.h5"))))
-        }
-        XCTAssertEqual(files[0], files[1])
         // Without a limit, on a machine of two cores or more (as CI's), the default is 2.
         if ProcessInfo.processInfo.activeProcessorCount >= 2 {
             let unlimited = try train(["--out", "unlimited.h5"])
             XCTAssertEqual(unlimited.status, 0, unlimited.stderr)
-            XCTAssertTrue(unlimited.stderr.contains("; 2 threads)\n"), unlimited.stderr)
+            XCTAssertTrue(unlimited.stderr.hasSuffix("; 2 threads)\n"), unlimited.stderr)
+        }
+    }
+
+    /// A network too large for the machine is one error line before it is built, with `--print-config`
+    /// as without, and no file: not an abort in the allocator (64 members of 16 × 4,096: 387 GB).
+    func testAModelTooLargeForTheMachineIsRefusedBeforeItIsBuilt() throws {
+        let huge = ["--members", "64", "--hidden", "4096", "--depth", "16", "--out", "huge.h5"]
+        for extra in [[], ["--print-config"]] {
+            let result = try train(huge + extra)
+            XCTAssertFalse(result.signaled, result.stderr)
+            XCTAssertEqual(result.status, 1, result.stderr)
+            XCTAssertTrue(
+                result.stderr.hasPrefix(
+                    "error: --hidden 4096 × --depth 16 × --members 64: the parameters, their gradients, Adam's "
+                        + "moments and the best weights need "), result.stderr)
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+            XCTAssertEqual(result.stdout, "")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("huge.h5")))
         }
     }
 

@@ -123,13 +123,26 @@ final class ValueStageTests: XCTestCase {
             XCTAssertEqual(printed.status, 0, printed.stderr)
             return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(printed.stdout.utf8)) as? [String: Any])
         }
-        let valueDefaults = try config("value", []), trainDefaults = try config("train", [])
-        XCTAssertEqual(valueDefaults["batch_size"] as? Int, 256)
-        XCTAssertEqual(valueDefaults["patience"] as? Int, 10)
-        XCTAssertEqual(trainDefaults["batch_size"] as? Int, 128)
-        XCTAssertEqual(trainDefaults["patience"] as? Int, 15)
-        let given = ["--batch-size", "32", "--lr", "0.5", "--weight-decay", "0.25", "--epochs", "7", "--patience", "3",
-            "--val-fraction", "0.5"]
+        // Every fitting field at the library's default, each stage its own (they differ in the minibatch,
+        // the epochs' limit and the patience).
+        let model = ModelFitting(), value = ValueFitting()
+        for (program, fitting) in [
+            ("train", (model.batchSize, model.optimizer, model.epochs, model.patience, model.validationFraction)),
+            ("value", (value.batchSize, value.optimizer, value.epochs, value.patience, value.validationFraction))
+        ] {
+            let recorded = try config(program, [])
+            XCTAssertEqual(recorded["batch_size"] as? Int, fitting.0, program)
+            XCTAssertEqual((recorded["lr"] as? Double).map(Float.init), fitting.1.learningRate, program)
+            XCTAssertEqual((recorded["weight_decay"] as? Double).map(Float.init), fitting.1.weightDecay, program)
+            XCTAssertEqual(recorded["epochs"] as? Int, fitting.2, program)
+            XCTAssertEqual(recorded["patience"] as? Int, fitting.3, program)
+            XCTAssertEqual(recorded["val_fraction"] as? Double, fitting.4, program)
+        }
+        XCTAssertNotEqual(model.batchSize, value.batchSize, "the test no longer tells the defaults apart")
+        let given = [
+            "--batch-size", "32", "--lr", "0.5", "--weight-decay", "0.25", "--epochs", "7", "--patience", "3",
+            "--val-fraction", "0.5"
+        ]
         for program in ["train", "value"] {
             let recorded = try config(program, given)
             XCTAssertEqual(recorded["batch_size"] as? Int, 32, program)

@@ -88,5 +88,18 @@ public enum OpenBLASMemory {
         let grown = MemoryBudget.addressSpaceInUse - before
         bytesPerThread = max(grown, bufferBytes) + threadHeadroomBytes
         MemoryBudget.reservedAddressSpace = (concurrentCallers - 1) * bytesPerThread
+        preparedCallers = concurrentCallers
+    }
+
+    /// The callers the last `prepare` made room for (0 before it).
+    public private(set) static var preparedCallers = 0
+
+    /// Gives back the reserved buffers of the callers beyond `concurrentCallers` (at least 1, at most
+    /// `preparedCallers`): a stage that finds its own arrays leave too little room for the threads it
+    /// prepared runs on fewer, and every later `MemoryBudget.check` counts only theirs.
+    public static func release(toConcurrentCallers concurrentCallers: Int) {
+        precondition(concurrentCallers >= 1 && concurrentCallers <= preparedCallers)
+        MemoryBudget.reservedAddressSpace = (concurrentCallers - 1) * bytesPerThread
+        preparedCallers = concurrentCallers
     }
 }

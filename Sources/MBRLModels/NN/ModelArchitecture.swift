@@ -33,8 +33,32 @@ public struct ModelArchitecture: Equatable {
 
     public var resolvedGaussian: Bool { gaussian ?? (members > 1) }
     public var resolvedActivation: Activation { activation ?? (members > 1 || gaussian == true ? .silu : .relu) }
+    /// Batch norm as the single network is built (`MLPConfiguration`'s default unless set).
+    var resolvedBatchNorm: Bool { batchNorm ?? MLPConfiguration(inputSize: 1, outputSize: 1).batchNorm }
     /// Whether these settings make a PETS ensemble rather than the single network.
     public var isEnsemble: Bool { members > 1 || resolvedGaussian || resolvedActivation != .relu }
+
+    /// Bytes a model of this architecture on `stats` takes in `train` (Float32), eight times its
+    /// parameter count: the six copies training holds (the parameters and their gradients, Adam's two
+    /// moments, the best weights with their own gradients) and two for the arrays and the HDF5
+    /// library's buffers while the file is written; nil on overflow. Checked with `MemoryBudget` before
+    /// the model is built, so that settings too large for the machine are an error, not an abort.
+    public func trainingParameterBytes(stats: NormalizationStats) -> Int? {
+        let inputSize = stats.observationSize + stats.actionSize, outputSize = stats.targetSize
+        let count =
+            isEnsemble
+            ? EnsembleLayout(
+                EnsembleConfiguration(
+                    inputSize: inputSize, outputSize: outputSize, hidden: hidden, depth: depth, members: members,
+                    activation: resolvedActivation, deterministic: !resolvedGaussian)
+            ).parameterCount
+            : ParameterLayout(
+                MLPConfiguration(
+                    inputSize: inputSize, outputSize: outputSize, hidden: hidden, depth: depth,
+                    batchNorm: resolvedBatchNorm)
+            ).parameterCount
+        return MemoryBudget.product([count, 8, MemoryLayout<Float>.size])
+    }
 
     /// A freshly initialized model of this architecture on `stats`, drawn from `seed`.
     public func make(stats: NormalizationStats, seed: UInt64) -> any TrainableModel {
@@ -44,8 +68,7 @@ public struct ModelArchitecture: Equatable {
                 deterministic: !resolvedGaussian, seed: seed)
         }
         return DynamicsModel(
-            stats: stats, hidden: hidden, depth: depth,
-            batchNorm: batchNorm ?? MLPConfiguration(inputSize: 1, outputSize: 1).batchNorm, seed: seed)
+            stats: stats, hidden: hidden, depth: depth, batchNorm: resolvedBatchNorm, seed: seed)
     }
 }
 
