@@ -198,6 +198,39 @@ final class TrainTests: XCTestCase {
         }
     }
 
+    /// A model file whose network does not fit the memory left under `ulimit -v` is refused by `plan`
+    /// and `evaluate` before they allocate it, one line naming the file (not an abort, nor a "damaged
+    /// file"); with room for it, `plan` runs.
+    func testAModelFileTooLargeForTheAddressSpaceIsRefusedWithItsName() throws {
+        XCTAssertEqual(
+            try runProcess(
+                Repository.executable("collect"), ["--episodes", "1", "--max-steps", "20", "--out", "tiny.h5"],
+                in: dir.path
+            ).status, 0)
+        let big = try train(["--data", "tiny.h5", "--hidden", "4000", "--depth", "3", "--epochs", "1", "--out", "big.h5"])
+        XCTAssertEqual(big.status, 0, big.stderr)
+        let stages: [(String, [String])] = [
+            ("plan", ["--episodes", "1", "--max-steps", "2", "--candidates", "4", "--horizon", "2", "--threads", "1"]),
+            ("evaluate", ["--data", "tiny.h5", "--max-k", "2"])
+        ]
+        for (stage, arguments) in stages {
+            let shell = ["-c", "ulimit -v 450000 && exec \"$@\"", "bash", Repository.executable(stage)]
+            let refused = try runProcess(
+                "/bin/bash", shell + ["--model", "big.h5"] + arguments + ["--out", "out.h5"], in: dir.path)
+            XCTAssertFalse(refused.signaled, refused.stderr)
+            XCTAssertEqual(refused.status, 1, "\(stage): \(refused.stderr)")
+            XCTAssertTrue(
+                refused.stderr.hasPrefix(
+                    "error: big.h5: the network 4-4000-4000-4000-3 with batch norm and its gradients need 256.5 MB, "
+                        + "more than the "), refused.stderr)
+            XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out.h5")))
+        }
+        let planned = try runProcess(
+            Repository.executable("plan"), ["--model", "big.h5"] + stages[0].1 + ["--out", "out.h5"], in: dir.path)
+        XCTAssertEqual(planned.status, 0, planned.stderr)
+    }
+
     func testWarmStartAggregationAndArchitectureMismatch() throws {
         XCTAssertEqual(try train(["--out", "m0.h5"]).status, 0)
         let warm = try train(["--data", "b.h5", "--init", "m0.h5", "--new-data-fraction", "0.9", "--out", "m1.h5"])

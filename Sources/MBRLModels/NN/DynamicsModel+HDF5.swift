@@ -71,6 +71,10 @@ extension DynamicsModel {
                     + "(delta_x_residual_mean, delta_x_residual_std), which \(FileFormat.model.deltaXVersion!) and "
                     + "only it has")
         }
+        // The network and its gradients are allocated before the weights are read into them: within
+        // the memory this process may use, or one error naming the file (not an abort).
+        try MemoryBudget.check(
+            MemoryBudget.product([parameterBytes, 2]), for: "\(path): the network \(config) and its gradients")
         let network = MLP<Float>(config)
         try network.loadStateDict(from: root)
         let env = root.hasAttribute("env") ? try root.stringAttribute("env") : "unknown"

@@ -62,13 +62,18 @@ extension EnsembleModel {
         let config = EnsembleConfiguration(
             inputSize: inputSize, outputSize: outputSize, hidden: hidden, depth: depth, members: members,
             activation: activation, deterministic: try root.boolAttribute("deterministic"))
-        let network = EnsembleMLP<Float>(config, capacity: 1)
-        guard 4 * network.layout.parameterCount <= max(1 << 26, 16 * file.sizeOnDisk) else {
+        let parameterBytes = 4 * EnsembleLayout(config).parameterCount
+        guard parameterBytes <= max(1 << 26, 16 * file.sizeOnDisk) else {
             throw HDF5Error(
                 path: path,
-                "claims an ensemble \(config) of \(4 * network.layout.parameterCount) bytes "
+                "claims an ensemble \(config) of \(parameterBytes) bytes "
                     + "of weights, more than the file holds")
         }
+        // The members and their gradients are allocated before the weights are read into them: within
+        // the memory this process may use, or one error naming the file (not an abort).
+        try MemoryBudget.check(
+            MemoryBudget.product([parameterBytes, 2]), for: "\(path): the ensemble \(config) and its gradients")
+        let network = EnsembleMLP<Float>(config, capacity: 1)
         let stats = try NormalizationStats.read(from: try root.openGroup("stats"))
         guard stats.observationSize + stats.actionSize == inputSize, stats.targetSize == outputSize else {
             throw HDF5Error(
