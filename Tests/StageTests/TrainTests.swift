@@ -131,6 +131,13 @@ final class TrainTests: XCTestCase {
         XCTAssertTrue(three.stderr.contains("--threads must be 1 or 2, got 3"), three.stderr)
     }
 
+    /// tiny.h5: one Pendulum episode of 20 steps, for networks too large to train on more in a test.
+    func collectTinyData() throws {
+        let collected = try runProcess(
+            Repository.executable("collect"), ["--episodes", "1", "--max-steps", "20", "--out", "tiny.h5"], in: dir.path)
+        XCTAssertEqual(collected.status, 0, collected.stderr)
+    }
+
     /// `train` under `ulimit -v kilobytes`, its arguments passed to the shell as arguments, never as text.
     func limitedTrain(kilobytes: Int, _ arguments: [String]) throws -> ProcessResult {
         let shell = ["-c", "ulimit -v \(kilobytes) && exec \"$@\"", "bash", Repository.executable("train")]
@@ -143,11 +150,7 @@ final class TrainTests: XCTestCase {
     /// under one that holds two but not beside the model's parameters (a network of 3 × 4,000: `--threads
     /// 2` is refused for them, the default gives the second thread's buffers back).
     func testDefaultThreadsFitTheAddressSpace() throws {
-        XCTAssertEqual(
-            try runProcess(
-                Repository.executable("collect"), ["--episodes", "1", "--max-steps", "20", "--out", "tiny.h5"],
-                in: dir.path
-            ).status, 0)
+        try collectTinyData()
         let cases: [(kilobytes: Int, arguments: [String], refusal: String)] = [
             (400_000, ["--data", "a.h5", "--epochs", "2"], "for 2 threads"),
             (
@@ -202,11 +205,7 @@ final class TrainTests: XCTestCase {
     /// and `evaluate` before they allocate it, one line naming the file (not an abort, nor a "damaged
     /// file"); with room for it, `plan` runs.
     func testAModelFileTooLargeForTheAddressSpaceIsRefusedWithItsName() throws {
-        XCTAssertEqual(
-            try runProcess(
-                Repository.executable("collect"), ["--episodes", "1", "--max-steps", "20", "--out", "tiny.h5"],
-                in: dir.path
-            ).status, 0)
+        try collectTinyData()
         let big = try train(["--data", "tiny.h5", "--hidden", "4000", "--depth", "3", "--epochs", "1", "--out", "big.h5"])
         XCTAssertEqual(big.status, 0, big.stderr)
         let stages: [(String, [String])] = [
