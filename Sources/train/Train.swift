@@ -170,7 +170,7 @@ struct Train: ParsableCommand {
     var isEnsemble: Bool { architecture.isEnsemble }
 
     /// How the model is fitted: the options' values (the elites for an ensemble only); the threads are
-    /// the run's (`prepareThreads`, `checkMemory`), which the file does not record.
+    /// the run's (`prepareThreads`, `prepareModel`), which the file does not record.
     var fitting: ModelFitting {
         var f = ModelFitting()
         f.batchSize = fitOptions.batchSize

@@ -161,6 +161,25 @@ final class ReliabilityTests: XCTestCase {
             message: "error: big.h5: claims a network "
                 + "4-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-4096-3 with batch "
                 + "norm of ", prefix: true)
+
+        // The same for an ensemble, refused before its members are allocated (64 × 16 × 4,096: 137 GB).
+        let trained = try runProcess(
+            Repository.executable("train"),
+            ["--data", "r.h5", "--stats", "s.h5", "--members", "2", "--hidden", "8", "--epochs", "1", "--out", "e.h5"],
+            in: dir.path)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let (ensemble, _) = try EnsembleModel.read(fromFile: dir.file("e.h5"))
+        let bigEnsemble = try HDF5File.create(at: dir.file("big-ensemble.h5"))
+        let ensembleRoot = try bigEnsemble.root
+        try ensembleRoot.setAttribute("format", "mbrl.ensemble/1")
+        try ensemble.write(to: ensembleRoot, env: "Pendulum-v1")
+        try ensembleRoot.setAttribute("members", 64)
+        try ensembleRoot.setAttribute("hidden", 4096)
+        try ensembleRoot.setAttribute("depth", 16)
+        try bigEnsemble.close()
+        try expectFailure(
+            "plan", ["--model", "big-ensemble.h5"], message: "error: big-ensemble.h5: claims an ensemble 64 × ",
+            prefix: true)
     }
 
     func testMismatchedSizesAndBadModels() throws {
