@@ -147,15 +147,20 @@ final class ReliabilityTests: XCTestCase {
             message: "error: huge.h5: observations: claims shape "
                 + "(10000000000, 3), more data than the file can hold")
 
-        // A model file whose attributes claim a network far larger than its weights.
+        // A model file whose attributes claim a network far larger than its weights: `name`, written by
+        // `write` in `format`, then its architecture attributes overwritten with `claims`.
+        func craft(_ name: String, format: String, claims: [(String, Int)], write: (HDF5Group) throws -> Void) throws {
+            let file = try HDF5File.create(at: dir.file(name))
+            let root = try file.root
+            try root.setAttribute("format", format)
+            try write(root)
+            for (key, value) in claims { try root.setAttribute(key, value) }
+            try file.close()
+        }
         let (model, _) = try DynamicsModel.read(fromFile: dir.file("m.h5"))
-        let big = try HDF5File.create(at: dir.file("big.h5"))
-        let root = try big.root
-        try root.setAttribute("format", "mbrl.model/1")
-        try model.write(to: root, env: "Pendulum-v1")
-        try root.setAttribute("hidden", 4096)
-        try root.setAttribute("depth", 16)
-        try big.close()
+        try craft("big.h5", format: "mbrl.model/1", claims: [("hidden", 4096), ("depth", 16)]) {
+            try model.write(to: $0, env: "Pendulum-v1")
+        }
         try expectFailure(
             "plan", ["--model", "big.h5"],
             message: "error: big.h5: claims a network "
@@ -169,14 +174,9 @@ final class ReliabilityTests: XCTestCase {
             in: dir.path)
         XCTAssertEqual(trained.status, 0, trained.stderr)
         let (ensemble, _) = try EnsembleModel.read(fromFile: dir.file("e.h5"))
-        let bigEnsemble = try HDF5File.create(at: dir.file("big-ensemble.h5"))
-        let ensembleRoot = try bigEnsemble.root
-        try ensembleRoot.setAttribute("format", "mbrl.ensemble/1")
-        try ensemble.write(to: ensembleRoot, env: "Pendulum-v1")
-        try ensembleRoot.setAttribute("members", 64)
-        try ensembleRoot.setAttribute("hidden", 4096)
-        try ensembleRoot.setAttribute("depth", 16)
-        try bigEnsemble.close()
+        try craft(
+            "big-ensemble.h5", format: "mbrl.ensemble/1", claims: [("members", 64), ("hidden", 4096), ("depth", 16)]
+        ) { try ensemble.write(to: $0, env: "Pendulum-v1") }
         try expectFailure(
             "plan", ["--model", "big-ensemble.h5"], message: "error: big-ensemble.h5: claims an ensemble 64 × ",
             prefix: true)

@@ -133,8 +133,8 @@ final class TrainTests: XCTestCase {
 
     /// tiny.h5: one Pendulum episode of 20 steps, for networks too large to train on more in a test.
     func collectTinyData() throws {
-        let collected = try runProcess(
-            Repository.executable("collect"), ["--episodes", "1", "--max-steps", "20", "--out", "tiny.h5"], in: dir.path)
+        let arguments = ["--episodes", "1", "--max-steps", "20", "--out", "tiny.h5"]
+        let collected = try runProcess(Repository.executable("collect"), arguments, in: dir.path)
         XCTAssertEqual(collected.status, 0, collected.stderr)
     }
 
@@ -206,7 +206,8 @@ final class TrainTests: XCTestCase {
     /// file"); with room for it, `plan` runs.
     func testAModelFileTooLargeForTheAddressSpaceIsRefusedWithItsName() throws {
         try collectTinyData()
-        let big = try train(["--data", "tiny.h5", "--hidden", "4000", "--depth", "3", "--epochs", "1", "--out", "big.h5"])
+        let big = try train(
+            ["--data", "tiny.h5", "--hidden", "4000", "--depth", "3", "--epochs", "1", "--out", "big.h5"])
         XCTAssertEqual(big.status, 0, big.stderr)
         let stages: [(String, [String])] = [
             ("plan", ["--episodes", "1", "--max-steps", "2", "--candidates", "4", "--horizon", "2", "--threads", "1"]),
