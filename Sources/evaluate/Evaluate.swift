@@ -53,6 +53,11 @@ struct Evaluate: ParsableCommand {
                 observationSize: heldOut.observationSize, actionSize: heldOut.actionSize, path: model, with: data)
             let rolloutSets = try rollouts.map { try Transitions.read(from: $0) }
 
+            try MemoryBudget.check(
+                ModelEvaluation.byteCount(
+                    model: learned, rows: heldOut.count, observationSize: heldOut.observationSize,
+                    actionSize: heldOut.actionSize),
+                for: "\(model) on \(data): the predictions")
             let evaluation = ModelEvaluation(model: learned, data: heldOut, maxK: maxK)
             let summaries = zip(rollouts, rolloutSets).map {
                 ModelEvaluation.Rollouts(

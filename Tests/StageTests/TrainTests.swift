@@ -203,7 +203,7 @@ final class TrainTests: XCTestCase {
 
     /// A model file whose network does not fit the memory left under `ulimit -v` is refused by `plan`
     /// and `evaluate` before they allocate it, one line naming the file (not an abort, nor a "damaged
-    /// file"); with room for it, `plan` runs.
+    /// file"), and `evaluate`'s predictions the same when only the network fits; with room, `plan` runs.
     func testAModelFileTooLargeForTheAddressSpaceIsRefusedWithItsName() throws {
         try collectTinyData()
         let big = try train(
@@ -226,6 +226,16 @@ final class TrainTests: XCTestCase {
             XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out.h5")))
         }
+        // Room for the network but not for evaluate's predictions (the folded network for 4,096 rows):
+        // refused before they are allocated, not an abort.
+        let shell = ["-c", "ulimit -v 800000 && exec \"$@\"", "bash", Repository.executable("evaluate")]
+        let predictions = try runProcess(
+            "/bin/bash", shell + ["--model", "big.h5"] + stages[1].1 + ["--out", "out.h5"], in: dir.path)
+        XCTAssertFalse(predictions.signaled, predictions.stderr)
+        XCTAssertEqual(predictions.status, 1, predictions.stderr)
+        XCTAssertTrue(
+            predictions.stderr.hasPrefix("error: big.h5 on tiny.h5: the predictions need "), predictions.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out.h5")))
         let planned = try runProcess(
             Repository.executable("plan"), ["--model", "big.h5"] + stages[0].1 + ["--out", "out.h5"], in: dir.path)
         XCTAssertEqual(planned.status, 0, planned.stderr)

@@ -1,3 +1,4 @@
+import MBRLCore
 import MBRLData
 
 /// How well a dynamics model predicts held-out transitions.
@@ -24,11 +25,25 @@ public struct ModelEvaluation {
     /// The calibration of the predicted variance on the held-out rows (Gaussian ensembles), or nil.
     public var calibration: Calibration?
 
+    /// Rows predicted at once.
+    static let chunk = 4096
+
+    /// Bytes an evaluation of `model` on `rows` rows allocates (Float32): the mean dynamics for `chunk`
+    /// rows, the one-step predictions, and the k-step loop's states (two generations), actions and
+    /// predictions; nil on overflow. Checked with `MemoryBudget` before `evaluate` evaluates. Not
+    /// counted: a Gaussian ensemble's calibration (its predictive moments and its elites' predictions
+    /// of every row).
+    public static func byteCount(model: any LearnedModel, rows: Int, observationSize o: Int, actionSize a: Int) -> Int? {
+        MemoryBudget.sum([
+            model.meanDynamicsByteCount(capacity: chunk), MemoryBudget.product([rows, 4 * o + a, 4])
+        ])
+    }
+
     /// For an ensemble the predictions are the mean over the elites of their means (`meanDynamics`).
     public init(model: any LearnedModel, data: Transitions, maxK: Int) {
         precondition(maxK >= 1)
         let o = data.observationSize, a = data.actionSize, n = data.count
-        let chunk = 4096
+        let chunk = Self.chunk
         let dynamics = model.meanDynamics(capacity: chunk)
         calibration = model.isProbabilistic ? Calibration(model: model, data: data) : nil
 

@@ -1,3 +1,5 @@
+import MBRLCore
+
 /// Batched one-step dynamics for planning: the next observation of each of `count` (observation,
 /// action) rows. A learned model (`ModelDynamics`) or, in tests, a problem's true dynamics.
 public protocol BatchDynamics: AnyObject {
@@ -101,6 +103,14 @@ extension AuxiliaryOutputDynamics {
 public final class ModelDynamics: AuxiliaryOutputDynamics {
     public let network: FoldedNetwork
     private let inputs: Buffer<Float>
+
+    /// Bytes one instance for `capacity` rows of a model of `config` takes while it is built: the folded
+    /// network's (`FoldedNetwork.byteCount`) and the input rows (Float32); nil on overflow.
+    public static func byteCount(_ config: MLPConfiguration, capacity: Int) -> Int? {
+        MemoryBudget.sum([
+            FoldedNetwork.byteCount(config, capacity: capacity), MemoryBudget.product([capacity, config.inputSize, 4])
+        ])
+    }
 
     /// `precision` `.bf16` needs `BF16Matrix.isAvailable` (see `PlanningPrecision`).
     public convenience init(_ model: DynamicsModel, capacity: Int, precision: PlanningPrecision = .fp32) {

@@ -28,6 +28,25 @@ public final class FoldedNetwork {
     /// else nil.
     let reducedWeights: [BF16Matrix?]
 
+    /// Bytes building a folded network of `config` for `capacity` rows takes at its peak (Float32): the
+    /// folded weights and biases twice (the arrays they are folded in, and the buffers they are copied
+    /// to), layer 0's transposed weight, and every layer's activations for `capacity` rows; nil on
+    /// overflow. Checked with `MemoryBudget` before a stage builds one (bf16 copies are not counted:
+    /// they are half the hidden weights, on the machines that have them).
+    public static func byteCount(_ config: MLPConfiguration, capacity: Int) -> Int? {
+        let widths = [config.inputSize] + Array(repeating: config.hidden, count: config.depth) + [config.outputSize]
+        var parameters: Int? = 0
+        for l in 0..<(widths.count - 1) {
+            parameters = MemoryBudget.sum([parameters, MemoryBudget.product([widths[l], widths[l + 1]]), widths[l + 1]])
+        }
+        return MemoryBudget.product([
+            MemoryBudget.sum([
+                MemoryBudget.product([parameters ?? -1, 2]), MemoryBudget.product([widths[0], widths[1]]),
+                MemoryBudget.product([capacity, widths.dropFirst().reduce(0, +)])
+            ]) ?? -1, 4
+        ])
+    }
+
     /// Folds `model` for batches of up to `capacity` rows. With `precision` `.bf16` (which needs
     /// `BF16Matrix.isAvailable`), the products between hidden layers are bf16 (`PlanningPrecision`).
     public init(_ model: DynamicsModel, capacity: Int, precision: PlanningPrecision = .fp32) {

@@ -9,6 +9,8 @@ extension DynamicsModel: LearnedModel {
 
     public func meanDynamics(capacity: Int) -> BatchDynamics { ModelDynamics(self, capacity: capacity) }
 
+    public func meanDynamicsByteCount(capacity: Int) -> Int? { ModelDynamics.byteCount(config, capacity: capacity) }
+
     public func predictiveMoments(observations: [Float], actions: [Float]) -> (mean: [Double], variance: [Double]) {
         let next = predictNextObservations(observations: observations, actions: actions)
         return (next.map(Double.init), [Double](repeating: 0, count: next.count))

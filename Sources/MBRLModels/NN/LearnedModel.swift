@@ -23,6 +23,10 @@ public protocol LearnedModel: AnyObject {
     /// `capacity` rows at a time: the folded network, or the mean over the elites of their means.
     func meanDynamics(capacity: Int) -> BatchDynamics
 
+    /// Bytes `meanDynamics(capacity:)` allocates, or nil on overflow: checked with `MemoryBudget` before
+    /// a stage builds them.
+    func meanDynamicsByteCount(capacity: Int) -> Int?
+
     /// The predictive distribution of the next observation of every (observation, action) row, per
     /// component (count × obs values each): for an ensemble the mixture of the elites' Gaussians
     /// matched by its first two moments (mean of the means; mean of the variances plus the variance of

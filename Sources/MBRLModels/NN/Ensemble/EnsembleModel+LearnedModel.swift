@@ -8,10 +8,17 @@ extension EnsembleModel: LearnedModel {
     public var isProbabilistic: Bool { !config.deterministic }
 
     public func meanDynamics(capacity: Int) -> BatchDynamics {
-        EnsembleDynamics(
-            self, settings: PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean),
-            capacity: capacity)
+        EnsembleDynamics(self, settings: Self.meanSettings, capacity: capacity)
     }
+
+    public func meanDynamicsByteCount(capacity: Int) -> Int? {
+        EnsembleDynamics.byteCount(
+            config, settings: Self.meanSettings, elites: elites.count, capacity: capacity,
+            observationSize: observationSize)
+    }
+
+    /// The mean over the elites of their means, one particle.
+    private static let meanSettings = PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean)
 
     public func predictiveMoments(observations: [Float], actions: [Float]) -> (mean: [Double], variance: [Double]) {
         let (means, variances) = predictMembers(observations: observations, actions: actions)
