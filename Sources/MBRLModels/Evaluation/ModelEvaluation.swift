@@ -33,7 +33,9 @@ public struct ModelEvaluation {
     /// predictions; nil on overflow. Checked with `MemoryBudget` before `evaluate` evaluates. Not
     /// counted: a Gaussian ensemble's calibration (its predictive moments and its elites' predictions
     /// of every row).
-    public static func byteCount(model: any LearnedModel, rows: Int, observationSize o: Int, actionSize a: Int) -> Int? {
+    public static func byteCount(
+        model: any LearnedModel, rows: Int, observationSize o: Int, actionSize a: Int
+    ) -> Int? {
         MemoryBudget.sum([
             model.meanDynamicsByteCount(capacity: chunk), MemoryBudget.product([rows, 4 * o + a, 4])
         ])
