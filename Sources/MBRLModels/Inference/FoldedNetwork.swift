@@ -34,15 +34,12 @@ public final class FoldedNetwork {
     /// overflow. Checked with `MemoryBudget` before a stage builds one (bf16 copies are not counted:
     /// they are half the hidden weights, on the machines that have them).
     public static func byteCount(_ config: MLPConfiguration, capacity: Int) -> Int? {
-        let widths = [config.inputSize] + Array(repeating: config.hidden, count: config.depth) + [config.outputSize]
-        var parameters: Int? = 0
-        for l in 0..<(widths.count - 1) {
-            parameters = MemoryBudget.sum([parameters, MemoryBudget.product([widths[l], widths[l + 1]]), widths[l + 1]])
-        }
+        let shapes = (0...config.depth).map(config.linearShape)
+        let parameters = MemoryBudget.sum(shapes.map { MemoryBudget.sum([MemoryBudget.product([$0, $1]), $1]) })
         return MemoryBudget.product([
             MemoryBudget.sum([
-                MemoryBudget.product([parameters ?? -1, 2]), MemoryBudget.product([widths[0], widths[1]]),
-                MemoryBudget.product([capacity, widths.dropFirst().reduce(0, +)])
+                MemoryBudget.product([parameters ?? -1, 2]), MemoryBudget.product([shapes[0].input, shapes[0].output]),
+                MemoryBudget.product([capacity, shapes.map(\.output).reduce(0, +)])
             ]) ?? -1, 4
         ])
     }
