@@ -4,7 +4,8 @@ import MBRLModels
 /// A PETS ensemble as a `PlanningModel`: planned on with particles propagated through its elites.
 extension EnsembleModel: PlanningModel {
     /// The elites' particles (`EnsembleDynamics`) for the planner's rows per worker times the particles,
-    /// with `propagation`'s defaults resolved for this ensemble's output.
+    /// with `propagation`'s defaults resolved for this ensemble's output, counted (every worker's copy
+    /// of the elites' weights included) before they are built.
     /// Ensembles plan in fp32: bf16 is refused (`PlanningEngine.Failure.precisionNeedsSingleNetwork`).
     public func planningEngine(
         for planner: PlannerConfiguration, propagation request: PropagationRequest,
@@ -29,8 +30,8 @@ extension EnsembleModel: PlanningModel {
                     capacity: rows, observationSize: observationSize) ?? -1
             ])
         ])
-        return PlanningEngine(
-            dynamics: EnsembleDynamics(self, settings: settings, capacity: rows), byteCount: bytes,
-            config: settings.json)
+        return PlanningEngine(particles: settings.particles, byteCount: bytes, config: settings.json) {
+            EnsembleDynamics(self, settings: settings, capacity: rows)
+        }
     }
 }

@@ -89,23 +89,6 @@ public struct PlannerConfiguration: Equatable {
         return .object(members)
     }
 
-    /// Bytes the planner allocates for a network of `model`'s shape (Float32): its own buffers
-    /// (`planningBytes`), and per candidate row the folded network's activations and the trajectory
-    /// evaluator's states, actions and returns; nil when the count overflows. Checked with
-    /// `MemoryBudget` before planning starts.
-    public func byteCount(model: MLPConfiguration, observationSize: Int, actionSize: Int) -> Int? {
-        let widths = MemoryBudget.sum([
-            MemoryBudget.product([model.depth, model.hidden]), model.inputSize, model.outputSize
-        ])
-        let perRow = MemoryBudget.sum([
-            widths, MemoryBudget.product([3, observationSize]), MemoryBudget.product([2, actionSize]), 4
-        ])
-        let rows = MemoryBudget.product([rowsPerWorker, threads])
-        return MemoryBudget.sum([
-            planningBytes(actionSize: actionSize), MemoryBudget.product([rows ?? -1, perRow ?? -1, 4])
-        ])
-    }
-
     /// Bytes of the planner's own buffers besides the dynamics (Float32): the candidate action
     /// sequences with room for CEM's sorting, and CEM's and MPPI's normals (`NormalDraws`); or iCEM's
     /// population, its two elite sets, its colored-noise matrix (H × H) and its population's normals; nil

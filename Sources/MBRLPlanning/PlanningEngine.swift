@@ -1,29 +1,42 @@
 import MBRLCore
 import MBRLModels
 
-/// What a model gives the planner (`LearnedModel.planningEngine`): the dynamics candidates are scored
-/// on, the bytes planning allocates, and the settings the rollouts' file records.
+/// What a model gives the planner (`LearnedModel.planningEngine`): how to build the dynamics candidates
+/// are scored on, the bytes planning allocates, and the settings the rollouts' file records.
+///
+/// The dynamics are not built with the engine: building them allocates their weights and buffers, so
+/// a stage first asks `MemoryBudget.check` about `byteCount` and only then calls `makeDynamics()`; a
+/// model too large for the memory left is then one error line instead of an abort in the allocator.
 public struct PlanningEngine {
-    /// The dynamics of one worker, holding `PlannerConfiguration.rowsPerWorker` candidate rows (times
-    /// the particles on an ensemble); each worker uses a copy.
-    public var dynamics: BatchDynamics
-    /// Bytes the planner and the dynamics of all its workers allocate (Float32 buffers), or nil when the
-    /// count overflows: what `MemoryBudget.check` is asked about before planning starts.
+    /// Particles per candidate row the dynamics carry (1 for a single network or the simulator).
+    public var particles: Int
+    /// Bytes the planner and the dynamics of all its workers allocate (Float32 buffers, the weights'
+    /// copies included), or nil when the count overflows: what `MemoryBudget.check` is asked about
+    /// before `makeDynamics()`.
     public var byteCount: Int?
     /// The model-specific settings of the plan, for the rollouts' `config`: an ensemble's propagation
     /// (`PropagationSettings.json`); nothing for the single network.
     public var config: [String: JSONValue]
     /// The arithmetic the dynamics compute in, and why it is not the one asked for when it is not.
     public var precision: PrecisionDecision
+    private let build: () -> BatchDynamics
 
+    /// - Parameter build: makes the first worker's dynamics, holding `PlannerConfiguration.rowsPerWorker`
+    ///   candidate rows times `particles`; called by `makeDynamics()`, never by the initializer.
     public init(
-        dynamics: BatchDynamics, byteCount: Int?, config: [String: JSONValue], precision: PrecisionDecision = .fp32
+        particles: Int, byteCount: Int?, config: [String: JSONValue], precision: PrecisionDecision = .fp32,
+        build: @escaping () -> BatchDynamics
     ) {
-        self.dynamics = dynamics
+        self.particles = particles
         self.byteCount = byteCount
         self.config = config
         self.precision = precision
+        self.build = build
     }
+
+    /// Builds the dynamics of one worker (each worker after the first uses a `copy()`), allocating
+    /// that worker's share of `byteCount`: call it after the memory check.
+    public func makeDynamics() -> BatchDynamics { build() }
 
     /// Why a planning request does not fit the model.
     public enum Failure: Error, Equatable {

@@ -131,20 +131,20 @@ extension SimulatorDynamics {
     public static func planningEngine(
         _ environment: any MuJoCoEnvironment, settings: PlannerConfiguration
     ) -> PlanningEngine {
-        // Per row: the evaluator's states, next states, actions, auxiliary value, rewards, totals and
-        // alive flag, and the stepper's predicted observation, action and reached state (Float64: two
+        // Per worker: the evaluator's buffers, and per row the stepper's reached state (Float64: two
         // Float32s a value).
-        let o = environment.observationSize, a = environment.actionSize
-        let perRow = MemoryBudget.sum([
-            MemoryBudget.product([3, o]), MemoryBudget.product([2, a]), 4,
-            MemoryBudget.product([2, environment.stateSize])
+        let rows = settings.rowsPerWorker
+        let perWorker = MemoryBudget.sum([
+            TrajectoryEvaluator.workerBytes(
+                rows: rows, observationSize: environment.observationSize, actionSize: environment.actionSize),
+            MemoryBudget.product([rows, 2, environment.stateSize, 4])
         ])
-        let rows = MemoryBudget.product([settings.rowsPerWorker, settings.threads])
         let bytes = MemoryBudget.sum([
-            settings.planningBytes(actionSize: a), MemoryBudget.product([rows ?? -1, perRow ?? -1, 4])
+            settings.planningBytes(actionSize: environment.actionSize),
+            MemoryBudget.product([perWorker ?? -1, settings.threads])
         ])
-        return PlanningEngine(
-            dynamics: SimulatorDynamics(environment, capacity: settings.rowsPerWorker), byteCount: bytes,
-            config: ["dynamics": .string("simulator")])
+        return PlanningEngine(particles: 1, byteCount: bytes, config: ["dynamics": .string("simulator")]) {
+            SimulatorDynamics(environment, capacity: settings.rowsPerWorker)
+        }
     }
 }

@@ -55,6 +55,17 @@ public final class TrajectoryEvaluator {
         deinit { terminal.deallocate() }
     }
 
+    /// Bytes one worker's buffers take for `rows` rows (candidates × particles), besides its dynamics:
+    /// the states, next states and actions, and per row the reward, the return, the auxiliary value and
+    /// the alive flags, counted as Float32 each; nil on overflow. A terminal value's evaluator is
+    /// counted apart (`ValueFunction.evaluatorBytes`).
+    public static func workerBytes(rows: Int, observationSize: Int, actionSize: Int) -> Int? {
+        let perRow = MemoryBudget.sum([
+            MemoryBudget.product([3, observationSize]), MemoryBudget.product([2, actionSize]), 4
+        ])
+        return MemoryBudget.product([rows, perRow ?? -1, 4])
+    }
+
     /// - Parameters:
     ///   - dynamics: the model; copied for every worker after the first.
     ///   - capacity: the most candidates one call scores.

@@ -47,7 +47,7 @@ struct PETSPresetWorkload {
             for: config,
             propagation: PropagationRequest(propagation: .tsInf, particles: Self.particles, prediction: .mean),
             precision: .fp32)
-        let planner = config.make(dynamics: engine.dynamics, objective: base.objective(for: config))
+        let planner = config.make(dynamics: engine.makeDynamics(), objective: base.objective(for: config))
         var rng = RandomGenerator(seed: 0)
         let start = Array(base.data.observations[0..<base.data.observationSize])
         return Workloads.median(repetitions: repetitions) { _ = planner.action(for: start, rng: &rng) }

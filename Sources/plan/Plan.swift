@@ -422,9 +422,10 @@ struct Plan: ParsableCommand {
     }
 
     /// The planner `plan` asks for on the model's planning engine, scoring with the setup's objective,
-    /// seeded from the run's seed.
+    /// seeded from the run's seed. Builds the engine's dynamics: call it after `checkMemory`.
     func controller(_ plan: Setup) -> PlannerPolicy {
-        PlannerPolicy(plan.settings.make(dynamics: plan.engine.dynamics, objective: plan.objective), seed: seed.seed)
+        let dynamics = plan.engine.makeDynamics()
+        return PlannerPolicy(plan.settings.make(dynamics: dynamics, objective: plan.objective), seed: seed.seed)
     }
 
     /// Refuses (`MemoryError`, one line naming the options) a plan whose planner and `rollout`'s
@@ -435,7 +436,7 @@ struct Plan: ParsableCommand {
         // Each worker's value evaluator holds its rows (every particle's).
         let valueBytes = plan.objective.terminalValue.map {
             MemoryBudget.product([
-                $0.evaluatorBytes(rows: plan.settings.rowsPerWorker * plan.engine.dynamics.particles) ?? -1,
+                $0.evaluatorBytes(rows: plan.settings.rowsPerWorker * plan.engine.particles) ?? -1,
                 plan.settings.threads
             ])
         }

@@ -39,8 +39,12 @@ final class LearnedModelTests: XCTestCase {
         planner.candidates = 30
         planner.threads = 2
         let engine = try model.planningEngine(for: planner, propagation: PropagationRequest())
-        XCTAssertEqual(engine.byteCount, planner.byteCount(model: model.config, observationSize: 3, actionSize: 1))
-        XCTAssertEqual(engine.dynamics.capacity, 15)
+        let perWorker =
+            try XCTUnwrap(ModelDynamics.byteCount(model.config, capacity: 15))
+            + XCTUnwrap(TrajectoryEvaluator.workerBytes(rows: 15, observationSize: 3, actionSize: 1))
+        XCTAssertEqual(engine.byteCount, try XCTUnwrap(planner.planningBytes(actionSize: 1)) + 2 * perWorker)
+        XCTAssertEqual(engine.particles, 1)
+        XCTAssertEqual(engine.makeDynamics().capacity, 15)
         XCTAssertTrue(engine.config.isEmpty)
         XCTAssertThrowsError(try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 4))) {
             error in
@@ -56,8 +60,10 @@ final class LearnedModelTests: XCTestCase {
         planner.threads = 2
         let engine = try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 4))
         let settings = PropagationSettings(propagation: .tsInf, particles: 4, prediction: .sample)
-        XCTAssertEqual(engine.dynamics.particles, 4)
-        XCTAssertEqual(engine.dynamics.capacity, 5 * 4)
+        XCTAssertEqual(engine.particles, 4)
+        let dynamics = engine.makeDynamics()
+        XCTAssertEqual(dynamics.particles, 4)
+        XCTAssertEqual(dynamics.capacity, 5 * 4)
         XCTAssertEqual(engine.config, settings.json)
         let perWorker = try XCTUnwrap(
             EnsembleDynamics.byteCount(model.config, settings: settings, elites: 2, capacity: 20, observationSize: 3))
@@ -75,6 +81,48 @@ final class LearnedModelTests: XCTestCase {
         { error in
             XCTAssertEqual(error as? PlanningEngine.Failure, .tooManyRowsPerWorker(particles: 10_000))
         }
+    }
+
+    /// Each engine's count holds every worker's copy of the weights, so a model too large to copy is
+    /// refused by the memory check before `makeDynamics()` allocates it: with wide layers, the weights
+    /// dominate, and a count without them (as before) would be far below these bounds.
+    func testEngineCountsTheWeightsOfEveryWorker() throws {
+        var planner = PlannerConfiguration(kind: .rs)
+        planner.candidates = 4
+        planner.horizon = 2
+        planner.threads = 2
+        let single = DynamicsModel(stats: stats(), hidden: 300, depth: 2, batchNorm: false, seed: 1)
+        let foldedWeights = 4 * (4 * 300 + 300 + 300 * 300 + 300 + 300 * 3 + 3)
+        let singleBytes = try XCTUnwrap(
+            single.planningEngine(for: planner, propagation: PropagationRequest()).byteCount)
+        XCTAssertGreaterThanOrEqual(singleBytes, 2 * 2 * foldedWeights)
+        let ensemble = EnsembleModel(stats: stats(), hidden: 300, depth: 2, members: 4, seed: 1)
+        ensemble.elites = [0, 1, 3]
+        let head = ensemble.config.headWidth
+        let memberWeights = 4 * (4 * 300 + 300 + 300 * 300 + 300 + 300 * head + head)
+        let ensembleBytes = try XCTUnwrap(
+            ensemble.planningEngine(for: planner, propagation: PropagationRequest(particles: 3)).byteCount)
+        XCTAssertGreaterThanOrEqual(ensembleBytes, 2 * 3 * 2 * memberWeights)
+    }
+
+    /// `evaluate`'s memory check counts a Gaussian ensemble's calibration (the Float64 moments of every
+    /// row, held while every member's means and variances are predicted again), and nothing for the
+    /// models without a variance.
+    func testEvaluationCountsAGaussianEnsemblesCalibration() throws {
+        let rows = 100_000, o = 3
+        func bytes(_ model: any LearnedModel) throws -> (total: Int, rest: Int) {
+            let total = try XCTUnwrap(
+                ModelEvaluation.byteCount(model: model, rows: rows, observationSize: o, actionSize: 1))
+            let rest = try XCTUnwrap(model.meanDynamicsByteCount(capacity: 4096)) + rows * (4 * o + 1) * 4
+            return (total, rest)
+        }
+        let gaussian = try bytes(EnsembleModel(stats: stats(), hidden: 8, depth: 2, members: 3, seed: 1))
+        XCTAssertGreaterThanOrEqual(gaussian.total - gaussian.rest, rows * o * 16 + 3 * rows * 2 * o * 4)
+        let deterministic = try bytes(
+            EnsembleModel(stats: stats(), hidden: 8, depth: 2, members: 3, deterministic: true, seed: 1))
+        XCTAssertEqual(deterministic.total, deterministic.rest)
+        let single = try bytes(DynamicsModel(stats: stats(), hidden: 8, depth: 2, seed: 1))
+        XCTAssertEqual(single.total, single.rest)
     }
 
     /// `ModelFile.read` gives each kind back as itself, predicting as the model written.

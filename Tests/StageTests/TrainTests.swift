@@ -203,7 +203,8 @@ final class TrainTests: XCTestCase {
 
     /// A model file whose network does not fit the memory left under `ulimit -v` is refused by `plan`
     /// and `evaluate` before they allocate it, one line naming the file (not an abort, nor a "damaged
-    /// file"), and `evaluate`'s predictions the same when only the network fits; with room, `plan` runs.
+    /// file"), and `evaluate`'s predictions and `plan`'s folded copy of the network the same when only
+    /// the network fits; with room, `plan` runs.
     func testAModelFileTooLargeForTheAddressSpaceIsRefusedWithItsName() throws {
         try collectTinyData()
         let big = try train(
@@ -235,6 +236,19 @@ final class TrainTests: XCTestCase {
         XCTAssertEqual(predictions.status, 1, predictions.stderr)
         XCTAssertTrue(
             predictions.stderr.hasPrefix("error: big.h5 on tiny.h5: the predictions need "), predictions.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out.h5")))
+        // Room for the network but not for the planner's folded copy of it: refused before the copy is
+        // built (it was an abort in the allocator).
+        let planShell = ["-c", "ulimit -v 700000 && exec \"$@\"", "bash", Repository.executable("plan")]
+        let copy = try runProcess(
+            "/bin/bash", planShell + ["--model", "big.h5"] + stages[0].1 + ["--out", "out.h5"], in: dir.path)
+        XCTAssertFalse(copy.signaled, copy.stderr)
+        XCTAssertEqual(copy.status, 1, copy.stderr)
+        XCTAssertTrue(
+            copy.stderr.hasPrefix(
+                "error: --candidates 4 × --horizon 2 and --episodes 1 × 2 steps: the planner and the transitions "
+                    + "need 256.6 MB, more than the "), copy.stderr)
+        XCTAssertEqual(copy.stderr.split(separator: "\n").count, 1, copy.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out.h5")))
         let planned = try runProcess(
             Repository.executable("plan"), ["--model", "big.h5"] + stages[0].1 + ["--out", "out.h5"], in: dir.path)

@@ -29,15 +29,15 @@ public struct ModelEvaluation {
     static let chunk = 4096
 
     /// Bytes an evaluation of `model` on `rows` rows allocates (Float32): the mean dynamics for `chunk`
-    /// rows, the one-step predictions, and the k-step loop's states (two generations), actions and
-    /// predictions; nil on overflow. Checked with `MemoryBudget` before `evaluate` evaluates. Not
-    /// counted: a Gaussian ensemble's calibration (its predictive moments and its elites' predictions
-    /// of every row).
+    /// rows, a Gaussian ensemble's calibration (`LearnedModel.calibrationByteCount`), the one-step
+    /// predictions, and the k-step loop's states (two generations), actions and predictions; nil on
+    /// overflow. Checked with `MemoryBudget` before `evaluate` evaluates.
     public static func byteCount(
         model: any LearnedModel, rows: Int, observationSize o: Int, actionSize a: Int
     ) -> Int? {
         MemoryBudget.sum([
-            model.meanDynamicsByteCount(capacity: chunk), MemoryBudget.product([rows, 4 * o + a, 4])
+            model.meanDynamicsByteCount(capacity: chunk), model.calibrationByteCount(rows: rows),
+            MemoryBudget.product([rows, 4 * o + a, 4])
         ])
     }
 

@@ -147,9 +147,11 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
 
     public func copy() -> BatchDynamics { EnsembleDynamics(copying: self) }
 
-    /// Bytes one instance and its trajectory evaluator's worker allocate for `capacity` rows (Float32
-    /// activations, inputs and heads per member row, states, actions and returns per row), or nil on
-    /// overflow. Checked with `MemoryBudget` before planning starts.
+    /// Bytes one instance and its trajectory evaluator's worker allocate for `capacity` rows at their
+    /// peak, while the instance is built (Float32): the elites' folded weights and biases twice (the
+    /// arrays they are folded in, and the buffers they are copied to) and the padded head, activations,
+    /// inputs and heads per member row, states, actions and returns per row; nil on overflow. Checked
+    /// with `MemoryBudget` before planning starts.
     public static func byteCount(
         _ c: EnsembleConfiguration, settings: PropagationSettings, elites: Int, capacity: Int,
         observationSize: Int
@@ -157,8 +159,11 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         let memberRows = MemoryBudget.product([settings.propagation == .expectation ? elites : 1, capacity])
         let perMemberRow = 2 * c.hidden + c.inputSize + c.headWidth
         let perRow = 3 * observationSize + 2 * c.inputSize + 6
+        let perMember = MemoryBudget.sum(
+            (0...c.depth).map(c.layerShape).map { MemoryBudget.sum([MemoryBudget.product([$0, $1]), $1]) })
         return MemoryBudget.sum([
             MemoryBudget.product([memberRows ?? -1, perMemberRow, 4]), MemoryBudget.product([capacity, perRow, 8]),
+            MemoryBudget.product([elites, perMember ?? -1, 2, 4]),
             MemoryBudget.product([elites, c.hidden, paddedWidth(output: c.headWidth), 4])
         ])
     }

@@ -84,8 +84,9 @@ public final class FoldedNetwork {
         activations = widths.dropFirst().map { Buffer(count: $0 * capacity) }
         firstLayerTransposed = Self.transpose(weights[0], rows: widths[1], columns: widths[0])
         let widths = widths, packed = self.weights
+        let reduced = Self.precision(of: config, asked: precision) == .bf16
         reducedWeights = widths.indices.dropLast().map { l in
-            precision == .bf16 && l > 0 && l < widths.count - 2
+            reduced && l > 0 && l < widths.count - 2
                 ? BF16Matrix(weight: packed[l].pointer, output: widths[l + 1], input: widths[l]) : nil
         }
     }
@@ -110,6 +111,13 @@ public final class FoldedNetwork {
         activations = widths.dropFirst().map { Buffer(count: $0 * other.capacity) }
         firstLayerTransposed = Buffer(other.firstLayerTransposed.array)
         reducedWeights = other.reducedWeights.map { $0?.copy() }
+    }
+
+    /// The precision the products between hidden layers of a network of `config` compute in when
+    /// `asked` is asked for (and available): bf16 only where there is such a product, two hidden layers
+    /// or more; fp32 otherwise.
+    public static func precision(of config: MLPConfiguration, asked: PlanningPrecision) -> PlanningPrecision {
+        asked == .bf16 && config.depth >= 2 ? .bf16 : .fp32
     }
 
     /// The precision of the products between hidden layers.

@@ -11,6 +11,8 @@ extension DynamicsModel: LearnedModel {
 
     public func meanDynamicsByteCount(capacity: Int) -> Int? { ModelDynamics.byteCount(config, capacity: capacity) }
 
+    public func calibrationByteCount(rows: Int) -> Int? { 0 }
+
     public func predictiveMoments(observations: [Float], actions: [Float]) -> (mean: [Double], variance: [Double]) {
         let next = predictNextObservations(observations: observations, actions: actions)
         return (next.map(Double.init), [Double](repeating: 0, count: next.count))

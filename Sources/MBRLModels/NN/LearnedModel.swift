@@ -27,6 +27,11 @@ public protocol LearnedModel: AnyObject {
     /// a stage builds them.
     func meanDynamicsByteCount(capacity: Int) -> Int?
 
+    /// Bytes the calibration of the predicted variance (`Calibration(model:data:)`) allocates for
+    /// `rows` rows at its peak, or nil on overflow; 0 for a model without a variance (`isProbabilistic`
+    /// false), which has none. Checked with `MemoryBudget` before `evaluate` measures it.
+    func calibrationByteCount(rows: Int) -> Int?
+
     /// The predictive distribution of the next observation of every (observation, action) row, per
     /// component (count × obs values each): for an ensemble the mixture of the elites' Gaussians
     /// matched by its first two moments (mean of the means; mean of the variances plus the variance of

@@ -17,6 +17,18 @@ extension EnsembleModel: LearnedModel {
             observationSize: observationSize)
     }
 
+    /// The moments (Float64 means and variances of every row) held while every member's means,
+    /// variances and Δx are predicted again for the elites' own calibration (`predictMembers`, in
+    /// chunks of `predictionChunk` rows through the network's workspace).
+    public func calibrationByteCount(rows: Int) -> Int? {
+        guard isProbabilistic else { return 0 }
+        let o = observationSize, chunk = min(Self.predictionChunk, max(rows, 1))
+        return MemoryBudget.sum([
+            MemoryBudget.product([rows, o, 16]), MemoryBudget.product([config.members, rows, 2 * o + 1, 4]),
+            MemoryBudget.product([config.members + 1, chunk, config.inputSize, 4]), config.trainingBytes(rows: chunk)
+        ])
+    }
+
     /// The mean over the elites of their means, one particle.
     private static let meanSettings = PropagationSettings(propagation: .expectation, particles: 1, prediction: .mean)
 

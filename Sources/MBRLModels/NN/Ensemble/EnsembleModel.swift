@@ -88,13 +88,16 @@ public final class EnsembleModel {
         predictAll(observations: observations, actions: actions).deltaX
     }
 
+    /// Rows `predictMembers` and `predictMembersDeltaX` send through the network at once.
+    static let predictionChunk = 1024
+
     private func predictAll(
         observations: [Float], actions: [Float]
     ) -> (mean: [Float], variance: [Float], deltaX: [Float]) {
         let o = observationSize, a = actionSize, width = o + a, b = config.members
         let count = observations.count / o
         precondition(observations.count == count * o && actions.count == count * a)
-        let chunk = 1024
+        let chunk = Self.predictionChunk
         network.reserve(rows: min(chunk, max(count, 1)))
         var mean = [Float](repeating: 0, count: b * count * o), variance = mean
         var deltaX = [Float](repeating: 0, count: predictsDeltaX ? b * count : 0)
