@@ -214,42 +214,34 @@ final class TrainTests: XCTestCase {
             ("plan", ["--episodes", "1", "--max-steps", "2", "--candidates", "4", "--horizon", "2", "--threads", "1"]),
             ("evaluate", ["--data", "tiny.h5", "--max-k", "2"])
         ]
-        for (stage, arguments) in stages {
-            let shell = ["-c", "ulimit -v 450000 && exec \"$@\"", "bash", Repository.executable(stage)]
+        /// `stage` on big.h5 under `ulimit -v` `kilobytes`: one error line starting with `message`, at
+        /// once, and no output.
+        func assertRefused(_ stage: String, _ arguments: [String], under kilobytes: Int, message: String) throws {
+            let shell = ["-c", "ulimit -v \(kilobytes) && exec \"$@\"", "bash", Repository.executable(stage)]
             let refused = try runProcess(
                 "/bin/bash", shell + ["--model", "big.h5"] + arguments + ["--out", "out.h5"], in: dir.path)
             XCTAssertFalse(refused.signaled, refused.stderr)
             XCTAssertEqual(refused.status, 1, "\(stage): \(refused.stderr)")
-            XCTAssertTrue(
-                refused.stderr.hasPrefix(
-                    "error: big.h5: the network 4-4000-4000-4000-3 with batch norm and its gradients need 256.5 MB, "
-                        + "more than the "), refused.stderr)
+            XCTAssertTrue(refused.stderr.hasPrefix(message), refused.stderr)
             XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out.h5")))
         }
+        for (stage, arguments) in stages {
+            try assertRefused(
+                stage, arguments, under: 450_000,
+                message: "error: big.h5: the network 4-4000-4000-4000-3 with batch norm and its gradients need "
+                    + "256.5 MB, more than the ")
+        }
         // Room for the network but not for evaluate's predictions (the folded network for 4,096 rows):
         // refused before they are allocated, not an abort.
-        let shell = ["-c", "ulimit -v 800000 && exec \"$@\"", "bash", Repository.executable("evaluate")]
-        let predictions = try runProcess(
-            "/bin/bash", shell + ["--model", "big.h5"] + stages[1].1 + ["--out", "out.h5"], in: dir.path)
-        XCTAssertFalse(predictions.signaled, predictions.stderr)
-        XCTAssertEqual(predictions.status, 1, predictions.stderr)
-        XCTAssertTrue(
-            predictions.stderr.hasPrefix("error: big.h5 on tiny.h5: the predictions need "), predictions.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out.h5")))
+        try assertRefused(
+            "evaluate", stages[1].1, under: 800_000, message: "error: big.h5 on tiny.h5: the predictions need ")
         // Room for the network but not for the planner's folded copy of it: refused before the copy is
         // built (it was an abort in the allocator).
-        let planShell = ["-c", "ulimit -v 700000 && exec \"$@\"", "bash", Repository.executable("plan")]
-        let copy = try runProcess(
-            "/bin/bash", planShell + ["--model", "big.h5"] + stages[0].1 + ["--out", "out.h5"], in: dir.path)
-        XCTAssertFalse(copy.signaled, copy.stderr)
-        XCTAssertEqual(copy.status, 1, copy.stderr)
-        XCTAssertTrue(
-            copy.stderr.hasPrefix(
-                "error: --candidates 4 × --horizon 2 and --episodes 1 × 2 steps: the planner and the transitions "
-                    + "need 256.6 MB, more than the "), copy.stderr)
-        XCTAssertEqual(copy.stderr.split(separator: "\n").count, 1, copy.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out.h5")))
+        try assertRefused(
+            "plan", stages[0].1, under: 700_000,
+            message: "error: --candidates 4 × --horizon 2 and --episodes 1 × 2 steps: the planner and the "
+                + "transitions need 256.6 MB, more than the ")
         let planned = try runProcess(
             Repository.executable("plan"), ["--model", "big.h5"] + stages[0].1 + ["--out", "out.h5"], in: dir.path)
         XCTAssertEqual(planned.status, 0, planned.stderr)
