@@ -3,8 +3,9 @@ import MBRLModels
 
 /// The single network as a `PlanningModel`: planned on as one folded network, deterministic.
 extension DynamicsModel: PlanningModel {
-    /// The folded network for the planner's rows per worker, counted (every worker's folded weights
-    /// included) before it is built. A propagation request is refused: the single network has no
+    /// The folded network for the planner's rows per worker, counted (every worker's fp32 folded
+    /// weights included; bf16 copies, made only on AMX, are not) before it is built, and the model
+    /// held until then. A propagation request is refused: the single network has no
     /// members to carry particles. bf16 is used where the CPU has AMX-BF16 and the network has a
     /// product between two hidden layers, and the engine's `precision` says which of the two was
     /// missing otherwise; the config records `precision` (the arithmetic used) only when bf16 was asked

@@ -1,12 +1,13 @@
 import MBRLCore
 import MBRLModels
 
-/// What a model gives the planner (`LearnedModel.planningEngine`): how to build the dynamics candidates
+/// What a model gives the planner (`PlanningModel.planningEngine`): how to build the dynamics candidates
 /// are scored on, the bytes planning allocates, and the settings the rollouts' file records.
 ///
 /// The dynamics are not built with the engine: building them allocates their weights and buffers, so
 /// a stage first asks `MemoryBudget.check` about `byteCount` and only then calls `makeDynamics()`; a
 /// model too large for the memory left is then one error line instead of an abort in the allocator.
+/// The engine holds the model until then, and lets it go once the dynamics are built.
 public struct PlanningEngine {
     /// Particles per candidate row the dynamics carry (1 for a single network or the simulator).
     public var particles: Int
@@ -19,10 +20,10 @@ public struct PlanningEngine {
     public var config: [String: JSONValue]
     /// The arithmetic the dynamics compute in, and why it is not the one asked for when it is not.
     public var precision: PrecisionDecision
-    private let build: () -> BatchDynamics
+    private let builder: Builder
 
     /// - Parameter build: makes the first worker's dynamics, holding `PlannerConfiguration.rowsPerWorker`
-    ///   candidate rows times `particles`; called by `makeDynamics()`, never by the initializer.
+    ///   candidate rows times `particles`; called once, by `makeDynamics()`, never by the initializer.
     public init(
         particles: Int, byteCount: Int?, config: [String: JSONValue], precision: PrecisionDecision = .fp32,
         build: @escaping () -> BatchDynamics
@@ -31,12 +32,23 @@ public struct PlanningEngine {
         self.byteCount = byteCount
         self.config = config
         self.precision = precision
-        self.build = build
+        builder = Builder(build)
     }
 
     /// Builds the dynamics of one worker (each worker after the first uses a `copy()`), allocating
-    /// that worker's share of `byteCount`: call it after the memory check.
-    public func makeDynamics() -> BatchDynamics { build() }
+    /// that worker's share of `byteCount`: call it once, after the memory check. What the build needed
+    /// (the model) is released, so it is not held beside the workers' copies while planning.
+    public func makeDynamics() -> BatchDynamics {
+        guard let build = builder.build else { preconditionFailure("a planning engine's dynamics are built once") }
+        builder.build = nil
+        return build()
+    }
+
+    /// The build closure, dropped after its one call.
+    private final class Builder {
+        var build: (() -> BatchDynamics)?
+        init(_ build: @escaping () -> BatchDynamics) { self.build = build }
+    }
 
     /// Why a planning request does not fit the model.
     public enum Failure: Error, Equatable {

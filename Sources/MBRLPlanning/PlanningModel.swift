@@ -4,11 +4,12 @@ import MBRLModels
 /// workers score their candidates on. Every kind of model conforms, in this target (the models know
 /// nothing of planners); `ModelFile.readPlanningModel(fromFile:)` opens a file of either kind as one.
 public protocol PlanningModel: LearnedModel {
-    /// The dynamics `planner` scores its candidates on, with the ensemble `propagation` asked for (its
-    /// defaults resolved by the model) and the arithmetic `precision` asked for (bf16: a single
-    /// network's hidden-to-hidden products on AMX where the CPU has it, fp32 otherwise; the arithmetic
-    /// used is in the engine's `config` whenever bf16 was asked for, and in its `precision` with the
-    /// reason for a fallback), and the bytes planning allocates.
+    /// The engine that builds the dynamics `planner` scores its candidates on (`makeDynamics()`, after
+    /// the memory check of its `byteCount`, the bytes planning allocates), with the ensemble
+    /// `propagation` asked for (its defaults resolved by the model) and the arithmetic `precision`
+    /// asked for (bf16: a single network's hidden-to-hidden products on AMX where the CPU has it, fp32
+    /// otherwise; the arithmetic used is in the engine's `config` whenever bf16 was asked for, and in
+    /// its `precision` with the reason for a fallback).
     /// Throws `PlanningEngine.Failure` when the request does not fit this model.
     func planningEngine(
         for planner: PlannerConfiguration, propagation: PropagationRequest,

@@ -55,10 +55,11 @@ public final class TrajectoryEvaluator {
         deinit { terminal.deallocate() }
     }
 
-    /// Bytes one worker's buffers take for `rows` rows (candidates × particles), besides its dynamics:
-    /// the states, next states and actions, and per row the reward, the return, the auxiliary value and
-    /// the alive flags, counted as Float32 each; nil on overflow. A terminal value's evaluator is
-    /// counted apart (`ValueFunction.evaluatorBytes`).
+    /// Bytes one worker's buffers take for `rows` rows (candidates × particles), besides its dynamics,
+    /// bounded from above: per row three observations' room (states, next states) and two actions'
+    /// (the per-particle actions), and four values for the reward, the return, the auxiliary value and
+    /// the alive and terminal flags, each counted as a Float32; nil on overflow. A terminal value's
+    /// evaluator is counted apart (`ValueFunction.evaluatorBytes`).
     public static func workerBytes(rows: Int, observationSize: Int, actionSize: Int) -> Int? {
         let perRow = MemoryBudget.sum([
             MemoryBudget.product([3, observationSize]), MemoryBudget.product([2, actionSize]), 4

@@ -170,8 +170,11 @@ final class BF16Tests: XCTestCase {
         settings.horizon = 3
         func decision(depth: Int, _ precision: PlanningPrecision) throws -> PrecisionDecision {
             let model = DynamicsModel(stats: stats, hidden: 16, depth: depth, batchNorm: false, seed: 1)
-            return try model.planningEngine(for: settings, propagation: PropagationRequest(), precision: precision)
-                .precision
+            let engine = try model.planningEngine(
+                for: settings, propagation: PropagationRequest(), precision: precision)
+            // Decided before the network is built, as the built network computes.
+            XCTAssertEqual((engine.makeDynamics() as? ModelDynamics)?.network.precision, engine.precision.used)
+            return engine.precision
         }
         let amx = BF16Matrix.isAvailable
         XCTAssertEqual(

@@ -87,6 +87,28 @@ final class ValueStageTests: XCTestCase {
         }
     }
 
+    /// A value file whose network does not fit the memory left under `ulimit -v` is refused by `plan
+    /// --value` before it is allocated, one line naming the file, as the model readers refuse theirs
+    /// (it was an abort in the allocator).
+    func testAValueNetworkTooLargeForTheAddressSpaceIsRefusedWithItsName() throws {
+        let wide = ["--hidden", "4000", "--depth", "3", "--epochs", "1"]
+        let big = try run("value", ["--data", "r.h5", "--stats", "s.h5"] + wide + ["--out", "bigv.h5"])
+        XCTAssertEqual(big.status, 0, big.stderr)
+        let shell = ["-c", "ulimit -v 450000 && exec \"$@\"", "bash", Repository.executable("plan")]
+        let refused = try runProcess(
+            "/bin/bash",
+            shell + ["--model", "m.h5", "--value", "bigv.h5", "--candidates", "4", "--horizon", "2"]
+                + ["--episodes", "1", "--max-steps", "2", "--threads", "1", "--out", "x.h5"], in: dir.path)
+        XCTAssertFalse(refused.signaled, refused.stderr)
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(
+            refused.stderr.hasPrefix(
+                "error: bigv.h5: the value network 3-4000-4000-4000-1 without batch norm and its gradients need "),
+            refused.stderr)
+        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("x.h5")))
+    }
+
     /// `train` and `value` share their fitting options (`FittingOptions`): the same names, checks and
     /// messages, each stage with its own defaults (what `--print-config` records) and `train` with its
     /// own smallest minibatch.

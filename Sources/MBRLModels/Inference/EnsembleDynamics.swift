@@ -64,7 +64,11 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
         for l in 0...c.depth {
             let (input, output) = c.layerShape(l)
             let folding = LayerFolding.inputMajor(inputs: input, outputs: output)
+            // Sized once, so folding holds each layer's weights no more than twice (these arrays and
+            // the buffers they are copied to), as `byteCount` counts.
             var w = [Float](), bias = [Float]()
+            w.reserveCapacity(model.elites.count * input * output)
+            bias.reserveCapacity(model.elites.count * output)
             for e in model.elites {
                 var we = (0..<(input * output)).map { p[layout.weightOffset[l] + e * input * output + $0] }
                 var be = (0..<output).map { p[layout.biasOffset[l] + e * output + $0] }
@@ -149,7 +153,7 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
 
     /// Bytes one instance and its trajectory evaluator's worker allocate for `capacity` rows at their
     /// peak, while the instance is built (Float32): the elites' folded weights and biases twice (the
-    /// arrays they are folded in, and the buffers they are copied to) and the padded head, activations,
+    /// arrays they are folded in, sized once, and the buffers they are copied to) and the padded head, activations,
     /// inputs and heads per member row, states, actions and returns per row; nil on overflow. Checked
     /// with `MemoryBudget` before planning starts.
     public static func byteCount(

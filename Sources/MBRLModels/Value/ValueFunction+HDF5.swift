@@ -72,6 +72,10 @@ extension ValueFunction {
         guard returnStd > 0, Float(returnStd).isFinite else {
             throw HDF5Error(path: path, object: "@return_std", "must be positive and finite, is \(returnStd)")
         }
+        // As the model readers: the network and its gradients within the memory this process may use,
+        // or one error naming the file (not an abort).
+        try MemoryBudget.check(
+            MemoryBudget.product([parameterBytes, 2]), for: "\(path): the value network \(config) and its gradients")
         let network = MLP<Float>(config)
         try network.loadStateDict(from: root)
         let env = root.hasAttribute("env") ? try root.stringAttribute("env") : "unknown"

@@ -17,15 +17,17 @@ extension EnsembleModel: LearnedModel {
             observationSize: observationSize)
     }
 
-    /// The moments (Float64 means and variances of every row) held while every member's means,
-    /// variances and Δx are predicted again for the elites' own calibration (`predictMembers`, in
-    /// chunks of `predictionChunk` rows through the network's workspace).
+    /// The moments (Float64 means and variances of every row), counted as held while every member's
+    /// means, variances and Δx are predicted again for the elites' own calibration (`predictMembers`:
+    /// its input rows for `predictionChunk` rows, the network's workspace for at most that many) and
+    /// one elite's means and variances are widened to Float64 at a time.
     public func calibrationByteCount(rows: Int) -> Int? {
         guard isProbabilistic else { return 0 }
-        let o = observationSize, chunk = min(Self.predictionChunk, max(rows, 1))
+        let o = observationSize, chunk = Self.predictionChunk
         return MemoryBudget.sum([
-            MemoryBudget.product([rows, o, 16]), MemoryBudget.product([config.members, rows, 2 * o + 1, 4]),
-            MemoryBudget.product([config.members + 1, chunk, config.inputSize, 4]), config.trainingBytes(rows: chunk)
+            MemoryBudget.product([2, rows, o, 16]), MemoryBudget.product([config.members, rows, 2 * o + 1, 4]),
+            MemoryBudget.product([config.members + 1, chunk, config.inputSize, 4]),
+            config.trainingBytes(rows: min(chunk, max(rows, 1)))
         ])
     }
 
