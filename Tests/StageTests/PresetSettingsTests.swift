@@ -45,7 +45,7 @@ final class PresetSettingsTests: XCTestCase {
 
     func testEveryRecordedPipelineResolvesToItsRecordedSettingsAndParameters() throws {
         let pipelines = try recorded()
-        XCTAssertEqual(pipelines.count, 26)
+        XCTAssertEqual(pipelines.count, 27)
         for (name, expected) in pipelines {
             let today = try settings(["PIPELINE=\(name)"])
             XCTAssertGreaterThan(expected.count, 40, name)
@@ -103,6 +103,19 @@ final class PresetSettingsTests: XCTestCase {
         XCTAssertEqual(
             reproduction["params/plan"]?.replacingOccurrences(of: "--horizon 20", with: "--horizon 10"),
             h10["params/plan"])
+    }
+
+    /// `ant-best-h10` is `ant-best` with one change, the planning depth (H 10 instead of 30), which
+    /// reaches the plans and the test and nothing else.
+    func testAntBestH10ChangesOnlyTheHorizonOfAntBest() throws {
+        let best = try settings(["PIPELINE=ant-best"])
+        let h10 = try settings(["PIPELINE=ant-best-h10"])
+        XCTAssertEqual(Self.changedKeys(best, h10), ["HORIZON", "params/plan", "params/test"])
+        XCTAssertEqual(best["HORIZON"], "30")
+        XCTAssertEqual(h10["HORIZON"], "10")
+        for key in ["params/plan", "params/test"] {
+            XCTAssertEqual(best[key]?.replacingOccurrences(of: "--horizon 30", with: "--horizon 10"), h10[key], key)
+        }
     }
 
     /// `halfcheetah-rs-retrain3k-200k` is the reproduction run with one change, MBBL's retraining interval
