@@ -5,11 +5,11 @@ import MBRLModels
 extension DynamicsModel: PlanningModel {
     /// The folded network for the planner's rows per worker, counted (every worker's fp32 folded
     /// weights included; bf16 copies, made only on AMX, are not) before it is built, and the model
-    /// held until then. A propagation request is refused: the single network has no
-    /// members to carry particles. bf16 is used where the CPU has AMX-BF16 and the network has a
-    /// product between two hidden layers, and the engine's `precision` says which of the two was
-    /// missing otherwise; the config records `precision` (the arithmetic used) only when bf16 was asked
-    /// for, so fp32 plans keep their bytes.
+    /// held until then. A propagation request is refused: the single network has no members to carry
+    /// particles. bf16 is used where the CPU has AMX-BF16 and the network has a product between two
+    /// hidden layers, and the engine's `precision` says which of the two was missing otherwise; the
+    /// config records `precision` (the arithmetic used) only when bf16 was asked for, so fp32 plans
+    /// keep their bytes.
     public func planningEngine(
         for planner: PlannerConfiguration, propagation: PropagationRequest, precision: PlanningPrecision
     ) throws -> PlanningEngine {

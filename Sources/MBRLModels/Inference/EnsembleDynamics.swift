@@ -153,9 +153,9 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
 
     /// Bytes one instance and its trajectory evaluator's worker allocate for `capacity` rows at their
     /// peak, while the instance is built (Float32): the elites' folded weights and biases twice (the
-    /// arrays they are folded in, sized once, and the buffers they are copied to) and the padded head, activations,
-    /// inputs and heads per member row, states, actions and returns per row; nil on overflow. Checked
-    /// with `MemoryBudget` before planning starts.
+    /// arrays they are folded in, sized once, and the buffers they are copied to) and the padded head;
+    /// activations, inputs and heads per member row; states, actions and returns per row; nil on
+    /// overflow. Checked with `MemoryBudget` before planning starts.
     public static func byteCount(
         _ c: EnsembleConfiguration, settings: PropagationSettings, elites: Int, capacity: Int,
         observationSize: Int
