@@ -18,17 +18,17 @@ extension DynamicsModel: PlanningModel {
         let used = FoldedNetwork.precision(of: config, asked: arithmetic)
         let fallback: PrecisionDecision.Fallback? =
             used == precision ? nil : arithmetic == .fp32 ? .noAMX : .noHiddenToHiddenProduct
-        let config: [String: JSONValue] = precision == .bf16 ? ["precision": .string(used.rawValue)] : [:]
+        let recorded: [String: JSONValue] = precision == .bf16 ? ["precision": .string(used.rawValue)] : [:]
         let rows = planner.rowsPerWorker
         let perWorker = MemoryBudget.sum([
-            ModelDynamics.byteCount(self.config, capacity: rows),
+            ModelDynamics.byteCount(config, capacity: rows),
             TrajectoryEvaluator.workerBytes(rows: rows, observationSize: observationSize, actionSize: actionSize)
         ])
         let bytes = MemoryBudget.sum([
             planner.planningBytes(actionSize: actionSize), MemoryBudget.product([perWorker ?? -1, planner.threads])
         ])
         return PlanningEngine(
-            particles: 1, byteCount: bytes, config: config,
+            particles: 1, byteCount: bytes, config: recorded,
             precision: PrecisionDecision(requested: precision, used: used, fallback: fallback)
         ) { ModelDynamics(self, capacity: rows, precision: arithmetic) }
     }

@@ -21,14 +21,12 @@ extension EnsembleModel: PlanningModel {
         else {
             throw PlanningEngine.Failure.tooManyRowsPerWorker(particles: settings.particles)
         }
+        let perWorker = MemoryBudget.sum([
+            EnsembleDynamics.byteCount(config, settings: settings, elites: elites.count, capacity: rows),
+            TrajectoryEvaluator.workerBytes(rows: rows, observationSize: observationSize, actionSize: actionSize)
+        ])
         let bytes = MemoryBudget.sum([
-            planner.planningBytes(actionSize: actionSize),
-            MemoryBudget.product([
-                planner.threads,
-                EnsembleDynamics.byteCount(
-                    config, settings: settings, elites: elites.count,
-                    capacity: rows, observationSize: observationSize) ?? -1
-            ])
+            planner.planningBytes(actionSize: actionSize), MemoryBudget.product([perWorker ?? -1, planner.threads])
         ])
         return PlanningEngine(particles: settings.particles, byteCount: bytes, config: settings.json) {
             EnsembleDynamics(self, settings: settings, capacity: rows)

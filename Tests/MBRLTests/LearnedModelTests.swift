@@ -65,8 +65,9 @@ final class LearnedModelTests: XCTestCase {
         XCTAssertEqual(dynamics.particles, 4)
         XCTAssertEqual(dynamics.capacity, 5 * 4)
         XCTAssertEqual(engine.config, settings.json)
-        let perWorker = try XCTUnwrap(
-            EnsembleDynamics.byteCount(model.config, settings: settings, elites: 2, capacity: 20, observationSize: 3))
+        let perWorker =
+            try XCTUnwrap(EnsembleDynamics.byteCount(model.config, settings: settings, elites: 2, capacity: 20))
+            + XCTUnwrap(TrajectoryEvaluator.workerBytes(rows: 20, observationSize: 3, actionSize: 1))
         XCTAssertEqual(engine.byteCount, try XCTUnwrap(planner.planningBytes(actionSize: 1)) + 2 * perWorker)
         XCTAssertThrowsError(try model.planningEngine(for: planner, propagation: PropagationRequest(particles: 3))) {
             error in

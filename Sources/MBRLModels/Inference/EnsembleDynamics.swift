@@ -151,24 +151,25 @@ public final class EnsembleDynamics: AuxiliaryOutputDynamics {
 
     public func copy() -> BatchDynamics { EnsembleDynamics(copying: self) }
 
-    /// Bytes one instance and its trajectory evaluator's worker allocate for `capacity` rows at their
-    /// peak, while the instance is built (Float32): the elites' folded weights and biases twice (the
-    /// arrays they are folded in, sized once, and the buffers they are copied to) and the padded head;
-    /// activations, inputs and heads per member row; states, actions and returns per row; nil on
-    /// overflow. Checked with `MemoryBudget` before planning starts.
+    /// Bytes one instance allocates for `capacity` rows at its peak, while it is built (Float32 unless
+    /// said): the elites' folded weights and biases twice (the arrays they are folded in, sized once,
+    /// and the buffers they are copied to) and the padded head; the activations, inputs and head per
+    /// member row; each row's slot (an Int); the particles' permutation (Ints) and one row's draws
+    /// (the standard deviations, the Float64 uniform pairs and the normals); nil on overflow. A
+    /// planner's worker adds its evaluator's buffers (`TrajectoryEvaluator.workerBytes`). Checked with
+    /// `MemoryBudget` before planning or evaluation starts.
     public static func byteCount(
-        _ c: EnsembleConfiguration, settings: PropagationSettings, elites: Int, capacity: Int,
-        observationSize: Int
+        _ c: EnsembleConfiguration, settings: PropagationSettings, elites: Int, capacity: Int
     ) -> Int? {
         let memberRows = MemoryBudget.product([settings.propagation == .expectation ? elites : 1, capacity])
         let perMemberRow = 2 * c.hidden + c.inputSize + c.headWidth
-        let perRow = 3 * observationSize + 2 * c.inputSize + 6
         let perMember = MemoryBudget.sum(
             (0...c.depth).map(c.layerShape).map { MemoryBudget.sum([MemoryBudget.product([$0, $1]), $1]) })
         return MemoryBudget.sum([
-            MemoryBudget.product([memberRows ?? -1, perMemberRow, 4]), MemoryBudget.product([capacity, perRow, 8]),
             MemoryBudget.product([elites, perMember ?? -1, 2, 4]),
-            MemoryBudget.product([elites, c.hidden, paddedWidth(output: c.headWidth), 4])
+            MemoryBudget.product([elites, c.hidden, paddedWidth(output: c.headWidth), 4]),
+            MemoryBudget.product([memberRows ?? -1, perMemberRow, 4]), MemoryBudget.product([capacity, 8]),
+            MemoryBudget.product([settings.particles, 8]), MemoryBudget.product([c.outputSize, 4 + 16 + 4])
         ])
     }
 

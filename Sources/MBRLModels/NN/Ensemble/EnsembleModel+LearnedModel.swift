@@ -12,9 +12,7 @@ extension EnsembleModel: LearnedModel {
     }
 
     public func meanDynamicsByteCount(capacity: Int) -> Int? {
-        EnsembleDynamics.byteCount(
-            config, settings: Self.meanSettings, elites: elites.count, capacity: capacity,
-            observationSize: observationSize)
+        EnsembleDynamics.byteCount(config, settings: Self.meanSettings, elites: elites.count, capacity: capacity)
     }
 
     /// The moments (Float64 means and variances of every row), counted as held while every member's
