@@ -88,16 +88,11 @@ extension Train {
         fitting.config(of: model, data: data, stats: stats, initialModel: initialModel)
     }
 
-    /// The transitions and the statistics, checked to fit together.
+    /// The transitions and the statistics, checked to fit together (`TrainingData.read`) and, for
+    /// statistics with Δx, every file to hold the MuJoCo data it is computed from.
     func readData() throws -> ([Transitions], NormalizationStats) {
-        let datasets = try data.map { try Transitions.read(from: $0) }
-        let statistics = try NormalizationStats.read(fromFile: stats)
+        let (datasets, statistics) = try TrainingData.read(data, stats: stats)
         for (path, t) in zip(data, datasets) {
-            try statistics.checkCompatible(
-                observationSize: t.observationSize, actionSize: t.actionSize, path: stats, with: path)
-            guard t.env == datasets[0].env else {
-                throw StageError("\(path): holds \(t.env) data, but \(data[0]) holds \(datasets[0].env)")
-            }
             if statistics.hasDeltaX && t.deltaXResiduals == nil {
                 throw StageError(
                     "\(stats): statistics have Δx (delta_x_residual_mean), a MuJoCo task's target, "

@@ -95,15 +95,7 @@ struct Value: ParsableCommand {
             if printConfig.requested { return Stage.printConfig(config) }
             let destination = try AtomicOutput(target: output.out, inputs: data + [stats])
             try OpenBLASMemory.prepare(concurrentCallers: 1)
-            let datasets = try data.map { try Transitions.read(from: $0) }
-            let statistics = try NormalizationStats.read(fromFile: stats)
-            for (path, t) in zip(data, datasets) {
-                try statistics.checkCompatible(
-                    observationSize: t.observationSize, actionSize: t.actionSize, path: stats, with: path)
-                guard t.env == datasets[0].env else {
-                    throw StageError("\(path): holds \(t.env) data, but \(data[0]) holds \(datasets[0].env)")
-                }
-            }
+            let (datasets, statistics) = try TrainingData.read(data, stats: stats)
             try MemoryBudget.check(
                 ValueFunction.fittingBytes(
                     ValueFunction.configuration(

@@ -111,4 +111,56 @@ final class TransitionsTests: XCTestCase {
             "a component that never varies "
                 + "gets std 1")
     }
+
+    /// `train`'s and `value`'s read: the files and the statistics together, or one error naming the
+    /// file to blame (the statistics of other sizes, a file of another environment).
+    func testTrainingDataIsCheckedAgainstItsStatisticsAndTheFirstFilesEnvironment() throws {
+        let dir = TemporaryDirectory()
+        func write(_ t: Transitions, _ name: String) throws {
+            let file = try HDF5File.create(at: dir.file(name))
+            try t.write(
+                to: try file.root,
+                provenance: try Provenance(
+                    format: FileFormat.transitions.rawValue, seed: 0, command: ["collect"], config: [:],
+                    inputPaths: []))
+            try file.close()
+        }
+        func writeStats(of t: Transitions, _ name: String) throws {
+            let file = try HDF5File.create(at: dir.file(name))
+            let root = try file.root
+            try Provenance(format: FileFormat.stats.rawValue, seed: 0, command: ["stats"], config: [:], inputPaths: [])
+                .write(to: root)
+            try NormalizationStats(of: [t]).write(to: root)
+            try file.close()
+        }
+        let t = sample()
+        var other = Transitions(observationSize: 2, actionSize: 1, env: "Other-v0", policy: "random")
+        other.append(
+            observation: [0, 0], action: [0], reward: 0, nextObservation: [0, 1], terminal: true, timeout: false)
+        other.endEpisode(return: 0, length: 1, seed: 1)
+        var wide = Transitions(observationSize: 3, actionSize: 1, env: "Test-v0", policy: "random")
+        wide.append(
+            observation: [0, 0, 0], action: [0], reward: 0, nextObservation: [0, 1, 0], terminal: true, timeout: false)
+        wide.endEpisode(return: 0, length: 1, seed: 1)
+        try write(t, "a.h5")
+        try write(t, "b.h5")
+        try write(other, "other.h5")
+        try writeStats(of: t, "s.h5")
+        try writeStats(of: wide, "wide.h5")
+
+        let (read, stats) = try TrainingData.read([dir.file("a.h5"), dir.file("b.h5")], stats: dir.file("s.h5"))
+        XCTAssertEqual(read.map(\.count), [3, 3])
+        XCTAssertEqual(stats, NormalizationStats(of: [t]))
+
+        XCTAssertThrowsError(try TrainingData.read([dir.file("a.h5"), dir.file("other.h5")], stats: dir.file("s.h5"))) {
+            XCTAssertEqual(
+                "\($0)", "\(dir.file("other.h5")): holds Other-v0 data, but \(dir.file("a.h5")) holds Test-v0")
+        }
+        XCTAssertThrowsError(try TrainingData.read([dir.file("a.h5")], stats: dir.file("wide.h5"))) {
+            XCTAssertEqual(
+                "\($0)",
+                "\(dir.file("wide.h5")): statistics are for observations of size 3 and actions of size 1, but "
+                    + "\(dir.file("a.h5")) has 2 and 1")
+        }
+    }
 }
