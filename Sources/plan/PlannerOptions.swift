@@ -207,7 +207,7 @@ struct PlannerOptions: ParsableArguments {
 
     /// Refuses a constraint's penalty given without its constraint (`needs`, `given` whether it was),
     /// or outside [0, `PlanningConstraints.largestPenalty`].
-    static func validatePenalty(_ penalty: Float?, named name: String, needs: String, given: Bool) throws {
+    private static func validatePenalty(_ penalty: Float?, named name: String, needs: String, given: Bool) throws {
         guard let penalty else { return }
         guard given else { throw ValidationError("\(name) needs \(needs)") }
         guard penalty >= 0, penalty <= PlanningConstraints.largestPenalty else {

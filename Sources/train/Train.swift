@@ -63,6 +63,14 @@ struct Train: ParsableCommand {
                 + "default: rows are pooled.", valueName: "fraction"))
     var newDataFraction: Double?
 
+    @Option(
+        help: ArgumentHelp(
+            "The single network: Gaussian noise of this standard deviation on each training input's "
+                + "observation (in units of each component's standard deviation), its state-change target "
+                + "corrected by the same noise, so the network learns to bring a perturbed state back to the "
+                + "recorded next one, as open-loop predictions need (default: none).", valueName: "σ"))
+    var inputNoise: Float?
+
     @OptionGroup var seed: SeedOptions
 
     @Option(
@@ -97,6 +105,14 @@ struct Train: ParsableCommand {
                 "--new-data-fraction is not supported for "
                     + "ensembles (their rows are pooled and bootstrapped)")
         }
+        if let noise = inputNoise {
+            guard noise > 0, noise <= 10 else {
+                throw ValidationError("--input-noise must be in (0, 10], got \(noise)")
+            }
+            guard !isEnsemble else {
+                throw ValidationError("--input-noise is for the single network; ensemble members train without it")
+            }
+        }
         if let f = newDataFraction {
             guard f > 0, f < 1 else { throw ValidationError("--new-data-fraction must be in (0, 1), got \(f)") }
             guard data.count > 1 else { throw ValidationError("--new-data-fraction needs a second --data file") }
@@ -118,6 +134,7 @@ struct Train: ParsableCommand {
         f.patience = fitOptions.patience
         f.validationFraction = fitOptions.valFraction
         f.newDataFraction = newDataFraction
+        f.inputNoise = inputNoise
         f.elites = isEnsemble ? architectureOptions.eliteMembers ?? architectureOptions.members : nil
         f.seed = seed.seed
         return f

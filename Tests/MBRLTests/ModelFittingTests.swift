@@ -137,4 +137,51 @@ final class ModelFittingTests: XCTestCase {
         XCTAssertEqual(ensemble["members"], .int(3))
         XCTAssertEqual(ensemble["init"], .string("m.h5"))
     }
+
+    /// `inputNoise`: each observation input moves by a draw ε of N(0, σ²) from the noise's own stream,
+    /// and its state-change target by −ε·σ_state/σ_Δstate (the perturbed state's change to the same next
+    /// state); actions and the Δx target stay; the config records it only when set; the fit without it
+    /// is the fit it always was (the other tests and scripts/stage-checksums).
+    func testInputNoiseMovesTheObservationsAndCorrectsTheirTargets() throws {
+        let stats = NormalizationStats(
+            stateMean: [0, 0], stateStd: [2, 0.5], actionMean: [0], actionStd: [1],
+            deltaStateMean: [0, 0], deltaStateStd: [0.25, 0.5], deltaXMean: [0], deltaXStd: [1], count: 2)
+        let model = DynamicsModel(stats: stats, hidden: 8, depth: 1, seed: 0)
+        let rows = 64
+        let inputs = (0..<(rows * 3)).map { Float($0 % 7) * 0.25 - 0.5 }
+        let targets = (0..<(rows * 3)).map { Float($0 % 5) * 0.5 - 1 }
+        let examples = ModelTrainer.Examples(inputs: inputs, targets: targets, count: rows)
+        let σ: Float = 0.5
+        let trainer = ModelTrainer(
+            model: model, batchSize: rows, optimizer: AdamConfiguration(),
+            inputNoise: ModelTrainer.InputNoise(std: σ, seed: 3))
+        let batch = trainer.gatheredBatch(examples, rows: Array(0..<rows)[...])
+        var rng = RandomGenerator(seed: 3, stream: RandomStreams.inputNoise)
+        var sum = 0.0, squares = 0.0
+        for r in 0..<rows {
+            for j in 0..<2 {
+                let e = σ * Float(rng.normal())
+                XCTAssertEqual(batch.inputs[r * 3 + j], inputs[r * 3 + j] + e, "row \(r) observation \(j)")
+                let scale = stats.stateStd[j] / stats.deltaStateStd[j]  // 8 and 1
+                XCTAssertEqual(batch.targets[r * 3 + j], targets[r * 3 + j] - e * scale, "row \(r) target \(j)")
+                sum += Double(e)
+                squares += Double(e * e)
+            }
+            XCTAssertEqual(batch.inputs[r * 3 + 2], inputs[r * 3 + 2], "row \(r): the action has no noise")
+            XCTAssertEqual(batch.targets[r * 3 + 2], targets[r * 3 + 2], "row \(r): the Δx target is the step's")
+        }
+        let n = Double(rows * 2)
+        XCTAssertEqual(sum / n, 0, accuracy: 0.15)
+        XCTAssertEqual((squares / n).squareRoot(), Double(σ), accuracy: 0.1)
+        // The next minibatch draws new noise.
+        XCTAssertNotEqual(trainer.gatheredBatch(examples, rows: Array(0..<rows)[...]).inputs, batch.inputs)
+        // Without noise the batch is the rows as they are.
+        let plain = ModelTrainer(model: model, batchSize: rows, optimizer: AdamConfiguration())
+        XCTAssertEqual(plain.gatheredBatch(examples, rows: Array(0..<rows)[...]).inputs, inputs)
+
+        var fitting = ModelFitting()
+        XCTAssertNil(fitting.json["input_noise"])
+        fitting.inputNoise = 0.25
+        XCTAssertEqual(fitting.json["input_noise"], .float(0.25))
+    }
 }

@@ -92,6 +92,22 @@ final class TrainTests: XCTestCase {
         XCTAssertEqual(first, try Data(contentsOf: URL(fileURLWithPath: dir.file("m1.h5"))))
     }
 
+    /// `--input-noise`: recorded in the config (absent without it), the same file from the same seed,
+    /// other weights than the fit without it.
+    func testInputNoiseIsRecordedAndReproducible() throws {
+        XCTAssertEqual(try train(["--out", "plain.h5", "--seed", "3"]).status, 0)
+        XCTAssertEqual(try train(["--out", "n1.h5", "--seed", "3", "--input-noise", "0.2"]).status, 0)
+        XCTAssertEqual(try train(["--out", "n2.h5", "--seed", "3", "--input-noise", "0.2"]).status, 0)
+        func file(_ name: String) throws -> HDF5Group { try HDF5File.open(at: dir.file(name)).root }
+        func weights(_ name: String) throws -> [Float] {
+            try file(name).read("model.network.0.weight", as: Float.self).values
+        }
+        XCTAssertEqual(try weights("n1.h5"), try weights("n2.h5"))
+        XCTAssertNotEqual(try weights("n1.h5"), try weights("plain.h5"))
+        XCTAssertTrue(try file("n1.h5").stringAttribute("config").contains(#""input_noise":0.2"#))
+        XCTAssertFalse(try file("plain.h5").stringAttribute("config").contains("input_noise"))
+    }
+
     /// `--threads 2` writes the same model file, byte for byte, as one thread (and the same command
     /// attribute: the option is not recorded): the single network on pooled and on aggregated
     /// minibatches, and an ensemble of 5 members (split 2 and 3), with layers wide enough that every part of a step that can go to
@@ -273,7 +289,12 @@ final class TrainTests: XCTestCase {
                 "--val-fraction must be "
                     + "in [0, 1)"
             ),
-            (["--new-data-fraction", "0.5"], "--new-data-fraction needs a second --data file")
+            (["--new-data-fraction", "0.5"], "--new-data-fraction needs a second --data file"),
+            (["--input-noise", "0"], "--input-noise must be in (0, 10]"),
+            (
+                ["--input-noise", "0.1", "--members", "2"],
+                "--input-noise is for the single network; ensemble members train without it"
+            )
         ] {
             let result = try train(arguments + ["--out", "bad.h5"])
             XCTAssertEqual(result.status, 64, "\(arguments)")

@@ -17,4 +17,6 @@ public enum RandomStreams {
     public static let bootstrap: UInt64 = 7
     /// The episodes an offline dataset holds out for evaluation (`import --select`).
     public static let heldOutEpisodes: UInt64 = 8
+    /// The noise on the single network's training inputs (`train --input-noise`).
+    public static let inputNoise: UInt64 = 9
 }

@@ -50,7 +50,8 @@ final class NetworkFittingSession: FittingSession {
         self.model = model
         trainer = ModelTrainer(
             model: model, batchSize: fitting.bufferRows(forRows: totalRows), optimizer: fitting.optimizer,
-            threads: fitting.threads)
+            threads: fitting.threads,
+            inputNoise: fitting.inputNoise.map { ModelTrainer.InputNoise(std: $0, seed: fitting.seed) })
         var pools = [ModelTrainer.Examples.empty]
         if fitting.newDataFraction != nil { pools.append(.empty) }
         for (index, examples) in training.enumerated() {

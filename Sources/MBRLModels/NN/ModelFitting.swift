@@ -30,7 +30,16 @@ public struct ModelFitting: Equatable {
     public var newDataFraction: Double?
     /// Ensembles: the members kept as elites, in 1...members, or nil: all. Nil for the single network.
     public var elites: Int?
-    /// Seeds the validation split, the minibatch order and an ensemble's bootstraps.
+    /// The single network: the standard deviation σ of Gaussian noise added to each training input's
+    /// observation, in units of each component's standard deviation (the inputs are normalized), with
+    /// the state-change target corrected by the same noise, so the network learns to map a perturbed
+    /// state back onto the recorded next state; nil: none. Open-loop predictions feed the network its
+    /// own errors, which the recorded transitions never show it; the noise does (Sanchez-Gonzalez et
+    /// al. 2020 trained their learned simulators' long rollouts this way). Drawn from a stream of its
+    /// own, so the minibatches are those of the fit without it. The Δx target is not corrected: it is
+    /// the recorded step's.
+    public var inputNoise: Float?
+    /// Seeds the validation split, the minibatch order, an ensemble's bootstraps and the input noise.
     public var seed: UInt64 = 0
     /// Threads a training step runs on, 1 or 2 (`WorkerPair`); the fitted model is the same, bit for
     /// bit, either way, so it is not part of `json`.
@@ -100,7 +109,7 @@ public struct ModelFitting: Equatable {
     }
 
     /// Every setting, for the `config` attribute of a model file: `elites` for an ensemble,
-    /// `new_data_fraction` for the single network.
+    /// `new_data_fraction` for the single network, `input_noise` when set.
     public var json: [String: JSONValue] {
         var json: [String: JSONValue] = [
             "batch_size": .int(batchSize), "lr": .float(optimizer.learningRate), "beta1": .float(optimizer.beta1),
@@ -113,6 +122,8 @@ public struct ModelFitting: Equatable {
         } else {
             json["new_data_fraction"] = newDataFraction.map { .double($0) } ?? .null
         }
+        // Only with noise, so that the configs of fits without it keep their bytes.
+        if let inputNoise { json["input_noise"] = .float(inputNoise) }
         return json
     }
 

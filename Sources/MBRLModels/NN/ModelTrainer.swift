@@ -1,3 +1,4 @@
+import MBRLCore
 import MBRLData
 
 /// Supervised training of a `DynamicsModel` on transitions: MSE between the network's output and the
@@ -13,6 +14,24 @@ public final class ModelTrainer {
     private let batchTargets: Buffer<Float>
     /// The second thread of a step (`threads` 2), nil on one thread.
     let workers: WorkerPair?
+    /// The noise on the gathered minibatch's observations (`ModelFitting.inputNoise`), nil: none.
+    private var inputNoise: InputNoise?
+
+    /// Gaussian noise of standard deviation `std` on a minibatch's normalized observation inputs, with
+    /// the state-change targets corrected by it (`ModelFitting.inputNoise`), drawn from its own stream
+    /// of `seed`.
+    public struct InputNoise {
+        public var std: Float
+        var rng: RandomGenerator
+        /// Per observation component j, the change of the normalized state-change target per unit of
+        /// normalized input noise: σ_state[j] / σ_Δstate[j] (set by the trainer from its statistics).
+        var targetScale: [Float] = []
+
+        public init(std: Float, seed: UInt64) {
+            self.std = std
+            rng = RandomGenerator(seed: seed, stream: RandomStreams.inputNoise)
+        }
+    }
 
     /// Normalized training pairs: `inputs` (count × (obs + act)), `targets` (count × obs).
     public struct Examples {
@@ -71,10 +90,18 @@ public final class ModelTrainer {
     /// A trainer of `model` on minibatches of up to `batchSize` rows. With `threads` 2 each step's
     /// independent products and the Adam update run on two threads (`WorkerPair`), with the same
     /// results as on one.
-    public init(model: DynamicsModel, batchSize: Int, optimizer config: AdamConfiguration, threads: Int = 1) {
+    public init(
+        model: DynamicsModel, batchSize: Int, optimizer config: AdamConfiguration, threads: Int = 1,
+        inputNoise: InputNoise? = nil
+    ) {
         precondition(batchSize >= 2, "batch norm needs batches of at least two rows")
         precondition(threads == 1 || threads == 2)
+        precondition(inputNoise.map { $0.std > 0 && $0.std.isFinite } ?? true)
         self.model = model
+        self.inputNoise = inputNoise
+        self.inputNoise?.targetScale = (0..<model.stats.observationSize).map {
+            model.stats.stateStd[$0] / model.stats.deltaStateStd[$0]
+        }
         self.batchSize = batchSize
         optimizer = Adam(parameterCount: model.network.layout.parameterCount, config: config)
         workers = threads == 2 ? WorkerPair() : nil
@@ -96,6 +123,7 @@ public final class ModelTrainer {
         let n = rows.count
         precondition(n >= 2 && n <= batchSize)
         gather(examples, rows: rows)
+        addInputNoise(count: n)
         return stepOnGatheredBatch(count: n)
     }
 
@@ -109,7 +137,19 @@ public final class ModelTrainer {
         precondition(n >= 2 && n <= batchSize)
         gather(first, rows: firstRows)
         gather(second, rows: secondRows, startingAt: firstRows.count)
+        addInputNoise(count: n)
         return stepOnGatheredBatch(count: n)
+    }
+
+    /// The minibatch a step on `rows` of `examples` trains on, inputs and targets, noise included,
+    /// without the step: what the tests inspect. Draws the noise as the step would.
+    func gatheredBatch(_ examples: Examples, rows: ArraySlice<Int>) -> (inputs: [Float], targets: [Float]) {
+        gather(examples, rows: rows)
+        addInputNoise(count: rows.count)
+        return (
+            Array(UnsafeBufferPointer(start: batchInputs.pointer, count: rows.count * model.config.inputSize)),
+            Array(UnsafeBufferPointer(start: batchTargets.pointer, count: rows.count * model.config.outputSize))
+        )
     }
 
     /// Forward, loss, backward and Adam on the first `count` rows of the batch buffers.
@@ -140,6 +180,24 @@ public final class ModelTrainer {
             start += n
         }
         return total / Double(examples.count)
+    }
+
+    /// Adds `inputNoise` to the first `count` gathered rows: to each observation input x[j] a draw
+    /// ε ~ N(0, σ²) (normalized units), and to its state-change target −ε·σ_state[j]/σ_Δstate[j], the
+    /// target of the perturbed state (s + ε·σ_state has the same next state, so its change is smaller
+    /// by ε·σ_state). Draws in row-major (row, component) order.
+    private func addInputNoise(count n: Int) {
+        guard var noise = inputNoise else { return }
+        let width = model.config.inputSize, out = model.config.outputSize, o = model.stats.observationSize
+        let x = batchInputs.pointer, t = batchTargets.pointer
+        for r in 0..<n {
+            for j in 0..<o {
+                let e = noise.std * Float(noise.rng.normal())
+                x[r * width + j] += e
+                t[r * out + j] -= e * noise.targetScale[j]
+            }
+        }
+        inputNoise = noise
     }
 
     private func gather(_ examples: Examples, rows: ArraySlice<Int>, startingAt offset: Int = 0) {
