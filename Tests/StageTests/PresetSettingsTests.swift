@@ -127,7 +127,8 @@ final class PresetSettingsTests: XCTestCase {
         XCTAssertEqual(best["INPUT_NOISE"], "")
         XCTAssertEqual(noise["INPUT_NOISE"], "0.01")
         for key in ["params/train", "params/aggregate"] {
-            XCTAssertEqual(best[key]?.replacingOccurrences(of: "seed=0", with: "seed=0 input_noise=0.01"), noise[key], key)
+            XCTAssertEqual(
+                best[key]?.replacingOccurrences(of: "seed=0", with: "seed=0 input_noise=0.01"), noise[key], key)
         }
     }
 
