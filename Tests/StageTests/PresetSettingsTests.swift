@@ -45,7 +45,7 @@ final class PresetSettingsTests: XCTestCase {
 
     func testEveryRecordedPipelineResolvesToItsRecordedSettingsAndParameters() throws {
         let pipelines = try recorded()
-        XCTAssertEqual(pipelines.count, 28)
+        XCTAssertEqual(pipelines.count, 27)
         for (name, expected) in pipelines {
             let today = try settings(["PIPELINE=\(name)"])
             XCTAssertGreaterThan(expected.count, 40, name)
@@ -115,20 +115,6 @@ final class PresetSettingsTests: XCTestCase {
         XCTAssertEqual(h10["HORIZON"], "10")
         for key in ["params/plan", "params/test"] {
             XCTAssertEqual(best[key]?.replacingOccurrences(of: "--horizon 30", with: "--horizon 10"), h10[key], key)
-        }
-    }
-
-    /// `ant-best-noise` is `ant-best` with one change, the training's input noise, which reaches every
-    /// training stage (model-0 and the aggregated ones) and nothing else: not the planner, not the data.
-    func testAntBestNoiseChangesOnlyTheTrainingOfAntBest() throws {
-        let best = try settings(["PIPELINE=ant-best"])
-        let noise = try settings(["PIPELINE=ant-best-noise"])
-        XCTAssertEqual(Self.changedKeys(best, noise), ["INPUT_NOISE", "params/aggregate", "params/train"])
-        XCTAssertEqual(best["INPUT_NOISE"], "")
-        XCTAssertEqual(noise["INPUT_NOISE"], "0.01")
-        for key in ["params/train", "params/aggregate"] {
-            XCTAssertEqual(
-                best[key]?.replacingOccurrences(of: "seed=0", with: "seed=0 input_noise=0.01"), noise[key], key)
         }
     }
 

@@ -20,6 +20,7 @@ PLAN_EPISODES ?= 2
 PLAN_STEPS ?=
 WARM_START ?= yes
 NEW_DATA_FRACTION ?=
+INPUT_NOISE ?=
 
 # plan: the paper's budget, K 1000 candidates, horizon 20, no discount. The planning reward is
 # HalfCheetah's reward formula on the model's prediction, its forward progress from the predicted Δx

@@ -35,6 +35,7 @@ PLAN_EPISODES ?= 5
 PLAN_STEPS ?=
 WARM_START ?= yes
 NEW_DATA_FRACTION ?=
+INPUT_NOISE ?=
 
 # plan: the notebook's budget, K 1024 candidates, horizon 15, no discount (the planner is the method's).
 CANDIDATES ?= 1024
