@@ -15,22 +15,29 @@ public final class ModelTrainer {
     /// The second thread of a step (`threads` 2), nil on one thread.
     let workers: WorkerPair?
     /// The noise on the gathered minibatch's observations (`ModelFitting.inputNoise`), nil: none.
-    private var inputNoise: InputNoise?
+    private var noise: NoiseSource?
 
-    /// Gaussian noise of standard deviation `std` on a minibatch's normalized observation inputs, with
-    /// the state-change targets corrected by it (`ModelFitting.inputNoise`), drawn from its own stream
-    /// of `seed`.
+    /// Gaussian noise of standard deviation `std` (normalized units) on a minibatch's observation
+    /// inputs, with the state-change targets corrected by it (`ModelFitting.inputNoise`), drawn from
+    /// its own stream of `seed`.
     public struct InputNoise {
         public var std: Float
-        var rng: RandomGenerator
-        /// Per observation component j, the change of the normalized state-change target per unit of
-        /// normalized input noise: σ_state[j] / σ_Δstate[j] (set by the trainer from its statistics).
-        var targetScale: [Float] = []
+        public var seed: UInt64
 
         public init(std: Float, seed: UInt64) {
             self.std = std
-            rng = RandomGenerator(seed: seed, stream: RandomStreams.inputNoise)
+            self.seed = seed
         }
+    }
+
+    /// `InputNoise` as a trainer draws it: its stream, each observation component's target scale
+    /// σ_state[j] / σ_Δstate[j] (the change of the normalized target per unit of normalized input
+    /// noise), and buffers for one minibatch's uniforms and normals.
+    private struct NoiseSource {
+        let std: Float
+        var rng: RandomGenerator
+        let targetScale: [Float]
+        let uniforms: Buffer<Double>, normals: Buffer<Float>
     }
 
     /// Normalized training pairs: `inputs` (count × (obs + act)), `targets` (count × obs).
@@ -98,9 +105,12 @@ public final class ModelTrainer {
         precondition(threads == 1 || threads == 2)
         precondition(inputNoise.map { $0.std > 0 && $0.std.isFinite } ?? true)
         self.model = model
-        self.inputNoise = inputNoise
-        self.inputNoise?.targetScale = (0..<model.stats.observationSize).map {
-            model.stats.stateStd[$0] / model.stats.deltaStateStd[$0]
+        let o = model.stats.observationSize
+        noise = inputNoise.map {
+            NoiseSource(
+                std: $0.std, rng: RandomGenerator(seed: $0.seed, stream: RandomStreams.inputNoise),
+                targetScale: (0..<o).map { model.stats.stateStd[$0] / model.stats.deltaStateStd[$0] },
+                uniforms: Buffer(count: 2 * batchSize * o), normals: Buffer(count: batchSize * o))
         }
         self.batchSize = batchSize
         optimizer = Adam(parameterCount: model.network.layout.parameterCount, config: config)
@@ -182,22 +192,28 @@ public final class ModelTrainer {
         return total / Double(examples.count)
     }
 
-    /// Adds `inputNoise` to the first `count` gathered rows: to each observation input x[j] a draw
+    /// Adds the input noise to the first `count` gathered rows: to each observation input x[j] a draw
     /// ε ~ N(0, σ²) (normalized units), and to its state-change target −ε·σ_state[j]/σ_Δstate[j], the
     /// target of the perturbed state (s + ε·σ_state has the same next state, so its change is smaller
-    /// by ε·σ_state). Draws in row-major (row, component) order.
+    /// by ε·σ_state). The normals are `RandomGenerator.normal()`'s, drawn in row-major (row, component)
+    /// order and transformed eight at a time (`boxMuller(pairs:count:into:)`, the same values).
     private func addInputNoise(count n: Int) {
-        guard var noise = inputNoise else { return }
+        guard var source = noise else { return }
         let width = model.config.inputSize, out = model.config.outputSize, o = model.stats.observationSize
+        let draws = n * o, uv = source.uniforms.pointer, z = source.normals.pointer
+        for i in 0..<draws {
+            (uv[2 * i], uv[2 * i + 1]) = source.rng.normalUniforms()
+        }
+        noise = source
+        RandomGenerator.boxMuller(pairs: uv, count: draws, into: z)
         let x = batchInputs.pointer, t = batchTargets.pointer
         for r in 0..<n {
             for j in 0..<o {
-                let e = noise.std * Float(noise.rng.normal())
+                let e = source.std * z[r * o + j]
                 x[r * width + j] += e
-                t[r * out + j] -= e * noise.targetScale[j]
+                t[r * out + j] -= e * source.targetScale[j]
             }
         }
-        inputNoise = noise
     }
 
     private func gather(_ examples: Examples, rows: ArraySlice<Int>, startingAt offset: Int = 0) {
