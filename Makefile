@@ -337,7 +337,7 @@ options_heldout := ENV:env HELDOUT_EPISODES:episodes heldout_seed:seed
 options_train := HIDDEN:hidden DEPTH:depth BATCH_NORM:batch-norm:yes-no BATCH_SIZE:batch-size LR:lr BETA1:beta1 \
   BETA2:beta2 WEIGHT_DECAY:weight-decay EPOCHS:epochs PATIENCE:patience VAL_FRACTION:val-fraction SEED:seed \
   MEMBERS:members:if-set MODEL_OUTPUT:output:flag ACTIVATION:activation:if-set ELITE_MEMBERS:elite-members:if-set \
-  INPUT_NOISE:input-noise:if-set
+  INPUT_NOISE:input-noise:if-set CORRECTION_HORIZON:correction-horizon:if-set
 # model-1 ... model-ITERS: training plus how the data are aggregated (WARM_START: --init, per iteration).
 options_aggregate := NEW_DATA_FRACTION:new-data-fraction:optional WARM_START:warm-start:param
 # plan (rollouts and the test): the planner. Its parameters text is its command line (as it always was).

@@ -71,7 +71,8 @@ extension Train {
 
     /// The line that ends a run: the file written and the model kept, an ensemble's elites and their
     /// validation MSE (nan without validation), or the single network's best epoch and its validation
-    /// loss (its training loss without validation), and the threads it trained on.
+    /// loss (its training loss without validation; with corrections, on the corrected validation rows)
+    /// and when its second fit began on how many correction rows, and the threads it trained on.
     func summary(of result: ModelFitting.Result, threads: Int) -> String {
         let threadCount = threads == 1 ? "1 thread" : "\(threads) threads"
         return isEnsemble
@@ -79,8 +80,10 @@ extension Train {
                 format: "wrote %@ (elites %@, val_mse %.5f; %@)", output.out,
                 result.elites.map(String.init).joined(separator: ","), result.validationLoss ?? .nan, threadCount)
             : String(
-                format: "wrote %@ (best epoch %d, val_loss %.5f; %@)", output.out, result.bestEpoch,
-                result.validationLoss ?? result.trainLoss, threadCount)
+                format: "wrote %@ (best epoch %d, val_loss %.5f%@; %@)", output.out, result.bestEpoch,
+                result.validationLoss ?? result.trainLoss,
+                result.correctionRows.map { ", corrections from epoch \($0.firstEpoch) on \($0.training) rows" } ?? "",
+                threadCount)
     }
 
     /// The model file's `config`: every fitting setting, `model`'s architecture and the input files.
@@ -117,8 +120,8 @@ extension Train {
                         samplesPerSecond: epoch.samplesPerSecond))
                 progress.milestone(
                     String(
-                        format: "epoch %d/%d  loss %.5f  %@ %.5f  %.0f samples/s  %.0fs left", epoch.epoch,
-                        fitOptions.epochs,
+                        format: "epoch %d/%d%@  loss %.5f  %@ %.5f  %.0f samples/s  %.0fs left", epoch.epoch,
+                        epoch.epochs, epoch.correcting ? " (corrections)" : "",
                         epoch.trainLoss,
                         isEnsemble ? "val_mse" : "val_loss",
                         epoch.validationLoss ?? (isEnsemble ? .nan : epoch.trainLoss),

@@ -71,6 +71,15 @@ struct Train: ParsableCommand {
                 + "recorded next one, as open-loop predictions need (default: none).", valueName: "σ"))
     var inputNoise: Float?
 
+    @Option(
+        help: ArgumentHelp(
+            "The single network: after the fit, fit again from its best weights on the training rows plus its "
+                + "own open-loop predictions of them, each predicted state (at 1 to k − 1 steps from every k-th "
+                + "row, with the recorded actions) given the target that leads back to the recorded next state, "
+                + "so the network learns to correct the errors open-loop planning feeds it (default: one fit).",
+            valueName: "k"))
+    var correctionHorizon: Int?
+
     @OptionGroup var seed: SeedOptions
 
     @Option(
@@ -113,6 +122,15 @@ struct Train: ParsableCommand {
                 throw ValidationError("--input-noise is for the single network; ensemble members train without it")
             }
         }
+        if let k = correctionHorizon {
+            guard k >= 2, k <= 1000 else {
+                throw ValidationError("--correction-horizon must be in 2...1000, got \(k)")
+            }
+            guard !isEnsemble else {
+                throw ValidationError(
+                    "--correction-horizon is for the single network; ensemble members train without it")
+            }
+        }
         if let f = newDataFraction {
             guard f > 0, f < 1 else { throw ValidationError("--new-data-fraction must be in (0, 1), got \(f)") }
             guard data.count > 1 else { throw ValidationError("--new-data-fraction needs a second --data file") }
@@ -135,6 +153,7 @@ struct Train: ParsableCommand {
         f.validationFraction = fitOptions.valFraction
         f.newDataFraction = newDataFraction
         f.inputNoise = inputNoise
+        f.correctionHorizon = correctionHorizon
         f.elites = isEnsemble ? architectureOptions.eliteMembers ?? architectureOptions.members : nil
         f.seed = seed.seed
         return f

@@ -108,6 +108,39 @@ final class TrainTests: XCTestCase {
         XCTAssertFalse(try file("plain.h5").stringAttribute("config").contains("input_noise"))
     }
 
+    /// `--correction-horizon`: a second fit whose epochs follow the first's, its correction rows and
+    /// first epoch among the file's attributes and the horizon in its config (none of them without
+    /// it), the same file from the same seed.
+    func testCorrectionHorizonIsRecordedAndReproducible() throws {
+        XCTAssertEqual(try train(["--out", "plain.h5", "--seed", "3"]).status, 0)
+        let run = try train(["--out", "c1.h5", "--seed", "3", "--correction-horizon", "5"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("(corrections)"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("corrections from epoch 9 on "), run.stderr)
+        let first = try Data(contentsOf: URL(fileURLWithPath: dir.file("c1.h5")))
+        XCTAssertEqual(try train(["--out", "c1.h5", "--seed", "3", "--correction-horizon", "5"]).status, 0)
+        XCTAssertEqual(first, try Data(contentsOf: URL(fileURLWithPath: dir.file("c1.h5"))))
+        let corrected = try HDF5File.open(at: dir.file("c1.h5")).root
+        let plain = try HDF5File.open(at: dir.file("plain.h5")).root
+        XCTAssertTrue(try corrected.stringAttribute("config").contains(#""correction_horizon":5"#))
+        XCTAssertFalse(try plain.stringAttribute("config").contains("correction_horizon"))
+        // 8 epochs of the plain fit, then up to 8 more on the corrections.
+        XCTAssertEqual(try corrected.intAttribute("correction_first_epoch"), 9)
+        let epochsRun = try corrected.intAttribute("epochs_run")
+        XCTAssertTrue((9...16).contains(epochsRun), "\(epochsRun)")
+        XCTAssertEqual(try corrected.read("training/train_loss", as: Double.self).values.count, epochsRun)
+        XCTAssertEqual(
+            Array(try corrected.read("training/train_loss", as: Double.self).values.prefix(8)),
+            try plain.read("training/train_loss", as: Double.self).values)
+        // Every row of an episode of a.h5 but every fifth is a correction row, training or validation.
+        let rows = try corrected.intAttribute("training_rows") + corrected.intAttribute("validation_rows")
+        let corrections = try ["correction_rows", "correction_validation_rows"].map(corrected.intAttribute).reduce(0, +)
+        XCTAssertEqual(corrections, rows - rows / 5)
+        for name in ["correction_rows", "correction_validation_rows", "correction_first_epoch"] {
+            XCTAssertFalse(plain.hasAttribute(name), name)
+        }
+    }
+
     /// `--threads 2` writes the same model file, byte for byte, as one thread (and the same command
     /// attribute: the option is not recorded): the single network on pooled and on aggregated
     /// minibatches, and an ensemble of 5 members (split 2 and 3), with layers wide enough that every part of a step that can go to
@@ -294,6 +327,11 @@ final class TrainTests: XCTestCase {
             (
                 ["--input-noise", "0.1", "--members", "2"],
                 "--input-noise is for the single network; ensemble members train without it"
+            ),
+            (["--correction-horizon", "1"], "--correction-horizon must be in 2...1000"),
+            (
+                ["--correction-horizon", "4", "--members", "2"],
+                "--correction-horizon is for the single network; ensemble members train without it"
             )
         ] {
             let result = try train(arguments + ["--out", "bad.h5"])

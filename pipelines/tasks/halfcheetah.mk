@@ -21,6 +21,7 @@ PLAN_STEPS ?=
 WARM_START ?= yes
 NEW_DATA_FRACTION ?=
 INPUT_NOISE ?=
+CORRECTION_HORIZON ?=
 
 # plan: the paper's budget, K 1000 candidates, horizon 20, no discount. The planning reward is
 # HalfCheetah's reward formula on the model's prediction, its forward progress from the predicted Δx

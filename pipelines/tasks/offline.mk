@@ -25,6 +25,7 @@ PLAN_EPISODES ?= 1
 WARM_START ?= no
 NEW_DATA_FRACTION ?=
 INPUT_NOISE ?=
+CORRECTION_HORIZON ?=
 
 # plan (the test only): K 1000 candidates, horizon 15, from TEST_EPISODES of the held-out episodes'
 # first states (there must be that many held-out episodes). PLANNER_OPTIONS can shorten the episodes,

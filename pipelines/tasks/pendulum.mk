@@ -36,6 +36,7 @@ PLAN_STEPS ?=
 WARM_START ?= yes
 NEW_DATA_FRACTION ?=
 INPUT_NOISE ?=
+CORRECTION_HORIZON ?=
 
 # plan: the notebook's budget, K 1024 candidates, horizon 15, no discount (the planner is the method's).
 CANDIDATES ?= 1024

@@ -12,7 +12,9 @@ extension ModelFitting.Result {
 
     /// Writes the root attributes `train_loss` (`trainLoss`: which epoch's is the model kind's
     /// choice), `val_loss` (NaN without validation), `epochs_run`, `best_epoch`, `samples_seen`,
-    /// `training_rows` and `validation_rows`.
+    /// `training_rows` and `validation_rows`; with open-loop corrections also `correction_rows`,
+    /// `correction_validation_rows` and `correction_first_epoch` (absent without, so that the files of
+    /// fits without them keep their bytes).
     public func writeAttributes(to root: HDF5Group, trainLoss: Double) throws {
         try root.setAttribute("train_loss", trainLoss)
         try root.setAttribute("val_loss", validationLoss ?? Double.nan)
@@ -21,5 +23,10 @@ extension ModelFitting.Result {
         try root.setAttribute("samples_seen", samplesSeen)
         try root.setAttribute("training_rows", trainingRows)
         try root.setAttribute("validation_rows", validationRows)
+        if let correctionRows {
+            try root.setAttribute("correction_rows", correctionRows.training)
+            try root.setAttribute("correction_validation_rows", correctionRows.validation)
+            try root.setAttribute("correction_first_epoch", correctionRows.firstEpoch)
+        }
     }
 }
