@@ -45,7 +45,7 @@ final class PresetSettingsTests: XCTestCase {
 
     func testEveryRecordedPipelineResolvesToItsRecordedSettingsAndParameters() throws {
         let pipelines = try recorded()
-        XCTAssertEqual(pipelines.count, 27)
+        XCTAssertEqual(pipelines.count, 29)
         for (name, expected) in pipelines {
             let today = try settings(["PIPELINE=\(name)"])
             XCTAssertGreaterThan(expected.count, 40, name)
@@ -178,16 +178,20 @@ final class PresetSettingsTests: XCTestCase {
         XCTAssertTrue(discounted["params/plan"]?.contains("--horizon 50 --discount 0.8") ?? false)
     }
 
-    /// The 100,000-step preset is the best run stopped at 9 iterations: every parameter its first 9
-    /// iterations are made with is the best run's, so they are the same files and a copy of its
+    /// Each 100,000-step preset is its 200,000-step run stopped at 9 iterations: every parameter its
+    /// first 9 iterations are made with is that run's, so they are the same files and a copy of its
     /// folder skips them.
-    func testHalfCheetahBest100kStopsTheBestRunAtNineIterations() throws {
-        let best = try settings(["PIPELINE=halfcheetah-best"])
-        let stopped = try settings(["PIPELINE=halfcheetah-best-100k"])
-        let changed = Self.changedKeys(best, stopped)
-        XCTAssertEqual(changed, ["ITERS", "params/evaluate"])
-        XCTAssertEqual(stopped["ITERS"], "9")
-        XCTAssertEqual(stopped["params/evaluate"], "max_k=30 iters=9")
+    func testThe100kPresetsStopTheirRunsAtNineIterations() throws {
+        for (whole, stoppedName) in [
+            ("halfcheetah-best", "halfcheetah-best-100k"), ("halfcheetah-pets-200k", "halfcheetah-pets-100k")
+        ] {
+            let full = try settings(["PIPELINE=\(whole)"])
+            let stopped = try settings(["PIPELINE=\(stoppedName)"])
+            XCTAssertEqual(Self.changedKeys(full, stopped), ["ITERS", "params/evaluate"], stoppedName)
+            XCTAssertEqual(full["ITERS"], "19", whole)
+            XCTAssertEqual(stopped["ITERS"], "9", stoppedName)
+            XCTAssertEqual(stopped["params/evaluate"], "max_k=30 iters=9", stoppedName)
+        }
     }
 
     /// Every MuJoCo task has its best combination under one stable name, at MBBL's schedule (19
