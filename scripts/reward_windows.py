@@ -28,13 +28,12 @@ def main(arguments):
     if not arguments:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 64
-    rows, lengths = [], []
+    rows = []
     for path in arguments:
         with h5py.File(path, "r") as f:
             rewards = f["rewards"][:].astype(np.float64)
             spans = list(episodes(f))
         longest = max((end - start for start, end in spans), default=0)
-        lengths.append(longest)
         cells = []
         for first in range(0, longest, window):
             sums = [rewards[start + first : min(start + first + window, end)].sum()
@@ -42,13 +41,13 @@ def main(arguments):
             cell = f"{np.mean(sums):.1f}"
             cells.append(cell if len(sums) == len(spans) else f"{cell} ({len(sums)})")
         returns = [rewards[start:end].sum() for start, end in spans]
-        rows.append((path, len(spans), cells, float(np.mean(returns)) if returns else float("nan")))
-    columns = max((len(cells) for _, _, cells, _ in rows), default=0)
-    longest = max(lengths, default=0)
+        rows.append((path, len(spans), cells, float(np.mean(returns)) if returns else float("nan"), longest))
+    columns = max((len(row[2]) for row in rows), default=0)
+    longest = max((row[4] for row in rows), default=0)
     header = [f"steps {i * window}–{min((i + 1) * window, longest) - 1}" for i in range(columns)]
     print("| file | episodes | " + " | ".join(header) + " | mean return |")
     print("|---|---|" + "---|" * columns + "---|")
-    for path, count, cells, mean in rows:
+    for path, count, cells, mean, _ in rows:
         cells = cells + ["—"] * (columns - len(cells))
         print(f"| {path} | {count} | " + " | ".join(cells) + f" | {mean:.1f} |")
     return 0
