@@ -19,8 +19,9 @@ extension Train {
         return count
     }
 
-    /// The model to train on `stats`, built only after the memory it and its training buffers for
-    /// `rows` rows of data take is known to fit beside the BLAS buffers of `threads` threads (else
+    /// The model to train on `stats`, built only after the memory it, its training buffers and the
+    /// normalized examples of `rows` rows of data take (`ModelFitting.dataBytes`) is known to fit
+    /// beside the BLAS buffers of `threads` threads (else
     /// `MemoryError`, one line naming the options): the run's check before it trains, which
     /// `--print-config` makes too, so both refuse the same settings. Returns the model and the threads
     /// the run trains on: `threads`, or 1 when the count is the default and the model fits beside one
@@ -43,6 +44,11 @@ extension Train {
                 for: isEnsemble
                     ? "--batch-size \(fitOptions.batchSize) × --members \(architectureOptions.members): the training buffers"
                     : "--batch-size \(fitOptions.batchSize): the training buffers of \(bufferRows) rows")
+        }
+        try withinMemory(threads: &count) {
+            try MemoryBudget.check(
+                fitting.dataBytes(rows: rows, stats: stats, members: model.memberCount),
+                for: "the \(rows) transitions of --data: their normalized examples")
         }
         return (model, count)
     }

@@ -232,6 +232,42 @@ final class TrainTests: XCTestCase {
         }
     }
 
+    /// Data whose normalized examples do not fit the memory left once it is read is one error line
+    /// naming the transitions, before the fit allocates them, and no file: under `ulimit -v 360000`
+    /// a million Pendulum transitions are read, but their examples (88 MB by `ModelFitting.dataBytes`)
+    /// do not fit. This was an abort in the allocator ("failed to allocate 14400032 bytes").
+    func testExamplesTooLargeForTheAddressSpaceAreRefusedBeforeTheFit() throws {
+        let collected = try runProcess(
+            Repository.executable("collect"), ["--episodes", "5000", "--seed", "3", "--out", "big.h5"], in: dir.path)
+        XCTAssertEqual(collected.status, 0, collected.stderr)
+        let refused = try limitedTrain(
+            kilobytes: 360_000,
+            ["--data", "big.h5", "--stats", "s.h5", "--epochs", "1", "--threads", "1", "--out", "big-model.h5"])
+        XCTAssertFalse(refused.signaled, refused.stderr)
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(
+            refused.stderr.hasPrefix(
+                "error: the 1000000 transitions of --data: their normalized examples need 88.0 MB, more than the "),
+            refused.stderr)
+        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("big-model.h5")))
+    }
+
+    /// The bytes `dataBytes` counts: per row, the examples and their pooled copy (Float32: inputs,
+    /// then the state change and Δx targets), one index for the split and three for the schedule
+    /// (the single network) or one per member (an ensemble); twice that with corrections.
+    func testDataBytesCountTheExamplesTheirCopyAndTheRowIndices() throws {
+        let data = try Transitions.read(from: dir.file("a.h5"))
+        let stats = NormalizationStats(of: [data])
+        var fitting = ModelFitting()
+        // Pendulum: 3 observations + 1 action in, 3 targets out.
+        XCTAssertEqual(fitting.dataBytes(rows: 1_000, stats: stats, members: 1), 1_000 * (2 * 7 * 4 + 4 * 8))
+        XCTAssertEqual(fitting.dataBytes(rows: 1_000, stats: stats, members: 5), 1_000 * (2 * 7 * 4 + 6 * 8))
+        fitting.correctionHorizon = 3
+        XCTAssertEqual(fitting.dataBytes(rows: 1_000, stats: stats, members: 1), 2 * 1_000 * (2 * 7 * 4 + 4 * 8))
+        XCTAssertNil(fitting.dataBytes(rows: Int.max / 8, stats: stats, members: 1))
+    }
+
     /// A network too large for the machine is one error line before it is built, with `--print-config`
     /// as without, and no file: not an abort in the allocator (64 members of 16 × 4,096: 387 GB).
     func testAModelTooLargeForTheMachineIsRefusedBeforeItIsBuilt() throws {

@@ -34,6 +34,7 @@ public struct MinibatchSchedule {
         guard let fraction = newDataFraction else {
             // Pooled: every pool's rows, offset into one index space.
             var all = [Int]()
+            all.reserveCapacity(poolSizes.reduce(0, +))
             var offset = 0
             for size in poolSizes { all += (offset..<(offset + size)); offset += size }
             rng.shuffle(&all)

@@ -125,6 +125,25 @@ public struct ModelFitting: Equatable {
         newDataFraction == nil ? min(batchSize, max(rows, 2)) : batchSize
     }
 
+    /// Bytes a fit of a model of `members` members holds for `rows` rows of data normalized with
+    /// `stats`, beside the model and its minibatch buffers, or nil when the count overflows: the
+    /// normalized examples (Float32 inputs and targets) and the session's pooled copy of them, and the
+    /// row indices, one of each row for the validation split and, for the single network, three for
+    /// the minibatch schedule (its pool order, an epoch's shuffle and its batches) or, for an
+    /// ensemble, one per member (its bootstrap order); with `correctionHorizon`, twice that (the
+    /// corrections add at most as many rows again, with their own copies). The arrays a set is
+    /// normalized through are not larger than its examples and are freed before the pooled copy is
+    /// made, so they are inside the count.
+    public func dataBytes(rows: Int, stats: NormalizationStats, members: Int) -> Int? {
+        let floatsPerRow = stats.observationSize + stats.actionSize + stats.targetSize
+        let indicesPerRow = 1 + (members > 1 ? members : 3)
+        let perRow = MemoryBudget.sum([
+            MemoryBudget.product([2, floatsPerRow, MemoryLayout<Float>.size]),
+            MemoryBudget.product([indicesPerRow, MemoryLayout<Int>.size])
+        ])
+        return MemoryBudget.product([rows, perRow ?? -1, correctionHorizon == nil ? 1 : 2])
+    }
+
     /// Every setting, for the `config` attribute of a model file: `elites` for an ensemble,
     /// `new_data_fraction` for the single network, `input_noise` and `correction_horizon` when set.
     public var json: [String: JSONValue] {
