@@ -45,7 +45,7 @@ final class PresetSettingsTests: XCTestCase {
 
     func testEveryRecordedPipelineResolvesToItsRecordedSettingsAndParameters() throws {
         let pipelines = try recorded()
-        XCTAssertEqual(pipelines.count, 29)
+        XCTAssertEqual(pipelines.count, 30)
         for (name, expected) in pipelines {
             let today = try settings(["PIPELINE=\(name)"])
             XCTAssertGreaterThan(expected.count, 40, name)
@@ -176,6 +176,24 @@ final class PresetSettingsTests: XCTestCase {
                 "params/test"
             ])
         XCTAssertTrue(discounted["params/plan"]?.contains("--horizon 50 --discount 0.8") ?? false)
+    }
+
+    /// `swimmer-pets-50k` is `swimmer-discounted`'s iCEM undiscounted at a third of the population on
+    /// PETS's ensemble of deterministic members (the probe's model), for 4 iterations: the planner's
+    /// options are the same but for the candidates and the discount, with the ensemble's propagation.
+    func testSwimmerPets50kPlansUndiscountedOnTheEnsemble() throws {
+        let discounted = try settings(["PIPELINE=swimmer-discounted"])
+        let pets = try settings(["PIPELINE=swimmer-pets-50k"])
+        XCTAssertEqual(pets["ITERS"], "4")
+        XCTAssertEqual(pets["MEMBERS"], "5")
+        XCTAssertEqual(pets["MODEL_OUTPUT"], "deterministic")
+        XCTAssertEqual(
+            discounted["params/plan"]?.replacingOccurrences(of: "--candidates 300", with: "--candidates 100")
+                .replacingOccurrences(of: "--discount 0.8", with: "--discount 1")
+                .replacingOccurrences(
+                    of: " episodes=10", with: " --propagation ts-inf --particles 5 --prediction mean episodes=10"),
+            pets["params/plan"])
+        XCTAssertEqual(discounted["params/collect"], pets["params/collect"])
     }
 
     /// Each 100,000-step preset is its 200,000-step run stopped at 9 iterations: every parameter its
