@@ -127,10 +127,10 @@ public struct ModelFitting: Equatable {
 
     /// Bytes a fit of a model of `members` members holds for `rows` rows of data normalized with
     /// `stats`, beside the model and its minibatch buffers, or nil when the count overflows: the
-    /// normalized examples (Float32 inputs and targets) and the session's pooled copy of them, and the
-    /// row indices, one of each row for the validation split and, for the single network, three for
-    /// the minibatch schedule (its pool order, an epoch's shuffle and its batches) or, for an
-    /// ensemble, one per member (its bootstrap order); with `correctionHorizon`, twice that (the
+    /// normalized examples (Float32 inputs and targets) and the session's pooled copy of them, and
+    /// row indices: per row one for the validation split and, for the single network, three for the
+    /// minibatch schedule (its pool order, an epoch's shuffle and its batches) or, for an ensemble,
+    /// one per member (its bootstrap order); with `correctionHorizon`, twice that (the
     /// corrections add at most as many rows again, with their own copies). The arrays a set is
     /// normalized through are not larger than its examples and are freed before the pooled copy is
     /// made, so they are inside the count.
