@@ -243,14 +243,11 @@ final class TrainTests: XCTestCase {
         let refused = try limitedTrain(
             kilobytes: 360_000,
             ["--data", "big.h5", "--stats", "s.h5", "--epochs", "1", "--threads", "1", "--out", "big-model.h5"])
-        XCTAssertFalse(refused.signaled, refused.stderr)
-        XCTAssertEqual(refused.status, 1, refused.stderr)
-        XCTAssertTrue(
-            refused.stderr.hasPrefix(
-                "error: the 1000000 transitions of --data: their normalized examples need 88.0 MB, more than the "),
-            refused.stderr)
-        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("big-model.h5")))
+        assertRefusal(
+            refused,
+            startsWith:
+                "error: the 1000000 transitions of --data: their normalized examples need 88.0 MB, more than the ",
+            noOutputAt: dir.file("big-model.h5"))
     }
 
     /// The bytes `dataBytes` counts: per row, the examples and their pooled copy (Float32: inputs,
@@ -274,15 +271,12 @@ final class TrainTests: XCTestCase {
         let huge = ["--members", "64", "--hidden", "4096", "--depth", "16", "--out", "huge.h5"]
         for extra in [[], ["--print-config"]] {
             let result = try train(huge + extra)
-            XCTAssertFalse(result.signaled, result.stderr)
-            XCTAssertEqual(result.status, 1, result.stderr)
-            XCTAssertTrue(
-                result.stderr.hasPrefix(
-                    "error: --hidden 4096 × --depth 16 × --members 64: the parameters, their gradients, Adam's "
-                        + "moments and the best weights need "), result.stderr)
-            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+            assertRefusal(
+                result,
+                startsWith: "error: --hidden 4096 × --depth 16 × --members 64: the parameters, their gradients, "
+                    + "Adam's moments and the best weights need ",
+                noOutputAt: dir.file("huge.h5"))
             XCTAssertEqual(result.stdout, "")
-            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("huge.h5")))
         }
     }
 
@@ -305,11 +299,7 @@ final class TrainTests: XCTestCase {
             let shell = ["-c", "ulimit -v \(kilobytes) && exec \"$@\"", "bash", Repository.executable(stage)]
             let refused = try runProcess(
                 "/bin/bash", shell + ["--model", "big.h5"] + arguments + ["--out", "out.h5"], in: dir.path)
-            XCTAssertFalse(refused.signaled, refused.stderr)
-            XCTAssertEqual(refused.status, 1, "\(stage): \(refused.stderr)")
-            XCTAssertTrue(refused.stderr.hasPrefix(message), refused.stderr)
-            XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
-            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out.h5")))
+            assertRefusal(refused, startsWith: message, noOutputAt: dir.file("out.h5"))
         }
         for (stage, arguments) in stages {
             try assertRefused(
